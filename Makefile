@@ -1,0 +1,43 @@
+# The README's two commands: `make demo` (main job) and `make test` (install everything, run all tests).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+WEB := seawatch/web
+
+.PHONY: demo test setup system-deps web lint pytest bench clean
+
+demo: setup web
+	$(VENV)/bin/seawatch demo
+
+test: setup system-deps web lint pytest
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+# The web picture is built from npm packages into seawatch/web/dist (served offline by the node).
+web:
+	@if [ -f $(WEB)/package.json ]; then \
+	  command -v npm >/dev/null || bash scripts/install-system-deps.sh; \
+	  cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent; \
+	fi
+
+lint: setup
+	$(VENV)/bin/ruff check seawatch tests bench
+	$(VENV)/bin/mypy
+
+pytest: setup
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m bench.run_all
+
+clean:
+	rm -rf $(VENV) $(WEB)/node_modules $(WEB)/dist .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Event detectors, each with a live (incremental) and a bulk (vectorised) form."""

@@ -1,0 +1,1 @@
+"""Stream transforms between sources and the tracker: reorder, dedupe, filter."""

@@ -1,0 +1,1 @@
+"""Multi-sensor tracker: predict, gate, associate, initiate, delete, update."""

@@ -1,0 +1,82 @@
+"""Events: what a watch officer must see. One JSON shape for `seawatch detect`, truth files and the API."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from seawatch.timeutil import iso_utc, parse_utc
+
+EVENT_TYPES = (
+    "ais_gap",
+    "encounter",
+    "rendezvous",
+    "loitering",
+    "zone_entry",
+    "zone_exit",
+    "speed_anomaly",
+    "position_jump",
+    "identity_conflict",
+    "dark_target",
+    "port_visit",
+    "watchlist_hit",
+    "sensor_silent",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An event with its provenance: the vessels, the time span, where, and the parameters that fired it.
+
+    `mmsi` is always a list (two entries for encounters and rendezvous; empty for a dark target).
+    `details` holds type-specific facts (distance_m, duration_s, median_sog_kn, zone...);
+    `params` the thresholds in force when it fired, so anyone can ask "why?".
+    """
+
+    type: str
+    mmsi: tuple[int, ...]
+    start: datetime
+    end: datetime
+    lat: float
+    lon: float
+    details: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    track_ids: tuple[str, ...] = ()
+
+    @property
+    def event_id(self) -> str:
+        """Stable id from what identifies the event, so live and bulk, and replays, agree."""
+        vessels = ",".join(map(str, sorted(self.mmsi)))
+        key = f"{self.type}|{vessels}|{','.join(self.track_ids)}|{iso_utc(self.start)}"
+        return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.event_id,
+            "type": self.type,
+            "mmsi": list(self.mmsi),
+            "start": iso_utc(self.start),
+            "end": iso_utc(self.end),
+            "lat": round(self.lat, 6),
+            "lon": round(self.lon, 6),
+            "details": self.details,
+            "params": self.params,
+            **({"track_ids": list(self.track_ids)} if self.track_ids else {}),
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Event:
+        mmsi = obj.get("mmsi") or []
+        return cls(
+            type=obj["type"],
+            mmsi=tuple(int(m) for m in (mmsi if isinstance(mmsi, list) else [mmsi])),
+            start=parse_utc(obj["start"]),
+            end=parse_utc(obj["end"]),
+            lat=float(obj["lat"]),
+            lon=float(obj["lon"]),
+            details=dict(obj.get("details") or {}),
+            params=dict(obj.get("params") or {}),
+            track_ids=tuple(obj.get("track_ids") or ()),
+        )

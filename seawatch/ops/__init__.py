@@ -1,0 +1,1 @@
+"""Operations: cases, chat, assets, intercept planning."""

@@ -1,0 +1,1 @@
+"""Sharing between national nodes: policies, envelopes, transports, audit."""

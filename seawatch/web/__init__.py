@@ -1,0 +1,1 @@
+"""The web common operational picture (static assets served by the node)."""
