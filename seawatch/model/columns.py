@@ -18,6 +18,7 @@ POSITION_SCHEMA: dict[str, pl.DataType] = {
     "heading_deg": pl.Float64(),
     "sensor": pl.Utf8(),  # SensorKind value
     "source": pl.Utf8(),
+    "track_id": pl.Utf8(),  # tracker's id; null for raw AIS (detectors then key on "mmsi:<mmsi>")
 }
 
 STATIC_SCHEMA: dict[str, pl.DataType] = {
