@@ -1,0 +1,143 @@
+"""The `Store` protocol: everything the node keeps, behind one interface.
+
+The embedded default is `SqliteStore` (SQLite WAL + Parquet history); a PostgreSQL/PostGIS backend
+implements the same protocol. Times are tz-aware UTC `datetime` at this boundary, epoch seconds inside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from seawatch.model import AisStatic, Event
+
+ROLES = ("viewer", "operator", "analyst", "admin")
+
+
+def role_rank(role: str) -> int:
+    """viewer < operator < analyst < admin; unknown roles rank below viewer."""
+    return ROLES.index(role) if role in ROLES else -1
+
+
+@dataclass(slots=True)
+class TrackState:
+    """The latest fused state of one track (what the map shows and the live bus pushes)."""
+
+    track_id: str
+    time: datetime
+    lat: float
+    lon: float
+    mmsi: int | None = None
+    sog_kn: float | None = None
+    cog_deg: float | None = None
+    heading_deg: float | None = None
+    name: str | None = None
+    ship_type: int | None = None
+    sources: tuple[str, ...] = ()  # sensor kinds (ais, radar, partner...)
+    sensors: tuple[str, ...] = ()  # sensor ids (feed names, radar sites)
+    nodes: tuple[str, ...] = ()  # nodes of origin
+    dark: bool = False
+
+
+@dataclass(slots=True)
+class PositionRow:
+    """One position for the history (Parquet) table."""
+
+    t: float  # epoch s UTC
+    track_id: str
+    mmsi: int | None
+    lat: float
+    lon: float
+    sog_kn: float | None
+    cog_deg: float | None
+    heading_deg: float | None
+    sensor: str
+    source: str
+    node: str
+
+
+@dataclass(slots=True)
+class IngestBatch:
+    """What one pipeline step produced; `Store.write_batch` commits it atomically (the acknowledgement)."""
+
+    positions: list[PositionRow] = field(default_factory=list)
+    tracks: list[TrackState] = field(default_factory=list)
+    events: list[tuple[Event, str]] = field(default_factory=list)  # (event, origin node)
+    statics: list[AisStatic] = field(default_factory=list)
+    received: int = 0  # items taken from the queues for this batch
+    rejected: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    name: str
+    role: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    types: Sequence[str] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None  # minlon, minlat, maxlon, maxlat
+    mmsi: int | None = None
+    limit: int = 500
+
+
+class Store(Protocol):
+    """What a node needs from storage. Every write method commits before returning."""
+
+    def close(self) -> None: ...
+
+    # ingest
+    def write_batch(self, batch: IngestBatch) -> int: ...
+    def acknowledged(self) -> dict[str, int]: ...
+    def compact(self, before: datetime) -> int: ...
+
+    # picture
+    def latest_tracks(self) -> list[TrackState]: ...
+    def tracks_at(
+        self, at: datetime, max_age_s: float, bbox: tuple[float, float, float, float] | None
+    ) -> list[TrackState]: ...
+    def track_history(
+        self, track_id: str, start: datetime | None, end: datetime | None
+    ) -> list[PositionRow]: ...
+    def vessel_history(
+        self, mmsi: int, start: datetime | None, end: datetime | None
+    ) -> list[PositionRow]: ...
+    def vessel_identity(self, mmsi: int) -> dict[str, Any] | None: ...
+    def identity_changes(self, mmsi: int) -> list[dict[str, Any]]: ...
+    def events(self, query: EventQuery) -> list[Event]: ...
+    def event_origin(self, event_id: str) -> str | None: ...
+
+    # zones and watchlist (GeoJSON features / plain dicts)
+    def zones(self) -> list[dict[str, Any]]: ...
+    def zone(self, zone_id: str) -> dict[str, Any] | None: ...
+    def put_zone(self, zone_id: str, feature: dict[str, Any]) -> None: ...
+    def delete_zone(self, zone_id: str) -> bool: ...
+    def watchlist(self) -> list[dict[str, Any]]: ...
+    def add_watch(self, entry: dict[str, Any]) -> dict[str, Any]: ...
+    def delete_watch(self, entry_id: str) -> bool: ...
+
+    # sightings and audit
+    def add_sighting(self, sighting: dict[str, Any]) -> dict[str, Any]: ...
+    def sightings(self, limit: int = 100) -> list[dict[str, Any]]: ...
+    def audit(self, actor: str, action: str, details: dict[str, Any]) -> None: ...
+    def audit_rows(self, limit: int = 100, action: str | None = None) -> list[dict[str, Any]]: ...
+
+    # users, sessions and API tokens
+    def add_user(self, name: str, role: str, password_hash: str | None) -> User: ...
+    def user(self, name: str) -> User | None: ...
+    def users(self) -> list[User]: ...
+    def password_hash(self, name: str) -> str | None: ...
+    def set_password_hash(self, name: str, password_hash: str) -> None: ...
+    def add_token(self, token_hash: str, user: str, kind: str, expires_at: datetime | None) -> None: ...
+    def token_user(self, token_hash: str, now: datetime) -> tuple[User, str] | None: ...
+    def delete_token(self, token_hash: str) -> None: ...
+
+    # settings kept by the node (key/value JSON)
+    def get_setting(self, key: str) -> Any: ...
+    def set_setting(self, key: str, value: Any) -> None: ...

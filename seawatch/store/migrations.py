@@ -1,0 +1,110 @@
+"""Schema migrations for the SQLite store: ordered steps, applied once each, recorded in `schema_version`."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        """
+        CREATE TABLE tracks (
+            track_id TEXT PRIMARY KEY, mmsi INTEGER, t REAL NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,
+            sog_kn REAL, cog_deg REAL, heading_deg REAL, name TEXT, ship_type INTEGER,
+            sources TEXT NOT NULL DEFAULT '', sensors TEXT NOT NULL DEFAULT '',
+            nodes TEXT NOT NULL DEFAULT '',
+            dark INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX tracks_mmsi ON tracks(mmsi);
+        CREATE TABLE positions (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, t REAL NOT NULL, track_id TEXT NOT NULL, mmsi INTEGER,
+            lat REAL NOT NULL, lon REAL NOT NULL, sog_kn REAL, cog_deg REAL, heading_deg REAL,
+            sensor TEXT NOT NULL, source TEXT NOT NULL, node TEXT NOT NULL
+        );
+        CREATE INDEX positions_t ON positions(t);
+        CREATE INDEX positions_track_t ON positions(track_id, t);
+        CREATE INDEX positions_mmsi_t ON positions(mmsi, t);
+        CREATE TABLE history_files (
+            path TEXT PRIMARY KEY, hour_start REAL NOT NULL, rows INTEGER NOT NULL,
+            min_seq INTEGER NOT NULL, max_seq INTEGER NOT NULL
+        );
+        CREATE TABLE vessels (
+            mmsi INTEGER PRIMARY KEY, shipname TEXT, callsign TEXT, imo INTEGER, ship_type INTEGER,
+            length_m REAL, destination TEXT, first_seen REAL, last_seen REAL
+        );
+        CREATE TABLE identity_changes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, mmsi INTEGER NOT NULL, t REAL, field TEXT NOT NULL,
+            old TEXT, new TEXT, source TEXT
+        );
+        CREATE INDEX identity_changes_mmsi ON identity_changes(mmsi);
+        CREATE TABLE events (
+            event_id TEXT PRIMARY KEY, type TEXT NOT NULL, start REAL NOT NULL, end REAL NOT NULL,
+            lat REAL NOT NULL, lon REAL NOT NULL, json TEXT NOT NULL, origin_node TEXT NOT NULL
+        );
+        CREATE INDEX events_start ON events(start);
+        CREATE INDEX events_type_start ON events(type, start);
+        CREATE TABLE event_vessels (
+            event_id TEXT NOT NULL, mmsi INTEGER NOT NULL, PRIMARY KEY (event_id, mmsi)
+        );
+        CREATE INDEX event_vessels_mmsi ON event_vessels(mmsi);
+        CREATE TABLE zones (
+            zone_id TEXT PRIMARY KEY, name TEXT, kind TEXT, feature TEXT NOT NULL, updated_at REAL NOT NULL
+        );
+        CREATE TABLE watchlist (
+            entry_id TEXT PRIMARY KEY, mmsi INTEGER, name TEXT, reason TEXT, created_by TEXT,
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY, role TEXT NOT NULL, pw_hash TEXT, created_at REAL NOT NULL
+        );
+        CREATE TABLE tokens (
+            token_hash TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            kind TEXT NOT NULL, created_at REAL NOT NULL, expires_at REAL
+        );
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE sightings (
+            sighting_id TEXT PRIMARY KEY, t REAL NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,
+            mmsi INTEGER, reported_by TEXT, json TEXT NOT NULL
+        );
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, t REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+            details TEXT NOT NULL
+        );
+        CREATE INDEX audit_action ON audit(action);
+        CREATE TABLE ingest_batches (
+            batch_id INTEGER PRIMARY KEY AUTOINCREMENT, committed_at REAL NOT NULL, received INTEGER NOT NULL,
+            positions INTEGER NOT NULL, events INTEGER NOT NULL, rejected INTEGER NOT NULL
+        );
+        """,
+    ),
+)
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at REAL)")
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every step above the current version, each in its own transaction; return the new version."""
+    version = current_version(conn)
+    for step, sql in MIGRATIONS:
+        if step <= version:
+            continue
+        log.info("applying store migration %d", step)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in sql.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("INSERT INTO schema_version VALUES (?, strftime('%s','now'))", (step,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        version = step
+    return version
