@@ -486,7 +486,10 @@ def load_radar_file(
     obs: list[Observation] = []
     rejects: list[Rejected] = []
     for item in iter_radar_file(path, sensors, enforce_checksum):
-        (rejects if isinstance(item, Rejected) else obs).append(item)
+        if isinstance(item, Rejected):
+            rejects.append(item)
+        else:
+            obs.append(item)
     counts = {"radar": len(obs), "rejected": len(rejects)}
     return observations_to_frame(obs), rejects, counts
 
