@@ -1,0 +1,350 @@
+"""Federation: this node's side of the regional picture.
+
+Sending: `publish(item)` (sync, cheap, never blocks on the network) applies each partner's policy,
+wraps what passes in a signed envelope addressed to that partner alone, and writes it to the local
+outbox (SQLite). A send loop drains the outbox to the broker and deletes rows only once the broker
+has stored them, so a broker or link outage just lets the outbox grow until it comes back.
+
+Receiving: one loop per partner pulls from that partner's stream through a durable consumer, verifies
+each envelope (size, format, known origin, signature, addressed to us, subject matches origin), drops
+replays of (origin, seq) already seen, keeps the item with its retention, hands it to the sink (the node:
+fusion as a `partner` sensor, events) and acks. Everything rejected is audited with its reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from seawatch.errors import ShareError
+from seawatch.model.event import Event
+from seawatch.share.audit import AuditLog
+from seawatch.share.envelope import Envelope, Releasability, open_sealed, seal
+from seawatch.share.localdb import ReceivedRow, ShareDb
+from seawatch.share.policy import ITEM_KINDS, ShareItem, SharePolicy
+from seawatch.share.settings import FederationSettings
+from seawatch.share.transport import Delivery, Transport, TransportError, subject_for
+
+log = logging.getLogger(__name__)
+
+
+class FederationSink(Protocol):
+    """Where verified partner items go (the node)."""
+
+    def merge(self, envelopes: list[Envelope]) -> None: ...
+
+    def forget(self, gone: list[tuple[str, int, str]]) -> None: ...
+
+
+class NullSink:
+    """Keeps nothing beyond the federation's own received table."""
+
+    def merge(self, envelopes: list[Envelope]) -> None:
+        return None
+
+    def forget(self, gone: list[tuple[str, int, str]]) -> None:
+        return None
+
+
+def as_share_item(item: ShareItem | Event | dict[str, Any]) -> ShareItem:
+    if isinstance(item, ShareItem):
+        return item
+    if isinstance(item, Event):
+        return ShareItem("event", item.to_json())
+    if isinstance(item, dict) and "kind" in item and "data" in item:
+        return ShareItem(str(item["kind"]), dict(item["data"]))
+    raise ShareError(f"cannot share {type(item).__name__}")
+
+
+class Federation:
+    def __init__(
+        self,
+        settings: FederationSettings,
+        transport: Transport,
+        sink: FederationSink | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.settings = settings
+        self.node_id = settings.node_id
+        self.transport = transport
+        self.sink: FederationSink = sink or NullSink()
+        self.clock = clock
+        self.db = ShareDb(settings.db_path)
+        self.audit = AuditLog(settings.db_path)
+        self.policies: dict[str, SharePolicy] = dict(settings.policies)
+        for partner, raw in self.db.saved_policies().items():
+            if partner in settings.partner_keys:
+                self.policies[partner] = SharePolicy.from_dict(partner, raw)
+        self.stats: Counter[str] = Counter()
+        self._reshare: dict[str, bool] = {}
+        self._stop = asyncio.Event()
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.paused_receive = False  # tests and the benchmark simulate a partner outage with this
+
+    # --- policy administration -------------------------------------------------------------------
+    def policy_for(self, partner: str) -> SharePolicy:
+        return self.policies.get(partner) or SharePolicy(partner=partner)
+
+    def set_policy(self, partner: str, raw: dict[str, Any], user: str | None = None) -> SharePolicy:
+        if partner not in self.settings.partner_keys:
+            raise ShareError(f"unknown partner {partner!r}: exchange keys first (settings file)")
+        policy = SharePolicy.from_dict(partner, raw)
+        self.db.save_policy(partner, policy.to_dict())
+        self.policies[partner] = policy
+        self.audit.record("policy_changed", partner=partner, user=user)
+        return policy
+
+    # --- sending ---------------------------------------------------------------------------------
+    def publish(self, item: ShareItem | Event | dict[str, Any]) -> int:
+        """Queue one item for every partner allowed to see it; returns how many envelopes were queued."""
+        return self.publish_many([item])
+
+    def publish_many(self, items: Iterable[ShareItem | Event | dict[str, Any]]) -> int:
+        now = self.clock()
+        planned: list[tuple[str, ShareItem, SharePolicy]] = []
+        withheld: list[tuple[Any, ...]] = []
+        for raw in items:
+            item = as_share_item(raw)
+            if item.kind not in ITEM_KINDS:
+                raise ShareError(f"unknown item kind {item.kind!r}")
+            foreign = self._foreign_origins(item)
+            for partner, policy in self.policies.items():
+                shared = policy.apply(item)
+                if shared is None:
+                    continue
+                blocked = [o for o in foreign if o == partner or not self._reshare.get(o, False)]
+                if blocked:
+                    withheld.append(
+                        ("withheld", partner, None, None, item.kind, None, f"no re-share of {blocked}")
+                    )
+                    continue
+                planned.append((partner, shared, policy))
+        if withheld:
+            self.audit.record_many(withheld)
+            self.stats["withheld"] += len(withheld)
+        if not planned:
+            return 0
+        seqs = self.db.next_seqs(len(planned))
+        stamp = datetime.fromtimestamp(now, tz=UTC)
+        rows = []
+        for seq, (partner, shared, policy) in zip(seqs, planned, strict=True):
+            env = Envelope(
+                origin=self.node_id,
+                seq=seq,
+                time=stamp,
+                kind=shared.kind,
+                releasability=Releasability((partner,), policy.may_reshare, policy.retention_s),
+                payload=shared.data,
+            )
+            wire = seal(env, self.settings.private_key)
+            subject = subject_for(self.node_id, partner, shared.kind)
+            rows.append((partner, seq, shared.kind, subject, wire, now + policy.delay_s))
+        self.db.enqueue(rows)
+        self.stats["enqueued"] += len(rows)
+        self._poke()
+        return len(rows)
+
+    def _foreign_origins(self, item: ShareItem) -> list[str]:
+        nodes = item.data.get("nodes") or ()
+        origin = item.data.get("origin_node")
+        found = {str(n) for n in nodes} | ({str(origin)} if origin else set())
+        return sorted(found - {self.node_id})
+
+    def _poke(self) -> None:
+        if self._loop is not None and self._wake is not None:
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is self._loop:
+                self._wake.set()
+            else:
+                self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def send_due(self) -> int:
+        """Push what is due from the outbox; returns how many the broker confirmed."""
+        rows = self.db.due(self.clock(), self.settings.publish_batch)
+        if not rows:
+            return 0
+        try:
+            await self.transport.ensure_outgoing(self.node_id)
+        except TransportError as exc:
+            log.debug("outgoing stream: %s", exc)
+            return 0
+        results = await asyncio.gather(
+            *(self.transport.publish(r.subject, r.wire, f"{self.node_id}:{r.seq}") for r in rows),
+            return_exceptions=True,
+        )
+        sent = [r for r, res in zip(rows, results, strict=True) if res is None]
+        failed = [res for res in results if res is not None]
+        if sent:
+            self.db.mark_sent(r.id for r in sent)
+            self.audit.record_many(("sent", r.partner, self.node_id, r.seq, r.kind, None, None) for r in sent)
+            self.stats["sent"] += len(sent)
+        if failed:
+            self.stats["publish_failures"] += len(failed)
+            log.info("%d publishes failed (kept in outbox): %s", len(failed), failed[0])
+        return len(sent)
+
+    # --- receiving -------------------------------------------------------------------------------
+    async def receive_from(self, origin: str, timeout_s: float = 0.5) -> int:
+        """One pull from `origin`'s stream; returns how many new items were merged."""
+        deliveries = await self.transport.fetch(origin, self.node_id, self.settings.fetch_batch, timeout_s)
+        if not deliveries:
+            return 0
+        merged = self.handle(deliveries)
+        for d in deliveries:
+            try:
+                await d.ack()
+            except Exception as exc:  # a lost ack means a redelivery, which dedupe absorbs
+                log.debug("ack: %s", exc)
+        return merged
+
+    def handle(self, deliveries: list[Delivery]) -> int:
+        """Verify, dedupe, keep and merge a batch of deliveries (sync)."""
+        now = self.clock()
+        accepted: list[Envelope] = []
+        rejected: list[tuple[Any, ...]] = []
+        for d in deliveries:
+            subject_origin = d.subject.split(".")[1] if d.subject.count(".") >= 3 else None
+            try:
+                env = open_sealed(d.data, self.settings.partner_keys, self.settings.max_payload_bytes)
+                if env.origin == self.node_id:
+                    raise ShareError("own origin")
+                if subject_origin != env.origin:
+                    raise ShareError(f"origin {env.origin!r} on {subject_origin!r}'s subject")
+                if self.node_id not in env.releasability.recipients:
+                    raise ShareError(f"not addressed to {self.node_id} ({env.releasability.recipients})")
+                if env.kind not in ITEM_KINDS:
+                    raise ShareError(f"unknown kind {env.kind!r}")
+            except ShareError as exc:
+                rejected.append(("rejected", None, subject_origin, None, None, None, str(exc)))
+                continue
+            accepted.append(env)
+        rows = [
+            ReceivedRow(
+                e.origin, e.seq, e.kind, now, now + e.releasability.retention_s,
+                e.releasability.may_reshare, e.payload,
+            )
+            for e in accepted
+        ]
+        fresh_flags = self.db.accept(rows) if rows else []
+        fresh: list[Envelope] = []
+        for env, is_new in zip(accepted, fresh_flags, strict=True):
+            if is_new:
+                fresh.append(env)
+                self._reshare[env.origin] = env.releasability.may_reshare
+            else:
+                rejected.append(("rejected", None, env.origin, env.seq, env.kind, None, "replay of seen seq"))
+        if fresh:
+            self.sink.merge(fresh)
+            self.audit.record_many(("received", None, e.origin, e.seq, e.kind, None, None) for e in fresh)
+            self.stats["received"] += len(fresh)
+        if rejected:
+            self.audit.record_many(rejected)
+            self.stats["rejected"] += len(rejected)
+            log.warning("rejected %d shared items, first: %s", len(rejected), rejected[0][-1])
+        return len(fresh)
+
+    def expire(self) -> int:
+        gone = self.db.expire(self.clock())
+        if gone:
+            self.sink.forget(gone)
+            self.audit.record_many(("expired", None, o, s, k, None, "retention") for o, s, k in gone)
+        return len(gone)
+
+    # --- running ---------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Start the loops in the background (returns at once; connects when the broker is reachable)."""
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._stop.clear()
+        self._tasks = [asyncio.create_task(self._connect_and_send(), name="federation-send")]
+        self._tasks += [
+            asyncio.create_task(self._receive_loop(origin), name=f"federation-recv-{origin}")
+            for origin in self.settings.partner_keys
+        ]
+        self._tasks.append(asyncio.create_task(self._retention_loop(), name="federation-retention"))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._wake is not None:
+            self._wake.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        await self.transport.close()
+
+    def close(self) -> None:
+        self.db.close()
+        self.audit.close()
+
+    async def _ensure_connected(self) -> bool:
+        if self.transport.connected:
+            return True
+        try:
+            await self.transport.start()
+            log.info("federation %s connected", self.node_id)
+            return True
+        except TransportError as exc:
+            log.debug("broker unreachable: %s", exc)
+            return False
+
+    async def _connect_and_send(self) -> None:
+        assert self._wake is not None
+        while not self._stop.is_set():
+            if not await self._ensure_connected():
+                await asyncio.sleep(1.0)
+                continue
+            try:
+                sent = await self.send_due()
+            except Exception:
+                log.exception("send loop")
+                sent = 0
+            if sent:
+                continue
+            pause = 0.5 if self.db.outbox_size() else 0.2
+            self._wake.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=pause)
+
+    async def _receive_loop(self, origin: str) -> None:
+        while not self._stop.is_set():
+            if self.paused_receive or not self.transport.connected:
+                await asyncio.sleep(0.2)
+                continue
+            try:
+                await self.receive_from(origin)
+            except Exception:
+                log.exception("receive loop (%s)", origin)
+                await asyncio.sleep(0.5)
+
+    async def _retention_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.expire()
+            except Exception:
+                log.exception("retention")
+            await asyncio.sleep(5.0)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "node": self.node_id,
+            "connected": self.transport.connected,
+            "outbox": self.db.outbox_size(),
+            "partners": sorted(self.settings.partner_keys),
+            "stats": dict(self.stats),
+        }

@@ -1,0 +1,184 @@
+"""The federation's own SQLite state: outbox (store-and-forward), sequence counter, seen (origin, seq)
+for dedupe and replay rejection, received items with their retention, and admin policy overrides."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from seawatch.share.audit import connect
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS share_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS share_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    partner TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    wire BLOB NOT NULL,
+    not_before REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS share_outbox_nb ON share_outbox (not_before, id);
+CREATE TABLE IF NOT EXISTS share_seen (
+    origin TEXT NOT NULL, seq INTEGER NOT NULL, t REAL NOT NULL, PRIMARY KEY (origin, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS share_received (
+    origin TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    received_t REAL NOT NULL,
+    expires_t REAL NOT NULL,
+    may_reshare INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    PRIMARY KEY (origin, seq)
+);
+CREATE INDEX IF NOT EXISTS share_received_exp ON share_received (expires_t);
+CREATE TABLE IF NOT EXISTS share_policy (partner TEXT PRIMARY KEY, policy BLOB NOT NULL, t REAL NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    partner: str
+    seq: int
+    kind: str
+    subject: str
+    wire: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedRow:
+    origin: str
+    seq: int
+    kind: str
+    received_t: float
+    expires_t: float
+    may_reshare: bool
+    payload: dict[str, Any]
+
+
+class ShareDb:
+    def __init__(self, path: Path | str) -> None:
+        self._conn = connect(path)
+        self._lock = threading.Lock()
+        self._conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # --- sequence + outbox -----------------------------------------------------------------------
+    def next_seqs(self, n: int) -> range:
+        """Reserve n sequence numbers (persisted, so a restart never reuses one)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            row = self._conn.execute("SELECT value FROM share_meta WHERE key = 'next_seq'").fetchone()
+            first = int(row[0]) if row else 1
+            self._conn.execute(
+                "INSERT OR REPLACE INTO share_meta (key, value) VALUES ('next_seq', ?)", (str(first + n),)
+            )
+            self._conn.execute("COMMIT")
+        return range(first, first + n)
+
+    def enqueue(self, rows: Iterable[tuple[str, int, str, str, bytes, float]]) -> None:
+        """(partner, seq, kind, subject, wire, not_before) rows, in one transaction."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            self._conn.executemany(
+                "INSERT INTO share_outbox (partner, seq, kind, subject, wire, not_before)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                list(rows),
+            )
+            self._conn.execute("COMMIT")
+
+    def due(self, now_s: float, limit: int) -> list[OutboxRow]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, partner, seq, kind, subject, wire FROM share_outbox"
+                " WHERE not_before <= ? ORDER BY id LIMIT ?",
+                (now_s, limit),
+            ).fetchall()
+        return [OutboxRow(*r) for r in rows]
+
+    def mark_sent(self, ids: Iterable[int]) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN")
+            self._conn.executemany("DELETE FROM share_outbox WHERE id = ?", [(i,) for i in ids])
+            self._conn.execute("COMMIT")
+
+    def outbox_size(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM share_outbox").fetchone()[0])
+
+    # --- receive side ----------------------------------------------------------------------------
+    def accept(self, rows: list[ReceivedRow]) -> list[bool]:
+        """Record each (origin, seq) as seen and keep the item; False where it was seen before (replay)."""
+        fresh: list[bool] = []
+        with self._lock:
+            self._conn.execute("BEGIN")
+            for r in rows:
+                cur = self._conn.execute(
+                    "INSERT OR IGNORE INTO share_seen (origin, seq, t) VALUES (?, ?, ?)",
+                    (r.origin, r.seq, r.received_t),
+                )
+                is_new = cur.rowcount == 1
+                fresh.append(is_new)
+                if is_new:
+                    self._conn.execute(
+                        "INSERT INTO share_received VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (r.origin, r.seq, r.kind, r.received_t, r.expires_t, int(r.may_reshare),
+                         orjson.dumps(r.payload)),
+                    )
+            self._conn.execute("COMMIT")
+        return fresh
+
+    def received(
+        self, *, origin: str | None = None, kind: str | None = None, limit: int = 100_000
+    ) -> list[ReceivedRow]:
+        where: list[str] = []
+        args: list[Any] = []
+        if origin is not None:
+            where.append("origin = ?")
+            args.append(origin)
+        if kind is not None:
+            where.append("kind = ?")
+            args.append(kind)
+        sql = "SELECT origin, seq, kind, received_t, expires_t, may_reshare, payload FROM share_received"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY origin, seq LIMIT ?"
+        args.append(limit)
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        return [ReceivedRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), orjson.loads(r[6])) for r in rows]
+
+    def expire(self, now_s: float) -> list[tuple[str, int, str]]:
+        """Delete received items past their retention; (origin, seq, kind) of what went."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            gone = self._conn.execute(
+                "SELECT origin, seq, kind FROM share_received WHERE expires_t <= ?", (now_s,)
+            ).fetchall()
+            self._conn.execute("DELETE FROM share_received WHERE expires_t <= ?", (now_s,))
+            self._conn.execute("COMMIT")
+        return [(str(o), int(s), str(k)) for o, s, k in gone]
+
+    # --- admin policy overrides ------------------------------------------------------------------
+    def save_policy(self, partner: str, policy: dict[str, Any]) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO share_policy (partner, policy, t) VALUES (?, ?, ?)",
+                (partner, orjson.dumps(policy), time.time()),
+            )
+
+    def saved_policies(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            rows = self._conn.execute("SELECT partner, policy FROM share_policy").fetchall()
+        return {str(p): orjson.loads(b) for p, b in rows}

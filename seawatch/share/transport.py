@@ -1,0 +1,272 @@
+"""Transports between nodes: NATS JetStream for real, an in-memory one for unit tests.
+
+Layout on the broker: each origin node owns one stream `SEAWATCH_<ORIGIN>` with subjects
+`seawatch.<origin>.>`, and publishes each item to `seawatch.<origin>.<partner>.<kind>` (one subject per
+partner, filled only with what that partner's policy lets through). A partner reads its subjects through
+a durable pull consumer named after itself, so what was published while it was away waits for it.
+Publishing carries `Nats-Msg-Id = <origin>:<seq>:<partner>`, so a retried publish is dropped by the
+broker's duplicate window; the receiver also dedupes on (origin, seq).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from seawatch.errors import SeawatchError
+
+log = logging.getLogger(__name__)
+
+
+class TransportError(SeawatchError):
+    """The broker could not be reached or did not confirm; the caller keeps the item and retries."""
+
+
+def stream_name(origin: str) -> str:
+    return f"SEAWATCH_{origin.upper()}"
+
+
+def subject_for(origin: str, partner: str, kind: str) -> str:
+    return f"seawatch.{origin}.{partner}.{kind}"
+
+
+def partner_filter(origin: str, partner: str) -> str:
+    return f"seawatch.{origin}.{partner}.>"
+
+
+@dataclass
+class Delivery:
+    """One message handed to a consumer; `ack()` once it is safely handled."""
+
+    data: bytes
+    subject: str
+    _ack: Callable[[], Awaitable[None]] = field(repr=False)
+
+    async def ack(self) -> None:
+        await self._ack()
+
+
+class Transport(Protocol):
+    @property
+    def connected(self) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def ensure_outgoing(self, origin: str) -> None:
+        """Make sure this origin's stream exists (idempotent)."""
+        ...
+
+    async def publish(self, subject: str, data: bytes, msg_id: str) -> None:
+        """Publish and wait for the broker to store it; raises TransportError otherwise."""
+        ...
+
+    async def fetch(self, origin: str, partner: str, batch: int, timeout_s: float) -> list[Delivery]:
+        """Up to `batch` messages from `origin` for `partner` (durable); [] when none or unreachable."""
+        ...
+
+
+# --- NATS JetStream --------------------------------------------------------------------------------
+class NatsTransport:
+    """JetStream over nats-py, reconnecting forever; file storage so a broker restart loses nothing."""
+
+    def __init__(self, url: str, *, publish_timeout_s: float = 2.0, max_msgs_per_stream: int = -1) -> None:
+        self.url = url
+        self.publish_timeout_s = publish_timeout_s
+        self.max_msgs_per_stream = max_msgs_per_stream
+        self._nc: Any = None
+        self._js: Any = None
+        self._subs: dict[tuple[str, str], Any] = {}
+        self._streams_ready: set[str] = set()
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._nc is not None and self._nc.is_connected)
+
+    async def start(self) -> None:
+        import nats
+
+        if self._nc is not None and not self._nc.is_closed:
+            return  # already started: nats-py reconnects by itself
+        async def _on_error(exc: Exception) -> None:
+            log.debug("nats: %s", exc)
+
+        async def _on_disconnect() -> None:
+            log.info("nats: disconnected from %s", self.url)
+
+        async def _on_reconnect() -> None:
+            log.info("nats: reconnected to %s", self.url)
+
+        try:
+            self._nc = await nats.connect(
+                servers=[self.url],
+                allow_reconnect=True,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                connect_timeout=2,
+                error_cb=_on_error,
+                disconnected_cb=_on_disconnect,
+                reconnected_cb=_on_reconnect,
+                name="seawatch",
+            )
+        except Exception as exc:  # nats raises several unrelated types on a failed first connect
+            raise TransportError(f"cannot connect to {self.url}: {exc}") from exc
+        self._js = self._nc.jetstream()
+
+    async def close(self) -> None:
+        if self._nc is not None:
+            try:
+                await self._nc.close()
+            except Exception as exc:
+                log.debug("nats close: %s", exc)
+        self._nc = None
+        self._js = None
+        self._subs.clear()
+        self._streams_ready.clear()
+
+    async def ensure_outgoing(self, origin: str) -> None:
+        from nats.js.api import StorageType, StreamConfig
+
+        if origin in self._streams_ready:
+            return
+        if self._js is None:
+            raise TransportError("not connected")
+        config = StreamConfig(
+            name=stream_name(origin),
+            subjects=[f"seawatch.{origin}.>"],
+            storage=StorageType.FILE,
+            max_msgs=self.max_msgs_per_stream,
+            duplicate_window=120.0,
+        )
+        try:
+            await self._js.add_stream(config)
+        except Exception as exc:
+            try:  # exists with another config: update it
+                await self._js.update_stream(config)
+            except Exception:
+                raise TransportError(f"cannot create stream {config.name}: {exc}") from exc
+        self._streams_ready.add(origin)
+
+    async def publish(self, subject: str, data: bytes, msg_id: str) -> None:
+        if self._js is None or not self.connected:
+            raise TransportError("not connected")
+        try:
+            await self._js.publish(
+                subject, data, timeout=self.publish_timeout_s, headers={"Nats-Msg-Id": msg_id}
+            )
+        except Exception as exc:
+            self._streams_ready.clear()  # a broker that lost its store needs the stream again
+            raise TransportError(f"publish {subject}: {exc}") from exc
+
+    async def fetch(self, origin: str, partner: str, batch: int, timeout_s: float) -> list[Delivery]:
+        import nats.errors
+        import nats.js.errors
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+        if self._js is None or not self.connected:
+            await asyncio.sleep(timeout_s)
+            return []
+        key = (origin, partner)
+        sub = self._subs.get(key)
+        if sub is None:
+            try:
+                sub = await self._js.pull_subscribe(
+                    partner_filter(origin, partner),
+                    durable=f"to_{partner}",
+                    stream=stream_name(origin),
+                    config=ConsumerConfig(
+                        ack_policy=AckPolicy.EXPLICIT,
+                        deliver_policy=DeliverPolicy.ALL,
+                        ack_wait=30.0,
+                        max_ack_pending=100_000,
+                    ),
+                )
+            except Exception as exc:  # stream not there yet (origin never started) or broker away
+                log.debug("pull_subscribe %s/%s: %s", origin, partner, exc)
+                await asyncio.sleep(timeout_s)
+                return []
+            self._subs[key] = sub
+        try:
+            msgs = await sub.fetch(batch=batch, timeout=timeout_s)
+        except (TimeoutError, nats.errors.TimeoutError):
+            return []
+        except Exception as exc:
+            log.debug("fetch %s/%s: %s", origin, partner, exc)
+            if isinstance(exc, nats.js.errors.NotFoundError):
+                self._subs.pop(key, None)
+            await asyncio.sleep(min(timeout_s, 0.5))
+            return []
+        return [Delivery(m.data, m.subject, m.ack) for m in msgs]
+
+
+# --- in memory (unit tests only) -------------------------------------------------------------------
+class MemoryBroker:
+    """A toy broker shared by MemoryTransports: streams, duplicate window by msg id, durable cursors."""
+
+    def __init__(self) -> None:
+        self.streams: dict[str, list[tuple[str, bytes]]] = {}
+        self.msg_ids: set[str] = set()
+        self.cursors: dict[tuple[str, str], int] = {}
+        self.up = True
+
+
+class MemoryTransport:
+    """Same interface as NatsTransport, in process; `broker.up = False` simulates an outage."""
+
+    def __init__(self, broker: MemoryBroker) -> None:
+        self.broker = broker
+        self._started = False
+
+    @property
+    def connected(self) -> bool:
+        return self._started and self.broker.up
+
+    async def start(self) -> None:
+        if not self.broker.up:
+            raise TransportError("broker down")
+        self._started = True
+
+    async def close(self) -> None:
+        self._started = False
+
+    async def ensure_outgoing(self, origin: str) -> None:
+        if not self.connected:
+            raise TransportError("not connected")
+        self.broker.streams.setdefault(stream_name(origin), [])
+
+    async def publish(self, subject: str, data: bytes, msg_id: str) -> None:
+        if not self.connected:
+            raise TransportError("not connected")
+        if msg_id in self.broker.msg_ids:
+            return
+        origin = subject.split(".")[1]
+        self.broker.msg_ids.add(msg_id)
+        self.broker.streams.setdefault(stream_name(origin), []).append((subject, data))
+
+    async def fetch(self, origin: str, partner: str, batch: int, timeout_s: float) -> list[Delivery]:
+        if not self.connected:
+            await asyncio.sleep(min(timeout_s, 0.01))
+            return []
+        stream = self.broker.streams.get(stream_name(origin), [])
+        prefix = partner_filter(origin, partner)[:-1]
+        key = (origin, partner)
+        start = self.broker.cursors.get(key, 0)
+        out: list[Delivery] = []
+        index = start
+        while index < len(stream) and len(out) < batch:
+            subject, data = stream[index]
+            index += 1
+            if subject.startswith(prefix):
+                out.append(Delivery(data, subject, _noop_ack))
+        self.broker.cursors[key] = index
+        if not out:
+            await asyncio.sleep(min(timeout_s, 0.01))
+        return out
+
+
+async def _noop_ack() -> None:
+    return None

@@ -1,0 +1,135 @@
+"""Federation logic over the in-memory transport (unit level; the broker tests use real NATS)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from seawatch.share.envelope import Envelope
+from seawatch.share.federation import Federation
+from seawatch.share.transport import Delivery, MemoryBroker, MemoryTransport, _noop_ack
+from tests.share.helpers import BB_EEZ, make_keys, make_settings, radar_track
+
+
+class ListSink:
+    def __init__(self) -> None:
+        self.items: list[Envelope] = []
+        self.forgotten: list[tuple[str, int, str]] = []
+
+    def merge(self, envelopes: list[Envelope]) -> None:
+        self.items.extend(envelopes)
+
+    def forget(self, gone: list[tuple[str, int, str]]) -> None:
+        self.forgotten.extend(gone)
+
+
+def _nodes(tmp_path: Path, clock: list[float] | None = None) -> tuple[dict[str, Federation], dict[str, ListSink]]:
+    keys = make_keys(["bb", "tt", "jm"])
+    broker = MemoryBroker()
+    bb_pol = {
+        "tt": {"track_sources": ["radar"], "event_types": ["*"], "areas": [BB_EEZ], "retention_s": 60},
+        "jm": {"event_types": ["*"]},
+    }
+    sinks = {n: ListSink() for n in keys}
+    feds = {}
+    for n in keys:
+        settings = make_settings(n, keys, tmp_path, bb_pol if n == "bb" else {})
+        kw = {"clock": (lambda: clock[0])} if clock is not None else {}
+        feds[n] = Federation(settings, MemoryTransport(broker), sinks[n], **kw)
+    return feds, sinks
+
+
+async def _pump(feds: dict[str, Federation]) -> None:
+    for f in feds.values():
+        await f.transport.start()
+    await feds["bb"].send_due()
+    for n in ("tt", "jm"):
+        await feds[n].receive_from("bb", timeout_s=0.01)
+
+
+async def test_policy_routes_items(tmp_path: Path) -> None:
+    feds, sinks = _nodes(tmp_path)
+    bb = feds["bb"]
+    assert bb.publish(radar_track(1)) == 1  # radar: tt only
+    assert bb.publish(radar_track(2, lat=18.0, lon=-76.8)) == 0  # outside bb's area: nobody
+    event = {"kind": "event", "data": {"type": "encounter", "lat": 13.0, "lon": -59.0, "mmsi": [1, 2]}}
+    assert bb.publish(event) == 2  # events: tt and jm
+    await _pump(feds)
+    assert [e.kind for e in sinks["tt"].items] == ["track", "event"]
+    assert [e.kind for e in sinks["jm"].items] == ["event"]
+    assert feds["jm"].db.received(kind="track") == []
+    assert bb.audit.counts()["sent"] == 3
+
+
+async def test_outage_store_and_forward(tmp_path: Path) -> None:
+    feds, sinks = _nodes(tmp_path)
+    broker = feds["bb"].transport.broker  # type: ignore[attr-defined]
+    for f in feds.values():
+        await f.transport.start()
+    broker.up = False
+    for i in range(20):
+        feds["bb"].publish(radar_track(i))
+    assert await feds["bb"].send_due() == 0
+    assert feds["bb"].db.outbox_size() == 20
+    broker.up = True
+    await _pump(feds)
+    assert feds["bb"].db.outbox_size() == 0
+    assert sorted(e.seq for e in sinks["tt"].items) == list(range(1, 21))
+
+
+async def test_replay_and_tamper_rejected_and_audited(tmp_path: Path) -> None:
+    feds, sinks = _nodes(tmp_path)
+    feds["bb"].publish(radar_track(1))
+    await _pump(feds)
+    tt = feds["tt"]
+    stream = next(iter(tt.transport.broker.streams.values()))  # type: ignore[attr-defined]
+    subject, wire = stream[0]
+    assert tt.handle([Delivery(wire, subject, _noop_ack)]) == 0  # replay
+    obj = orjson.loads(wire)
+    obj["body"]["payload"]["lat"] = 10.0
+    assert tt.handle([Delivery(orjson.dumps(obj), subject, _noop_ack)]) == 0  # tampered
+    assert feds["jm"].handle([Delivery(wire, "seawatch.bb.jm.track", _noop_ack)]) == 0  # not for jm
+    reasons = [r.reason for r in tt.audit.query(action="rejected")]
+    assert any("replay" in (r or "") for r in reasons)
+    assert any("signature" in (r or "") for r in reasons)
+    assert any("not addressed" in (r.reason or "") for r in feds["jm"].audit.query(action="rejected"))
+    assert len(sinks["tt"].items) == 1 and sinks["jm"].items == []
+
+
+async def test_no_reshare_and_retention(tmp_path: Path) -> None:
+    clock = [1_000_000.0]
+    feds, sinks = _nodes(tmp_path, clock)
+    feds["bb"].publish(radar_track(1))
+    await _pump(feds)
+    tt = feds["tt"]
+    tt.set_policy("jm", {"track_sources": ["radar"]})
+    # tt's fused track now carries bb's contribution: bb said may_reshare = false
+    fused = radar_track(9)
+    fused["data"]["nodes"] = ["tt", "bb"]
+    assert tt.publish(fused) == 0
+    assert tt.audit.query(action="withheld")
+    clock[0] += 61
+    assert tt.expire() == 1
+    assert sinks["tt"].forgotten == [("bb", 1, "track")]
+    assert tt.db.received() == []
+
+
+async def test_delay_holds_items(tmp_path: Path) -> None:
+    clock = [1_000_000.0]
+    feds, sinks = _nodes(tmp_path, clock)
+    feds["bb"].set_policy("jm", {"event_types": ["*"], "delay_s": 30})
+    feds["bb"].publish({"kind": "event", "data": {"type": "ais_gap", "lat": 13.0, "lon": -59.0}})
+    await _pump(feds)
+    assert sinks["jm"].items == [] and len(sinks["tt"].items) == 1
+    clock[0] += 31
+    await _pump(feds)
+    assert len(sinks["jm"].items) == 1
+
+
+async def test_policy_override_persists(tmp_path: Path) -> None:
+    feds, _ = _nodes(tmp_path)
+    feds["bb"].set_policy("jm", {"sightings": True}, user="admin")
+    again = Federation(feds["bb"].settings, feds["bb"].transport)
+    assert again.policy_for("jm").sightings is True
+    assert again.audit.query(action="policy_changed")[0].user == "admin"
