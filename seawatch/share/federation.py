@@ -233,8 +233,13 @@ class Federation:
             accepted.append(env)
         rows = [
             ReceivedRow(
-                e.origin, e.seq, e.kind, now, now + e.releasability.retention_s,
-                e.releasability.may_reshare, e.payload,
+                e.origin,
+                e.seq,
+                e.kind,
+                now,
+                now + e.releasability.retention_s,
+                e.releasability.may_reshare,
+                e.payload,
             )
             for e in accepted
         ]

@@ -133,8 +133,15 @@ class ShareDb:
                 if is_new:
                     self._conn.execute(
                         "INSERT INTO share_received VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (r.origin, r.seq, r.kind, r.received_t, r.expires_t, int(r.may_reshare),
-                         orjson.dumps(r.payload)),
+                        (
+                            r.origin,
+                            r.seq,
+                            r.kind,
+                            r.received_t,
+                            r.expires_t,
+                            int(r.may_reshare),
+                            orjson.dumps(r.payload),
+                        ),
                     )
             self._conn.execute("COMMIT")
         return fresh

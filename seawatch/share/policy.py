@@ -118,8 +118,17 @@ class SharePolicy:
     @classmethod
     def from_dict(cls, partner: str, raw: Mapping[str, Any]) -> SharePolicy:
         known = {
-            "track_sources", "event_types", "sightings", "case_messages", "areas", "strip_fields",
-            "precision_decimals", "jitter_m", "delay_s", "may_reshare", "retention_s",
+            "track_sources",
+            "event_types",
+            "sightings",
+            "case_messages",
+            "areas",
+            "strip_fields",
+            "precision_decimals",
+            "jitter_m",
+            "delay_s",
+            "may_reshare",
+            "retention_s",
         }
         unknown = set(raw) - known
         if unknown:

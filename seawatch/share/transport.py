@@ -92,6 +92,7 @@ class NatsTransport:
 
         if self._nc is not None and not self._nc.is_closed:
             return  # already started: nats-py reconnects by itself
+
         async def _on_error(exc: Exception) -> None:
             log.debug("nats: %s", exc)
 

@@ -24,7 +24,9 @@ class ListSink:
         self.forgotten.extend(gone)
 
 
-def _nodes(tmp_path: Path, clock: list[float] | None = None) -> tuple[dict[str, Federation], dict[str, ListSink]]:
+def _nodes(
+    tmp_path: Path, clock: list[float] | None = None
+) -> tuple[dict[str, Federation], dict[str, ListSink]]:
     keys = make_keys(["bb", "tt", "jm"])
     broker = MemoryBroker()
     bb_pol = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from seawatch.errors import ConfigError
-from seawatch.share.policy import SharePolicy, ShareItem, share_nothing
+from seawatch.share.policy import ShareItem, SharePolicy, share_nothing
 from tests.share.helpers import BB_EEZ, radar_track
 
 
@@ -40,8 +40,12 @@ def test_event_types() -> None:
 def test_area_strip_precision() -> None:
     policy = SharePolicy.from_dict(
         "tt",
-        {"track_sources": ["radar"], "areas": [BB_EEZ], "strip_fields": ["sensors", "details.site"],
-         "precision_decimals": 2},
+        {
+            "track_sources": ["radar"],
+            "areas": [BB_EEZ],
+            "strip_fields": ["sensors", "details.site"],
+            "precision_decimals": 2,
+        },
     )
     inside = policy.apply(_item(lat=13.123456, lon=-59.654321, details={"site": "x", "keep": 1}))
     assert inside is not None
