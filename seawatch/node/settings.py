@@ -70,6 +70,7 @@ class NodeSettings(BaseSettings):
     feeds: list[FeedSettings] = Field(default_factory=list)
     api: ApiSettings = Field(default_factory=ApiSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    federation: dict[str, Any] = Field(default_factory=dict)  # read by seawatch.share.settings
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> NodeSettings:
