@@ -1,0 +1,286 @@
+"""AIS NMEA files (plain or gzip) decoded whole: the vectorised fast path for position reports
+(types 1, 2, 3, 18 in single sentences, `ais_fast`) and `NmeaAisDecoder` (pyais) for the rest.
+
+`decode_bytes(data)` gives a `BulkDecodeResult`: fast-path columns, the other decoded messages,
+rejects and counts; from it come the polars frames (`positions_frame`, `statics_frame`) and the
+records in input order (`iter_records`) for `seawatch decode`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from seawatch.model.columns import POSITION_SCHEMA, STATIC_SCHEMA
+from seawatch.model.observation import AisStatic, Observation, Rejected, SensorKind
+from seawatch.sources import ais_fast
+from seawatch.sources.formats import FormatSpec, LoadResult, open_binary, register_format
+from seawatch.sources.nmea import (
+    LAT_NA,
+    LON_NA,
+    DecodedAis,
+    NmeaAisDecoder,
+    course_deg,
+    heading_deg,
+    speed_kn,
+    to_models,
+)
+from seawatch.timeutil import utc_from_epoch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BulkDecodeResult:
+    """Decoded file: `fast` columns (numpy, keyed by pyais field names plus `line`, `t`, `station`)
+    for fast-path position reports, `slow` for everything pyais decoded, rejects and counts."""
+
+    source: str
+    fast: dict[str, np.ndarray] = field(default_factory=dict)
+    slow: list[DecodedAis] = field(default_factory=list)
+    rejects: list[Rejected] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def n_fast(self) -> int:
+        return len(self.fast["line"]) if self.fast else 0
+
+    @property
+    def n_decoded(self) -> int:
+        return self.n_fast + len(self.slow)
+
+    def positions_frame(self) -> pl.DataFrame:
+        """Position reports in `POSITION_SCHEMA` (+ `msg_type`, `station`), sentinels as nulls,
+        in input order."""
+        parts: list[pl.DataFrame] = []
+        if self.n_fast:
+            f = self.fast
+            lat, lon = f["lat"], f["lon"]
+            ok = (lat != LAT_NA) & (lon != LON_NA)
+            speed = f["speed"]
+            course = f["course"]
+            heading = f["heading"].astype(np.float64)
+            parts.append(
+                pl.DataFrame(
+                    {
+                        "line": f["line"][ok],
+                        "t": f["t"][ok],
+                        "mmsi": f["mmsi"][ok].astype(np.int64),
+                        "lat": lat[ok],
+                        "lon": lon[ok],
+                        "sog_kn": np.where(speed >= 102.3, np.nan, speed)[ok],
+                        "cog_deg": np.where(course >= 360.0, np.nan, course)[ok],
+                        "heading_deg": np.where(heading >= 360.0, np.nan, heading)[ok],
+                        "msg_type": f["msg_type"][ok].astype(np.int64),
+                        "station": f["station"][ok],
+                    },
+                    strict=False,
+                ).with_columns(
+                    pl.col("t", "sog_kn", "cog_deg", "heading_deg").fill_nan(None),
+                )
+            )
+        rows: list[dict[str, Any]] = []
+        for dec in self.slow:
+            for model in to_models(dec):
+                if isinstance(model, AisStatic):
+                    continue
+                rows.append(
+                    {
+                        "line": dec.line_no,
+                        "t": _epoch(model.received_at),
+                        "mmsi": model.mmsi,
+                        "lat": model.lat,
+                        "lon": model.lon,
+                        "sog_kn": model.speed,
+                        "cog_deg": model.course,
+                        "heading_deg": None if model.heading is None else float(model.heading),
+                        "msg_type": model.msg_type,
+                        "station": model.station,
+                    }
+                )
+        if rows:
+            parts.append(
+                pl.DataFrame(
+                    rows,
+                    schema={
+                        "line": pl.Int64,
+                        "t": pl.Float64,
+                        "mmsi": pl.Int64,
+                        "lat": pl.Float64,
+                        "lon": pl.Float64,
+                        "sog_kn": pl.Float64,
+                        "cog_deg": pl.Float64,
+                        "heading_deg": pl.Float64,
+                        "msg_type": pl.Int64,
+                        "station": pl.Utf8,
+                    },
+                )
+            )
+        if not parts:
+            frame = pl.DataFrame(schema={**POSITION_SCHEMA, "msg_type": pl.Int64, "station": pl.Utf8})
+            return frame
+        frame = pl.concat(parts, how="vertical_relaxed").sort("line") if len(parts) > 1 else parts[0]
+        return frame.with_columns(
+            pl.lit(SensorKind.AIS.value).alias("sensor"),
+            pl.lit(self.source).alias("source"),
+            pl.lit(None, dtype=pl.Utf8).alias("track_id"),
+        ).select(
+            [pl.col(n).cast(d) for n, d in POSITION_SCHEMA.items()] + [pl.col("msg_type"), pl.col("station")]
+        )
+
+    def statics_frame(self) -> pl.DataFrame:
+        rows = []
+        for dec in self.slow:
+            for model in to_models(dec):
+                if isinstance(model, AisStatic):
+                    rows.append(
+                        {
+                            "t": _epoch(model.received_at),
+                            "mmsi": model.mmsi,
+                            "shipname": model.shipname,
+                            "callsign": model.callsign,
+                            "imo": model.imo,
+                            "ship_type": model.ship_type,
+                            "length_m": None if model.length_m is None else float(model.length_m),
+                            "width_m": _width(model),
+                            "source": self.source,
+                        }
+                    )
+        return pl.DataFrame(rows, schema=STATIC_SCHEMA)
+
+    def iter_records(self) -> Iterator[dict[str, Any]]:
+        """Every decoded message as a pyais field dict plus `received_at` (epoch s or None),
+        `station`, `source`, in input order."""
+        slow = sorted(self.slow, key=lambda d: d.line_no or 0)
+        fast_iter = ais_fast.iter_dicts(self.fast) if self.n_fast else iter(())
+        fast_lines = self.fast["line"].tolist() if self.n_fast else []
+        si = 0
+        for line in fast_lines:
+            while si < len(slow) and (slow[si].line_no or 0) < line:
+                yield _slow_record(slow[si])
+                si += 1
+            rec = next(fast_iter)
+            rec["source"] = self.source
+            yield rec
+        for dec in slow[si:]:
+            yield _slow_record(dec)
+
+    def to_load_result(self) -> LoadResult:
+        counts = dict(self.counts)
+        return LoadResult(self.positions_frame(), self.statics_frame(), self.rejects, counts)
+
+
+def _width(model: AisStatic) -> float | None:
+    if model.to_port is None and model.to_starboard is None:
+        return None
+    return float((model.to_port or 0) + (model.to_starboard or 0)) or None
+
+
+def _epoch(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def _slow_record(dec: DecodedAis) -> dict[str, Any]:
+    rec = dict(dec.fields)
+    rec["received_at"] = _epoch(dec.received_at)
+    rec["station"] = dec.station
+    rec["source"] = dec.source
+    return rec
+
+
+def decode_bytes(
+    data: bytes, source: str = "", enforce_checksum: bool = True, fast: bool = True
+) -> BulkDecodeResult:
+    """Decode a whole NMEA text. Lines are numbered from 1."""
+    result = BulkDecodeResult(source=source)
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    slow_lines: list[int]
+    if fast and lines:
+        fast_cols, slow_idx = ais_fast.decode_lines(data, enforce_checksum=enforce_checksum)
+        result.fast = fast_cols
+        slow_lines = slow_idx
+        result.counts["decoded_fast"] = len(fast_cols["line"]) if fast_cols else 0
+    else:
+        slow_lines = list(range(1, len(lines) + 1))
+    decoder = NmeaAisDecoder(source=source, enforce_checksum=enforce_checksum)
+    for line_no in slow_lines:
+        for item in decoder.feed_decoded(lines[line_no - 1], line_no=line_no):
+            if isinstance(item, Rejected):
+                result.rejects.append(item)
+            else:
+                result.slow.append(item)
+    result.rejects.extend(decoder.flush())
+    result.counts.update(decoder.counts)
+    result.counts["decoded"] += result.n_fast
+    result.counts["lines"] = len(lines)
+    return result
+
+
+def decode_file(path: Path, enforce_checksum: bool = True, fast: bool = True) -> BulkDecodeResult:
+    return decode_bytes(open_binary(path), source=str(path), enforce_checksum=enforce_checksum, fast=fast)
+
+
+def load_nmea(path: Path) -> LoadResult:
+    return decode_file(path).to_load_result()
+
+
+def sniff_nmea(path: Path, head: bytes) -> bool:
+    for line in head.split(b"\n")[:50]:
+        line = line.strip()
+        if line.startswith(b"\\"):
+            end = line.find(b"\\", 1)
+            line = line[end + 1 :] if end > 0 else b""
+        if line[:1] in (b"!", b"$") and line[3:6].upper() in (b"VDM", b"VDO"):
+            return True
+    return False
+
+
+def iterate_nmea(path: Path) -> Iterator[Observation | AisStatic | Rejected]:
+    """Stream a file line by line (pyais path). Positions without a receive time are skipped (counted)."""
+    decoder = NmeaAisDecoder(source=str(path), enforce_checksum=True)
+    data = open_binary(path)
+    for line_no, line in enumerate(data.split(b"\n"), start=1):
+        for item in decoder.feed(line, line_no=line_no):
+            if isinstance(item, AisStatic | Rejected):
+                yield item
+            elif item.received_at is not None:
+                yield Observation.from_ais(item, item.received_at)
+            else:
+                decoder.counts["skipped:no_time"] += 1
+    yield from decoder.flush()
+    if decoder.counts["skipped:no_time"]:
+        log.info("%s: %d positions without a receive time skipped", path, decoder.counts["skipped:no_time"])
+
+
+__all__ = [
+    "BulkDecodeResult",
+    "course_deg",
+    "decode_bytes",
+    "decode_file",
+    "heading_deg",
+    "iterate_nmea",
+    "load_nmea",
+    "speed_kn",
+    "utc_from_epoch",
+]
+
+register_format(
+    FormatSpec(
+        name="ais_nmea",
+        sniff=sniff_nmea,
+        load=load_nmea,
+        iterate=iterate_nmea,
+        priority=20,
+        description="AIS NMEA 0183 !AIVDM/!AIVDO (tag blocks, multi-sentence), plain or gzip",
+    )
+)
