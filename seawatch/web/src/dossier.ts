@@ -1,0 +1,188 @@
+// Vessel dossier: identity, identity changes, current state, events and track history (drawn on the map).
+import * as L from "leaflet";
+import { api, query } from "./api";
+import { eventLabel, eventSummary } from "./alerts";
+import { shipCategory, trackClass } from "./symbols";
+import { trackTitle } from "./tracks";
+import type { SeaEvent, TrackProps } from "./types";
+import { $, esc, fmtNum, isoMinute } from "./util";
+
+type Dict = Record<string, unknown>;
+type LatLon = [number, number];
+
+const IDENTITY_FIELDS: [string, string][] = [
+  ["mmsi", "MMSI"], ["imo", "IMO"], ["callsign", "Call sign"], ["name", "Name"], ["shipname", "Name"],
+  ["ship_type", "Type"], ["flag", "Flag"], ["length_m", "Length (m)"], ["width_m", "Beam (m)"],
+  ["draught_m", "Draught (m)"], ["destination", "Destination"],
+];
+
+/** Positions from any of the history shapes the API may return (rows, GeoJSON points or a line). */
+export function historyPoints(value: unknown): LatLon[] {
+  if (!value) return [];
+  if (Array.isArray(value)) {
+    return value.flatMap((row): LatLon[] => {
+      const r = row as Dict;
+      if (typeof r.lat === "number" && typeof r.lon === "number") return [[r.lat, r.lon]];
+      const geometry = r.geometry as Dict | undefined;
+      if (geometry?.type === "Point") {
+        const [lon, lat] = geometry.coordinates as number[];
+        return [[lat, lon]];
+      }
+      return [];
+    });
+  }
+  const v = value as Dict;
+  if (v.type === "FeatureCollection") return historyPoints(v.features);
+  if (v.type === "Feature") return historyPoints(v.geometry);
+  if (v.type === "LineString") return (v.coordinates as number[][]).map(([lon, lat]) => [lat, lon]);
+  if (v.type === "MultiLineString") {
+    return (v.coordinates as number[][][]).flat().map(([lon, lat]) => [lat, lon]);
+  }
+  for (const key of ["positions", "history", "track", "points", "features"]) {
+    if (key in v) return historyPoints(v[key]);
+  }
+  return [];
+}
+
+export class DossierPanel {
+  private readonly panel = $("dossier");
+  private readonly title = $("dossier-title");
+  private readonly body = $("dossier-body");
+  private readonly history: L.LayerGroup;
+  private token = 0;
+  onEvent: (e: SeaEvent) => void = () => {};
+  onClose: () => void = () => {};
+  /** The end of the period to show history for (live: undefined; replay: the picture time). */
+  historyEnd: () => number | undefined = () => undefined;
+
+  constructor(private readonly map: L.Map) {
+    this.history = L.layerGroup().addTo(map);
+    $("dossier-close").onclick = () => this.close();
+  }
+
+  close(): void {
+    this.panel.hidden = true;
+    this.history.clearLayers();
+    this.token += 1;
+    this.onClose();
+  }
+
+  /** Open for a track (any source); AIS tracks also load the vessel dossier by MMSI. */
+  async open(track: TrackProps | undefined, mmsi: number | undefined, event?: SeaEvent): Promise<void> {
+    const token = ++this.token;
+    this.panel.hidden = false;
+    this.panel.dataset.state = "loading";
+    const vesselMmsi = mmsi ?? (typeof track?.mmsi === "number" ? track.mmsi : undefined);
+    this.panel.dataset.mmsi = vesselMmsi ? String(vesselMmsi) : "";
+    this.panel.dataset.trackId = track?.track_id ?? event?.track_ids?.[0] ?? "";
+    this.title.textContent = track ? trackTitle(track) : vesselMmsi ? `MMSI ${vesselMmsi}` : "Contact";
+    this.body.innerHTML = `${event ? eventBlock(event) : ""}${track ? stateBlock(track) : ""}`
+      + `<p class="muted" data-testid="dossier-loading">loading…</p>`;
+    this.history.clearLayers();
+
+    let dossier: Dict | null = null;
+    let error = "";
+    if (vesselMmsi) {
+      try {
+        dossier = await api.get<Dict>(`/api/vessels/${vesselMmsi}`);
+      } catch (err) {
+        error = (err as Error).message;
+      }
+    }
+    let points = historyPoints(dossier?.history ?? dossier?.track ?? dossier?.positions);
+    const trackId = track?.track_id ?? event?.track_ids?.[0];
+    if (points.length === 0 && trackId) {
+      try {
+        const end = this.historyEnd();
+        const start = (end ?? Date.now()) - 24 * 3600 * 1000;
+        const params = end ? { start: new Date(start).toISOString(), end: new Date(end).toISOString() } : {};
+        points = historyPoints(await api.get<unknown>(`/api/tracks/${encodeURIComponent(trackId)}/history${query(params)}`));
+      } catch (err) {
+        error = error || (err as Error).message;
+      }
+    }
+    if (token !== this.token) return;
+
+    const identity = (dossier?.identity ?? dossier?.vessel ?? dossier ?? {}) as Dict;
+    const name = identity.name ?? identity.shipname;
+    if (typeof name === "string" && name.trim()) this.title.textContent = name.trim();
+    const events = (dossier?.events ?? []) as SeaEvent[];
+    const changes = (dossier?.identity_changes ?? dossier?.changes ?? []) as Dict[];
+    this.body.innerHTML = [
+      event ? eventBlock(event) : "",
+      track ? stateBlock(track) : "",
+      identityBlock(identity, vesselMmsi),
+      changesBlock(changes),
+      `<h3>Track history</h3><p data-testid="dossier-history-count">${points.length} positions</p>`,
+      eventsBlock(events),
+      error ? `<p class="error" data-testid="dossier-error">${esc(error)}</p>` : "",
+    ].join("");
+    this.body.querySelectorAll<HTMLElement>("[data-event-index]").forEach((el) => {
+      el.onclick = () => this.onEvent(events[Number(el.dataset.eventIndex)]);
+    });
+    this.panel.dataset.state = "ready";
+    if (points.length > 1) {
+      L.polyline(points, { color: "#ffe14d", weight: 2, opacity: 0.85, dashArray: "4 3", interactive: false })
+        .addTo(this.history);
+      L.circleMarker(points[0], { radius: 3, color: "#ffe14d", interactive: false }).addTo(this.history);
+    }
+  }
+}
+
+function row(label: string, value: string, testid = ""): string {
+  return `<tr${testid ? ` data-testid="${testid}"` : ""}><th>${esc(label)}</th><td>${value}</td></tr>`;
+}
+
+function eventBlock(e: SeaEvent): string {
+  return `<div class="dossier-event" data-testid="dossier-event" data-event-id="${esc(e.id)}">`
+    + `<b>${esc(eventLabel(e.type))}</b> ${esc(isoMinute(Date.parse(e.start)))} → ${esc(isoMinute(Date.parse(e.end)))}`
+    + `<br><span class="muted">${esc(eventSummary(e))}</span></div>`;
+}
+
+function stateBlock(p: TrackProps): string {
+  return `<table class="kv" data-testid="dossier-state">`
+    + row("Track", esc(p.track_id))
+    + row("Kind", esc(trackClass(p)), "dossier-kind")
+    + row("Speed", fmtNum(p.sog_kn, 1, " kn"))
+    + row("Course", fmtNum(p.cog_deg, 0, "°"))
+    + row("Heading", fmtNum(p.heading_deg, 0, "°"))
+    + row("Last seen", p.time ? esc(isoMinute(Date.parse(p.time))) : "—")
+    + row("Sources", esc((p.sources ?? []).join(", ") || "—"))
+    + row("Sensors", esc((p.sensors ?? []).join(", ") || "—"))
+    + ((p.nodes ?? []).length ? row("Nodes", esc((p.nodes ?? []).join(", "))) : "")
+    + `</table>`;
+}
+
+function identityBlock(identity: Dict, mmsi: number | undefined): string {
+  const rows: string[] = [];
+  const seen = new Set<string>();
+  for (const [key, label] of IDENTITY_FIELDS) {
+    let value = identity[key];
+    if (key === "mmsi" && value == null) value = mmsi;
+    if (value == null || value === "" || seen.has(label)) continue;
+    seen.add(label);
+    const text = key === "ship_type" ? `${value} (${shipCategory(value as number).label})` : String(value);
+    rows.push(row(label, esc(text), `dossier-${key}`));
+  }
+  if (!rows.length) return "";
+  return `<h3>Identity</h3><table class="kv" data-testid="dossier-identity">${rows.join("")}</table>`;
+}
+
+function changesBlock(changes: Dict[]): string {
+  if (!changes.length) return "";
+  const items = changes.slice(-20).reverse().map((c) => {
+    const when = typeof c.time === "string" ? isoMinute(Date.parse(c.time)) : String(c.time ?? c.t ?? "");
+    const what = Object.entries(c).filter(([k]) => k !== "time" && k !== "t")
+      .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(", ");
+    return `<li><span class="muted">${esc(when)}</span> ${esc(what)}</li>`;
+  });
+  return `<h3>Identity changes</h3><ul class="list compact" data-testid="dossier-changes">${items.join("")}</ul>`;
+}
+
+function eventsBlock(events: SeaEvent[]): string {
+  if (!events.length) return `<h3>Events</h3><p class="muted" data-testid="dossier-events">none</p>`;
+  const items = events.slice(0, 50).map((e, i) =>
+    `<li class="alert sev-low" data-event-index="${i}"><b>${esc(eventLabel(e.type))}</b> `
+    + `<span class="muted">${esc(isoMinute(Date.parse(e.start)))}</span></li>`);
+  return `<h3>Events</h3><ul class="list compact" data-testid="dossier-events">${items.join("")}</ul>`;
+}

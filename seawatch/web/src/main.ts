@@ -1,0 +1,302 @@
+// Seawatch web picture: wires login, map, live feed, alerts, dossier, filters, zones, replay and sightings.
+import "leaflet/dist/leaflet.css";
+import "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css";
+import "./styles.css";
+import * as L from "leaflet";
+import { AlertsPanel } from "./alerts";
+import { api, ApiError, query } from "./api";
+import { addBaseMap } from "./basemap";
+import { DossierPanel } from "./dossier";
+import { Filters } from "./filters";
+import { LiveFeed } from "./live";
+import { SightingForm } from "./sightings";
+import { legendHtml } from "./symbols";
+import { Timeline } from "./timeline";
+import { TrackLayer } from "./tracks";
+import type { Me, SeaEvent, TrackCollection, TrackFeature, TrackProps } from "./types";
+import { $, isoSeconds } from "./util";
+import { ZoneLayer } from "./zones";
+
+const DEFAULT_VIEW: [number, number, number] = [17, -70, 5]; // the Caribbean
+const TRAIL_OFFSETS_MIN = [20, 10];
+
+function showLogin(message = ""): void {
+  $("app").hidden = true;
+  $("login-screen").hidden = false;
+  $("login-error").textContent = message;
+  ($("login-username") as HTMLInputElement).focus();
+}
+
+async function currentUser(): Promise<Me | null> {
+  try {
+    return await api.get<Me>("/api/auth/me");
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return null;
+    throw err;
+  }
+}
+
+function featuresOf(body: unknown): TrackFeature[] {
+  if (Array.isArray(body)) return body as TrackFeature[];
+  return ((body as TrackCollection | null)?.features ?? []) as TrackFeature[];
+}
+
+function eventsOf(body: unknown): SeaEvent[] {
+  if (Array.isArray(body)) return body as SeaEvent[];
+  const b = body as { events?: SeaEvent[]; items?: SeaEvent[] } | null;
+  return b?.events ?? b?.items ?? [];
+}
+
+class App {
+  private readonly map: L.Map;
+  private readonly tracks: TrackLayer;
+  private readonly alerts = new AlertsPanel();
+  private readonly dossier: DossierPanel;
+  private readonly filters = new Filters();
+  private readonly zones: ZoneLayer;
+  private readonly timeline = new Timeline();
+  private readonly live = new LiveFeed();
+  private readonly sightings: SightingForm;
+  private fitted = false;
+  private replayToken = 0;
+
+  constructor(private readonly me: Me) {
+    $("user-name").textContent = `${me.username ?? me.name ?? ""}${me.role ? ` (${me.role})` : ""}`;
+    this.map = L.map("map", { zoomControl: true, worldCopyJump: true, preferCanvas: false, attributionControl: true });
+    this.map.attributionControl.setPrefix("").addAttribution("Natural Earth · Seawatch");
+    L.control.scale({ imperial: false, position: "bottomleft" }).addTo(this.map);
+    this.restoreView();
+    this.addLegend();
+    this.addCursorReadout();
+    void addBaseMap(this.map).catch((err) => this.hint(`base map: ${(err as Error).message}`));
+
+    this.tracks = new TrackLayer(this.map);
+    this.dossier = new DossierPanel(this.map);
+    this.zones = new ZoneLayer(this.map);
+    this.sightings = new SightingForm(this.map);
+
+    this.tracks.onCounts = (total, shown) => {
+      $("track-count").textContent = String(total);
+      $("track-shown").textContent = String(shown);
+    };
+    this.tracks.onSelect = (p) => this.openTrack(p);
+    this.alerts.onOpen = (e) => this.openEvent(e);
+    this.dossier.onEvent = (e) => this.openEvent(e);
+    this.dossier.onClose = () => this.tracks.select(null);
+    this.dossier.historyEnd = () => (this.timeline.live ? undefined : this.timeline.atMs ?? undefined);
+    this.filters.onChange = (f) => this.tracks.setFilter(f);
+    this.zones.onChange = (z) => this.filters.setZones(z);
+    this.zones.onError = (m) => this.hint(m);
+    this.timeline.onReplay = (at) => void this.replay(at);
+    this.timeline.onLive = () => void this.goLive();
+    this.sightings.defaultTime = () => this.timeline.atMs ?? (this.tracks.latestMs || Date.now());
+    this.live.onState = (state) => {
+      const el = $("status-link");
+      el.dataset.state = state;
+      el.textContent = state === "open" ? "live" : state;
+    };
+    this.live.onMessage = (m) => {
+      if (m.kind === "track") {
+        if (this.timeline.live) this.tracks.upsert(m.data as TrackFeature);
+      } else if (m.kind === "event") {
+        this.alerts.add(m.data as SeaEvent, true);
+      }
+    };
+    this.map.on("moveend", () => this.saveView());
+    setInterval(() => this.tick(), 1000);
+  }
+
+  async start(): Promise<void> {
+    document.body.dataset.mode = "live";
+    this.live.start();
+    await Promise.all([this.loadLatest(), this.zones.load().catch((e) => this.hint(`zones: ${(e as Error).message}`))]);
+    document.body.dataset.ready = "1";
+  }
+
+  stop(): void {
+    this.live.stop();
+  }
+
+  private async loadLatest(): Promise<void> {
+    const [tracks, events] = await Promise.all([
+      api.get<unknown>("/api/tracks").catch((e) => (this.hint(`tracks: ${(e as Error).message}`), null)),
+      api.get<unknown>(`/api/events${query({ limit: 300 })}`).catch((e) => (this.hint(`events: ${(e as Error).message}`), null)),
+    ]);
+    for (const f of featuresOf(tracks)) this.tracks.upsert(f);
+    this.alerts.load(eventsOf(events));
+    this.fitOnce();
+  }
+
+  private async replay(atMs: number): Promise<void> {
+    const token = ++this.replayToken;
+    const span = Number(($("time-span") as HTMLSelectElement).value) * 1000;
+    document.body.dataset.replay = "loading";
+    try {
+      const [now, ...older] = await Promise.all(
+        [0, ...TRAIL_OFFSETS_MIN].map((m) => api.get<unknown>(`/api/tracks${query({ at: isoSeconds(atMs - m * 60000) })}`)),
+      );
+      const events = await api.get<unknown>(
+        `/api/events${query({ since: isoSeconds(atMs - span), until: isoSeconds(atMs), limit: 300 })}`,
+      ).catch(() => []);
+      if (token !== this.replayToken || this.timeline.live) return;
+      const trails = new Map<string, [number, number][]>();
+      for (const batch of older) {
+        for (const f of featuresOf(batch)) {
+          const id = f.properties?.track_id;
+          if (!id || !f.geometry) continue;
+          const [lon, lat] = f.geometry.coordinates;
+          trails.set(id, [...(trails.get(id) ?? []), [lat, lon]]);
+        }
+      }
+      this.tracks.replaceAll(featuresOf(now), trails);
+      this.alerts.load(eventsOf(events));
+      document.body.dataset.replay = "ready";
+      $("time-label").dataset.count = String(this.tracks.size);
+    } catch (err) {
+      this.hint(`replay: ${(err as Error).message}`);
+      document.body.dataset.replay = "error";
+    }
+  }
+
+  private async goLive(): Promise<void> {
+    this.replayToken += 1;
+    this.tracks.clear();
+    delete document.body.dataset.replay;
+    await this.loadLatest();
+  }
+
+  private openTrack(p: TrackProps): void {
+    this.tracks.select(p.track_id);
+    void this.dossier.open(p, typeof p.mmsi === "number" ? p.mmsi : undefined);
+  }
+
+  private openEvent(e: SeaEvent): void {
+    if (!e) return;
+    this.map.setView([e.lat, e.lon], Math.max(this.map.getZoom(), 9));
+    const trackId = e.track_ids?.[0];
+    const track = (trackId ? this.tracks.get(trackId) : undefined) ?? (e.mmsi?.[0] ? this.tracks.findByMmsi(e.mmsi[0]) : undefined);
+    this.tracks.select(track?.track_id ?? trackId ?? null);
+    this.flashAt(e.lat, e.lon);
+    void this.dossier.open(track, e.mmsi?.[0], e);
+  }
+
+  private flashAt(lat: number, lon: number): void {
+    const ring = L.circleMarker([lat, lon], { radius: 18, color: "#ffe14d", weight: 3, fill: false, interactive: false, className: "focus-ring" })
+      .addTo(this.map);
+    setTimeout(() => ring.remove(), 4000);
+  }
+
+  private fitOnce(): void {
+    if (this.fitted || this.tracks.size === 0) return;
+    this.fitted = true;
+    if (localStorage.getItem(this.viewKey())) return;
+    const bounds = this.tracks.bounds();
+    if (bounds) this.map.fitBounds(bounds.pad(0.05), { maxZoom: 9 });
+  }
+
+  private tick(): void {
+    const at = this.timeline.live ? this.tracks.latestMs : this.timeline.atMs;
+    $("clock").textContent = at ? `${isoSeconds(at).replace("T", " ")}` : "—";
+    if (this.timeline.live) this.timeline.follow(this.tracks.latestMs);
+    if (!this.fitted && this.tracks.size > 0) this.fitOnce();
+  }
+
+  private viewKey(): string {
+    return `seawatch.view.${this.me.username ?? this.me.name ?? "user"}`;
+  }
+
+  private restoreView(): void {
+    try {
+      const saved = JSON.parse(localStorage.getItem(this.viewKey()) ?? "null") as [number, number, number] | null;
+      const [lat, lon, zoom] = saved ?? DEFAULT_VIEW;
+      this.map.setView([lat, lon], zoom);
+    } catch {
+      this.map.setView([DEFAULT_VIEW[0], DEFAULT_VIEW[1]], DEFAULT_VIEW[2]);
+    }
+  }
+
+  private saveView(): void {
+    if (!this.fitted) return;
+    const c = this.map.getCenter();
+    localStorage.setItem(this.viewKey(), JSON.stringify([c.lat, c.lng, this.map.getZoom()]));
+  }
+
+  private addLegend(): void {
+    const legend = new L.Control({ position: "bottomright" });
+    legend.onAdd = () => {
+      const div = L.DomUtil.create("div", "legend");
+      div.dataset.testid = "legend";
+      div.innerHTML = legendHtml();
+      return div;
+    };
+    legend.addTo(this.map);
+  }
+
+  private addCursorReadout(): void {
+    const readout = new L.Control({ position: "bottomleft" });
+    readout.onAdd = () => {
+      const div = L.DomUtil.create("div", "cursor-readout");
+      this.map.on("mousemove", (e: L.LeafletMouseEvent) => {
+        div.textContent = `${e.latlng.lat.toFixed(4)}°, ${e.latlng.lng.toFixed(4)}°`;
+      });
+      return div;
+    };
+    readout.addTo(this.map);
+  }
+
+  hint(message: string): void {
+    const el = $("map-hint");
+    el.textContent = message;
+    el.hidden = false;
+    setTimeout(() => (el.hidden = true), 6000);
+  }
+}
+
+let app: App | null = null;
+
+async function enter(): Promise<void> {
+  const me = await currentUser();
+  if (!me) {
+    showLogin();
+    return;
+  }
+  $("login-screen").hidden = true;
+  $("app").hidden = false;
+  app?.stop();
+  app = new App(me);
+  await app.start();
+}
+
+function wireLogin(): void {
+  const form = $("login-form") as HTMLFormElement;
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    const username = ($("login-username") as HTMLInputElement).value.trim();
+    const password = ($("login-password") as HTMLInputElement).value;
+    $("login-error").textContent = "";
+    try {
+      await api.post("/api/auth/login", { username, password });
+      ($("login-password") as HTMLInputElement).value = "";
+      await enter();
+    } catch (err) {
+      $("login-error").textContent = err instanceof ApiError && err.status === 401
+        ? "wrong user name or password" : (err as Error).message;
+    }
+  };
+  $("logout").onclick = async () => {
+    await api.post("/api/auth/logout", {}).catch(() => undefined);
+    app?.stop();
+    app = null;
+    location.reload();
+  };
+  window.addEventListener("seawatch:unauthorized", () => {
+    if (app) {
+      app.stop();
+      app = null;
+      showLogin("session expired: sign in again");
+    }
+  });
+}
+
+wireLogin();
+void enter().catch((err) => showLogin(`node unreachable: ${(err as Error).message}`));

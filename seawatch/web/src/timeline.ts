@@ -1,0 +1,85 @@
+// Time slider: LIVE follows the feed; moving the slider replays the picture at a past time.
+import { $, fromLocalInput, isoMinute, toLocalInput } from "./util";
+
+const STEPS = 1440;
+
+export class Timeline {
+  private readonly slider = $("time-slider") as HTMLInputElement;
+  private readonly endInput = $("time-end") as HTMLInputElement;
+  private readonly span = $("time-span") as HTMLSelectElement;
+  private readonly label = $("time-label");
+  private readonly liveButton = $("time-live");
+  private endMs = Date.now();
+  private timer: number | undefined;
+  live = true;
+  atMs: number | null = null;
+  onReplay: (atMs: number) => void = () => {};
+  onLive: () => void = () => {};
+
+  constructor() {
+    this.slider.max = String(STEPS);
+    this.slider.addEventListener("input", () => this.scheduleReplay());
+    this.slider.addEventListener("change", () => this.scheduleReplay(0));
+    this.endInput.addEventListener("change", () => {
+      const ms = fromLocalInput(this.endInput.value);
+      if (ms === null) return;
+      this.endMs = ms;
+      this.slider.value = String(STEPS);
+      this.scheduleReplay(0);
+    });
+    this.span.addEventListener("change", () => this.scheduleReplay(0));
+    this.liveButton.onclick = () => this.goLive();
+    this.endInput.value = toLocalInput(this.endMs);
+  }
+
+  private spanMs(): number {
+    return Number(this.span.value) * 1000;
+  }
+
+  /** The picture time under the slider. */
+  sliderTime(): number {
+    return this.endMs - this.spanMs() + (Number(this.slider.value) / STEPS) * this.spanMs();
+  }
+
+  /** While live, the window follows the newest data time. */
+  follow(latestMs: number): void {
+    if (!this.live || !Number.isFinite(latestMs) || latestMs <= 0) return;
+    this.endMs = latestMs;
+    if (document.activeElement !== this.endInput) this.endInput.value = toLocalInput(latestMs);
+    this.slider.value = String(STEPS);
+  }
+
+  /** Jump to a given time (e.g. an alert's start) in replay. */
+  show(atMs: number): void {
+    if (atMs > this.endMs || atMs < this.endMs - this.spanMs()) {
+      this.endMs = atMs + this.spanMs() / 2;
+      this.endInput.value = toLocalInput(this.endMs);
+    }
+    this.slider.value = String(Math.round(((atMs - (this.endMs - this.spanMs())) / this.spanMs()) * STEPS));
+    this.scheduleReplay(0);
+  }
+
+  private scheduleReplay(delayMs = 250): void {
+    const at = this.sliderTime();
+    this.live = false;
+    this.atMs = at;
+    this.liveButton.classList.remove("active");
+    document.body.dataset.mode = "replay";
+    this.label.textContent = `replay ${isoMinute(at)}`;
+    this.label.dataset.at = new Date(at).toISOString();
+    window.clearTimeout(this.timer);
+    this.timer = window.setTimeout(() => this.onReplay(at), delayMs);
+  }
+
+  goLive(): void {
+    window.clearTimeout(this.timer);
+    this.live = true;
+    this.atMs = null;
+    this.liveButton.classList.add("active");
+    document.body.dataset.mode = "live";
+    this.label.textContent = "live";
+    delete this.label.dataset.at;
+    this.slider.value = String(STEPS);
+    this.onLive();
+  }
+}

@@ -1,0 +1,230 @@
+// The track layer: keeps the latest state and a short trail per track, draws what passes the filters in view.
+import * as L from "leaflet";
+import type { TrackFeature, TrackProps } from "./types";
+import { shipCategory, symbolSvg, trackClass } from "./symbols";
+import { esc, fmtNum } from "./util";
+
+const TRAIL_POINTS = 20;
+const STALE_MS = 20 * 60 * 1000;
+
+export type TrackFilter = (p: TrackProps, lat: number, lon: number) => boolean;
+
+interface TrackState {
+  props: TrackProps;
+  lat: number;
+  lon: number;
+  timeMs: number;
+  trail: [number, number][];
+  marker?: L.Marker;
+  trailLine?: L.Polyline;
+  iconKey?: string;
+}
+
+export class TrackLayer {
+  private readonly tracks = new Map<string, TrackState>();
+  private readonly markers: L.LayerGroup;
+  private readonly trails: L.LayerGroup;
+  private readonly trailRenderer: L.Renderer;
+  private filter: TrackFilter = () => true;
+  private selectedId: string | null = null;
+  private renderQueued = false;
+  latestMs = 0;
+  onSelect: (p: TrackProps) => void = () => {};
+  onCounts: (total: number, shown: number) => void = () => {};
+
+  constructor(private readonly map: L.Map) {
+    map.createPane("trails").style.zIndex = "450";
+    this.trailRenderer = L.canvas({ pane: "trails", padding: 0.2 });
+    this.trails = L.layerGroup().addTo(map);
+    this.markers = L.layerGroup().addTo(map);
+    map.on("moveend zoomend", () => this.scheduleRender());
+  }
+
+  get size(): number {
+    return this.tracks.size;
+  }
+
+  get(trackId: string): TrackProps | undefined {
+    return this.tracks.get(trackId)?.props;
+  }
+
+  position(trackId: string): [number, number] | undefined {
+    const s = this.tracks.get(trackId);
+    return s ? [s.lat, s.lon] : undefined;
+  }
+
+  findByMmsi(mmsi: number): TrackProps | undefined {
+    for (const s of this.tracks.values()) if (s.props.mmsi === mmsi) return s.props;
+    return undefined;
+  }
+
+  /** Bounds of the tracks, ignoring the farthest 2 % so that one stray position does not zoom out the world. */
+  bounds(): L.LatLngBounds | undefined {
+    const lats = [...this.tracks.values()].map((s) => s.lat).sort((a, b) => a - b);
+    const lons = [...this.tracks.values()].map((s) => s.lon).sort((a, b) => a - b);
+    if (!lats.length) return undefined;
+    const k = Math.floor(lats.length * 0.01);
+    const hi = lats.length - 1 - k;
+    return L.latLngBounds([lats[k], lons[k]], [lats[hi], lons[hi]]);
+  }
+
+  setFilter(filter: TrackFilter): void {
+    this.filter = filter;
+    this.scheduleRender();
+  }
+
+  select(trackId: string | null): void {
+    this.selectedId = trackId;
+    this.scheduleRender();
+  }
+
+  /** Apply one live update (a GeoJSON Point feature); a feature with `deleted: true` removes the track. */
+  upsert(feature: TrackFeature): void {
+    const p = feature.properties;
+    const id = p?.track_id ?? (feature.id as string | undefined);
+    if (!id) return;
+    if (p.deleted === true) {
+      this.remove(String(id));
+      return;
+    }
+    const coords = feature.geometry?.coordinates;
+    if (!coords || !Number.isFinite(coords[0]) || !Number.isFinite(coords[1])) return;
+    const [lon, lat] = coords;
+    const timeMs = p.time ? Date.parse(p.time) : NaN;
+    const state = this.tracks.get(String(id));
+    if (state) {
+      if (Number.isFinite(timeMs) && Number.isFinite(state.timeMs) && timeMs < state.timeMs) return;
+      const last = state.trail[state.trail.length - 1];
+      if (!last || last[0] !== lat || last[1] !== lon) {
+        state.trail.push([lat, lon]);
+        if (state.trail.length > TRAIL_POINTS) state.trail.shift();
+      }
+      Object.assign(state, { props: { ...state.props, ...p, track_id: String(id) }, lat, lon, timeMs });
+    } else {
+      this.tracks.set(String(id), { props: { ...p, track_id: String(id) }, lat, lon, timeMs, trail: [[lat, lon]] });
+    }
+    if (Number.isFinite(timeMs) && timeMs > this.latestMs) this.latestMs = timeMs;
+    this.scheduleRender();
+  }
+
+  remove(trackId: string): void {
+    const s = this.tracks.get(trackId);
+    if (!s) return;
+    s.marker?.remove();
+    s.trailLine?.remove();
+    this.tracks.delete(trackId);
+    this.scheduleRender();
+  }
+
+  /** Replace the whole picture (replay). `trails` maps track ids to older positions, oldest first. */
+  replaceAll(features: TrackFeature[], trails: Map<string, [number, number][]> = new Map()): void {
+    this.clear();
+    this.latestMs = 0;
+    for (const f of features) this.upsert(f);
+    for (const [id, points] of trails) {
+      const s = this.tracks.get(id);
+      if (s) s.trail = [...points, [s.lat, s.lon] as [number, number]].slice(-TRAIL_POINTS);
+    }
+    this.scheduleRender();
+  }
+
+  clear(): void {
+    this.markers.clearLayers();
+    this.trails.clearLayers();
+    this.tracks.clear();
+  }
+
+  scheduleRender(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      this.render();
+    });
+  }
+
+  private render(): void {
+    const bounds = this.map.getBounds().pad(0.1);
+    let shown = 0;
+    for (const [id, s] of this.tracks) {
+      const visible = bounds.contains([s.lat, s.lon]) && this.filter(s.props, s.lat, s.lon);
+      if (!visible) {
+        if (s.marker) {
+          s.marker.remove();
+          s.marker = undefined;
+        }
+        if (s.trailLine) {
+          s.trailLine.remove();
+          s.trailLine = undefined;
+        }
+        continue;
+      }
+      shown += 1;
+      this.drawTrack(id, s);
+    }
+    this.onCounts(this.tracks.size, shown);
+  }
+
+  private drawTrack(id: string, s: TrackState): void {
+    const selected = id === this.selectedId;
+    const stale = this.latestMs - s.timeMs > STALE_MS;
+    const svg = symbolSvg(s.props, selected);
+    const key = `${svg}|${stale}`;
+    if (!s.marker) {
+      s.marker = L.marker([s.lat, s.lon], { icon: this.icon(id, s.props, svg, stale), keyboard: false });
+      s.marker.on("click", () => this.onSelect(s.props));
+      s.marker.bindTooltip(() => tooltip(s.props), { direction: "top", offset: [0, -10], className: "track-tip" });
+      s.marker.addTo(this.markers);
+      s.iconKey = key;
+    } else {
+      s.marker.setLatLng([s.lat, s.lon]);
+      if (s.iconKey !== key) {
+        s.marker.setIcon(this.icon(id, s.props, svg, stale));
+        s.iconKey = key;
+      }
+    }
+    s.marker.setZIndexOffset(selected ? 1000 : trackClass(s.props) === "dark" ? 500 : 0);
+    if (s.trail.length > 1) {
+      const colour = trailColour(s.props);
+      if (!s.trailLine) {
+        s.trailLine = L.polyline(s.trail, {
+          color: colour, weight: selected ? 2.5 : 1.5, opacity: 0.6, renderer: this.trailRenderer, interactive: false,
+        }).addTo(this.trails);
+      } else {
+        s.trailLine.setLatLngs(s.trail);
+        s.trailLine.setStyle({ color: colour, weight: selected ? 2.5 : 1.5 });
+      }
+    }
+  }
+
+  private icon(id: string, p: TrackProps, svg: string, stale: boolean): L.DivIcon {
+    const cls = trackClass(p);
+    return L.divIcon({
+      className: `track-icon${stale ? " stale" : ""}`,
+      iconSize: [22, 22],
+      iconAnchor: [11, 11],
+      html: `<div data-testid="track-marker" data-track-id="${esc(id)}" data-class="${cls}"`
+        + ` data-mmsi="${esc(p.mmsi ?? "")}">${svg}</div>`,
+    });
+  }
+}
+
+function trailColour(p: TrackProps): string {
+  const cls = trackClass(p);
+  if (cls === "dark") return "#ff3b3b";
+  if (cls === "radar") return "#f5a623";
+  if (cls === "partner") return "#2ee6c8";
+  return shipCategory(p.ship_type).colour;
+}
+
+export function trackTitle(p: TrackProps): string {
+  if (p.name) return String(p.name);
+  if (p.mmsi) return `MMSI ${p.mmsi}`;
+  return `track ${p.track_id}`;
+}
+
+function tooltip(p: TrackProps): string {
+  const cls = trackClass(p);
+  return `<b>${esc(trackTitle(p))}</b><br>${esc(cls)} · ${esc(shipCategory(p.ship_type).label)}<br>`
+    + `${fmtNum(p.sog_kn, 1, " kn")} · ${fmtNum(p.cog_deg, 0, "°")}`;
+}

@@ -1,0 +1,184 @@
+// Zones: shown on the map, drawn and edited with Leaflet-Geoman, saved through /api/zones (GeoJSON features).
+import * as L from "leaflet";
+import "@geoman-io/leaflet-geoman-free";
+import { api } from "./api";
+import type { ZoneFeature } from "./types";
+import { $, esc } from "./util";
+
+const KIND_COLOURS: Record<string, string> = {
+  territorial_sea: "#3d8bfd",
+  eez: "#6f6fff",
+  protected_area: "#34c38f",
+  port: "#b0b0b0",
+  user: "#ff9f43",
+};
+
+export function zoneId(f: ZoneFeature): string {
+  const p = f.properties ?? {};
+  return String(f.id ?? p.zone_id ?? p.id ?? "");
+}
+
+function zonesOf(body: unknown): ZoneFeature[] {
+  if (Array.isArray(body)) return body as ZoneFeature[];
+  const b = body as { type?: string; features?: ZoneFeature[]; zones?: ZoneFeature[] };
+  return b?.features ?? b?.zones ?? [];
+}
+
+export class ZoneLayer {
+  readonly zones = new Map<string, ZoneFeature>();
+  private readonly layers = new Map<string, L.Polygon>();
+  private readonly group: L.FeatureGroup;
+  private readonly list = $("zone-list") as HTMLUListElement;
+  private readonly form = $("zone-form") as HTMLFormElement;
+  private pending: L.Polygon | null = null;
+  private editing = false;
+  private readonly edited = new Set<string>();
+  onChange: (zones: Map<string, ZoneFeature>) => void = () => {};
+  onError: (message: string) => void = () => {};
+
+  constructor(private readonly map: L.Map) {
+    this.group = L.featureGroup().addTo(map);
+    $("zone-draw").onclick = () => this.startDraw();
+    $("zone-edit").onclick = () => void this.toggleEdit();
+    $("zone-cancel").onclick = () => this.cancelDraw();
+    this.form.onsubmit = (e) => {
+      e.preventDefault();
+      void this.savePending();
+    };
+    map.on("pm:create", (e) => {
+      const layer = (e as unknown as { layer: L.Layer }).layer;
+      if (!(layer instanceof L.Polygon)) {
+        layer.remove();
+        return;
+      }
+      this.pending = layer;
+      this.form.hidden = false;
+      document.body.dataset.drawing = "named";
+      ($("zone-name") as HTMLInputElement).focus();
+    });
+  }
+
+  async load(): Promise<void> {
+    const features = zonesOf(await api.get<unknown>("/api/zones"));
+    this.group.clearLayers();
+    this.layers.clear();
+    this.zones.clear();
+    for (const f of features) this.addFeature(f);
+    this.renderList();
+    this.onChange(this.zones);
+  }
+
+  private addFeature(f: ZoneFeature): void {
+    const id = zoneId(f);
+    if (!id || !f.geometry) return;
+    this.zones.set(id, f);
+    const kind = String(f.properties?.kind ?? "user");
+    const colour = KIND_COLOURS[kind] ?? KIND_COLOURS.user;
+    const layer = L.GeoJSON.geometryToLayer(f as GeoJSON.Feature, {
+      style: () => ({ color: colour, weight: 1.5, fillOpacity: 0.08, dashArray: kind === "user" ? "6 4" : undefined }),
+    } as L.GeoJSONOptions) as L.Polygon;
+    layer.setStyle({ color: colour, weight: 1.5, fillOpacity: 0.08, dashArray: kind === "user" ? "6 4" : undefined });
+    layer.bindTooltip(esc(f.properties?.name ?? id), { sticky: true, className: "zone-tip" });
+    layer.on("pm:edit", () => this.edited.add(id));
+    layer.addTo(this.group);
+    this.layers.set(id, layer);
+  }
+
+  private renderList(): void {
+    this.list.replaceChildren();
+    for (const [id, f] of this.zones) {
+      const li = document.createElement("li");
+      li.className = "zone-item";
+      li.dataset.testid = "zone-item";
+      li.dataset.zoneId = id;
+      li.innerHTML = `<span class="zone-name">${esc(f.properties?.name ?? id)}</span>`
+        + `<span class="muted">${esc(f.properties?.kind ?? "")}</span>`
+        + `<button class="small ghost" data-testid="zone-delete">delete</button>`;
+      li.querySelector<HTMLElement>(".zone-name")!.onclick = () => {
+        const layer = this.layers.get(id);
+        if (layer) this.map.fitBounds(layer.getBounds(), { maxZoom: 11 });
+      };
+      const del = li.querySelector<HTMLButtonElement>("button")!;
+      del.onclick = () => {
+        if (del.dataset.armed !== "1") {
+          del.dataset.armed = "1";
+          del.textContent = "confirm";
+          return;
+        }
+        void this.remove(id);
+      };
+      this.list.append(li);
+    }
+  }
+
+  startDraw(): void {
+    this.cancelDraw();
+    document.body.dataset.drawing = "drawing";
+    this.map.pm.enableDraw("Polygon", {
+      snappable: false,
+      allowSelfIntersection: false,
+      templineStyle: { color: "#ffe14d" },
+      hintlineStyle: { color: "#ffe14d", dashArray: [5, 5] },
+      pathOptions: { color: "#ffe14d", weight: 2, fillOpacity: 0.1 },
+    });
+  }
+
+  cancelDraw(): void {
+    this.map.pm.disableDraw();
+    this.pending?.remove();
+    this.pending = null;
+    this.form.hidden = true;
+    delete document.body.dataset.drawing;
+  }
+
+  private async savePending(): Promise<void> {
+    if (!this.pending) return;
+    const name = ($("zone-name") as HTMLInputElement).value.trim();
+    const kind = ($("zone-kind") as HTMLSelectElement).value;
+    const geometry = this.pending.toGeoJSON().geometry;
+    try {
+      await api.post("/api/zones", { type: "Feature", geometry, properties: { name, kind } });
+      this.cancelDraw();
+      ($("zone-name") as HTMLInputElement).value = "";
+      await this.load();
+    } catch (err) {
+      this.onError(`zone not saved: ${(err as Error).message}`);
+    }
+  }
+
+  /** Edit mode on every zone; leaving it saves the zones whose shape changed. */
+  async toggleEdit(): Promise<void> {
+    const button = $("zone-edit");
+    this.editing = !this.editing;
+    button.classList.toggle("active", this.editing);
+    button.textContent = this.editing ? "Save shapes" : "Edit shapes";
+    for (const layer of this.layers.values()) {
+      if (this.editing) layer.pm.enable({ allowSelfIntersection: false, snappable: false });
+      else layer.pm.disable();
+    }
+    if (this.editing) return;
+    const changed = [...this.edited];
+    this.edited.clear();
+    try {
+      for (const id of changed) {
+        const f = this.zones.get(id);
+        const layer = this.layers.get(id);
+        if (!f || !layer) continue;
+        const geometry = layer.toGeoJSON().geometry;
+        await api.put(`/api/zones/${encodeURIComponent(id)}`, { ...f, geometry });
+      }
+    } catch (err) {
+      this.onError(`zone not saved: ${(err as Error).message}`);
+    }
+    await this.load();
+  }
+
+  private async remove(id: string): Promise<void> {
+    try {
+      await api.del(`/api/zones/${encodeURIComponent(id)}`);
+    } catch (err) {
+      this.onError(`zone not deleted: ${(err as Error).message}`);
+    }
+    await this.load();
+  }
+}
