@@ -1,0 +1,105 @@
+"""`LiveBus`: fan-out of new track states, events and sightings to in-process subscribers and to
+WebSocket clients. Publishing never blocks: each client has a bounded buffer and a client whose
+buffer is full is dropped (its WebSocket is closed), so a slow reader never slows the node."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import orjson
+
+from seawatch.model import Event
+from seawatch.node.geojson import track_feature
+from seawatch.store.base import TrackState
+
+log = logging.getLogger(__name__)
+
+LiveKind = Literal["track", "event", "sighting"]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveItem:
+    """What subscribers receive: `item` is a `TrackState`, an `Event` or a sighting dict."""
+
+    kind: LiveKind
+    item: TrackState | Event | dict[str, Any]
+    origin: str  # node the item came from
+
+
+Subscriber = Callable[[LiveItem], None]
+
+
+@dataclass(eq=False)
+class LiveClient:
+    queue: asyncio.Queue[bytes]
+    overflowed: bool = False
+    sent: int = 0
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def encode(item: LiveItem) -> bytes:
+    if item.kind == "track":
+        assert isinstance(item.item, TrackState)
+        data: Any = track_feature(item.item)
+    elif item.kind == "event":
+        assert isinstance(item.item, Event)
+        data = {**item.item.to_json(), "origin": item.origin}
+    else:
+        data = item.item
+    return orjson.dumps({"kind": item.kind, "data": data})
+
+
+class LiveBus:
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+        self._clients: set[LiveClient] = set()
+        self.published = 0
+        self.dropped_clients = 0
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call `callback(LiveItem)` for every published item; returns an unsubscribe function."""
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def add_client(self, buffer: int) -> LiveClient:
+        client = LiveClient(queue=asyncio.Queue(maxsize=buffer))
+        self._clients.add(client)
+        return client
+
+    def remove_client(self, client: LiveClient) -> None:
+        self._clients.discard(client)
+        client.closed.set()
+
+    @property
+    def client_count(self) -> int:
+        return len(self._clients)
+
+    def publish(self, items: list[LiveItem]) -> None:
+        for item in items:
+            for callback in list(self._subscribers):
+                try:
+                    callback(item)
+                except Exception:  # a subscriber bug must not stop the node
+                    log.exception("live subscriber failed")
+        self.published += len(items)
+        if not self._clients or not items:
+            return
+        messages = [encode(i) for i in items]
+        for client in list(self._clients):
+            try:
+                for message in messages:
+                    client.queue.put_nowait(message)
+            except asyncio.QueueFull:
+                log.warning("live client too slow (buffer full): disconnecting it")
+                client.overflowed = True
+                self.dropped_clients += 1
+                self.remove_client(client)

@@ -1,0 +1,257 @@
+"""The node's edges: feeds that put decoded items on the node's bounded queue.
+
+`put(source, item)` is awaited for every item, so a full queue makes the feed wait (back-pressure).
+File replays pace themselves on the data's own times (`speed` × real time; 0 = as fast as possible).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from seawatch.errors import InputError
+from seawatch.model import AisStatic, Observation, Rejected, SensorKind
+from seawatch.node.pipeline import Item
+from seawatch.node.settings import FeedSettings
+from seawatch.timeutil import utc_from_epoch
+
+log = logging.getLogger(__name__)
+
+Put = Callable[[str, Item], Awaitable[None]]
+LineDecoder = Callable[[str, datetime], list[Any]]
+
+
+# -- file replay ---------------------------------------------------------------------------------
+def _load_frames(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[Rejected]]:
+    """Positions and statics of one file through the sources' format registry."""
+    try:
+        from seawatch.sources.formats import detect_format
+
+        spec = detect_format(path)
+        if spec is None:
+            raise InputError(f"{path}: unknown input format")
+        result = spec.load(path)
+    except ImportError:  # registry not complete yet: read CSV directly
+        from seawatch.sources.csv_ais import load_csv
+
+        result = load_csv(path)
+    return result.positions, result.statics, result.rejects
+
+
+def _none(value: Any) -> Any:
+    return None if value is None else value
+
+
+def replay_items(paths: list[Path], source: str) -> list[tuple[float, Item]]:
+    """Every item of the files with its data time, in time order (positions without time are rejected)."""
+    timed: list[tuple[float, Item]] = []
+    for path in paths:
+        if not Path(path).is_file():
+            raise InputError(f"replay file not found: {path}")
+        positions, statics, rejects = _load_frames(Path(path))
+        timed.extend((0.0, r) for r in rejects)
+        has_ref = "target_ref" in positions.columns
+        for row in positions.iter_rows(named=True):
+            if row["t"] is None or row["lat"] is None or row["lon"] is None:
+                timed.append((0.0, Rejected(str(row), "no time or position", source)))
+                continue
+            timed.append(
+                (
+                    row["t"],
+                    Observation(
+                        time=utc_from_epoch(row["t"]),
+                        lat=row["lat"],
+                        lon=row["lon"],
+                        sensor=SensorKind(row["sensor"] or "ais"),
+                        source=source,
+                        mmsi=row["mmsi"],
+                        target_ref=row["target_ref"] if has_ref else None,
+                        sog_kn=row["sog_kn"],
+                        cog_deg=row["cog_deg"],
+                        heading_deg=row["heading_deg"],
+                    ),
+                )
+            )
+        for row in statics.iter_rows(named=True):
+            t = row.get("t")
+            timed.append(
+                (
+                    t or 0.0,
+                    AisStatic(
+                        mmsi=row["mmsi"],
+                        msg_type=5,
+                        shipname=row.get("shipname"),
+                        callsign=row.get("callsign"),
+                        imo=row.get("imo"),
+                        ship_type=row.get("ship_type"),
+                        received_at=None if t is None else utc_from_epoch(t),
+                        source=source,
+                    ),
+                )
+            )
+    timed.sort(key=lambda pair: pair[0])
+    return timed
+
+
+async def replay_feed(feed: FeedSettings, put: Put, items: list[tuple[float, Item]] | None = None) -> None:
+    """Replay files at `feed.speed` × real time (data time drives the pacing)."""
+    items = items if items is not None else await asyncio.to_thread(replay_items, feed.paths, feed.name)
+    while True:
+        await _pace(feed, put, items)
+        if not feed.loop:
+            break
+    log.info("replay %s finished (%d items)", feed.name, len(items))
+
+
+async def _pace(feed: FeedSettings, put: Put, items: list[tuple[float, Item]]) -> None:
+    first = next((t for t, _ in items if t > 0), 0.0)
+    wall0 = time.monotonic()
+    for i, (t, item) in enumerate(items):
+        if feed.speed > 0 and t > 0:
+            delay = wall0 + (t - first) / feed.speed - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        elif i % 1000 == 0:
+            await asyncio.sleep(0)
+        await put(feed.name, item)
+
+
+# -- live line feeds -----------------------------------------------------------------------------
+def line_decoder(feed: FeedSettings) -> LineDecoder:
+    """AIS NMEA lines, or radar NMEA lines when the feed names a sensors file."""
+    if feed.sensors is not None:
+        from seawatch.sources.radar import RadarNmeaDecoder
+        from seawatch.sources.sensors import load_sensors
+
+        radar = RadarNmeaDecoder(load_sensors(feed.sensors), source=feed.name, enforce_checksum=False)
+
+        def decode_radar(line: str, received_at: datetime) -> list[Any]:
+            return list(radar.feed(line))
+
+        return decode_radar
+    from seawatch.sources.nmea import NmeaAisDecoder
+
+    ais = NmeaAisDecoder(source=feed.name)
+
+    def decode_ais(line: str, received_at: datetime) -> list[Any]:
+        return list(ais.feed(line, received_at=received_at))
+
+    return decode_ais
+
+
+async def _emit_lines(
+    feed: FeedSettings, put: Put, lines: Iterator[str] | list[str], decode: LineDecoder
+) -> None:
+    now = datetime.now(UTC)
+    for line in lines:
+        if not line.strip():
+            continue
+        for item in decode(line, now):
+            await put(feed.name, item)
+
+
+async def tcp_client_feed(feed: FeedSettings, put: Put) -> None:
+    """Connect to a TCP line feed; reconnect with backoff when it drops."""
+    decode = line_decoder(feed)
+    backoff_s = 1.0
+    while True:
+        try:
+            reader, writer = await asyncio.open_connection(feed.host, feed.port)
+        except OSError as exc:
+            log.warning(
+                "feed %s: cannot connect to %s:%s (%s); retry in %.0f s",
+                feed.name,
+                feed.host,
+                feed.port,
+                exc,
+                backoff_s,
+            )
+            await asyncio.sleep(backoff_s)
+            backoff_s = min(backoff_s * 2, 60.0)
+            continue
+        backoff_s = 1.0
+        try:
+            while raw := await reader.readline():
+                await _emit_lines(feed, put, [raw.decode("ascii", "replace")], decode)
+        finally:
+            writer.close()
+        log.warning("feed %s: connection closed; reconnecting", feed.name)
+
+
+async def tcp_listen_feed(feed: FeedSettings, put: Put) -> None:
+    """Listen for senders of NMEA lines (one decoder per connection)."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        decode = line_decoder(feed)
+        try:
+            while raw := await reader.readline():
+                await _emit_lines(feed, put, [raw.decode("ascii", "replace")], decode)
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, feed.host, feed.port)
+    async with server:
+        await server.serve_forever()
+
+
+class _Datagrams(asyncio.DatagramProtocol):
+    def __init__(self, queue: asyncio.Queue[bytes]) -> None:
+        self.queue = queue
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        try:
+            self.queue.put_nowait(data)
+        except asyncio.QueueFull:
+            log.warning("UDP feed overloaded: datagram dropped")
+
+
+async def udp_feed(feed: FeedSettings, put: Put) -> None:
+    """Receive NMEA lines in UDP datagrams on host:port (`udp` and `listen_udp` both bind)."""
+    queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=10_000)
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(
+        lambda: _Datagrams(queue), local_addr=(feed.host, feed.port or 0)
+    )
+    decode = line_decoder(feed)
+    try:
+        while True:
+            data = await queue.get()
+            await _emit_lines(feed, put, data.decode("ascii", "replace").splitlines(), decode)
+    finally:
+        transport.close()
+
+
+async def sim_feed(feed: FeedSettings, put: Put) -> None:
+    """Stream a simulator scenario live (`seawatch.sim` stream API) at `speed` × real time."""
+    try:
+        from seawatch.sim import stream as sim_stream  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise InputError("the simulator's stream API (seawatch.sim.stream) is not available") from exc
+    decode = line_decoder(feed)
+    wall0 = time.monotonic()
+    first: float | None = None
+    for sim_time, line in sim_stream.stream_scenario(feed.scenario or "caribbean-gofast"):
+        t = sim_time.timestamp() if isinstance(sim_time, datetime) else float(sim_time)
+        first = t if first is None else first
+        if feed.speed > 0:
+            delay = wall0 + (t - first) / feed.speed - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        await _emit_lines(feed, put, [line], decode)
+
+
+FEEDS: dict[str, Callable[[FeedSettings, Put], Awaitable[None]]] = {
+    "file": replay_feed,
+    "tcp": tcp_client_feed,
+    "listen_tcp": tcp_listen_feed,
+    "udp": udp_feed,
+    "listen_udp": udp_feed,
+    "sim": sim_feed,
+}

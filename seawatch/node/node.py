@@ -1,0 +1,315 @@
+"""`Node`: a store, the live pipeline, the live bus and the feeds, run on one asyncio loop.
+
+Items from feeds, the API and partners go through one bounded queue; a single committer task takes
+batches off it, runs the pure pipeline, commits the batch to the store (the acknowledgement) and
+only then publishes the new track states and events on the live bus.
+
+For the federation: `subscribe(callback)` (every `LiveItem`), `ingest_observations(list, origin)`,
+`ingest_events(list, origin)`, and `store` (audit table: `store.audit(...)`, `store.audit_rows()`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from seawatch.model import Event, Observation, Rejected, SensorKind
+from seawatch.node.bus import LiveBus, LiveItem, Subscriber
+from seawatch.node.feeds import FEEDS
+from seawatch.node.metrics import NodeMetrics
+from seawatch.node.pipeline import EventStage, Item, LivePipeline, PartnerEvent, TrackStage
+from seawatch.node.settings import NodeSettings
+from seawatch.node.silence import SilenceMonitor
+from seawatch.node.tracker import LatestStateTracker
+from seawatch.node.watch import WatchlistStage
+from seawatch.store.base import Store, TrackState
+from seawatch.store.sqlite import SqliteStore
+from seawatch.timeutil import utc_from_epoch
+
+log = logging.getLogger(__name__)
+
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(eq=False)
+class _Ack:
+    """A marker put on the queue behind submitted items; resolved once they are committed."""
+
+    future: asyncio.Future[int]
+
+
+def live_detectors(settings: NodeSettings) -> list[EventStage]:
+    """The detection part's live detectors when installed (none otherwise)."""
+    try:
+        from seawatch.detect.live import LiveDetector  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        log.warning("seawatch.detect.live not available: only watchlist and sensor_silent events")
+        return []
+    try:
+        from seawatch.detect import context as detect_context  # type: ignore[attr-defined,unused-ignore]
+
+        ctx = detect_context.load_context(settings.pipeline.detect_config)
+        return [LiveDetector(ctx)]
+    except Exception:
+        log.exception("live detectors could not be set up; running without them")
+        return []
+
+
+class Node:
+    def __init__(
+        self,
+        settings: NodeSettings,
+        store: Store | None = None,
+        tracker: TrackStage | None = None,
+        detectors: Sequence[EventStage] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.node_id = settings.node_id
+        self.store: Store = store or SqliteStore(settings.data_dir, settings.store_synchronous)
+        self.bus = LiveBus()
+        self.metrics = NodeMetrics()
+        self.tracker = tracker or LatestStateTracker(self.node_id)
+        self.watchlist = WatchlistStage()
+        stages = list(detectors) if detectors is not None else live_detectors(settings)
+        self.pipeline = LivePipeline(self.node_id, self.tracker, [self.watchlist, *stages])
+        self.silence = SilenceMonitor()
+        self.rejects: deque[Rejected] = deque(maxlen=1000)
+        self.live: dict[str, TrackState] = {}
+        self.data_time_s = 0.0
+        self.started_at = time.time()
+        self._queue: asyncio.Queue[tuple[str, Item | _Ack]] | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._feed_tasks: dict[str, asyncio.Task[Any]] = {}
+        self._index_version = -1
+        self._version = 0
+        self._index: tuple[np.ndarray, np.ndarray, list[TrackState]] | None = None
+        self._load_state()
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def _load_state(self) -> None:
+        for state in self.store.latest_tracks():
+            self.live[state.track_id] = state
+            self.data_time_s = max(self.data_time_s, state.time.timestamp())
+        states = getattr(self.tracker, "states", None)
+        if isinstance(states, dict):
+            states.update(self.live)
+        self.refresh_watchlist()
+
+    def refresh_watchlist(self) -> None:
+        self.watchlist.set_entries(self.store.watchlist())
+
+    async def start(self) -> None:
+        self._queue = asyncio.Queue(maxsize=self.settings.pipeline.queue_size)
+        now = datetime.now(UTC)
+        self._tasks.append(asyncio.create_task(self._commit_loop(), name="committer"))
+        self._tasks.append(asyncio.create_task(self._silence_loop(), name="silence"))
+        self._tasks.append(asyncio.create_task(self._compact_loop(), name="compaction"))
+        for feed in self.settings.feeds:
+            self.silence.add_feed(feed.name, feed.timeout_s, feed.lat, feed.lon, now)
+            runner = FEEDS[feed.kind]
+            self._feed_tasks[feed.name] = asyncio.create_task(self._run_feed(runner, feed), name=feed.name)
+
+    async def _run_feed(self, runner: Any, feed: Any) -> None:
+        try:
+            await runner(feed, self.put)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("feed %s stopped", feed.name)
+
+    def feeds_done(self) -> bool:
+        return all(t.done() for t in self._feed_tasks.values())
+
+    async def drain(self) -> None:
+        """Wait until every queued item is committed."""
+        await self._submit([])
+
+    async def stop(self) -> None:
+        for task in self._feed_tasks.values():
+            task.cancel()
+        await asyncio.gather(*self._feed_tasks.values(), return_exceptions=True)
+        if self._queue is not None and self._tasks and not self._tasks[0].done():
+            try:
+                await asyncio.wait_for(self.drain(), timeout=10)
+            except TimeoutError:
+                log.warning("queue not drained at shutdown")
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self.store.close()
+
+    # -- input ----------------------------------------------------------------------------------------
+    async def put(self, source: str, item: Item) -> None:
+        """Queue one item (waits while the queue is full: back-pressure on the feed)."""
+        assert self._queue is not None, "node not started"
+        self.silence.seen(source, datetime.now(UTC))
+        await self._queue.put((source, item))
+
+    async def _submit(self, items: Sequence[tuple[str, Item]]) -> int:
+        assert self._queue is not None, "node not started"
+        for source, item in items:
+            await self._queue.put((source, item))
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        await self._queue.put(("", _Ack(future)))
+        return await future
+
+    async def submit(self, source: str, items: Sequence[Item]) -> int:
+        """Queue items and wait until they are committed; returns the committing batch id."""
+        return await self._submit([(source, i) for i in items])
+
+    async def ingest_observations(self, observations: Sequence[Observation], origin: str) -> int:
+        """Partner observations, kept with their node of origin (`extra["node"]`)."""
+        tagged = [
+            replace(o, extra={**o.extra, "node": origin}) if o.extra.get("node") != origin else o
+            for o in observations
+        ]
+        return await self.submit(f"partner:{origin}", tagged)
+
+    async def ingest_events(self, events: Sequence[Event], origin: str) -> int:
+        return await self.submit(f"partner:{origin}", [PartnerEvent(e, origin) for e in events])
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """`callback(LiveItem)` for every committed track state, event and sighting."""
+        return self.bus.subscribe(callback)
+
+    async def report_sighting(self, sighting: dict[str, Any]) -> dict[str, Any]:
+        """A patrol's contact: stored, fed to the pipeline (sensor `sighting`) and published."""
+        row = await asyncio.to_thread(self.store.add_sighting, sighting)
+        obs = Observation(
+            time=utc_from_epoch(row["t"]),
+            lat=row["lat"],
+            lon=row["lon"],
+            sensor=SensorKind.SIGHTING,
+            source=f"sighting:{row.get('reported_by') or 'unknown'}",
+            mmsi=row.get("mmsi"),
+            target_ref=None if row.get("mmsi") else f"sighting-{row['id']}",
+            sog_kn=row.get("sog_kn"),
+            cog_deg=row.get("cog_deg"),
+        )
+        await self.submit("sightings", [obs])
+        self.bus.publish([LiveItem("sighting", row, self.node_id)])
+        return row
+
+    # -- committer -----------------------------------------------------------------------------------
+    async def _take_batch(self) -> list[tuple[str, Item | _Ack]]:
+        assert self._queue is not None
+        queue = self._queue
+        items = [await queue.get()]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.pipeline.batch_interval_s
+        limit = self.settings.pipeline.batch_max
+        while len(items) < limit:
+            try:
+                items.append(queue.get_nowait())
+                continue
+            except asyncio.QueueEmpty:
+                pass
+            if isinstance(items[-1][1], _Ack):
+                break
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            try:
+                items.append(await asyncio.wait_for(queue.get(), remaining))
+            except TimeoutError:
+                break
+        return items
+
+    async def _commit_loop(self) -> None:
+        while True:
+            raw = await self._take_batch()
+            acks = [i for _, i in raw if isinstance(i, _Ack)]
+            items: list[tuple[str, Item]] = [(s, i) for s, i in raw if not isinstance(i, _Ack)]
+            started = time.perf_counter()
+            try:
+                batch_id = await self._commit(items) if items else 0
+            except Exception as exc:
+                log.exception("batch of %d items failed", len(items))
+                for ack in acks:
+                    if not ack.future.done():
+                        ack.future.set_exception(exc)
+                continue
+            self.metrics.last_batch_s = time.perf_counter() - started
+            for ack in acks:
+                if not ack.future.done():
+                    ack.future.set_result(batch_id)
+
+    async def _commit(self, items: list[tuple[str, Item]]) -> int:
+        result = await asyncio.to_thread(self.pipeline.process, items)
+        batch = result.batch
+        batch_id = await asyncio.to_thread(self.store.write_batch, batch)
+        m = self.metrics
+        m.received.update(result.received)
+        m.decoded.update(result.decoded)
+        m.rejected.update(result.rejected)
+        for rej in result.rejects:
+            m.reject_reasons[rej.reason.split(":", 1)[0]] += 1
+        self.rejects.extend(result.rejects)
+        m.batches += 1
+        m.positions += len(batch.positions)
+        m.events += len(batch.events)
+        m.last_batch_items = len(items)
+        for state in batch.tracks:
+            self.live[state.track_id] = state
+            self.data_time_s = max(self.data_time_s, state.time.timestamp())
+        self._version += 1
+        live = [LiveItem("track", s, s.nodes[0] if s.nodes else self.node_id) for s in batch.tracks]
+        live += [LiveItem("event", e, origin) for e, origin in batch.events]
+        self.bus.publish(live)
+        return batch_id
+
+    async def _silence_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            events = self.silence.check(datetime.now(UTC))
+            if events and self._queue is not None:
+                for event in events:
+                    await self._queue.put(("node", PartnerEvent(event, self.node_id)))
+
+    async def _compact_loop(self) -> None:
+        period = self.settings.pipeline.compact_every_s
+        while True:
+            await asyncio.sleep(period)
+            if self.data_time_s <= 0:
+                continue
+            before = utc_from_epoch(self.data_time_s - self.settings.pipeline.compact_keep_s)
+            try:
+                await asyncio.to_thread(self.store.compact, before)
+            except Exception:
+                log.exception("history compaction failed")
+
+    # -- picture --------------------------------------------------------------------------------------
+    def live_tracks(self, bbox: BBox | None = None) -> list[TrackState]:
+        """Latest states younger than `live_max_age_s` (data time), optionally in a bbox."""
+        if self._index is None or self._index_version != self._version:
+            states = list(self.live.values())
+            lons = np.fromiter((s.lon for s in states), float, len(states))
+            lats = np.fromiter((s.lat for s in states), float, len(states))
+            times = np.fromiter((s.time.timestamp() for s in states), float, len(states))
+            self._index = (np.stack([lons, lats]), times, states)
+            self._index_version = self._version
+        coords, times, states = self._index
+        mask = times >= self.data_time_s - self.settings.pipeline.live_max_age_s
+        if bbox is not None:
+            lon0, lat0, lon1, lat1 = bbox
+            mask &= (coords[0] >= lon0) & (coords[0] <= lon1) & (coords[1] >= lat0) & (coords[1] <= lat1)
+        return [states[i] for i in np.flatnonzero(mask)]
+
+    def gauges(self) -> dict[str, float]:
+        return {
+            "queue_depth": float(self._queue.qsize() if self._queue else 0),
+            "live_tracks": float(len(self.live)),
+            "ws_clients": float(self.bus.client_count),
+            "ws_dropped_clients_total": float(self.bus.dropped_clients),
+            "data_time_seconds": self.data_time_s,
+            "uptime_seconds": time.time() - self.started_at,
+        }
