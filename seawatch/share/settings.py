@@ -3,8 +3,7 @@
 From the node's TOML settings file:
 
 ```toml
-[node]
-id = "bb"
+node_id = "bb"              # the node's own settings (seawatch.node.settings) sit at the top level
 data_dir = "bb-data"
 
 [federation]
@@ -80,12 +79,21 @@ def federation_from_toml(path: Path) -> FederationSettings:
 def federation_from_dict(
     raw: Mapping[str, Any], *, base: Path, source: str = "settings"
 ) -> FederationSettings:
-    node = raw.get("node") or {}
-    fed = raw.get("federation") or {}
-    if "id" not in node:
-        raise ConfigError(f"{source}: [node] id is required")
-    node_id = check_node_id(str(node["id"]))
-    data_dir = base / str(node.get("data_dir", f"{node_id}-data"))
+    """From a whole settings mapping (top-level `node_id`, `data_dir`, and the `federation` table)."""
+    if "node_id" not in raw:
+        raise ConfigError(f"{source}: node_id is required for federation")
+    data_dir = Path(str(raw.get("data_dir", "seawatch-data")))
+    return federation_from_parts(
+        str(raw["node_id"]), data_dir, raw.get("federation") or {}, base=base, source=source
+    )
+
+
+def federation_from_parts(
+    node_id: str, data_dir: Path, fed: Mapping[str, Any], *, base: Path, source: str = "settings"
+) -> FederationSettings:
+    """From the node's id and data folder (as the node resolves them) and the `federation` table; key
+    files are relative to `base` (the settings file's folder)."""
+    check_node_id(node_id)
     key_file = fed.get("private_key_file")
     if not key_file:
         raise ConfigError(f"{source}: [federation] private_key_file is required")

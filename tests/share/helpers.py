@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +56,12 @@ def radar_track(i: int, lat: float = 13.1, lon: float = -59.6) -> dict[str, Any]
             "nodes": ["bb"],
         },
     }
+
+
+async def wait_until(cond: Callable[[], bool], timeout_s: float = 20.0, step_s: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        await asyncio.sleep(step_s)
+    return cond()

