@@ -1,0 +1,1 @@
+"""Geography: land and distance from shore, ports, zones."""

@@ -1,0 +1,140 @@
+"""Ports: the NGA World Port Index by default (public domain), or any GeoJSON points / CSV with lat, lon.
+
+`load_ports(path=None)` returns `Ports` (arrays of lat/lon, names, countries) with a KD-tree on the unit
+sphere; `Ports.nearest(lat, lon, max_m)` gives the distance to the nearest port and its index.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+from scipy.spatial import cKDTree
+
+from seawatch.errors import ConfigError
+from seawatch.geo.distance import FloatArray, chord_for_m, m_for_chord, unit_xyz
+from seawatch.geo.land import read_geojson
+from seawatch.shared_data import shared_data_path
+
+log = logging.getLogger(__name__)
+
+WPI_FILE = ("ports", "nga_wpi_UpdatedPub150.csv.gz")
+_NAME_COLUMNS = ("Main Port Name", "name", "NAME", "port_name")
+_COUNTRY_COLUMNS = ("Country Code", "country", "cty")
+_LAT_COLUMNS = ("Latitude", "lat", "LAT", "latitude")
+_LON_COLUMNS = ("Longitude", "lon", "LON", "longitude")
+
+
+@dataclass(frozen=True)
+class Ports:
+    lat: FloatArray
+    lon: FloatArray
+    names: list[str]
+    countries: list[str]
+    tree: cKDTree
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def nearest(
+        self, lat: npt.ArrayLike, lon: npt.ArrayLike, max_m: float | None = None
+    ) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+        """Distance (m) to the nearest port and its index; beyond `max_m` the distance is inf, index -1."""
+        la = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+        lo = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+        dist = np.full(la.shape, np.inf)
+        idx = np.full(la.shape, -1, dtype=np.int64)
+        ok = np.isfinite(la) & np.isfinite(lo)
+        if ok.any() and len(self):
+            bound = np.inf if max_m is None else chord_for_m(max_m) * 1.000001
+            chord, found = self.tree.query(unit_xyz(la[ok], lo[ok]), distance_upper_bound=bound)
+            hit = np.isfinite(chord)
+            d = np.full(chord.shape, np.inf)
+            d[hit] = m_for_chord(chord[hit])
+            i = np.where(hit, found, -1)
+            dist[ok] = d
+            idx[ok] = i
+        return dist, idx
+
+    @classmethod
+    def from_arrays(cls, lat: FloatArray, lon: FloatArray, names: list[str], countries: list[str]) -> Ports:
+        return cls(lat=lat, lon=lon, names=names, countries=countries, tree=cKDTree(unit_xyz(lat, lon)))
+
+
+def _pick(columns: list[str], candidates: tuple[str, ...]) -> str | None:
+    return next((c for c in candidates if c in columns), None)
+
+
+def _from_frame(frame: pl.DataFrame, path: Path) -> Ports:
+    cols = frame.columns
+    lat_c, lon_c = _pick(cols, _LAT_COLUMNS), _pick(cols, _LON_COLUMNS)
+    if lat_c is None or lon_c is None:
+        raise ConfigError(f"{path}: ports file needs latitude and longitude columns (e.g. 'lat', 'lon')")
+    name_c, country_c = _pick(cols, _NAME_COLUMNS), _pick(cols, _COUNTRY_COLUMNS)
+    frame = frame.with_columns(
+        pl.col(lat_c).cast(pl.Float64, strict=False).alias("_lat"),
+        pl.col(lon_c).cast(pl.Float64, strict=False).alias("_lon"),
+    )
+    bad = frame.filter(
+        pl.col("_lat").is_null()
+        | pl.col("_lon").is_null()
+        | (pl.col("_lat").abs() > 90)
+        | (pl.col("_lon").abs() > 180)
+    ).height
+    if bad:
+        log.warning("%s: %d port rows without a valid position skipped", path, bad)
+    frame = frame.filter(pl.col("_lat").abs() <= 90, pl.col("_lon").abs() <= 180)
+    names = frame[name_c].cast(pl.Utf8).fill_null("").to_list() if name_c else [""] * frame.height
+    countries = frame[country_c].cast(pl.Utf8).fill_null("").to_list() if country_c else [""] * frame.height
+    return Ports.from_arrays(
+        frame["_lat"].to_numpy().astype(np.float64),
+        frame["_lon"].to_numpy().astype(np.float64),
+        names,
+        countries,
+    )
+
+
+def _from_geojson(path: Path) -> Ports:
+    data = read_geojson(path)
+    rows: list[dict[str, object]] = []
+    for number, feature in enumerate(data.get("features", [])):
+        geometry = feature.get("geometry") or {}
+        if geometry.get("type") != "Point":
+            raise ConfigError(f"{path}: feature {number}: ports must be Point features")
+        lon, lat = geometry["coordinates"][:2]
+        props = feature.get("properties") or {}
+        rows.append(
+            {"lat": lat, "lon": lon, "name": props.get("name") or "", "country": props.get("cty") or ""}
+        )
+    return _from_frame(
+        pl.DataFrame(
+            rows, schema={"lat": pl.Float64, "lon": pl.Float64, "name": pl.Utf8, "country": pl.Utf8}
+        ),
+        path,
+    )
+
+
+def load_ports(path: Path | str | None = None) -> Ports:
+    """Ports from a CSV (WPI or any file with lat/lon columns, optionally gzipped) or GeoJSON points."""
+    if path is None:
+        return _default_ports()
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"{p}: ports file not found")
+    if p.name.endswith((".geojson", ".json", ".geojson.gz")):
+        return _from_geojson(p)
+    try:
+        frame = pl.read_csv(p, infer_schema_length=0)
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read ports CSV: {exc}") from exc
+    return _from_frame(frame, p)
+
+
+@lru_cache(maxsize=1)
+def _default_ports() -> Ports:
+    return load_ports(shared_data_path(*WPI_FILE))

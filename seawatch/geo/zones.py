@@ -1,0 +1,132 @@
+"""Zones from GeoJSON, the bundled default Caribbean zones, and vectorised zone membership.
+
+A zones file is a GeoJSON FeatureCollection of Polygon / MultiPolygon features with properties:
+- `name` (required, text),
+- `kind`: one of territorial_sea, contiguous_zone, eez, protected, custom (default custom),
+- `id` (optional; default: the feature's `id`, else `zone-<n>`),
+- `overrides` (optional): `{detector: {threshold: value}}` applied to fixes inside the zone.
+Any problem raises ConfigError naming the file, the feature number and the problem.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from seawatch.errors import ConfigError
+from seawatch.geo.land import read_geojson
+from seawatch.model.zone import ZONE_KINDS, Zone
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ZONES_RESOURCE = "caribbean_zones.geojson"
+DEFAULT_ZONES_ATTRIBUTION = (
+    "Territorial waters from OpenStreetMap via geo-maps countries-maritime-10km, © OpenStreetMap "
+    "contributors, ODbL 1.0"
+)
+
+
+def _zone_from_feature(feature: Any, number: int, where: str) -> Zone:
+    origin = f"{where} feature {number}"
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise ConfigError(f"{origin}: not a GeoJSON Feature")
+    props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise ConfigError(f"{origin}: properties must be an object")
+    name = props.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{origin}: property 'name' is required (text)")
+    kind = props.get("kind", "custom")
+    if kind not in ZONE_KINDS:
+        raise ConfigError(f"{origin} ({name}): kind {kind!r} is not one of {', '.join(ZONE_KINDS)}")
+    overrides = props.get("overrides") or {}
+    if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
+        raise ConfigError(f"{origin} ({name}): overrides must be {{detector: {{threshold: value}}}}")
+    geometry = feature.get("geometry")
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        got = geometry.get("type") if isinstance(geometry, dict) else geometry
+        raise ConfigError(f"{origin} ({name}): geometry must be Polygon or MultiPolygon, not {got}")
+    try:
+        geom = shapely.geometry.shape(geometry)
+    except (ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise ConfigError(f"{origin} ({name}): bad coordinates: {exc}") from exc
+    if geom.is_empty:
+        raise ConfigError(f"{origin} ({name}): empty geometry")
+    minx, miny, maxx, maxy = geom.bounds
+    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+        raise ConfigError(
+            f"{origin} ({name}): coordinates outside lon -180…180 / lat -90…90 (lon, lat order?)"
+        )
+    if not geom.is_valid:
+        log.warning("%s (%s): invalid polygon repaired with make_valid", origin, name)
+        geom = shapely.make_valid(geom)
+    zone_id = str(props.get("id") or feature.get("id") or f"zone-{number}")
+    return Zone(
+        zone_id=zone_id, name=name.strip(), kind=kind, geometry=geom, overrides=overrides, origin=origin
+    )
+
+
+def parse_zones(data: Any, where: str) -> list[Zone]:
+    """Zones from a parsed GeoJSON FeatureCollection (or a single Feature)."""
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        data = {"type": "FeatureCollection", "features": [data]}
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise ConfigError(f"{where}: expected a GeoJSON FeatureCollection")
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise ConfigError(f"{where}: 'features' must be a list")
+    zones = [_zone_from_feature(f, i, where) for i, f in enumerate(features)]
+    seen: set[str] = set()
+    for zone in zones:
+        if zone.zone_id in seen:
+            raise ConfigError(f"{zone.origin} ({zone.name}): duplicate zone id {zone.zone_id!r}")
+        seen.add(zone.zone_id)
+    return zones
+
+
+def load_zones(path: Path | str) -> list[Zone]:
+    p = Path(path)
+    return parse_zones(read_geojson(p), str(p))
+
+
+@lru_cache(maxsize=1)
+def default_zones() -> tuple[Zone, ...]:
+    """The bundled Caribbean territorial waters (OpenStreetMap, ODbL; see geo/data/ATTRIBUTION.md)."""
+    ref = resources.files("seawatch.geo").joinpath("data", DEFAULT_ZONES_RESOURCE)
+    with resources.as_file(ref) as path:
+        return tuple(load_zones(path))
+
+
+@dataclass(frozen=True)
+class ZoneIndex:
+    """Vectorised membership of points in a list of zones (bbox prefilter + prepared contains)."""
+
+    zones: tuple[Zone, ...]
+
+    def __post_init__(self) -> None:
+        for zone in self.zones:
+            shapely.prepare(zone.geometry)
+
+    def membership(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+        """(n, len(zones)) boolean matrix: point i inside zone j (boundary counts as inside)."""
+        x = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+        y = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+        out = np.zeros((x.shape[0], len(self.zones)), dtype=bool)
+        for j, zone in enumerate(self.zones):
+            minx, miny, maxx, maxy = shapely.bounds(zone.geometry).tolist()
+            cand = np.flatnonzero((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
+            if cand.size:
+                out[cand, j] = shapely.intersects_xy(zone.geometry, x[cand], y[cand])
+        return out
+
+    def zones_at(self, lon: float, lat: float) -> frozenset[int]:
+        """Indices of the zones containing one point (the live form)."""
+        return frozenset(int(j) for j in np.flatnonzero(self.membership([lon], [lat])[0]))
