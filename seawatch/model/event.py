@@ -50,6 +50,8 @@ class Event:
         """Stable id from what identifies the event, so live and bulk, and replays, agree."""
         vessels = ",".join(map(str, sorted(self.mmsi)))
         key = f"{self.type}|{vessels}|{','.join(self.track_ids)}|{iso_utc(self.start)}"
+        if "zone_id" in self.details:  # one crossing can enter several (nested) zones at once
+            key += f"|{self.details['zone_id']}"
         return hashlib.sha1(key.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
