@@ -35,9 +35,10 @@ log = logging.getLogger(__name__)
 
 
 class FederationSink(Protocol):
-    """Where verified partner items go (the node)."""
+    """Where verified partner items go (the node). `merge` returns once they are safely kept; if it
+    raises, the items are not acknowledged and come again."""
 
-    def merge(self, envelopes: list[Envelope]) -> None: ...
+    async def merge(self, envelopes: list[Envelope]) -> None: ...
 
     def forget(self, gone: list[tuple[str, int, str]]) -> None: ...
 
@@ -45,7 +46,7 @@ class FederationSink(Protocol):
 class NullSink:
     """Keeps nothing beyond the federation's own received table."""
 
-    def merge(self, envelopes: list[Envelope]) -> None:
+    async def merge(self, envelopes: list[Envelope]) -> None:
         return None
 
     def forget(self, gone: list[tuple[str, int, str]]) -> None:
@@ -85,6 +86,7 @@ class Federation:
                 self.policies[partner] = SharePolicy.from_dict(partner, raw)
         self.stats: Counter[str] = Counter()
         self._reshare: dict[str, bool] = {}
+        self._withheld_audited: dict[tuple[str, tuple[str, ...]], float] = {}
         self._stop = asyncio.Event()
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -124,14 +126,15 @@ class Federation:
                     continue
                 blocked = [o for o in foreign if o == partner or not self._reshare.get(o, False)]
                 if blocked:
-                    withheld.append(
-                        ("withheld", partner, None, None, item.kind, None, f"no re-share of {blocked}")
-                    )
+                    self.stats["withheld"] += 1
+                    if self._audit_withheld_now(partner, blocked, now):
+                        withheld.append(
+                            ("withheld", partner, None, None, item.kind, None, f"no re-share of {blocked}")
+                        )
                     continue
                 planned.append((partner, shared, policy))
         if withheld:
             self.audit.record_many(withheld)
-            self.stats["withheld"] += len(withheld)
         if not planned:
             return 0
         seqs = self.db.next_seqs(len(planned))
@@ -153,6 +156,14 @@ class Federation:
         self.stats["enqueued"] += len(rows)
         self._poke()
         return len(rows)
+
+    def _audit_withheld_now(self, partner: str, blocked: list[str], now: float) -> bool:
+        """One audit row per (partner, blocked origins) and minute: the count is in `stats`."""
+        key = (partner, tuple(blocked))
+        if now - self._withheld_audited.get(key, -1e18) < 60.0:
+            return False
+        self._withheld_audited[key] = now
+        return True
 
     def _foreign_origins(self, item: ShareItem) -> list[str]:
         nodes = item.data.get("nodes") or ()
@@ -202,7 +213,7 @@ class Federation:
         deliveries = await self.transport.fetch(origin, self.node_id, self.settings.fetch_batch, timeout_s)
         if not deliveries:
             return 0
-        merged = self.handle(deliveries)
+        merged = await self.handle(deliveries)
         for d in deliveries:
             try:
                 await d.ack()
@@ -210,8 +221,8 @@ class Federation:
                 log.debug("ack: %s", exc)
         return merged
 
-    def handle(self, deliveries: list[Delivery]) -> int:
-        """Verify, dedupe, keep and merge a batch of deliveries (sync)."""
+    async def handle(self, deliveries: list[Delivery]) -> int:
+        """Verify, dedupe, keep and merge a batch of deliveries; raises if the sink failed (no ack)."""
         now = self.clock()
         accepted: list[Envelope] = []
         rejected: list[tuple[Any, ...]] = []
@@ -252,7 +263,11 @@ class Federation:
             else:
                 rejected.append(("rejected", None, env.origin, env.seq, env.kind, None, "replay of seen seq"))
         if fresh:
-            self.sink.merge(fresh)
+            try:
+                await self.sink.merge(fresh)
+            except Exception:
+                self.db.unsee([(e.origin, e.seq) for e in fresh])
+                raise
             self.audit.record_many(("received", None, e.origin, e.seq, e.kind, None, None) for e in fresh)
             self.stats["received"] += len(fresh)
         if rejected:

@@ -146,6 +146,14 @@ class ShareDb:
             self._conn.execute("COMMIT")
         return fresh
 
+    def unsee(self, keys: list[tuple[str, int]]) -> None:
+        """Undo `accept` for items the node could not take (they will be delivered again)."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            self._conn.executemany("DELETE FROM share_seen WHERE origin = ? AND seq = ?", keys)
+            self._conn.executemany("DELETE FROM share_received WHERE origin = ? AND seq = ?", keys)
+            self._conn.execute("COMMIT")
+
     def received(
         self, *, origin: str | None = None, kind: str | None = None, limit: int = 100_000
     ) -> list[ReceivedRow]:

@@ -17,7 +17,7 @@ class ListSink:
         self.items: list[Envelope] = []
         self.forgotten: list[tuple[str, int, str]] = []
 
-    def merge(self, envelopes: list[Envelope]) -> None:
+    async def merge(self, envelopes: list[Envelope]) -> None:
         self.items.extend(envelopes)
 
     def forget(self, gone: list[tuple[str, int, str]]) -> None:
@@ -87,11 +87,11 @@ async def test_replay_and_tamper_rejected_and_audited(tmp_path: Path) -> None:
     tt = feds["tt"]
     stream = next(iter(tt.transport.broker.streams.values()))  # type: ignore[attr-defined]
     subject, wire = stream[0]
-    assert tt.handle([Delivery(wire, subject, _noop_ack)]) == 0  # replay
+    assert await tt.handle([Delivery(wire, subject, _noop_ack)]) == 0  # replay
     obj = orjson.loads(wire)
     obj["body"]["payload"]["lat"] = 10.0
-    assert tt.handle([Delivery(orjson.dumps(obj), subject, _noop_ack)]) == 0  # tampered
-    assert feds["jm"].handle([Delivery(wire, "seawatch.bb.jm.track", _noop_ack)]) == 0  # not for jm
+    assert await tt.handle([Delivery(orjson.dumps(obj), subject, _noop_ack)]) == 0  # tampered
+    assert await feds["jm"].handle([Delivery(wire, "seawatch.bb.jm.track", _noop_ack)]) == 0  # not for jm
     reasons = [r.reason for r in tt.audit.query(action="rejected")]
     assert any("replay" in (r or "") for r in reasons)
     assert any("signature" in (r or "") for r in reasons)

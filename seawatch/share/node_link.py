@@ -1,0 +1,197 @@
+"""Wiring between a `Node` and its `Federation` (both directions).
+
+Out: the node's live bus hands every committed track state, event and sighting to `NodeLink.on_live`,
+which converts it to a `ShareItem` and queues it; a flush task passes batches to
+`Federation.publish_many` in a worker thread (policies, signing and the outbox write never stall the
+node's committer).
+
+In: verified partner items become node input. Tracks and sightings enter fusion as observations with
+`sensor = partner`, `source = partner:<origin>`, the node of origin in `extra["node"]` (so the track
+state lists it in `nodes`) and `target_ref = <origin>:<partner track id>`; an AIS-identified partner
+track lands on the same `mmsi:<mmsi>` track as our own AIS, giving one track with both nodes as sources.
+Events go to `Node.ingest_events(events, origin)`. Case messages stay in the federation's received table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from seawatch.model import Event, Observation, SensorKind
+from seawatch.share.envelope import Envelope
+from seawatch.share.federation import Federation
+from seawatch.share.policy import ShareItem
+from seawatch.timeutil import iso_utc, parse_utc
+
+if TYPE_CHECKING:
+    from seawatch.node.bus import LiveItem
+    from seawatch.node.node import Node
+    from seawatch.store.base import TrackState
+
+log = logging.getLogger(__name__)
+
+
+def track_item(state: TrackState) -> ShareItem:
+    return ShareItem(
+        "track",
+        {
+            "track_id": state.track_id,
+            "mmsi": state.mmsi,
+            "time": iso_utc(state.time),
+            "lat": state.lat,
+            "lon": state.lon,
+            "sog_kn": state.sog_kn,
+            "cog_deg": state.cog_deg,
+            "heading_deg": state.heading_deg,
+            "name": state.name,
+            "ship_type": state.ship_type,
+            "sources": list(state.sources),
+            "sensors": list(state.sensors),
+            "nodes": list(state.nodes),
+            "dark": state.dark,
+        },
+    )
+
+
+def live_to_item(live: LiveItem, own_node: str) -> ShareItem | None:
+    """A node live item as something to share (None for what is not ours to share)."""
+    from seawatch.store.base import TrackState
+
+    if live.kind == "track" and isinstance(live.item, TrackState):
+        if live.item.nodes and own_node not in live.item.nodes:
+            return None  # purely a partner's track: nothing of ours in it
+        return track_item(live.item)
+    if live.kind == "event" and isinstance(live.item, Event):
+        data = live.item.to_json()
+        if live.origin != own_node:
+            data["origin_node"] = live.origin  # a partner's event: re-share rules apply
+        return ShareItem("event", data)
+    if live.kind == "sighting" and isinstance(live.item, dict):
+        data = dict(live.item)
+        if "t" in data and "time" not in data:
+            data["time"] = iso_utc(float(data["t"]))
+        return ShareItem("sighting", data)
+    return None
+
+
+def envelope_observation(env: Envelope) -> Observation | None:
+    """A partner track or sighting as an observation for fusion (None if it has no usable position)."""
+    p = env.payload
+    try:
+        when = parse_utc(str(p["time"])) if "time" in p else env.time
+        lat, lon = float(p["lat"]), float(p["lon"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        return None
+    ref = p.get("track_id") or p.get("id") or f"{env.kind}-{env.seq}"
+    mmsi = p.get("mmsi")
+
+    def _f(key: str) -> float | None:
+        value = p.get(key)
+        return None if value is None else float(value)
+
+    return Observation(
+        time=when,
+        lat=lat,
+        lon=lon,
+        sensor=SensorKind.PARTNER,
+        source=f"partner:{env.origin}",
+        mmsi=int(mmsi) if mmsi is not None else None,
+        target_ref=f"{env.origin}:{ref}",
+        sog_kn=_f("sog_kn"),
+        cog_deg=_f("cog_deg"),
+        heading_deg=_f("heading_deg"),
+        received_at=env.time,
+        extra={
+            "node": env.origin,
+            "share_seq": env.seq,
+            "share_kind": env.kind,
+            "partner_sources": list(p.get("sources") or ()),
+        },
+    )
+
+
+class NodeSink:
+    """FederationSink that feeds a Node."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.skipped = 0
+
+    async def merge(self, envelopes: list[Envelope]) -> None:
+        by_origin: dict[str, tuple[list[Observation], list[Event]]] = {}
+        for env in envelopes:
+            obs_list, events = by_origin.setdefault(env.origin, ([], []))
+            if env.kind in ("track", "sighting"):
+                obs = envelope_observation(env)
+                if obs is None:
+                    self.skipped += 1
+                    continue
+                obs_list.append(obs)
+            elif env.kind == "event":
+                try:
+                    event = Event.from_json(env.payload)
+                except (KeyError, TypeError, ValueError) as exc:
+                    log.warning("partner event %s:%s unusable: %s", env.origin, env.seq, exc)
+                    self.skipped += 1
+                    continue
+                events.append(event)
+        for origin, (obs_list, events) in by_origin.items():
+            if obs_list:
+                await self.node.ingest_observations(obs_list, origin)
+            if events:
+                await self.node.ingest_events(events, origin)
+
+    def forget(self, gone: list[tuple[str, int, str]]) -> None:
+        forget = getattr(self.node.store, "forget_partner_items", None)
+        if forget is None:
+            log.debug("store cannot delete partner items yet (%d past retention)", len(gone))
+            return
+        forget(gone)
+
+
+class NodeLink:
+    """Subscribes the federation to the node's live bus and batches what goes out."""
+
+    def __init__(self, node: Node, federation: Federation, flush_s: float = 0.05) -> None:
+        self.node = node
+        self.federation = federation
+        self.flush_s = flush_s
+        self._pending: list[ShareItem] = []
+        self._task: asyncio.Task[None] | None = None
+        self._unsubscribe: Any = None
+
+    def on_live(self, live: LiveItem) -> None:
+        item = live_to_item(live, self.node.node_id)
+        if item is not None:
+            self._pending.append(item)
+
+    async def start(self) -> None:
+        self._unsubscribe = self.node.subscribe(self.on_live)
+        self._task = asyncio.create_task(self._flush_loop(), name="federation-link")
+
+    async def flush(self) -> int:
+        batch, self._pending = self._pending, []
+        if not batch:
+            return 0
+        return await asyncio.to_thread(self.federation.publish_many, batch)
+
+    async def _flush_loop(self) -> None:
+        while True:
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("federation publish failed")
+            await asyncio.sleep(self.flush_s)
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()

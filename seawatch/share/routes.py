@@ -1,0 +1,120 @@
+"""HTTP routes for sharing, under /api/share (mounted by the node's app factory).
+
+The app must carry the running `Federation` as `app.state.federation` (absent: 503 on every route).
+- `GET  /api/share/status` (viewer): connection, outbox size, counters.
+- `GET  /api/share/policies` (admin), `GET|PUT /api/share/policies/{partner}` (admin): the sharing
+  agreements; a PUT replaces the partner's policy (JSON as in the settings file), is persisted and audited.
+- `GET  /api/share/audit?action=&partner=&origin=&since=&until=&limit=&format=json|csv|jsonl` (admin).
+- `GET  /api/share/received?origin=&kind=&limit=` (viewer): partner items held by this node; every call
+  is audited as "viewed" by the caller, per origin.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from seawatch.api.auth import Principal, require
+from seawatch.share.federation import Federation
+from seawatch.timeutil import iso_utc, parse_utc
+
+router = APIRouter(prefix="/api/share", tags=["share"])
+
+
+def _federation(request: Request) -> Federation:
+    fed = getattr(request.app.state, "federation", None)
+    if fed is None:
+        raise HTTPException(503, "federation is not configured on this node")
+    assert isinstance(fed, Federation)
+    return fed
+
+
+Fed = Annotated[Federation, Depends(_federation)]
+Admin = Annotated[Principal, Depends(require("admin"))]
+Viewer = Annotated[Principal, Depends(require("viewer"))]
+
+
+@router.get("/status")
+def status(fed: Fed, _: Viewer) -> dict[str, Any]:
+    return fed.status()
+
+
+@router.get("/policies")
+def policies(fed: Fed, _: Admin) -> dict[str, Any]:
+    return {p: fed.policy_for(p).to_dict() for p in sorted(fed.settings.partner_keys)}
+
+
+@router.get("/policies/{partner}")
+def policy(partner: str, fed: Fed, _: Admin) -> dict[str, Any]:
+    if partner not in fed.settings.partner_keys:
+        raise HTTPException(404, f"unknown partner {partner!r}")
+    return fed.policy_for(partner).to_dict()
+
+
+@router.put("/policies/{partner}")
+def put_policy(
+    partner: str,
+    body: Annotated[dict[str, Any], Body()],
+    fed: Fed,
+    who: Admin,
+) -> dict[str, Any]:
+    if partner not in fed.settings.partner_keys:
+        raise HTTPException(404, f"unknown partner {partner!r}")
+    return fed.set_policy(partner, body, user=who.name).to_dict()
+
+
+def _epoch(text: str | None) -> float | None:
+    return None if text is None else parse_utc(text).timestamp()
+
+
+@router.get("/audit", response_model=None)
+def audit(
+    fed: Fed,
+    _: Admin,
+    action: str | None = None,
+    partner: str | None = None,
+    origin: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1_000_000)] = 1000,
+    format: Annotated[str, Query(pattern="^(json|csv|jsonl)$")] = "json",
+) -> Any:
+    try:
+        since_s, until_s = _epoch(since), _epoch(until)
+    except ValueError as exc:
+        raise HTTPException(422, f"since/until: {exc}") from exc
+    records = fed.audit.query(
+        action=action, partner=partner, origin=origin, since_s=since_s, until_s=until_s, limit=limit
+    )
+    if format == "json":
+        return {"records": [r.to_json() for r in records], "counts": fed.audit.counts()}
+    media = "text/csv" if format == "csv" else "application/x-ndjson"
+    return PlainTextResponse(fed.audit.export(format, records), media_type=media)
+
+
+@router.get("/received")
+def received(
+    fed: Fed,
+    who: Viewer,
+    origin: str | None = None,
+    kind: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+) -> dict[str, Any]:
+    rows = fed.db.received(origin=origin, kind=kind, limit=limit)
+    fed.audit.record_view(who.name, "received", (r.origin for r in rows))
+    return {
+        "items": [
+            {
+                "origin": r.origin,
+                "seq": r.seq,
+                "kind": r.kind,
+                "received": iso_utc(r.received_t),
+                "expires": iso_utc(r.expires_t),
+                "may_reshare": r.may_reshare,
+                "payload": r.payload,
+            }
+            for r in rows
+        ]
+    }
