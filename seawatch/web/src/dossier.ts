@@ -13,8 +13,15 @@ type LatLon = [number, number];
 const IDENTITY_FIELDS: [string, string][] = [
   ["mmsi", "MMSI"], ["imo", "IMO"], ["callsign", "Call sign"], ["name", "Name"], ["shipname", "Name"],
   ["ship_type", "Type"], ["flag", "Flag"], ["length_m", "Length (m)"], ["width_m", "Beam (m)"],
-  ["draught_m", "Draught (m)"], ["destination", "Destination"],
+  ["draught_m", "Draught (m)"], ["destination", "Destination"], ["first_seen", "First seen"],
+  ["last_seen", "Last seen"],
 ];
+
+/** A time given as epoch seconds or ISO text, shown to the minute in UTC. */
+function fmtTime(value: unknown): string {
+  const ms = typeof value === "number" ? value * 1000 : typeof value === "string" ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) ? isoMinute(ms) : String(value ?? "");
+}
 
 /** Positions from any of the history shapes the API may return (rows, GeoJSON points or a line). */
 export function historyPoints(value: unknown): LatLon[] {
@@ -68,7 +75,8 @@ export class DossierPanel {
   }
 
   /** Open for a track (any source); AIS tracks also load the vessel dossier by MMSI. */
-  async open(track: TrackProps | undefined, mmsi: number | undefined, event?: SeaEvent): Promise<void> {
+  async open(trackIn: TrackProps | undefined, mmsi: number | undefined, event?: SeaEvent): Promise<void> {
+    let track = trackIn;
     const token = ++this.token;
     this.panel.hidden = false;
     this.panel.dataset.state = "loading";
@@ -103,7 +111,9 @@ export class DossierPanel {
     }
     if (token !== this.token) return;
 
-    const identity = (dossier?.identity ?? dossier?.vessel ?? dossier ?? {}) as Dict;
+    const identity = (dossier?.identity ?? {}) as Dict;
+    const liveTrack = (dossier?.track as { properties?: TrackProps } | null)?.properties;
+    track = track ?? liveTrack ?? undefined;
     const name = identity.name ?? identity.shipname;
     if (typeof name === "string" && name.trim()) this.title.textContent = name.trim();
     const events = (dossier?.events ?? []) as SeaEvent[];
@@ -161,7 +171,8 @@ function identityBlock(identity: Dict, mmsi: number | undefined): string {
     if (key === "mmsi" && value == null) value = mmsi;
     if (value == null || value === "" || seen.has(label)) continue;
     seen.add(label);
-    const text = key === "ship_type" ? `${value} (${shipCategory(value as number).label})` : String(value);
+    const text = key === "ship_type" ? `${value} (${shipCategory(value as number).label})`
+      : key.endsWith("_seen") ? fmtTime(value) : String(value);
     rows.push(row(label, esc(text), `dossier-${key}`));
   }
   if (!rows.length) return "";
@@ -171,9 +182,10 @@ function identityBlock(identity: Dict, mmsi: number | undefined): string {
 function changesBlock(changes: Dict[]): string {
   if (!changes.length) return "";
   const items = changes.slice(-20).reverse().map((c) => {
-    const when = typeof c.time === "string" ? isoMinute(Date.parse(c.time)) : String(c.time ?? c.t ?? "");
-    const what = Object.entries(c).filter(([k]) => k !== "time" && k !== "t")
-      .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(", ");
+    const when = fmtTime(c.t ?? c.time);
+    const what = "field" in c
+      ? `${String(c.field)}: ${String(c.old ?? "—")} → ${String(c.new ?? "—")}`
+      : Object.entries(c).filter(([k]) => k !== "time" && k !== "t").map(([k, v]) => `${k}: ${String(v)}`).join(", ");
     return `<li><span class="muted">${esc(when)}</span> ${esc(what)}</li>`;
   });
   return `<h3>Identity changes</h3><ul class="list compact" data-testid="dossier-changes">${items.join("")}</ul>`;

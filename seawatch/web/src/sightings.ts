@@ -50,17 +50,18 @@ export class SightingForm {
 
   private async submit(): Promise<void> {
     const timeMs = fromLocalInput(($("sighting-time") as HTMLInputElement).value) ?? this.defaultTime();
-    const mmsi = numberOrNull("sighting-mmsi");
-    const body: Record<string, unknown> = {
+    const name = ($("sighting-name") as HTMLInputElement).value.trim();
+    const notes = ($("sighting-notes") as HTMLTextAreaElement).value.trim();
+    const fields: Record<string, unknown> = {
       time: new Date(timeMs).toISOString(),
       lat: numberOrNull("sighting-lat"),
       lon: numberOrNull("sighting-lon"),
-      mmsi,
-      name: ($("sighting-name") as HTMLInputElement).value.trim() || null,
+      mmsi: numberOrNull("sighting-mmsi"),
       cog_deg: numberOrNull("sighting-cog"),
       sog_kn: numberOrNull("sighting-sog"),
-      notes: ($("sighting-notes") as HTMLTextAreaElement).value.trim() || null,
+      description: [name && `name: ${name}`, notes].filter(Boolean).join(" — "),
     };
+    const body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== ""));
     this.result.className = "note";
     try {
       const saved = await api.post<Record<string, unknown>>("/api/sightings", body);

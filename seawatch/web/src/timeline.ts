@@ -22,6 +22,7 @@ export class Timeline {
     this.slider.addEventListener("change", () => this.scheduleReplay(0));
     this.endInput.addEventListener("change", () => {
       const ms = fromLocalInput(this.endInput.value);
+      this.endInput.classList.toggle("bad", ms === null);
       if (ms === null) return;
       this.endMs = ms;
       this.slider.value = String(STEPS);

@@ -19,14 +19,16 @@ export function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** Value for an `<input type="datetime-local">` showing UTC. */
+/** Text for a UTC time field: `YYYY-MM-DD HH:MM` (24 h, UTC, whatever the browser's locale). */
 export function toLocalInput(ms: number, seconds = false): string {
-  return new Date(ms).toISOString().slice(0, seconds ? 19 : 16);
+  return new Date(ms).toISOString().slice(0, seconds ? 19 : 16).replace("T", " ");
 }
 
+/** Parse `YYYY-MM-DD HH:MM[:SS]` (or with `T`, optional `Z`) as UTC; null when it is not a time. */
 export function fromLocalInput(value: string): number | null {
-  if (!value) return null;
-  const ms = Date.parse(`${value}${value.length === 16 ? ":00" : ""}Z`);
+  const m = /^\s*(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?Z?\s*$/.exec(value);
+  if (!m) return null;
+  const ms = Date.parse(`${m[1]}T${m[2]}${m[3] ?? ":00"}Z`);
   return Number.isFinite(ms) ? ms : null;
 }
 
