@@ -1,0 +1,65 @@
+"""The FastAPI app factory: `create_app(node)` serves the API, the live WebSocket and the web picture.
+
+With `manage_node=True` (the default) the app starts the node on its own event loop at startup and
+stops it at shutdown, so `uvicorn` runs everything on one loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from seawatch import __version__
+from seawatch.api import live, routes_edit, routes_picture, routes_system
+from seawatch.api.limits import LimitsMiddleware
+from seawatch.api.problems import install_problem_handlers
+from seawatch.node.node import Node
+
+log = logging.getLogger(__name__)
+
+WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
+PUBLIC_PATHS = frozenset({"/api/auth/login", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+
+
+def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if manage_node:
+            await node.start()
+        try:
+            yield
+        finally:
+            if manage_node:
+                await node.stop()
+
+    app = FastAPI(
+        title="Seawatch node API",
+        version=__version__,
+        lifespan=lifespan,
+        description="Live maritime picture: tracks, events, zones, watchlist, sightings. "
+        "Errors are application/problem+json (RFC 9457).",
+    )
+    app.state.node = node
+    install_problem_handlers(app)
+    app.include_router(routes_system.router)
+    app.include_router(routes_picture.router)
+    app.include_router(routes_edit.router)
+    app.include_router(live.router)
+    try:
+        from seawatch.share.routes import router as share_router
+    except ImportError:
+        log.info("sharing routes not available")
+    else:
+        app.include_router(share_router)
+    app.add_middleware(LimitsMiddleware, settings=node.settings.api, metrics=node.metrics)
+    static = web_dir or WEB_DIST
+    if static.is_dir():
+        app.mount("/", StaticFiles(directory=static, html=True), name="web")
+    else:
+        log.warning("web picture not built (%s missing): run `make web`", static)
+    return app

@@ -1,0 +1,138 @@
+"""Zones and watchlist (read: viewer; edit: analyst), sightings (report: operator), observations
+(`POST /api/observations`, operator: what `seawatch ingest` sends)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import ORJSONResponse
+
+from seawatch.api.auth import Analyst, Operator, Principal, require
+from seawatch.api.schemas import ObservationsIn, SightingIn, WatchIn, ZoneIn
+from seawatch.errors import NotFoundError
+from seawatch.model import Observation
+from seawatch.node.geojson import feature_collection
+from seawatch.node.node import Node
+
+router = APIRouter(prefix="/api")
+
+
+def _node(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+# -- zones -------------------------------------------------------------------------------------------
+@router.get("/zones", response_class=ORJSONResponse, dependencies=[Depends(require("viewer"))])
+def list_zones(request: Request) -> Any:
+    return ORJSONResponse(feature_collection(_node(request).store.zones()))
+
+
+def _store_zone(node: Node, zone_id: str, zone: ZoneIn, who: Principal, action: str) -> dict[str, Any]:
+    props = {**zone.properties, "zone_id": zone_id}
+    feature = {"type": "Feature", "id": zone_id, "geometry": zone.geometry, "properties": props}
+    node.store.put_zone(zone_id, feature)
+    node.store.audit(who.name, action, {"zone_id": zone_id, "name": props.get("name")})
+    return feature
+
+
+@router.post("/zones", status_code=201, response_class=ORJSONResponse)
+def create_zone(request: Request, zone: ZoneIn, who: Analyst) -> Any:
+    zone_id = zone.id or str(zone.properties.get("zone_id") or uuid.uuid4().hex[:12])
+    feature = _store_zone(_node(request), zone_id, zone, who, "zone.create")
+    return ORJSONResponse(feature, status_code=201)
+
+
+@router.get("/zones/{zone_id}", response_class=ORJSONResponse, dependencies=[Depends(require("viewer"))])
+def get_zone(request: Request, zone_id: str) -> Any:
+    feature = _node(request).store.zone(zone_id)
+    if feature is None:
+        raise NotFoundError(f"no zone {zone_id}")
+    return ORJSONResponse(feature)
+
+
+@router.put("/zones/{zone_id}", response_class=ORJSONResponse)
+def put_zone(request: Request, zone_id: str, zone: ZoneIn, who: Analyst) -> Any:
+    return ORJSONResponse(_store_zone(_node(request), zone_id, zone, who, "zone.update"))
+
+
+@router.delete("/zones/{zone_id}", status_code=204)
+def delete_zone(request: Request, zone_id: str, who: Analyst) -> Response:
+    node = _node(request)
+    if not node.store.delete_zone(zone_id):
+        raise NotFoundError(f"no zone {zone_id}")
+    node.store.audit(who.name, "zone.delete", {"zone_id": zone_id})
+    return Response(status_code=204)
+
+
+# -- watchlist ---------------------------------------------------------------------------------------
+@router.get("/watchlist", response_class=ORJSONResponse, dependencies=[Depends(require("viewer"))])
+def list_watch(request: Request) -> Any:
+    return ORJSONResponse(_node(request).store.watchlist())
+
+
+@router.post("/watchlist", status_code=201, response_class=ORJSONResponse)
+def add_watch(request: Request, entry: WatchIn, who: Analyst) -> Any:
+    node = _node(request)
+    row = node.store.add_watch({**entry.model_dump(), "created_by": who.name})
+    node.store.audit(who.name, "watchlist.add", {"id": row["id"], "mmsi": row["mmsi"]})
+    node.refresh_watchlist()
+    return ORJSONResponse(row, status_code=201)
+
+
+@router.delete("/watchlist/{entry_id}", status_code=204)
+def delete_watch(request: Request, entry_id: str, who: Analyst) -> Response:
+    node = _node(request)
+    if not node.store.delete_watch(entry_id):
+        raise NotFoundError(f"no watchlist entry {entry_id}")
+    node.store.audit(who.name, "watchlist.delete", {"id": entry_id})
+    node.refresh_watchlist()
+    return Response(status_code=204)
+
+
+# -- sightings and observations ------------------------------------------------------------------------
+@router.get("/sightings", response_class=ORJSONResponse, dependencies=[Depends(require("viewer"))])
+async def list_sightings(request: Request) -> Any:
+    return ORJSONResponse(await asyncio.to_thread(_node(request).store.sightings, 200))
+
+
+@router.post("/sightings", status_code=201, response_class=ORJSONResponse)
+async def report_sighting(request: Request, body: SightingIn, who: Operator) -> Any:
+    row = {
+        "t": body.epoch(),
+        "lat": body.lat,
+        "lon": body.lon,
+        "mmsi": body.mmsi,
+        "sog_kn": body.sog_kn,
+        "cog_deg": body.cog_deg,
+        "name": body.name,
+        "notes": body.notes,
+        "reported_by": who.name,
+    }
+    saved = await _node(request).report_sighting(row)
+    return ORJSONResponse(saved, status_code=201)
+
+
+@router.post("/observations", response_class=ORJSONResponse)
+async def post_observations(request: Request, body: ObservationsIn, who: Operator) -> Any:
+    """Feed observations to the pipeline; answers once they are committed (acknowledged)."""
+    items = [
+        Observation(
+            time=o.time,
+            lat=o.lat,
+            lon=o.lon,
+            sensor=o.sensor,
+            source=o.source,
+            mmsi=o.mmsi,
+            target_ref=o.target_ref,
+            sog_kn=o.sog_kn,
+            cog_deg=o.cog_deg,
+            heading_deg=o.heading_deg,
+        )
+        for o in body.observations
+    ]
+    batch_id = await _node(request).submit(f"api:{who.name}", items)
+    return ORJSONResponse({"accepted": len(items), "batch": batch_id})

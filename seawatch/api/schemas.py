@@ -1,0 +1,139 @@
+"""Request bodies and query parsing for the API (validated; errors name the field)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from shapely.geometry import shape
+
+from seawatch.api.problems import FieldError
+from seawatch.model import SensorKind
+from seawatch.timeutil import parse_utc
+
+MAX_ZONE_VERTICES = 10_000
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class ZoneIn(BaseModel):
+    """A GeoJSON Feature with a Polygon or MultiPolygon geometry."""
+
+    type: Literal["Feature"]
+    geometry: dict[str, Any]
+    properties: dict[str, Any] = Field(default_factory=dict)
+    id: str | None = Field(default=None, max_length=64)
+
+    @field_validator("geometry")
+    @classmethod
+    def _polygon(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if value.get("type") not in ("Polygon", "MultiPolygon"):
+            raise ValueError("must be a Polygon or MultiPolygon")
+        try:
+            geom = shape(value)
+        except Exception as exc:
+            raise ValueError(f"not valid GeoJSON geometry ({exc})") from exc
+        if geom.is_empty or not geom.is_valid:
+            raise ValueError("empty or self-intersecting polygon")
+        count = len(str(value.get("coordinates")).split(","))
+        if count > 2 * MAX_ZONE_VERTICES:
+            raise ValueError(f"more than {MAX_ZONE_VERTICES} vertices")
+        lon0, lat0, lon1, lat1 = geom.bounds
+        if lon0 < -180 or lon1 > 180 or lat0 < -90 or lat1 > 90:
+            raise ValueError("coordinates outside lon -180..180, lat -90..90")
+        return value
+
+    @field_validator("properties")
+    @classmethod
+    def _props(cls, value: dict[str, Any]) -> dict[str, Any]:
+        name = value.get("name")
+        if name is not None and (not isinstance(name, str) or len(name) > 200):
+            raise ValueError("name must be a string of at most 200 characters")
+        return value
+
+
+class WatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mmsi: int = Field(ge=100_000_000, le=999_999_999)
+    name: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class SightingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    time: datetime | None = None  # default: now
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    mmsi: int | None = Field(default=None, ge=100_000_000, le=999_999_999)
+    sog_kn: float | None = Field(default=None, ge=0, le=100)
+    cog_deg: float | None = Field(default=None, ge=0, lt=360)
+    name: str | None = Field(default=None, max_length=200)
+    notes: str | None = Field(default=None, max_length=2000)
+
+    def epoch(self) -> float:
+        when = self.time or datetime.now(UTC)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return when.timestamp()
+
+
+class ObservationIn(BaseModel):
+    """One observation for `POST /api/observations` (what `seawatch ingest` sends)."""
+
+    model_config = ConfigDict(extra="forbid")
+    time: datetime
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    sensor: SensorKind = SensorKind.AIS
+    source: str = Field(default="ingest", max_length=200)
+    mmsi: int | None = Field(default=None, ge=0, le=999_999_999)
+    target_ref: str | None = Field(default=None, max_length=200)
+    sog_kn: float | None = None
+    cog_deg: float | None = None
+    heading_deg: float | None = None
+
+
+class ObservationsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    observations: list[ObservationIn] = Field(max_length=10_000)
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user: str = Field(min_length=1, max_length=64)
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64)
+    role: Literal["viewer", "operator", "analyst", "admin"]
+    password: str | None = Field(default=None, min_length=8, max_length=256)
+
+
+def parse_bbox(value: str | None, field: str = "bbox") -> tuple[float, float, float, float] | None:
+    if value is None or value == "":
+        return None
+    parts = value.split(",")
+    if len(parts) != 4:
+        raise FieldError(field, "expected minlon,minlat,maxlon,maxlat")
+    try:
+        lon0, lat0, lon1, lat1 = (float(p) for p in parts)
+    except ValueError:
+        raise FieldError(field, "coordinates must be numbers") from None
+    if not (-180 <= lon0 <= lon1 <= 180 and -90 <= lat0 <= lat1 <= 90):
+        raise FieldError(field, "need -180 <= minlon <= maxlon <= 180 and -90 <= minlat <= maxlat <= 90")
+    return lon0, lat0, lon1, lat1
+
+
+def parse_time(value: str | None, field: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        return parse_utc(value)
+    except ValueError:
+        raise FieldError(field, "not an ISO 8601 time (e.g. 2020-06-30T12:00:00Z)") from None
