@@ -20,12 +20,14 @@ import numpy as np
 import polars as pl
 
 from seawatch.model.columns import POSITION_SCHEMA, STATIC_SCHEMA
-from seawatch.model.observation import AisStatic, Observation, Rejected, SensorKind
+from seawatch.model.observation import AisPosition, AisStatic, Observation, Rejected, SensorKind
 from seawatch.sources import ais_fast
 from seawatch.sources.formats import FormatSpec, LoadResult, open_binary, register_format
 from seawatch.sources.nmea import (
     LAT_NA,
     LON_NA,
+    POSITION_TYPES,
+    STATIC_TYPES,
     DecodedAis,
     NmeaAisDecoder,
     course_deg,
@@ -40,61 +42,106 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class BulkDecodeResult:
-    """Decoded file: `fast` columns (numpy, keyed by pyais field names plus `line`, `t`, `station`)
-    for fast-path position reports, `slow` for everything pyais decoded, rejects and counts."""
+    """Decoded file: `fast` (vectorised batch), `slow` (messages pyais decoded), rejects and counts."""
 
     source: str
-    fast: dict[str, np.ndarray] = field(default_factory=dict)
+    fast: ais_fast.FastBatch = field(default_factory=ais_fast.empty_batch)
     slow: list[DecodedAis] = field(default_factory=list)
     rejects: list[Rejected] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
 
     @property
     def n_fast(self) -> int:
-        return len(self.fast["line"]) if self.fast else 0
+        return len(self.fast)
 
     @property
     def n_decoded(self) -> int:
         return self.n_fast + len(self.slow)
 
+    def _fast_positions(self) -> pl.DataFrame | None:
+        b = self.fast
+        if not len(b):
+            return None
+        is_pos = np.isin(b.msg_type, list(POSITION_TYPES)) & b.has("lat") & b.has("lon")
+        lat = b.column("lat")
+        lon = b.column("lon")
+        ok = is_pos & (lat != LAT_NA) & (lon != LON_NA)
+        if not ok.any():
+            return None
+        t = b.msg_type
+        speed = b.column("speed")
+        speed_na = np.where(t == 27, 63.0, np.where(t == 9, 1023.0, 102.3))
+        course = b.column("course")
+        course_na = np.where(t == 27, 511.0, 360.0)
+        heading = b.column("heading")
+        mmsi = b.column("mmsi", np.int64, 0)
+        with np.errstate(invalid="ignore"):
+            sog = np.where(speed >= speed_na, np.nan, speed)
+            cog = np.where((course >= course_na) | (course < 0), np.nan, course)
+            hdg = np.where(heading >= 360.0, np.nan, heading)
+        return pl.DataFrame(
+            {
+                "line": b.line[ok],
+                "t": b.t[ok],
+                "mmsi": mmsi[ok],
+                "lat": lat[ok],
+                "lon": lon[ok],
+                "sog_kn": sog[ok],
+                "cog_deg": cog[ok],
+                "heading_deg": hdg[ok],
+                "msg_type": t[ok],
+                "station": pl.Series(b.station[ok].tolist(), dtype=pl.Utf8),
+            }
+        ).with_columns(pl.col("t", "sog_kn", "cog_deg", "heading_deg").fill_nan(None))
+
+    def _models(self) -> Iterator[tuple[int, AisPosition | AisStatic]]:
+        """Model objects of the slow messages and of the fast messages that are not plain positions."""
+        for dec in self.slow:
+            for model in to_models(dec):
+                yield dec.line_no or 0, model
+        b = self.fast
+        if not len(b):
+            return
+        wanted = np.isin(b.msg_type, list(STATIC_TYPES))
+        if not wanted.any():
+            return
+        lines = b.line.tolist()
+        for i, rec in enumerate(ais_fast.iter_dicts(b)):
+            if wanted[i]:
+                t = rec.pop("received_at")
+                station = rec.pop("station")
+                dec = DecodedAis(
+                    rec, "", self.source, None if t is None else utc_from_epoch(t), station, lines[i]
+                )
+                for model in to_models(dec):
+                    if isinstance(model, AisStatic):
+                        yield lines[i], model
+
     def positions_frame(self) -> pl.DataFrame:
         """Position reports in `POSITION_SCHEMA` (+ `msg_type`, `station`), sentinels as nulls,
         in input order."""
+        schema = {
+            "line": pl.Int64,
+            "t": pl.Float64,
+            "mmsi": pl.Int64,
+            "lat": pl.Float64,
+            "lon": pl.Float64,
+            "sog_kn": pl.Float64,
+            "cog_deg": pl.Float64,
+            "heading_deg": pl.Float64,
+            "msg_type": pl.Int64,
+            "station": pl.Utf8,
+        }
         parts: list[pl.DataFrame] = []
-        if self.n_fast:
-            f = self.fast
-            lat, lon = f["lat"], f["lon"]
-            ok = (lat != LAT_NA) & (lon != LON_NA)
-            speed = f["speed"]
-            course = f["course"]
-            heading = f["heading"].astype(np.float64)
-            parts.append(
-                pl.DataFrame(
-                    {
-                        "line": f["line"][ok],
-                        "t": f["t"][ok],
-                        "mmsi": f["mmsi"][ok].astype(np.int64),
-                        "lat": lat[ok],
-                        "lon": lon[ok],
-                        "sog_kn": np.where(speed >= 102.3, np.nan, speed)[ok],
-                        "cog_deg": np.where(course >= 360.0, np.nan, course)[ok],
-                        "heading_deg": np.where(heading >= 360.0, np.nan, heading)[ok],
-                        "msg_type": f["msg_type"][ok].astype(np.int64),
-                        "station": f["station"][ok],
-                    },
-                    strict=False,
-                ).with_columns(
-                    pl.col("t", "sog_kn", "cog_deg", "heading_deg").fill_nan(None),
-                )
-            )
+        fast = self._fast_positions()
+        if fast is not None:
+            parts.append(fast.cast(schema))  # type: ignore[arg-type]
         rows: list[dict[str, Any]] = []
-        for dec in self.slow:
-            for model in to_models(dec):
-                if isinstance(model, AisStatic):
-                    continue
+        for line, model in self._models():
+            if isinstance(model, AisPosition):  # only slow messages give positions here
                 rows.append(
                     {
-                        "line": dec.line_no,
+                        "line": line,
                         "t": _epoch(model.received_at),
                         "mmsi": model.mmsi,
                         "lat": model.lat,
@@ -107,27 +154,11 @@ class BulkDecodeResult:
                     }
                 )
         if rows:
-            parts.append(
-                pl.DataFrame(
-                    rows,
-                    schema={
-                        "line": pl.Int64,
-                        "t": pl.Float64,
-                        "mmsi": pl.Int64,
-                        "lat": pl.Float64,
-                        "lon": pl.Float64,
-                        "sog_kn": pl.Float64,
-                        "cog_deg": pl.Float64,
-                        "heading_deg": pl.Float64,
-                        "msg_type": pl.Int64,
-                        "station": pl.Utf8,
-                    },
-                )
-            )
+            parts.append(pl.DataFrame(rows, schema=schema))
         if not parts:
-            frame = pl.DataFrame(schema={**POSITION_SCHEMA, "msg_type": pl.Int64, "station": pl.Utf8})
-            return frame
-        frame = pl.concat(parts, how="vertical_relaxed").sort("line") if len(parts) > 1 else parts[0]
+            frame = pl.DataFrame(schema=schema)
+        else:
+            frame = pl.concat(parts, how="vertical_relaxed").sort("line") if len(parts) > 1 else parts[0]
         return frame.with_columns(
             pl.lit(SensorKind.AIS.value).alias("sensor"),
             pl.lit(self.source).alias("source"),
@@ -138,30 +169,29 @@ class BulkDecodeResult:
 
     def statics_frame(self) -> pl.DataFrame:
         rows = []
-        for dec in self.slow:
-            for model in to_models(dec):
-                if isinstance(model, AisStatic):
-                    rows.append(
-                        {
-                            "t": _epoch(model.received_at),
-                            "mmsi": model.mmsi,
-                            "shipname": model.shipname,
-                            "callsign": model.callsign,
-                            "imo": model.imo,
-                            "ship_type": model.ship_type,
-                            "length_m": None if model.length_m is None else float(model.length_m),
-                            "width_m": _width(model),
-                            "source": self.source,
-                        }
-                    )
+        for _, model in sorted(self._models(), key=lambda item: item[0]):
+            if isinstance(model, AisStatic):
+                rows.append(
+                    {
+                        "t": _epoch(model.received_at),
+                        "mmsi": model.mmsi,
+                        "shipname": model.shipname,
+                        "callsign": model.callsign,
+                        "imo": model.imo,
+                        "ship_type": model.ship_type,
+                        "length_m": None if model.length_m is None else float(model.length_m),
+                        "width_m": _width(model),
+                        "source": self.source,
+                    }
+                )
         return pl.DataFrame(rows, schema=STATIC_SCHEMA)
 
     def iter_records(self) -> Iterator[dict[str, Any]]:
         """Every decoded message as a pyais field dict plus `received_at` (epoch s or None),
         `station`, `source`, in input order."""
         slow = sorted(self.slow, key=lambda d: d.line_no or 0)
-        fast_iter = ais_fast.iter_dicts(self.fast) if self.n_fast else iter(())
-        fast_lines = self.fast["line"].tolist() if self.n_fast else []
+        fast_lines = self.fast.line.tolist()
+        fast_iter = ais_fast.iter_dicts(self.fast)
         si = 0
         for line in fast_lines:
             while si < len(slow) and (slow[si].line_no or 0) < line:
@@ -174,8 +204,7 @@ class BulkDecodeResult:
             yield _slow_record(dec)
 
     def to_load_result(self) -> LoadResult:
-        counts = dict(self.counts)
-        return LoadResult(self.positions_frame(), self.statics_frame(), self.rejects, counts)
+        return LoadResult(self.positions_frame(), self.statics_frame(), self.rejects, dict(self.counts))
 
 
 def _width(model: AisStatic) -> float | None:
@@ -206,10 +235,8 @@ def decode_bytes(
         lines.pop()
     slow_lines: list[int]
     if fast and lines:
-        fast_cols, slow_idx = ais_fast.decode_lines(data, enforce_checksum=enforce_checksum)
-        result.fast = fast_cols
-        slow_lines = slow_idx
-        result.counts["decoded_fast"] = len(fast_cols["line"]) if fast_cols else 0
+        result.fast, slow_lines = ais_fast.decode_lines(data, enforce_checksum=enforce_checksum)
+        result.counts["decoded_fast"] = len(result.fast)
     else:
         slow_lines = list(range(1, len(lines) + 1))
     decoder = NmeaAisDecoder(source=source, enforce_checksum=enforce_checksum)

@@ -17,7 +17,8 @@ Rules (each reject carries one of these short reasons):
 - `orphan_fragment`: a fragment of a multi-sentence message whose other parts never came (evicted when
   the same key restarts, when more than `max_pending` messages are pending, when it is older than
   `max_age_lines` lines or `fragment_timeout_s` seconds of receive time, or at `flush()`).
-- `impossible_lat` / `impossible_lon`: |lat| > 90 other than 91, |lon| > 180 other than 181
+- `impossible_lat` / `impossible_lon`: |lat| > 90 other than 91, |lon| > 180 other than 181 (not
+  checked for type 17, whose positions pyais gives in raw 1/10 minutes)
   (91 / 181 are AIS "not available": kept as pyais gives them in the dicts, null in the model types).
 - `invalid_mmsi`: MMSI below 100000 (fewer than 6 digits): no MMSI form (ship, group, coast station,
   SAR aircraft, AtoN, MOB) is that small. Coast stations such as 601022 (`000601022`) are kept.
@@ -52,7 +53,8 @@ from seawatch.timeutil import utc_from_epoch
 log = logging.getLogger(__name__)
 
 # Minimum payload bits per message type (ITU-R M.1371; type 5 allows the 420-bit variant some
-# transmitters send, type 24 part A the 160-bit form). Shorter payloads are `truncated_payload`.
+# transmitters send, type 24 part A the 160-bit form, type 21 the 268-bit form seen from real AtoNs
+# in pyais's vectors). Shorter payloads are `truncated_payload`.
 MIN_BITS: dict[int, int] = {
     1: 168,
     2: 168,
@@ -166,6 +168,8 @@ def check_values(fields: dict[str, Any]) -> str | None:
     mmsi = fields.get("mmsi")
     if mmsi is None or int(mmsi) < MIN_MMSI:
         return "invalid_mmsi"
+    if fields.get("msg_type") == 17:  # pyais gives type 17 positions in raw 1/10 minutes
+        return None
     lat = fields.get("lat")
     if lat is not None and abs(lat) > 90.0 and lat != LAT_NA:
         return "impossible_lat"
