@@ -1,0 +1,441 @@
+"""Ground truth: the events a perfect system would report for a simulated scenario, computed from the
+scenario's construction and the true states (never by seawatch.detect's code).
+
+What "perfect" sees: AIS as transmitted (positions as reported, spoofed ones included) on a 60 s grid of
+true states while the transponder is on; AIS gaps from the reports actually received by a station; radar
+and SAR contacts as simulated. Definitions (PRODUCT.md defaults; TRUTH_PARAMS below):
+- ais_gap: two consecutive received reports of one MMSI ≥ 6 h apart, the last one before the gap ≥ 10 nm
+  from shore. Start/end = the two reports; position = the one before the gap.
+- encounter: two AIS vessels (reported positions) ≤ 500 m apart on consecutive grid steps for ≥ 2 h, median
+  of both true speeds over the run < 2 kn, run's mean position ≥ 10 km from every WPI port.
+- rendezvous: ≤ 250 m for ≥ 30 min, not part of an encounter of the same pair, ≥ 3 km from every port.
+- loitering: one AIS vessel with true speed < 2 kn on consecutive grid steps for ≥ 4 h, mean position ≥ 20 nm
+  from shore.
+- speed_anomaly: true speed ≥ 25 kn for ≥ 10 min by a vessel not declared high-speed / law enforcement;
+  while its AIS is on (mmsi given) or, without AIS, while inside some radar's range (mmsi empty).
+- position_jump: consecutive received reports of one MMSI implying > 60 kn (spoofing), MMSIs used by
+  two vessels excepted (they are identity_conflict).
+- identity_conflict: an MMSI transmitted by two vessels at once; start/end = overlap of their receptions.
+- dark_target: radar contacts of a vessel whose AIS was not received within ±15 min, grouped per vessel
+  while contacts follow each other within 10 min (one event per group); each SAR detection of such a vessel.
+  Clutter and SAR false alarms are not truth.
+- zone_entry / zone_exit: a transmitting vessel's reported position crosses into / out of a scenario zone
+  between consecutive grid steps (a vessel first seen inside enters nothing).
+- port_visit: reported position within 3 km of a WPI port (exit beyond 4 km); a vessel inside at its first
+  report starts its visit then; a visit still open ends at the vessel's last report.
+- watchlist_hit: a watchlisted vessel's reports: first to last received report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import polars as pl
+import shapely
+from scipy.spatial import cKDTree
+from shapely.geometry import Polygon
+
+from seawatch.model.event import Event
+from seawatch.sim.geodata import SimGeo, haversine_m
+from seawatch.sim.grid import StateGrid
+from seawatch.sim.scenario import Scenario
+from seawatch.sim.vessel import SimVessel
+from seawatch.timeutil import utc_from_epoch
+
+NM_M = 1852.0
+TRUTH_PARAMS: dict[str, dict[str, float]] = {
+    "ais_gap": {"min_gap_s": 6 * 3600.0, "min_shore_distance_nm": 10.0},
+    "encounter": {"max_distance_m": 500.0, "min_duration_s": 2 * 3600.0, "max_median_sog_kn": 2.0,
+                  "min_port_distance_m": 10_000.0},
+    "rendezvous": {"max_distance_m": 250.0, "min_duration_s": 1800.0, "min_port_distance_m": 3_000.0},
+    "loitering": {"max_sog_kn": 2.0, "min_duration_s": 4 * 3600.0, "min_shore_distance_nm": 20.0},
+    "speed_anomaly": {"min_sog_kn": 25.0, "min_duration_s": 600.0},
+    "position_jump": {"max_implied_sog_kn": 60.0},
+    "identity_conflict": {"max_implied_sog_kn": 60.0},
+    "dark_target": {"max_ais_distance_m": 1500.0, "ais_window_s": 900.0, "max_contact_gap_s": 600.0},
+    "zone_entry": {},
+    "zone_exit": {},
+    "port_visit": {"entry_m": 3000.0, "exit_m": 4000.0},
+    "watchlist_hit": {},
+}
+
+
+def _event(kind: str, mmsi: tuple[int, ...], t0: float, t1: float, lon: float, lat: float,
+           details: dict[str, Any]) -> Event:
+    return Event(type=kind, mmsi=mmsi, start=utc_from_epoch(float(t0)), end=utc_from_epoch(float(t1)),
+                 lat=float(lat), lon=float(lon), details=details, params=dict(TRUTH_PARAMS[kind]))
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) index of every run of True."""
+    if not mask.any():
+        return []
+    padded = np.concatenate([[False], mask, [False]])
+    diff = np.diff(padded.astype(np.int8))
+    starts = np.flatnonzero(diff == 1)
+    ends = np.flatnonzero(diff == -1) - 1
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def shared_mmsis(vessels: list[SimVessel]) -> set[int]:
+    counts: dict[int, int] = defaultdict(int)
+    for v in vessels:
+        if v.ais:
+            counts[v.mmsi] += 1
+    return {m for m, c in counts.items() if c > 1}
+
+
+def compute_truth(sc: Scenario, grid: StateGrid, received: pl.DataFrame, radar: pl.DataFrame,
+                  sar: pl.DataFrame, geo: SimGeo) -> list[Event]:
+    shared = shared_mmsis(grid.vessels)
+    events: list[Event] = []
+    events += _speed(sc, grid)
+    events += _gaps(received, shared, geo)
+    events += _jumps(received, shared)
+    events += _identity(received, shared)
+    events += _pairs(grid, geo)
+    events += _loitering(grid, geo)
+    events += _dark(grid, received, radar, sar)
+    events += _zones(sc, grid)
+    events += _ports(sc, grid, geo)
+    events += _watchlist(grid, received)
+    events.sort(key=lambda e: (e.start, e.type, e.mmsi, e.lat, e.lon))
+    return events
+
+
+def _speed(sc: Scenario, g: StateGrid) -> list[Event]:
+    out = []
+    p = TRUTH_PARAMS["speed_anomaly"]
+    radar_cover = np.zeros(g.present.shape, dtype=bool)
+    for site in sc.radars:
+        radar_cover |= haversine_m(site.lon, site.lat, g.lon, g.lat) <= site.range_m
+    step = float(g.times[1] - g.times[0]) if len(g.times) > 1 else 60.0
+    for i, v in enumerate(g.vessels):
+        if v.speed_exempt:
+            continue
+        fast = g.present[i] & (g.sog_kn[i] >= p["min_sog_kn"])
+        for mask, mmsi, sensor in ((fast & g.ais_on[i], (v.mmsi,), "ais"),
+                                   (fast & ~g.ais_on[i] & radar_cover[i], (), "radar")):
+            for a, b in _runs(mask):
+                # a run sampled on the grid spans (b - a) steps; fast sailing covers the step after it too
+                duration = (b - a + 1) * step if b + 1 < len(g.times) else (b - a) * step
+                if duration < p["min_duration_s"]:
+                    continue
+                t_end = g.times[b]
+                out.append(_event("speed_anomaly", mmsi, g.times[a], t_end, g.rep_lon[i, a] if mmsi else g.lon[i, a],
+                                  g.rep_lat[i, a] if mmsi else g.lat[i, a],
+                                  {"max_sog_kn": round(float(g.sog_kn[i, a:b + 1].max()), 1),
+                                   "mean_sog_kn": round(float(g.sog_kn[i, a:b + 1].mean()), 1),
+                                   "duration_s": round(float(t_end - g.times[a])), "sensor": sensor,
+                                   "sim_vessels": [v.vid]}))
+    return out
+
+
+def _per_mmsi(received: pl.DataFrame) -> dict[int, pl.DataFrame]:
+    if received.is_empty():
+        return {}
+    return {int(k[0]): f.sort("t") for k, f in received.group_by(["mmsi"], maintain_order=True)}
+
+
+def _gaps(received: pl.DataFrame, shared: set[int], geo: SimGeo) -> list[Event]:
+    p = TRUTH_PARAMS["ais_gap"]
+    out = []
+    for mmsi, f in sorted(_per_mmsi(received).items()):
+        if mmsi in shared or f.height < 2:
+            continue
+        t = f["t"].to_numpy()
+        gaps = np.flatnonzero(np.diff(t) >= p["min_gap_s"])
+        if len(gaps) == 0:
+            continue
+        lon, lat = f["lon"].to_numpy(), f["lat"].to_numpy()
+        shore = geo.distance_to_shore_m(lon[gaps], lat[gaps])
+        vid = f["vid"][0]
+        for k, d in zip(gaps.tolist(), shore.tolist(), strict=True):
+            if d < p["min_shore_distance_nm"] * NM_M:
+                continue
+            out.append(_event("ais_gap", (mmsi,), t[k], t[k + 1], lon[k], lat[k], {
+                "duration_s": round(float(t[k + 1] - t[k])), "end_lat": round(float(lat[k + 1]), 6),
+                "end_lon": round(float(lon[k + 1]), 6), "distance_to_shore_m": round(d), "sim_vessels": [vid]}))
+    return out
+
+
+def _jumps(received: pl.DataFrame, shared: set[int]) -> list[Event]:
+    p = TRUTH_PARAMS["position_jump"]
+    out = []
+    for mmsi, f in sorted(_per_mmsi(received).items()):
+        if mmsi in shared or f.height < 2:
+            continue
+        t, lon, lat = f["t"].to_numpy(), f["lon"].to_numpy(), f["lat"].to_numpy()
+        dist = haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:])
+        dt = np.maximum(np.diff(t), 1.0)
+        implied = dist / dt / (NM_M / 3600.0)
+        for k in np.flatnonzero(implied > p["max_implied_sog_kn"]).tolist():
+            out.append(_event("position_jump", (mmsi,), t[k], t[k + 1], lon[k + 1], lat[k + 1], {
+                "distance_m": round(float(dist[k])), "implied_sog_kn": round(float(implied[k]), 1),
+                "from_lat": round(float(lat[k]), 6), "from_lon": round(float(lon[k]), 6),
+                "sim_vessels": [f["vid"][0]]}))
+    return out
+
+
+def _identity(received: pl.DataFrame, shared: set[int]) -> list[Event]:
+    out = []
+    for mmsi in sorted(shared):
+        f = received.filter(pl.col("mmsi") == mmsi)
+        spans = f.group_by("vid").agg(pl.col("t").min().alias("t0"), pl.col("t").max().alias("t1")).sort("vid")
+        if spans.height < 2:
+            continue
+        t0, t1 = float(spans["t0"].max()), float(spans["t1"].min())  # type: ignore[arg-type]
+        if t1 <= t0:
+            continue
+        first = f.filter(pl.col("t") >= t0).sort("t").row(0, named=True)
+        out.append(_event("identity_conflict", (mmsi,), t0, t1, first["lon"], first["lat"],
+                          {"reason": "mmsi transmitted by two vessels at once",
+                           "sim_vessels": spans["vid"].to_list()}))
+    return out
+
+
+def _local_xy(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    return np.column_stack([lon * 111_320.0 * np.cos(np.radians(lat)), lat * 110_574.0])
+
+
+def _port_tree(geo: SimGeo, g: StateGrid) -> tuple[cKDTree, list[Any]]:
+    on_lon, on_lat = g.rep_lon[g.ais_on], g.rep_lat[g.ais_on]
+    if len(on_lon) == 0:
+        return cKDTree(np.zeros((1, 2)) + 1e12), []
+    box = (float(on_lon.min()) - 0.5, float(on_lat.min()) - 0.5, float(on_lon.max()) + 0.5, float(on_lat.max()) + 0.5)
+    ports = geo.ports_in(box)
+    if not ports:
+        return cKDTree(np.zeros((1, 2)) + 1e12), []
+    xy = _local_xy(np.array([p.lon for p in ports]), np.array([p.lat for p in ports]))
+    return cKDTree(xy), ports
+
+
+def _nearest_port_m(geo: SimGeo, lon: float, lat: float) -> float:
+    return geo.nearest_port_m(lon, lat)[1]
+
+
+def _pairs(g: StateGrid, geo: SimGeo) -> list[Event]:
+    pe, pr = TRUTH_PARAMS["encounter"], TRUTH_PARAMS["rendezvous"]
+    close: dict[tuple[int, int], list[tuple[int, float]]] = defaultdict(list)
+    for j in range(len(g.times)):
+        idx = np.flatnonzero(g.ais_on[:, j])
+        if len(idx) < 2:
+            continue
+        lon, lat = g.rep_lon[idx, j], g.rep_lat[idx, j]
+        tree = cKDTree(_local_xy(lon, lat))
+        pairs = tree.query_pairs(pe["max_distance_m"] * 1.05, output_type="ndarray")
+        if len(pairs) == 0:
+            continue
+        d = haversine_m(lon[pairs[:, 0]], lat[pairs[:, 0]], lon[pairs[:, 1]], lat[pairs[:, 1]])
+        for (a, b), dist in zip(pairs.tolist(), d.tolist(), strict=True):
+            if dist <= pe["max_distance_m"]:
+                ia, ib = int(idx[a]), int(idx[b])
+                if g.vessels[ia].mmsi == g.vessels[ib].mmsi:
+                    continue
+                close[(min(ia, ib), max(ia, ib))].append((j, dist))
+    out = []
+    for (ia, ib), hits in sorted(close.items()):
+        steps = np.array([h[0] for h in hits])
+        dists = np.array([h[1] for h in hits])
+        mask = np.zeros(len(g.times), dtype=bool)
+        mask[steps] = True
+        dist_full = np.full(len(g.times), np.inf)
+        dist_full[steps] = dists
+        va, vb = g.vessels[ia], g.vessels[ib]
+        mmsi = tuple(sorted((va.mmsi, vb.mmsi)))
+        enc_spans = []
+        for a, b in _runs(mask):
+            if g.times[b] - g.times[a] < pe["min_duration_s"]:
+                continue
+            sog = np.concatenate([g.sog_kn[ia, a:b + 1], g.sog_kn[ib, a:b + 1]])
+            if float(np.median(sog)) >= pe["max_median_sog_kn"]:
+                continue
+            lon = float(np.mean(g.rep_lon[[ia, ib], a:b + 1]))
+            lat = float(np.mean(g.rep_lat[[ia, ib], a:b + 1]))
+            if _nearest_port_m(geo, lon, lat) < pe["min_port_distance_m"]:
+                continue
+            enc_spans.append((a, b))
+            out.append(_event("encounter", mmsi, g.times[a], g.times[b], lon, lat, {
+                "duration_s": round(float(g.times[b] - g.times[a])),
+                "median_distance_m": round(float(np.median(dist_full[a:b + 1]))),
+                "median_sog_kn": round(float(np.median(sog)), 2), "sim_vessels": [va.vid, vb.vid]}))
+        near = dist_full <= pr["max_distance_m"]
+        for a, b in _runs(near):
+            if g.times[b] - g.times[a] < pr["min_duration_s"]:
+                continue
+            if any(a <= eb and ea <= b for ea, eb in enc_spans):
+                continue
+            lon = float(np.mean(g.rep_lon[[ia, ib], a:b + 1]))
+            lat = float(np.mean(g.rep_lat[[ia, ib], a:b + 1]))
+            if _nearest_port_m(geo, lon, lat) < pr["min_port_distance_m"]:
+                continue
+            out.append(_event("rendezvous", mmsi, g.times[a], g.times[b], lon, lat, {
+                "duration_s": round(float(g.times[b] - g.times[a])),
+                "median_distance_m": round(float(np.median(dist_full[a:b + 1]))),
+                "sim_vessels": [va.vid, vb.vid]}))
+    return out
+
+
+def _loitering(g: StateGrid, geo: SimGeo) -> list[Event]:
+    p = TRUTH_PARAMS["loitering"]
+    out = []
+    for i, v in enumerate(g.vessels):
+        slow = g.ais_on[i] & (g.sog_kn[i] < p["max_sog_kn"])
+        for a, b in _runs(slow):
+            if g.times[b] - g.times[a] < p["min_duration_s"]:
+                continue
+            lon, lat = float(np.mean(g.rep_lon[i, a:b + 1])), float(np.mean(g.rep_lat[i, a:b + 1]))
+            shore = float(geo.distance_to_shore_m(np.array([lon]), np.array([lat]))[0])
+            if shore < p["min_shore_distance_nm"] * NM_M:
+                continue
+            out.append(_event("loitering", (v.mmsi,), g.times[a], g.times[b], lon, lat, {
+                "duration_s": round(float(g.times[b] - g.times[a])),
+                "mean_sog_kn": round(float(np.mean(g.sog_kn[i, a:b + 1])), 2),
+                "distance_to_shore_m": round(shore), "sim_vessels": [v.vid]}))
+    return out
+
+
+def _ais_known(received: pl.DataFrame, window_s: float) -> dict[str, np.ndarray]:
+    if received.is_empty():
+        return {}
+    return {str(k[0]): np.sort(f["t"].to_numpy()) for k, f in received.group_by(["vid"], maintain_order=True)}
+
+
+def _heard_near(known: dict[str, np.ndarray], vid: str, t: float, window_s: float) -> bool:
+    times = known.get(vid)
+    if times is None or len(times) == 0:
+        return False
+    k = int(np.searchsorted(times, t))
+    near = [times[m] for m in (k - 1, k) if 0 <= m < len(times)]
+    return any(abs(x - t) <= window_s for x in near)
+
+
+def _other_ais_near(g: StateGrid, vid: str, t: float, lon: float, lat: float, max_m: float) -> bool:
+    j = int(np.clip(np.round((t - g.times[0]) / (g.times[1] - g.times[0] if len(g.times) > 1 else 60.0)),
+                    0, len(g.times) - 1))
+    on = g.ais_on[:, j]
+    if not on.any():
+        return False
+    d = haversine_m(lon, lat, g.rep_lon[on, j], g.rep_lat[on, j])
+    vids = [v.vid for v, o in zip(g.vessels, on, strict=True) if o]
+    return any(dd <= max_m and other != vid for dd, other in zip(d.tolist(), vids, strict=True))
+
+
+def _dark(g: StateGrid, received: pl.DataFrame, radar: pl.DataFrame, sar: pl.DataFrame) -> list[Event]:
+    p = TRUTH_PARAMS["dark_target"]
+    known = _ais_known(received, p["ais_window_s"])
+    out = []
+    if not radar.is_empty():
+        contacts = radar.filter(pl.col("vid").is_not_null()).sort(["vid", "t"])
+        for (vid,), f in contacts.group_by(["vid"], maintain_order=True):
+            t = f["t"].to_numpy()
+            dark = np.array([not _heard_near(known, str(vid), float(x), p["ais_window_s"]) for x in t])
+            if not dark.any():
+                continue
+            lon, lat, sites = f["lon"].to_numpy(), f["lat"].to_numpy(), f["site"].to_list()
+            idx = np.flatnonzero(dark)
+            groups: list[list[int]] = [[int(idx[0])]]
+            for k in idx[1:].tolist():
+                if t[k] - t[groups[-1][-1]] <= p["max_contact_gap_s"] and dark[groups[-1][-1]]:
+                    groups[-1].append(k)
+                else:
+                    groups.append([k])
+            for grp in groups:
+                a = grp[0]
+                if _other_ais_near(g, str(vid), float(t[a]), float(lon[a]), float(lat[a]), p["max_ais_distance_m"]):
+                    continue
+                out.append(_event("dark_target", (), t[a], t[grp[-1]], lon[a], lat[a], {
+                    "sensor": "radar", "contacts": len(grp), "sites": sorted({sites[k] for k in grp}),
+                    "sim_vessels": [str(vid)]}))
+    if not sar.is_empty():
+        for row in sar.filter(pl.col("vid").is_not_null()).iter_rows(named=True):
+            if _heard_near(known, row["vid"], row["t"], p["ais_window_s"]):
+                continue
+            if _other_ais_near(g, row["vid"], row["t"], row["lon"], row["lat"], p["max_ais_distance_m"]):
+                continue
+            out.append(_event("dark_target", (), row["t"], row["t"], row["lon"], row["lat"], {
+                "sensor": "satellite", "detection_id": row["detection_id"], "scene_id": row["scene_id"],
+                "sim_vessels": [row["vid"]]}))
+    return out
+
+
+def _zones(sc: Scenario, g: StateGrid) -> list[Event]:
+    out = []
+    for zone in sc.zones:
+        poly = Polygon(zone.polygon)
+        shapely.prepare(poly)
+        for i, v in enumerate(g.vessels):
+            on = g.ais_on[i]
+            if not on.any():
+                continue
+            idx = np.flatnonzero(on)
+            inside = shapely.contains_xy(poly, g.rep_lon[i, idx], g.rep_lat[i, idx])
+            for k in np.flatnonzero(inside[1:] != inside[:-1]).tolist():
+                j = int(idx[k + 1])
+                kind = "zone_entry" if inside[k + 1] else "zone_exit"
+                out.append(_event(kind, (v.mmsi,), g.times[j], g.times[j], g.rep_lon[i, j], g.rep_lat[i, j], {
+                    "zone_id": zone.id, "zone": zone.name or zone.id, "zone_kind": zone.kind,
+                    "sim_vessels": [v.vid]}))
+    return out
+
+
+def _ports(sc: Scenario, g: StateGrid, geo: SimGeo) -> list[Event]:
+    p = TRUTH_PARAMS["port_visit"]
+    tree, ports = _port_tree(geo, g)
+    if not ports:
+        return []
+    out = []
+    for i, v in enumerate(g.vessels):
+        idx = np.flatnonzero(g.ais_on[i])
+        if len(idx) == 0:
+            continue
+        lon, lat = g.rep_lon[i, idx], g.rep_lat[i, idx]
+        dist, near = tree.query(_local_xy(lon, lat))
+        inside = False
+        start_k = 0
+        port_k = 0
+        for k in range(len(idx)):
+            if not inside and dist[k] <= p["entry_m"]:
+                inside, start_k, port_k = True, k, int(near[k])
+            elif inside and dist[k] > p["exit_m"]:
+                out.append(_visit(g, v, idx, start_k, k, ports[port_k], exited=True))
+                inside = False
+        if inside:
+            out.append(_visit(g, v, idx, start_k, len(idx) - 1, ports[port_k], exited=False))
+    return out
+
+
+def _visit(g: StateGrid, v: SimVessel, idx: np.ndarray, a: int, b: int, port: Any, exited: bool) -> Event:
+    i = g.vessels.index(v)
+    ja, jb = int(idx[a]), int(idx[b])
+    return _event("port_visit", (v.mmsi,), g.times[ja], g.times[jb], g.rep_lon[i, ja], g.rep_lat[i, ja], {
+        "port": port.name, "port_locode": port.locode, "exited": exited,
+        "duration_s": round(float(g.times[jb] - g.times[ja])), "sim_vessels": [v.vid]})
+
+
+def _watchlist(g: StateGrid, received: pl.DataFrame) -> list[Event]:
+    out = []
+    for v in g.vessels:
+        if not v.watchlisted:
+            continue
+        f = received.filter(pl.col("vid") == v.vid).sort("t")
+        if f.is_empty():
+            continue
+        first, last = f.row(0, named=True), f.row(f.height - 1, named=True)
+        out.append(_event("watchlist_hit", (v.mmsi,), first["t"], last["t"], first["lon"], first["lat"], {
+            "name": v.identity.name, "imo": v.identity.imo, "callsign": v.identity.callsign,
+            "sim_vessels": [v.vid]}))
+    return out
+
+
+def truth_summary(events: list[Event]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for e in events:
+        counts[e.type] += 1
+    return dict(sorted(counts.items()))
+
+
+__all__ = ["TRUTH_PARAMS", "compute_truth", "math", "truth_summary"]
