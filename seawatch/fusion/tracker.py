@@ -354,6 +354,7 @@ class Tracker:
         )
         if m == 0:
             return res
+        self._delete(float(np.min(b.t)), res)  # nothing silent too long may take a new measurement
         is_ais = (b.kind == AIS) & (b.mmsi > 0)
         self._process_ais(b, np.flatnonzero(is_ais), res)
         rest = np.flatnonzero(~is_ais)
