@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from seawatch import __version__
 from seawatch.api import live, routes_edit, routes_picture, routes_system
+from seawatch.api.auth import require
 from seawatch.api.limits import LimitsMiddleware
 from seawatch.api.problems import install_problem_handlers
 from seawatch.node.node import Node
@@ -55,7 +56,7 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
     except ImportError:
         log.info("sharing routes not available")
     else:
-        app.include_router(share_router)
+        app.include_router(share_router, dependencies=[Depends(require("viewer"))])
     app.add_middleware(LimitsMiddleware, settings=node.settings.api, metrics=node.metrics)
     static = web_dir or WEB_DIST
     if static.is_dir():

@@ -8,9 +8,9 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import ORJSONResponse
 
 from seawatch.api.auth import Analyst, Operator, Principal, require
+from seawatch.api.responses import JSON
 from seawatch.api.schemas import ObservationsIn, SightingIn, WatchIn, ZoneIn
 from seawatch.errors import NotFoundError
 from seawatch.model import Observation
@@ -26,9 +26,9 @@ def _node(request: Request) -> Node:
 
 
 # -- zones -------------------------------------------------------------------------------------------
-@router.get("/zones", response_class=ORJSONResponse, dependencies=[Depends(require("viewer"))])
+@router.get("/zones", response_class=JSON, dependencies=[Depends(require("viewer"))])
 def list_zones(request: Request) -> Any:
-    return ORJSONResponse(feature_collection(_node(request).store.zones()))
+    return JSON(feature_collection(_node(request).store.zones()))
 
 
 def _store_zone(node: Node, zone_id: str, zone: ZoneIn, who: Principal, action: str) -> dict[str, Any]:
@@ -39,24 +39,24 @@ def _store_zone(node: Node, zone_id: str, zone: ZoneIn, who: Principal, action: 
     return feature
 
 
-@router.post("/zones", status_code=201, response_class=ORJSONResponse)
+@router.post("/zones", status_code=201, response_class=JSON)
 def create_zone(request: Request, zone: ZoneIn, who: Analyst) -> Any:
     zone_id = zone.id or str(zone.properties.get("zone_id") or uuid.uuid4().hex[:12])
     feature = _store_zone(_node(request), zone_id, zone, who, "zone.create")
-    return ORJSONResponse(feature, status_code=201)
+    return JSON(feature, status_code=201)
 
 
-@router.get("/zones/{zone_id}", response_class=ORJSONResponse, dependencies=[Depends(require("viewer"))])
+@router.get("/zones/{zone_id}", response_class=JSON, dependencies=[Depends(require("viewer"))])
 def get_zone(request: Request, zone_id: str) -> Any:
     feature = _node(request).store.zone(zone_id)
     if feature is None:
         raise NotFoundError(f"no zone {zone_id}")
-    return ORJSONResponse(feature)
+    return JSON(feature)
 
 
-@router.put("/zones/{zone_id}", response_class=ORJSONResponse)
+@router.put("/zones/{zone_id}", response_class=JSON)
 def put_zone(request: Request, zone_id: str, zone: ZoneIn, who: Analyst) -> Any:
-    return ORJSONResponse(_store_zone(_node(request), zone_id, zone, who, "zone.update"))
+    return JSON(_store_zone(_node(request), zone_id, zone, who, "zone.update"))
 
 
 @router.delete("/zones/{zone_id}", status_code=204)
@@ -69,18 +69,18 @@ def delete_zone(request: Request, zone_id: str, who: Analyst) -> Response:
 
 
 # -- watchlist ---------------------------------------------------------------------------------------
-@router.get("/watchlist", response_class=ORJSONResponse, dependencies=[Depends(require("viewer"))])
+@router.get("/watchlist", response_class=JSON, dependencies=[Depends(require("viewer"))])
 def list_watch(request: Request) -> Any:
-    return ORJSONResponse(_node(request).store.watchlist())
+    return JSON(_node(request).store.watchlist())
 
 
-@router.post("/watchlist", status_code=201, response_class=ORJSONResponse)
+@router.post("/watchlist", status_code=201, response_class=JSON)
 def add_watch(request: Request, entry: WatchIn, who: Analyst) -> Any:
     node = _node(request)
     row = node.store.add_watch({**entry.model_dump(), "created_by": who.name})
     node.store.audit(who.name, "watchlist.add", {"id": row["id"], "mmsi": row["mmsi"]})
     node.refresh_watchlist()
-    return ORJSONResponse(row, status_code=201)
+    return JSON(row, status_code=201)
 
 
 @router.delete("/watchlist/{entry_id}", status_code=204)
@@ -94,12 +94,12 @@ def delete_watch(request: Request, entry_id: str, who: Analyst) -> Response:
 
 
 # -- sightings and observations ------------------------------------------------------------------------
-@router.get("/sightings", response_class=ORJSONResponse, dependencies=[Depends(require("viewer"))])
+@router.get("/sightings", response_class=JSON, dependencies=[Depends(require("viewer"))])
 async def list_sightings(request: Request) -> Any:
-    return ORJSONResponse(await asyncio.to_thread(_node(request).store.sightings, 200))
+    return JSON(await asyncio.to_thread(_node(request).store.sightings, 200))
 
 
-@router.post("/sightings", status_code=201, response_class=ORJSONResponse)
+@router.post("/sightings", status_code=201, response_class=JSON)
 async def report_sighting(request: Request, body: SightingIn, who: Operator) -> Any:
     row = {
         "t": body.epoch(),
@@ -113,10 +113,10 @@ async def report_sighting(request: Request, body: SightingIn, who: Operator) -> 
         "reported_by": who.name,
     }
     saved = await _node(request).report_sighting(row)
-    return ORJSONResponse(saved, status_code=201)
+    return JSON(saved, status_code=201)
 
 
-@router.post("/observations", response_class=ORJSONResponse)
+@router.post("/observations", response_class=JSON)
 async def post_observations(request: Request, body: ObservationsIn, who: Operator) -> Any:
     """Feed observations to the pipeline; answers once they are committed (acknowledged)."""
     items = [
@@ -135,4 +135,4 @@ async def post_observations(request: Request, body: ObservationsIn, who: Operato
         for o in body.observations
     ]
     batch_id = await _node(request).submit(f"api:{who.name}", items)
-    return ORJSONResponse({"accepted": len(items), "batch": batch_id})
+    return JSON({"accepted": len(items), "batch": batch_id})

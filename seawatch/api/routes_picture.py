@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import ORJSONResponse
 
 from seawatch.api.auth import require
 from seawatch.api.problems import FieldError
+from seawatch.api.responses import JSON
 from seawatch.api.schemas import parse_bbox, parse_time
 from seawatch.errors import NotFoundError
 from seawatch.model import EVENT_TYPES
@@ -26,35 +26,32 @@ def _node(request: Request) -> Node:
     return node
 
 
-@router.get("/tracks", response_class=ORJSONResponse, summary="Tracks in a bbox, latest or at a past time")
+@router.get("/tracks", response_class=JSON, summary="Tracks in a bbox, latest or at a past time")
 def tracks(
     request: Request,
     bbox: str | None = Query(None, description="minlon,minlat,maxlon,maxlat"),
     at: str | None = Query(None, description="ISO time: the picture at that time (from history)"),
     max_age_s: float | None = Query(None, gt=0, le=7 * 86400, description="oldest state shown"),
-) -> ORJSONResponse:
+) -> JSON:
     node = _node(request)
     box = parse_bbox(bbox)
     when = parse_time(at, "at")
     age_s = max_age_s or node.settings.pipeline.live_max_age_s
-    if when is None:
-        states = node.live_tracks(box)
-    else:
-        states = node.store.tracks_at(when, min(age_s, 3600.0 if max_age_s is None else age_s), box)
+    states = node.live_tracks(box, age_s) if when is None else node.store.tracks_at(when, age_s, box)
     body = feature_collection(track_feature(s) for s in states)
     body["time"] = iso_utc(when) if when else (iso_utc(node.data_time_s) if node.data_time_s else None)
-    return ORJSONResponse(body)
+    return JSON(body)
 
 
-@router.get("/tracks/{track_id}/history", response_class=ORJSONResponse, summary="One track's positions")
+@router.get("/tracks/{track_id}/history", response_class=JSON, summary="One track's positions")
 def track_history(request: Request, track_id: str, start: str | None = None, end: str | None = None) -> Any:
     rows = _node(request).store.track_history(track_id, parse_time(start, "start"), parse_time(end, "end"))
     if not rows:
         raise NotFoundError(f"no positions for track {track_id} in that window")
-    return ORJSONResponse(history_feature(track_id, rows))
+    return JSON(history_feature(track_id, rows))
 
 
-@router.get("/vessels/{mmsi}", response_class=ORJSONResponse, summary="Vessel dossier")
+@router.get("/vessels/{mmsi}", response_class=JSON, summary="Vessel dossier")
 def vessel(
     request: Request,
     mmsi: int,
@@ -78,7 +75,7 @@ def vessel(
     if identity is None and live is None and not history and not events:
         raise NotFoundError(f"nothing known about MMSI {mmsi}")
     watch = [w for w in store.watchlist() if w.get("mmsi") == mmsi]
-    return ORJSONResponse(
+    return JSON(
         {
             "mmsi": mmsi,
             "identity": identity,
@@ -91,7 +88,7 @@ def vessel(
     )
 
 
-@router.get("/events", response_class=ORJSONResponse, summary="Events with filters")
+@router.get("/events", response_class=JSON, summary="Events with filters")
 def events(
     request: Request,
     type: str | None = Query(None, description="comma-separated event types"),
@@ -114,6 +111,4 @@ def events(
         limit=limit,
     )
     store = _node(request).store
-    return ORJSONResponse(
-        [{**e.to_json(), "origin": store.event_origin(e.event_id)} for e in store.events(query)]
-    )
+    return JSON([{**e.to_json(), "origin": store.event_origin(e.event_id)} for e in store.events(query)])

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.responses import ORJSONResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse
 
 from seawatch.api.auth import (
     SESSION_COOKIE,
@@ -18,6 +18,7 @@ from seawatch.api.auth import (
     token_hash,
     verify_password,
 )
+from seawatch.api.responses import JSON
 from seawatch.api.schemas import LoginIn, TokenIn, UserIn
 from seawatch.node.metrics import prometheus_text
 from seawatch.node.node import Node
@@ -31,7 +32,7 @@ def _node(request: Request) -> Node:
     return node
 
 
-@router.post("/api/auth/login", response_class=ORJSONResponse, summary="Log in; sets the session cookie")
+@router.post("/api/auth/login", response_class=JSON, summary="Log in; sets the session cookie")
 def login(request: Request, body: LoginIn) -> Any:
     node = _node(request)
     store = node.store
@@ -43,7 +44,7 @@ def login(request: Request, body: LoginIn) -> Any:
     ttl_s = node.settings.api.session_ttl_s
     token = new_token(store, user.name, "session", ttl_s)
     store.audit(user.name, "auth.login", {})
-    response = ORJSONResponse({"name": user.name, "role": user.role})
+    response = JSON({"name": user.name, "role": user.role})
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -66,14 +67,14 @@ def logout(request: Request, who: Viewer) -> Response:
     return response
 
 
-@router.get("/api/auth/me", response_class=ORJSONResponse)
+@router.get("/api/auth/me", response_class=JSON)
 def me(who: Viewer) -> Any:
-    return ORJSONResponse({"name": who.name, "role": who.user.role, "via": who.via})
+    return JSON({"name": who.name, "role": who.user.role, "via": who.via})
 
 
-@router.get("/api/users", response_class=ORJSONResponse)
+@router.get("/api/users", response_class=JSON)
 def users(request: Request, who: Admin) -> Any:
-    return ORJSONResponse(
+    return JSON(
         [
             {"name": u.name, "role": u.role, "created_at": iso_utc(u.created_at)}
             for u in _node(request).store.users()
@@ -81,30 +82,28 @@ def users(request: Request, who: Admin) -> Any:
     )
 
 
-@router.post("/api/users", status_code=201, response_class=ORJSONResponse)
+@router.post("/api/users", status_code=201, response_class=JSON)
 def create_user(request: Request, body: UserIn, who: Admin) -> Any:
     store = _node(request).store
     user = add_user(store, body.name, body.role, body.password)
     store.audit(who.name, "user.add", {"name": user.name, "role": user.role})
-    return ORJSONResponse({"name": user.name, "role": user.role}, status_code=201)
+    return JSON({"name": user.name, "role": user.role}, status_code=201)
 
 
-@router.post(
-    "/api/tokens", status_code=201, response_class=ORJSONResponse, summary="New API token for a user"
-)
+@router.post("/api/tokens", status_code=201, response_class=JSON, summary="New API token for a user")
 def create_token(request: Request, body: TokenIn, who: Admin) -> Any:
     store = _node(request).store
     token = new_token(store, body.user, "api", None)
     store.audit(who.name, "token.create", {"user": body.user})
-    return ORJSONResponse({"user": body.user, "token": token}, status_code=201)
+    return JSON({"user": body.user, "token": token}, status_code=201)
 
 
-@router.get("/api/audit", response_class=ORJSONResponse)
+@router.get("/api/audit", response_class=JSON)
 def audit(request: Request, who: Admin, action: str | None = None, limit: int = 200) -> Any:
-    return ORJSONResponse(_node(request).store.audit_rows(min(max(limit, 1), 5000), action))
+    return JSON(_node(request).store.audit_rows(min(max(limit, 1), 5000), action))
 
 
-@router.get("/api/health", response_class=ORJSONResponse)
+@router.get("/api/health", response_class=JSON)
 async def health(request: Request, who: Viewer) -> Any:
     node = _node(request)
     acknowledged = await asyncio.to_thread(node.store.acknowledged)
@@ -118,7 +117,7 @@ async def health(request: Request, who: Viewer) -> Any:
             "decoded": node.metrics.decoded.get(feed.name, 0),
             "rejected": node.metrics.rejected.get(feed.name, 0),
         }
-    return ORJSONResponse(
+    return JSON(
         {
             "status": "ok",
             "node_id": node.node_id,

@@ -288,7 +288,7 @@ class Node:
                 log.exception("history compaction failed")
 
     # -- picture --------------------------------------------------------------------------------------
-    def live_tracks(self, bbox: BBox | None = None) -> list[TrackState]:
+    def live_tracks(self, bbox: BBox | None = None, max_age_s: float | None = None) -> list[TrackState]:
         """Latest states younger than `live_max_age_s` (data time), optionally in a bbox."""
         if self._index is None or self._index_version != self._version:
             states = list(self.live.values())
@@ -298,7 +298,8 @@ class Node:
             self._index = (np.stack([lons, lats]), times, states)
             self._index_version = self._version
         coords, times, states = self._index
-        mask = times >= self.data_time_s - self.settings.pipeline.live_max_age_s
+        age_s = self.settings.pipeline.live_max_age_s if max_age_s is None else max_age_s
+        mask = times >= self.data_time_s - age_s
         if bbox is not None:
             lon0, lat0, lon1, lat1 = bbox
             mask &= (coords[0] >= lon0) & (coords[0] <= lon1) & (coords[1] >= lat0) & (coords[1] <= lat1)
