@@ -56,8 +56,9 @@ def _nominal_interval_s(klass: str, sog: np.ndarray, status: np.ndarray) -> np.n
     return np.where(still, 180.0, np.where(sog > 23.0, 2.0, np.where(sog > 14.0, 6.0, 10.0)))
 
 
-def _heard(sc: Scenario, rng: np.random.Generator, times: np.ndarray, lon: np.ndarray,
-           lat: np.ndarray) -> list[tuple[str, np.ndarray]]:
+def _heard(
+    sc: Scenario, rng: np.random.Generator, times: np.ndarray, lon: np.ndarray, lat: np.ndarray
+) -> list[tuple[str, np.ndarray]]:
     """Per station, which of these transmissions it logs."""
     out = []
     for rx in sc.ais.receivers:
@@ -67,34 +68,63 @@ def _heard(sc: Scenario, rng: np.random.Generator, times: np.ndarray, lon: np.nd
     for sat in sc.ais.satellite_passes:
         a0 = t0 + sat.start_h * 3600.0
         lon0, lat0, lon1, lat1 = sat.area
-        inside = ((times >= a0) & (times < a0 + sat.duration_min * 60.0) & (lon >= lon0) & (lon <= lon1)
-                  & (lat >= lat0) & (lat <= lat1))
+        inside = (
+            (times >= a0)
+            & (times < a0 + sat.duration_min * 60.0)
+            & (lon >= lon0)
+            & (lon <= lon1)
+            & (lat >= lat0)
+            & (lat <= lat1)
+        )
         out.append((sat.id, inside & (rng.random(len(times)) >= sat.loss)))
     return out
 
 
 def _static_dicts(v: SimVessel, geo: SimGeo, sc: Scenario) -> list[dict[str, object]]:
     ident = v.identity
-    bow = int(round(ident.length_m * 0.8))
-    stern = int(round(ident.length_m)) - bow
+    bow = round(ident.length_m * 0.8)
+    stern = round(ident.length_m) - bow
     port_side = int(ident.width_m // 2)
-    dims = {"to_bow": min(bow, 511), "to_stern": min(stern, 511), "to_port": min(port_side, 63),
-            "to_starboard": min(int(ident.width_m) - port_side, 63)}
+    dims = {
+        "to_bow": min(bow, 511),
+        "to_stern": min(stern, 511),
+        "to_port": min(port_side, 63),
+        "to_starboard": min(int(ident.width_m) - port_side, 63),
+    }
     if ident.ais_class == "B":
         return [
             {"msg_type": 24, "mmsi": ident.mmsi, "partno": 0, "shipname": ident.name},
-            {"msg_type": 24, "mmsi": ident.mmsi, "partno": 1, "ship_type": ident.ship_type,
-             "callsign": ident.callsign, **dims},
+            {
+                "msg_type": 24,
+                "mmsi": ident.mmsi,
+                "partno": 1,
+                "ship_type": ident.ship_type,
+                "callsign": ident.callsign,
+                **dims,
+            },
         ]
     dest, _ = geo.nearest_port_m(float(v.lon[-1]), float(v.lat[-1]))
     eta = sc.start.replace(minute=0, second=0)
-    return [{
-        "msg_type": 5, "mmsi": ident.mmsi, "ais_version": 2, "imo": ident.imo or 0, "callsign": ident.callsign,
-        "shipname": ident.name, "ship_type": ident.ship_type, **dims, "epfd": 1, "month": eta.month,
-        "day": eta.day, "hour": eta.hour, "minute": 0,
-        "draught": round(min(25.5, max(1.0, ident.length_m / 20.0)), 1),
-        "destination": "".join(ch for ch in dest.name.upper() if ch.isalnum() or ch == " ")[:20], "dte": 0,
-    }]
+    return [
+        {
+            "msg_type": 5,
+            "mmsi": ident.mmsi,
+            "ais_version": 2,
+            "imo": ident.imo or 0,
+            "callsign": ident.callsign,
+            "shipname": ident.name,
+            "ship_type": ident.ship_type,
+            **dims,
+            "epfd": 1,
+            "month": eta.month,
+            "day": eta.day,
+            "hour": eta.hour,
+            "minute": 0,
+            "draught": round(min(25.5, max(1.0, ident.length_m / 20.0)), 1),
+            "destination": "".join(ch for ch in dest.name.upper() if ch.isalnum() or ch == " ")[:20],
+            "dte": 0,
+        }
+    ]
 
 
 def simulate_ais(sc: Scenario, vessels: list[SimVessel], geo: SimGeo, rng: np.random.Generator) -> AisResult:
@@ -124,14 +154,27 @@ def simulate_ais(sc: Scenario, vessels: list[SimVessel], geo: SimGeo, rng: np.ra
         n = len(times)
         moving = st.sog_kn[keep] >= 0.3
         sog = np.where(moving, np.maximum(0.0, np.round(st.sog_kn[keep] + rng.normal(0, 0.1, n), 1)), 0.0)
-        cog = np.where(moving, np.round((st.cog_deg[keep] + rng.normal(0, 1.0, n)) % 360.0, 1),
-                       float(rng.uniform(0, 360)) // 1)
+        cog = np.where(
+            moving,
+            np.round((st.cog_deg[keep] + rng.normal(0, 1.0, n)) % 360.0, 1),
+            float(rng.uniform(0, 360)) // 1,
+        )
         heading = np.round((cog + rng.normal(0, 2.0, n)) % 360.0) % 360
         channels = np.where(rng.random(n) < 0.5, "A", "B")
         klass = v.identity.ais_class
         status = np.asarray(st.status[keep], dtype=np.int64)
-        lines = encode_positions(1 if klass == "A" else 18, v.mmsi, rep_lon, rep_lat, sog, cog, heading,
-                                 (times.astype(np.int64) % 60), status, channels)
+        lines = encode_positions(
+            1 if klass == "A" else 18,
+            v.mmsi,
+            rep_lon,
+            rep_lat,
+            sog,
+            cog,
+            heading,
+            (times.astype(np.int64) % 60),
+            status,
+            channels,
+        )
         any_heard = np.zeros(n, dtype=bool)
         for station, mask in _heard(sc, rng, times, true_lon, true_lat):
             idx = np.flatnonzero(mask)
@@ -141,21 +184,42 @@ def simulate_ais(sc: Scenario, vessels: list[SimVessel], geo: SimGeo, rng: np.ra
             tags = tag_blocks(station, times[idx].astype(np.int64))
             batch.add(times[idx], [tag + lines[i] for tag, i in zip(tags, idx.tolist(), strict=True)])
         if any_heard.any():
-            frames.append(pl.DataFrame({
-                "t": times[any_heard], "mmsi": np.full(int(any_heard.sum()), v.mmsi, dtype=np.int64),
-                "vid": [v.vid] * int(any_heard.sum()), "lon": rep_lon[any_heard], "lat": rep_lat[any_heard],
-                "sog_kn": sog[any_heard], "cog_deg": cog[any_heard],
-            }))
+            frames.append(
+                pl.DataFrame(
+                    {
+                        "t": times[any_heard],
+                        "mmsi": np.full(int(any_heard.sum()), v.mmsi, dtype=np.int64),
+                        "vid": [v.vid] * int(any_heard.sum()),
+                        "lon": rep_lon[any_heard],
+                        "lat": rep_lat[any_heard],
+                        "sog_kn": sog[any_heard],
+                        "cog_deg": cog[any_heard],
+                    }
+                )
+            )
         _statics(sc, v, geo, rng, batch, lo, hi)
     garbage = _garbage(sc, rng, batch)
-    received = pl.concat(frames) if frames else pl.DataFrame(
-        schema={"t": pl.Float64, "mmsi": pl.Int64, "vid": pl.Utf8, "lon": pl.Float64, "lat": pl.Float64,
-                "sog_kn": pl.Float64, "cog_deg": pl.Float64})
+    received = (
+        pl.concat(frames)
+        if frames
+        else pl.DataFrame(
+            schema={
+                "t": pl.Float64,
+                "mmsi": pl.Int64,
+                "vid": pl.Utf8,
+                "lon": pl.Float64,
+                "lat": pl.Float64,
+                "sog_kn": pl.Float64,
+                "cog_deg": pl.Float64,
+            }
+        )
+    )
     return AisResult(batch=batch, received=received, garbage=garbage)
 
 
-def _statics(sc: Scenario, v: SimVessel, geo: SimGeo, rng: np.random.Generator, batch: LineBatch,
-             lo: float, hi: float) -> None:
+def _statics(
+    sc: Scenario, v: SimVessel, geo: SimGeo, rng: np.random.Generator, batch: LineBatch, lo: float, hi: float
+) -> None:
     interval = sc.ais.static_interval_s
     times = np.floor(np.arange(lo + float(rng.uniform(0, interval)), hi, interval))
     if len(times) == 0:

@@ -41,8 +41,9 @@ class SimulationResult:
         return self.radar.merged()
 
 
-def run_simulation(scenario: Scenario, seed: int | None = None, geo: SimGeo | None = None,
-                   with_truth: bool = True) -> SimulationResult:
+def run_simulation(
+    scenario: Scenario, seed: int | None = None, geo: SimGeo | None = None, with_truth: bool = True
+) -> SimulationResult:
     geo = geo or sim_geo()
     seed = scenario.seed if seed is None else seed
     vessels = build_vessels(scenario, geo, seed)
@@ -52,5 +53,14 @@ def run_simulation(scenario: Scenario, seed: int | None = None, geo: SimGeo | No
     sar = simulate_sar(scenario, vessels, geo, rng_for(seed, 6))
     grid = state_grid(vessels, scenario.start_epoch_s, scenario.end_epoch_s)
     truth = compute_truth(scenario, grid, ais.received, contacts, sar, geo) if with_truth else []
-    return SimulationResult(scenario=scenario, seed=seed, vessels=vessels, ais=ais, radar=radar,
-                            radar_contacts=contacts, sar=sar, grid=grid, truth=truth)
+    return SimulationResult(
+        scenario=scenario,
+        seed=seed,
+        vessels=vessels,
+        ais=ais,
+        radar=radar,
+        radar_contacts=contacts,
+        sar=sar,
+        grid=grid,
+        truth=truth,
+    )

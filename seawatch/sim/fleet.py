@@ -34,19 +34,76 @@ CATEGORIES: dict[str, Category] = {
 
 # flag: (MID, call sign prefix)
 FLAGS = {
-    "Curacao": (306, "PJ"), "Aruba": (307, "P4"), "Venezuela": (775, "YY"), "Colombia": (730, "HK"),
-    "Dominican Republic": (327, "HI"), "Panama": (352, "3E"), "Liberia": (636, "A8"),
-    "Marshall Islands": (538, "V7"), "Bahamas": (311, "C6"), "United States": (367, "WD"),
-    "Jamaica": (339, "6Y"), "Trinidad and Tobago": (362, "9Y"), "Netherlands": (244, "PD"),
+    "Curacao": (306, "PJ"),
+    "Aruba": (307, "P4"),
+    "Venezuela": (775, "YY"),
+    "Colombia": (730, "HK"),
+    "Dominican Republic": (327, "HI"),
+    "Panama": (352, "3E"),
+    "Liberia": (636, "A8"),
+    "Marshall Islands": (538, "V7"),
+    "Bahamas": (311, "C6"),
+    "United States": (367, "WD"),
+    "Jamaica": (339, "6Y"),
+    "Trinidad and Tobago": (362, "9Y"),
+    "Netherlands": (244, "PD"),
 }
 _OCEAN_FLAGS = ("Panama", "Liberia", "Marshall Islands", "Bahamas", "Netherlands")
-_LOCAL_FLAGS = ("Curacao", "Aruba", "Venezuela", "Colombia", "Dominican Republic", "United States",
-                "Jamaica", "Trinidad and Tobago")
+_LOCAL_FLAGS = (
+    "Curacao",
+    "Aruba",
+    "Venezuela",
+    "Colombia",
+    "Dominican Republic",
+    "United States",
+    "Jamaica",
+    "Trinidad and Tobago",
+)
 
-_FIRST = ("SEA", "OCEAN", "CARIB", "STAR", "MAR", "BLUE", "GOLDEN", "NORTH", "SOUTH", "ISLA", "BAHIA",
-          "CORAL", "PACIFIC", "ATLANTIC", "SANTA", "LADY", "CAPT", "SILVER", "MORNING", "ROYAL")
-_SECOND = ("SPIRIT", "TRADER", "PRIDE", "QUEEN", "WIND", "EXPRESS", "PIONEER", "GRACE", "HORIZON", "DAWN",
-           "MARIA", "ROSA", "VENTURE", "GLORY", "FORTUNE", "BREEZE", "RUNNER", "HOPE", "VOYAGER", "LINK")
+_FIRST = (
+    "SEA",
+    "OCEAN",
+    "CARIB",
+    "STAR",
+    "MAR",
+    "BLUE",
+    "GOLDEN",
+    "NORTH",
+    "SOUTH",
+    "ISLA",
+    "BAHIA",
+    "CORAL",
+    "PACIFIC",
+    "ATLANTIC",
+    "SANTA",
+    "LADY",
+    "CAPT",
+    "SILVER",
+    "MORNING",
+    "ROYAL",
+)
+_SECOND = (
+    "SPIRIT",
+    "TRADER",
+    "PRIDE",
+    "QUEEN",
+    "WIND",
+    "EXPRESS",
+    "PIONEER",
+    "GRACE",
+    "HORIZON",
+    "DAWN",
+    "MARIA",
+    "ROSA",
+    "VENTURE",
+    "GLORY",
+    "FORTUNE",
+    "BREEZE",
+    "RUNNER",
+    "HOPE",
+    "VOYAGER",
+    "LINK",
+)
 
 
 @dataclass(frozen=True)
@@ -79,9 +136,17 @@ class IdentityFactory:
     def reserve(self, mmsi: int) -> None:
         self.used_mmsi.add(mmsi)
 
-    def make(self, category: str, *, ais_class: str | None = None, length_m: float | None = None,
-             name: str | None = None, mmsi: int | None = None, imo: int | None = None,
-             callsign: str | None = None) -> Identity:
+    def make(
+        self,
+        category: str,
+        *,
+        ais_class: str | None = None,
+        length_m: float | None = None,
+        name: str | None = None,
+        mmsi: int | None = None,
+        imo: int | None = None,
+        callsign: str | None = None,
+    ) -> Identity:
         cat = CATEGORIES[category]
         rng = self.rng
         local = category in ("fishing", "pleasure", "tug", "go_fast", "law_enforcement", "high_speed_craft")
@@ -98,8 +163,11 @@ class IdentityFactory:
         width = float(max(3, round(length / rng.uniform(5.5, 7.5))))
         klass = ais_class or ("A" if cat.class_a or rng.random() < 0.5 else "B")
         if imo is None and klass == "A" and length >= 45:
-            imo = imo_with_check(int(rng.integers(100_000, 999_999)) if rng.random() < 0.1 else
-                                 int(rng.integers(900_000, 989_999)))
+            imo = imo_with_check(
+                int(rng.integers(100_000, 999_999))
+                if rng.random() < 0.1
+                else int(rng.integers(900_000, 989_999))
+            )
         if name is None:
             while True:
                 name = f"{_FIRST[int(rng.integers(len(_FIRST)))]} {_SECOND[int(rng.integers(len(_SECOND)))]}"
@@ -111,5 +179,14 @@ class IdentityFactory:
         if callsign is None:
             letters = "".join(chr(65 + int(c)) for c in rng.integers(0, 26, 3))
             callsign = f"{prefix}{letters}{int(rng.integers(0, 10))}"[:7]
-        return Identity(mmsi=mmsi, imo=imo, name=name[:20], callsign=callsign[:7], ship_type=cat.ship_type,
-                        length_m=length, width_m=width, ais_class=klass, flag=flag)
+        return Identity(
+            mmsi=mmsi,
+            imo=imo,
+            name=name[:20],
+            callsign=callsign[:7],
+            ship_type=cat.ship_type,
+            length_m=length,
+            width_m=width,
+            ais_class=klass,
+            flag=flag,
+        )

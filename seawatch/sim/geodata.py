@@ -13,6 +13,7 @@ import logging
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -46,7 +47,7 @@ class SimGeo:
     """Land polygons (prepared, lon/lat and Web Mercator) and the port list."""
 
     def __init__(self) -> None:
-        geoms = []
+        geoms: list[Any] = []
         for parts in LAND_FILES:
             path = shared_data_path(*parts)
             if not path.exists():
@@ -57,7 +58,9 @@ class SimGeo:
         shapely.prepare(self.land)
         to_merc = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
         self._to_merc = to_merc
-        self.land_merc = shapely.transform(self.land, lambda xy: np.column_stack(to_merc.transform(xy[:, 0], xy[:, 1])))
+        self.land_merc = shapely.transform(
+            self.land, lambda xy: np.column_stack(to_merc.transform(xy[:, 0], xy[:, 1]))
+        )
         self.coast_merc = self.land_merc.boundary
         shapely.prepare(self.coast_merc)
         self.ports = _load_ports()
@@ -102,16 +105,18 @@ class SimGeo:
         return self.ports[idx], float(dist[idx])
 
 
-def haversine_m(lon1: np.ndarray | float, lat1: np.ndarray | float,
-                lon2: np.ndarray | float, lat2: np.ndarray | float) -> np.ndarray:
+def haversine_m(
+    lon1: np.ndarray | float, lat1: np.ndarray | float, lon2: np.ndarray | float, lat2: np.ndarray | float
+) -> np.ndarray:
     """Great-circle distance in metres (vectorised)."""
     lon1r, lat1r, lon2r, lat2r = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
     a = np.sin((lat2r - lat1r) / 2) ** 2 + np.cos(lat1r) * np.cos(lat2r) * np.sin((lon2r - lon1r) / 2) ** 2
     return np.asarray(2 * 6371008.8 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
-def bearing_deg(lon1: np.ndarray | float, lat1: np.ndarray | float,
-                lon2: np.ndarray | float, lat2: np.ndarray | float) -> np.ndarray:
+def bearing_deg(
+    lon1: np.ndarray | float, lat1: np.ndarray | float, lon2: np.ndarray | float, lat2: np.ndarray | float
+) -> np.ndarray:
     """Initial true bearing from point 1 to point 2 in degrees [0, 360)."""
     lon1r, lat1r, lon2r, lat2r = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
     y = np.sin(lon2r - lon1r) * np.cos(lat2r)
@@ -120,7 +125,7 @@ def bearing_deg(lon1: np.ndarray | float, lat1: np.ndarray | float,
 
 
 def destination(lon: float, lat: float, bearing: float, dist_m: float) -> tuple[float, float]:
-    """Point reached from (lon, lat) after dist_m on the given true bearing (flat-earth, fine below ~100 km)."""
+    """Point reached from (lon, lat) after dist_m on the given true bearing (flat earth, < 100 km)."""
     dlat = dist_m * math.cos(math.radians(bearing)) / 111_320.0
     dlon = dist_m * math.sin(math.radians(bearing)) / (111_320.0 * math.cos(math.radians(lat)))
     return lon + dlon, lat + dlat

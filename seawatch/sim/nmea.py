@@ -55,8 +55,9 @@ def _armor(bits: np.ndarray) -> np.ndarray:
     return np.where(six < 40, six + 48, six + 56).astype(np.uint8)
 
 
-def _fields(lon: np.ndarray, lat: np.ndarray, sog_kn: np.ndarray, cog_deg: np.ndarray,
-            heading_deg: np.ndarray) -> tuple[np.ndarray, ...]:
+def _fields(
+    lon: np.ndarray, lat: np.ndarray, sog_kn: np.ndarray, cog_deg: np.ndarray, heading_deg: np.ndarray
+) -> tuple[np.ndarray, ...]:
     speed = np.clip(np.trunc(np.asarray(sog_kn, dtype=float) * 10.0), 0, 1022).astype(np.int64)  # as pyais
     lon_i = np.round(np.asarray(lon) * 600_000).astype(np.int64)
     lat_i = np.round(np.asarray(lat) * 600_000).astype(np.int64)
@@ -65,9 +66,18 @@ def _fields(lon: np.ndarray, lat: np.ndarray, sog_kn: np.ndarray, cog_deg: np.nd
     return speed, lon_i, lat_i, course, heading
 
 
-def encode_positions(msg_type: int, mmsi: int, lon: np.ndarray, lat: np.ndarray, sog_kn: np.ndarray,
-                     cog_deg: np.ndarray, heading_deg: np.ndarray, second: np.ndarray,
-                     status: np.ndarray, channels: np.ndarray) -> list[str]:
+def encode_positions(
+    msg_type: int,
+    mmsi: int,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    sog_kn: np.ndarray,
+    cog_deg: np.ndarray,
+    heading_deg: np.ndarray,
+    second: np.ndarray,
+    status: np.ndarray,
+    channels: np.ndarray,
+) -> list[str]:
     """`!AIVDM` sentences for position reports of one vessel: type 1 (class A) or 18 (class B)."""
     n = len(lon)
     if n == 0:
@@ -76,16 +86,45 @@ def encode_positions(msg_type: int, mmsi: int, lon: np.ndarray, lat: np.ndarray,
     full = np.full
     if msg_type == 1:
         parts = [
-            (full(n, 1), 6), (full(n, 0), 2), (full(n, mmsi), 30), (np.asarray(status), 4), (full(n, 128), 8),
-            (speed, 10), (full(n, 1), 1), (lon_i, 28), (lat_i, 27), (course, 12), (heading, 9),
-            (np.asarray(second), 6), (full(n, 0), 2), (full(n, 0), 3), (full(n, 0), 1), (full(n, 0), 19),
+            (full(n, 1), 6),
+            (full(n, 0), 2),
+            (full(n, mmsi), 30),
+            (np.asarray(status), 4),
+            (full(n, 128), 8),
+            (speed, 10),
+            (full(n, 1), 1),
+            (lon_i, 28),
+            (lat_i, 27),
+            (course, 12),
+            (heading, 9),
+            (np.asarray(second), 6),
+            (full(n, 0), 2),
+            (full(n, 0), 3),
+            (full(n, 0), 1),
+            (full(n, 0), 19),
         ]
     elif msg_type == 18:
         parts = [
-            (full(n, 18), 6), (full(n, 0), 2), (full(n, mmsi), 30), (full(n, 0), 8), (speed, 10), (full(n, 1), 1),
-            (lon_i, 28), (lat_i, 27), (course, 12), (heading, 9), (np.asarray(second), 6), (full(n, 0), 2),
-            (full(n, 1), 1), (full(n, 0), 1), (full(n, 0), 1), (full(n, 0), 1), (full(n, 0), 1), (full(n, 0), 1),
-            (full(n, 0), 1), (full(n, 0), 20),
+            (full(n, 18), 6),
+            (full(n, 0), 2),
+            (full(n, mmsi), 30),
+            (full(n, 0), 8),
+            (speed, 10),
+            (full(n, 1), 1),
+            (lon_i, 28),
+            (lat_i, 27),
+            (course, 12),
+            (heading, 9),
+            (np.asarray(second), 6),
+            (full(n, 0), 2),
+            (full(n, 1), 1),
+            (full(n, 0), 1),
+            (full(n, 0), 1),
+            (full(n, 0), 1),
+            (full(n, 0), 1),
+            (full(n, 0), 1),
+            (full(n, 0), 1),
+            (full(n, 0), 20),
         ]
     else:
         raise ValueError(f"vectorised encoder handles types 1 and 18, not {msg_type}")
@@ -102,12 +141,31 @@ def encode_positions(msg_type: int, mmsi: int, lon: np.ndarray, lat: np.ndarray,
     ]
 
 
-def encode_pyais_position(msg_type: int, mmsi: int, lon: float, lat: float, sog_kn: float, cog_deg: float,
-                          heading_deg: float, second: int, status: int, channel: str) -> str:
+def encode_pyais_position(
+    msg_type: int,
+    mmsi: int,
+    lon: float,
+    lat: float,
+    sog_kn: float,
+    cog_deg: float,
+    heading_deg: float,
+    second: int,
+    status: int,
+    channel: str,
+) -> str:
     """The same report through pyais (reference for the tests)."""
-    data: dict[str, Any] = {"msg_type": msg_type, "mmsi": mmsi, "lon": lon, "lat": lat, "speed": sog_kn,
-                            "course": cog_deg, "heading": int(round(heading_deg)) % 360, "second": second,
-                            "accuracy": 1, "maneuver": 0}
+    data: dict[str, Any] = {
+        "msg_type": msg_type,
+        "mmsi": mmsi,
+        "lon": lon,
+        "lat": lat,
+        "speed": sog_kn,
+        "course": cog_deg,
+        "heading": round(heading_deg) % 360,
+        "second": second,
+        "accuracy": 1,
+        "maneuver": 0,
+    }
     if msg_type == 1:
         data.update(status=status, turn=-128)
     else:
@@ -117,5 +175,7 @@ def encode_pyais_position(msg_type: int, mmsi: int, lon: float, lat: float, sog_
 
 
 def encode_static(data: dict[str, Any], channel: str = "A", seq_id: int | None = None) -> list[str]:
-    return [str(s) for s in encode_dict(data, talker_id="AI", sentence_type="VDM", radio_channel=channel,
-                                        seq_id=seq_id)]
+    return [
+        str(s)
+        for s in encode_dict(data, talker_id="AI", sentence_type="VDM", radio_channel=channel, seq_id=seq_id)
+    ]

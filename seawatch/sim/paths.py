@@ -12,7 +12,9 @@ from seawatch.sim.geodata import Port, SimGeo, haversine_m
 MAX_STEP_M = 1_000.0
 
 
-def densify(lon: np.ndarray, lat: np.ndarray, max_step_m: float = MAX_STEP_M) -> tuple[np.ndarray, np.ndarray]:
+def densify(
+    lon: np.ndarray, lat: np.ndarray, max_step_m: float = MAX_STEP_M
+) -> tuple[np.ndarray, np.ndarray]:
     """Insert points so no segment is longer than max_step_m (linear in lon/lat)."""
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
@@ -48,8 +50,9 @@ def path_length_m(lon: np.ndarray, lat: np.ndarray) -> float:
     return float(np.sum(haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:]))) if len(lon) > 1 else 0.0
 
 
-def first_land_point(geo: SimGeo, lon: np.ndarray, lat: np.ndarray, *, port_margin_m: float = 0.0,
-                     ports: tuple[Port, ...] = ()) -> int | None:
+def first_land_point(
+    geo: SimGeo, lon: np.ndarray, lat: np.ndarray, *, port_margin_m: float = 0.0, ports: tuple[Port, ...] = ()
+) -> int | None:
     """Index of the first sample on land (ignoring samples within port_margin_m of the given ports)."""
     land = geo.on_land(lon, lat)
     if port_margin_m > 0 and ports:

@@ -39,10 +39,13 @@ def _lon_nmea(lon: float) -> tuple[str, str]:
     return f"{deg:03d}{(a - deg) * 60:07.4f}", "E" if lon >= 0 else "W"
 
 
-def ttm_body(talker: str, number: int, range_m: float, bearing: float, sog_kn: float, cog: float,
-             epoch_s: float) -> str:
-    return (f"{talker}TTM,{number:02d},{range_m / NM_M:.3f},{bearing:.1f},T,{sog_kn:.1f},{cog:.1f},T,,,N,,T,,"
-            f"{_hhmmss(epoch_s)},A")
+def ttm_body(
+    talker: str, number: int, range_m: float, bearing: float, sog_kn: float, cog: float, epoch_s: float
+) -> str:
+    return (
+        f"{talker}TTM,{number:02d},{range_m / NM_M:.3f},{bearing:.1f},T,{sog_kn:.1f},{cog:.1f},T,,,N,,T,,"
+        f"{_hhmmss(epoch_s)},A"
+    )
 
 
 def tll_body(talker: str, number: int, lon: float, lat: float, epoch_s: float) -> str:
@@ -66,10 +69,7 @@ class _Numbers:
         return self.next
 
     def seen(self, key: str) -> int:
-        if key in self.live:
-            number = self.live[key][0]
-        else:
-            number = self.take()
+        number = self.live[key][0] if key in self.live else self.take()
         self.live[key] = (number, 0)
         return number
 
@@ -84,8 +84,9 @@ class _Numbers:
                 self.live[key] = (number, misses + 1)
 
 
-def simulate_radars(sc: Scenario, vessels: list[SimVessel], geo: SimGeo, rng: np.random.Generator
-                    ) -> tuple[LineBatch, pl.DataFrame]:
+def simulate_radars(
+    sc: Scenario, vessels: list[SimVessel], geo: SimGeo, rng: np.random.Generator
+) -> tuple[LineBatch, pl.DataFrame]:
     batch = LineBatch()
     rows: list[pl.DataFrame] = []
     for site in sc.radars:
@@ -97,8 +98,9 @@ def simulate_radars(sc: Scenario, vessels: list[SimVessel], geo: SimGeo, rng: np
     return batch, contacts
 
 
-def _one_site(sc: Scenario, site: Radar, vessels: list[SimVessel], geo: SimGeo, rng: np.random.Generator
-              ) -> tuple[LineBatch, pl.DataFrame]:
+def _one_site(
+    sc: Scenario, site: Radar, vessels: list[SimVessel], geo: SimGeo, rng: np.random.Generator
+) -> tuple[LineBatch, pl.DataFrame]:
     times = np.arange(sc.start_epoch_s, sc.end_epoch_s, site.report_interval_s)
     # which vessels can ever be in range: a cheap prefilter on the trajectory's bounding box
     lat_m = 111_320.0
@@ -126,16 +128,31 @@ def _one_site(sc: Scenario, site: Radar, vessels: list[SimVessel], geo: SimGeo, 
     n_det = len(det_i)
     true_r = rng_m[det_i, det_j]
     meas_r = np.maximum(1.0, true_r + rng.normal(0, site.range_sigma_m, n_det))
-    meas_b = (bearing_deg(site.lon, site.lat, lon[det_i, det_j], lat[det_i, det_j])
-              + rng.normal(0, site.bearing_sigma_deg, n_det)) % 360.0
+    meas_b = (
+        bearing_deg(site.lon, site.lat, lon[det_i, det_j], lat[det_i, det_j])
+        + rng.normal(0, site.bearing_sigma_deg, n_det)
+    ) % 360.0
     meas_lon, meas_lat = _destination(site.lon, site.lat, meas_b, meas_r)
     meas_sog = np.maximum(0.0, sog[det_i, det_j] + rng.normal(0, 0.3, n_det))
     meas_cog = (cog[det_i, det_j] + rng.normal(0, 2.0, n_det)) % 360.0
     numbers = _Numbers()
     out_t: list[float] = []
     out_l: list[str] = []
-    rec: dict[str, list[object]] = {k: [] for k in ("site", "t", "target_number", "vid", "true_lon", "true_lat",
-                                                    "lon", "lat", "range_m", "sog_kn")}
+    rec: dict[str, list[object]] = {
+        k: []
+        for k in (
+            "site",
+            "t",
+            "target_number",
+            "vid",
+            "true_lon",
+            "true_lat",
+            "lon",
+            "lat",
+            "range_m",
+            "sog_kn",
+        )
+    }
     bounds = np.searchsorted(det_j, np.arange(n_t + 1))
     for j, t in enumerate(times.tolist()):
         tag = tag_block(site.id, int(t))
@@ -145,12 +162,27 @@ def _one_site(sc: Scenario, site: Radar, vessels: list[SimVessel], geo: SimGeo, 
             vid = candidates[i].vid
             seen.add(vid)
             number = numbers.seen(vid)
-            vals = (float(meas_r[k]), float(meas_b[k]), float(meas_sog[k]), float(meas_cog[k]),
-                    float(meas_lon[k]), float(meas_lat[k]))
+            vals = (
+                float(meas_r[k]),
+                float(meas_b[k]),
+                float(meas_sog[k]),
+                float(meas_cog[k]),
+                float(meas_lon[k]),
+                float(meas_lat[k]),
+            )
             _emit(site, number, *vals, t, tag, out_t, out_l)
-            for key, val in (("site", site.id), ("t", t), ("target_number", number), ("vid", vid),
-                             ("true_lon", float(lon[i, j])), ("true_lat", float(lat[i, j])), ("lon", vals[4]),
-                             ("lat", vals[5]), ("range_m", vals[0]), ("sog_kn", vals[2])):
+            for key, val in (
+                ("site", site.id),
+                ("t", t),
+                ("target_number", number),
+                ("vid", vid),
+                ("true_lon", float(lon[i, j])),
+                ("true_lat", float(lat[i, j])),
+                ("lon", vals[4]),
+                ("lat", vals[5]),
+                ("range_m", vals[0]),
+                ("sog_kn", vals[2]),
+            ):
                 rec[key].append(val)
         numbers.missed(seen)
         for _ in range(int(rng.poisson(site.clutter_per_scan))):
@@ -162,27 +194,59 @@ def _one_site(sc: Scenario, site: Radar, vessels: list[SimVessel], geo: SimGeo, 
             number = numbers.take()
             s_kn, c_deg = float(rng.uniform(0, 4)), float(rng.uniform(0, 360))
             _emit(site, number, r_m, brg, s_kn, c_deg, m_lon, m_lat, t, tag, out_t, out_l)
-            for key, val in (("site", site.id), ("t", t), ("target_number", number), ("vid", None),
-                             ("true_lon", None), ("true_lat", None), ("lon", m_lon), ("lat", m_lat),
-                             ("range_m", r_m), ("sog_kn", s_kn)):
+            for key, val in (
+                ("site", site.id),
+                ("t", t),
+                ("target_number", number),
+                ("vid", None),
+                ("true_lon", None),
+                ("true_lat", None),
+                ("lon", m_lon),
+                ("lat", m_lat),
+                ("range_m", r_m),
+                ("sog_kn", s_kn),
+            ):
                 rec[key].append(val)
     batch = LineBatch()
     batch.add(np.array(out_t), out_l)
-    schema = {"site": pl.Utf8, "t": pl.Float64, "target_number": pl.Int64, "vid": pl.Utf8,
-              "true_lon": pl.Float64, "true_lat": pl.Float64, "lon": pl.Float64, "lat": pl.Float64,
-              "range_m": pl.Float64, "sog_kn": pl.Float64}
+    schema = {
+        "site": pl.Utf8,
+        "t": pl.Float64,
+        "target_number": pl.Int64,
+        "vid": pl.Utf8,
+        "true_lon": pl.Float64,
+        "true_lat": pl.Float64,
+        "lon": pl.Float64,
+        "lat": pl.Float64,
+        "range_m": pl.Float64,
+        "sog_kn": pl.Float64,
+    }
     return batch, pl.DataFrame(rec, schema=schema)
 
 
-def _destination(lon: float, lat: float, bearing: np.ndarray, dist_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _destination(
+    lon: float, lat: float, bearing: np.ndarray, dist_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     b = np.radians(bearing)
     d_lat = dist_m * np.cos(b) / 111_320.0
     d_lon = dist_m * np.sin(b) / (111_320.0 * math.cos(math.radians(lat)))
     return lon + d_lon, lat + d_lat
 
 
-def _emit(site: Radar, number: int, r_m: float, brg: float, s_kn: float, c_deg: float, m_lon: float,
-          m_lat: float, t: float, tag: str, out_t: list[float], out_l: list[str]) -> None:
+def _emit(
+    site: Radar,
+    number: int,
+    r_m: float,
+    brg: float,
+    s_kn: float,
+    c_deg: float,
+    m_lon: float,
+    m_lat: float,
+    t: float,
+    tag: str,
+    out_t: list[float],
+    out_l: list[str],
+) -> None:
     if site.sentence == "TTM":
         body = ttm_body(site.talker, number, r_m, brg, s_kn, c_deg, t)
     else:

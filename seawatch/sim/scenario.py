@@ -21,7 +21,15 @@ LonLat = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(
 BBox = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
 
 SHIP_CATEGORIES = (
-    "cargo", "tanker", "fishing", "passenger", "pleasure", "tug", "reefer", "go_fast", "high_speed_craft",
+    "cargo",
+    "tanker",
+    "fishing",
+    "passenger",
+    "pleasure",
+    "tug",
+    "reefer",
+    "go_fast",
+    "high_speed_craft",
     "law_enforcement",
 )
 
@@ -106,8 +114,14 @@ class Traffic(_Strict):
     vessels: Annotated[int, Field(ge=0, le=20_000)] = 30
     ports: list[str] = Field(default_factory=list)
     mix: dict[str, Annotated[float, Field(ge=0)]] = Field(
-        default_factory=lambda: {"cargo": 0.35, "tanker": 0.2, "fishing": 0.2, "passenger": 0.1,
-                                 "pleasure": 0.1, "tug": 0.05}
+        default_factory=lambda: {
+            "cargo": 0.35,
+            "tanker": 0.2,
+            "fishing": 0.2,
+            "passenger": 0.1,
+            "pleasure": 0.1,
+            "tug": 0.05,
+        }
     )
     anchored: Annotated[int, Field(ge=0, le=5000)] = 0
     moored: Annotated[int, Field(ge=0, le=5000)] = 0

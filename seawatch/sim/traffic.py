@@ -8,7 +8,7 @@ import logging
 import numpy as np
 
 from seawatch.errors import ConfigError
-from seawatch.sim.fleet import CATEGORIES, IdentityFactory
+from seawatch.sim.fleet import CATEGORIES, Identity, IdentityFactory
 from seawatch.sim.geodata import Port, SimGeo, destination, haversine_m
 from seawatch.sim.paths import densify, first_land_point, port_path
 from seawatch.sim.scenario import GoFast, Loiter, Meet, Route, Scenario, SharedMmsi, Transit, VesselSpec
@@ -48,7 +48,10 @@ def _specs(beh: object) -> list[VesselSpec]:
 
 # ---------------------------------------------------------------- background
 
-def _background(sc: Scenario, geo: SimGeo, rng: np.random.Generator, factory: IdentityFactory) -> list[SimVessel]:
+
+def _background(
+    sc: Scenario, geo: SimGeo, rng: np.random.Generator, factory: IdentityFactory
+) -> list[SimVessel]:
     tr = sc.traffic
     total = tr.vessels + tr.moored + tr.anchored
     if total == 0:
@@ -66,8 +69,11 @@ def _background(sc: Scenario, geo: SimGeo, rng: np.random.Generator, factory: Id
         klass = None if CATEGORIES[cat].class_a else ("B" if rng.random() < tr.class_b_fraction else "A")
         ident = factory.make(cat, ais_class=klass)
         vid = f"bg-{i:05d}"
-        vessel = (_fishing_trip(vid, cat, ident, ports, geo, rng, t0, t1) if cat == "fishing"
-                  else _transit(vid, cat, ident, ports, geo, rng, t0, t1))
+        vessel = (
+            _fishing_trip(vid, cat, ident, ports, geo, rng, t0, t1)
+            if cat == "fishing"
+            else _transit(vid, cat, ident, ports, geo, rng, t0, t1)
+        )
         out.append(vessel)
     for i in range(tr.moored):
         cat = ("cargo", "tanker", "tug", "pleasure", "fishing")[int(rng.integers(5))]
@@ -82,20 +88,31 @@ def _background(sc: Scenario, geo: SimGeo, rng: np.random.Generator, factory: Id
     return out
 
 
-def _moored(vid: str, cat: str, ident: object, port: Port, rng: np.random.Generator,
-            t0: float, t1: float) -> SimVessel:
+def _moored(
+    vid: str, cat: str, ident: Identity, port: Port, rng: np.random.Generator, t0: float, t1: float
+) -> SimVessel:
     lon, lat = destination(port.lon, port.lat, float(rng.uniform(0, 360)), float(rng.uniform(100, 600)))
     b = TrajectoryBuilder(t0 - H, lon, lat).hold(t1 - t0 + 2 * H, MOORED)
-    return b.build(vid, cat, ident)  # type: ignore[arg-type]
+    return b.build(vid, cat, ident)
 
 
-def _anchored(vid: str, cat: str, ident: object, port: Port, geo: SimGeo, rng: np.random.Generator,
-              t0: float, t1: float) -> SimVessel:
+def _anchored(
+    vid: str,
+    cat: str,
+    ident: Identity,
+    port: Port,
+    geo: SimGeo,
+    rng: np.random.Generator,
+    t0: float,
+    t1: float,
+) -> SimVessel:
     for _ in range(24):
-        lon, lat = destination(port.lon, port.lat, float(rng.uniform(0, 360)), float(rng.uniform(2_000, 5_000)))
+        lon, lat = destination(
+            port.lon, port.lat, float(rng.uniform(0, 360)), float(rng.uniform(2_000, 5_000))
+        )
         if not geo.on_land(np.array([lon]), np.array([lat]))[0]:
             b = TrajectoryBuilder(t0 - H, lon, lat).hold(t1 - t0 + 2 * H, AT_ANCHOR)
-            return b.build(vid, cat, ident)  # type: ignore[arg-type]
+            return b.build(vid, cat, ident)
     return _moored(vid, cat, ident, port, rng, t0, t1)
 
 
@@ -111,8 +128,16 @@ def _sea_path(geo: SimGeo, a: Port, b: Port) -> tuple[np.ndarray, np.ndarray] | 
     return lon, lat
 
 
-def _transit(vid: str, cat: str, ident: object, ports: list[Port], geo: SimGeo, rng: np.random.Generator,
-             t0: float, t1: float) -> SimVessel:
+def _transit(
+    vid: str,
+    cat: str,
+    ident: Identity,
+    ports: list[Port],
+    geo: SimGeo,
+    rng: np.random.Generator,
+    t0: float,
+    t1: float,
+) -> SimVessel:
     speed = float(rng.uniform(*CATEGORIES[cat].speed_kn))
     for _ in range(12):
         a, b = (ports[int(k)] for k in rng.choice(len(ports), size=2, replace=False))
@@ -131,12 +156,20 @@ def _transit(vid: str, cat: str, ident: object, ports: list[Port], geo: SimGeo, 
             builder = TrajectoryBuilder(t0 - 60.0, float(lon[k]), float(lat[k]))
             builder.sail(lon[k + 1 :], lat[k + 1 :], speed)
         builder.hold(max(0.0, t1 + H - builder.now), MOORED)
-        return builder.build(vid, cat, ident)  # type: ignore[arg-type]
+        return builder.build(vid, cat, ident)
     return _moored(vid, cat, ident, ports[int(rng.integers(len(ports)))], rng, t0, t1)
 
 
-def _fishing_trip(vid: str, cat: str, ident: object, ports: list[Port], geo: SimGeo, rng: np.random.Generator,
-                  t0: float, t1: float) -> SimVessel:
+def _fishing_trip(
+    vid: str,
+    cat: str,
+    ident: Identity,
+    ports: list[Port],
+    geo: SimGeo,
+    rng: np.random.Generator,
+    t0: float,
+    t1: float,
+) -> SimVessel:
     port = ports[int(rng.integers(len(ports)))]
     speed = float(rng.uniform(*CATEGORIES[cat].speed_kn))
 
@@ -152,7 +185,9 @@ def _fishing_trip(vid: str, cat: str, ident: object, ports: list[Port], geo: Sim
         builder = TrajectoryBuilder(t0 - H, port.lon, port.lat)
         builder.hold(H + float(rng.uniform(0, 0.3)) * (t1 - t0), MOORED)
         builder.sail(np.array([g_lon]), np.array([g_lat]), speed)
-        builder.fish(float(rng.uniform(4, 10)) * H, rng, speed_kn=float(rng.uniform(3.0, 4.5)), is_water=is_water)
+        builder.fish(
+            float(rng.uniform(4, 10)) * H, rng, speed_kn=float(rng.uniform(3.0, 4.5)), is_water=is_water
+        )
         f_lon, f_lat = builder.here
         back_lon, back_lat = densify(np.array([f_lon, port.lon]), np.array([f_lat, port.lat]), 500.0)
         if first_land_point(geo, back_lon, back_lat, port_margin_m=PORT_MARGIN_M, ports=(port,)) is None:
@@ -160,51 +195,119 @@ def _fishing_trip(vid: str, cat: str, ident: object, ports: list[Port], geo: Sim
         else:
             builder.sail(np.array([port.lon]), np.array([port.lat]), speed)
         builder.hold(max(0.0, t1 + H - builder.now), MOORED)
-        return builder.build(vid, cat, ident)  # type: ignore[arg-type]
+        return builder.build(vid, cat, ident)
     return _moored(vid, cat, ident, port, rng, t0, t1)
 
 
 # ---------------------------------------------------------------- injected behaviours
 
-def _injected(sc: Scenario, geo: SimGeo, rng: np.random.Generator, factory: IdentityFactory) -> list[SimVessel]:
+
+def _injected(
+    sc: Scenario, geo: SimGeo, rng: np.random.Generator, factory: IdentityFactory
+) -> list[SimVessel]:
     t0 = sc.start_epoch_s
     out: list[SimVessel] = []
     for beh in sc.behaviours:
         role = f"{beh.kind}:{beh.id}"
         if isinstance(beh, Transit | GoFast):
-            out.append(_route_vessel(f"{beh.id}-0", beh.vessel, beh.route, beh.speed_kn, t0 + beh.start_h * H,
-                                     sc, geo, factory, role,
-                                     ais_off=getattr(beh, "ais_off", []), spoof=getattr(beh, "spoof", [])))
+            out.append(
+                _route_vessel(
+                    f"{beh.id}-0",
+                    beh.vessel,
+                    beh.route,
+                    beh.speed_kn,
+                    t0 + beh.start_h * H,
+                    sc,
+                    geo,
+                    factory,
+                    role,
+                    ais_off=getattr(beh, "ais_off", []),
+                    spoof=getattr(beh, "spoof", []),
+                )
+            )
         elif isinstance(beh, SharedMmsi):
             base = factory.make(beh.category, mmsi=beh.mmsi)
             for k, route in enumerate(beh.routes):
-                spec = VesselSpec(category=beh.category, name=base.name, mmsi=beh.mmsi, imo=base.imo,
-                                  callsign=base.callsign, length_m=base.length_m, ais_class="A")
-                out.append(_route_vessel(f"{beh.id}-{k}", spec, route, beh.speed_kn, t0 + beh.start_h * H,
-                                         sc, geo, factory, role, reuse_mmsi=True))
+                spec = VesselSpec(
+                    category=beh.category,
+                    name=base.name,
+                    mmsi=beh.mmsi,
+                    imo=base.imo,
+                    callsign=base.callsign,
+                    length_m=base.length_m,
+                    ais_class="A",
+                )
+                out.append(
+                    _route_vessel(
+                        f"{beh.id}-{k}",
+                        spec,
+                        route,
+                        beh.speed_kn,
+                        t0 + beh.start_h * H,
+                        sc,
+                        geo,
+                        factory,
+                        role,
+                        reuse_mmsi=True,
+                    )
+                )
         elif isinstance(beh, Loiter):
             ident = _ident(factory, beh.vessel)
-            b = _approach(geo, rng, beh.at, beh.approach_bearing_deg, beh.approach_nm, beh.approach_speed_kn,
-                          t0 + beh.start_h * H)
+            b = _approach(
+                geo,
+                rng,
+                beh.at,
+                beh.approach_bearing_deg,
+                beh.approach_nm,
+                beh.approach_speed_kn,
+                t0 + beh.start_h * H,
+            )
             b.drift(beh.duration_h * H, rng)
             _leave(b, geo, beh.at, beh.approach_bearing_deg, beh.approach_nm, beh.approach_speed_kn)
-            out.append(b.build(f"{beh.id}-0", beh.vessel.category, ident, ais=beh.vessel.ais,
-                               watchlisted=beh.vessel.watchlisted, role=role))
+            out.append(
+                b.build(
+                    f"{beh.id}-0",
+                    beh.vessel.category,
+                    ident,
+                    ais=beh.vessel.ais,
+                    watchlisted=beh.vessel.watchlisted,
+                    role=role,
+                )
+            )
         elif isinstance(beh, Meet):
             out.extend(_meet(beh, sc, geo, rng, factory, role))
     return out
 
 
-def _ident(factory: IdentityFactory, spec: VesselSpec, reuse_mmsi: bool = False) -> object:
+def _ident(factory: IdentityFactory, spec: VesselSpec, reuse_mmsi: bool = False) -> Identity:
     if reuse_mmsi:
         factory.used_mmsi.discard(spec.mmsi or 0)
-    return factory.make(spec.category, ais_class=spec.ais_class, length_m=spec.length_m, name=spec.name,
-                        mmsi=spec.mmsi, imo=spec.imo, callsign=spec.callsign)
+    return factory.make(
+        spec.category,
+        ais_class=spec.ais_class,
+        length_m=spec.length_m,
+        name=spec.name,
+        mmsi=spec.mmsi,
+        imo=spec.imo,
+        callsign=spec.callsign,
+    )
 
 
-def _route_vessel(vid: str, spec: VesselSpec, route: Route, speed_kn: float, start_s: float, sc: Scenario,
-                  geo: SimGeo, factory: IdentityFactory, role: str, *, ais_off: object = (),
-                  spoof: object = (), reuse_mmsi: bool = False) -> SimVessel:
+def _route_vessel(
+    vid: str,
+    spec: VesselSpec,
+    route: Route,
+    speed_kn: float,
+    start_s: float,
+    sc: Scenario,
+    geo: SimGeo,
+    factory: IdentityFactory,
+    role: str,
+    *,
+    ais_off: object = (),
+    spoof: object = (),
+    reuse_mmsi: bool = False,
+) -> SimVessel:
     ident = _ident(factory, spec, reuse_mmsi)
     t0, t1 = sc.start_epoch_s, sc.end_epoch_s
     if route.waypoints:
@@ -222,8 +325,16 @@ def _route_vessel(vid: str, spec: VesselSpec, route: Route, speed_kn: float, sta
         b.hold(max(0.0, t1 + H - b.now), MOORED)
     offs = [(t0 + w.off_h * H, t0 + (w.on_h if w.on_h is not None else 1e6) * H) for w in ais_off]  # type: ignore[attr-defined]
     spoofs = [(t0 + s.start_h * H, t0 + s.end_h * H, s.lon, s.lat) for s in spoof]  # type: ignore[attr-defined]
-    return b.build(vid, spec.category, ident, ais=spec.ais, ais_off=offs, spoof=spoofs,
-                   watchlisted=spec.watchlisted, role=role)
+    return b.build(
+        vid,
+        spec.category,
+        ident,
+        ais=spec.ais,
+        ais_off=offs,
+        spoof=spoofs,
+        watchlisted=spec.watchlisted,
+        role=role,
+    )
 
 
 def _clear_line(geo: SimGeo, lon0: float, lat0: float, lon1: float, lat1: float) -> bool:
@@ -231,10 +342,12 @@ def _clear_line(geo: SimGeo, lon0: float, lat0: float, lon1: float, lat1: float)
     return first_land_point(geo, lon, lat) is None
 
 
-def _approach_bearing(geo: SimGeo, rng: np.random.Generator, at: tuple[float, float], preferred: float,
-                      dist_m: float) -> float:
-    candidates = [preferred] + [(preferred + d) % 360 for d in (30, -30, 60, -60, 90, -90, 120, -120, 150,
-                                                                 -150, 180)]
+def _approach_bearing(
+    geo: SimGeo, rng: np.random.Generator, at: tuple[float, float], preferred: float, dist_m: float
+) -> float:
+    candidates = [preferred] + [
+        (preferred + d) % 360 for d in (30, -30, 60, -60, 90, -90, 120, -120, 150, -150, 180)
+    ]
     candidates += list(rng.uniform(0, 360, 24))
     for brg in candidates:
         s_lon, s_lat = destination(at[0], at[1], float(brg), dist_m)
@@ -243,8 +356,16 @@ def _approach_bearing(geo: SimGeo, rng: np.random.Generator, at: tuple[float, fl
     raise ConfigError(f"no clear sea approach of {dist_m / 1852:.0f} nm to {list(at)}: reduce approach_nm")
 
 
-def _approach(geo: SimGeo, rng: np.random.Generator, at: tuple[float, float], bearing: float, approach_nm: float,
-              speed_kn: float, arrive_s: float, offset_m: float = 0.0) -> TrajectoryBuilder:
+def _approach(
+    geo: SimGeo,
+    rng: np.random.Generator,
+    at: tuple[float, float],
+    bearing: float,
+    approach_nm: float,
+    speed_kn: float,
+    arrive_s: float,
+    offset_m: float = 0.0,
+) -> TrajectoryBuilder:
     dist = approach_nm * 1852.0
     brg = _approach_bearing(geo, rng, at, bearing, dist)
     s_lon, s_lat = destination(at[0], at[1], brg, dist)
@@ -254,8 +375,14 @@ def _approach(geo: SimGeo, rng: np.random.Generator, at: tuple[float, float], be
     return b
 
 
-def _leave(b: TrajectoryBuilder, geo: SimGeo, at: tuple[float, float], bearing: float, approach_nm: float,
-           speed_kn: float) -> None:
+def _leave(
+    b: TrajectoryBuilder,
+    geo: SimGeo,
+    at: tuple[float, float],
+    bearing: float,
+    approach_nm: float,
+    speed_kn: float,
+) -> None:
     dist = approach_nm * 1852.0
     out = (bearing + 180.0) % 360.0
     for brg in (out, bearing, (out + 60) % 360, (out - 60) % 360, (out + 120) % 360, (out - 120) % 360):
@@ -264,11 +391,13 @@ def _leave(b: TrajectoryBuilder, geo: SimGeo, at: tuple[float, float], bearing: 
         if _clear_line(geo, lon, lat, e_lon, e_lat):
             b.sail(np.array([e_lon]), np.array([e_lat]), speed_kn)
             return
-    b.sail(*(np.array([v]) for v in destination(at[0], at[1], bearing, dist)), speed_kn)  # back the way it came
+    back_lon, back_lat = destination(at[0], at[1], bearing, dist)  # back the way it came
+    b.sail(np.array([back_lon]), np.array([back_lat]), speed_kn)
 
 
-def _meet(beh: Meet, sc: Scenario, geo: SimGeo, rng: np.random.Generator, factory: IdentityFactory,
-          role: str) -> list[SimVessel]:
+def _meet(
+    beh: Meet, sc: Scenario, geo: SimGeo, rng: np.random.Generator, factory: IdentityFactory, role: str
+) -> list[SimVessel]:
     t0 = sc.start_epoch_s
     arrive = t0 + beh.start_h * H
     base_brg = float(rng.uniform(0, 360))
@@ -282,8 +411,16 @@ def _meet(beh: Meet, sc: Scenario, geo: SimGeo, rng: np.random.Generator, factor
     _leave(lead, geo, beh.at, base_brg, beh.approach_nm, beh.approach_speed_kn)
     vessels: list[SimVessel] = []
     ident0 = _ident(factory, beh.vessels[0])
-    vessels.append(lead.build(f"{beh.id}-0", beh.vessels[0].category, ident0, ais=beh.vessels[0].ais,
-                              watchlisted=beh.vessels[0].watchlisted, role=role))
+    vessels.append(
+        lead.build(
+            f"{beh.id}-0",
+            beh.vessels[0].category,
+            ident0,
+            ais=beh.vessels[0].ais,
+            watchlisted=beh.vessels[0].watchlisted,
+            role=role,
+        )
+    )
     side_brg = (base_brg + 120.0) % 360.0
     mate_at = destination(beh.at[0], beh.at[1], (base_brg + 90) % 360, 80.0)
     mate = _approach(geo, rng, mate_at, side_brg, beh.approach_nm, beh.approach_speed_kn, arrive)
@@ -295,10 +432,20 @@ def _meet(beh: Meet, sc: Scenario, geo: SimGeo, rng: np.random.Generator, factor
         mate.status.append(0)
     _leave(mate, geo, mate_at, side_brg, beh.approach_nm, beh.approach_speed_kn)
     ident1 = _ident(factory, beh.vessels[1])
-    vessels.append(mate.build(f"{beh.id}-1", beh.vessels[1].category, ident1, ais=beh.vessels[1].ais,
-                              watchlisted=beh.vessels[1].watchlisted, role=role))
+    vessels.append(
+        mate.build(
+            f"{beh.id}-1",
+            beh.vessels[1].category,
+            ident1,
+            ais=beh.vessels[1].ais,
+            watchlisted=beh.vessels[1].watchlisted,
+            role=role,
+        )
+    )
     if beh.dark is not None:
-        off = t0 + (beh.dark_from_h if beh.dark_from_h is not None else beh.start_h + beh.duration_h - 0.25) * H
+        off = (
+            t0 + (beh.dark_from_h if beh.dark_from_h is not None else beh.start_h + beh.duration_h - 0.25) * H
+        )
         on = t0 + (beh.dark_to_h if beh.dark_to_h is not None else (off - t0) / H + 7.0) * H
         vessels[beh.dark].ais_off.append((off, on))
     return vessels

@@ -28,7 +28,6 @@ and SAR contacts as simulated. Definitions (PRODUCT.md defaults; TRUTH_PARAMS be
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from typing import Any
 
@@ -48,8 +47,12 @@ from seawatch.timeutil import utc_from_epoch
 NM_M = 1852.0
 TRUTH_PARAMS: dict[str, dict[str, float]] = {
     "ais_gap": {"min_gap_s": 6 * 3600.0, "min_shore_distance_nm": 10.0},
-    "encounter": {"max_distance_m": 500.0, "min_duration_s": 2 * 3600.0, "max_median_sog_kn": 2.0,
-                  "min_port_distance_m": 10_000.0},
+    "encounter": {
+        "max_distance_m": 500.0,
+        "min_duration_s": 2 * 3600.0,
+        "max_median_sog_kn": 2.0,
+        "min_port_distance_m": 10_000.0,
+    },
     "rendezvous": {"max_distance_m": 250.0, "min_duration_s": 1800.0, "min_port_distance_m": 3_000.0},
     "loitering": {"max_sog_kn": 2.0, "min_duration_s": 4 * 3600.0, "min_shore_distance_nm": 20.0},
     "speed_anomaly": {"min_sog_kn": 25.0, "min_duration_s": 600.0},
@@ -63,10 +66,22 @@ TRUTH_PARAMS: dict[str, dict[str, float]] = {
 }
 
 
-def _event(kind: str, mmsi: tuple[int, ...], t0: float, t1: float, lon: float, lat: float,
-           details: dict[str, Any]) -> Event:
-    return Event(type=kind, mmsi=mmsi, start=utc_from_epoch(float(t0)), end=utc_from_epoch(float(t1)),
-                 lat=float(lat), lon=float(lon), details=details, params=dict(TRUTH_PARAMS[kind]))
+def _event(
+    kind: str, mmsi: tuple[int, ...], t0: float, t1: float, lon: float, lat: float, details: dict[str, Any]
+) -> Event:
+    # Events without an MMSI (dark contacts) name the simulated vessel as their track, so ids stay unique.
+    tracks = tuple(f"sim:{vid}" for vid in details.get("sim_vessels", [])) if not mmsi else ()
+    return Event(
+        type=kind,
+        mmsi=mmsi,
+        start=utc_from_epoch(float(t0)),
+        end=utc_from_epoch(float(t1)),
+        lat=float(lat),
+        lon=float(lon),
+        details=details,
+        params=dict(TRUTH_PARAMS[kind]),
+        track_ids=tracks,
+    )
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -88,8 +103,9 @@ def shared_mmsis(vessels: list[SimVessel]) -> set[int]:
     return {m for m, c in counts.items() if c > 1}
 
 
-def compute_truth(sc: Scenario, grid: StateGrid, received: pl.DataFrame, radar: pl.DataFrame,
-                  sar: pl.DataFrame, geo: SimGeo) -> list[Event]:
+def compute_truth(
+    sc: Scenario, grid: StateGrid, received: pl.DataFrame, radar: pl.DataFrame, sar: pl.DataFrame, geo: SimGeo
+) -> list[Event]:
     shared = shared_mmsis(grid.vessels)
     events: list[Event] = []
     events += _speed(sc, grid)
@@ -117,20 +133,33 @@ def _speed(sc: Scenario, g: StateGrid) -> list[Event]:
         if v.speed_exempt:
             continue
         fast = g.present[i] & (g.sog_kn[i] >= p["min_sog_kn"])
-        for mask, mmsi, sensor in ((fast & g.ais_on[i], (v.mmsi,), "ais"),
-                                   (fast & ~g.ais_on[i] & radar_cover[i], (), "radar")):
+        for mask, mmsi, sensor in (
+            (fast & g.ais_on[i], (v.mmsi,), "ais"),
+            (fast & ~g.ais_on[i] & radar_cover[i], (), "radar"),
+        ):
             for a, b in _runs(mask):
                 # a run sampled on the grid spans (b - a) steps; fast sailing covers the step after it too
                 duration = (b - a + 1) * step if b + 1 < len(g.times) else (b - a) * step
                 if duration < p["min_duration_s"]:
                     continue
                 t_end = g.times[b]
-                out.append(_event("speed_anomaly", mmsi, g.times[a], t_end, g.rep_lon[i, a] if mmsi else g.lon[i, a],
-                                  g.rep_lat[i, a] if mmsi else g.lat[i, a],
-                                  {"max_sog_kn": round(float(g.sog_kn[i, a:b + 1].max()), 1),
-                                   "mean_sog_kn": round(float(g.sog_kn[i, a:b + 1].mean()), 1),
-                                   "duration_s": round(float(t_end - g.times[a])), "sensor": sensor,
-                                   "sim_vessels": [v.vid]}))
+                out.append(
+                    _event(
+                        "speed_anomaly",
+                        mmsi,
+                        g.times[a],
+                        t_end,
+                        g.rep_lon[i, a] if mmsi else g.lon[i, a],
+                        g.rep_lat[i, a] if mmsi else g.lat[i, a],
+                        {
+                            "max_sog_kn": round(float(g.sog_kn[i, a : b + 1].max()), 1),
+                            "mean_sog_kn": round(float(g.sog_kn[i, a : b + 1].mean()), 1),
+                            "duration_s": round(float(t_end - g.times[a])),
+                            "sensor": sensor,
+                            "sim_vessels": [v.vid],
+                        },
+                    )
+                )
     return out
 
 
@@ -156,9 +185,23 @@ def _gaps(received: pl.DataFrame, shared: set[int], geo: SimGeo) -> list[Event]:
         for k, d in zip(gaps.tolist(), shore.tolist(), strict=True):
             if d < p["min_shore_distance_nm"] * NM_M:
                 continue
-            out.append(_event("ais_gap", (mmsi,), t[k], t[k + 1], lon[k], lat[k], {
-                "duration_s": round(float(t[k + 1] - t[k])), "end_lat": round(float(lat[k + 1]), 6),
-                "end_lon": round(float(lon[k + 1]), 6), "distance_to_shore_m": round(d), "sim_vessels": [vid]}))
+            out.append(
+                _event(
+                    "ais_gap",
+                    (mmsi,),
+                    t[k],
+                    t[k + 1],
+                    lon[k],
+                    lat[k],
+                    {
+                        "duration_s": round(float(t[k + 1] - t[k])),
+                        "end_lat": round(float(lat[k + 1]), 6),
+                        "end_lon": round(float(lon[k + 1]), 6),
+                        "distance_to_shore_m": round(d),
+                        "sim_vessels": [vid],
+                    },
+                )
+            )
     return out
 
 
@@ -173,10 +216,23 @@ def _jumps(received: pl.DataFrame, shared: set[int]) -> list[Event]:
         dt = np.maximum(np.diff(t), 1.0)
         implied = dist / dt / (NM_M / 3600.0)
         for k in np.flatnonzero(implied > p["max_implied_sog_kn"]).tolist():
-            out.append(_event("position_jump", (mmsi,), t[k], t[k + 1], lon[k + 1], lat[k + 1], {
-                "distance_m": round(float(dist[k])), "implied_sog_kn": round(float(implied[k]), 1),
-                "from_lat": round(float(lat[k]), 6), "from_lon": round(float(lon[k]), 6),
-                "sim_vessels": [f["vid"][0]]}))
+            out.append(
+                _event(
+                    "position_jump",
+                    (mmsi,),
+                    t[k],
+                    t[k + 1],
+                    lon[k + 1],
+                    lat[k + 1],
+                    {
+                        "distance_m": round(float(dist[k])),
+                        "implied_sog_kn": round(float(implied[k]), 1),
+                        "from_lat": round(float(lat[k]), 6),
+                        "from_lon": round(float(lon[k]), 6),
+                        "sim_vessels": [f["vid"][0]],
+                    },
+                )
+            )
     return out
 
 
@@ -184,16 +240,26 @@ def _identity(received: pl.DataFrame, shared: set[int]) -> list[Event]:
     out = []
     for mmsi in sorted(shared):
         f = received.filter(pl.col("mmsi") == mmsi)
-        spans = f.group_by("vid").agg(pl.col("t").min().alias("t0"), pl.col("t").max().alias("t1")).sort("vid")
+        spans = (
+            f.group_by("vid").agg(pl.col("t").min().alias("t0"), pl.col("t").max().alias("t1")).sort("vid")
+        )
         if spans.height < 2:
             continue
         t0, t1 = float(spans["t0"].max()), float(spans["t1"].min())  # type: ignore[arg-type]
         if t1 <= t0:
             continue
         first = f.filter(pl.col("t") >= t0).sort("t").row(0, named=True)
-        out.append(_event("identity_conflict", (mmsi,), t0, t1, first["lon"], first["lat"],
-                          {"reason": "mmsi transmitted by two vessels at once",
-                           "sim_vessels": spans["vid"].to_list()}))
+        out.append(
+            _event(
+                "identity_conflict",
+                (mmsi,),
+                t0,
+                t1,
+                first["lon"],
+                first["lat"],
+                {"reason": "mmsi transmitted by two vessels at once", "sim_vessels": spans["vid"].to_list()},
+            )
+        )
     return out
 
 
@@ -205,7 +271,12 @@ def _port_tree(geo: SimGeo, g: StateGrid) -> tuple[cKDTree, list[Any]]:
     on_lon, on_lat = g.rep_lon[g.ais_on], g.rep_lat[g.ais_on]
     if len(on_lon) == 0:
         return cKDTree(np.zeros((1, 2)) + 1e12), []
-    box = (float(on_lon.min()) - 0.5, float(on_lat.min()) - 0.5, float(on_lon.max()) + 0.5, float(on_lat.max()) + 0.5)
+    box = (
+        float(on_lon.min()) - 0.5,
+        float(on_lat.min()) - 0.5,
+        float(on_lon.max()) + 0.5,
+        float(on_lat.max()) + 0.5,
+    )
     ports = geo.ports_in(box)
     if not ports:
         return cKDTree(np.zeros((1, 2)) + 1e12), []
@@ -250,32 +321,55 @@ def _pairs(g: StateGrid, geo: SimGeo) -> list[Event]:
         for a, b in _runs(mask):
             if g.times[b] - g.times[a] < pe["min_duration_s"]:
                 continue
-            sog = np.concatenate([g.sog_kn[ia, a:b + 1], g.sog_kn[ib, a:b + 1]])
+            sog = np.concatenate([g.sog_kn[ia, a : b + 1], g.sog_kn[ib, a : b + 1]])
             if float(np.median(sog)) >= pe["max_median_sog_kn"]:
                 continue
-            lon = float(np.mean(g.rep_lon[[ia, ib], a:b + 1]))
-            lat = float(np.mean(g.rep_lat[[ia, ib], a:b + 1]))
+            lon = float(np.mean(g.rep_lon[[ia, ib], a : b + 1]))
+            lat = float(np.mean(g.rep_lat[[ia, ib], a : b + 1]))
             if _nearest_port_m(geo, lon, lat) < pe["min_port_distance_m"]:
                 continue
             enc_spans.append((a, b))
-            out.append(_event("encounter", mmsi, g.times[a], g.times[b], lon, lat, {
-                "duration_s": round(float(g.times[b] - g.times[a])),
-                "median_distance_m": round(float(np.median(dist_full[a:b + 1]))),
-                "median_sog_kn": round(float(np.median(sog)), 2), "sim_vessels": [va.vid, vb.vid]}))
+            out.append(
+                _event(
+                    "encounter",
+                    mmsi,
+                    g.times[a],
+                    g.times[b],
+                    lon,
+                    lat,
+                    {
+                        "duration_s": round(float(g.times[b] - g.times[a])),
+                        "median_distance_m": round(float(np.median(dist_full[a : b + 1]))),
+                        "median_sog_kn": round(float(np.median(sog)), 2),
+                        "sim_vessels": [va.vid, vb.vid],
+                    },
+                )
+            )
         near = dist_full <= pr["max_distance_m"]
         for a, b in _runs(near):
             if g.times[b] - g.times[a] < pr["min_duration_s"]:
                 continue
             if any(a <= eb and ea <= b for ea, eb in enc_spans):
                 continue
-            lon = float(np.mean(g.rep_lon[[ia, ib], a:b + 1]))
-            lat = float(np.mean(g.rep_lat[[ia, ib], a:b + 1]))
+            lon = float(np.mean(g.rep_lon[[ia, ib], a : b + 1]))
+            lat = float(np.mean(g.rep_lat[[ia, ib], a : b + 1]))
             if _nearest_port_m(geo, lon, lat) < pr["min_port_distance_m"]:
                 continue
-            out.append(_event("rendezvous", mmsi, g.times[a], g.times[b], lon, lat, {
-                "duration_s": round(float(g.times[b] - g.times[a])),
-                "median_distance_m": round(float(np.median(dist_full[a:b + 1]))),
-                "sim_vessels": [va.vid, vb.vid]}))
+            out.append(
+                _event(
+                    "rendezvous",
+                    mmsi,
+                    g.times[a],
+                    g.times[b],
+                    lon,
+                    lat,
+                    {
+                        "duration_s": round(float(g.times[b] - g.times[a])),
+                        "median_distance_m": round(float(np.median(dist_full[a : b + 1]))),
+                        "sim_vessels": [va.vid, vb.vid],
+                    },
+                )
+            )
     return out
 
 
@@ -287,14 +381,26 @@ def _loitering(g: StateGrid, geo: SimGeo) -> list[Event]:
         for a, b in _runs(slow):
             if g.times[b] - g.times[a] < p["min_duration_s"]:
                 continue
-            lon, lat = float(np.mean(g.rep_lon[i, a:b + 1])), float(np.mean(g.rep_lat[i, a:b + 1]))
+            lon, lat = float(np.mean(g.rep_lon[i, a : b + 1])), float(np.mean(g.rep_lat[i, a : b + 1]))
             shore = float(geo.distance_to_shore_m(np.array([lon]), np.array([lat]))[0])
             if shore < p["min_shore_distance_nm"] * NM_M:
                 continue
-            out.append(_event("loitering", (v.mmsi,), g.times[a], g.times[b], lon, lat, {
-                "duration_s": round(float(g.times[b] - g.times[a])),
-                "mean_sog_kn": round(float(np.mean(g.sog_kn[i, a:b + 1])), 2),
-                "distance_to_shore_m": round(shore), "sim_vessels": [v.vid]}))
+            out.append(
+                _event(
+                    "loitering",
+                    (v.mmsi,),
+                    g.times[a],
+                    g.times[b],
+                    lon,
+                    lat,
+                    {
+                        "duration_s": round(float(g.times[b] - g.times[a])),
+                        "mean_sog_kn": round(float(np.mean(g.sog_kn[i, a : b + 1])), 2),
+                        "distance_to_shore_m": round(shore),
+                        "sim_vessels": [v.vid],
+                    },
+                )
+            )
     return out
 
 
@@ -314,8 +420,13 @@ def _heard_near(known: dict[str, np.ndarray], vid: str, t: float, window_s: floa
 
 
 def _other_ais_near(g: StateGrid, vid: str, t: float, lon: float, lat: float, max_m: float) -> bool:
-    j = int(np.clip(np.round((t - g.times[0]) / (g.times[1] - g.times[0] if len(g.times) > 1 else 60.0)),
-                    0, len(g.times) - 1))
+    j = int(
+        np.clip(
+            np.round((t - g.times[0]) / (g.times[1] - g.times[0] if len(g.times) > 1 else 60.0)),
+            0,
+            len(g.times) - 1,
+        )
+    )
     on = g.ais_on[:, j]
     if not on.any():
         return False
@@ -345,20 +456,48 @@ def _dark(g: StateGrid, received: pl.DataFrame, radar: pl.DataFrame, sar: pl.Dat
                     groups.append([k])
             for grp in groups:
                 a = grp[0]
-                if _other_ais_near(g, str(vid), float(t[a]), float(lon[a]), float(lat[a]), p["max_ais_distance_m"]):
+                if _other_ais_near(
+                    g, str(vid), float(t[a]), float(lon[a]), float(lat[a]), p["max_ais_distance_m"]
+                ):
                     continue
-                out.append(_event("dark_target", (), t[a], t[grp[-1]], lon[a], lat[a], {
-                    "sensor": "radar", "contacts": len(grp), "sites": sorted({sites[k] for k in grp}),
-                    "sim_vessels": [str(vid)]}))
+                out.append(
+                    _event(
+                        "dark_target",
+                        (),
+                        t[a],
+                        t[grp[-1]],
+                        lon[a],
+                        lat[a],
+                        {
+                            "sensor": "radar",
+                            "contacts": len(grp),
+                            "sites": sorted({sites[k] for k in grp}),
+                            "sim_vessels": [str(vid)],
+                        },
+                    )
+                )
     if not sar.is_empty():
         for row in sar.filter(pl.col("vid").is_not_null()).iter_rows(named=True):
             if _heard_near(known, row["vid"], row["t"], p["ais_window_s"]):
                 continue
             if _other_ais_near(g, row["vid"], row["t"], row["lon"], row["lat"], p["max_ais_distance_m"]):
                 continue
-            out.append(_event("dark_target", (), row["t"], row["t"], row["lon"], row["lat"], {
-                "sensor": "satellite", "detection_id": row["detection_id"], "scene_id": row["scene_id"],
-                "sim_vessels": [row["vid"]]}))
+            out.append(
+                _event(
+                    "dark_target",
+                    (),
+                    row["t"],
+                    row["t"],
+                    row["lon"],
+                    row["lat"],
+                    {
+                        "sensor": "satellite",
+                        "detection_id": row["detection_id"],
+                        "scene_id": row["scene_id"],
+                        "sim_vessels": [row["vid"]],
+                    },
+                )
+            )
     return out
 
 
@@ -376,9 +515,22 @@ def _zones(sc: Scenario, g: StateGrid) -> list[Event]:
             for k in np.flatnonzero(inside[1:] != inside[:-1]).tolist():
                 j = int(idx[k + 1])
                 kind = "zone_entry" if inside[k + 1] else "zone_exit"
-                out.append(_event(kind, (v.mmsi,), g.times[j], g.times[j], g.rep_lon[i, j], g.rep_lat[i, j], {
-                    "zone_id": zone.id, "zone": zone.name or zone.id, "zone_kind": zone.kind,
-                    "sim_vessels": [v.vid]}))
+                out.append(
+                    _event(
+                        kind,
+                        (v.mmsi,),
+                        g.times[j],
+                        g.times[j],
+                        g.rep_lon[i, j],
+                        g.rep_lat[i, j],
+                        {
+                            "zone_id": zone.id,
+                            "zone": zone.name or zone.id,
+                            "zone_kind": zone.kind,
+                            "sim_vessels": [v.vid],
+                        },
+                    )
+                )
     return out
 
 
@@ -388,7 +540,7 @@ def _ports(sc: Scenario, g: StateGrid, geo: SimGeo) -> list[Event]:
     if not ports:
         return []
     out = []
-    for i, v in enumerate(g.vessels):
+    for i, _v in enumerate(g.vessels):
         idx = np.flatnonzero(g.ais_on[i])
         if len(idx) == 0:
             continue
@@ -401,19 +553,31 @@ def _ports(sc: Scenario, g: StateGrid, geo: SimGeo) -> list[Event]:
             if not inside and dist[k] <= p["entry_m"]:
                 inside, start_k, port_k = True, k, int(near[k])
             elif inside and dist[k] > p["exit_m"]:
-                out.append(_visit(g, v, idx, start_k, k, ports[port_k], exited=True))
+                out.append(_visit(g, i, idx, start_k, k, ports[port_k], exited=True))
                 inside = False
         if inside:
-            out.append(_visit(g, v, idx, start_k, len(idx) - 1, ports[port_k], exited=False))
+            out.append(_visit(g, i, idx, start_k, len(idx) - 1, ports[port_k], exited=False))
     return out
 
 
-def _visit(g: StateGrid, v: SimVessel, idx: np.ndarray, a: int, b: int, port: Any, exited: bool) -> Event:
-    i = g.vessels.index(v)
+def _visit(g: StateGrid, i: int, idx: np.ndarray, a: int, b: int, port: Any, exited: bool) -> Event:
+    v = g.vessels[i]
     ja, jb = int(idx[a]), int(idx[b])
-    return _event("port_visit", (v.mmsi,), g.times[ja], g.times[jb], g.rep_lon[i, ja], g.rep_lat[i, ja], {
-        "port": port.name, "port_locode": port.locode, "exited": exited,
-        "duration_s": round(float(g.times[jb] - g.times[ja])), "sim_vessels": [v.vid]})
+    return _event(
+        "port_visit",
+        (v.mmsi,),
+        g.times[ja],
+        g.times[jb],
+        g.rep_lon[i, ja],
+        g.rep_lat[i, ja],
+        {
+            "port": port.name,
+            "port_locode": port.locode,
+            "exited": exited,
+            "duration_s": round(float(g.times[jb] - g.times[ja])),
+            "sim_vessels": [v.vid],
+        },
+    )
 
 
 def _watchlist(g: StateGrid, received: pl.DataFrame) -> list[Event]:
@@ -425,9 +589,22 @@ def _watchlist(g: StateGrid, received: pl.DataFrame) -> list[Event]:
         if f.is_empty():
             continue
         first, last = f.row(0, named=True), f.row(f.height - 1, named=True)
-        out.append(_event("watchlist_hit", (v.mmsi,), first["t"], last["t"], first["lon"], first["lat"], {
-            "name": v.identity.name, "imo": v.identity.imo, "callsign": v.identity.callsign,
-            "sim_vessels": [v.vid]}))
+        out.append(
+            _event(
+                "watchlist_hit",
+                (v.mmsi,),
+                first["t"],
+                last["t"],
+                first["lon"],
+                first["lat"],
+                {
+                    "name": v.identity.name,
+                    "imo": v.identity.imo,
+                    "callsign": v.identity.callsign,
+                    "sim_vessels": [v.vid],
+                },
+            )
+        )
     return out
 
 
@@ -436,6 +613,3 @@ def truth_summary(events: list[Event]) -> dict[str, int]:
     for e in events:
         counts[e.type] += 1
     return dict(sorted(counts.items()))
-
-
-__all__ = ["TRUTH_PARAMS", "compute_truth", "math", "truth_summary"]

@@ -50,8 +50,9 @@ class SimVessel:
             on &= ~((times >= t0) & (times < t1))
         return on
 
-    def reported_position(self, times: np.ndarray, lon: np.ndarray, lat: np.ndarray
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def reported_position(
+        self, times: np.ndarray, lon: np.ndarray, lat: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions the transponder broadcasts (the true one, or the spoofed one) and a spoofed mask."""
         rep_lon, rep_lat = lon.copy(), lat.copy()
         spoofed = np.zeros(times.shape, dtype=bool)
@@ -106,8 +107,9 @@ class TrajectoryBuilder:
     def here(self) -> tuple[float, float]:
         return self.lon[-1], self.lat[-1]
 
-    def sail(self, path_lon: np.ndarray, path_lat: np.ndarray, speed_kn: float,
-             status: int = UNDER_WAY) -> TrajectoryBuilder:
+    def sail(
+        self, path_lon: np.ndarray, path_lat: np.ndarray, speed_kn: float, status: int = UNDER_WAY
+    ) -> TrajectoryBuilder:
         """Sail from the current point through the path (its first point may equal the current point)."""
         lon = np.concatenate([[self.lon[-1]], np.asarray(path_lon, dtype=float)])
         lat = np.concatenate([[self.lat[-1]], np.asarray(path_lat, dtype=float)])
@@ -130,8 +132,15 @@ class TrajectoryBuilder:
             self.status.append(status)
         return self
 
-    def drift(self, duration_s: float, rng: np.random.Generator, speed_kn: tuple[float, float] = (0.3, 1.2),
-              radius_m: float = 1_500.0, step_s: float = 600.0, status: int = UNDER_WAY) -> TrajectoryBuilder:
+    def drift(
+        self,
+        duration_s: float,
+        rng: np.random.Generator,
+        speed_kn: tuple[float, float] = (0.3, 1.2),
+        radius_m: float = 1_500.0,
+        step_s: float = 600.0,
+        status: int = UNDER_WAY,
+    ) -> TrajectoryBuilder:
         """Slow random walk around the current point (loitering, drifting alongside)."""
         c_lon, c_lat = self.here
         end = self.t[-1] + duration_s
@@ -149,8 +158,14 @@ class TrajectoryBuilder:
             self.status.append(status)
         return self
 
-    def fish(self, duration_s: float, rng: np.random.Generator, speed_kn: float = 3.5,
-             leg_m: float = 6_000.0, is_water: object = None) -> TrajectoryBuilder:
+    def fish(
+        self,
+        duration_s: float,
+        rng: np.random.Generator,
+        speed_kn: float = 3.5,
+        leg_m: float = 6_000.0,
+        is_water: object = None,
+    ) -> TrajectoryBuilder:
         """Trawling zig-zag: parallel legs of leg_m at trawl speed, alternating direction."""
         end = self.t[-1] + duration_s
         heading = float(rng.uniform(0, 360))
@@ -172,7 +187,18 @@ class TrajectoryBuilder:
                 break
         return self
 
-    def build(self, vid: str, category: str, identity: Identity, **kwargs: object) -> SimVessel:
+    def build(
+        self,
+        vid: str,
+        category: str,
+        identity: Identity,
+        *,
+        ais: bool = True,
+        ais_off: list[tuple[float, float]] | None = None,
+        spoof: list[tuple[float, float, float, float]] | None = None,
+        watchlisted: bool = False,
+        role: str = "background",
+    ) -> SimVessel:
         t = np.asarray(self.t, dtype=float)
         lon = np.asarray(self.lon, dtype=float)
         lat = np.asarray(self.lat, dtype=float)
@@ -181,8 +207,20 @@ class TrajectoryBuilder:
             t = np.array([t[0], t[0] + 1.0])
             lon = np.repeat(lon, 2)
             lat = np.repeat(lat, 2)
-        return SimVessel(vid=vid, category=category, identity=identity, t=t, lon=lon, lat=lat,
-                         status=status, **kwargs)  # type: ignore[arg-type]
+        return SimVessel(
+            vid=vid,
+            category=category,
+            identity=identity,
+            t=t,
+            lon=lon,
+            lat=lat,
+            status=status,
+            ais=ais,
+            ais_off=list(ais_off or []),
+            spoof=list(spoof or []),
+            watchlisted=watchlisted,
+            role=role,
+        )
 
 
 def mean_speed_kn(dist_m: float, dt_s: float) -> float:

@@ -9,7 +9,7 @@
 | `zones.geojson` | scenario zones (when any) |
 | `watchlist.csv` | watched vessels (mmsi, imo, name, callsign, reason) (when any) |
 | `truth.jsonl` | ground-truth events, `Event.to_json()` per line |
-| `states.parquet` | true states on a 60 s grid: t, vid, mmsi, lat, lon, sog_kn, cog_deg, ais_on, reported_lat/lon |
+| `states.parquet` | true 60 s states: t, vid, mmsi, lat, lon, sog_kn, cog_deg, ais_on, reported_lat/lon |
 | `vessels.csv` | every simulated vessel's identity and role |
 | `radar_truth.csv` | every radar contact with the vessel behind it (empty vid: clutter) |
 | `manifest.json` | scenario, seed, counts, files |
@@ -20,7 +20,6 @@ Everything is deterministic for a given scenario and seed (no wall-clock time an
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +45,17 @@ def write_lines(path: Path, lines: list[str]) -> None:
 def sensors_toml(result: SimulationResult) -> str:
     out = ["# Radar sites of the simulated scenario (read by seawatch detect / fuse --sensors)", ""]
     for r in result.scenario.radars:
-        out += ["[[radar]]", f'id = "{r.id}"', f'talker = "{r.talker}"', f"lat = {r.lat}", f"lon = {r.lon}",
-                f"range_m = {r.range_m}", f"bearing_sigma_deg = {r.bearing_sigma_deg}",
-                f"range_sigma_m = {r.range_sigma_m}", ""]
+        out += [
+            "[[radar]]",
+            f'id = "{r.id}"',
+            f'talker = "{r.talker}"',
+            f"lat = {r.lat}",
+            f"lon = {r.lon}",
+            f"range_m = {r.range_m}",
+            f"bearing_sigma_deg = {r.bearing_sigma_deg}",
+            f"range_sigma_m = {r.range_sigma_m}",
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -70,10 +77,24 @@ def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Any]:
         _json_dump(out_dir / "sar_scenes.geojson", scenes_geojson(sc))
         files += ["sar_detections.csv", "sar_detections.geojson", "sar_scenes.geojson"]
     if sc.zones:
-        _json_dump(out_dir / "zones.geojson", {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "id": z.id,
-             "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in [*z.polygon, z.polygon[0]]]]},
-             "properties": {"zone_id": z.id, "name": z.name or z.id, "kind": z.kind}} for z in sc.zones]})
+        _json_dump(
+            out_dir / "zones.geojson",
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "id": z.id,
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [[list(p) for p in [*z.polygon, z.polygon[0]]]],
+                        },
+                        "properties": {"zone_id": z.id, "name": z.name or z.id, "kind": z.kind},
+                    }
+                    for z in sc.zones
+                ],
+            },
+        )
         files.append("zones.geojson")
     watched = [v for v in result.vessels if v.watchlisted]
     if watched:
@@ -81,28 +102,53 @@ def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Any]:
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(["mmsi", "imo", "name", "callsign", "reason"])
             for v in watched:
-                writer.writerow([v.mmsi, v.identity.imo or "", v.identity.name, v.identity.callsign,
-                                 f"exercise {sc.name}: {v.role}"])
+                writer.writerow(
+                    [
+                        v.mmsi,
+                        v.identity.imo or "",
+                        v.identity.name,
+                        v.identity.callsign,
+                        f"exercise {sc.name}: {v.role}",
+                    ]
+                )
         files.append("watchlist.csv")
     with (out_dir / "truth.jsonl").open("wb") as fh:
         for event in result.truth:
             fh.write(orjson.dumps(event.to_json()) + b"\n")
     result.grid.to_frame().write_parquet(out_dir / "states.parquet", statistics=False)
-    pl.DataFrame([{
-        "vid": v.vid, "mmsi": v.mmsi, "name": v.identity.name, "callsign": v.identity.callsign,
-        "imo": v.identity.imo, "category": v.category, "ship_type": v.identity.ship_type,
-        "length_m": v.identity.length_m, "ais_class": v.identity.ais_class, "flag": v.identity.flag,
-        "ais": v.ais, "watchlisted": v.watchlisted, "role": v.role,
-    } for v in result.vessels]).write_csv(out_dir / "vessels.csv")
+    pl.DataFrame(
+        [
+            {
+                "vid": v.vid,
+                "mmsi": v.mmsi,
+                "name": v.identity.name,
+                "callsign": v.identity.callsign,
+                "imo": v.identity.imo,
+                "category": v.category,
+                "ship_type": v.identity.ship_type,
+                "length_m": v.identity.length_m,
+                "ais_class": v.identity.ais_class,
+                "flag": v.identity.flag,
+                "ais": v.ais,
+                "watchlisted": v.watchlisted,
+                "role": v.role,
+            }
+            for v in result.vessels
+        ]
+    ).write_csv(out_dir / "vessels.csv")
     files += ["truth.jsonl", "states.parquet", "vessels.csv"]
     manifest = {
-        "scenario": sc.name, "seed": result.seed, "start": sc.start.isoformat().replace("+00:00", "Z"),
-        "duration_h": sc.duration_h, "vessels": len(result.vessels), "ais_lines": len(ais_lines),
-        "ais_garbage_lines": result.ais.garbage, "radar_lines": len(radar_lines),
-        "sar_detections": result.sar.height, "truth_events": truth_summary(result.truth), "files": files + ["manifest.json"],
+        "scenario": sc.name,
+        "seed": result.seed,
+        "start": sc.start.isoformat().replace("+00:00", "Z"),
+        "duration_h": sc.duration_h,
+        "vessels": len(result.vessels),
+        "ais_lines": len(ais_lines),
+        "ais_garbage_lines": result.ais.garbage,
+        "radar_lines": len(radar_lines),
+        "sar_detections": result.sar.height,
+        "truth_events": truth_summary(result.truth),
+        "files": [*files, "manifest.json"],
     }
     _json_dump(out_dir / "manifest.json", manifest)
     return manifest
-
-
-__all__ = ["json", "write_outputs"]
