@@ -1,0 +1,115 @@
+"""Pure parts of the node: fallback tracker, pipeline counters, watchlist and silence events, live bus."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from seawatch.errors import ConfigError
+from seawatch.model import AisPosition, AisStatic, Observation, Rejected, SensorKind
+from seawatch.node.bus import LiveBus, LiveItem
+from seawatch.node.pipeline import LivePipeline
+from seawatch.node.settings import load_settings
+from seawatch.node.silence import SilenceMonitor
+from seawatch.node.tracker import LatestStateTracker
+from seawatch.node.watch import WatchlistStage
+from seawatch.store.base import TrackState
+
+T0 = datetime(2020, 6, 30, 10, 0, tzinfo=UTC)
+
+
+def _obs(
+    minutes: float, lat: float, lon: float, mmsi: int | None = 366000001, ref: str | None = None
+) -> Observation:
+    sensor = SensorKind.AIS if mmsi else SensorKind.RADAR
+    return Observation(T0 + timedelta(minutes=minutes), lat, lon, sensor, "feed", mmsi=mmsi, target_ref=ref)
+
+
+def test_tracker_derives_speed_and_course_and_ignores_late_reports() -> None:
+    tracker = LatestStateTracker("n1")
+    tracker.update([_obs(0, 18.0, -66.0)])
+    (key, state), (_, late) = tracker.update([_obs(60, 18.0 + 30 / 60, -66.0), _obs(30, 0.0, 0.0)])
+    assert key == "mmsi:366000001"
+    assert state.sog_kn == pytest.approx(30.0, rel=0.01)  # 30 nm north in one hour
+    assert state.cog_deg == pytest.approx(0.0, abs=0.5)
+    assert late.lat == pytest.approx(18.5)  # the late report did not move the picture
+    ((radar_key, radar),) = tracker.update([_obs(1, 18.0, -65.0, mmsi=None, ref="site1:7")])
+    assert radar_key == "radar:site1:7" and radar.dark and radar.sources == ("radar",)
+
+
+def test_pipeline_counts_per_source_and_keeps_rejects() -> None:
+    tracker = LatestStateTracker("n1")
+    pipeline = LivePipeline("n1", tracker)
+    undated = AisPosition(366000002, 1, 18.0, -66.0)
+    static = AisStatic(366000001, 5, shipname="SEA BIRD", ship_type=70, received_at=T0)
+    result = pipeline.process(
+        [
+            ("a", _obs(0, 18.0, -66.0)),
+            ("a", Rejected("!AIVDM,x", "bad checksum", "a")),
+            ("b", undated),
+            ("a", static),
+        ]
+    )
+    assert result.received == {"a": 3, "b": 1}
+    assert result.decoded == {"a": 2}
+    assert result.rejected == {"a": 1, "b": 1}
+    assert len(result.batch.positions) == 1 and result.batch.rejected == 2
+    assert result.batch.tracks[0].name == "SEA BIRD" and result.batch.tracks[0].ship_type == 70
+
+
+def test_watchlist_hit_grows_with_the_same_id() -> None:
+    stage = WatchlistStage()
+    stage.set_entries([{"id": "w1", "mmsi": 366000001, "reason": "suspect"}])
+    first = stage.observe(_obs(0, 18.0, -66.0))
+    assert [e.type for e in first] == ["watchlist_hit"]
+    assert stage.observe(_obs(0.5, 18.0, -66.0)) == []  # refreshed at most once a minute
+    later = stage.observe(_obs(5, 18.1, -66.0))
+    assert later[0].event_id == first[0].event_id and later[0].end == T0 + timedelta(minutes=5)
+    assert stage.observe(_obs(5, 18.0, -66.0, mmsi=366000009)) == []
+
+
+def test_silence_monitor_raises_sensor_silent() -> None:
+    monitor = SilenceMonitor()
+    monitor.add_feed("radar-1", 60.0, 18.4, -66.1, T0)
+    assert monitor.check(T0 + timedelta(seconds=59)) == []
+    events = monitor.check(T0 + timedelta(seconds=90))
+    assert [(e.type, e.details["source"], e.lat) for e in events] == [("sensor_silent", "radar-1", 18.4)]
+    again = monitor.check(T0 + timedelta(seconds=120))
+    assert again[0].event_id == events[0].event_id and again[0].end > events[0].end
+    monitor.seen("radar-1", T0 + timedelta(seconds=121))
+    assert monitor.check(T0 + timedelta(seconds=130)) == []
+
+
+async def test_slow_live_client_is_dropped_without_blocking() -> None:
+    bus = LiveBus()
+    got: list[LiveItem] = []
+    bus.subscribe(got.append)
+    slow = bus.add_client(buffer=5)
+    fast = bus.add_client(buffer=100)
+    state = TrackState("mmsi:1", T0, 18.0, -66.0, mmsi=1)
+    bus.publish([LiveItem("track", state, "n1")] * 10)
+    assert slow.overflowed and slow.closed.is_set() and bus.dropped_clients == 1
+    assert fast.queue.qsize() == 10 and not fast.overflowed
+    assert len(got) == 10 and bus.client_count == 1
+    await asyncio.sleep(0)
+
+
+def test_settings_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "node.toml"
+    config.write_text(
+        'node_id = "file"\nport = 9000\n[api]\nrate_limit_per_s = 3\n'
+        '[[feeds]]\nname = "ais"\nkind = "tcp"\nport = 10110\n'
+    )
+    monkeypatch.setenv("SEAWATCH_PORT", "9100")
+    monkeypatch.setenv("SEAWATCH_API__RATE_LIMIT_BURST", "7")
+    settings = load_settings(config, host="0.0.0.0")
+    assert settings.node_id == "file" and settings.port == 9100 and settings.host == "0.0.0.0"
+    assert settings.api.rate_limit_per_s == 3 and settings.api.rate_limit_burst == 7
+    assert settings.feeds[0].kind == "tcp" and settings.feeds[0].port == 10110
+    assert load_settings(config, port=1).port == 1
+    config.write_text('[[feeds]]\nname = "x"\nkind = "carrier-pigeon"\n')
+    with pytest.raises(ConfigError, match="feeds"):
+        load_settings(config)
