@@ -160,7 +160,8 @@ def test_radar_only_track_relabelled_by_ais_keeps_history() -> None:
     obs = [
         Observation(
             time=datetime.fromtimestamp(r["t"], UTC), lat=r["lat"], lon=r["lon"],
-            sensor=SensorKind(r["sensor"]), source="test", mmsi=r.get("mmsi"), target_ref=r.get("target_ref"), station=r.get("station"),
+            sensor=SensorKind(r["sensor"]), source="test", mmsi=r.get("mmsi"),
+            target_ref=r.get("target_ref"), station=r.get("station"),
             sog_kn=r.get("sog_kn"), cog_deg=r.get("cog_deg"),
         )
         for r in sorted(recs, key=lambda r: r["t"])
