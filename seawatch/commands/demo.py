@@ -1,7 +1,7 @@
 """`seawatch demo`: a node on a fresh embedded store, streaming the `caribbean-gofast` scenario live.
 
 Creates a demo admin with a random password, prints the URL and the login, and serves the web
-picture. Without the simulator's stream API it replays the real US coastal AIS day instead.
+picture. Without the simulator it replays the real US coastal AIS day instead.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _sim_available() -> bool:
     try:
-        from seawatch.sim import stream  # type: ignore[attr-defined]  # noqa: F401
+        from seawatch.sim import engine, scenario  # noqa: F401
     except ImportError:
         return False
     return True

@@ -228,23 +228,52 @@ async def udp_feed(feed: FeedSettings, put: Put) -> None:
         transport.close()
 
 
+def scenario_lines(name: str) -> tuple[list[tuple[float, str]], str]:
+    """Every AIS and radar line of a simulated scenario in time order, and its radar sites (TOML)."""
+    import numpy as np
+
+    from seawatch.sim.engine import run_simulation
+    from seawatch.sim.scenario import load_scenario
+    from seawatch.sim.writers import sensors_toml
+
+    result = run_simulation(load_scenario(name), None, with_truth=False)
+    ais_t, ais_lines = result.ais_lines()
+    radar_t, radar_lines = result.radar_lines()
+    times = np.concatenate([ais_t, radar_t])
+    lines = ais_lines + radar_lines
+    order = np.argsort(times, kind="stable")
+    return [(float(times[k]), lines[k]) for k in order.tolist()], sensors_toml(result)
+
+
 async def sim_feed(feed: FeedSettings, put: Put) -> None:
-    """Stream a simulator scenario live (`seawatch.sim` stream API) at `speed` × real time."""
-    try:
-        from seawatch.sim import stream as sim_stream  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise InputError("the simulator's stream API (seawatch.sim.stream) is not available") from exc
-    decode = line_decoder(feed)
+    """Stream a simulator scenario (AIS and radar) live at `speed` × simulated time."""
+    import tomllib
+
+    from seawatch.sources.nmea import NmeaAisDecoder
+    from seawatch.sources.radar import RadarNmeaDecoder
+    from seawatch.sources.sensors import parse_sensors
+
+    timed, sites = await asyncio.to_thread(scenario_lines, feed.scenario or "caribbean-gofast")
+    ais = NmeaAisDecoder(source=feed.name)
+    radar = RadarNmeaDecoder(
+        parse_sensors(tomllib.loads(sites), "scenario"), source=feed.name, enforce_checksum=False
+    )
+    log.info("sim feed %s: %d lines", feed.name, len(timed))
+    first = timed[0][0] if timed else 0.0
     wall0 = time.monotonic()
-    first: float | None = None
-    for sim_time, line in sim_stream.stream_scenario(feed.scenario or "caribbean-gofast"):
-        t = sim_time.timestamp() if isinstance(sim_time, datetime) else float(sim_time)
-        first = t if first is None else first
+    for i, (t, line) in enumerate(timed):
         if feed.speed > 0:
             delay = wall0 + (t - first) / feed.speed - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-        await _emit_lines(feed, put, [line], decode)
+        elif i % 1000 == 0:
+            await asyncio.sleep(0)
+        when = utc_from_epoch(t)
+        items: list[Any] = (
+            list(ais.feed(line, received_at=when)) if "!AIVD" in line else list(radar.feed(line))
+        )
+        for item in items:
+            await put(feed.name, item)
 
 
 FEEDS: dict[str, Callable[[FeedSettings, Put], Awaitable[None]]] = {

@@ -11,6 +11,7 @@ For the federation: `subscribe(callback)` (every `LiveItem`), `ingest_observatio
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import time
 from collections import deque
@@ -46,18 +47,39 @@ class _Ack:
     future: asyncio.Future[int]
 
 
-def live_detectors(settings: NodeSettings) -> list[EventStage]:
-    """The detection part's live detectors when installed (none otherwise)."""
+def _zones_for_detectors(store: Store) -> list[Any]:
+    """Zones drawn on the node, else the bundled default zones (Caribbean territorial waters)."""
+    from seawatch.geo.zones import default_zones, parse_zones
+
+    features = store.zones()
+    if not features:
+        return list(default_zones())
     try:
-        from seawatch.detect.live import LiveDetector  # type: ignore[import-not-found,unused-ignore]
+        return list(parse_zones({"type": "FeatureCollection", "features": features}, "node zones"))
+    except Exception:
+        log.exception("node zones unusable for detection; using the default zones")
+        return list(default_zones())
+
+
+def live_detectors(settings: NodeSettings, store: Store) -> list[EventStage]:
+    """The detection part's `LiveDetector` when installed (none otherwise).
+
+    Zones are read once at start: zone edits reach the detectors at the next restart.
+    """
+    try:
+        live = importlib.import_module("seawatch.detect.live")
     except ImportError:
         log.warning("seawatch.detect.live not available: only watchlist and sensor_silent events")
         return []
     try:
-        from seawatch.detect import context as detect_context  # type: ignore[attr-defined,unused-ignore]
+        from seawatch.detect.config import DetectConfig
+        from seawatch.detect.context import DetectContext
 
-        ctx = detect_context.load_context(settings.pipeline.detect_config)
-        return [LiveDetector(ctx)]
+        path = settings.pipeline.detect_config
+        config = DetectConfig.from_file(path) if path else DetectConfig.defaults()
+        context = DetectContext(config=config, zones=_zones_for_detectors(store))
+        detector: EventStage = live.LiveDetector(context)
+        return [detector]
     except Exception:
         log.exception("live detectors could not be set up; running without them")
         return []
@@ -78,7 +100,7 @@ class Node:
         self.metrics = NodeMetrics()
         self.tracker = tracker or LatestStateTracker(self.node_id)
         self.watchlist = WatchlistStage()
-        stages = list(detectors) if detectors is not None else live_detectors(settings)
+        stages = list(detectors) if detectors is not None else live_detectors(settings, self.store)
         self.pipeline = LivePipeline(self.node_id, self.tracker, [self.watchlist, *stages])
         self.silence = SilenceMonitor()
         self.rejects: deque[Rejected] = deque(maxlen=1000)
