@@ -99,23 +99,14 @@ class BulkDecodeResult:
         for dec in self.slow:
             for model in to_models(dec):
                 yield dec.line_no or 0, model
-        b = self.fast
-        if not len(b):
-            return
-        wanted = np.isin(b.msg_type, list(STATIC_TYPES))
-        if not wanted.any():
-            return
-        lines = b.line.tolist()
-        for i, rec in enumerate(ais_fast.iter_dicts(b)):
-            if wanted[i]:
-                t = rec.pop("received_at")
-                station = rec.pop("station")
-                dec = DecodedAis(
-                    rec, "", self.source, None if t is None else utc_from_epoch(t), station, lines[i]
-                )
-                for model in to_models(dec):
-                    if isinstance(model, AisStatic):
-                        yield lines[i], model
+        for row, rec in ais_fast.iter_group_dicts(self.fast, STATIC_TYPES):
+            t = rec.pop("received_at")
+            station = rec.pop("station")
+            line = int(self.fast.line[row])
+            dec = DecodedAis(rec, "", self.source, None if t is None else utc_from_epoch(t), station, line)
+            for model in to_models(dec):
+                if isinstance(model, AisStatic):
+                    yield line, model
 
     def positions_frame(self) -> pl.DataFrame:
         """Position reports in `POSITION_SCHEMA` (+ `msg_type`, `station`), sentinels as nulls,

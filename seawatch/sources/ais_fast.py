@@ -65,6 +65,13 @@ def _plan_class(msg_type: int) -> type[pm.Payload] | None:
 
 
 PLAN_TYPES: dict[int, type[pm.Payload]] = {t: c for t in range(1, 28) if (c := _plan_class(t)) is not None}
+# Type 24 dispatches on its part number (and auxiliary-craft MMSI) exactly as
+# `MessageType24.from_vector`; variant codes: 1 part A, 2 part B, 3 part B of an auxiliary craft.
+VARIANT_CLASSES: dict[tuple[int, int], type[pm.Payload]] = {
+    (24, 1): pm.MessageType24PartA,
+    (24, 2): pm.MessageType24PartB,
+    (24, 3): pm.MessageType24PartBAuxiliaryCraft,
+}
 
 
 # -- field operations ------------------------------------------------------------------------------
@@ -166,7 +173,7 @@ def _bytes_value(raw: int, width: int) -> bytes:
     return (raw << (num_bytes * 8 - width)).to_bytes(num_bytes, "big")
 
 
-_PLANS: dict[tuple[int, int], list[_FieldOp] | None] = {}
+_PLANS: dict[tuple[int, int, int], list[_FieldOp] | None] = {}
 DERIVED_FIELDS = frozenset({"full_name"})  # pyais cached properties that asdict() includes (type 21)
 
 
@@ -177,12 +184,12 @@ def _full_name(name: str | None, name_ext: str | None) -> str:
     return ""
 
 
-def plan_for(msg_type: int, nbits: int) -> list[_FieldOp] | None:
-    key = (msg_type, nbits)
+def plan_for(msg_type: int, nbits: int, variant: int = 0) -> list[_FieldOp] | None:
+    key = (msg_type, nbits, variant)
     if key not in _PLANS:
-        cls = PLAN_TYPES.get(msg_type)
-        plan_names = set() if cls is None else {p[0] for p in cls.decoder_plan()}
-        extra = set() if cls is None else set(cls.__slots__) - plan_names
+        cls = VARIANT_CLASSES.get((msg_type, variant)) if variant else PLAN_TYPES.get(msg_type)
+        plan_names: set[str] = set() if cls is None else {p[0] for p in cls.decoder_plan()}
+        extra: set[str] = set() if cls is None else set(cls.__slots__) - plan_names
         ok = cls is not None and extra <= DERIVED_FIELDS
         _PLANS[key] = _compile(cls, nbits) if ok and cls is not None else None
     return _PLANS[key]
@@ -254,6 +261,7 @@ class FastGroup:
     rows: np.ndarray
     columns: dict[str, Any] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
+    bad_chars: np.ndarray | None = None  # rows with characters outside the armour (left to pyais)
 
 
 @dataclass
@@ -290,17 +298,32 @@ def empty_batch() -> FastBatch:
     return FastBatch(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, dtype=object), [])
 
 
+def _group_dicts(g: FastGroup) -> list[dict[str, Any]]:
+    names = g.order
+    lists = [c.tolist() if isinstance(c, np.ndarray) else c for c in (g.columns[n] for n in names)]
+    none = [None] * len(g.rows)
+    values = [v if v is not None else none for v in lists]
+    return [dict(zip(names, vals, strict=True)) for vals in zip(*values, strict=True)]
+
+
+def iter_group_dicts(batch: FastBatch, msg_types: frozenset[int]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(batch row, pyais dict + `received_at`, `station`) for the groups of the given types only."""
+    for g in batch.groups:
+        if g.msg_type not in msg_types:
+            continue
+        for row, rec in zip(g.rows.tolist(), _group_dicts(g), strict=True):
+            t = float(batch.t[row])
+            rec["received_at"] = None if t != t else t
+            rec["station"] = batch.station[row]
+            yield row, rec
+
+
 def iter_dicts(batch: FastBatch) -> Iterator[dict[str, Any]]:
     """pyais field dicts (plus `received_at` epoch s or None, `station`) in line order."""
     records: list[dict[str, Any] | None] = [None] * len(batch)
     for g in batch.groups:
-        names = g.order
-        cols = [g.columns[n] for n in names]
-        lists = [c.tolist() if isinstance(c, np.ndarray) else c for c in cols]
-        none = [None] * len(g.rows)
-        values = [v if v is not None else none for v in lists]
-        for row, vals in zip(g.rows.tolist(), zip(*values, strict=True), strict=True):
-            records[row] = dict(zip(names, vals, strict=True))
+        for row, group_rec in zip(g.rows.tolist(), _group_dicts(g), strict=True):
+            records[row] = group_rec
     t_list = batch.t.tolist()
     for i, rec in enumerate(records):
         assert rec is not None
@@ -341,8 +364,53 @@ def _scan_lines(buf: np.ndarray) -> _Lines:
     return _Lines(starts.copy(), starts, ends, line_no)
 
 
+CHUNK_BYTES = 1 << 21  # work in ~2 MB slices: big fresh numpy arrays are slow to allocate
+
+
 def decode_lines(data: bytes, enforce_checksum: bool = True) -> tuple[FastBatch, list[int]]:
     """Decode what the fast path can; return it and the 1-based line numbers left for pyais."""
+    batches: list[FastBatch] = []
+    slow: list[int] = []
+    pos = 0
+    line_offset = 0
+    while pos < len(data):
+        end = data.find(b"\n", min(pos + CHUNK_BYTES, len(data)) - 1)
+        end = len(data) if end < 0 else end + 1
+        chunk = data[pos:end]
+        batch, chunk_slow = _decode_chunk(chunk, enforce_checksum)
+        if line_offset:
+            batch.line += line_offset
+            chunk_slow = [n + line_offset for n in chunk_slow]
+        batches.append(batch)
+        slow.extend(chunk_slow)
+        line_offset += chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+        pos = end
+    return _merge(batches), slow
+
+
+def _merge(batches: list[FastBatch]) -> FastBatch:
+    batches = [b for b in batches if len(b)]
+    if not batches:
+        return empty_batch()
+    if len(batches) == 1:
+        return batches[0]
+    groups: list[FastGroup] = []
+    offset = 0
+    for b in batches:
+        for g in b.groups:
+            g.rows = g.rows + offset
+            groups.append(g)
+        offset += len(b)
+    return FastBatch(
+        line=np.concatenate([b.line for b in batches]),
+        msg_type=np.concatenate([b.msg_type for b in batches]),
+        t=np.concatenate([b.t for b in batches]),
+        station=np.concatenate([b.station for b in batches]),
+        groups=groups,
+    )
+
+
+def _decode_chunk(data: bytes, enforce_checksum: bool) -> tuple[FastBatch, list[int]]:
     buf = np.frombuffer(data, dtype=np.uint8)
     lines = _scan_lines(buf)
     n_lines = len(lines.line_no)
@@ -463,26 +531,19 @@ def decode_lines(data: bytes, enforce_checksum: bool = True) -> tuple[FastBatch,
     nbits = 6 * n_chars - m_fill
     first_char = _char(buf, p1_start)
     msg_type = np.where(p1_len > 0, _ARMOUR[first_char].astype(np.int64), -1)
-    # bad characters anywhere in the payloads: count them per message with a cumulative sum
-    bad = (_ARMOUR[buf] == 255).astype(np.int32)
-    cum = np.concatenate(([0], np.cumsum(bad)))
-    n_bad = (
-        cum[p1_start + p1_len] - cum[p1_start] + np.where(is_pair, cum[p2_start + p2_len] - cum[p2_start], 0)
-    )
 
     batch_rows: list[np.ndarray] = []
     groups: list[FastGroup] = []
-    keys = (msg_type << 16) | np.clip(nbits, 0, 65535)
-    usable = (n_bad == 0) & (p1_len > 0) & (msg_type >= 1)
+    variant = _variants(buf, msg_type, p1_start, p1_len)
+    keys = (msg_type << 20) | (variant << 16) | np.clip(nbits, 0, 65535)
+    usable = (p1_len > 0) & (msg_type >= 1)
     for key in np.unique(keys[usable]).tolist():
-        t, bits = key >> 16, key & 0xFFFF
-        ops = plan_for(t, bits)
+        t, var, bits = key >> 20, (key >> 16) & 15, key & 0xFFFF
+        ops = plan_for(t, bits, var)
         if ops is None or bits < MIN_BITS.get(t, 38):
             continue
         sel = np.flatnonzero(usable & (keys == key))
         group = _decode_group(buf, t, bits, ops, p1_start[sel], p1_len[sel], p2_start[sel], p2_len[sel])
-        if group is None:
-            continue
         ok_rows = _acceptable(group)
         if not ok_rows.all():
             group = _subset(group, ok_rows)
@@ -522,6 +583,26 @@ def decode_lines(data: bytes, enforce_checksum: bool = True) -> tuple[FastBatch,
     return batch, slow
 
 
+def _variants(buf: np.ndarray, msg_type: np.ndarray, p1_start: np.ndarray, p1_len: np.ndarray) -> np.ndarray:
+    """Sub-class code per message (0: the type's own class); 15: not for this path."""
+    variant = np.zeros(len(msg_type), dtype=np.int64)
+    rows = np.flatnonzero(msg_type == 24)
+    if not len(rows):
+        return variant
+    enough = p1_len[rows] >= 7
+    variant[rows[~enough]] = 15
+    rows = rows[enough]
+    sext = [_ARMOUR[buf[p1_start[rows] + k]].astype(np.int64) & 63 for k in range(7)]
+    bits42 = np.zeros(len(rows), dtype=np.int64)
+    for col in sext:
+        bits42 = (bits42 << 6) | col
+    mmsi = (bits42 >> 4) & 0x3FFFFFFF
+    partno = (bits42 >> 2) & 3
+    aux = (mmsi >= 980_000_000) & (mmsi <= 989_999_999)
+    variant[rows] = np.where(partno == 0, 1, np.where(partno == 1, np.where(aux, 3, 2), 15))
+    return variant
+
+
 def _decode_group(
     buf: np.ndarray,
     msg_type: int,
@@ -531,16 +612,19 @@ def _decode_group(
     p1_len: np.ndarray,
     p2_start: np.ndarray,
     p2_len: np.ndarray,
-) -> FastGroup | None:
+) -> FastGroup:
     n_chars = int(p1_len[0] + p2_len[0])
     sextets: list[np.ndarray] = []
+    bad = np.zeros(len(p1_start), dtype=bool)
     for k in range(n_chars):
         in_first = k < p1_len
         pos = np.where(in_first, p1_start + k, p2_start + (k - p1_len))
-        sextets.append(_ARMOUR[buf[pos]])
+        sextet = _ARMOUR[buf[pos]]
+        bad |= sextet == 255
+        sextets.append(sextet & 63)
     words = _words(sextets)
     words.append(np.zeros(len(p1_start), dtype=U64))
-    group = FastGroup(msg_type, nbits, np.zeros(0, np.int64))
+    group = FastGroup(msg_type, nbits, np.zeros(0, np.int64), bad_chars=bad)
     for op in ops:
         group.order.append(op.name)
         if not op.present:
@@ -573,7 +657,7 @@ def _decode_group(
 def _acceptable(group: FastGroup) -> np.ndarray:
     """Rows the pyais path would accept (else it must produce the reject)."""
     n = len(next(iter(c for c in group.columns.values() if c is not None)))
-    ok = np.ones(n, dtype=bool)
+    ok = np.ones(n, dtype=bool) if group.bad_chars is None else ~group.bad_chars
     mmsi = group.columns.get("mmsi")
     if isinstance(mmsi, np.ndarray):
         ok &= mmsi >= MIN_MMSI
