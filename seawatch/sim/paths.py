@@ -32,7 +32,7 @@ def densify(
 
 
 @lru_cache(maxsize=4096)
-def _searoute_coords(a: tuple[float, float], b: tuple[float, float]) -> tuple[tuple[float, float], ...]:
+def searoute_coords(a: tuple[float, float], b: tuple[float, float]) -> tuple[tuple[float, float], ...]:
     import searoute
 
     feature = searoute.searoute(list(a), list(b), units="km")
@@ -41,7 +41,7 @@ def _searoute_coords(a: tuple[float, float], b: tuple[float, float]) -> tuple[tu
 
 def port_path(a: Port, b: Port) -> tuple[np.ndarray, np.ndarray]:
     """Port a → searoute lane → port b, densified."""
-    coords = [(a.lon, a.lat), *_searoute_coords((a.lon, a.lat), (b.lon, b.lat)), (b.lon, b.lat)]
+    coords = [(a.lon, a.lat), *searoute_coords((a.lon, a.lat), (b.lon, b.lat)), (b.lon, b.lat)]
     arr = np.array(coords)
     return densify(arr[:, 0], arr[:, 1])
 

@@ -231,6 +231,7 @@ class Meet(_Strict):
     start_h: Annotated[float, Field(ge=0)]
     duration_h: Annotated[float, Field(gt=0, le=72)] = 3.0
     approach_nm: Annotated[float, Field(gt=0, le=300)] = 25.0
+    approach_bearing_deg: Annotated[float, Field(ge=0, lt=360)] | None = None  # where vessel 0 comes from
     approach_speed_kn: Annotated[float, Field(gt=2, le=30)] = 11.0
     vessels: Annotated[list[VesselSpec], Field(min_length=2, max_length=2)] = Field(
         default_factory=lambda: [VesselSpec(category="reefer"), VesselSpec(category="fishing")]

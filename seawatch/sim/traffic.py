@@ -10,7 +10,7 @@ import numpy as np
 from seawatch.errors import ConfigError
 from seawatch.sim.fleet import CATEGORIES, Identity, IdentityFactory
 from seawatch.sim.geodata import Port, SimGeo, destination, haversine_m
-from seawatch.sim.paths import densify, first_land_point, port_path
+from seawatch.sim.paths import densify, first_land_point, port_path, searoute_coords
 from seawatch.sim.scenario import GoFast, Loiter, Meet, Route, Scenario, SharedMmsi, Transit, VesselSpec
 from seawatch.sim.vessel import AT_ANCHOR, KN_MS, MOORED, SimVessel, TrajectoryBuilder
 
@@ -264,6 +264,7 @@ def _injected(
             )
             b.drift(beh.duration_h * H, rng)
             _leave(b, geo, beh.at, beh.approach_bearing_deg, beh.approach_nm, beh.approach_speed_kn)
+            _go_home(b, geo, sc.end_epoch_s, beh.approach_speed_kn)
             out.append(
                 b.build(
                     f"{beh.id}-0",
@@ -395,12 +396,31 @@ def _leave(
     b.sail(np.array([back_lon]), np.array([back_lat]), speed_kn)
 
 
+def _go_home(b: TrajectoryBuilder, geo: SimGeo, end_s: float, speed_kn: float) -> None:
+    """After a behaviour, sail to the nearest port reachable by a sea lane and moor until the end."""
+    lon, lat = b.here
+    dist = haversine_m(lon, lat, geo.port_lon, geo.port_lat)
+    for k in np.argsort(dist)[:6].tolist():
+        port = geo.ports[k]
+        try:
+            coords = searoute_coords((lon, lat), (port.lon, port.lat))
+        except Exception:
+            continue
+        arr = np.array([*coords, (port.lon, port.lat)])
+        p_lon, p_lat = densify(np.concatenate([[lon], arr[:, 0]]), np.concatenate([[lat], arr[:, 1]]))
+        if first_land_point(geo, p_lon, p_lat, port_margin_m=PORT_MARGIN_M, ports=(port,)) is not None:
+            continue
+        b.sail(p_lon[1:], p_lat[1:], speed_kn)
+        b.hold(max(0.0, end_s + H - b.now), MOORED)
+        return
+
+
 def _meet(
     beh: Meet, sc: Scenario, geo: SimGeo, rng: np.random.Generator, factory: IdentityFactory, role: str
 ) -> list[SimVessel]:
     t0 = sc.start_epoch_s
     arrive = t0 + beh.start_h * H
-    base_brg = float(rng.uniform(0, 360))
+    base_brg = float(rng.uniform(0, 360)) if beh.approach_bearing_deg is None else beh.approach_bearing_deg
     # The pair drifts together: one shared random walk, the second vessel 80 m abeam of the first.
     lead = _approach(geo, rng, beh.at, base_brg, beh.approach_nm, beh.approach_speed_kn, arrive)
     lead.drift(beh.duration_h * H, rng, speed_kn=(0.2, 0.8), radius_m=800.0)
@@ -409,6 +429,7 @@ def _meet(
     drift_lat = np.array(lead.lat[-n_drift:])
     drift_t = np.array(lead.t[-n_drift:])
     _leave(lead, geo, beh.at, base_brg, beh.approach_nm, beh.approach_speed_kn)
+    _go_home(lead, geo, sc.end_epoch_s, beh.approach_speed_kn)
     vessels: list[SimVessel] = []
     ident0 = _ident(factory, beh.vessels[0])
     vessels.append(
@@ -431,6 +452,7 @@ def _meet(
         mate.lat.append(m_lat)
         mate.status.append(0)
     _leave(mate, geo, mate_at, side_brg, beh.approach_nm, beh.approach_speed_kn)
+    _go_home(mate, geo, sc.end_epoch_s, beh.approach_speed_kn)
     ident1 = _ident(factory, beh.vessels[1])
     vessels.append(
         mate.build(

@@ -1,9 +1,10 @@
 """Ground truth: the events a perfect system would report for a simulated scenario, computed from the
 scenario's construction and the true states (never by seawatch.detect's code).
 
-What "perfect" sees: AIS as transmitted (positions as reported, spoofed ones included) on a 60 s grid of
-true states while the transponder is on; AIS gaps from the reports actually received by a station; radar
-and SAR contacts as simulated. Definitions (PRODUCT.md defaults; TRUTH_PARAMS below):
+What "perfect" sees: AIS as reported (spoofed positions included) on a 60 s grid of true states wherever a
+station heard the vessel within ±5 min ("heard"); AIS gaps from the reports actually received; radar and
+SAR contacts as simulated. So coverage holes hide events exactly as they would from a real system.
+Definitions (PRODUCT.md defaults; TRUTH_PARAMS below):
 - ais_gap: two consecutive received reports of one MMSI ≥ 6 h apart, the last one before the gap ≥ 10 nm
   from shore. Start/end = the two reports; position = the one before the gap.
 - encounter: two AIS vessels (reported positions) ≤ 500 m apart on consecutive grid steps for ≥ 2 h, median
@@ -29,6 +30,7 @@ and SAR contacts as simulated. Definitions (PRODUCT.md defaults; TRUTH_PARAMS be
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -45,6 +47,7 @@ from seawatch.sim.vessel import SimVessel
 from seawatch.timeutil import utc_from_epoch
 
 NM_M = 1852.0
+HEARD_WINDOW_S = 300.0
 TRUTH_PARAMS: dict[str, dict[str, float]] = {
     "ais_gap": {"min_gap_s": 6 * 3600.0, "min_shore_distance_nm": 10.0},
     "encounter": {
@@ -107,6 +110,7 @@ def compute_truth(
     sc: Scenario, grid: StateGrid, received: pl.DataFrame, radar: pl.DataFrame, sar: pl.DataFrame, geo: SimGeo
 ) -> list[Event]:
     shared = shared_mmsis(grid.vessels)
+    grid = replace(grid, ais_on=heard_mask(grid, received))
     events: list[Event] = []
     events += _speed(sc, grid)
     events += _gaps(received, shared, geo)
@@ -120,6 +124,28 @@ def compute_truth(
     events += _watchlist(grid, received)
     events.sort(key=lambda e: (e.start, e.type, e.mmsi, e.lat, e.lon))
     return events
+
+
+def heard_mask(g: StateGrid, received: pl.DataFrame, window_s: float = HEARD_WINDOW_S) -> np.ndarray:
+    """(V, T): the vessel transmits and some station heard one of its reports within ±window_s."""
+    heard = np.zeros(g.ais_on.shape, dtype=bool)
+    if received.is_empty():
+        return heard
+    by_vid = {
+        str(k[0]): np.sort(f["t"].to_numpy()) for k, f in received.group_by(["vid"], maintain_order=True)
+    }
+    for i, v in enumerate(g.vessels):
+        times = by_vid.get(v.vid)
+        if times is None or len(times) == 0:
+            continue
+        k = (
+            np.clip(np.searchsorted(times, g.times), 1, len(times) - 1)
+            if len(times) > 1
+            else np.zeros(len(g.times), dtype=int)
+        )
+        nearest = np.minimum(np.abs(times[k] - g.times), np.abs(times[np.maximum(k - 1, 0)] - g.times))
+        heard[i] = g.ais_on[i] & (nearest <= window_s)
+    return heard
 
 
 def _speed(sc: Scenario, g: StateGrid) -> list[Event]:
