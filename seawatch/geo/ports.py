@@ -61,6 +61,23 @@ class Ports:
             idx[ok] = i
         return dist, idx
 
+    def near_cells(self, max_m: float) -> set[tuple[int, int]]:
+        """0.1° cells (floor(lat*10), floor(lon*10)) that may hold a point within `max_m` of a port.
+
+        A point whose cell is not in the set is farther than `max_m` from every port (fast live check).
+        """
+        cells: set[tuple[int, int]] = set()
+        dlat = int(np.ceil(max_m / 11_000.0)) + 1
+        for la, lo in zip(self.lat.tolist(), self.lon.tolist(), strict=True):
+            dlon = (
+                int(np.ceil(max_m / max(11_000.0 * np.cos(np.radians(min(abs(la) + 1.0, 89.0))), 100.0))) + 1
+            )
+            ci, cj = int(np.floor(la * 10.0)), int(np.floor(lo * 10.0))
+            for i in range(ci - dlat, ci + dlat + 1):
+                for j in range(cj - dlon, cj + dlon + 1):
+                    cells.add((i, (j + 1800) % 3600 - 1800))
+        return cells
+
     @classmethod
     def from_arrays(cls, lat: FloatArray, lon: FloatArray, names: list[str], countries: list[str]) -> Ports:
         return cls(lat=lat, lon=lon, names=names, countries=countries, tree=cKDTree(unit_xyz(lat, lon)))

@@ -11,8 +11,9 @@ Any problem raises ConfigError naming the file, the feature number and the probl
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from seawatch.model.zone import ZONE_KINDS, Zone
 
 log = logging.getLogger(__name__)
 
+_EMPTY: frozenset[int] = frozenset()
 DEFAULT_ZONES_RESOURCE = "caribbean_zones.geojson"
 DEFAULT_ZONES_ATTRIBUTION = (
     "Territorial waters from OpenStreetMap via geo-maps countries-maritime-10km, © OpenStreetMap "
@@ -127,6 +129,20 @@ class ZoneIndex:
                 out[cand, j] = shapely.intersects_xy(zone.geometry, x[cand], y[cand])
         return out
 
+    @cached_property
+    def _grid(self) -> dict[tuple[int, int], tuple[int, ...]]:
+        """1° cell -> zones whose bounding box touches it."""
+        grid: dict[tuple[int, int], list[int]] = {}
+        for j, zone in enumerate(self.zones):
+            minx, miny, maxx, maxy = shapely.bounds(zone.geometry).tolist()
+            for i in range(math.floor(miny), math.floor(maxy) + 1):
+                for k in range(math.floor(minx), math.floor(maxx) + 1):
+                    grid.setdefault((i, k), []).append(j)
+        return {cell: tuple(js) for cell, js in grid.items()}
+
     def zones_at(self, lon: float, lat: float) -> frozenset[int]:
-        """Indices of the zones containing one point (the live form)."""
-        return frozenset(int(j) for j in np.flatnonzero(self.membership([lon], [lat])[0]))
+        """Indices of the zones containing one point (the live form, same predicate as `membership`)."""
+        cands = self._grid.get((math.floor(lat), math.floor(lon)))
+        if not cands:
+            return _EMPTY
+        return frozenset(j for j in cands if shapely.intersects_xy(self.zones[j].geometry, lon, lat))

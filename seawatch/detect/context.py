@@ -1,0 +1,100 @@
+"""Everything a detector needs besides the observations: thresholds, zones, ports, land, watchlist, now.
+
+The core never reads the wall clock: `now_s` (epoch s) is given by the caller (the CLI passes the wall
+clock) and only serves to flag fixes from the future. Ports and land load lazily on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from seawatch.detect.config import ZONE_OVERRIDABLE, DetectConfig, validate_overrides
+from seawatch.detect.watchlist import Watchlist
+from seawatch.geo.land import LandMask, default_land
+from seawatch.geo.ports import Ports, load_ports
+from seawatch.geo.zones import ZoneIndex
+from seawatch.model.zone import Zone
+
+
+@dataclass
+class DetectContext:
+    config: DetectConfig = field(default_factory=DetectConfig.defaults)
+    zones: Sequence[Zone] = ()
+    ports: Ports | None = None  # None: the World Port Index from the shared data, loaded on first use
+    land: LandMask | None = None  # None: Natural Earth from the shared data, loaded on first use
+    watchlist: Watchlist = field(default_factory=Watchlist)
+    now_s: float | None = None  # fixes after now + tracks.max_future_s are flagged; None: no check
+
+    def __post_init__(self) -> None:
+        for zone in self.zones:
+            validate_overrides(zone.overrides, self.config, f"{zone.origin or zone.zone_id} ({zone.name})")
+
+    @cached_property
+    def zone_index(self) -> ZoneIndex:
+        return ZoneIndex(tuple(self.zones))
+
+    @cached_property
+    def port_list(self) -> Ports:
+        return self.ports if self.ports is not None else load_ports()
+
+    @cached_property
+    def land_mask(self) -> LandMask:
+        return self.land if self.land is not None else default_land()
+
+    @cached_property
+    def _override_zones(self) -> dict[tuple[str, str], list[tuple[int, Any]]]:
+        """(detector, threshold) -> [(zone index, value)] in file order."""
+        out: dict[tuple[str, str], list[tuple[int, Any]]] = {}
+        for j, zone in enumerate(self.zones):
+            for detector, values in zone.overrides.items():
+                for key, value in values.items():
+                    out.setdefault((detector, key), []).append((j, float(value)))
+        return out
+
+    def has_overrides(self, detector: str) -> bool:
+        return any(d == detector for d, _ in self._override_zones)
+
+    def param_rows(
+        self, detector: str, name: str, membership: npt.NDArray[np.bool_] | None, n: int
+    ) -> npt.NDArray[np.float64]:
+        """Per-row value of a threshold: the global one, replaced inside zones that override it."""
+        assert name in ZONE_OVERRIDABLE.get(detector, frozenset()), (detector, name)
+        out = np.full(n, float(getattr(self.config.section(detector), name)))
+        if membership is not None:
+            for j, value in self._override_zones.get((detector, name), []):
+                out[membership[:, j]] = value
+        return out
+
+    def param_max(self, detector: str, name: str) -> float:
+        """The largest value a threshold takes anywhere (global or in a zone)."""
+        values = [float(getattr(self.config.section(detector), name))]
+        values += [v for _, v in self._override_zones.get((detector, name), [])]
+        return max(values)
+
+    def param_at(self, detector: str, name: str, zone_set: frozenset[int]) -> float:
+        """The live form of `param_rows` for one fix inside the zones `zone_set`."""
+        value = float(getattr(self.config.section(detector), name))
+        for j, override in self._override_zones.get((detector, name), []):
+            if j in zone_set:
+                value = override
+        return value
+
+    def params(self, detector: str, **overridden: float) -> dict[str, Any]:
+        """The thresholds to record on an event (with the per-zone values actually used)."""
+        base = {k: v for k, v in self.config.to_dict()[detector].items() if k != "enabled"}
+        base.update(overridden)
+        return {k: _jsonable(v) for k, v in base.items()}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, float) and not np.isfinite(value):
+        return None  # JSON has no infinity: null means "no limit"
+    return value

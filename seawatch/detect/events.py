@@ -1,0 +1,46 @@
+"""Building events the same way in the bulk and live forms (rounding included, so both agree)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from seawatch.model.event import Event
+from seawatch.timeutil import utc_from_epoch
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe detail values: floats rounded (metres/knots/seconds to 0.001), NaN/inf as None."""
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 3)
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalar
+        return clean(value.item())
+    return value
+
+
+def make_event(
+    kind: str,
+    mmsis: tuple[int, ...] | list[int],
+    start_s: float,
+    end_s: float,
+    lat: float,
+    lon: float,
+    details: dict[str, Any],
+    params: dict[str, Any],
+    track_ids: tuple[str | None, ...] = (),
+) -> Event:
+    return Event(
+        type=kind,
+        mmsi=tuple(int(m) for m in mmsis if m is not None and int(m) >= 0),
+        start=utc_from_epoch(float(start_s)),
+        end=utc_from_epoch(float(end_s)),
+        lat=float(lat),
+        lon=float(lon),
+        details=clean(details),
+        params=clean(params),
+        track_ids=tuple(t for t in track_ids if t is not None),
+    )
