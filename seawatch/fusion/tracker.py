@@ -354,7 +354,8 @@ class Tracker:
         )
         if m == 0:
             return res
-        self._delete(float(np.min(b.t)), res)  # nothing silent too long may take a new measurement
+        # a track silent for longer than its time-out may not take a new measurement
+        self._delete(float(np.min(b.t)), res, inclusive=False)
         is_ais = (b.kind == AIS) & (b.mmsi > 0)
         self._process_ais(b, np.flatnonzero(is_ais), res)
         rest = np.flatnonzero(~is_ais)
@@ -377,9 +378,9 @@ class Tracker:
         out[hit] = tr.mmsi[pos[hit]]
         return out
 
-    def _delete(self, now: float, res: BatchResult) -> None:
+    def _delete(self, now: float, res: BatchResult, inclusive: bool = True) -> None:
         tr = self.tracks
-        gone = expired(tr.last_seen, now, self._timeouts)
+        gone = expired(tr.last_seen, now, self._timeouts, inclusive)
         if gone.any():
             for num, mask, conf in zip(
                 tr.num[gone].tolist(), tr.sensors[gone].tolist(), tr.confirmed[gone].tolist(), strict=True

@@ -42,7 +42,7 @@ def test_associations_agree_with_stone_soup() -> None:
     scans = radar_scans(truth, sigma_m=SIGMA_M, pd=0.95, seed=4)
     config = FusionConfig(
         accel_sigma_mps2=ACCEL, gate_chi2=CHI2, init_speed_sigma_mps=V0, init_m=1, init_n=1,
-        timeout_s={"radar": 3 * SCAN_S + 0.5},
+        timeout_s={"radar": 3 * SCAN_S},
     )  # fmt: skip
     ours = Tracker(config)
     ss = StoneSoupGnn(SIGMA_M, ACCEL, CHI2, V0, delete_after_scans=3)
