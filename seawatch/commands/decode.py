@@ -1,0 +1,252 @@
+"""`seawatch decode INPUT... [--format jsonl|csv] [--rejects FILE]`: AIS NMEA or AIS CSV to records.
+
+One record per decoded AIS message with pyais's field names (`msg_type`, `mmsi`, `lat`, `lon`,
+`speed`, `course`, `heading`, `status`, `shipname`, ...; values exactly as pyais gives them, so
+"not available" stays 91 / 181 / 511 / 102.3), plus `received_at` (ISO 8601 UTC, null when unknown),
+`station` (receiver, null when unknown) and `source` (the input). Bytes fields are hex strings.
+Files go through the vectorised bulk decoder; `-` (stdin) is decoded line by line as it arrives.
+AIS CSV inputs (MarineCadastre or the generic mapping) give one record per row.
+
+`--format csv` writes the fixed columns `CSV_COLUMNS` (other fields are only in JSON Lines).
+`--rejects FILE` writes one JSON object per rejected line: `source`, `line_no`, `reason`, `raw`.
+A summary of decoded and rejected counts (by reason) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from seawatch.errors import InputError
+from seawatch.model.observation import Rejected
+from seawatch.sources.ais_bulk import decode_file
+from seawatch.sources.csv_ais import load_csv
+from seawatch.sources.inputs import resolve_input
+from seawatch.sources.nmea import NmeaAisDecoder
+from seawatch.timeutil import iso_utc
+
+CSV_COLUMNS = (
+    "msg_type", "mmsi", "lat", "lon", "speed", "course", "heading", "status", "turn", "accuracy",
+    "second", "shipname", "callsign", "imo", "ship_type", "to_bow", "to_stern", "to_port",
+    "to_starboard", "draught", "destination", "received_at", "station", "source",
+)  # fmt: skip
+PROGRESS_MIN_BYTES = 5_000_000
+AIS_FORMATS = ("ais_nmea", "ais_csv")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "decode",
+        help="decode AIS NMEA (or AIS CSV) to JSON Lines or CSV",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="NMEA or CSV file (plain or .gz), or - for stdin"
+    )
+    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format (jsonl)")
+    parser.add_argument("--rejects", type=Path, metavar="FILE", help="write rejected lines here (JSON Lines)")
+    parser.add_argument(
+        "--no-checksum", action="store_true", help="decode sentences whose NMEA checksum does not match"
+    )
+    parser.add_argument(
+        "--no-fast", action="store_true", help="decode with the pyais path only (for comparison)"
+    )
+    parser.set_defaults(func=run)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return value.hex()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _finish(rec: dict[str, Any]) -> dict[str, Any]:
+    t = rec.get("received_at")
+    if isinstance(t, float | int):
+        rec["received_at"] = iso_utc(float(t))
+    return rec
+
+
+class RecordWriter:
+    """JSON Lines or CSV records to a binary stream."""
+
+    def __init__(self, out: IO[bytes], fmt: str) -> None:
+        self.out = out
+        self.fmt = fmt
+        self.count = 0
+        self._text = io.StringIO()
+        self._csv = csv.DictWriter(self._text, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        if fmt == "csv":
+            self._csv.writeheader()
+            self._flush_text()
+
+    def _flush_text(self) -> None:
+        self.out.write(self._text.getvalue().encode("utf-8"))
+        self._text.seek(0)
+        self._text.truncate()
+
+    def write_many(self, records: Iterable[dict[str, Any]]) -> None:
+        buffer: list[bytes] = []
+        for rec in records:
+            rec = _finish(rec)
+            self.count += 1
+            if self.fmt == "jsonl":
+                buffer.append(orjson.dumps(rec, default=_json_default))
+                if len(buffer) >= 4096:
+                    self.out.write(b"\n".join(buffer) + b"\n")
+                    buffer.clear()
+            else:
+                self._csv.writerow({k: (v.hex() if isinstance(v, bytes) else v) for k, v in rec.items()})
+                if self._text.tell() > 1 << 20:
+                    self._flush_text()
+        if buffer:
+            self.out.write(b"\n".join(buffer) + b"\n")
+        if self.fmt == "csv":
+            self._flush_text()
+        self.out.flush()
+
+
+class RejectWriter:
+    def __init__(self, path: Path | None) -> None:
+        self.fh: IO[bytes] | None = None
+        if path is not None:
+            try:
+                self.fh = open(path, "wb")  # noqa: SIM115 - closed in close()
+            except OSError as exc:
+                raise InputError(f"cannot write rejects file {path}: {exc.strerror or exc}") from exc
+
+    def write(self, rejects: Iterable[Rejected]) -> None:
+        if self.fh is None:
+            return
+        for r in rejects:
+            self.fh.write(
+                orjson.dumps({"source": r.source, "line_no": r.line_no, "reason": r.reason, "raw": r.raw})
+                + b"\n"
+            )
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+
+
+def _progress(records: Iterator[dict[str, Any]], total: int, label: str) -> Iterator[dict[str, Any]]:
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_stderr_console()) as progress:
+        task = progress.add_task(f"decode {label}", total=total)
+        for i, rec in enumerate(records, start=1):
+            yield rec
+            if i % 20000 == 0:
+                progress.update(task, completed=i)
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _csv_records(path: Path) -> tuple[Iterator[dict[str, Any]], list[Rejected], Counter[str], int]:
+    result = load_csv(path)
+    pos = result.positions
+    src = str(path)
+
+    def records() -> Iterator[dict[str, Any]]:
+        cols = {c: pos[c].to_list() for c in pos.columns}
+        status = cols.get("status")
+        for i in range(pos.height):
+            heading = cols["heading_deg"][i]
+            yield {
+                "mmsi": cols["mmsi"][i],
+                "lat": cols["lat"][i],
+                "lon": cols["lon"][i],
+                "speed": cols["sog_kn"][i],
+                "course": cols["cog_deg"][i],
+                "heading": None if heading is None else int(heading),
+                "status": None if status is None else status[i],
+                "received_at": cols["t"][i],
+                "station": None,
+                "source": src,
+            }
+
+    counts = Counter(result.counts)
+    counts["decoded"] = pos.height
+    return records(), result.rejects, counts, pos.height
+
+
+def _decode_stdin(writer: RecordWriter, rejects: RejectWriter, enforce: bool) -> Counter[str]:
+    decoder = NmeaAisDecoder(source="-", enforce_checksum=enforce)
+    for line_no, line in enumerate(sys.stdin.buffer, start=1):
+        out = decoder.feed_decoded(line, line_no=line_no)
+        rejects.write(r for r in out if isinstance(r, Rejected))
+        writer.write_many(
+            {**d.fields, "received_at": d.received_at.timestamp() if d.received_at else None,
+             "station": d.station, "source": d.source}
+            for d in out
+            if not isinstance(d, Rejected)
+        )  # fmt: skip
+    rejects.write(decoder.flush())
+    return decoder.counts
+
+
+def _summary(counts: Counter[str]) -> str:
+    decoded = counts.get("decoded", 0)
+    rejected = counts.get("rejected", 0)
+    parts = [f"decoded {decoded}", f"rejected {rejected}"]
+    reasons = sorted((k.split(":", 1)[1], v) for k, v in counts.items() if k.startswith("rejected:") and v)
+    if reasons:
+        parts.append("(" + ", ".join(f"{k} {v}" for k, v in reasons) + ")")
+    skipped = sorted((k.split(":", 1)[1], v) for k, v in counts.items() if k.startswith("skipped:") and v)
+    if skipped:
+        parts.append("skipped " + ", ".join(f"{k} {v}" for k, v in skipped))
+    return "seawatch decode: " + " ".join(parts)
+
+
+def run(args: argparse.Namespace) -> int:
+    specs = {}
+    for name in args.inputs:  # check every input before writing anything
+        if name == "-":
+            continue
+        path, spec = resolve_input(name)
+        if spec.name not in AIS_FORMATS:
+            raise InputError(f"{name}: {spec.name} input is not AIS (decode reads AIS NMEA or AIS CSV)")
+        specs[name] = (path, spec)
+    out = sys.stdout.buffer
+    writer = RecordWriter(out, args.format)
+    rejects = RejectWriter(args.rejects)
+    total: Counter[str] = Counter()
+    enforce = not args.no_checksum
+    try:
+        for name in args.inputs:
+            if name == "-":
+                total.update(_decode_stdin(writer, rejects, enforce))
+                continue
+            path, spec = specs[name]
+            if spec.name == "ais_csv":
+                records, rej, counts, n = _csv_records(path)
+            else:
+                result = decode_file(path, enforce_checksum=enforce, fast=not args.no_fast)
+                records, rej, counts, n = (
+                    result.iter_records(),
+                    result.rejects,
+                    result.counts,
+                    result.n_decoded,
+                )
+            rejects.write(rej)
+            if sys.stdout.isatty() and path.stat().st_size >= PROGRESS_MIN_BYTES:
+                records = _progress(records, n, path.name)
+            writer.write_many(records)
+            total.update(counts)
+    finally:
+        rejects.close()
+    print(_summary(total), file=sys.stderr)
+    return 0
