@@ -20,6 +20,7 @@ from seawatch.sim.vessel import SimVessel
 NM_M = 1852.0
 COAST_SCANS = 3
 MAX_TARGET_NUMBER = 999
+REACH_MARGIN = 0.995
 
 
 def _hhmmss(epoch_s: float) -> str:
@@ -132,6 +133,16 @@ def _one_site(
         bearing_deg(site.lon, site.lat, lon[det_i, det_j], lat[det_i, det_j])
         + rng.normal(0, site.bearing_sigma_deg, n_det)
     ) % 360.0
+    # the radar reports only what falls inside its instrumented range (small margin for geodesy)
+    inside = meas_r <= site.range_m * REACH_MARGIN
+    det_i, det_j, true_r, meas_r, meas_b = (
+        det_i[inside],
+        det_j[inside],
+        true_r[inside],
+        meas_r[inside],
+        meas_b[inside],
+    )
+    n_det = len(det_i)
     meas_lon, meas_lat = _destination(site.lon, site.lat, meas_b, meas_r)
     meas_sog = np.maximum(0.0, sog[det_i, det_j] + rng.normal(0, 0.3, n_det))
     meas_cog = (cog[det_i, det_j] + rng.normal(0, 2.0, n_det)) % 360.0
@@ -186,7 +197,7 @@ def _one_site(
                 rec[key].append(val)
         numbers.missed(seen)
         for _ in range(int(rng.poisson(site.clutter_per_scan))):
-            r_m = float(site.range_m * math.sqrt(rng.uniform(0.01, 1.0)))
+            r_m = float(site.range_m * REACH_MARGIN * math.sqrt(rng.uniform(0.01, 1.0)))
             brg = float(rng.uniform(0, 360))
             m_lon, m_lat = destination(site.lon, site.lat, brg, r_m)
             if geo.on_land(np.array([m_lon]), np.array([m_lat]))[0]:
