@@ -163,8 +163,13 @@ def fuse_frame(positions: pl.DataFrame, config: FusionConfig | None = None) -> F
             pl.col("mmsi").replace(0, None),
             pl.col("nearest_ais_mmsi").replace(0, None),
             pl.col("nearest_ais_m").fill_nan(None),
-            pl.col("sog_kn").fill_null(pl.col("est_sog_kn")),
-            pl.col("cog_deg").fill_null(pl.col("est_cog_deg")),
+            # a single satellite detection has no measured speed: only radar/AIS rows take the estimate
+            pl.when(pl.col("sensor") == "satellite")
+            .then(pl.col("sog_kn"))
+            .otherwise(pl.col("sog_kn").fill_null(pl.col("est_sog_kn"))),
+            pl.when(pl.col("sensor") == "satellite")
+            .then(pl.col("cog_deg"))
+            .otherwise(pl.col("cog_deg").fill_null(pl.col("est_cog_deg"))),
         )
         .filter(pl.col("_keep"))
         .drop("_keep", "_row")
@@ -245,7 +250,9 @@ class LiveFusion:
                 "nearest_ais_m": near,
                 "nearest_ais_mmsi": int(res.nearest_ais_mmsi[i]) or None,
                 "length_m": o.length_m,
-                "sog_kn": o.sog_kn if o.sog_kn is not None else _est_sog(res.state[i]),
+                "sog_kn": o.sog_kn
+                if o.sog_kn is not None or o.sensor == SensorKind.SATELLITE
+                else _est_sog(res.state[i]),
                 "scene_id": o.extra.get("scene_id"),
             }
             self._pending.setdefault(num, []).append(contact)
