@@ -12,7 +12,8 @@ Rules (each reject carries one of these short reasons):
 - `bad_fill_bits`: fill bits outside 0..5, or not 0 on a fragment that is not the last one.
 - `empty_payload`: no payload (a whole message with no bits).
 - `bad_payload_char`: a payload character outside the AIS 6-bit armour (`0`-`W`, `` ` ``-`w`).
-- `unknown_msg_type`: message type 0 or above 27 (pyais cannot decode it).
+- `unknown_msg_type`: a message type pyais does not know (above 28). Type 0 is decoded as pyais does
+  (as a type 1 position report whose `msg_type` is 0, seen from real transmitters).
 - `truncated_payload`: fewer bits than the message type's minimum (`MIN_BITS`).
 - `orphan_fragment`: a fragment of a multi-sentence message whose other parts never came (evicted when
   the same key restarts, when more than `max_pending` messages are pending, when it is older than
@@ -44,7 +45,7 @@ from datetime import datetime
 from typing import Any
 
 from pyais.exceptions import InvalidNMEAMessageException, UnknownMessageException
-from pyais.messages import AISSentence
+from pyais.messages import MSG_CLASS, AISSentence
 
 from seawatch.model.observation import AisPosition, AisStatic, Rejected
 from seawatch.sources.tagblock import TagBlock, TagBlockError, parse_tag_block, split_tag_block, xor_checksum
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 # transmitters send, type 24 part A the 160-bit form, type 21 the 268-bit form seen from real AtoNs
 # in pyais's vectors). Shorter payloads are `truncated_payload`.
 MIN_BITS: dict[int, int] = {
+    0: 168,
     1: 168,
     2: 168,
     3: 168,
@@ -76,7 +78,7 @@ MIN_BITS: dict[int, int] = {
     18: 168,
     19: 312,
     20: 72,
-    21: 272,
+    21: 268,
     22: 168,
     23: 160,
     24: 160,
@@ -84,7 +86,7 @@ MIN_BITS: dict[int, int] = {
     26: 60,
     27: 96,
 }
-POSITION_TYPES = frozenset({1, 2, 3, 4, 9, 11, 18, 19, 21, 27})
+POSITION_TYPES = frozenset({0, 1, 2, 3, 4, 9, 11, 18, 19, 21, 27})
 STATIC_TYPES = frozenset({5, 19, 24})
 MIN_MMSI = 100_000
 LAT_NA = 91.0
@@ -403,7 +405,7 @@ class NmeaAisDecoder:
             out.append(self._reject(raw, "empty_payload", first.line_no))
             return
         msg_type = sentence.ais_id
-        if not 1 <= msg_type <= 27:
+        if msg_type not in MSG_CLASS:
             out.append(self._reject(raw, "unknown_msg_type", first.line_no, f"type {msg_type}"))
             return
         bits = len(sentence.bv)
@@ -508,7 +510,7 @@ def to_models(dec: DecodedAis) -> list[AisPosition | AisStatic]:
                     speed=speed_kn(f),
                     course=course_deg(f),
                     heading=heading_deg(f),
-                    status=int(status) if status is not None and t in (1, 2, 3, 27) else None,
+                    status=int(status) if status is not None and t in (0, 1, 2, 3, 27) else None,
                     received_at=dec.received_at,
                     station=dec.station,
                     source=dec.source,
