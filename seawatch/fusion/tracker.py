@@ -1,11 +1,12 @@
 """The tracker: composes predict, gate, associate, update, initiate and delete over one batch at a time.
 
 Tracks live in numpy arrays (one row per live track); every role works on the whole batch at once.
-- AIS reports are associated by identity first: the same MMSI updates the same track, unless the
-  implied speed from the track's last position exceeds `ais_max_speed_kn` (then another track with
-  that MMSI, or a new one: two ships sharing an MMSI get two tracks). An AIS vessel without a track
-  first tries to take over an unidentified (radar/satellite) track in its gate: that track is
-  re-labelled with the MMSI and keeps its id and history.
+- AIS reports (and any report carrying an MMSI, e.g. a partner's AIS track) are associated by
+  identity first: the same MMSI updates the same track, unless the implied speed from the track's
+  last position exceeds `ais_max_speed_kn` (then another track with that MMSI, or a new one: two
+  ships sharing an MMSI get two tracks). An AIS vessel without a track first tries to take over an
+  unidentified (radar/satellite) track in its gate: that track is re-labelled with the MMSI and
+  keeps its id and history.
 - Radar and satellite contacts are processed sensor by sensor (one radar's scan, one satellite
   scene), each as a global-nearest-neighbour assignment against every live track, so two radars
   seeing the same boat update one track that lists both sensors.
@@ -306,7 +307,9 @@ class Tracker:
         xp, pp = predict(tr.x, tr.p, t_now - tr.t, c.accel_sigma_mps2)
         z = np.column_stack([b.e[idx], b.n[idx]])
         # nearest AIS vessel projected to the contact time
-        ais_ok = (tr.mmsi > 0) & (t_now - tr.last_seen[:, AIS] <= c.ais_projection_max_s)
+        with np.errstate(invalid="ignore"):
+            last = np.nanmax(np.where(np.isnan(tr.last_seen), -np.inf, tr.last_seen), axis=1)
+        ais_ok = (tr.mmsi > 0) & (t_now - last <= c.ais_projection_max_s)
         if ais_ok.any():
             ais_rows = np.flatnonzero(ais_ok)
             d, k = cKDTree(xp[ais_rows, :2]).query(z, k=1)
@@ -356,7 +359,7 @@ class Tracker:
             return res
         # a track silent for longer than its time-out may not take a new measurement
         self._delete(float(np.min(b.t)), res, inclusive=False)
-        is_ais = (b.kind == AIS) & (b.mmsi > 0)
+        is_ais = b.mmsi > 0  # identified reports (AIS, or partner tracks carrying an MMSI): identity first
         self._process_ais(b, np.flatnonzero(is_ais), res)
         rest = np.flatnonzero(~is_ais)
         if len(rest):
