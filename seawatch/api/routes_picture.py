@@ -69,7 +69,7 @@ def vessel(
         )
         start_t = anchor - timedelta(hours=24)
     identity = store.vessel_identity(mmsi)
-    live = node.live.get(f"mmsi:{mmsi}")
+    live = node.track_of_mmsi(mmsi)
     history = store.vessel_history(mmsi, start_t, end_t)
     events = store.events(EventQuery(mmsi=mmsi, limit=events_limit))
     if identity is None and live is None and not history and not events:

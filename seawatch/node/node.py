@@ -47,6 +47,18 @@ class _Ack:
     future: asyncio.Future[int]
 
 
+def make_tracker(settings: NodeSettings) -> TrackStage:
+    """Fusion's live tracker (one fused track per vessel) unless `pipeline.tracker = "latest"`."""
+    if settings.pipeline.tracker == "fusion":
+        try:
+            from seawatch.node.fused import FusedTrackStage
+
+            return FusedTrackStage(settings.node_id)
+        except ImportError:
+            log.warning("fusion not available: one track per MMSI / sensor target")
+    return LatestStateTracker(settings.node_id)
+
+
 def _zones_for_detectors(store: Store) -> list[Any]:
     """Zones drawn on the node, else the bundled default zones (Caribbean territorial waters)."""
     from seawatch.geo.zones import default_zones, parse_zones
@@ -98,7 +110,7 @@ class Node:
         self.store: Store = store or SqliteStore(settings.data_dir, settings.store_synchronous)
         self.bus = LiveBus()
         self.metrics = NodeMetrics()
-        self.tracker = tracker or LatestStateTracker(self.node_id)
+        self.tracker = tracker or make_tracker(settings)
         self.watchlist = WatchlistStage()
         stages = list(detectors) if detectors is not None else live_detectors(settings, self.store)
         self.pipeline = LivePipeline(self.node_id, self.tracker, [self.watchlist, *stages])
@@ -113,6 +125,7 @@ class Node:
         self._index_version = -1
         self._version = 0
         self._index: tuple[np.ndarray, np.ndarray, list[TrackState]] | None = None
+        self._track_of_mmsi: dict[int, str] = {}
         self._load_state()
 
     # -- lifecycle -----------------------------------------------------------------------------------
@@ -120,9 +133,10 @@ class Node:
         for state in self.store.latest_tracks():
             self.live[state.track_id] = state
             self.data_time_s = max(self.data_time_s, state.time.timestamp())
-        states = getattr(self.tracker, "states", None)
-        if isinstance(states, dict):
-            states.update(self.live)
+        resume = getattr(self.tracker, "resume", None)
+        if resume is not None:
+            resume(list(self.live.values()))
+        self._track_of_mmsi = {s.mmsi: s.track_id for s in self.live.values() if s.mmsi is not None}
         self.refresh_watchlist()
 
     def refresh_watchlist(self) -> None:
@@ -282,6 +296,11 @@ class Node:
         m.last_batch_items = len(items)
         for state in batch.tracks:
             self.live[state.track_id] = state
+            if state.mmsi is not None:
+                old = self._track_of_mmsi.get(state.mmsi)
+                if old is not None and old != state.track_id:
+                    self.live.pop(old, None)  # the vessel's earlier track (e.g. before a restart)
+                self._track_of_mmsi[state.mmsi] = state.track_id
             self.data_time_s = max(self.data_time_s, state.time.timestamp())
         self._version += 1
         live = [LiveItem("track", s, s.nodes[0] if s.nodes else self.node_id) for s in batch.tracks]
@@ -326,6 +345,11 @@ class Node:
             lon0, lat0, lon1, lat1 = bbox
             mask &= (coords[0] >= lon0) & (coords[0] <= lon1) & (coords[1] >= lat0) & (coords[1] <= lat1)
         return [states[i] for i in np.flatnonzero(mask)]
+
+    def track_of_mmsi(self, mmsi: int) -> TrackState | None:
+        """The live track currently carrying this MMSI."""
+        track_id = self._track_of_mmsi.get(mmsi)
+        return None if track_id is None else self.live.get(track_id)
 
     def gauges(self) -> dict[str, float]:
         return {

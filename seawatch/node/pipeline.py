@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from seawatch.model import AisPosition, AisStatic, Event, Observation, Rejected
@@ -31,9 +31,11 @@ Item = Observation | AisStatic | AisPosition | Rejected | PartnerEvent
 
 
 class TrackStage(Protocol):
-    """`update` returns one `(track_id, state)` per observation, in order."""
+    """`update` returns one `(track_id, state)` per observation, in order; `state` None when the
+    observation fed no shown track (e.g. a tentative radar track). A stage may also offer
+    `take_events() -> list[Event]` (fusion's dark targets)."""
 
-    def update(self, observations: Sequence[Observation]) -> list[tuple[str, TrackState]]: ...
+    def update(self, observations: Sequence[Observation]) -> list[tuple[str, TrackState | None]]: ...
     def observe_static(self, static: AisStatic) -> TrackState | None: ...
 
 
@@ -90,7 +92,8 @@ class LivePipeline:
                 observations.append(item)
         updates = self.tracker.update(observations)
         for obs, (key, state) in zip(observations, updates, strict=True):
-            tracks[key] = state
+            if state is not None:
+                tracks[key] = state
             batch.positions.append(
                 PositionRow(
                     t=obs.time.timestamp(),
@@ -106,9 +109,16 @@ class LivePipeline:
                     node=str(obs.extra.get("node", self.node_id)) if obs.extra else self.node_id,
                 )
             )
+            seen = obs
+            if state is not None and key != f"mmsi:{obs.mmsi}":
+                seen = replace(obs, extra={**obs.extra, "track_id": key})
             for detector in self.detectors:
-                for event in detector.observe(obs):
+                for event in detector.observe(seen):
                     events[event.event_id] = (event, self.node_id)
+        take_events = getattr(self.tracker, "take_events", None)
+        if take_events is not None:
+            for event in take_events():
+                events[event.event_id] = (event, self.node_id)
         batch.tracks = list(tracks.values())
         batch.events = list(events.values())
         batch.received = sum(result.received.values())

@@ -57,6 +57,7 @@ class PipelineSettings(BaseModel):
     compact_every_s: float = 300.0  # wall-clock period of history compaction
     compact_keep_s: float = 3600.0  # data time kept in SQLite before moving to Parquet
     detect_config: Path | None = None
+    tracker: Literal["fusion", "latest"] = "fusion"  # fusion's LiveFusion, or one track per MMSI / target
 
 
 class NodeSettings(BaseSettings):

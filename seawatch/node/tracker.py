@@ -57,8 +57,8 @@ class LatestStateTracker:
         self.states: dict[str, TrackState] = {}
         self.identity: dict[int, tuple[str | None, int | None]] = {}
 
-    def update(self, observations: Sequence[Observation]) -> list[tuple[str, TrackState]]:
-        out: list[tuple[str, TrackState]] = []
+    def update(self, observations: Sequence[Observation]) -> list[tuple[str, TrackState | None]]:
+        out: list[tuple[str, TrackState | None]] = []
         for obs in observations:
             key = track_key(obs)
             prev = self.states.get(key)
@@ -94,6 +94,10 @@ class LatestStateTracker:
             self.states[key] = state
             out.append((key, state))
         return out
+
+    def resume(self, states: list[TrackState]) -> None:
+        """Continue from the states kept in the store (after a restart)."""
+        self.states.update({s.track_id: s for s in states})
 
     def observe_static(self, static: AisStatic) -> TrackState | None:
         name = static.shipname.strip() if static.shipname else None

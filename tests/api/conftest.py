@@ -5,12 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from seawatch.node.settings import ApiSettings, FeedSettings, NodeSettings
+from seawatch.node.settings import ApiSettings, FeedSettings, NodeSettings, PipelineSettings
 from tests.node.harness import RunningNode, caribbean_slice, free_port, running_node
 from tests.shared import require_shared
-
-WATCHED_MMSI = 367000000  # placeholder, replaced by the fixture with a vessel present in the data
-
 
 @pytest.fixture(scope="package")
 def us_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -27,6 +24,7 @@ def live_node(us_slice: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         port=free_port(),
         feeds=[FeedSettings(name="us-gulf", kind="file", paths=[us_slice], speed=0, timeout_s=3600)],
         api=ApiSettings(rate_limit_per_s=10_000, rate_limit_burst=10_000),
+        pipeline=PipelineSettings(tracker="latest"),  # one track per MMSI: exact checks against the file
     )
     with running_node(settings) as node:
         yield node
