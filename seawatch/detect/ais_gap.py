@@ -121,6 +121,7 @@ class LiveGap:
             return []
         out: list[Event] = []
         prev = self.last.get(fix.key)
+        opened = None
         if prev is not None:
             pfix, gap_s, shore_min = prev
             opened = self.open.pop(fix.key, None)
@@ -147,7 +148,8 @@ class LiveGap:
         gap_s = self.ctx.param_at(NAME, "min_gap_s", fix.zones)
         shore_min = self.ctx.param_at(NAME, "min_shore_distance_m", fix.zones)
         self.last[fix.key] = (fix, gap_s, shore_min)
-        heapq.heappush(self.heap, (fix.t + gap_s, fix.t, fix.key))
+        if prev is None or opened is not None:  # otherwise the track's heap entry is re-armed when popped
+            heapq.heappush(self.heap, (fix.t + gap_s, fix.t, fix.key))
         return out
 
     def advance(self, now_s: float) -> list[Event]:
@@ -157,9 +159,12 @@ class LiveGap:
         while heap and heap[0][0] <= now_s:
             _, last_t, key = heapq.heappop(heap)
             entry = self.last.get(key)
-            if entry is None or entry[0].t != last_t or key in self.open:
+            if entry is None or key in self.open:
                 continue
             fix, gap_s, shore_min = entry
+            if fix.t != last_t:  # the track reported since: re-arm at its new deadline
+                heapq.heappush(heap, (fix.t + gap_s, fix.t, key))
+                continue
             shore = self._shore(fix)
             if shore >= shore_min:
                 self.open[key] = (fix, shore, gap_s, shore_min)

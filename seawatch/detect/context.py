@@ -57,6 +57,14 @@ class DetectContext:
                     out.setdefault((detector, key), []).append((j, float(value)))
         return out
 
+    @cached_property
+    def _base(self) -> dict[tuple[str, str], float]:
+        return {
+            (d, n): float(getattr(self.config.section(d), n))
+            for d, names in ZONE_OVERRIDABLE.items()
+            for n in names
+        }
+
     def has_overrides(self, detector: str) -> bool:
         return any(d == detector for d, _ in self._override_zones)
 
@@ -79,17 +87,26 @@ class DetectContext:
 
     def param_at(self, detector: str, name: str, zone_set: frozenset[int]) -> float:
         """The live form of `param_rows` for one fix inside the zones `zone_set`."""
-        value = float(getattr(self.config.section(detector), name))
+        value = self._base[(detector, name)]
+        if not zone_set:
+            return value
         for j, override in self._override_zones.get((detector, name), []):
             if j in zone_set:
                 value = override
         return value
 
+    @cached_property
+    def _params(self) -> dict[str, dict[str, Any]]:
+        return {
+            name: {k: _jsonable(v) for k, v in values.items() if k != "enabled"}
+            for name, values in self.config.to_dict().items()
+        }
+
     def params(self, detector: str, **overridden: float) -> dict[str, Any]:
         """The thresholds to record on an event (with the per-zone values actually used)."""
-        base = {k: v for k, v in self.config.to_dict()[detector].items() if k != "enabled"}
-        base.update(overridden)
-        return {k: _jsonable(v) for k, v in base.items()}
+        base = dict(self._params[detector])
+        base.update({k: _jsonable(v) for k, v in overridden.items()})
+        return base
 
 
 def _jsonable(value: Any) -> Any:

@@ -34,5 +34,22 @@ def valid_mmsi(mmsi: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     return np.asarray(in_range & (ship | coast | group | sar | handheld | craft | aton | sart))
 
 
+def _mid(m: int) -> bool:
+    return MID_MIN <= m <= MID_MAX
+
+
 def is_valid_mmsi(mmsi: int) -> bool:
-    return bool(valid_mmsi([mmsi])[0])
+    """Scalar form of `valid_mmsi` (same rules)."""
+    m = int(mmsi)
+    if not 0 <= m <= 999_999_999:
+        return False
+    first = m // 100_000_000
+    return (
+        (2 <= first <= 7 and _mid(m // 1_000_000))
+        or (m < 10_000_000 and _mid((m // 10_000) % 1000))
+        or (first == 0 and m >= 10_000_000 and _mid((m // 100_000) % 1000))
+        or (m // 1_000_000 == 111 and _mid((m // 1000) % 1000))
+        or (first == 8 and _mid((m // 100_000) % 1000))
+        or (m // 10_000_000 in (98, 99) and _mid((m // 10_000) % 1000))
+        or m // 1_000_000 in (970, 972, 974)
+    )

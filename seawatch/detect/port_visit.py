@@ -100,15 +100,9 @@ class LivePortVisit:
         self.ctx = ctx
         self.cfg = ctx.config.port_visit
         self.visits: dict[str, _Visit] = {}
-        self._cells: set[tuple[int, int]] | None = None
 
     def _near(self, fix: LiveFix) -> tuple[float, int]:
-        if self._cells is None:
-            self._cells = self.ctx.port_list.near_cells(self.cfg.exit_distance_m)
-        if (math.floor(fix.lat * 10.0), math.floor(fix.lon * 10.0)) not in self._cells:
-            return math.inf, -1
-        d, p = self.ctx.port_list.nearest([fix.lat], [fix.lon], max_m=self.cfg.exit_distance_m)
-        return float(d[0]), int(p[0])
+        return self.ctx.port_list.nearest_one(fix.lat, fix.lon, self.cfg.exit_distance_m)
 
     def observe(self, fix: LiveFix) -> list[Event]:
         if fix.jump:

@@ -107,6 +107,7 @@ class LiveSpeed:
         self.cfg = ctx.config.speed_anomaly
         self.ship_types = ship_types  # shared with LiveDetector, updated by observe_static
         self.runs: dict[str, _Run] = {}
+        self._exempt: dict[int, tuple[int | None, bool]] = {}
 
     def _close(self, run: _Run) -> list[Event]:
         if run.last.t - run.t0 < self.cfg.min_duration_s:
@@ -131,7 +132,14 @@ class LiveSpeed:
         )
 
     def observe(self, fix: LiveFix) -> list[Event]:
-        if fix.jump or is_exempt(fix.mmsi, self.ship_types.get(fix.mmsi), self.cfg):
+        if fix.jump:
+            return []
+        ship_type = self.ship_types.get(fix.mmsi)
+        cached = self._exempt.get(fix.mmsi)
+        if cached is None or cached[0] != ship_type:
+            cached = (ship_type, is_exempt(fix.mmsi, ship_type, self.cfg))
+            self._exempt[fix.mmsi] = cached
+        if cached[1]:
             return []
         min_sog = self.ctx.param_at(NAME, "min_sog_kn", fix.zones)
         run = self.runs.get(fix.key)

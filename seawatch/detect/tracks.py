@@ -31,7 +31,7 @@ import numpy.typing as npt
 import polars as pl
 
 from seawatch.detect.context import DetectContext
-from seawatch.geo.distance import MS_PER_KN, haversine_m
+from seawatch.geo.distance import MS_PER_KN, haversine_1, haversine_m
 
 FLAGS = {
     "no_time": 1,
@@ -206,15 +206,6 @@ def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
     )
 
 
-def _haversine_1(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((p2 - p1) / 2.0) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2.0) ** 2
-    )
-    return 2.0 * 6_371_008.8 * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
-
-
 @dataclass(slots=True)
 class LiveFix:
     """One used fix in the live form, with what the track builder derived from the previous one."""
@@ -310,7 +301,7 @@ class LiveTrackBuilder:
         if state.mmsi < 0 and mmsi is not None:
             state.mmsi = int(mmsi)
         dt = t - state.last_t
-        dist = _haversine_1(state.last_lat, state.last_lon, lat, lon)
+        dist = haversine_1(state.last_lat, state.last_lon, lat, lon)
         implied = dist / dt / MS_PER_KN
         jump = dist >= self._jump_m and implied > self._jump_kn
         speed = sog if not math.isnan(sog) else (implied if dt >= self._min_dt else math.nan)

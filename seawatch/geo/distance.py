@@ -7,6 +7,8 @@ converts exactly with `chord_for_m`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -46,3 +48,13 @@ def m_for_chord(chord: npt.ArrayLike) -> FloatArray:
     """Great-circle metres for unit-sphere chord lengths (inverse of `chord_for_m`)."""
     c = np.clip(np.asarray(chord, dtype=np.float64) / 2.0, 0.0, 1.0)
     return np.asarray(2.0 * EARTH_RADIUS_M * np.arcsin(c), dtype=np.float64)
+
+
+def haversine_1(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Scalar `haversine_m` (same formula) for the live paths, without numpy overhead."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2.0) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2.0) ** 2
+    )
+    return 2.0 * EARTH_RADIUS_M * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))

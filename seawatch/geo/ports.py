@@ -7,8 +7,9 @@ sphere; `Ports.nearest(lat, lon, max_m)` gives the distance to the nearest port 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import polars as pl
 from scipy.spatial import cKDTree
 
 from seawatch.errors import ConfigError
-from seawatch.geo.distance import FloatArray, chord_for_m, m_for_chord, unit_xyz
+from seawatch.geo.distance import FloatArray, chord_for_m, haversine_1, haversine_m, unit_xyz
 from seawatch.geo.land import read_geojson
 from seawatch.shared_data import shared_data_path
 
@@ -55,31 +56,67 @@ class Ports:
             chord, found = self.tree.query(unit_xyz(la[ok], lo[ok]), distance_upper_bound=bound)
             hit = np.isfinite(chord)
             d = np.full(chord.shape, np.inf)
-            d[hit] = m_for_chord(chord[hit])
+            fi = found[hit]
+            d[hit] = haversine_m(la[ok][hit], lo[ok][hit], self.lat[fi], self.lon[fi])
             i = np.where(hit, found, -1)
             dist[ok] = d
             idx[ok] = i
         return dist, idx
 
-    def near_cells(self, max_m: float) -> set[tuple[int, int]]:
-        """0.1° cells (floor(lat*10), floor(lon*10)) that may hold a point within `max_m` of a port.
+    def nearest_one(self, lat: float, lon: float, max_m: float) -> tuple[float, int]:
+        """Scalar `nearest` for one point (the live path): (inf, -1) beyond `max_m`."""
+        grid = self._cell_ports(max_m)
+        cands = grid.get((math.floor(lat * 10.0), math.floor(lon * 10.0)))
+        if not cands:
+            return math.inf, -1
+        best, best_i = math.inf, -1
+        for i in cands:
+            d = haversine_1(lat, lon, self._lat_list[i], self._lon_list[i])
+            if d < best:
+                best, best_i = d, i
+        return (best, best_i) if best <= max_m else (math.inf, -1)
 
-        A point whose cell is not in the set is farther than `max_m` from every port (fast live check).
-        """
-        cells: set[tuple[int, int]] = set()
-        dlat = int(np.ceil(max_m / 11_000.0)) + 1
-        for la, lo in zip(self.lat.tolist(), self.lon.tolist(), strict=True):
-            dlon = (
-                int(np.ceil(max_m / max(11_000.0 * np.cos(np.radians(min(abs(la) + 1.0, 89.0))), 100.0))) + 1
-            )
-            ci, cj = int(np.floor(la * 10.0)), int(np.floor(lo * 10.0))
-            for i in range(ci - dlat, ci + dlat + 1):
-                for j in range(cj - dlon, cj + dlon + 1):
-                    cells.add((i, (j + 1800) % 3600 - 1800))
-        return cells
+    @cached_property
+    def _lat_list(self) -> list[float]:
+        return [float(v) for v in self.lat]
+
+    @cached_property
+    def _lon_list(self) -> list[float]:
+        return [float(v) for v in self.lon]
+
+    def _cell_ports(self, max_m: float) -> dict[tuple[int, int], tuple[int, ...]]:
+        cache = self.__dict__.setdefault("_cell_cache", {})
+        if max_m not in cache:
+            grid: dict[tuple[int, int], list[int]] = {}
+            for n, cells in enumerate(self._port_cells(max_m)):
+                for cell in cells:
+                    grid.setdefault(cell, []).append(n)
+            cache[max_m] = {cell: tuple(ports) for cell, ports in grid.items()}
+        return cache[max_m]  # type: ignore[no-any-return]
+
+    def near_cells(self, max_m: float) -> set[tuple[int, int]]:
+        """0.1° cells (floor(lat*10), floor(lon*10)) that may hold a point within `max_m` of a port."""
+        return set(self._cell_ports(max_m))
+
+    def _port_cells(self, max_m: float) -> list[list[tuple[int, int]]]:
+        """Per port, the 0.1° cells touched by its box of ± `max_m` (with a 2 % margin)."""
+        out: list[list[tuple[int, int]]] = []
+        dlat = max_m * 1.02 / 111_000.0
+        for la, lo in zip(self._lat_list, self._lon_list, strict=True):
+            dlon = dlat / max(math.cos(math.radians(min(abs(la) + dlat, 89.9))), 1e-3)
+            rows = range(math.floor((la - dlat) * 10.0), math.floor((la + dlat) * 10.0) + 1)
+            cols = range(math.floor((lo - dlon) * 10.0), math.floor((lo + dlon) * 10.0) + 1)
+            out.append([(i, (j + 1800) % 3600 - 1800) for i in rows for j in cols])
+        return out
 
     @classmethod
     def from_arrays(cls, lat: FloatArray, lon: FloatArray, names: list[str], countries: list[str]) -> Ports:
+        """Ports at exactly the same place are kept once (the first), so the nearest port is unambiguous."""
+        _, first = np.unique(np.column_stack((lat, lon)), axis=0, return_index=True)
+        keep = np.sort(first)
+        lat, lon = lat[keep], lon[keep]
+        names = [names[i] for i in keep]
+        countries = [countries[i] for i in keep]
         return cls(lat=lat, lon=lon, names=names, countries=countries, tree=cKDTree(unit_xyz(lat, lon)))
 
 

@@ -28,7 +28,6 @@ from seawatch.model.zone import ZONE_KINDS, Zone
 
 log = logging.getLogger(__name__)
 
-_EMPTY: frozenset[int] = frozenset()
 DEFAULT_ZONES_RESOURCE = "caribbean_zones.geojson"
 DEFAULT_ZONES_ATTRIBUTION = (
     "Territorial waters from OpenStreetMap via geo-maps countries-maritime-10km, © OpenStreetMap "
@@ -140,9 +139,25 @@ class ZoneIndex:
                     grid.setdefault((i, k), []).append(j)
         return {cell: tuple(js) for cell, js in grid.items()}
 
+    def _subcell(self, i: int, k: int) -> tuple[frozenset[int], tuple[int, ...]]:
+        """0.1° cell -> (zones containing all of it, zones crossing its edge), computed on first use."""
+        cache: dict[tuple[int, int], tuple[frozenset[int], tuple[int, ...]]] = self.__dict__.setdefault(
+            "_subcells", {}
+        )
+        hit = cache.get((i, k))
+        if hit is None:
+            cands = self._grid.get((math.floor(i / 10), math.floor(k / 10)), ())
+            cell = shapely.box(k / 10, i / 10, (k + 1) / 10, (i + 1) / 10)
+            inside = frozenset(j for j in cands if shapely.contains_properly(self.zones[j].geometry, cell))
+            edge = tuple(
+                j for j in cands if j not in inside and shapely.intersects(self.zones[j].geometry, cell)
+            )
+            hit = cache[(i, k)] = (inside, edge)
+        return hit
+
     def zones_at(self, lon: float, lat: float) -> frozenset[int]:
         """Indices of the zones containing one point (the live form, same predicate as `membership`)."""
-        cands = self._grid.get((math.floor(lat), math.floor(lon)))
-        if not cands:
-            return _EMPTY
-        return frozenset(j for j in cands if shapely.intersects_xy(self.zones[j].geometry, lon, lat))
+        inside, edge = self._subcell(math.floor(lat * 10.0), math.floor(lon * 10.0))
+        if not edge:
+            return inside
+        return inside | frozenset(j for j in edge if shapely.intersects_xy(self.zones[j].geometry, lon, lat))
