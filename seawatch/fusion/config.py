@@ -9,7 +9,8 @@ from seawatch.errors import ConfigError
 
 
 def _timeouts() -> dict[str, float]:
-    return {"ais": 1800.0, "radar": 120.0, "satellite": 3600.0, "sighting": 3600.0, "partner": 600.0}
+    # AIS tracks live a day so that an AIS gap stays inside one track (the gap detector needs it)
+    return {"ais": 86_400.0, "radar": 120.0, "satellite": 3600.0, "sighting": 3600.0, "partner": 86_400.0}
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class FusionConfig:
     init_n: int = 5
     timeout_s: dict[str, float] = field(default_factory=_timeouts)  # delete after silence, per sensor kind
     ais_max_speed_kn: float = 60.0  # same MMSI farther than this speed allows => another ship
+    coast_max_s: float = 600.0  # a track silent longer than this takes no radar/satellite contact
     scan_window_s: float = 1.0  # observations this close in time form one batch
     dark_distance_m: float = 1_500.0  # no AIS vessel within this of a contact => dark target
     ais_projection_max_s: float = 1_800.0  # project an AIS vessel at most this far past its last report

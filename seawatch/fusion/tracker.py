@@ -273,7 +273,7 @@ class Tracker:
         shared = np.isin(b.mmsi[new_idx], tr.mmsi[has])  # sharing an MMSI: never steal another track
         try_idx = new_idx[~shared]
         taken = np.zeros(len(new_idx), bool)
-        anon = np.flatnonzero((tr.mmsi == 0) & tr.confirmed)
+        anon = np.flatnonzero((tr.mmsi == 0) & tr.confirmed & (np.max(b.t[idx]) - tr.t <= c.coast_max_s))
         if len(try_idx) and len(anon):
             t_now = float(np.max(b.t[try_idx]))
             xp, pp = predict(tr.x[anon], tr.p[anon], t_now - tr.t[anon], c.accel_sigma_mps2)
@@ -317,8 +317,12 @@ class Tracker:
             res.nearest_ais_mmsi[idx] = tr.mmsi[ais_rows[k]]
         else:
             res.nearest_ais_m[idx] = np.inf
-        g = gate(xp, pp, z, b.r_var[idx], c.gate_chi2, c.gate_max_m)
-        at, am = associate(n_tr, len(idx), g.track, g.meas, g.cost)
+        # only tracks updated within `coast_max_s` may take a contact (a long-silent AIS track, kept for
+        # its identity, must not swallow a dark contact with its inflated covariance)
+        fresh = np.flatnonzero(t_now - tr.t <= c.coast_max_s)
+        g = gate(xp[fresh], pp[fresh], z, b.r_var[idx], c.gate_chi2, c.gate_max_m)
+        at, am = associate(len(fresh), len(idx), g.track, g.meas, g.cost)
+        at = fresh[at]
         if len(at):
             self._apply_update(at, xp[at], pp[at], b, idx[am])
             res.track_num[idx[am]] = tr.num[at]
