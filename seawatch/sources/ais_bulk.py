@@ -238,6 +238,7 @@ def decode_bytes(
             else:
                 result.slow.append(item)
     result.rejects.extend(decoder.flush())
+    result.rejects.sort(key=lambda r: r.line_no or 0)
     result.counts.update(decoder.counts)
     result.counts["decoded"] += result.n_fast
     result.counts["lines"] = len(lines)

@@ -44,8 +44,23 @@ from seawatch.timeutil import utc_from_epoch
 log = logging.getLogger(__name__)
 
 MARINECADASTRE_COLUMNS = (
-    "MMSI", "BaseDateTime", "LAT", "LON", "SOG", "COG", "Heading", "VesselName", "IMO", "CallSign",
-    "VesselType", "Status", "Length", "Width", "Draft", "Cargo", "TransceiverClass",
+    "MMSI",
+    "BaseDateTime",
+    "LAT",
+    "LON",
+    "SOG",
+    "COG",
+    "Heading",
+    "VesselName",
+    "IMO",
+    "CallSign",
+    "VesselType",
+    "Status",
+    "Length",
+    "Width",
+    "Draft",
+    "Cargo",
+    "TransceiverClass",
 )
 
 
