@@ -43,6 +43,7 @@ def _lon_nmea(lon: float) -> tuple[str, str]:
 def ttm_body(
     talker: str, number: int, range_m: float, bearing: float, sog_kn: float, cog: float, epoch_s: float
 ) -> str:
+    bearing, cog = round(bearing, 1) % 360.0, round(cog, 1) % 360.0
     return (
         f"{talker}TTM,{number:02d},{range_m / NM_M:.3f},{bearing:.1f},T,{sog_kn:.1f},{cog:.1f},T,,,N,,T,,"
         f"{_hhmmss(epoch_s)},A"

@@ -123,7 +123,8 @@ def _sea_path(geo: SimGeo, a: Port, b: Port) -> tuple[np.ndarray, np.ndarray] | 
         lon, lat = port_path(a, b)
     except Exception:  # searoute has no path (e.g. landlocked network node)
         return None
-    if first_land_point(geo, lon, lat, port_margin_m=PORT_MARGIN_M, ports=(a, b)) is not None:
+    fine_lon, fine_lat = densify(lon, lat, 300.0)
+    if first_land_point(geo, fine_lon, fine_lat, port_margin_m=PORT_MARGIN_M, ports=(a, b)) is not None:
         return None
     return lon, lat
 
@@ -173,27 +174,29 @@ def _fishing_trip(
     port = ports[int(rng.integers(len(ports)))]
     speed = float(rng.uniform(*CATEGORIES[cat].speed_kn))
 
-    def is_water(lon: float, lat: float) -> bool:
-        return not bool(geo.on_land(np.array([lon]), np.array([lat]))[0])
+    def is_clear(lon0: float, lat0: float, lon1: float, lat1: float) -> bool:
+        return _clear_line(geo, lon0, lat0, lon1, lat1)
 
     for _ in range(16):
         brg = float(rng.uniform(0, 360))
         g_lon, g_lat = destination(port.lon, port.lat, brg, float(rng.uniform(15_000, 45_000)))
-        lon, lat = densify(np.array([port.lon, g_lon]), np.array([port.lat, g_lat]), 500.0)
+        lon, lat = densify(np.array([port.lon, g_lon]), np.array([port.lat, g_lat]), 300.0)
         if first_land_point(geo, lon, lat, port_margin_m=PORT_MARGIN_M, ports=(port,)) is not None:
             continue
         builder = TrajectoryBuilder(t0 - H, port.lon, port.lat)
         builder.hold(H + float(rng.uniform(0, 0.3)) * (t1 - t0), MOORED)
         builder.sail(np.array([g_lon]), np.array([g_lat]), speed)
+        n_before = len(builder.t)
         builder.fish(
-            float(rng.uniform(4, 10)) * H, rng, speed_kn=float(rng.uniform(3.0, 4.5)), is_water=is_water
+            float(rng.uniform(4, 10)) * H, rng, speed_kn=float(rng.uniform(3.0, 4.5)), is_clear=is_clear
         )
         f_lon, f_lat = builder.here
-        back_lon, back_lat = densify(np.array([f_lon, port.lon]), np.array([f_lat, port.lat]), 500.0)
-        if first_land_point(geo, back_lon, back_lat, port_margin_m=PORT_MARGIN_M, ports=(port,)) is None:
+        if is_clear(f_lon, f_lat, g_lon, g_lat):
             builder.sail(np.array([g_lon, port.lon]), np.array([g_lat, port.lat]), speed)
-        else:
-            builder.sail(np.array([port.lon]), np.array([port.lat]), speed)
+        else:  # retrace the fishing track to the ground, then home
+            back_lon = np.array([*builder.lon[n_before - 1 : -1][::-1], port.lon])
+            back_lat = np.array([*builder.lat[n_before - 1 : -1][::-1], port.lat])
+            builder.sail(back_lon, back_lat, speed)
         builder.hold(max(0.0, t1 + H - builder.now), MOORED)
         return builder.build(vid, cat, ident)
     return _moored(vid, cat, ident, port, rng, t0, t1)
@@ -339,7 +342,7 @@ def _route_vessel(
 
 
 def _clear_line(geo: SimGeo, lon0: float, lat0: float, lon1: float, lat1: float) -> bool:
-    lon, lat = densify(np.array([lon0, lon1]), np.array([lat0, lat1]), 500.0)
+    lon, lat = densify(np.array([lon0, lon1]), np.array([lat0, lat1]), 300.0)
     return first_land_point(geo, lon, lat) is None
 
 
@@ -407,7 +410,7 @@ def _go_home(b: TrajectoryBuilder, geo: SimGeo, end_s: float, speed_kn: float) -
         except Exception:
             continue
         arr = np.array([*coords, (port.lon, port.lat)])
-        p_lon, p_lat = densify(np.concatenate([[lon], arr[:, 0]]), np.concatenate([[lat], arr[:, 1]]))
+        p_lon, p_lat = densify(np.concatenate([[lon], arr[:, 0]]), np.concatenate([[lat], arr[:, 1]]), 300.0)
         if first_land_point(geo, p_lon, p_lat, port_margin_m=PORT_MARGIN_M, ports=(port,)) is not None:
             continue
         b.sail(p_lon[1:], p_lat[1:], speed_kn)

@@ -4,6 +4,7 @@ behaviour (off windows, spoofed windows, shared MMSI). Positions at any time com
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -164,27 +165,34 @@ class TrajectoryBuilder:
         rng: np.random.Generator,
         speed_kn: float = 3.5,
         leg_m: float = 6_000.0,
-        is_water: object = None,
+        is_clear: Callable[[float, float, float, float], bool] | None = None,
     ) -> TrajectoryBuilder:
-        """Trawling zig-zag: parallel legs of leg_m at trawl speed, alternating direction."""
+        """Trawling zig-zag: parallel legs of leg_m at trawl speed, alternating direction; a leg that would
+        cross land (per `is_clear(lon0, lat0, lon1, lat1)`) is turned back, and fishing stops if both are."""
         end = self.t[-1] + duration_s
         heading = float(rng.uniform(0, 360))
         sign = 1.0
+
+        def clear(lon0: float, lat0: float, lon1: float, lat1: float) -> bool:
+            return is_clear is None or is_clear(lon0, lat0, lon1, lat1)
+
         while self.t[-1] < end - 1e-6:
             lon, lat = self.here
             dist = min(leg_m, (end - self.t[-1]) * speed_kn * KN_MS)
+            if dist < 1:
+                break
             n_lon, n_lat = destination(lon, lat, heading, dist)
-            if callable(is_water) and not is_water(n_lon, n_lat):
+            if not clear(lon, lat, n_lon, n_lat):
                 heading = (heading + 180.0) % 360.0
                 n_lon, n_lat = destination(lon, lat, heading, dist)
+                if not clear(lon, lat, n_lon, n_lat):
+                    break
             self.sail(np.array([n_lon]), np.array([n_lat]), speed_kn, status=FISHING)
             s_lon, s_lat = destination(n_lon, n_lat, (heading + 90.0 * sign) % 360.0, 800.0)
-            if self.t[-1] < end and (not callable(is_water) or is_water(s_lon, s_lat)):
+            if self.t[-1] < end and clear(n_lon, n_lat, s_lon, s_lat):
                 self.sail(np.array([s_lon]), np.array([s_lat]), speed_kn, status=FISHING)
             heading = (heading + 180.0) % 360.0
             sign = -sign
-            if dist < 1:
-                break
         return self
 
     def build(
