@@ -17,7 +17,8 @@ Rules (each reject carries one of these short reasons):
 - `truncated_payload`: fewer bits than the message type's minimum (`MIN_BITS`).
 - `orphan_fragment`: a fragment of a multi-sentence message whose other parts never came (evicted when
   the same key restarts, when more than `max_pending` messages are pending, when it is older than
-  `max_age_lines` lines (the caller's line numbers when given) or `fragment_timeout_s` seconds of receive time, or at `flush()`).
+  `max_age_lines` lines (the caller's line numbers when given) or `fragment_timeout_s` seconds of
+  receive time, or at `flush()`).
 - `impossible_lat` / `impossible_lon`: |lat| > 90 other than 91, |lon| > 180 other than 181 (not
   checked for type 17, whose positions pyais gives in raw 1/10 minutes)
   (91 / 181 are AIS "not available": kept as pyais gives them in the dicts, null in the model types).

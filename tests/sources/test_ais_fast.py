@@ -135,7 +135,8 @@ type_5 = st.fixed_dictionaries({
 type_24 = st.fixed_dictionaries({
     "msg_type": st.just(24), "mmsi": st.one_of(mmsi, st.integers(980_000_000, 989_999_999)),
     "partno": st.integers(0, 1), "shipname": text, "mothership_mmsi": mmsi,
-    "ship_type": st.integers(0, 99), "vendorid": text.map(lambda s: s[:3]), "callsign": text.map(lambda s: s[:7]),
+    "ship_type": st.integers(0, 99), "vendorid": text.map(lambda s: s[:3]),
+    "callsign": text.map(lambda s: s[:7]),
     "to_bow": st.integers(0, 511), "to_stern": st.integers(0, 511), "to_port": st.integers(0, 63),
     "to_starboard": st.integers(0, 63),
 })  # fmt: skip
