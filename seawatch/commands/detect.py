@@ -31,13 +31,12 @@ import polars as pl
 from seawatch.detect.bulk import run_bulk, sort_events
 from seawatch.detect.config import DetectConfig
 from seawatch.detect.context import DetectContext
-from seawatch.detect.live import LiveDetector
+from seawatch.detect.replay import replay_live
 from seawatch.detect.watchlist import Watchlist
 from seawatch.errors import InputError
 from seawatch.geo.ports import load_ports
 from seawatch.geo.zones import default_zones, load_zones
 from seawatch.model.event import Event
-from seawatch.model.observation import AisStatic
 
 log = logging.getLogger(__name__)
 
@@ -116,43 +115,6 @@ def _load(args: argparse.Namespace, counts: Counter[str]) -> tuple[pl.DataFrame,
     return loaded.positions, loaded.statics
 
 
-def _live(
-    positions: pl.DataFrame, statics: pl.DataFrame, ctx: DetectContext
-) -> tuple[list[Event], dict[str, int]]:
-    """Time-ordered replay through LiveDetector; the last version of each event."""
-    detector = LiveDetector(ctx)
-    latest: dict[str, Event] = {}
-    pos = positions.sort("t", nulls_last=True, maintain_order=True)
-    cols = ["t", "mmsi", "lat", "lon", "sog_kn", "track_id", "sensor"]
-    pos = pos.select([pl.col(c) if c in pos.columns else pl.lit(None).alias(c) for c in cols])
-    st_rows = []
-    if statics.height:
-        st = statics.sort("t", nulls_last=False, maintain_order=True)
-        st_rows = list(st.iter_rows(named=True))
-    si = 0
-    for t, mmsi, lat, lon, sog, track_id, sensor in pos.iter_rows():
-        while si < len(st_rows) and (st_rows[si]["t"] is None or t is None or st_rows[si]["t"] <= t):
-            detector.observe_static(_static(st_rows[si]))
-            si += 1
-        for event in detector.observe_values(t, mmsi, lat, lon, sog, track_id, (sensor or "ais") == "ais"):
-            latest[event.event_id] = event
-    for event in detector.flush():
-        latest[event.event_id] = event
-    return sort_events(list(latest.values())), detector.counts
-
-
-def _static(row: dict[str, Any]) -> AisStatic:
-    return AisStatic(
-        mmsi=int(row["mmsi"]),
-        msg_type=5,
-        shipname=row.get("shipname"),
-        callsign=row.get("callsign"),
-        imo=row.get("imo"),
-        ship_type=row.get("ship_type"),
-        source=row.get("source") or "",
-    )
-
-
 def _progress(args: argparse.Namespace) -> AbstractContextManager[Any]:
     big = sum(Path(p).stat().st_size for p in args.inputs if p != "-" and Path(p).is_file())
     if not sys.stderr.isatty() or big < PROGRESS_MIN_BYTES:
@@ -188,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
             status.update(f"fusing / detecting over {positions.height:,} rows...")
         positions, fused_events = fuse_contacts(positions, counts)
         if args.live:
-            events, track_counts = _live(positions, statics, ctx)
+            events, track_counts = replay_live(positions, statics, ctx)
         else:
             result = run_bulk(positions, statics, ctx)
             events, track_counts = result.events, result.counts
