@@ -39,6 +39,7 @@ def tag_blocks(station: str, epochs: np.ndarray) -> list[str]:
         nonzero = rest > 0
         digits_xor[nonzero] ^= (rest[nonzero] % 10) + 48
         rest //= 10
+    digits_xor[epochs == 0] = ord("0")
     sums = (digits_xor ^ base).tolist()
     return [f"\\s:{station},c:{e}*{c:02X}\\" for e, c in zip(epochs.tolist(), sums, strict=True)]
 

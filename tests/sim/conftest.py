@@ -21,7 +21,9 @@ def sim_data() -> None:
 
 
 @pytest.fixture(scope="session")
-def shipped_runs(sim_data: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[SimulationResult, Path]]:
+def shipped_runs(
+    sim_data: None, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[SimulationResult, Path]]:
     assert set(SHIPPED) <= set(scenario_names())
     out = {}
     for name in SHIPPED:

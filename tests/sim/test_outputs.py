@@ -53,7 +53,9 @@ def test_ais_loads_through_seawatch_sources_with_only_garbage_rejected(shipped_r
     loaded = inputs.load_inputs([folder / "ais.nmea"])
     assert len(loaded.rejects) == result.ais.garbage == 12
     assert loaded.positions.height == result.ais.received.height + _duplicates(result)
-    assert set(loaded.positions["mmsi"].unique().to_list()) == set(result.ais.received["mmsi"].unique().to_list())
+    assert set(loaded.positions["mmsi"].unique().to_list()) == set(
+        result.ais.received["mmsi"].unique().to_list()
+    )
 
 
 def _duplicates(result: SimulationResult) -> int:
@@ -98,7 +100,9 @@ def test_radar_contacts_only_within_range(shipped_runs: Runs) -> None:
             assert c.height > 0, (name, site.id)
             assert float(c["range_m"].max()) <= site.range_m  # type: ignore[arg-type]
             real = c.filter(pl.col("vid").is_not_null())
-            true_range = haversine_m(site.lon, site.lat, real["true_lon"].to_numpy(), real["true_lat"].to_numpy())
+            true_range = haversine_m(
+                site.lon, site.lat, real["true_lon"].to_numpy(), real["true_lat"].to_numpy()
+            )
             assert float(true_range.max()) <= site.range_m
             measured = haversine_m(site.lon, site.lat, c["lon"].to_numpy(), c["lat"].to_numpy())
             assert float(measured.max()) <= site.range_m
@@ -167,9 +171,16 @@ def _types(folder: Path) -> dict[str, list[dict[str, object]]]:
 def test_gofast_truth(shipped_runs: Runs) -> None:
     _, folder = shipped_runs["caribbean-gofast"]
     truth = _types(folder)
-    fast = [e for e in truth["speed_anomaly"] if any(str(v).startswith("gf-") for v in e["details"]["sim_vessels"])]  # type: ignore[index]
+    fast = [
+        e
+        for e in truth["speed_anomaly"]
+        if any(str(v).startswith("gf-") for v in e["details"]["sim_vessels"])
+    ]  # type: ignore[index]
     assert {e["details"]["sim_vessels"][0] for e in fast} == {  # type: ignore[index]
-        "gf-paraguana-aruba-0", "gf-guajira-dr-0", "gf-venezuela-pr-0"}
+        "gf-paraguana-aruba-0",
+        "gf-guajira-dr-0",
+        "gf-venezuela-pr-0",
+    }
     assert all(e["mmsi"] == [] and e["details"]["sensor"] == "radar" for e in fast)  # type: ignore[index]
     dark = {e["details"]["sim_vessels"][0] for e in truth["dark_target"]}  # type: ignore[index]
     assert {"gf-paraguana-aruba-0", "gf-guajira-dr-0", "gf-venezuela-pr-0"} <= dark

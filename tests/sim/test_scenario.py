@@ -44,44 +44,56 @@ def test_unknown_key_is_named(tmp_path: Path) -> None:
 
 
 def test_unknown_nested_key_in_behaviour(tmp_path: Path) -> None:
-    text = BASE.replace("[traffic]", """[[behaviours]]
+    text = BASE.replace(
+        "[traffic]",
+        """[[behaviours]]
 kind = "go_fast"
 id = "g"
 speedd_kn = 40
 route.waypoints = [[-69.5, 12.6], [-69.4, 12.7]]
-[traffic]""")
+[traffic]""",
+    )
     with pytest.raises(ConfigError, match=r"unknown key 'behaviours\[0\].speedd_kn'"):
         load_scenario(_write(tmp_path, text), check_geo=False)
 
 
 def test_negative_speed_names_key_and_value(tmp_path: Path) -> None:
-    text = BASE.replace("[traffic]", """[[behaviours]]
+    text = BASE.replace(
+        "[traffic]",
+        """[[behaviours]]
 kind = "transit"
 id = "t"
 speed_kn = -5
 route.waypoints = [[-69.5, 12.6], [-69.4, 12.7]]
-[traffic]""")
+[traffic]""",
+    )
     with pytest.raises(ConfigError, match=r"behaviours\[0\]\.speed_kn = -5"):
         load_scenario(_write(tmp_path, text), check_geo=False)
 
 
 def test_route_over_land_is_rejected(sim_data: None, tmp_path: Path) -> None:
     # straight across Curaçao
-    text = BASE.replace("[traffic]", """[[behaviours]]
+    text = BASE.replace(
+        "[traffic]",
+        """[[behaviours]]
 kind = "go_fast"
 id = "g"
 route.waypoints = [[-69.05, 12.45], [-68.85, 11.95]]
-[traffic]""")
+[traffic]""",
+    )
     with pytest.raises(ConfigError, match=r"behaviours\[0\]\.route\.waypoints\[0\]→\[1\].*crosses land"):
         load_scenario(_write(tmp_path, text))
 
 
 def test_waypoint_on_land_is_rejected(sim_data: None, tmp_path: Path) -> None:
-    text = BASE.replace("[traffic]", """[[behaviours]]
+    text = BASE.replace(
+        "[traffic]",
+        """[[behaviours]]
 kind = "go_fast"
 id = "g"
 route.waypoints = [[-68.9, 12.15], [-68.85, 12.6]]
-[traffic]""")
+[traffic]""",
+    )
     with pytest.raises(ConfigError, match=r"waypoints\[0\] = \[-68.9, 12.15\]: point is on land"):
         load_scenario(_write(tmp_path, text))
 
@@ -93,12 +105,15 @@ def test_nonexistent_port(sim_data: None, tmp_path: Path) -> None:
 
 
 def test_nonexistent_port_in_route(sim_data: None, tmp_path: Path) -> None:
-    text = BASE.replace("[traffic]", """[[behaviours]]
+    text = BASE.replace(
+        "[traffic]",
+        """[[behaviours]]
 kind = "transit"
 id = "t"
 speed_kn = 10
 route = { from_port = "Willemstad", to_port = "Nowhere Harbour" }
-[traffic]""")
+[traffic]""",
+    )
     with pytest.raises(ConfigError, match=r"route\.to_port = 'Nowhere Harbour'"):
         load_scenario(_write(tmp_path, text))
 
@@ -110,8 +125,10 @@ route = { from_port = "Willemstad", to_port = "Nowhere Harbour" }
         ({"area": [-60, 10, -70, 12]}, r"area = "),
         ({"traffic": {"vessels": -1}}, r"traffic\.vessels = -1"),
         ({"traffic": {"mix": {"submarine": 1.0}}}, r"unknown ship category 'submarine'"),
-        ({"radars": [{"id": "R", "lat": 12, "lon": -69, "detection_probability": 1.5}]},
-         r"radars\[0\]\.detection_probability = 1\.5"),
+        (
+            {"radars": [{"id": "R", "lat": 12, "lon": -69, "detection_probability": 1.5}]},
+            r"radars\[0\]\.detection_probability = 1\.5",
+        ),
     ],
 )
 def test_impossible_values(patch: dict[str, Any], expected: str) -> None:
