@@ -20,6 +20,8 @@ from tests.shared import require_shared
 
 pytest.importorskip("seawatch.sim.engine")
 
+CONFIG = FusionConfig(origin_lat=15.0, origin_lon=-68.0)
+
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, FusedResult]:
@@ -32,7 +34,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, FusedResul
     out = tmp_path_factory.mktemp("gofast")
     write_outputs(run_simulation(load_scenario("caribbean-gofast"), 1), out)
     inputs = [str(out / "ais.nmea"), str(out / "radar.nmea"), str(out / "sar_detections.csv")]
-    result, loaded = fuse_inputs(inputs, None, FusionConfig())  # sensors.toml beside radar.nmea
+    result, loaded = fuse_inputs(inputs, None, CONFIG)  # sensors.toml beside radar.nmea
     assert loaded.counts.get("rejected", 0) == 0
     return out, result
 
@@ -104,3 +106,31 @@ def test_radar_track_purity_and_completeness(scenario: tuple[Path, FusedResult])
     assert completeness >= 0.95, completeness
     clutter_total = truth["vid"].null_count()
     assert clutter_total > 50 and radar["vid"].null_count() <= 0.05 * clutter_total
+
+
+def test_live_fusion_gives_the_same_dark_targets(scenario: tuple[Path, FusedResult]) -> None:
+    from seawatch.fusion.pipeline import LiveFusion
+    from seawatch.model.observation import Observation
+    from seawatch.sources import radar
+    from seawatch.sources.inputs import iter_inputs
+    from seawatch.sources.sensors import sensors_for_inputs
+
+    out, result = scenario
+    paths = [str(out / "ais.nmea"), str(out / "radar.nmea"), str(out / "sar_detections.csv")]
+    radar.configure_sensors(sensors_for_inputs(paths))
+    try:
+        obs = sorted((o for o in iter_inputs(paths) if isinstance(o, Observation)), key=lambda o: o.time)
+    finally:
+        radar.configure_sensors(None)
+    live = LiveFusion(CONFIG)
+    events: dict[str, Event] = {}
+    created = 0
+    for i in range(0, len(obs), 500):
+        steps, evs = live.ingest(obs[i : i + 500])
+        created += sum(s.kind == "created" for s in steps)
+        events.update({e.event_id: e for e in evs})
+    assert created == result.counts["tracks"]
+    bulk = {e.event_id: e for e in result.events}
+    assert set(events) == set(bulk)
+    for key, ev in bulk.items():
+        assert events[key].end == ev.end and events[key].details == ev.details
