@@ -100,9 +100,10 @@ export class AlertsPanel {
     item.innerHTML = `<div class="alert-head"><span class="alert-type">${esc(eventLabel(e.type))}</span>`
       + `<span class="alert-time">${esc(isoMinute(Date.parse(e.start)))}</span></div>`
       + `<div class="alert-summary">${esc(eventSummary(e))}</div>`;
-    item.onclick = () => this.onOpen(e);
+    // open the latest version of the event (a live event grows and keeps its id)
+    item.onclick = () => this.onOpen(this.events.get(e.id) ?? e);
     item.onkeydown = (k) => {
-      if (k.key === "Enter") this.onOpen(e);
+      if (k.key === "Enter") this.onOpen(this.events.get(e.id) ?? e);
     };
   }
 }

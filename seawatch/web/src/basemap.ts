@@ -25,20 +25,40 @@ function layersOf(topology: Topology, renderer: L.Renderer): L.LayerGroup {
   ]);
 }
 
-/** Adds a coarse base map at once, then swaps in the detailed one (10 m) when it has loaded. */
+const DETAIL_ZOOM = 6;
+
+/**
+ * Adds the 1:50 m base map at once; the 1:10 m one (3.6 MB) is fetched the first time the map is zoomed in
+ * to DETAIL_ZOOM or closer, and then shown at those zooms only. `document.body.dataset.basemap` says which
+ * one is on screen (tests wait on it).
+ */
 export async function addBaseMap(map: L.Map): Promise<void> {
   map.createPane("basemap");
   const pane = map.getPane("basemap") as HTMLElement;
   pane.style.zIndex = "200";
   const renderer = L.canvas({ pane: "basemap", padding: 0.3 });
-  const coarse = layersOf(await loadTopology("countries-50m.json"), renderer).addTo(map);
-  document.body.dataset.basemap = "50m";
-  try {
-    const detailed = layersOf(await loadTopology("countries-10m.json"), renderer);
-    detailed.addTo(map);
-    coarse.remove();
-    document.body.dataset.basemap = "10m";
-  } catch (err) {
-    console.warn("detailed base map unavailable", err);
-  }
+  const coarse = layersOf(await loadTopology("countries-50m.json"), renderer);
+  let detailed: L.LayerGroup | null = null;
+  let loading: Promise<void> | null = null;
+  const update = (): void => {
+    const wantDetail = map.getZoom() >= DETAIL_ZOOM;
+    if (wantDetail && !detailed) {
+      loading ??= loadTopology("countries-10m.json")
+        .then((topology) => {
+          detailed = layersOf(topology, renderer);
+          update();
+        })
+        .catch((err) => console.warn("detailed base map unavailable", err));
+      if (!map.hasLayer(coarse)) coarse.addTo(map);
+      document.body.dataset.basemap = "50m";
+      return;
+    }
+    const show = wantDetail && detailed ? detailed : coarse;
+    const hide = show === coarse ? detailed : coarse;
+    if (hide && map.hasLayer(hide)) hide.remove();
+    if (!map.hasLayer(show)) show.addTo(map);
+    document.body.dataset.basemap = show === coarse ? "50m" : "10m";
+  };
+  map.on("zoomend", update);
+  update();
 }

@@ -216,8 +216,9 @@ class App {
   }
 
   private saveView(): void {
-    if (!this.fitted) return;
     const c = this.map.getCenter();
+    $("map").dataset.center = `${c.lat.toFixed(5)},${c.lng.toFixed(5)},${this.map.getZoom()}`;
+    if (!this.fitted) return;
     localStorage.setItem(this.viewKey(), JSON.stringify([c.lat, c.lng, this.map.getZoom()]));
   }
 

@@ -59,7 +59,8 @@ export class SightingForm {
       mmsi: numberOrNull("sighting-mmsi"),
       cog_deg: numberOrNull("sighting-cog"),
       sog_kn: numberOrNull("sighting-sog"),
-      description: [name && `name: ${name}`, notes].filter(Boolean).join(" — "),
+      name,
+      notes,
     };
     const body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== ""));
     this.result.className = "note";

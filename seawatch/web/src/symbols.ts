@@ -27,8 +27,8 @@ export const SHIP_CATEGORIES: ShipCategory[] = [
   { key: "highspeed", label: "high-speed craft", colour: "#f5e050" },
   { key: "tug", label: "tug / towing", colour: "#40c8d0" },
   { key: "government", label: "law enf. / SAR / military", colour: "#ffffff" },
-  { key: "other", label: "other", colour: "#9aa7b4" },
-  { key: "unknown", label: "unknown", colour: "#6b7785" },
+  { key: "other", label: "other", colour: "#a3b3c4" },
+  { key: "unknown", label: "unknown", colour: "#c9d3dd" },
 ];
 
 const BY_KEY = new Map(SHIP_CATEGORIES.map((c) => [c.key, c]));

@@ -1,0 +1,130 @@
+"""Browser tests of the web picture: a real node (`seawatch serve`) fed with real AIS, in Chromium.
+
+The node runs as its own process, started with the real commands (`seawatch user add`, `seawatch serve`),
+replaying the Gulf of Mexico / Caribbean part of the real US coastal day at 600x real time, so tracks
+keep arriving over the WebSocket while the tests run. Screenshots go to test-artifacts/web/.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.web.harness import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DIST,
+    PASSWORD,
+    REPLAY_SPEED,
+    USER,
+    NodeProcess,
+    free_port,
+    gulf_slice,
+    seawatch,
+    unavailable,
+)
+
+
+@pytest.fixture(scope="package")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="package")
+def node(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[NodeProcess]:
+    if not (DIST / "index.html").is_file():
+        unavailable(f"web picture not built ({DIST}/index.html missing): run `make web`")
+    base = tmp_path_factory.mktemp("webnode")
+    data = gulf_slice(base / "gulf.csv")
+    config = base / "node.toml"
+    config.write_text(
+        'node_id = "webtest"\n'
+        "[[feeds]]\n"
+        'name = "us-gulf"\nkind = "file"\n'
+        f"paths = [{str(data)!r}]\nspeed = {REPLAY_SPEED}\ntimeout_s = 3600\n"
+        "[api]\nrate_limit_per_s = 10000\nrate_limit_burst = 10000\n"
+    )
+    data_dir = base / "data"
+    common = ["--config", str(config), "--data-dir", str(data_dir)]
+    seawatch(
+        "user", "add", USER, "--role", "admin", "--password-stdin", *common, input=f"{PASSWORD}\n".encode()
+    )
+    port = free_port()
+    log = (artifacts / "node.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "seawatch", "serve", *common, "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=base,
+    )
+    url = f"http://127.0.0.1:{port}"
+    running = NodeProcess(url, USER, PASSWORD, process, data_dir)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"seawatch serve exited with {process.returncode}: see {artifacts}/node.log"
+                )
+            try:
+                if httpx.get(f"{url}/api/health", timeout=2).status_code in (200, 401):
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("seawatch serve did not answer within 60 s")
+            time.sleep(0.2)
+        # wait for the first tracks so that the page has something to show
+        deadline = time.monotonic() + 60
+        while running.data_time() is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError("no track reached the node within 60 s")
+            time.sleep(0.3)
+        yield running
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        unavailable(f"{CHROMIUM} not found: install Debian's chromium (make system-deps)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, node: NodeProcess) -> Iterator[Any]:
+    """A fresh browser context (no cookies) on the node's page, at a laptop size."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=node.url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_default_timeout(20_000)
+    try:
+        yield page
+        assert not errors, f"JavaScript errors on the page: {errors}"
+    finally:
+        context.close()

@@ -1,0 +1,105 @@
+"""The browser tests' harness: a real node process, sign-in and screenshots."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import polars as pl
+import pytest
+
+from tests.shared import require_shared
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "seawatch" / "web" / "dist"
+ARTIFACTS = ROOT / "test-artifacts" / "web"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REPLAY_SPEED = 600.0  # data seconds per wall second: the day's 23 h pass in about 2.5 min
+USER, PASSWORD = "watch-officer", "harbour-lights-42"
+
+
+def unavailable(message: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class NodeProcess:
+    url: str
+    user: str
+    password: str
+    process: subprocess.Popen[bytes]
+    data_dir: Path
+
+    @contextmanager
+    def client(self) -> Iterator[httpx.Client]:
+        """An HTTP client logged in as the test user (session cookie)."""
+        with httpx.Client(base_url=self.url, timeout=30) as client:
+            login = {"username": self.user, "password": self.password}
+            client.post("/api/auth/login", json=login).raise_for_status()
+            yield client
+
+    def data_time(self) -> str | None:
+        with self.client() as c:
+            value = c.get("/api/tracks").json().get("time")
+        return str(value) if value else None
+
+
+def gulf_slice(dest: Path) -> Path:
+    """The Gulf/Caribbean part of the real US coastal day, in time order (so the replay paces on it)."""
+    source = require_shared("ais-tracks-us-coastal-2020", "US_coastal_2020_06_30.csv.gz")
+    frame = pl.read_csv(source)
+    frame = frame.filter((pl.col("lat") < 31) & (pl.col("lon") > -98) & (pl.col("lon") < -60))
+    frame.sort("timestamp_utc").write_csv(dest)
+    return dest
+
+
+def seawatch(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "seawatch", *args], check=True, capture_output=True, **kwargs
+    )
+
+
+def login(page: Any, node: NodeProcess) -> None:
+    """Open the page, sign in, and wait until the picture has loaded."""
+    page.goto("/")
+    page.get_by_test_id("login-username").fill(node.user)
+    page.get_by_test_id("login-password").fill(node.password)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_selector("body[data-ready='1']", state="attached")
+    page.wait_for_selector("body[data-basemap]", state="attached")
+
+
+def shot(page: Any, name: str) -> Path:
+    """Save a screenshot once the base map for the current zoom (1:10 m from zoom 6) is on screen."""
+    page.wait_for_function(
+        "() => { const c = document.querySelector('[data-testid=map]').dataset.center || '0,0,0';"
+        " const z = +c.split(',')[2]; return document.body.dataset.basemap === (z >= 6 ? '10m' : '50m'); }"
+    )
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

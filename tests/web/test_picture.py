@@ -1,0 +1,252 @@
+"""The web picture in headless Chromium against a real node fed with the real US coastal day (Gulf slice).
+
+Each test signs in on a fresh browser context, does what a watch officer does, checks the page against the
+node's own API, and saves a screenshot in test-artifacts/web/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from tests.web.harness import NodeProcess, login, shot
+
+pytestmark = pytest.mark.browser
+
+
+def _picture_time(page: Any) -> datetime:
+    text = page.get_by_test_id("picture-time").inner_text().strip()
+    return datetime.fromisoformat(text.replace(" ", "T").replace("Z", "+00:00"))
+
+
+def _track_ids_on_map(page: Any) -> set[str]:
+    ids = page.eval_on_selector_all("[data-testid=track-marker]", "els => els.map(e => e.dataset.trackId)")
+    return set(ids)
+
+
+def _wait_data_time(node: NodeProcess, at_least: str, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while (node.data_time() or "") < at_least:
+        assert time.monotonic() < deadline, f"node data time did not reach {at_least}"
+        time.sleep(0.5)
+
+
+def test_wrong_password_is_refused_then_sign_in_works(page: Any, node: NodeProcess) -> None:
+    page.goto("/")
+    page.get_by_test_id("login-username").fill(node.user)
+    page.get_by_test_id("login-password").fill("not-the-password")
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_function("document.querySelector('[data-testid=login-error]').textContent.length > 0")
+    assert "wrong" in page.get_by_test_id("login-error").inner_text()
+    assert page.get_by_test_id("app").is_hidden()
+
+    page.get_by_test_id("login-password").fill(node.password)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_selector("body[data-ready='1']", state="attached")
+    assert page.get_by_test_id("app").is_visible()
+    assert node.user in page.get_by_test_id("user-name").inner_text()
+    assert page.get_by_test_id("login-screen").is_hidden()
+
+
+def test_tracks_appear_live(page: Any, node: NodeProcess) -> None:
+    login(page, node)
+    page.wait_for_selector("[data-testid=live-status][data-state=open]", state="attached")
+    page.wait_for_selector("[data-testid=track-marker]")
+    first_time = _picture_time(page)
+    first_count = int(page.get_by_test_id("track-count").inner_text())
+    assert first_count > 0
+
+    # the picture time only moves with track deltas pushed over the WebSocket
+    page.wait_for_function(
+        "t => Date.parse(document.querySelector('[data-testid=picture-time]').textContent.replace(' ', 'T'))"
+        " > t + 5 * 60 * 1000",
+        arg=first_time.timestamp() * 1000,
+        timeout=30_000,
+    )
+    assert _picture_time(page) > first_time
+    on_map = _track_ids_on_map(page)
+    with node.client() as client:
+        api_ids = {f["properties"]["track_id"] for f in client.get("/api/tracks").json()["features"]}
+    # what the page draws is what the node holds (the node keeps moving, so compare the bulk of it)
+    assert len(on_map & api_ids) >= 0.8 * len(on_map) > 0
+    kinds = set(
+        page.eval_on_selector_all("[data-testid=track-marker]", "els => els.map(e => e.dataset.class)")
+    )
+    assert kinds <= {"ais", "radar", "dark", "partner"} and "ais" in kinds
+    shot(page, "01-live-tracks")
+
+
+def test_alert_flashes_centres_map_and_opens_dossier(page: Any, node: NodeProcess) -> None:
+    login(page, node)
+    page.wait_for_selector("[data-testid=live-status][data-state=open]", state="attached")
+    # watch the vessel that reported last: its next position raises a watchlist_hit event, live
+    with node.client() as client:
+        features = client.get("/api/tracks").json()["features"]
+        ais = [f for f in features if f["properties"].get("mmsi")]
+        latest = max(ais, key=lambda f: f["properties"]["time"])
+        mmsi = int(latest["properties"]["mmsi"])
+        client.post("/api/watchlist", json={"mmsi": mmsi, "reason": "browser test"}).raise_for_status()
+
+    alert = page.locator(f"[data-testid=alert-item][data-event-type=watchlist_hit]:has-text('{mmsi}')")
+    alert.first.wait_for(timeout=45_000)
+    assert "flash" in (alert.first.get_attribute("class") or "")
+    shot(page, "02-alert-flash")
+
+    alert.first.click()
+    dossier = page.get_by_test_id("dossier-panel")
+    dossier.wait_for()
+    page.wait_for_selector("[data-testid=dossier-panel][data-state=ready]", state="attached")
+    assert dossier.get_attribute("data-mmsi") == str(mmsi)
+    assert str(mmsi) in page.get_by_test_id("dossier-identity").inner_text()
+    assert "Watchlist hit" in page.get_by_test_id("dossier-event").inner_text()
+    positions = int(page.get_by_test_id("dossier-history-count").inner_text().split()[0])
+    assert positions > 1
+
+    event_id = alert.first.get_attribute("data-event-id")
+    with node.client() as client:
+        event = next(
+            e for e in client.get("/api/events", params={"mmsi": mmsi}).json() if e["id"] == event_id
+        )
+    lat, lon, zoom = (float(v) for v in page.get_by_test_id("map").get_attribute("data-center").split(","))
+    assert abs(lat - event["lat"]) < 0.01 and abs(lon - event["lon"]) < 0.01 and zoom >= 9
+    shot(page, "03-dossier")
+
+
+def test_time_slider_shows_the_past_picture(page: Any, node: NodeProcess) -> None:
+    _wait_data_time(node, "2020-06-30T02:00:00Z")
+    login(page, node)
+    page.wait_for_selector("[data-testid=track-marker]")
+    live_time = _picture_time(page)
+
+    page.get_by_test_id("time-span").select_option("3600")  # a 1 h window ending at the live time
+    box = page.get_by_test_id("time-slider").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] / 2)  # about 54 min ago
+    page.wait_for_selector("body[data-mode=replay][data-replay=ready]", state="attached")
+    at = page.get_by_test_id("time-label").get_attribute("data-at")
+    at_time = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    assert 40 * 60 < (live_time - at_time).total_seconds() < 70 * 60
+    assert re.match(r"replay 2020-06-30 \d\d:\d\dZ", page.get_by_test_id("time-label").inner_text())
+
+    with node.client() as client:
+        past = client.get("/api/tracks", params={"at": at.replace(".000Z", "Z")}).json()["features"]
+    past_ids = {f["properties"]["track_id"] for f in past}
+    assert past_ids, "the node has a past picture at that time"
+    assert int(page.get_by_test_id("track-count").inner_text()) == len(past_ids)
+    page.wait_for_selector("[data-testid=track-marker]")
+    assert _track_ids_on_map(page) <= past_ids
+    # the past picture stays put while the live feed goes on
+    time.sleep(2)
+    assert int(page.get_by_test_id("track-count").inner_text()) == len(past_ids)
+    shot(page, "04-replay")
+
+    page.get_by_test_id("time-live").click()
+    page.wait_for_selector("body[data-mode=live]", state="attached")
+    page.wait_for_function(
+        "t => Date.parse(document.querySelector('[data-testid=picture-time]').textContent.replace(' ', 'T'))"
+        " >= t",
+        arg=live_time.timestamp() * 1000,
+    )
+
+
+def test_draw_a_zone_and_it_is_saved(page: Any, node: NodeProcess) -> None:
+    login(page, node)
+    box = page.get_by_test_id("map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.get_by_test_id("zone-draw").click()
+    corners = [(cx - 120, cy - 80), (cx + 120, cy - 80), (cx + 120, cy + 80), (cx - 120, cy + 80)]
+    for x, y in corners:
+        page.mouse.click(x, y)
+        page.wait_for_timeout(150)
+    page.mouse.click(*corners[0])  # close the ring
+    page.get_by_test_id("zone-form").wait_for()
+    page.get_by_test_id("zone-name").fill("Browser test box")
+    page.get_by_test_id("zone-kind").select_option("protected_area")
+    page.get_by_test_id("zone-save").click()
+    item = page.locator("[data-testid=zone-item]", has_text="Browser test box")
+    item.wait_for()
+    shot(page, "05-zone-drawn")
+
+    with node.client() as client:
+        zones = client.get("/api/zones").json()["features"]
+    saved = [z for z in zones if z["properties"].get("name") == "Browser test box"]
+    assert len(saved) == 1
+    assert saved[0]["properties"]["kind"] == "protected_area"
+    ring = saved[0]["geometry"]["coordinates"][0]
+    assert saved[0]["geometry"]["type"] == "Polygon" and len(ring) == 5 and ring[0] == ring[-1]
+    centre = [float(v) for v in page.get_by_test_id("map").get_attribute("data-center").split(",")[:2]]
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    assert min(lons) < centre[1] < max(lons) and min(lats) < centre[0] < max(lats)
+
+    # it is there after a reload, and it can filter the picture
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']", state="attached")
+    page.locator("[data-testid=zone-item]", has_text="Browser test box").wait_for()
+    page.get_by_test_id("filter-zone").select_option(label="Browser test box")
+    page.wait_for_timeout(300)
+    assert int(page.get_by_test_id("track-shown").inner_text()) <= int(
+        page.get_by_test_id("track-count").inner_text()
+    )
+
+
+def test_filters_hide_and_show_tracks(page: Any, node: NodeProcess) -> None:
+    login(page, node)
+    page.wait_for_selector("[data-testid=track-marker]")
+    page.get_by_test_id("filter-speed").fill("79")
+    page.wait_for_function("document.querySelector('[data-testid=track-shown]').textContent === '0'")
+    assert page.locator("[data-testid=track-marker]").count() == 0
+    page.get_by_test_id("filter-speed").fill("0")
+    page.wait_for_selector("[data-testid=track-marker]")
+    page.get_by_test_id("filter-source-ais").uncheck()
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=track-marker][data-class=ais]').length === 0"
+    )
+    page.get_by_test_id("filter-source-ais").check()
+    page.wait_for_selector("[data-testid=track-marker][data-class=ais]")
+
+
+def test_report_a_sighting(page: Any, node: NodeProcess) -> None:
+    login(page, node)
+    box = page.get_by_test_id("map").bounding_box()
+    page.get_by_test_id("sighting-pick").click()
+    page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6)
+    lat = float(page.get_by_test_id("sighting-lat").input_value())
+    lon = float(page.get_by_test_id("sighting-lon").input_value())
+    page.get_by_test_id("sighting-sog").fill("32")
+    page.get_by_test_id("sighting-cog").fill("185")
+    page.get_by_test_id("sighting-name").fill("unknown go-fast")
+    page.get_by_test_id("sighting-notes").fill("grey hull, two outboards, no lights")
+    page.get_by_test_id("sighting-submit").click()
+    page.wait_for_selector("[data-testid=sighting-result][data-state]", state="attached")
+    result = page.get_by_test_id("sighting-result")
+    assert result.get_attribute("data-state") == "sent", result.inner_text()
+    with node.client() as client:
+        sightings = client.get("/api/sightings").json()
+    mine = [s for s in sightings if "two outboards" in str(s.get("notes"))]
+    assert len(mine) == 1
+    assert abs(mine[0]["lat"] - lat) < 1e-4 and abs(mine[0]["lon"] - lon) < 1e-4
+    assert mine[0]["sog_kn"] == 32 and mine[0]["name"] == "unknown go-fast"
+    shot(page, "06-sighting")
+
+
+@pytest.mark.parametrize(("width", "height", "root_px"), [(1366, 768, 14), (2560, 1440, 20)])
+def test_layout_fits_laptop_and_operations_room_screens(
+    browser: Any, node: NodeProcess, width: int, height: int, root_px: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=node.url)
+    page = context.new_page()
+    try:
+        login(page, node)
+        page.wait_for_selector("[data-testid=track-marker]")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)") == root_px
+        map_box = page.get_by_test_id("map").bounding_box()
+        assert map_box["width"] > width * 0.5 and map_box["height"] > height * 0.7
+        for panel in ("alerts-panel", "filters-panel", "timebar"):
+            assert page.get_by_test_id(panel).is_visible()
+        shot(page, f"07-layout-{width}x{height}")
+    finally:
+        context.close()
