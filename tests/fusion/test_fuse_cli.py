@@ -105,3 +105,19 @@ def test_fuse_bad_sensor_file_is_one_line_error(
     assert main(["fuse", str(inputs["radar"]), "--sensors", "/nonexistent/sensors.toml"]) == 1
     err = capsys.readouterr().err
     assert "sensor file not found" in err and len(err.strip().splitlines()) == 1
+
+
+def test_fuse_config_table_sets_parameters(
+    inputs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "fusion.toml"
+    cfg.write_text("[fusion]\ndark_distance_m = 900.0\ninit_m = 2\ninit_n = 3\n")
+    events = tmp_path / "ev.jsonl"
+    args = ["fuse", str(inputs["radar"]), "--sensors", str(inputs["sensors"]), "--config", str(cfg)]
+    assert main([*args, "--events", str(events)]) == 0
+    evs = [json.loads(x) for x in events.read_text().splitlines()]
+    assert evs and all(e["params"]["dark_distance_m"] == 900.0 for e in evs)
+    cfg.write_text("[fusion]\ndark_distance = 900.0\n")
+    capsys.readouterr()
+    assert main(args) == 1
+    assert "unknown fusion settings ['dark_distance']" in capsys.readouterr().err
