@@ -1,0 +1,98 @@
+"""`seawatch detect` command line: config printing, options, errors, NMEA input, --live."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from seawatch.cli import main
+from seawatch.detect.config import DetectConfig
+from tests.detect.realdata import MC_HOUR, track, us_day
+from tests.shared import require_shared
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[dict], str]:  # type: ignore[type-arg]
+    code = main(["detect", *argv])
+    out = capsys.readouterr()
+    events = [json.loads(line) for line in out.out.splitlines() if line.startswith("{")]
+    return code, events, out.err
+
+
+def test_print_config_shows_what_is_in_force(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["detect", "--print-config"]) == 0
+    shown = tomllib.loads(capsys.readouterr().out)
+    assert shown["ais_gap"]["min_gap_s"] == 21600.0 and shown["encounter"]["max_distance_m"] == 500.0
+    assert DetectConfig().merged(shown, "printed") == DetectConfig.defaults()
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[loitering]\nmin_duration_s = 3600\n")
+    assert main(["detect", "--print-config", "--config", str(cfg)]) == 0
+    assert tomllib.loads(capsys.readouterr().out)["loitering"]["min_duration_s"] == 3600.0
+
+
+def _small_csv(tmp_path: Path) -> Path:
+    """A real vessel's day (tracktable columns) written to a temporary CSV."""
+    tr = track(us_day(), 367564890)
+    path = tmp_path / "one.csv"
+    tr.select(
+        pl.lit("x").alias("traj_id"),
+        "mmsi",
+        pl.from_epoch(pl.col("t").cast(pl.Int64)).dt.strftime("%Y-%m-%d %H:%M:%S").alias("timestamp_utc"),
+        "lon",
+        "lat",
+    ).write_csv(path)
+    return path
+
+
+def test_config_and_watchlist_change_the_events(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    require_shared("natural-earth-marine")
+    path = _small_csv(tmp_path)
+    code, events, err = _run(capsys, str(path))
+    assert code == 0 and [e["type"] for e in events] == ["loitering"]
+    assert "1 events (loitering 1)" in err
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[loitering]\nenabled = false\n")
+    wl = tmp_path / "wl.csv"
+    wl.write_text("# watched vessels\nkind,value,label\nmmsi,367564890,case 12\n")
+    code, events, _ = _run(capsys, str(path), "--config", str(cfg), "--watchlist", str(wl))
+    assert code == 0 and [e["type"] for e in events] == ["watchlist_hit"]
+    assert events[0]["details"]["matches"] == [{"kind": "mmsi", "value": "367564890", "label": "case 12"}]
+
+
+def test_live_flag_gives_the_bulk_events(capsys: pytest.CaptureFixture[str]) -> None:
+    path = require_shared(*MC_HOUR)
+    code, bulk, _ = _run(capsys, str(path))
+    code_live, live, _ = _run(capsys, str(path), "--live")
+    assert code == code_live == 0 and bulk
+    assert {e["id"]: e for e in bulk} == {e["id"]: e for e in live}
+
+
+def test_nmea_with_tag_blocks(capsys: pytest.CaptureFixture[str]) -> None:
+    path = require_shared("ais-nmea-tagblock-kystverket", "norwegian_2024-12-09.nmea")
+    code, events, err = _run(capsys, str(path), "--no-default-zones")
+    assert code == 0 and "rows" in err
+    assert all(e["start"].startswith("2024-12-09") for e in events)
+
+
+def test_errors_are_one_line_naming_the_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad_zones = tmp_path / "zones.geojson"
+    bad_zones.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": {"kind": "eez"}, "geometry": None}],
+            }
+        )
+    )
+    code, _, err = _run(capsys, str(tmp_path / "nothing.csv"), "--zones", str(bad_zones))
+    assert code == 1 and "zones.geojson feature 0: property 'name' is required" in err
+    code, _, err = _run(capsys, str(tmp_path / "nothing.csv"), "--no-default-zones")
+    assert code == 1 and "input not found" in err and "nothing.csv" in err
+    bad_cfg = tmp_path / "c.toml"
+    bad_cfg.write_text("[encounter]\nmax_distance_m = true\n")
+    code, _, err = _run(capsys, "--print-config", "--config", str(bad_cfg))
+    assert code == 1 and "c.toml: [encounter] max_distance_m: expected a number" in err
+    assert len(err.strip().splitlines()) == 1
