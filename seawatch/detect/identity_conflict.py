@@ -64,7 +64,7 @@ def detect_bulk(tf: TrackFrame, ctx: DetectContext) -> list[Event]:
         invalid = (tf.track_mmsi >= 0) & ~valid_mmsi(tf.track_mmsi)
         firsts = np.flatnonzero(tf.first)
         lasts = np.append(firsts[1:] - 1, len(tf) - 1)
-        for k in np.flatnonzero(invalid):
+        for k in np.flatnonzero(invalid).tolist():
             f, la = firsts[k], lasts[k]
             events.append(
                 _invalid_event(

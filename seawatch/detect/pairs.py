@@ -220,7 +220,7 @@ class LivePairs:
                     ok, max_sog, min_port = _qualify(
                         self.ctx, kind, cfg, dist, speed[a], speed[bb], mid_lat, mid_lon, member_a
                     )
-                    for n in np.flatnonzero(ok):
+                    for n in np.flatnonzero(ok).tolist():
                         fa, fb = fixes[a[n]], fixes[bb[n]]
                         pair = (fa.key, fb.key)
                         qualified[kind][pair] = 1

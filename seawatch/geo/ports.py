@@ -92,7 +92,7 @@ class Ports:
                 for cell in cells:
                     grid.setdefault(cell, []).append(n)
             cache[max_m] = {cell: tuple(ports) for cell, ports in grid.items()}
-        return cache[max_m]  # type: ignore[no-any-return]
+        return cache[max_m]
 
     def near_cells(self, max_m: float) -> set[tuple[int, int]]:
         """0.1° cells (floor(lat*10), floor(lon*10)) that may hold a point within `max_m` of a port."""
