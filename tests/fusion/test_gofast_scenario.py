@@ -134,3 +134,30 @@ def test_live_fusion_gives_the_same_dark_targets(scenario: tuple[Path, FusedResu
     assert set(events) == set(bulk)
     for key, ev in bulk.items():
         assert events[key].end == ev.end and events[key].details == ev.details
+
+
+def test_fused_positions_beat_raw_radar(scenario: tuple[Path, FusedResult]) -> None:
+    import numpy as np
+    from pyproj import Geod
+
+    out, result = scenario
+    truth = pl.read_csv(out / "radar_truth.csv").select(
+        (pl.col("site") + ":" + pl.col("target_number").cast(pl.Utf8)).alias("target_ref"),
+        "t", "vid", "true_lon", "true_lat",
+    )  # fmt: skip
+    radar = (
+        result.tracks.filter(pl.col("sensor") == "radar")
+        .join(truth, on=["target_ref", "t"], how="inner")
+        .filter(pl.col("vid").is_not_null())
+    )
+    geod = Geod(ellps="WGS84")
+
+    def rms(frame: pl.DataFrame, lon: str, lat: str) -> float:
+        _, _, d = geod.inv(frame[lon].to_numpy(), frame[lat].to_numpy(), frame["true_lon"], frame["true_lat"])
+        return float(np.sqrt(np.mean(np.square(d))))
+
+    # recorded on seed 1: raw radar RMS 188 m, fused 83 m; radar-only go-fasts 249 m raw, 202 m fused
+    assert rms(radar, "est_lon", "est_lat") <= 0.6 * rms(radar, "lon", "lat")
+    assert rms(radar, "est_lon", "est_lat") <= 110.0
+    dark = radar.filter(pl.col("mmsi").is_null())
+    assert rms(dark, "est_lon", "est_lat") < rms(dark, "lon", "lat")
