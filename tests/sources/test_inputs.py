@@ -1,0 +1,74 @@
+"""Format registry and `load_inputs` / `iter_inputs` over mixed inputs."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from seawatch.errors import InputError
+from seawatch.model.observation import AisStatic, Observation, Rejected
+from seawatch.sources.formats import detect_format, formats
+from seawatch.sources.inputs import iter_inputs, load_inputs
+from tests.shared import require_shared
+
+KYSTVERKET = ("ais-nmea-tagblock-kystverket", "norwegian_2024-12-09.nmea")
+
+
+def test_registry_has_the_ais_formats_and_sniffs_them(tmp_path: Path) -> None:
+    names = [spec.name for spec in formats()]
+    assert "ais_nmea" in names and "ais_csv" in names
+    nmea = require_shared(*KYSTVERKET)
+    assert detect_format(nmea).name == "ais_nmea"  # type: ignore[union-attr]
+    gz = tmp_path / "k.nmea.gz"
+    gz.write_bytes(gzip.compress(nmea.read_bytes()))
+    assert detect_format(gz).name == "ais_nmea"  # type: ignore[union-attr]
+    csv = require_shared("ais-tracks-us-coastal-2020", "US_coastal_2020_06_30.csv.gz")
+    assert detect_format(csv).name == "ais_csv"  # type: ignore[union-attr]
+    other = tmp_path / "x.txt"
+    other.write_text("nothing to see\n")
+    assert detect_format(other) is None
+
+
+def test_load_mixed_inputs_concatenates(tmp_path: Path) -> None:
+    nmea = require_shared(*KYSTVERKET)
+    gz = tmp_path / "k.nmea.gz"
+    gz.write_bytes(gzip.compress(nmea.read_bytes()))
+    csv = require_shared("ais-tracks-us-coastal-2020", "NYHarbor_2020_06_30_first_hour.csv.gz")
+    result = load_inputs([nmea, gz, csv])
+    assert result.positions.height == 2 * 149 + 8_689
+    assert set(result.positions["source"].unique()) == {str(nmea), str(gz), str(csv)}
+    assert result.positions["t"].null_count() == 2 * 11  # 11 position reports come without a tag block
+    assert result.counts["decoded"] == 2 * 196 + 8_689
+    assert result.statics.height > 0
+
+
+def test_missing_and_unknown_inputs_raise_one_line_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="input not found"):
+        load_inputs([tmp_path / "nope.nmea"])
+    with pytest.raises(InputError, match="directory"):
+        load_inputs([tmp_path])
+    with pytest.raises(InputError, match="input not found"):
+        list(iter_inputs([require_shared(*KYSTVERKET), tmp_path / "nope.nmea"]))
+
+
+class _Stdin:
+    def __init__(self, data: bytes) -> None:
+        self.buffer = io.BytesIO(data)
+
+
+def test_stdin_and_iteration(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = require_shared(*KYSTVERKET).read_bytes()
+    monkeypatch.setattr(sys, "stdin", _Stdin(data))
+    result = load_inputs(["-"])
+    assert result.positions.height == 149
+    monkeypatch.setattr(sys, "stdin", _Stdin(data))
+    items = list(iter_inputs(["-"]))
+    observations = [i for i in items if isinstance(i, Observation)]
+    assert len(observations) == 149 - 11  # positions without a receive time are not observations
+    assert all(o.time == o.received_at and o.station for o in observations)
+    assert any(isinstance(i, AisStatic) for i in items)
+    assert not any(isinstance(i, Rejected) for i in items)
