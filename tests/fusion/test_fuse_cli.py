@@ -121,3 +121,17 @@ def test_fuse_config_table_sets_parameters(
     capsys.readouterr()
     assert main(args) == 1
     assert "unknown fusion settings ['dark_distance']" in capsys.readouterr().err
+
+
+def test_detect_accepts_radar_and_satellite_and_reports_dark_targets(
+    inputs: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.shared import require_shared
+
+    require_shared("ports")
+    args = ["detect", str(inputs["radar"]), str(inputs["sat"]), "--sensors", str(inputs["sensors"])]
+    assert main([*args, "--no-default-zones"]) == 0
+    events = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    dark = [e for e in events if e["type"] == "dark_target"]
+    assert sorted(e["details"]["sensor"] for e in dark) == ["radar", "satellite"]
+    assert all(e["mmsi"] == [] and e["track_ids"][0].startswith("T") for e in dark)
