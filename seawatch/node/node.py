@@ -121,6 +121,7 @@ class Node:
         self.started_at = time.time()
         self._queue: asyncio.Queue[tuple[str, Item | _Ack]] | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+        self.loop: asyncio.AbstractEventLoop | None = None  # set by start()
         self._feed_tasks: dict[str, asyncio.Task[Any]] = {}
         self._index_version = -1
         self._version = 0
@@ -143,6 +144,7 @@ class Node:
         self.watchlist.set_entries(self.store.watchlist())
 
     async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
         self._queue = asyncio.Queue(maxsize=self.settings.pipeline.queue_size)
         now = datetime.now(UTC)
         self._tasks.append(asyncio.create_task(self._commit_loop(), name="committer"))
