@@ -32,7 +32,15 @@ from seawatch.detect.dark_target import DarkTargetAccumulator, dark_target_event
 from seawatch.fusion.config import FusionConfig
 from seawatch.fusion.delete import KIND_CODE
 from seawatch.fusion.frame import LocalFrame, sog_cog, velocity_en
-from seawatch.fusion.tracker import AIS, MeasurementBatch, Tracker, TrackStep, sensor_key, track_id_of
+from seawatch.fusion.tracker import (
+    AIS,
+    BatchResult,
+    MeasurementBatch,
+    Tracker,
+    TrackStep,
+    sensor_key,
+    track_id_of,
+)
 from seawatch.model.columns import conform_positions
 from seawatch.model.event import Event
 from seawatch.model.observation import Observation, SensorKind
@@ -225,7 +233,12 @@ class LiveFusion:
                 events[ev.event_id] = ev
         return steps, list(events.values())
 
-    def _dark_events(self, res: Any, chunk: list[Observation]) -> list[Event]:
+    def dark_events(self, res: BatchResult, chunk: list[Observation]) -> list[Event]:
+        """Dark-target events (new or grown) of one processed batch `chunk` (for callers that drive
+        `self.tracker.process` themselves, e.g. the node's track stage)."""
+        return self._dark_events(res, chunk)
+
+    def _dark_events(self, res: BatchResult, chunk: list[Observation]) -> list[Event]:
         out: list[Event] = []
         confirmed = self.tracker.confirmed_nums
         for num, mmsi in res.relabelled:

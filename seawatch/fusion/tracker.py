@@ -155,6 +155,10 @@ class Tracker:
         self.sensors_of: dict[int, int] = {}  # track number -> sensor bitmask, for deleted tracks
         self.confirmed_nums: set[int] = set()
 
+    def continue_numbering_after(self, last_num: int) -> None:
+        """New tracks get numbers above `last_num` (a restarted node keeps its track ids unique)."""
+        self._next_num = max(self._next_num, int(last_num) + 1)
+
     # ------------------------------------------------------------ helpers
     def sensor_bit(self, key: str) -> int:
         bit = self.sensor_bits.get(key)
