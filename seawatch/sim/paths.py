@@ -21,14 +21,13 @@ def densify(
     if len(lon) < 2:
         return lon, lat
     seg = haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:])
-    parts = np.maximum(1, np.ceil(seg / max_step_m)).astype(int)
-    out_lon = [lon[:1]]
-    out_lat = [lat[:1]]
-    for i, n in enumerate(parts):
-        frac = np.arange(1, n + 1) / n
-        out_lon.append(lon[i] + (lon[i + 1] - lon[i]) * frac)
-        out_lat.append(lat[i] + (lat[i + 1] - lat[i]) * frac)
-    return np.concatenate(out_lon), np.concatenate(out_lat)
+    parts = np.maximum(1, np.ceil(seg / max_step_m)).astype(np.int64)
+    seg_idx = np.repeat(np.arange(len(parts)), parts)
+    step = np.arange(len(seg_idx)) - np.repeat(np.cumsum(parts) - parts, parts) + 1
+    frac = step / parts[seg_idx]
+    out_lon = lon[seg_idx] + (lon[seg_idx + 1] - lon[seg_idx]) * frac
+    out_lat = lat[seg_idx] + (lat[seg_idx + 1] - lat[seg_idx]) * frac
+    return np.concatenate([lon[:1], out_lon]), np.concatenate([lat[:1], out_lat])
 
 
 @lru_cache(maxsize=4096)

@@ -4,6 +4,7 @@ fishing trips, moored and anchored vessels) and the injected behaviours."""
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 import numpy as np
 
@@ -116,6 +117,7 @@ def _anchored(
     return _moored(vid, cat, ident, port, rng, t0, t1)
 
 
+@lru_cache(maxsize=65536)
 def _sea_path(geo: SimGeo, a: Port, b: Port) -> tuple[np.ndarray, np.ndarray] | None:
     if haversine_m(a.lon, a.lat, b.lon, b.lat) < 20_000:
         return None
