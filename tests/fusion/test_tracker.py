@@ -208,3 +208,21 @@ def test_vectorised_scan_handles_dense_crossing_traffic(n_targets: int) -> None:
             pairs += list(zip(scan.truth_id.tolist(), res.track_num.tolist(), strict=True))
     purity, _ = purity_completeness(pairs)
     assert purity >= 0.97
+
+
+def test_tracker_step_api_reports_created_and_updated() -> None:
+    tracker = Tracker(FusionConfig())
+    kinds = []
+    for k in range(3):
+        lat, lon = FRAME.to_latlon(100.0 * k, 0.0)
+        o = Observation(
+            time=datetime.fromtimestamp(T0 + 10 * k, UTC), lat=float(lat), lon=float(lon), sensor=SensorKind.AIS,
+            source="t", mmsi=366000001, sog_kn=19.4, cog_deg=90.0,
+        )  # fmt: skip
+        steps = tracker.step([o], o.time)
+        kinds += [s.kind for s in steps]
+        assert steps[0].mmsi == 366000001 and steps[0].sources == ("ais",) and steps[0].sensors == ("ais",)
+    assert kinds == ["created", "updated", "updated"]
+    assert steps[0].sog_kn == pytest.approx(19.4, abs=1.0) and steps[0].cog_deg == pytest.approx(
+        90.0, abs=2.0
+    )
