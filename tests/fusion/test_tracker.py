@@ -216,8 +216,8 @@ def test_tracker_step_api_reports_created_and_updated() -> None:
     for k in range(3):
         lat, lon = FRAME.to_latlon(100.0 * k, 0.0)
         o = Observation(
-            time=datetime.fromtimestamp(T0 + 10 * k, UTC), lat=float(lat), lon=float(lon), sensor=SensorKind.AIS,
-            source="t", mmsi=366000001, sog_kn=19.4, cog_deg=90.0,
+            time=datetime.fromtimestamp(T0 + 10 * k, UTC), lat=float(lat), lon=float(lon),
+            sensor=SensorKind.AIS, source="t", mmsi=366000001, sog_kn=19.4, cog_deg=90.0,
         )  # fmt: skip
         steps = tracker.step([o], o.time)
         kinds += [s.kind for s in steps]
