@@ -52,7 +52,11 @@ export class AlertsPanel {
   private readonly list = $("alert-list") as HTMLUListElement;
   private readonly count = $("alert-count");
   onOpen: (e: SeaEvent) => void = () => {};
-  filter: (e: SeaEvent) => boolean = () => true;
+
+  constructor() {
+    const level = $("alert-level") as HTMLSelectElement;
+    level.onchange = () => (this.list.dataset.level = level.value);
+  }
 
   /** Load a batch without flashing (initial load or replay). */
   load(events: SeaEvent[]): void {

@@ -144,7 +144,8 @@ function row(label: string, value: string, testid = ""): string {
 }
 
 function eventBlock(e: SeaEvent): string {
-  return `<div class="dossier-event" data-testid="dossier-event" data-event-id="${esc(e.id)}">`
+  return `<div class="dossier-event" data-testid="dossier-event" data-event-id="${esc(e.id)}"`
+    + ` data-lat="${esc(e.lat)}" data-lon="${esc(e.lon)}">`
     + `<b>${esc(eventLabel(e.type))}</b> ${esc(isoMinute(Date.parse(e.start)))} → ${esc(isoMinute(Date.parse(e.end)))}`
     + `<br><span class="muted">${esc(eventSummary(e))}</span></div>`;
 }

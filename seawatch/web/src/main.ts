@@ -9,7 +9,7 @@ import { addBaseMap } from "./basemap";
 import { DossierPanel } from "./dossier";
 import { Filters } from "./filters";
 import { LiveFeed } from "./live";
-import { SightingForm } from "./sightings";
+import { type Sighting, SightingForm } from "./sightings";
 import { legendHtml } from "./symbols";
 import { Timeline } from "./timeline";
 import { TrackLayer } from "./tracks";
@@ -19,6 +19,7 @@ import { ZoneLayer } from "./zones";
 
 const DEFAULT_VIEW: [number, number, number] = [17, -70, 5]; // the Caribbean
 const TRAIL_OFFSETS_MIN = [20, 10];
+const LIVE_MAX_AGE_MS = 3600 * 1000; // as the node's pipeline.live_max_age_s default
 
 function showLogin(message = ""): void {
   $("app").hidden = true;
@@ -100,6 +101,8 @@ class App {
         if (this.timeline.live) this.tracks.upsert(m.data as TrackFeature);
       } else if (m.kind === "event") {
         this.alerts.add(m.data as SeaEvent, true);
+      } else if (m.kind === "sighting") {
+        this.sightings.show(m.data as Sighting);
       }
     };
     this.map.on("moveend", () => this.saveView());
@@ -109,7 +112,12 @@ class App {
   async start(): Promise<void> {
     document.body.dataset.mode = "live";
     this.live.start();
-    await Promise.all([this.loadLatest(), this.zones.load().catch((e) => this.hint(`zones: ${(e as Error).message}`))]);
+    await Promise.all([
+      this.loadLatest(),
+      this.zones.load().catch((e) => this.hint(`zones: ${(e as Error).message}`)),
+      this.sightings.load().catch((e) => this.hint(`sightings: ${(e as Error).message}`)),
+    ]);
+    this.tick();
     document.body.dataset.ready = "1";
   }
 
@@ -197,7 +205,10 @@ class App {
   private tick(): void {
     const at = this.timeline.live ? this.tracks.latestMs : this.timeline.atMs;
     $("clock").textContent = at ? `${isoSeconds(at).replace("T", " ")}` : "—";
-    if (this.timeline.live) this.timeline.follow(this.tracks.latestMs);
+    if (this.timeline.live) {
+      this.timeline.follow(this.tracks.latestMs);
+      this.tracks.expire(LIVE_MAX_AGE_MS);
+    }
     if (!this.fitted && this.tracks.size > 0) this.fitOnce();
   }
 

@@ -1,7 +1,24 @@
 // Sightings form: a patrol reports a contact; it is posted to /api/sightings and becomes an observation.
 import * as L from "leaflet";
 import { api } from "./api";
-import { $, fromLocalInput, toLocalInput } from "./util";
+import { $, esc, fmtNum, fromLocalInput, isoMinute, toLocalInput } from "./util";
+
+/** A patrol's report as the node stores and pushes it. */
+export interface Sighting {
+  id?: string | number;
+  t?: number;
+  time?: string;
+  lat: number;
+  lon: number;
+  mmsi?: number | null;
+  sog_kn?: number | null;
+  cog_deg?: number | null;
+  name?: string | null;
+  notes?: string | null;
+  reported_by?: string | null;
+}
+
+const MAX_SHOWN = 200;
 
 function numberOrNull(id: string): number | null {
   const value = ($(id) as HTMLInputElement).value.trim();
@@ -13,10 +30,13 @@ export class SightingForm {
   private readonly result = $("sighting-result");
   private readonly marker: L.CircleMarker;
   private picking = false;
+  private readonly reports: L.LayerGroup;
+  private readonly shown = new Map<string, L.Marker>();
   /** Default time for a new report: the picture time (live data time or replay time). */
   defaultTime: () => number = () => Date.now();
 
   constructor(private readonly map: L.Map) {
+    this.reports = L.layerGroup().addTo(map);
     this.marker = L.circleMarker([0, 0], { radius: 7, color: "#ffe14d", weight: 2, fillOpacity: 0.2, interactive: false });
     $("sighting-pick").onclick = () => this.pick();
     map.on("click", (e: L.LeafletMouseEvent) => {
@@ -33,6 +53,41 @@ export class SightingForm {
       const time = $("sighting-time") as HTMLInputElement;
       if (!time.value) time.value = toLocalInput(this.defaultTime(), true);
     });
+  }
+
+  async load(): Promise<void> {
+    const rows = await api.get<Sighting[]>("/api/sightings");
+    for (const row of (Array.isArray(rows) ? rows : []).slice(0, MAX_SHOWN)) this.show(row);
+  }
+
+  /** Put a reported sighting on the map (a yellow star with the report in a popup). */
+  show(s: Sighting): void {
+    if (!s || !Number.isFinite(s.lat) || !Number.isFinite(s.lon)) return;
+    const key = String(s.id ?? `${s.lat},${s.lon},${s.t ?? s.time}`);
+    if (this.shown.has(key)) return;
+    const ms = typeof s.t === "number" ? s.t * 1000 : s.time ? Date.parse(s.time) : NaN;
+    const marker = L.marker([s.lat, s.lon], {
+      icon: L.divIcon({
+        className: "sighting-icon",
+        iconSize: [20, 20],
+        iconAnchor: [10, 10],
+        html: `<div data-testid="sighting-marker" data-sighting-id="${esc(key)}">★</div>`,
+      }),
+      keyboard: false,
+    });
+    marker.bindPopup(
+      `<b>Sighting${s.name ? `: ${esc(s.name)}` : ""}</b><br>${Number.isFinite(ms) ? esc(isoMinute(ms)) : ""}`
+      + ` · ${esc(s.reported_by ?? "")}<br>${s.mmsi ? `MMSI ${esc(s.mmsi)} · ` : ""}`
+      + `${fmtNum(s.sog_kn, 0, " kn")} · ${fmtNum(s.cog_deg, 0, "°")}${s.notes ? `<br>${esc(s.notes)}` : ""}`,
+      { className: "dark-popup" },
+    );
+    marker.addTo(this.reports);
+    this.shown.set(key, marker);
+    if (this.shown.size > MAX_SHOWN) {
+      const [oldest, m] = this.shown.entries().next().value as [string, L.Marker];
+      m.remove();
+      this.shown.delete(oldest);
+    }
   }
 
   pick(): void {
@@ -66,6 +121,7 @@ export class SightingForm {
     this.result.className = "note";
     try {
       const saved = await api.post<Record<string, unknown>>("/api/sightings", body);
+      if (saved && typeof saved === "object" && "lat" in saved) this.show(saved as unknown as Sighting);
       const id = saved && typeof saved === "object" ? saved.id ?? saved.sighting_id : undefined;
       this.result.textContent = `sighting sent${id ? ` (#${id})` : ""}`;
       this.result.dataset.state = "sent";

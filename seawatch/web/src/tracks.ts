@@ -107,6 +107,18 @@ export class TrackLayer {
     this.scheduleRender();
   }
 
+  /** Drop tracks not updated for `maxAgeMs` of data time (the node's live picture does the same). */
+  expire(maxAgeMs: number): number {
+    let removed = 0;
+    for (const [id, s] of this.tracks) {
+      if (this.latestMs - s.timeMs > maxAgeMs) {
+        this.remove(id);
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+
   remove(trackId: string): void {
     const s = this.tracks.get(trackId);
     if (!s) return;
