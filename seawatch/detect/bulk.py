@@ -37,7 +37,9 @@ class BulkResult:
 
 
 def sort_events(events: list[Event]) -> list[Event]:
-    return sorted(events, key=lambda e: (e.start, e.type, e.event_id))
+    return sorted(
+        events, key=lambda e: (e.start, e.type, e.mmsi, e.track_ids, str(e.details.get("zone_id", "")))
+    )
 
 
 def run_bulk(positions: pl.DataFrame, statics: pl.DataFrame | None, context: DetectContext) -> BulkResult:

@@ -11,6 +11,11 @@ from seawatch.timeutil import utc_from_epoch
 
 def clean(value: Any) -> Any:
     """JSON-safe detail values: floats rounded (metres/knots/seconds to 0.001), NaN/inf as None."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return round(value, 3) if math.isfinite(value) else None
     if isinstance(value, float):
         return None if not math.isfinite(value) else round(value, 3)
     if isinstance(value, dict):

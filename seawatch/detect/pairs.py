@@ -109,9 +109,10 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
     pairs = cKDTree(points).query_pairs(chord_for_m(radius) * 1.000001, output_type="ndarray")
     if pairs.shape[0] == 0:
         return []
-    keys = np.array(tf.keys, dtype=object)
+    key_rank = np.empty(tf.n_tracks, dtype=np.int64)
+    key_rank[np.argsort(np.array(tf.keys, dtype=object), kind="stable")] = np.arange(tf.n_tracks)
     i, j = pairs[:, 0], pairs[:, 1]
-    swap = keys[bt.kid[i]] > keys[bt.kid[j]]
+    swap = key_rank[bt.kid[i]] > key_rank[bt.kid[j]]
     a = np.where(swap, j, i)
     b = np.where(swap, i, j)
     dist = haversine_m(bt.lat[a], bt.lon[a], bt.lat[b], bt.lon[b])

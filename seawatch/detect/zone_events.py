@@ -40,19 +40,21 @@ def detect_bulk(tf: TrackFrame, ctx: DetectContext) -> list[Event]:
         return []
     member = tf.membership[idx]
     kid = tf.kid[idx]
-    same = kid[1:] == kid[:-1]
-    now, before = member[1:], member[:-1]
+    inside_any = member.any(axis=1)
+    # only transitions where this fix or the previous one is inside some zone can cross a boundary
+    pos = np.flatnonzero((inside_any[1:] | inside_any[:-1]) & (kid[1:] == kid[:-1]))
+    now, before = member[pos + 1], member[pos]
     events = []
     for kind, mask in (("zone_entry", now & ~before), ("zone_exit", ~now & before)):
-        rows, zones = np.nonzero(mask & same[:, None])
-        for i, z in zip(rows, zones, strict=True):
-            r = idx[i + 1]
+        rows, zones = np.nonzero(mask)
+        for i, z in zip(pos[rows].tolist(), zones.tolist(), strict=True):
+            r = int(idx[i + 1])
             k = int(tf.kid[r])
             events.append(
                 _event(
                     ctx,
                     kind,
-                    int(z),
+                    z,
                     int(tf.track_mmsi[k]),
                     tf.track_ids[k],
                     float(tf.t[r]),

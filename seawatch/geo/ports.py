@@ -51,6 +51,9 @@ class Ports:
         dist = np.full(la.shape, np.inf)
         idx = np.full(la.shape, -1, dtype=np.int64)
         ok = np.isfinite(la) & np.isfinite(lo)
+        if max_m is not None and ok.any():  # cheap cell test first: most fixes are nowhere near a port
+            codes = np.floor(la[ok] * 10.0) * 3600.0 + np.floor(lo[ok] * 10.0)
+            ok[np.flatnonzero(ok)] = np.isin(codes, self._cell_codes(max_m))
         if ok.any() and len(self):
             bound = np.inf if max_m is None else chord_for_m(max_m) * 1.000001
             chord, found = self.tree.query(unit_xyz(la[ok], lo[ok]), distance_upper_bound=bound)
@@ -93,6 +96,15 @@ class Ports:
                     grid.setdefault(cell, []).append(n)
             cache[max_m] = {cell: tuple(ports) for cell, ports in grid.items()}
         return cache[max_m]
+
+    def _cell_codes(self, max_m: float) -> npt.NDArray[np.float64]:
+        cache = self.__dict__.setdefault("_code_cache", {})
+        if max_m not in cache:
+            cache[max_m] = np.sort(
+                np.array([i * 3600.0 + j for i, j in self._cell_ports(max_m)], dtype=np.float64)
+            )
+        codes: npt.NDArray[np.float64] = cache[max_m]
+        return codes
 
     def near_cells(self, max_m: float) -> set[tuple[int, int]]:
         """0.1° cells (floor(lat*10), floor(lon*10)) that may hold a point within `max_m` of a port."""
