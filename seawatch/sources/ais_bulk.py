@@ -90,7 +90,7 @@ class BulkDecodeResult:
                 "cog_deg": cog[ok],
                 "heading_deg": hdg[ok],
                 "msg_type": t[ok],
-                "station": pl.Series(b.station[ok].tolist(), dtype=pl.Utf8),
+                "station": _station_series(b, ok),
             }
         ).with_columns(pl.col("t", "sog_kn", "cog_deg", "heading_deg").fill_nan(None))
 
@@ -198,6 +198,12 @@ class BulkDecodeResult:
         return LoadResult(self.positions_frame(), self.statics_frame(), self.rejects, dict(self.counts))
 
 
+def _station_series(batch: ais_fast.FastBatch, rows: np.ndarray) -> pl.Series:
+    names = pl.Series([*batch.stations, None], dtype=pl.Utf8)
+    codes = batch.station_code[rows].astype(np.int64)
+    return names.gather(np.where(codes < 0, len(batch.stations), codes))
+
+
 def _width(model: AisStatic) -> float | None:
     if model.to_port is None and model.to_starboard is None:
         return None
@@ -226,8 +232,14 @@ def decode_bytes(
         lines.pop()
     slow_lines: list[int]
     if fast and lines:
-        result.fast, slow_lines = ais_fast.decode_lines(data, enforce_checksum=enforce_checksum)
+        fast_result = ais_fast.decode_lines(data, enforce_checksum=enforce_checksum)
+        result.fast, slow_lines = fast_result.batch, fast_result.slow_lines
+        result.counts.update(fast_result.counts)
         result.counts["decoded_fast"] = len(result.fast)
+        for line_no, reason, raw in fast_result.rejects:
+            result.rejects.append(Rejected(raw, reason, source, line_no))
+            result.counts["rejected"] += 1
+            result.counts[f"rejected:{reason}"] += 1
     else:
         slow_lines = list(range(1, len(lines) + 1))
     decoder = NmeaAisDecoder(source=source, enforce_checksum=enforce_checksum)

@@ -25,6 +25,7 @@ exactly the same messages.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -241,11 +242,10 @@ def _text(sextets: list[np.ndarray], nbits: int, offset: int, width: int) -> lis
             v = ((v16 >> (12 - bit - aw)) & ((1 << aw) - 1)).astype(np.uint8)
         cols.append(_SIXBIT_ASCII[v])
     mat = np.ascontiguousarray(np.stack(cols, axis=1))
-    width_c = mat.shape[1]
-    raw = mat.tobytes()
-    return [
-        raw[r * width_c : (r + 1) * width_c].decode("ascii").rstrip("@").strip() for r in range(mat.shape[0])
-    ]
+    keys = mat.view(f"S{mat.shape[1]}").ravel()  # no NUL can occur: every code maps to a printable char
+    uniq, inverse = np.unique(keys, return_inverse=True)  # names and call signs repeat a lot
+    texts = np.array([u.decode("ascii").rstrip("@").strip() for u in uniq.tolist()], dtype=object)
+    return texts[inverse.ravel()].tolist()
 
 
 # -- the result ------------------------------------------------------------------------------------
@@ -271,8 +271,13 @@ class FastBatch:
     line: np.ndarray  # 1-based line number of the (first) sentence
     msg_type: np.ndarray
     t: np.ndarray  # receive time, epoch seconds, NaN when unknown
-    station: np.ndarray  # object: str or None
+    station_code: np.ndarray  # int32 index into `stations`, -1 when unknown
     groups: list[FastGroup]
+    stations: list[str] = field(default_factory=list)
+
+    def station(self, row: int) -> str | None:
+        code = int(self.station_code[row])
+        return None if code < 0 else self.stations[code]
 
     def __len__(self) -> int:
         return len(self.line)
@@ -295,7 +300,7 @@ class FastBatch:
 
 
 def empty_batch() -> FastBatch:
-    return FastBatch(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, dtype=object), [])
+    return FastBatch(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int32), [])
 
 
 def _group_dicts(g: FastGroup) -> list[dict[str, Any]]:
@@ -314,7 +319,7 @@ def iter_group_dicts(batch: FastBatch, msg_types: frozenset[int]) -> Iterator[tu
         for row, rec in zip(g.rows.tolist(), _group_dicts(g), strict=True):
             t = float(batch.t[row])
             rec["received_at"] = None if t != t else t
-            rec["station"] = batch.station[row]
+            rec["station"] = batch.station(row)
             yield row, rec
 
 
@@ -325,23 +330,25 @@ def iter_dicts(batch: FastBatch) -> Iterator[dict[str, Any]]:
         for row, group_rec in zip(g.rows.tolist(), _group_dicts(g), strict=True):
             records[row] = group_rec
     t_list = batch.t.tolist()
+    names: list[str | None] = [*batch.stations, None]  # code -1 -> None
+    codes = batch.station_code.tolist()
     for i, rec in enumerate(records):
         assert rec is not None
         t = t_list[i]
         rec["received_at"] = None if t != t else t
-        rec["station"] = batch.station[i]
+        rec["station"] = names[codes[i]]
         yield rec
 
 
 # -- line scanning ---------------------------------------------------------------------------------
 
 
+PAD = 16  # zero bytes after each chunk, so reads a few bytes past a line end need no bounds checks
+
+
 def _char(buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    """buf[pos] with positions past the end reading as 0."""
-    ok = pos < len(buf)
-    out = np.zeros(len(pos), dtype=np.uint8)
-    out[ok] = buf[pos[ok]]
-    return out
+    """buf[pos]; `buf` carries PAD zero bytes after the data, which covers every position read here."""
+    return buf[pos]
 
 
 @dataclass
@@ -367,25 +374,47 @@ def _scan_lines(buf: np.ndarray) -> _Lines:
 CHUNK_BYTES = 1 << 21  # work in ~2 MB slices: big fresh numpy arrays are slow to allocate
 
 
-def decode_lines(data: bytes, enforce_checksum: bool = True) -> tuple[FastBatch, list[int]]:
-    """Decode what the fast path can; return it and the 1-based line numbers left for pyais."""
+_Reject = tuple[int, str, str]  # (line number, reason, raw line)
+
+
+@dataclass
+class FastResult:
+    """What the fast path did with a whole text: decoded `batch`, the 1-based `slow_lines` left for the
+    pyais path, the `rejects` it found itself (`empty_payload`) and `counts` (`skipped:comment`,
+    `skipped:foreign_sentence`)."""
+
+    batch: FastBatch
+    slow_lines: list[int]
+    rejects: list[_Reject]
+    counts: Counter[str]
+
+
+def decode_lines(data: bytes, enforce_checksum: bool = True) -> FastResult:
+    """Decode what the fast path can (see `FastResult`)."""
     batches: list[FastBatch] = []
     slow: list[int] = []
+    rejects: list[_Reject] = []
+    counts: Counter[str] = Counter()
+    stations: dict[str, int] = {}
     pos = 0
     line_offset = 0
     while pos < len(data):
         end = data.find(b"\n", min(pos + CHUNK_BYTES, len(data)) - 1)
         end = len(data) if end < 0 else end + 1
         chunk = data[pos:end]
-        batch, chunk_slow = _decode_chunk(chunk, enforce_checksum)
+        batch, chunk_slow, chunk_rejects = _decode_chunk(chunk, enforce_checksum, stations, counts)
         if line_offset:
             batch.line += line_offset
             chunk_slow = [n + line_offset for n in chunk_slow]
+            chunk_rejects = [(n + line_offset, r, raw) for n, r, raw in chunk_rejects]
+        rejects.extend(chunk_rejects)
         batches.append(batch)
         slow.extend(chunk_slow)
         line_offset += chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
         pos = end
-    return _merge(batches), slow
+    merged = _merge(batches)
+    merged.stations = list(stations)
+    return FastResult(merged, slow, rejects, counts)
 
 
 def _merge(batches: list[FastBatch]) -> FastBatch:
@@ -405,23 +434,74 @@ def _merge(batches: list[FastBatch]) -> FastBatch:
         line=np.concatenate([b.line for b in batches]),
         msg_type=np.concatenate([b.msg_type for b in batches]),
         t=np.concatenate([b.t for b in batches]),
-        station=np.concatenate([b.station for b in batches]),
+        station_code=np.concatenate([b.station_code for b in batches]),
         groups=groups,
     )
 
 
-def _decode_chunk(data: bytes, enforce_checksum: bool) -> tuple[FastBatch, list[int]]:
-    buf = np.frombuffer(data, dtype=np.uint8)
-    lines = _scan_lines(buf)
+def _tag_blocks(
+    buf: np.ndarray,
+    data: bytes,
+    rows: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    t_line: np.ndarray,
+    station_line: np.ndarray,
+    tag_ok: np.ndarray,
+    station_codes: dict[str, int],
+) -> None:
+    """Parse each distinct tag block once (feeds repeat the same `s:`/`c:` on many lines)."""
+    if not len(rows):
+        return
+    lens = end - start
+    width = int(lens.max())
+    if width == 0 or width > 160:  # unusual: parse one by one
+        uniq_keys = [data[a:b] for a, b in zip(start.tolist(), end.tolist(), strict=True)]
+        inverse = np.arange(len(rows))
+    else:
+        cols = np.arange(width)
+        inside = cols[None, :] < lens[:, None]
+        mat = np.where(inside, buf[np.minimum(start[:, None] + cols[None, :], len(buf) - 1)], 0).astype(
+            np.uint8
+        )
+        has_nul = ((mat == 0) & inside).any(axis=1)
+        tag_ok[rows[has_nul]] = False  # let the pyais path judge such lines
+        keys = np.ascontiguousarray(mat).view(f"S{width}").ravel()
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        uniq_keys = [bytes(k) for k in uniq.tolist()]
+    ts = np.full(len(uniq_keys), np.nan)
+    stations = np.full(len(uniq_keys), -1, dtype=np.int32)
+    ok = np.ones(len(uniq_keys), dtype=bool)
+    for k, content in enumerate(uniq_keys):
+        try:
+            block = parse_tag_block(content)
+        except TagBlockError:
+            ok[k] = False
+            continue
+        if block.received_at is not None:
+            ts[k] = block.received_at.timestamp()
+        if block.station is not None:
+            stations[k] = station_codes.setdefault(block.station, len(station_codes))
+    inverse = inverse.ravel()
+    t_line[rows] = ts[inverse]
+    station_line[rows] = stations[inverse]
+    tag_ok[rows] &= ok[inverse]
+
+
+def _decode_chunk(
+    data: bytes, enforce_checksum: bool, station_codes: dict[str, int], counts: Counter[str]
+) -> tuple[FastBatch, list[int], list[_Reject]]:
+    buf = np.frombuffer(data + bytes(PAD), dtype=np.uint8)
+    lines = _scan_lines(buf[: len(data)])
     n_lines = len(lines.line_no)
     if n_lines == 0:
-        return empty_batch(), []
+        return empty_batch(), [], []
     nonempty = lines.end > lines.line_start
     first = _char(buf, lines.line_start)
 
     # Tag blocks: the sentence starts after the second backslash; parse each distinct block once.
     t_line = np.full(n_lines, np.nan)
-    station_line = np.full(n_lines, None, dtype=object)
+    station_line = np.full(n_lines, -1, dtype=np.int32)
     tag_ok = np.ones(n_lines, dtype=bool)
     has_tag = nonempty & (first == 92)
     if has_tag.any():
@@ -433,29 +513,42 @@ def _decode_chunk(data: bytes, enforce_checksum: bool) -> tuple[FastBatch, list[
         tag_ok[idx[~closed]] = False
         good = idx[closed]
         lines.start[good] = close[closed] + 1
-        cache: dict[bytes, tuple[float, str | None] | None] = {}
-        for i, a, b in zip(
-            good.tolist(), (lines.line_start[good] + 1).tolist(), close[closed].tolist(), strict=True
-        ):
-            content = data[a:b]
-            if content in cache:
-                info = cache[content]
-            else:
-                try:
-                    block = parse_tag_block(content)
-                    ts = block.received_at.timestamp() if block.received_at else np.nan
-                    info = (ts, block.station)
-                except TagBlockError:
-                    info = None
-                cache[content] = info
-            if info is None:
-                tag_ok[i] = False
-            else:
-                t_line[i], station_line[i] = info
+        _tag_blocks(
+            buf,
+            data,
+            good,
+            lines.line_start[good] + 1,
+            close[closed],
+            t_line,
+            station_line,
+            tag_ok,
+            station_codes,
+        )
 
     s = lines.start
     e = lines.end
-    cand = nonempty & tag_ok & (_char(buf, s) == 33)
+    lead = _char(buf, s)
+    upper_tail = (
+        (_char(buf, s + 3) & 0xDF).astype(np.uint32) << 16
+        | (_char(buf, s + 4) & 0xDF).astype(np.uint32) << 8
+        | (_char(buf, s + 5) & 0xDF)
+    )
+    vdm_vdo = (upper_tail == (ord("V") << 16 | ord("D") << 8 | ord("M"))) | (
+        upper_tail == (ord("V") << 16 | ord("D") << 8 | ord("O"))
+    )
+    comment = nonempty & (first == 35)
+    foreign = nonempty & tag_ok & ~comment & ((lead == 33) | (lead == 36)) & ~vdm_vdo & (e - s >= 6)
+    foreign_rows = np.flatnonzero(foreign)
+    if len(foreign_rows):  # the pyais path would reject a non-ASCII line before looking at its type
+        ascii_ok = [
+            data[a:b].isascii()
+            for a, b in zip(lines.line_start[foreign_rows].tolist(), e[foreign_rows].tolist(), strict=True)
+        ]
+        foreign[foreign_rows[~np.array(ascii_ok, dtype=bool)]] = False
+    skipped = comment | foreign
+    counts["skipped:comment"] += int(comment.sum())
+    counts["skipped:foreign_sentence"] += int(foreign.sum())
+    cand = nonempty & tag_ok & (lead == 33)
     tail = (
         _char(buf, s + 3).astype(np.uint32) << 16
         | _char(buf, s + 4).astype(np.uint32) << 8
@@ -470,7 +563,7 @@ def _decode_chunk(data: bytes, enforce_checksum: bool) -> tuple[FastBatch, list[
     cand &= k_last < len(commas)
     kl = np.minimum(k_last, max(len(commas) - 1, 0))
     if len(commas) == 0:
-        return empty_batch(), lines.line_no.tolist()
+        return empty_batch(), lines.line_no[~skipped].tolist(), []
 
     def comma(k: int) -> np.ndarray:
         return commas[np.minimum(k0 + k, len(commas) - 1)]
@@ -502,6 +595,19 @@ def _decode_chunk(data: bytes, enforce_checksum: bool) -> tuple[FastBatch, list[
 
     # Two-sentence messages on consecutive lines: pair fragment 1 with the next line's fragment 2.
     single = cand & (cnt == 49)
+    # An empty single-sentence payload is a reject the pyais path would give the same way.
+    empty = single & (c5 == c4 + 1)
+    single &= ~empty
+    empty_rows = np.flatnonzero(empty)
+    rejects: list[_Reject] = [
+        (n, "empty_payload", data[a:b].decode("ascii", "backslashreplace"))
+        for n, a, b in zip(
+            lines.line_no[empty_rows].tolist(),
+            lines.line_start[empty_rows].tolist(),
+            e[empty_rows].tolist(),
+            strict=True,
+        )
+    ]
     first_of_two = cand & (cnt == 50) & (num == 49)
     pair = np.zeros(n_lines, dtype=bool)
     if n_lines > 1:
@@ -512,11 +618,8 @@ def _decode_chunk(data: bytes, enforce_checksum: bool) -> tuple[FastBatch, list[
         ok &= _char(buf, c2[a] + 1) == _char(buf, c2[b] + 1)
         ok &= (c4[a] - c3[a]) == (c4[b] - c3[b])
         ok &= _char(buf, c3[a] + 1) == _char(buf, c3[b] + 1)
-        same_station = np.array(
-            [x == y for x, y in zip(station_line[a[ok]], station_line[b[ok]], strict=True)], dtype=bool
-        )
-        keep = a[ok][same_station] if len(same_station) else a[:0]
-        pair[keep] = True
+        ok &= station_line[a] == station_line[b]
+        pair[a[ok]] = True
 
     # Payload spans: (start, length) of up to two pieces per message.
     msg_rows = np.flatnonzero(single | pair)
@@ -553,7 +656,7 @@ def _decode_chunk(data: bytes, enforce_checksum: bool) -> tuple[FastBatch, list[
             groups.append(group)
 
     if not batch_rows:
-        return empty_batch(), lines.line_no.tolist()
+        return empty_batch(), lines.line_no[~(empty | skipped)].tolist(), rejects
     all_sel = np.concatenate(batch_rows)
     order = np.argsort(msg_rows[all_sel], kind="stable")
     position = np.empty(len(all_sel), dtype=np.int64)
@@ -576,11 +679,12 @@ def _decode_chunk(data: bytes, enforce_checksum: bool) -> tuple[FastBatch, list[
         line=lines.line_no[first_lines],
         msg_type=msg_type[done_msgs],
         t=t_msg,
-        station=st_msg,
+        station_code=st_msg,
         groups=groups,
     )
+    done_lines |= empty | skipped
     slow = lines.line_no[~done_lines].tolist()
-    return batch, slow
+    return batch, slow, rejects
 
 
 def _variants(buf: np.ndarray, msg_type: np.ndarray, p1_start: np.ndarray, p1_len: np.ndarray) -> np.ndarray:
@@ -616,9 +720,9 @@ def _decode_group(
     n_chars = int(p1_len[0] + p2_len[0])
     sextets: list[np.ndarray] = []
     bad = np.zeros(len(p1_start), dtype=bool)
+    paired = bool(p2_len.any())
     for k in range(n_chars):
-        in_first = k < p1_len
-        pos = np.where(in_first, p1_start + k, p2_start + (k - p1_len))
+        pos = np.where(k < p1_len, p1_start + k, p2_start + (k - p1_len)) if paired else p1_start + k
         sextet = _ARMOUR[buf[pos]]
         bad |= sextet == 255
         sextets.append(sextet & 63)

@@ -1,0 +1,141 @@
+"""Benchmark: bulk AIS decode, seawatch's vectorised path against a plain pyais loop, same input.
+
+Input: every line of the real AIS receiver recordings in ../shared/data (Kystverket tag-block feed,
+pyais's raw samples, libais's ORBCOMM tag-block sample), replicated to ~1 M lines and written to a
+temporary directory. libais's curated one-of-each-type test files are left out: they are not traffic.
+
+(a) pyais: `for msg in IterMessages(file lines): msg.decode()` (bad messages caught and counted).
+(b) seawatch: `decode_file(path)` (numpy fast path + pyais for the rest, rejects kept) then
+    `positions_frame()` (a polars frame in POSITION_SCHEMA): file -> decoded records.
+Each variant runs in its own child process (so peak RSS is its own), `--repeat` times; the best wall
+time is reported, with CPU time. Run: `.venv/bin/python -m bench.decode.run [--lines N] [--record]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from seawatch.shared_data import shared_data_path
+
+REPO = Path(__file__).resolve().parents[2]
+RECORDINGS = [
+    ("ais-nmea-tagblock-kystverket", "norwegian_2024-12-09.nmea"),
+    ("ais-vectors-pyais", "raw", "nmea_data_sample.txt"),
+    ("ais-vectors-pyais", "raw", "ais_test_messages"),
+    ("ais-vectors-pyais", "raw", "examples_sample.ais"),
+    ("ais-vectors-pyais", "raw", "messages.ais"),
+    ("ais-vectors-pyais", "raw", "mixed.txt"),
+    ("ais-vectors-pyais", "raw", "timestamped.ais"),
+    ("ais-vectors-libais", "tagblock.nmea"),
+]
+
+
+def build_input(target_lines: int, out_dir: Path) -> tuple[Path, int]:
+    lines: list[bytes] = []
+    for parts in RECORDINGS:
+        lines += [x for x in shared_data_path(*parts).read_bytes().splitlines() if x.strip()]
+    copies = max(1, round(target_lines / len(lines)))
+    path = out_dir / "ais_real_replicated.nmea"
+    path.write_bytes(b"\n".join(lines * copies) + b"\n")
+    return path, len(lines) * copies
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_pyais(path: Path) -> dict[str, float]:
+    from pyais import IterMessages
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    decoded = failed = 0
+    with open(path, "rb") as fh:
+        for msg in IterMessages(fh.read().splitlines()):
+            try:
+                msg.decode()
+                decoded += 1
+            except Exception:
+                failed += 1
+    return {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "decoded": decoded,
+            "failed": failed, "peak_rss_mb": _peak_rss_mb()}  # fmt: skip
+
+
+def run_seawatch(path: Path) -> dict[str, float]:
+    from seawatch.sources.ais_bulk import decode_file
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    result = decode_file(path)
+    t_cols = time.perf_counter() - t0
+    frame = result.positions_frame()
+    return {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "columns_wall_s": t_cols,
+            "decoded": result.n_decoded, "fast": result.n_fast, "rejected": len(result.rejects),
+            "positions": frame.height, "peak_rss_mb": _peak_rss_mb()}  # fmt: skip
+
+
+def _child(variant: str, path: Path) -> dict[str, float]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.decode.run", "--child", variant, str(path)],
+        capture_output=True, check=True, cwd=REPO, text=True,
+    )  # fmt: skip
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--record", action="store_true", help="append the result to bench/RESULTS.md")
+    parser.add_argument("--child", nargs=2, metavar=("VARIANT", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        variant, path = args.child
+        print(json.dumps((run_pyais if variant == "pyais" else run_seawatch)(Path(path))))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="seawatch-bench-decode-") as tmp:
+        path, n_lines = build_input(args.lines, Path(tmp))
+        size_mb = path.stat().st_size / 1e6
+        print(f"input: {n_lines:,} lines, {size_mb:.1f} MB (real recordings replicated)")
+        runs: dict[str, list[dict[str, float]]] = {"pyais": [], "seawatch": []}
+        for _ in range(args.repeat):
+            for variant in runs:
+                runs[variant].append(_child(variant, path))
+        from seawatch.sources.ais_bulk import decode_file
+
+        mix = Counter(decode_file(path).fast.msg_type.tolist())
+    best = {v: min(r, key=lambda x: x["wall_s"]) for v, r in runs.items()}
+    p, s = best["pyais"], best["seawatch"]
+    ratio_wall = p["wall_s"] / s["wall_s"]
+    ratio_cpu = min(r["cpu_s"] for r in runs["pyais"]) / min(r["cpu_s"] for r in runs["seawatch"])
+    lines = [
+        f"- input: {n_lines:,} lines ({size_mb:.1f} MB) = the real receiver recordings replicated; "
+        f"seawatch decoded {s['decoded']:,} messages ({s['fast']:,} on the numpy path), rejected "
+        f"{s['rejected']:,} bad lines; pyais decoded {p['decoded']:,} (+{p['failed']:,} raised)",
+        f"- pyais IterMessages + decode(): {p['wall_s']:.2f} s wall, {p['cpu_s']:.2f} s CPU, "
+        f"{p['decoded'] / p['wall_s']:,.0f} msg/s, peak RSS {p['peak_rss_mb']:.0f} MB",
+        f"- seawatch decode_file + positions_frame: {s['wall_s']:.2f} s wall ({s['columns_wall_s']:.2f} s to "
+        f"columns), {s['cpu_s']:.2f} s CPU, {s['decoded'] / s['wall_s']:,.0f} msg/s, peak RSS {s['peak_rss_mb']:.0f} MB",
+        f"- ratio: x{ratio_wall:.1f} wall, x{ratio_cpu:.1f} CPU (best of {args.repeat}; target x15)",
+        f"- fast-path types: {dict(sorted(mix.items()))}",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.record:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        machine = f"{platform.machine()}, 2 cores shared with other jobs, Python {platform.python_version()}"
+        with open(REPO / "bench" / "RESULTS.md", "a") as fh:
+            fh.write(f"\n## decode\n\n`bench/decode/run.py`, {stamp}, {machine}\n\n{text}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
