@@ -34,6 +34,7 @@ class FusionConfig:
     init_n: int = 5
     timeout_s: dict[str, float] = field(default_factory=_timeouts)  # delete after silence, per sensor kind
     ais_max_speed_kn: float = 60.0  # same MMSI farther than this speed allows => another ship
+    merge_votes: int = 3  # AIS reports on a never-dark anonymous track before it merges (0: never)
     coast_max_s: float = 600.0  # a track silent longer than this takes no radar/satellite contact
     scan_window_s: float = 1.0  # observations this close in time form one batch
     dark_distance_m: float = 1_500.0  # no AIS vessel within this of a contact => dark target

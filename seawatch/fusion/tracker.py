@@ -124,8 +124,15 @@ class _Table:
         self.origin = np.empty(0, np.int64)
         self.sensors = np.empty(0, np.int64)
         self.last_seen = np.empty((0, len(KINDS)))
+        self.ever_dark = np.empty(0, bool)  # some contact had no AIS vessel within dark_distance_m
+        self.votes = np.empty(0, np.int64)  # consecutive AIS reports co-located with this anonymous track
+        self.vote_mmsi = np.empty(0, np.int64)
+        self.vote_t = np.empty(0)
 
-    _FIELDS = ("num", "x", "p", "t", "mmsi", "confirmed", "hits", "scans", "origin", "sensors", "last_seen")
+    _FIELDS = (
+        "num", "x", "p", "t", "mmsi", "confirmed", "hits", "scans", "origin", "sensors", "last_seen",
+        "ever_dark", "votes", "vote_mmsi", "vote_t",
+    )  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.num)
@@ -205,6 +212,10 @@ class Tracker:
             origin=b.sensor_bit[idx].copy(),
             sensors=np.left_shift(np.int64(1), b.sensor_bit[idx]),
             last_seen=last_seen,
+            ever_dark=np.zeros(k, bool),
+            votes=np.zeros(k, np.int64),
+            vote_mmsi=np.zeros(k, np.int64),
+            vote_t=np.full(k, -np.inf),
         )
         for num, mmsi in zip(
             nums[b.mmsi[idx] > 0].tolist(), b.mmsi[idx][b.mmsi[idx] > 0].tolist(), strict=True
@@ -264,15 +275,23 @@ class Tracker:
             if len(fit):
                 rows[j] = fit[np.argmin(d[d <= allowed])]
                 ok[j] = True
-        if ok.any():
-            u_idx, u_rows = m_idx[ok], rows[ok]
+        u_idx, u_rows = m_idx[ok], rows[ok]
+        if len(u_idx):
             xp, pp = predict(tr.x[u_rows], tr.p[u_rows], b.t[u_idx] - tr.t[u_rows], c.accel_sigma_mps2)
             self._apply_update(u_rows, xp, pp, b, u_idx)
             res.track_num[u_idx] = tr.num[u_rows]
             res.state[u_idx] = tr.x[u_rows]
         new_idx = np.concatenate([idx[~found], m_idx[~ok]])
-        if len(new_idx) == 0:
-            return
+        if len(new_idx):
+            self._identify_or_create(b, new_idx, idx, has, res)
+        if len(u_idx) and c.merge_votes > 0:
+            self._merge_duplicates(u_rows, float(np.max(b.t[u_idx])), res)
+
+    def _identify_or_create(
+        self, b: MeasurementBatch, new_idx: IntArray, idx: IntArray, has: BoolArray, res: BatchResult
+    ) -> None:
+        tr = self.tracks
+        c = self.config
         # an unknown MMSI may be the identity of an unidentified track: re-label it, history kept
         shared = np.isin(b.mmsi[new_idx], tr.mmsi[has])  # sharing an MMSI: never steal another track
         try_idx = new_idx[~shared]
@@ -301,6 +320,46 @@ class Tracker:
             res.track_num[create] = tr.num[rows_c]
             res.state[create] = tr.x[rows_c]
             res.confirmed.extend(tr.num[rows_c].tolist())
+
+    def _merge_duplicates(self, ais_rows: IntArray, t_now: float, res: BatchResult) -> None:
+        """An anonymous track that was never dark and sits on an AIS track for `merge_votes` consecutive
+        AIS reports is the same vessel seen twice (e.g. radar took it over during an AIS silence): it is
+        re-labelled with the MMSI (history kept) and closed, so the vessel has one track again. A track
+        that was ever dark is never merged into another vessel (a go-fast alongside a ship stays dark)."""
+        tr = self.tracks
+        c = self.config
+        anon = np.flatnonzero((tr.mmsi == 0) & tr.confirmed & ~tr.ever_dark & (t_now - tr.t <= c.coast_max_s))
+        if len(anon) == 0:
+            return
+        ais_rows = np.unique(ais_rows)
+        xa, pa = predict(tr.x[anon], tr.p[anon], t_now - tr.t[anon], c.accel_sigma_mps2)
+        xs, ps = predict(tr.x[ais_rows], tr.p[ais_rows], t_now - tr.t[ais_rows], c.accel_sigma_mps2)
+        r_var = 0.5 * (ps[:, 0, 0] + ps[:, 1, 1])
+        g = gate(xa, pa, xs[:, :2], r_var, c.gate_chi2, c.gate_max_m)
+        ia, js = associate(len(anon), len(ais_rows), g.track, g.meas, g.cost)
+        if len(ia) == 0:
+            return
+        rows_a = anon[ia]
+        mm = tr.mmsi[ais_rows[js]]
+        same = (tr.vote_mmsi[rows_a] == mm) & (t_now - tr.vote_t[rows_a] <= c.coast_max_s)
+        tr.votes[rows_a] = np.where(same, tr.votes[rows_a] + 1, 1)
+        tr.vote_mmsi[rows_a] = mm
+        tr.vote_t[rows_a] = t_now
+        merge = rows_a[tr.votes[rows_a] >= c.merge_votes]
+        if len(merge) == 0:
+            return
+        drop = np.zeros(len(tr), bool)
+        drop[merge] = True
+        for num, mmsi, mask, conf in zip(
+            tr.num[merge].tolist(), tr.vote_mmsi[merge].tolist(), tr.sensors[merge].tolist(),
+            tr.confirmed[merge].tolist(), strict=True,
+        ):  # fmt: skip
+            self.mmsi_of[num] = mmsi
+            self.sensors_of[num] = mask
+            res.relabelled.append((num, mmsi))
+            if conf:
+                res.deleted.append(num)
+        tr.keep(~drop)
 
     # ------------------------------------------------------------ contacts: GNN per sensor
     def _process_contacts(self, b: MeasurementBatch, idx: IntArray, res: BatchResult) -> None:
@@ -331,6 +390,7 @@ class Tracker:
             self._apply_update(at, xp[at], pp[at], b, idx[am])
             res.track_num[idx[am]] = tr.num[at]
             res.state[idx[am]] = tr.x[at]
+            tr.ever_dark[at] |= res.nearest_ais_m[idx[am]] > c.dark_distance_m
         # M-of-N for tentative tracks started by this sensor
         bit = int(b.sensor_bit[idx[0]])
         tent = ~tr.confirmed & (tr.origin == bit)
@@ -341,6 +401,7 @@ class Tracker:
         new = idx[free]
         if len(new):
             rows = self._new_tracks(b, new)
+            tr.ever_dark[rows] = res.nearest_ais_m[new] > c.dark_distance_m
             res.track_num[new] = tr.num[rows]
             res.state[new] = tr.x[rows]
             res.confirmed.extend(tr.num[rows][tr.confirmed[rows]].tolist())

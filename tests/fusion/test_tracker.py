@@ -226,3 +226,42 @@ def test_tracker_step_api_reports_created_and_updated() -> None:
     assert steps[0].sog_kn == pytest.approx(19.4, abs=1.0) and steps[0].cog_deg == pytest.approx(
         90.0, abs=2.0
     )
+
+
+def _ship_rows(
+    t_from: float, t_to: float, step_s: float, e0: float, v_mps: float, **kw: object
+) -> list[dict]:
+    sensor = str(kw.pop("sensor", "ais"))
+    return [
+        rows(sensor, t, e0 + v_mps * (t - T0), 0.0, **kw) for t in np.arange(t_from, t_to, step_s).tolist()
+    ]
+
+
+def test_radar_duplicate_of_an_ais_vessel_merges_back() -> None:
+    # a ship at 10 m/s reports AIS every 30 s, falls silent for 15 min (radar alone tracks it), then resumes
+    ais = _ship_rows(T0, T0 + 600, 30, 0.0, 10.0, mmsi=244000001, sog_kn=19.44, cog_deg=90.0)
+    ais += _ship_rows(T0 + 1500, T0 + 1800, 30, 0.0, 10.0, mmsi=244000001, sog_kn=19.44, cog_deg=90.0)
+    radar = _ship_rows(T0 + 1300, T0 + 1800, 5, 15.0, 10.0, sensor="radar", station="R1", target_ref="R1:9")
+    res = fuse_frame(conform_positions(pl.DataFrame(ais + radar)))
+    radar_rows = res.tracks.filter(pl.col("sensor") == "radar")
+    assert radar_rows["mmsi"].unique().to_list() == [244000001]  # the radar-only stretch is re-labelled
+    assert res.events == []  # and it was never dark: the AIS vessel projected within 1,500 m
+    ids = res.tracks.filter(pl.col("t") >= T0 + 1620)["track_id"].unique().to_list()
+    assert len(ids) == 1  # after the merge one track carries the vessel
+
+
+def test_dark_boat_alongside_a_ship_is_not_merged() -> None:
+    ship = _ship_rows(T0, T0 + 1800, 30, 0.0, 5.0, mmsi=244000002, sog_kn=9.72, cog_deg=90.0)
+    ship_radar = _ship_rows(T0, T0 + 1800, 5, 0.0, 5.0, sensor="radar", station="R1")
+    # a boat without AIS closes in from 3 km abeam at 3 m/s, then keeps 80 m ahead of the ship
+    boat = [
+        rows("radar", T0 + t, 5.0 * t + 80.0, max(3_000.0 - 3.0 * t, 0.0), station="R1")
+        for t in range(0, 1800, 5)
+    ]
+    res = fuse_frame(
+        conform_positions(pl.DataFrame(ship + ship_radar + boat)), FusionConfig(radar_sigma_m=30.0)
+    )
+    (dark,) = res.events
+    assert "identified_mmsi" not in dark.details
+    late = res.tracks.filter((pl.col("t") >= T0 + 1700) & (pl.col("sensor") == "radar"))
+    assert late.filter(pl.col("mmsi").is_null())["track_id"].to_list() == [dark.track_ids[0]] * 20
