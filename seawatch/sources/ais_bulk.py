@@ -59,46 +59,55 @@ class BulkDecodeResult:
         return self.n_fast + len(self.slow)
 
     def _fast_positions(self) -> pl.DataFrame | None:
+        """Position rows of the fast batch, built group by group (small arrays: allocating big fresh
+        numpy arrays is what costs most on this kind of machine)."""
         b = self.fast
-        if not len(b):
+        parts: list[pl.DataFrame] = []
+        for g in b.groups:
+            if g.msg_type not in POSITION_TYPES:
+                continue
+            lat, lon = g.columns.get("lat"), g.columns.get("lon")
+            if not isinstance(lat, np.ndarray) or not isinstance(lon, np.ndarray):
+                continue
+            ok = np.flatnonzero((lat != LAT_NA) & (lon != LON_NA))
+            if not len(ok):
+                continue
+            rows = g.rows[ok]
+            speed_na = {27: 63.0, 9: 1023.0}.get(g.msg_type, 102.3)
+            course_na = 511.0 if g.msg_type == 27 else 360.0
+            parts.append(
+                pl.DataFrame(
+                    {
+                        "line": b.line[rows],
+                        "t": b.t[rows],
+                        "mmsi": _float_or_null(g.columns.get("mmsi"), ok, None).cast(pl.Int64),
+                        "lat": lat[ok],
+                        "lon": lon[ok],
+                        "sog_kn": _float_or_null(g.columns.get("speed"), ok, speed_na),
+                        "cog_deg": _float_or_null(g.columns.get("course"), ok, course_na),
+                        "heading_deg": _float_or_null(g.columns.get("heading"), ok, 360.0),
+                        "msg_type": np.full(len(ok), g.msg_type, dtype=np.int64),
+                        "station_code": b.station_code[rows],
+                    }
+                )
+            )
+        if not parts:
             return None
-        is_pos = np.isin(b.msg_type, list(POSITION_TYPES)) & b.has("lat") & b.has("lon")
-        lat = b.column("lat")
-        lon = b.column("lon")
-        ok = is_pos & (lat != LAT_NA) & (lon != LON_NA)
-        if not ok.any():
-            return None
-        t = b.msg_type
-        speed = b.column("speed")
-        speed_na = np.where(t == 27, 63.0, np.where(t == 9, 1023.0, 102.3))
-        course = b.column("course")
-        course_na = np.where(t == 27, 511.0, 360.0)
-        heading = b.column("heading")
-        mmsi = b.column("mmsi", np.int64, 0)
-        with np.errstate(invalid="ignore"):
-            sog = np.where(speed >= speed_na, np.nan, speed)
-            cog = np.where((course >= course_na) | (course < 0), np.nan, course)
-            hdg = np.where(heading >= 360.0, np.nan, heading)
-        return pl.DataFrame(
-            {
-                "line": b.line[ok],
-                "t": b.t[ok],
-                "mmsi": mmsi[ok],
-                "lat": lat[ok],
-                "lon": lon[ok],
-                "sog_kn": sog[ok],
-                "cog_deg": cog[ok],
-                "heading_deg": hdg[ok],
-                "msg_type": t[ok],
-                "station": _station_series(b, ok),
-            }
-        ).with_columns(pl.col("t", "sog_kn", "cog_deg", "heading_deg").fill_nan(None))
+        frame = pl.concat(parts, rechunk=False).sort("line").with_columns(pl.col("t").fill_nan(None))
+        names = pl.Series([*b.stations, None], dtype=pl.Utf8)
+        codes = frame["station_code"].cast(pl.Int64)
+        station = names.gather(codes.set(codes < 0, len(b.stations)))
+        return frame.drop("station_code").with_columns(station.alias("station"))
 
-    def _models(self) -> Iterator[tuple[int, AisPosition | AisStatic]]:
-        """Model objects of the slow messages and of the fast messages that are not plain positions."""
+    def _slow_models(self) -> Iterator[tuple[int, AisPosition | AisStatic]]:
         for dec in self.slow:
             for model in to_models(dec):
                 yield dec.line_no or 0, model
+
+    def _models(self) -> Iterator[tuple[int, AisPosition | AisStatic]]:
+        """Model objects of the slow messages and of the fast static messages (fast positions are
+        built as columns)."""
+        yield from self._slow_models()
         for row, rec in ais_fast.iter_group_dicts(self.fast, STATIC_TYPES):
             t = rec.pop("received_at")
             station = rec.pop("station")
@@ -128,8 +137,8 @@ class BulkDecodeResult:
         if fast is not None:
             parts.append(fast.cast(schema))  # type: ignore[arg-type]
         rows: list[dict[str, Any]] = []
-        for line, model in self._models():
-            if isinstance(model, AisPosition):  # only slow messages give positions here
+        for line, model in self._slow_models():
+            if isinstance(model, AisPosition):
                 rows.append(
                     {
                         "line": line,
@@ -198,10 +207,15 @@ class BulkDecodeResult:
         return LoadResult(self.positions_frame(), self.statics_frame(), self.rejects, dict(self.counts))
 
 
-def _station_series(batch: ais_fast.FastBatch, rows: np.ndarray) -> pl.Series:
-    names = pl.Series([*batch.stations, None], dtype=pl.Utf8)
-    codes = batch.station_code[rows].astype(np.int64)
-    return names.gather(np.where(codes < 0, len(batch.stations), codes))
+def _float_or_null(col: object, rows: np.ndarray, not_available: float | None) -> pl.Series:
+    """Column values at `rows` as floats; values >= `not_available` (or < 0) become null."""
+    if not isinstance(col, np.ndarray):
+        return pl.Series(values=np.full(len(rows), np.nan)).fill_nan(None)
+    values = col[rows].astype(np.float64)
+    series = pl.Series(values=values)
+    if not_available is None:
+        return series
+    return series.set((series >= not_available) | (series < 0), None)
 
 
 def _width(model: AisStatic) -> float | None:
@@ -227,24 +241,28 @@ def decode_bytes(
 ) -> BulkDecodeResult:
     """Decode a whole NMEA text. Lines are numbered from 1."""
     result = BulkDecodeResult(source=source)
-    lines = data.split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()
-    slow_lines: list[int]
-    if fast and lines:
+    decoder = NmeaAisDecoder(source=source, enforce_checksum=enforce_checksum)
+    if fast and data:
         fast_result = ais_fast.decode_lines(data, enforce_checksum=enforce_checksum)
-        result.fast, slow_lines = fast_result.batch, fast_result.slow_lines
+        result.fast = fast_result.batch
         result.counts.update(fast_result.counts)
         result.counts["decoded_fast"] = len(result.fast)
+        result.counts["lines"] = fast_result.n_lines
         for line_no, reason, raw in fast_result.rejects:
             result.rejects.append(Rejected(raw, reason, source, line_no))
             result.counts["rejected"] += 1
             result.counts[f"rejected:{reason}"] += 1
+        todo = (
+            (n, data[a:b]) for n, (a, b) in zip(fast_result.slow_lines, fast_result.slow_spans, strict=True)
+        )
     else:
-        slow_lines = list(range(1, len(lines) + 1))
-    decoder = NmeaAisDecoder(source=source, enforce_checksum=enforce_checksum)
-    for line_no in slow_lines:
-        for item in decoder.feed_decoded(lines[line_no - 1], line_no=line_no):
+        lines = data.split(b"\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        result.counts["lines"] = len(lines)
+        todo = ((n, line) for n, line in enumerate(lines, start=1))
+    for line_no, line in todo:
+        for item in decoder.feed_decoded(line, line_no=line_no):
             if isinstance(item, Rejected):
                 result.rejects.append(item)
             else:
@@ -253,7 +271,6 @@ def decode_bytes(
     result.rejects.sort(key=lambda r: r.line_no or 0)
     result.counts.update(decoder.counts)
     result.counts["decoded"] += result.n_fast
-    result.counts["lines"] = len(lines)
     return result
 
 

@@ -387,6 +387,8 @@ class FastResult:
     slow_lines: list[int]
     rejects: list[_Reject]
     counts: Counter[str]
+    slow_spans: list[tuple[int, int]] = field(default_factory=list)  # byte (start, end) of each slow line
+    n_lines: int = 0
 
 
 def decode_lines(data: bytes, enforce_checksum: bool = True) -> FastResult:
@@ -396,6 +398,7 @@ def decode_lines(data: bytes, enforce_checksum: bool = True) -> FastResult:
     rejects: list[_Reject] = []
     counts: Counter[str] = Counter()
     stations: dict[str, int] = {}
+    spans: list[tuple[int, int]] = []
     pos = 0
     line_offset = 0
     while pos < len(data):
@@ -403,18 +406,18 @@ def decode_lines(data: bytes, enforce_checksum: bool = True) -> FastResult:
         end = len(data) if end < 0 else end + 1
         chunk = data[pos:end]
         batch, chunk_slow, chunk_rejects = _decode_chunk(chunk, enforce_checksum, stations, counts)
+        spans.extend((a + pos, b + pos) for _, a, b in chunk_slow)
+        slow.extend(n + line_offset for n, _, _ in chunk_slow)
         if line_offset:
             batch.line += line_offset
-            chunk_slow = [n + line_offset for n in chunk_slow]
             chunk_rejects = [(n + line_offset, r, raw) for n, r, raw in chunk_rejects]
         rejects.extend(chunk_rejects)
         batches.append(batch)
-        slow.extend(chunk_slow)
         line_offset += chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
         pos = end
     merged = _merge(batches)
     merged.stations = list(stations)
-    return FastResult(merged, slow, rejects, counts)
+    return FastResult(merged, slow, rejects, counts, spans, line_offset)
 
 
 def _merge(batches: list[FastBatch]) -> FastBatch:
@@ -490,7 +493,7 @@ def _tag_blocks(
 
 def _decode_chunk(
     data: bytes, enforce_checksum: bool, station_codes: dict[str, int], counts: Counter[str]
-) -> tuple[FastBatch, list[int], list[_Reject]]:
+) -> tuple[FastBatch, list[tuple[int, int, int]], list[_Reject]]:
     buf = np.frombuffer(data + bytes(PAD), dtype=np.uint8)
     lines = _scan_lines(buf[: len(data)])
     n_lines = len(lines.line_no)
@@ -563,7 +566,7 @@ def _decode_chunk(
     cand &= k_last < len(commas)
     kl = np.minimum(k_last, max(len(commas) - 1, 0))
     if len(commas) == 0:
-        return empty_batch(), lines.line_no[~skipped].tolist(), []
+        return empty_batch(), _spans(lines, ~skipped), []
 
     def comma(k: int) -> np.ndarray:
         return commas[np.minimum(k0 + k, len(commas) - 1)]
@@ -656,7 +659,7 @@ def _decode_chunk(
             groups.append(group)
 
     if not batch_rows:
-        return empty_batch(), lines.line_no[~(empty | skipped)].tolist(), rejects
+        return empty_batch(), _spans(lines, ~(empty | skipped)), rejects
     all_sel = np.concatenate(batch_rows)
     order = np.argsort(msg_rows[all_sel], kind="stable")
     position = np.empty(len(all_sel), dtype=np.int64)
@@ -683,8 +686,20 @@ def _decode_chunk(
         groups=groups,
     )
     done_lines |= empty | skipped
-    slow = lines.line_no[~done_lines].tolist()
-    return batch, slow, rejects
+    return batch, _spans(lines, ~done_lines), rejects
+
+
+def _spans(lines: _Lines, mask: np.ndarray) -> list[tuple[int, int, int]]:
+    """(line number, start, end) of the masked lines."""
+    rows = np.flatnonzero(mask)
+    return list(
+        zip(
+            lines.line_no[rows].tolist(),
+            lines.line_start[rows].tolist(),
+            lines.end[rows].tolist(),
+            strict=True,
+        )
+    )
 
 
 def _variants(buf: np.ndarray, msg_type: np.ndarray, p1_start: np.ndarray, p1_len: np.ndarray) -> np.ndarray:

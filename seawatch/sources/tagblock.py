@@ -34,9 +34,14 @@ class TagBlock:
 
 
 def xor_checksum(data: bytes) -> int:
-    value = 0
-    for byte in data:
-        value ^= byte
+    """XOR of all bytes (the NMEA checksum), folding the bytes as one big integer: halves are XORed
+    lane by lane until one byte is left, in log2(len) big-integer steps."""
+    value = int.from_bytes(data, "big")
+    n_bytes = len(data)
+    while n_bytes > 1:
+        half = n_bytes // 2
+        value = (value >> (8 * half)) ^ (value & ((1 << (8 * half)) - 1))
+        n_bytes -= half
     return value
 
 
