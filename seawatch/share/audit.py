@@ -10,7 +10,8 @@ import io
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,19 @@ class AuditRecord:
 AUDIT_FIELDS = tuple(AuditRecord.__dataclass_fields__)
 
 
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction taken up front (BEGIN IMMEDIATE waits for other writers instead of failing on
+    a lock upgrade), rolled back if anything inside raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
     """A SQLite connection in WAL mode, usable from the event loop and the API's worker threads."""
     conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
@@ -92,14 +106,12 @@ class AuditLog:
     def record_many(self, rows: Iterable[Sequence[Any]]) -> None:
         """Rows of (action, partner, origin, seq, kind, user, reason), in one transaction."""
         now = time.time()
-        with self._lock:
-            self._conn.execute("BEGIN")
-            self._conn.executemany(
+        with self._lock, transaction(self._conn) as conn:
+            conn.executemany(
                 "INSERT INTO share_audit (t, action, partner, origin, seq, kind, user, reason)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(now, *row) for row in rows],
             )
-            self._conn.execute("COMMIT")
 
     def record_view(self, user: str, what: str, origins: Iterable[str]) -> None:
         """Someone looked at data that came from partners (one row per partner origin)."""

@@ -26,7 +26,7 @@ from seawatch.errors import ShareError
 from seawatch.model.event import Event
 from seawatch.share.audit import AuditLog
 from seawatch.share.envelope import Envelope, Releasability, open_sealed, seal
-from seawatch.share.localdb import ReceivedRow, ShareDb
+from seawatch.share.localdb import OutboxRow, ReceivedRow, ShareDb
 from seawatch.share.policy import ITEM_KINDS, ShareItem, SharePolicy
 from seawatch.share.settings import FederationSettings
 from seawatch.share.transport import Delivery, Transport, TransportError, subject_for
@@ -184,7 +184,7 @@ class Federation:
 
     async def send_due(self) -> int:
         """Push what is due from the outbox; returns how many the broker confirmed."""
-        rows = self.db.due(self.clock(), self.settings.publish_batch)
+        rows = await asyncio.to_thread(self.db.due, self.clock(), self.settings.publish_batch)
         if not rows:
             return 0
         try:
@@ -199,13 +199,16 @@ class Federation:
         sent = [r for r, res in zip(rows, results, strict=True) if res is None]
         failed = [res for res in results if res is not None]
         if sent:
-            self.db.mark_sent(r.id for r in sent)
-            self.audit.record_many(("sent", r.partner, self.node_id, r.seq, r.kind, None, None) for r in sent)
-            self.stats["sent"] += len(sent)
+            await asyncio.to_thread(self._mark_sent, sent)
         if failed:
             self.stats["publish_failures"] += len(failed)
             log.info("%d publishes failed (kept in outbox): %s", len(failed), failed[0])
         return len(sent)
+
+    def _mark_sent(self, sent: list[OutboxRow]) -> None:
+        self.db.mark_sent(r.id for r in sent)
+        self.audit.record_many(("sent", r.partner, self.node_id, r.seq, r.kind, None, None) for r in sent)
+        self.stats["sent"] += len(sent)
 
     # --- receiving -------------------------------------------------------------------------------
     async def receive_from(self, origin: str, timeout_s: float = 0.5) -> int:
@@ -222,7 +225,28 @@ class Federation:
         return merged
 
     async def handle(self, deliveries: list[Delivery]) -> int:
-        """Verify, dedupe, keep and merge a batch of deliveries; raises if the sink failed (no ack)."""
+        """Verify, dedupe, keep and merge a batch of deliveries; raises if the sink failed (no ack).
+        Signature checks and SQLite work run in a worker thread, off the node's event loop."""
+        fresh, rejected = await asyncio.to_thread(self._check, deliveries)
+        if fresh:
+            try:
+                await self.sink.merge(fresh)
+            except Exception:
+                await asyncio.to_thread(self.db.unsee, [(e.origin, e.seq) for e in fresh])
+                raise
+        await asyncio.to_thread(self._audit_received, fresh, rejected)
+        return len(fresh)
+
+    def _audit_received(self, fresh: list[Envelope], rejected: list[tuple[Any, ...]]) -> None:
+        if fresh:
+            self.audit.record_many(("received", None, e.origin, e.seq, e.kind, None, None) for e in fresh)
+            self.stats["received"] += len(fresh)
+        if rejected:
+            self.audit.record_many(rejected)
+            self.stats["rejected"] += len(rejected)
+            log.warning("rejected %d shared items, first: %s", len(rejected), rejected[0][-1])
+
+    def _check(self, deliveries: list[Delivery]) -> tuple[list[Envelope], list[tuple[Any, ...]]]:
         now = self.clock()
         accepted: list[Envelope] = []
         rejected: list[tuple[Any, ...]] = []
@@ -262,19 +286,7 @@ class Federation:
                 self._reshare[env.origin] = env.releasability.may_reshare
             else:
                 rejected.append(("rejected", None, env.origin, env.seq, env.kind, None, "replay of seen seq"))
-        if fresh:
-            try:
-                await self.sink.merge(fresh)
-            except Exception:
-                self.db.unsee([(e.origin, e.seq) for e in fresh])
-                raise
-            self.audit.record_many(("received", None, e.origin, e.seq, e.kind, None, None) for e in fresh)
-            self.stats["received"] += len(fresh)
-        if rejected:
-            self.audit.record_many(rejected)
-            self.stats["rejected"] += len(rejected)
-            log.warning("rejected %d shared items, first: %s", len(rejected), rejected[0][-1])
-        return len(fresh)
+        return fresh, rejected
 
     def expire(self) -> int:
         gone = self.db.expire(self.clock())

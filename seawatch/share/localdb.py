@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from seawatch.share.audit import connect
+from seawatch.share.audit import connect, transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS share_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -77,26 +77,22 @@ class ShareDb:
     # --- sequence + outbox -----------------------------------------------------------------------
     def next_seqs(self, n: int) -> range:
         """Reserve n sequence numbers (persisted, so a restart never reuses one)."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+        with self._lock, transaction(self._conn):
             row = self._conn.execute("SELECT value FROM share_meta WHERE key = 'next_seq'").fetchone()
             first = int(row[0]) if row else 1
             self._conn.execute(
                 "INSERT OR REPLACE INTO share_meta (key, value) VALUES ('next_seq', ?)", (str(first + n),)
             )
-            self._conn.execute("COMMIT")
         return range(first, first + n)
 
     def enqueue(self, rows: Iterable[tuple[str, int, str, str, bytes, float]]) -> None:
         """(partner, seq, kind, subject, wire, not_before) rows, in one transaction."""
-        with self._lock:
-            self._conn.execute("BEGIN")
+        with self._lock, transaction(self._conn):
             self._conn.executemany(
                 "INSERT INTO share_outbox (partner, seq, kind, subject, wire, not_before)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 list(rows),
             )
-            self._conn.execute("COMMIT")
 
     def due(self, now_s: float, limit: int) -> list[OutboxRow]:
         with self._lock:
@@ -108,10 +104,8 @@ class ShareDb:
         return [OutboxRow(*r) for r in rows]
 
     def mark_sent(self, ids: Iterable[int]) -> None:
-        with self._lock:
-            self._conn.execute("BEGIN")
+        with self._lock, transaction(self._conn):
             self._conn.executemany("DELETE FROM share_outbox WHERE id = ?", [(i,) for i in ids])
-            self._conn.execute("COMMIT")
 
     def outbox_size(self) -> int:
         with self._lock:
@@ -121,8 +115,7 @@ class ShareDb:
     def accept(self, rows: list[ReceivedRow]) -> list[bool]:
         """Record each (origin, seq) as seen and keep the item; False where it was seen before (replay)."""
         fresh: list[bool] = []
-        with self._lock:
-            self._conn.execute("BEGIN")
+        with self._lock, transaction(self._conn):
             for r in rows:
                 cur = self._conn.execute(
                     "INSERT OR IGNORE INTO share_seen (origin, seq, t) VALUES (?, ?, ?)",
@@ -143,16 +136,13 @@ class ShareDb:
                             orjson.dumps(r.payload),
                         ),
                     )
-            self._conn.execute("COMMIT")
         return fresh
 
     def unsee(self, keys: list[tuple[str, int]]) -> None:
         """Undo `accept` for items the node could not take (they will be delivered again)."""
-        with self._lock:
-            self._conn.execute("BEGIN")
+        with self._lock, transaction(self._conn):
             self._conn.executemany("DELETE FROM share_seen WHERE origin = ? AND seq = ?", keys)
             self._conn.executemany("DELETE FROM share_received WHERE origin = ? AND seq = ?", keys)
-            self._conn.execute("COMMIT")
 
     def received(
         self, *, origin: str | None = None, kind: str | None = None, limit: int = 100_000
@@ -176,13 +166,11 @@ class ShareDb:
 
     def expire(self, now_s: float) -> list[tuple[str, int, str]]:
         """Delete received items past their retention; (origin, seq, kind) of what went."""
-        with self._lock:
-            self._conn.execute("BEGIN")
+        with self._lock, transaction(self._conn):
             gone = self._conn.execute(
                 "SELECT origin, seq, kind FROM share_received WHERE expires_t <= ?", (now_s,)
             ).fetchall()
             self._conn.execute("DELETE FROM share_received WHERE expires_t <= ?", (now_s,))
-            self._conn.execute("COMMIT")
         return [(str(o), int(s), str(k)) for o, s, k in gone]
 
     # --- admin policy overrides ------------------------------------------------------------------

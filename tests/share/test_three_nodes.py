@@ -7,6 +7,7 @@ merged with its own AIS into one track per vessel carrying both nodes.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -63,11 +64,12 @@ class Region:
     def store_tracks_from(self, node: str, origin: str) -> list[Any]:
         return [s for s in self.nodes[node].node.store.latest_tracks() if origin in s.nodes]
 
-    def store_events_from(self, node: str, origin: str) -> list[Event]:
+    def store_events_from(self, node: str, origin: str, kind: str = "encounter") -> list[Event]:
         from seawatch.store.base import EventQuery
 
         store = self.nodes[node].node.store
-        return [e for e in store.events(EventQuery(limit=5000)) if store.event_origin(e.event_id) == origin]
+        events = store.events(EventQuery(types=(kind,), limit=5000))
+        return [e for e in events if store.event_origin(e.event_id) == origin]
 
 
 @pytest.fixture
@@ -84,29 +86,30 @@ async def region(tmp_path: Path, nats_server: LocalNatsServer) -> AsyncIterator[
             await n.stop()
 
 
-def _radar(i: int, lat: float, lon: float) -> Observation:
+def _radar(target: int, scan: int, lat: float, lon: float) -> Observation:
     return Observation(
-        time=T0 + timedelta(seconds=i),
+        time=T0 + timedelta(seconds=10 * scan),
         lat=lat,
-        lon=lon,
+        lon=lon + 0.0013 * scan,  # ~28 kn east
         sensor=SensorKind.RADAR,
         source="bb-radar",
         station="bb-radar-site-1",
-        target_ref=f"bb-radar-site-1:{i}",
+        target_ref=f"bb-radar-site-1:{target}",
         sog_kn=28.0,
+        cog_deg=90.0,
     )
 
 
-def _ais(mmsi: int, lat: float, lon: float, source: str) -> Observation:
+def _ais(mmsi: int, scan: int, lat: float, lon: float, source: str) -> Observation:
     return Observation(
-        time=T0,
+        time=T0 + timedelta(seconds=10 * scan),
         lat=lat,
-        lon=lon,
+        lon=lon + 0.0003 * scan,
         sensor=SensorKind.AIS,
         source=source,
         station=f"{source}-rx",
         mmsi=mmsi,
-        sog_kn=10.0,
+        sog_kn=6.0,
         cog_deg=90.0,
     )
 
@@ -124,48 +127,71 @@ def _event(i: int) -> Event:
     )
 
 
+RADAR_IN = [(13.0 + 0.05 * i, -59.5) for i in range(5)]
+RADAR_OUT = [(18.0 + 0.05 * i, -76.8) for i in range(2)]  # off Jamaica: outside bb's EEZ
+
+
+async def _feed(bb: FederatedNode, tt: FederatedNode, scans: int = 6) -> None:
+    """Scan by scan, as live feeds deliver: tt's AIS sees the ten shared vessels, bb's radar and AIS too."""
+    for k in range(scans):
+        ais = [(m, 12.8, -59.0 + 0.02 * i) for i, m in enumerate(SHARED_MMSI)]
+        await tt.node.submit("tt-ais", [_ais(m, k, lat, lon, "tt-ais") for m, lat, lon in ais])
+        radar = [_radar(i, k, lat, lon) for i, (lat, lon) in enumerate([*RADAR_IN, *RADAR_OUT])]
+        await bb.node.submit("bb-radar", radar)
+        await bb.node.submit("bb-ais", [_ais(m, k, lat, lon, "bb-ais") for m, lat, lon in ais])
+        await asyncio.sleep(0.1)
+
+
+def _from_bb(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [f["properties"] for f in features if "bb" in f["properties"]["nodes"]]
+
+
 async def test_three_nations(region: Region) -> None:
     bb, tt, jm = (region.nodes[n] for n in ("bb", "tt", "jm"))
-    # tt sees the same ten vessels on its own AIS first
-    await tt.node.submit(
-        "tt-ais", [_ais(m, 13.0, -59.0 + i * 0.01, "tt-ais") for i, m in enumerate(SHARED_MMSI)]
-    )
-    radar_in = [_radar(i, 13.0 + i * 0.01, -59.5) for i in range(20)]
-    radar_out = [_radar(100 + i, 18.0, -76.8 + i * 0.01) for i in range(5)]  # Jamaica: outside bb's EEZ
-    ais_bb = [_ais(m, 13.0, -59.0 + i * 0.01, "bb-ais") for i, m in enumerate(SHARED_MMSI)]
-    await bb.node.submit("bb-radar", [*radar_in, *radar_out])
-    await bb.node.submit("bb-ais", ais_bb)
+    await _feed(bb, tt)
     await bb.node.submit("bb-detect", [PartnerEvent(_event(i), "bb") for i in range(5)])
 
-    assert await wait_until(lambda: len(region.store_tracks_from("tt", "bb")) == 30, timeout_s=30)
+    def tt_has_all() -> bool:
+        tracks = region.store_tracks_from("tt", "bb")
+        return sum(s.mmsi is None for s in tracks) >= len(RADAR_IN) and sum(
+            s.mmsi in SHARED_MMSI for s in tracks
+        ) == len(SHARED_MMSI)
+
+    assert await wait_until(tt_has_all, timeout_s=30), region.store_tracks_from("tt", "bb")
     assert await wait_until(lambda: len(region.store_events_from("jm", "bb")) == 5, timeout_s=30)
     assert await wait_until(lambda: len(region.store_events_from("tt", "bb")) == 5, timeout_s=30)
     await bb.link.flush()
+    await asyncio.sleep(0.5)
     await jm.node.drain()
+    sent = bb.federation.audit.query(action="sent", limit=100_000)
+    assert any(r.partner == "tt" and r.kind == "track" for r in sent)
 
     # jm: never bb's tracks, in its store, its federation table and its API
     assert region.store_tracks_from("jm", "bb") == []
     assert jm.federation.db.received(kind="track") == []
+    assert not [r for r in sent if r.partner == "jm" and r.kind == "track"]
     resp = await region.clients["jm"].get("/api/tracks")
     assert resp.status_code == 200
-    assert not [f for f in resp.json()["features"] if "bb" in f["properties"]["nodes"]]
-    events = (await region.clients["jm"].get("/api/events")).json()
+    assert _from_bb(resp.json()["features"]) == []
+    events = (await region.clients["jm"].get("/api/events", params={"type": "encounter"})).json()
     assert sorted(e["origin"] for e in events) == ["bb"] * 5
+    # bb's own detections (fusion's dark targets from its radar) reach jm too: events are shared with all
+    assert {e["origin"] for e in (await region.clients["jm"].get("/api/events")).json()} == {"bb"}
 
-    # tt: all 30 shared tracks (20 radar + 10 AIS in the EEZ, none from outside), sensor ids stripped
+    # tt: bb's radar tracks in the EEZ (none from off Jamaica), bb's sensor ids stripped
     feats = (await region.clients["tt"].get("/api/tracks")).json()["features"]
-    from_bb = [f["properties"] for f in feats if "bb" in f["properties"]["nodes"]]
-    assert len(from_bb) == 30
-    assert all("partner" in p["sources"] for p in from_bb)
-    assert not any(
-        s.startswith("bb-radar-site") or s.startswith("bb-ais") for p in from_bb for s in p["sensors"]
-    )
+    from_bb = _from_bb(feats)
+    dark = [f for f in feats if "bb" in f["properties"]["nodes"] and f["properties"]["mmsi"] is None]
+    assert len(dark) >= len(RADAR_IN)
+    for f in dark:
+        lon, lat = f["geometry"]["coordinates"]
+        assert 12.0 <= lat <= 14.5 and -60.5 <= lon <= -58.0
+        assert f["properties"]["nodes"] == ["bb"] and "partner" in f["properties"]["sources"]
+    assert not any(s.startswith(("bb-radar", "bb-ais")) for p in from_bb for s in p["sensors"])
     # the same vessel seen by both nations is one track with both as sources
     merged = [p for p in from_bb if p["mmsi"] in SHARED_MMSI]
-    assert len(merged) == 10
+    assert sorted(p["mmsi"] for p in merged) == SHARED_MMSI
     assert all(set(p["nodes"]) == {"tt", "bb"} and {"ais", "partner"} <= set(p["sources"]) for p in merged)
-    dark = [p for p in from_bb if p["mmsi"] is None]
-    assert len(dark) == 20 and all(p["nodes"] == ["bb"] for p in dark)
 
     # audit: bb's sent log (admin, exportable), tt's received and viewed log
     audit = (await region.clients["bb"].get("/api/share/audit", params={"action": "sent"})).json()
@@ -198,10 +224,17 @@ async def test_policy_admin_api(region: Region) -> None:
     )
     assert ok.status_code == 200 and ok.json()["track_sources"] == ["radar"]
     assert (await client.get("/api/share/policies")).json()["jm"]["precision_decimals"] == 2
-    await bb.node.submit("bb-radar", [_radar(1, 13.123456, -59.654321)])
-    assert await wait_until(lambda: len(region.store_tracks_from("jm", "bb")) == 1, timeout_s=30)
-    state = region.store_tracks_from("jm", "bb")[0]
-    assert (state.lat, state.lon) == (13.12, -59.65)
+    for k in range(6):
+        await bb.node.submit("bb-radar", [_radar(1, k, 13.123456, -59.654321)])
+        await asyncio.sleep(0.05)
+    assert await wait_until(lambda: len(region.store_tracks_from("jm", "bb")) >= 1, timeout_s=30)
+    received = region.nodes["jm"].federation.db.received(kind="track")
+    assert received
+    for row in received:  # rounded at bb before it left (jm's fusion then smooths the positions)
+        assert (round(row.payload["lat"], 2), round(row.payload["lon"], 2)) == (
+            row.payload["lat"],
+            row.payload["lon"],
+        )
     changes = bb.federation.audit.query(action="policy_changed")
     assert [(c.partner, c.user) for c in changes] == [("jm", "admin")]
     status = (await region.clients["jm"].get("/api/share/status")).json()
