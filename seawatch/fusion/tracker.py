@@ -181,7 +181,10 @@ class Tracker:
         if self.frame is None:
             c = self.config
             lat0 = c.origin_lat if c.origin_lat is not None else float(np.nanmean(lat))
-            lon0 = c.origin_lon if c.origin_lon is not None else float(np.nanmean(lon))
+            # circular mean, so a picture across the antimeridian is centred on it, not on Greenwich
+            rad = np.radians(lon)
+            mean_lon = float(np.degrees(np.arctan2(np.nanmean(np.sin(rad)), np.nanmean(np.cos(rad)))))
+            lon0 = c.origin_lon if c.origin_lon is not None else mean_lon
             self.frame = LocalFrame(lat0, lon0)
         return self.frame
 

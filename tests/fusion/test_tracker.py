@@ -265,3 +265,14 @@ def test_dark_boat_alongside_a_ship_is_not_merged() -> None:
     assert "identified_mmsi" not in dark.details
     late = res.tracks.filter((pl.col("t") >= T0 + 1700) & (pl.col("sensor") == "radar"))
     assert late.filter(pl.col("mmsi").is_null())["track_id"].to_list() == [dark.track_ids[0]] * 20
+
+
+def test_track_across_the_antimeridian_stays_one_track() -> None:
+    recs = []
+    for k in range(20):
+        lon = (179.99 + 0.002 * k + 180) % 360 - 180  # 12 kn east across 180°
+        recs.append({"t": T0 + 10 * k, "lat": -17.0, "lon": lon, "sensor": "ais", "mmsi": 512000001,
+                     "sog_kn": 12.0, "cog_deg": 90.0})  # fmt: skip
+    res = fuse_frame(conform_positions(pl.DataFrame(recs)))
+    assert res.tracks["track_id"].n_unique() == 1
+    assert (res.tracks["est_lon"] - res.tracks["lon"]).abs().max() < 0.001
