@@ -275,4 +275,4 @@ def test_track_across_the_antimeridian_stays_one_track() -> None:
                      "sog_kn": 12.0, "cog_deg": 90.0})  # fmt: skip
     res = fuse_frame(conform_positions(pl.DataFrame(recs)))
     assert res.tracks["track_id"].n_unique() == 1
-    assert (res.tracks["est_lon"] - res.tracks["lon"]).abs().max() < 0.001
+    assert ((res.tracks["est_lon"] - res.tracks["lon"] + 180) % 360 - 180).abs().max() < 0.001
