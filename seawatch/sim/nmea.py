@@ -5,6 +5,7 @@ numpy arrays. Static reports (types 5 and 24) are encoded with pyais once per ve
 from __future__ import annotations
 
 from functools import reduce
+from operator import xor
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from pyais.encode import encode_dict
 
 
 def checksum(body: str) -> str:
-    return f"{reduce(lambda acc, ch: acc ^ ord(ch), body, 0):02X}"
+    return f"{reduce(xor, body.encode('ascii'), 0):02X}"
 
 
 def sentence(body: str) -> str:

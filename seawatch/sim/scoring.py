@@ -6,7 +6,10 @@ a truth event T and a detected event D can match when
 2. vessels agree: when both list MMSIs, the sets are equal (a two-vessel event needs both vessels);
    when either lists none (dark targets, radar-only tracks), vessels are not compared;
 3. times agree: the intervals overlap once each is widened by `time_tolerance_s` (default 900 s);
-4. position agrees when vessels were not compared: `lat/lon` within `position_tolerance_m` (default 10 km).
+4. position agrees when vessels were not compared: some position of T within `position_tolerance_m`
+   (default 10 km) of some position of D, an event's positions being `lat/lon` and, when its details give
+   them, `start_lat/start_lon` and `end_lat/end_lon` (tracks move: one side may report where a go-fast was
+   first seen, the other where it was last seen).
 Among the admissible pairs, the assignment minimises |Δstart| + |Δend|. Unmatched truth events are misses
 (false negatives), unmatched detections false alarms (false positives).
 Per type: precision = TP/(TP+FP), recall = TP/(TP+FN) (null when undefined), F1, and the mean / median /
@@ -45,10 +48,24 @@ class MatchRule:
             return False
         if t.mmsi and d.mmsi:
             return set(t.mmsi) == set(d.mmsi)
-        return float(haversine_m(t.lon, t.lat, d.lon, d.lat)) <= self.position_tolerance_m
+        return any(
+            float(haversine_m(a_lon, a_lat, b_lon, b_lat)) <= self.position_tolerance_m
+            for a_lon, a_lat in positions(t)
+            for b_lon, b_lat in positions(d)
+        )
 
     def cost(self, t: Event, d: Event) -> float:
         return abs((t.start - d.start).total_seconds()) + abs((t.end - d.end).total_seconds())
+
+
+def positions(event: Event) -> list[tuple[float, float]]:
+    """(lon, lat) of the event and, when its details give them, of its start and end."""
+    out = [(event.lon, event.lat)]
+    for prefix in ("start_", "end_"):
+        lon, lat = event.details.get(f"{prefix}lon"), event.details.get(f"{prefix}lat")
+        if isinstance(lon, int | float) and isinstance(lat, int | float):
+            out.append((float(lon), float(lat)))
+    return out
 
 
 def read_events(path: Path | str) -> tuple[list[Event], list[Rejected]]:

@@ -6,10 +6,12 @@ station heard the vessel within ±5 min ("heard"); AIS gaps from the reports act
 SAR contacts as simulated. So coverage holes hide events exactly as they would from a real system.
 Definitions (PRODUCT.md defaults; TRUTH_PARAMS below):
 - ais_gap: two consecutive received reports of one MMSI ≥ 6 h apart, the last one before the gap ≥ 10 nm
-  from shore. Start/end = the two reports; position = the one before the gap.
+  from shore. Start/end = the two reports; position = the one before the gap. A vessel silent from its
+  last report to the scenario's end for ≥ 6 h has an open gap (`open: true`, end = scenario end).
 - encounter: two AIS vessels (reported positions) ≤ 500 m apart on consecutive grid steps for ≥ 2 h, median
   of both true speeds over the run < 2 kn, run's mean position ≥ 10 km from every WPI port.
-- rendezvous: ≤ 250 m for ≥ 30 min, not part of an encounter of the same pair, ≥ 3 km from every port.
+- rendezvous: ≤ 250 m for ≥ 30 min, anywhere (the literal near-shore profile: vessels moored side by side in
+  a port count too; an encounter's pair is also a rendezvous).
 - loitering: one AIS vessel with true speed < 2 kn on consecutive grid steps for ≥ 4 h, mean position ≥ 20 nm
   from shore.
 - speed_anomaly: true speed ≥ 25 kn for ≥ 10 min by a vessel not declared high-speed / law enforcement;
@@ -17,7 +19,8 @@ Definitions (PRODUCT.md defaults; TRUTH_PARAMS below):
 - position_jump: consecutive received reports of one MMSI implying > 60 kn (spoofing), MMSIs used by
   two vessels excepted (they are identity_conflict).
 - identity_conflict: an MMSI transmitted by two vessels at once; start/end = overlap of their receptions.
-- dark_target: radar contacts of a vessel whose AIS was not received within ±15 min, grouped per vessel
+- dark_target: radar contacts of a vessel whose AIS was not received in the 15 min up to the contact (no
+  projected AIS position), grouped per vessel
   while contacts follow each other within 10 min (one event per group); each SAR detection of such a vessel.
   Clutter and SAR false alarms are not truth.
 - zone_entry / zone_exit: a transmitting vessel's reported position crosses into / out of a scenario zone
@@ -56,7 +59,7 @@ TRUTH_PARAMS: dict[str, dict[str, float]] = {
         "max_median_sog_kn": 2.0,
         "min_port_distance_m": 10_000.0,
     },
-    "rendezvous": {"max_distance_m": 250.0, "min_duration_s": 1800.0, "min_port_distance_m": 3_000.0},
+    "rendezvous": {"max_distance_m": 250.0, "min_duration_s": 1800.0},
     "loitering": {"max_sog_kn": 2.0, "min_duration_s": 4 * 3600.0, "min_shore_distance_nm": 20.0},
     "speed_anomaly": {"min_sog_kn": 25.0, "min_duration_s": 600.0},
     "position_jump": {"max_implied_sog_kn": 60.0},
@@ -113,7 +116,7 @@ def compute_truth(
     grid = replace(grid, ais_on=heard_mask(grid, received))
     events: list[Event] = []
     events += _speed(sc, grid)
-    events += _gaps(received, shared, geo)
+    events += _gaps(received, shared, geo, sc.end_epoch_s)
     events += _jumps(received, shared)
     events += _identity(received, shared)
     events += _pairs(grid, geo)
@@ -182,6 +185,8 @@ def _speed(sc: Scenario, g: StateGrid) -> list[Event]:
                             "mean_sog_kn": round(float(g.sog_kn[i, a : b + 1].mean()), 1),
                             "duration_s": round(float(t_end - g.times[a])),
                             "sensor": sensor,
+                            "end_lat": round(float(g.rep_lat[i, b] if mmsi else g.lat[i, b]), 6),
+                            "end_lon": round(float(g.rep_lon[i, b] if mmsi else g.lon[i, b]), 6),
                             "sim_vessels": [v.vid],
                         },
                     )
@@ -195,13 +200,15 @@ def _per_mmsi(received: pl.DataFrame) -> dict[int, pl.DataFrame]:
     return {int(k[0]): f.sort("t") for k, f in received.group_by(["mmsi"], maintain_order=True)}
 
 
-def _gaps(received: pl.DataFrame, shared: set[int], geo: SimGeo) -> list[Event]:
+def _gaps(received: pl.DataFrame, shared: set[int], geo: SimGeo, end_s: float) -> list[Event]:
     p = TRUTH_PARAMS["ais_gap"]
     out = []
     for mmsi, f in sorted(_per_mmsi(received).items()):
-        if mmsi in shared or f.height < 2:
+        if mmsi in shared:
             continue
-        t = f["t"].to_numpy()
+        # an open gap (silent until the end of the scenario) ends at the scenario's end
+        t = np.append(f["t"].to_numpy(), end_s)
+        f = pl.concat([f, f.tail(1)])
         gaps = np.flatnonzero(np.diff(t) >= p["min_gap_s"])
         if len(gaps) == 0:
             continue
@@ -221,8 +228,15 @@ def _gaps(received: pl.DataFrame, shared: set[int], geo: SimGeo) -> list[Event]:
                     lat[k],
                     {
                         "duration_s": round(float(t[k + 1] - t[k])),
-                        "end_lat": round(float(lat[k + 1]), 6),
-                        "end_lon": round(float(lon[k + 1]), 6),
+                        "open": k + 1 == len(t) - 1,
+                        **(
+                            {}
+                            if k + 1 == len(t) - 1
+                            else {
+                                "end_lat": round(float(lat[k + 1]), 6),
+                                "end_lon": round(float(lon[k + 1]), 6),
+                            }
+                        ),
                         "distance_to_shore_m": round(d),
                         "sim_vessels": [vid],
                     },
@@ -375,12 +389,8 @@ def _pairs(g: StateGrid, geo: SimGeo) -> list[Event]:
         for a, b in _runs(near):
             if g.times[b] - g.times[a] < pr["min_duration_s"]:
                 continue
-            if any(a <= eb and ea <= b for ea, eb in enc_spans):
-                continue
             lon = float(np.mean(g.rep_lon[[ia, ib], a : b + 1]))
             lat = float(np.mean(g.rep_lat[[ia, ib], a : b + 1]))
-            if _nearest_port_m(geo, lon, lat) < pr["min_port_distance_m"]:
-                continue
             out.append(
                 _event(
                     "rendezvous",
@@ -436,13 +446,16 @@ def _ais_known(received: pl.DataFrame, window_s: float) -> dict[str, np.ndarray]
     return {str(k[0]): np.sort(f["t"].to_numpy()) for k, f in received.group_by(["vid"], maintain_order=True)}
 
 
-def _heard_near(known: dict[str, np.ndarray], vid: str, t: float, window_s: float) -> bool:
+def _heard_near(known: dict[str, np.ndarray], vid: str, t: float, window_s: float, start_s: float) -> bool:
+    """Heard in the window before t; in the scenario's first window, also just after it (the vessels were
+    already transmitting before the scenario began: a running system would know them)."""
     times = known.get(vid)
     if times is None or len(times) == 0:
         return False
-    k = int(np.searchsorted(times, t))
-    near = [times[m] for m in (k - 1, k) if 0 <= m < len(times)]
-    return any(abs(x - t) <= window_s for x in near)
+    k = int(np.searchsorted(times, t, side="right"))  # last report at or before the contact
+    if k > 0 and t - float(times[k - 1]) <= window_s:
+        return True
+    return t < start_s + window_s and k < len(times) and float(times[k]) <= start_s + window_s
 
 
 def _other_ais_near(g: StateGrid, vid: str, t: float, lon: float, lat: float, max_m: float) -> bool:
@@ -463,13 +476,16 @@ def _other_ais_near(g: StateGrid, vid: str, t: float, lon: float, lat: float, ma
 
 def _dark(g: StateGrid, received: pl.DataFrame, radar: pl.DataFrame, sar: pl.DataFrame) -> list[Event]:
     p = TRUTH_PARAMS["dark_target"]
+    start_s = float(g.times[0])
     known = _ais_known(received, p["ais_window_s"])
     out = []
     if not radar.is_empty():
         contacts = radar.filter(pl.col("vid").is_not_null()).sort(["vid", "t"])
         for (vid,), f in contacts.group_by(["vid"], maintain_order=True):
             t = f["t"].to_numpy()
-            dark = np.array([not _heard_near(known, str(vid), float(x), p["ais_window_s"]) for x in t])
+            dark = np.array(
+                [not _heard_near(known, str(vid), float(x), p["ais_window_s"], start_s) for x in t]
+            )
             if not dark.any():
                 continue
             lon, lat, sites = f["lon"].to_numpy(), f["lat"].to_numpy(), f["site"].to_list()
@@ -497,6 +513,8 @@ def _dark(g: StateGrid, received: pl.DataFrame, radar: pl.DataFrame, sar: pl.Dat
                         {
                             "sensor": "radar",
                             "contacts": len(grp),
+                            "end_lat": round(float(lat[grp[-1]]), 6),
+                            "end_lon": round(float(lon[grp[-1]]), 6),
                             "sites": sorted({sites[k] for k in grp}),
                             "sim_vessels": [str(vid)],
                         },
@@ -504,7 +522,7 @@ def _dark(g: StateGrid, received: pl.DataFrame, radar: pl.DataFrame, sar: pl.Dat
                 )
     if not sar.is_empty():
         for row in sar.filter(pl.col("vid").is_not_null()).iter_rows(named=True):
-            if _heard_near(known, row["vid"], row["t"], p["ais_window_s"]):
+            if _heard_near(known, row["vid"], row["t"], p["ais_window_s"], start_s):
                 continue
             if _other_ais_near(g, row["vid"], row["t"], row["lon"], row["lat"], p["max_ais_distance_m"]):
                 continue

@@ -7,7 +7,7 @@
 | `sensors.toml` | `[[radar]]` site config (id, talker, lat, lon, range_m, bearing_sigma_deg, range_sigma_m) |
 | `sar_detections.csv` / `.geojson` | generic satellite detections; `sar_scenes.geojson` footprints |
 | `zones.geojson` | scenario zones (when any) |
-| `watchlist.csv` | watched vessels (mmsi, imo, name, callsign, reason) (when any) |
+| `watchlist.csv` | watched vessels, `seawatch detect --watchlist` format `kind,value,label` (when any) |
 | `truth.jsonl` | ground-truth events, `Event.to_json()` per line |
 | `states.parquet` | true 60 s states: t, vid, mmsi, lat, lon, sog_kn, cog_deg, ais_on, reported_lat/lon |
 | `vessels.csv` | every simulated vessel's identity and role |
@@ -100,17 +100,9 @@ def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Any]:
     if watched:
         with (out_dir / "watchlist.csv").open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(["mmsi", "imo", "name", "callsign", "reason"])
+            writer.writerow(["kind", "value", "label"])
             for v in watched:
-                writer.writerow(
-                    [
-                        v.mmsi,
-                        v.identity.imo or "",
-                        v.identity.name,
-                        v.identity.callsign,
-                        f"exercise {sc.name}: {v.role}",
-                    ]
-                )
+                writer.writerow(["mmsi", v.mmsi, f"{v.identity.name} (exercise {sc.name}: {v.role})"])
         files.append("watchlist.csv")
     with (out_dir / "truth.jsonl").open("wb") as fh:
         for event in result.truth:
