@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from seawatch.api.auth import require
 from seawatch.api.problems import FieldError
@@ -32,14 +32,15 @@ def tracks(
     bbox: str | None = Query(None, description="minlon,minlat,maxlon,maxlat"),
     at: str | None = Query(None, description="ISO time: the picture at that time (from history)"),
     max_age_s: float | None = Query(None, gt=0, le=7 * 86400, description="oldest state shown"),
-) -> JSON:
+) -> Response:
     node = _node(request)
     box = parse_bbox(bbox)
     when = parse_time(at, "at")
     age_s = max_age_s or node.settings.pipeline.live_max_age_s
-    states = node.live_tracks(box, age_s) if when is None else node.store.tracks_at(when, age_s, box)
-    body = feature_collection(track_feature(s) for s in states)
-    body["time"] = iso_utc(when) if when else (iso_utc(node.data_time_s) if node.data_time_s else None)
+    if when is None:
+        return Response(node.live_features(box, age_s), media_type="application/json")
+    body = feature_collection(track_feature(s) for s in node.store.tracks_at(when, age_s, box))
+    body["time"] = iso_utc(when)
     return JSON(body)
 
 

@@ -41,7 +41,10 @@ class LiveClient:
     closed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-def encode(item: LiveItem) -> bytes:
+def encode(item: LiveItem, feature: bytes | None = None) -> bytes:
+    """The WebSocket message; a track's feature may come pre-encoded (the node caches it)."""
+    if feature is not None:
+        return b'{"kind":"track","data":' + feature + b"}"
     if item.kind == "track":
         assert isinstance(item.item, TrackState)
         data: Any = track_feature(item.item)
@@ -83,7 +86,8 @@ class LiveBus:
     def client_count(self) -> int:
         return len(self._clients)
 
-    def publish(self, items: list[LiveItem]) -> None:
+    def publish(self, items: list[LiveItem], features: dict[str, bytes] | None = None) -> None:
+        """Hand items to subscribers and clients; `features` holds pre-encoded track features by id."""
         for item in items:
             for callback in list(self._subscribers):
                 try:
@@ -93,7 +97,10 @@ class LiveBus:
         self.published += len(items)
         if not self._clients or not items:
             return
-        messages = [encode(i) for i in items]
+        cache = features or {}
+        messages = [
+            encode(i, cache.get(i.item.track_id) if isinstance(i.item, TrackState) else None) for i in items
+        ]
         for client in list(self._clients):
             try:
                 for message in messages:

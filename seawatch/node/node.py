@@ -21,19 +21,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import orjson
 
 from seawatch.model import Event, Observation, Rejected, SensorKind
 from seawatch.node.bus import LiveBus, LiveItem, Subscriber
 from seawatch.node.feeds import FEEDS
+from seawatch.node.geojson import track_feature
 from seawatch.node.metrics import NodeMetrics
-from seawatch.node.pipeline import EventStage, Item, LivePipeline, PartnerEvent, TrackStage
+from seawatch.node.pipeline import EventStage, Item, LivePipeline, PartnerEvent, StepResult, TrackStage
 from seawatch.node.settings import NodeSettings
 from seawatch.node.silence import SilenceMonitor
 from seawatch.node.tracker import LatestStateTracker
 from seawatch.node.watch import WatchlistStage
 from seawatch.store.base import Store, TrackState
 from seawatch.store.sqlite import SqliteStore
-from seawatch.timeutil import utc_from_epoch
+from seawatch.timeutil import iso_utc, utc_from_epoch
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +129,7 @@ class Node:
         self._version = 0
         self._index: tuple[np.ndarray, np.ndarray, list[TrackState]] | None = None
         self._track_of_mmsi: dict[int, str] = {}
+        self._features: dict[str, bytes] = {}  # track id -> its GeoJSON Feature, encoded
         self._load_state()
 
     # -- lifecycle -----------------------------------------------------------------------------------
@@ -281,8 +284,14 @@ class Node:
                 if not ack.future.done():
                     ack.future.set_result(batch_id)
 
+    def _process(self, items: list[tuple[str, Item]]) -> tuple[StepResult, dict[str, bytes]]:
+        """Pipeline step plus the GeoJSON bytes of each new track state (reused by API and WebSocket)."""
+        result = self.pipeline.process(items)
+        features = {s.track_id: orjson.dumps(track_feature(s)) for s in result.batch.tracks}
+        return result, features
+
     async def _commit(self, items: list[tuple[str, Item]]) -> int:
-        result = await asyncio.to_thread(self.pipeline.process, items)
+        result, features = await asyncio.to_thread(self._process, items)
         batch = result.batch
         batch_id = await asyncio.to_thread(self.store.write_batch, batch)
         m = self.metrics
@@ -296,18 +305,20 @@ class Node:
         m.positions += len(batch.positions)
         m.events += len(batch.events)
         m.last_batch_items = len(items)
+        self._features.update(features)
         for state in batch.tracks:
             self.live[state.track_id] = state
             if state.mmsi is not None:
                 old = self._track_of_mmsi.get(state.mmsi)
                 if old is not None and old != state.track_id:
                     self.live.pop(old, None)  # the vessel's earlier track (e.g. before a restart)
+                    self._features.pop(old, None)
                 self._track_of_mmsi[state.mmsi] = state.track_id
             self.data_time_s = max(self.data_time_s, state.time.timestamp())
         self._version += 1
         live = [LiveItem("track", s, s.nodes[0] if s.nodes else self.node_id) for s in batch.tracks]
         live += [LiveItem("event", e, origin) for e, origin in batch.events]
-        self.bus.publish(live)
+        self.bus.publish(live, features)
         return batch_id
 
     async def _silence_loop(self) -> None:
@@ -347,6 +358,19 @@ class Node:
             lon0, lat0, lon1, lat1 = bbox
             mask &= (coords[0] >= lon0) & (coords[0] <= lon1) & (coords[1] >= lat0) & (coords[1] <= lat1)
         return [states[i] for i in np.flatnonzero(mask)]
+
+    def live_features(self, bbox: BBox | None = None, max_age_s: float | None = None) -> bytes:
+        """`live_tracks` as an encoded GeoJSON FeatureCollection (from the per-track cache)."""
+        parts = []
+        for state in self.live_tracks(bbox, max_age_s):
+            feature = self._features.get(state.track_id)
+            if feature is None:
+                feature = self._features[state.track_id] = orjson.dumps(track_feature(state))
+            parts.append(feature)
+        head = b'{"type":"FeatureCollection","time":' + orjson.dumps(
+            iso_utc(self.data_time_s) if self.data_time_s else None
+        )
+        return head + b',"features":[' + b",".join(parts) + b"]}"
 
     def track_of_mmsi(self, mmsi: int) -> TrackState | None:
         """The live track currently carrying this MMSI."""
