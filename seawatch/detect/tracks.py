@@ -105,6 +105,22 @@ def _flag_exprs(ctx: DetectContext) -> pl.Expr:
     return expr.alias("flags")
 
 
+def _sort_by_mmsi_time(frame: pl.DataFrame) -> pl.DataFrame:
+    """Stable sort by (mmsi, t) through one integer key: (dense MMSI rank << 40) | milliseconds since the
+    first fix (35 years of range); much faster than a two-column sort. Fixes less than 1 ms apart keep
+    their input order."""
+    if frame.height < 2:
+        return frame
+    mmsi = frame["mmsi"].to_numpy()
+    t = frame["t"].to_numpy()
+    _, rank = np.unique(mmsi, return_inverse=True)
+    t_ms = np.round((t - t.min()) * 1000.0).astype(np.int64)
+    if t_ms.max() >= 1 << 40 or rank.max() >= 1 << 22:
+        return frame.sort(["mmsi", "t"], maintain_order=True)
+    key = (rank.astype(np.int64) << 40) | t_ms
+    return frame[np.argsort(key, kind="stable")]
+
+
 def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
     """Flag, order and de-duplicate fixes per track; derive dt, distance, speeds and jumps."""
     cols = {
@@ -121,7 +137,7 @@ def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
     ).with_row_index("row")
     df = df.with_columns(_flag_exprs(ctx))
     good = df.filter(pl.col("flags") == 0)
-    raw = good.filter(pl.col("track_id").is_null()).sort(["mmsi", "t"], maintain_order=True)
+    raw = _sort_by_mmsi_time(good.filter(pl.col("track_id").is_null()))
     tracked = good.filter(pl.col("track_id").is_not_null()).sort(["track_id", "t"], maintain_order=True)
     good = pl.concat([raw, tracked])
     key_change = (
