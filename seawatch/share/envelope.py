@@ -1,13 +1,18 @@
 """Envelopes: every shared item travels with its origin, sequence, time, releasability and a signature.
 
-Wire form (JSON): `{"v": 1, "body": {...}, "sig": "<base64 Ed25519 signature>"}`. The signature covers
-the canonical encoding of `body` (orjson, sorted keys, no whitespace), so any change to any field of
-the body, including the releasability, breaks it.
+Wire form (JSON): `{"v": 1, "bodies": [{...}, ...], "sig": "<base64 Ed25519 signature>"}`: one message
+carries one or more envelope bodies (a bundle, all from one origin to one partner), signed together:
+the signature covers the canonical encoding of the `bodies` list (orjson, sorted keys, no whitespace),
+so any change to any field of any body, including its releasability, breaks it. Signing bundles rather
+than single items divides the signing, verifying and broker cost by the bundle size; each item still
+has its own origin, sequence number, time and releasability, and a receiver keeps the signed message
+as the proof of where it came from.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -81,41 +86,49 @@ class Envelope:
         )
 
 
-def canonical(body: dict[str, Any]) -> bytes:
+def canonical(body: Any) -> bytes:
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
 
 
-def seal(envelope: Envelope, key: Ed25519PrivateKey) -> bytes:
-    """The signed wire bytes of an envelope."""
-    body = envelope.body()
-    sig = key.sign(canonical(body))
-    return orjson.dumps({"v": WIRE_VERSION, "body": body, "sig": base64.b64encode(sig).decode()})
+def seal(envelopes: Envelope | Sequence[Envelope], key: Ed25519PrivateKey) -> bytes:
+    """The signed wire bytes of one envelope or a bundle of envelopes (one origin)."""
+    items = [envelopes] if isinstance(envelopes, Envelope) else list(envelopes)
+    if not items:
+        raise ShareError("nothing to seal")
+    if len({e.origin for e in items}) != 1:
+        raise ShareError("a bundle carries one origin")
+    bodies = [e.body() for e in items]
+    sig = key.sign(canonical(bodies))
+    return orjson.dumps({"v": WIRE_VERSION, "bodies": bodies, "sig": base64.b64encode(sig).decode()})
 
 
-def open_sealed(wire: bytes, keys: dict[str, Ed25519PublicKey], max_bytes: int) -> Envelope:
+def open_sealed(wire: bytes, keys: dict[str, Ed25519PublicKey], max_bytes: int) -> list[Envelope]:
     """Parse and verify wire bytes; raises ShareError naming the reason (size, format, origin, signature)."""
     if len(wire) > max_bytes:
         raise ShareError(f"oversized: {len(wire)} bytes > {max_bytes}")
     try:
         obj = orjson.loads(wire)
-        body = obj["body"]
-        sig = base64.b64decode(obj["sig"], validate=True)
         if obj.get("v") != WIRE_VERSION:
             raise ShareError(f"unknown envelope version {obj.get('v')!r}")
-        origin = str(body["origin"])
+        bodies = obj["bodies"]
+        sig = base64.b64decode(obj["sig"], validate=True)
+        origins = {str(b["origin"]) for b in bodies}
     except ShareError:
         raise
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ShareError(f"malformed: {exc}") from exc
+    if len(origins) != 1:
+        raise ShareError(f"malformed: {len(origins)} origins in one message")
+    origin = origins.pop()
     key = keys.get(origin)
     if key is None:
         raise ShareError(f"unknown origin {origin!r}")
     try:
-        key.verify(sig, canonical(body))
+        key.verify(sig, canonical(bodies))
     except InvalidSignature as exc:
         raise ShareError(f"bad signature from {origin!r}") from exc
     try:
-        return Envelope.from_body(body)
+        return [Envelope.from_body(b) for b in bodies]
     except (KeyError, TypeError, ValueError) as exc:
         raise ShareError(f"malformed body: {exc}") from exc
 

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import orjson
+
 from seawatch.errors import ShareError
 from seawatch.model.event import Event
 from seawatch.share.audit import AuditLog
@@ -137,25 +139,72 @@ class Federation:
             self.audit.record_many(withheld)
         if not planned:
             return 0
-        seqs = self.db.next_seqs(len(planned))
+        return self._enqueue_bundles(planned, now)
+
+    def _enqueue_bundles(self, planned: list[tuple[str, ShareItem, SharePolicy]], now: float) -> int:
+        """Group per (partner, kind, delay) in order, cut into bundles, number, sign and queue them."""
+        groups: dict[tuple[str, str, float], list[tuple[ShareItem, SharePolicy, int]]] = {}
+        oversized: list[tuple[Any, ...]] = []
+        limit = self.settings.max_item_bytes
+        for partner, shared, policy in planned:
+            size = len(orjson.dumps(shared.data))
+            if size > limit:
+                oversized.append(("withheld", partner, None, None, shared.kind, None, f"oversized: {size} B"))
+                continue
+            groups.setdefault((partner, shared.kind, policy.delay_s), []).append((shared, policy, size))
+        if oversized:
+            self.audit.record_many(oversized)
+            self.stats["withheld"] += len(oversized)
+        bundles: list[tuple[str, str, float, list[tuple[ShareItem, SharePolicy]]]] = []
+        max_items, max_bytes = self.settings.bundle_max_items, self.settings.max_payload_bytes // 2
+        for (partner, kind, delay_s), members in groups.items():
+            current: list[tuple[ShareItem, SharePolicy]] = []
+            used = 0
+            for shared, policy, size in members:
+                if current and (len(current) >= max_items or used + size > max_bytes):
+                    bundles.append((partner, kind, delay_s, current))
+                    current, used = [], 0
+                current.append((shared, policy))
+                used += size + 200  # envelope overhead
+            if current:
+                bundles.append((partner, kind, delay_s, current))
+        if not bundles:
+            return 0
+        total = sum(len(b[3]) for b in bundles)
+        seq = self.db.next_seqs(total).start
         stamp = datetime.fromtimestamp(now, tz=UTC)
         rows = []
-        for seq, (partner, shared, policy) in zip(seqs, planned, strict=True):
-            env = Envelope(
-                origin=self.node_id,
-                seq=seq,
-                time=stamp,
-                kind=shared.kind,
-                releasability=Releasability((partner,), policy.may_reshare, policy.retention_s),
-                payload=shared.data,
+        for partner, kind, delay_s, bundle in bundles:
+            first = seq
+            envelopes = []
+            for shared, policy in bundle:
+                envelopes.append(
+                    Envelope(
+                        origin=self.node_id,
+                        seq=seq,
+                        time=stamp,
+                        kind=shared.kind,
+                        releasability=Releasability((partner,), policy.may_reshare, policy.retention_s),
+                        payload=shared.data,
+                    )
+                )
+                seq += 1
+            wire = seal(envelopes, self.settings.private_key)
+            rows.append(
+                (
+                    partner,
+                    first,
+                    len(envelopes),
+                    kind,
+                    subject_for(self.node_id, partner, kind),
+                    wire,
+                    now + delay_s,
+                )
             )
-            wire = seal(env, self.settings.private_key)
-            subject = subject_for(self.node_id, partner, shared.kind)
-            rows.append((partner, seq, shared.kind, subject, wire, now + policy.delay_s))
         self.db.enqueue(rows)
-        self.stats["enqueued"] += len(rows)
+        self.stats["enqueued"] += total
         self._poke()
-        return len(rows)
+        return total
 
     def _audit_withheld_now(self, partner: str, blocked: list[str], now: float) -> bool:
         """One audit row per (partner, blocked origins) and minute: the count is in `stats`."""
@@ -193,7 +242,7 @@ class Federation:
             log.debug("outgoing stream: %s", exc)
             return 0
         results = await asyncio.gather(
-            *(self.transport.publish(r.subject, r.wire, f"{self.node_id}:{r.seq}") for r in rows),
+            *(self.transport.publish(r.subject, r.wire, f"{self.node_id}:{r.seq}+{r.count}") for r in rows),
             return_exceptions=True,
         )
         sent = [r for r, res in zip(rows, results, strict=True) if res is None]
@@ -207,8 +256,12 @@ class Federation:
 
     def _mark_sent(self, sent: list[OutboxRow]) -> None:
         self.db.mark_sent(r.id for r in sent)
-        self.audit.record_many(("sent", r.partner, self.node_id, r.seq, r.kind, None, None) for r in sent)
-        self.stats["sent"] += len(sent)
+        self.audit.record_many(
+            ("sent", r.partner, self.node_id, seq, r.kind, None, None)
+            for r in sent
+            for seq in range(r.seq, r.seq + r.count)
+        )
+        self.stats["sent"] += sum(r.count for r in sent)
 
     # --- receiving -------------------------------------------------------------------------------
     async def receive_from(self, origin: str, timeout_s: float = 0.5) -> int:
@@ -253,19 +306,16 @@ class Federation:
         for d in deliveries:
             subject_origin = d.subject.split(".")[1] if d.subject.count(".") >= 3 else None
             try:
-                env = open_sealed(d.data, self.settings.partner_keys, self.settings.max_payload_bytes)
-                if env.origin == self.node_id:
-                    raise ShareError("own origin")
-                if subject_origin != env.origin:
-                    raise ShareError(f"origin {env.origin!r} on {subject_origin!r}'s subject")
-                if self.node_id not in env.releasability.recipients:
-                    raise ShareError(f"not addressed to {self.node_id} ({env.releasability.recipients})")
-                if env.kind not in ITEM_KINDS:
-                    raise ShareError(f"unknown kind {env.kind!r}")
+                envelopes = open_sealed(d.data, self.settings.partner_keys, self.settings.max_payload_bytes)
             except ShareError as exc:
                 rejected.append(("rejected", None, subject_origin, None, None, None, str(exc)))
                 continue
-            accepted.append(env)
+            for env in envelopes:
+                reason = self._refuse(env, subject_origin)
+                if reason:
+                    rejected.append(("rejected", None, env.origin, env.seq, env.kind, None, reason))
+                else:
+                    accepted.append(env)
         rows = [
             ReceivedRow(
                 e.origin,
@@ -287,6 +337,18 @@ class Federation:
             else:
                 rejected.append(("rejected", None, env.origin, env.seq, env.kind, None, "replay of seen seq"))
         return fresh, rejected
+
+    def _refuse(self, env: Envelope, subject_origin: str | None) -> str | None:
+        """Why a verified envelope must still be refused (None when it is fine)."""
+        if env.origin == self.node_id:
+            return "own origin"
+        if subject_origin != env.origin:
+            return f"origin {env.origin!r} on {subject_origin!r}'s subject"
+        if self.node_id not in env.releasability.recipients:
+            return f"not addressed to {self.node_id} ({env.releasability.recipients})"
+        if env.kind not in ITEM_KINDS:
+            return f"unknown kind {env.kind!r}"
+        return None
 
     def expire(self) -> int:
         gone = self.db.expire(self.clock())

@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS share_outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     partner TEXT NOT NULL,
     seq INTEGER NOT NULL,
+    count INTEGER NOT NULL,
     kind TEXT NOT NULL,
     subject TEXT NOT NULL,
     wire BLOB NOT NULL,
@@ -46,9 +47,12 @@ CREATE TABLE IF NOT EXISTS share_policy (partner TEXT PRIMARY KEY, policy BLOB N
 
 @dataclass(frozen=True, slots=True)
 class OutboxRow:
+    """One signed bundle waiting for the broker: items `seq` .. `seq + count - 1` for `partner`."""
+
     id: int
     partner: str
     seq: int
+    count: int
     kind: str
     subject: str
     wire: bytes
@@ -85,19 +89,19 @@ class ShareDb:
             )
         return range(first, first + n)
 
-    def enqueue(self, rows: Iterable[tuple[str, int, str, str, bytes, float]]) -> None:
-        """(partner, seq, kind, subject, wire, not_before) rows, in one transaction."""
+    def enqueue(self, rows: Iterable[tuple[str, int, int, str, str, bytes, float]]) -> None:
+        """(partner, first seq, count, kind, subject, wire, not_before) rows, in one transaction."""
         with self._lock, transaction(self._conn):
             self._conn.executemany(
-                "INSERT INTO share_outbox (partner, seq, kind, subject, wire, not_before)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO share_outbox (partner, seq, count, kind, subject, wire, not_before)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 list(rows),
             )
 
     def due(self, now_s: float, limit: int) -> list[OutboxRow]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT id, partner, seq, kind, subject, wire FROM share_outbox"
+                "SELECT id, partner, seq, count, kind, subject, wire FROM share_outbox"
                 " WHERE not_before <= ? ORDER BY id LIMIT ?",
                 (now_s, limit),
             ).fetchall()
@@ -108,8 +112,9 @@ class ShareDb:
             self._conn.executemany("DELETE FROM share_outbox WHERE id = ?", [(i,) for i in ids])
 
     def outbox_size(self) -> int:
+        """Items (not bundles) waiting to be sent."""
         with self._lock:
-            return int(self._conn.execute("SELECT COUNT(*) FROM share_outbox").fetchone()[0])
+            return int(self._conn.execute("SELECT COALESCE(SUM(count), 0) FROM share_outbox").fetchone()[0])
 
     # --- receive side ----------------------------------------------------------------------------
     def accept(self, rows: list[ReceivedRow]) -> list[bool]:

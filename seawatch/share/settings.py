@@ -9,7 +9,7 @@ data_dir = "bb-data"
 [federation]
 nats_url = "nats://127.0.0.1:4222"
 private_key_file = "keys/bb.key"      # base64 of the raw 32-byte Ed25519 key (seawatch node --keygen)
-max_payload_bytes = 65536
+max_payload_bytes = 524288              # one broker message (a signed bundle of items)
 
 [[federation.partners]]
 id = "tt"
@@ -50,9 +50,11 @@ class FederationSettings:
     db_path: Path
     partner_keys: dict[str, Ed25519PublicKey] = field(default_factory=dict)
     policies: dict[str, SharePolicy] = field(default_factory=dict)
-    max_payload_bytes: int = 64 * 1024
-    publish_batch: int = 512
-    fetch_batch: int = 512
+    max_payload_bytes: int = 512 * 1024  # one broker message (a signed bundle); larger ones are rejected
+    max_item_bytes: int = 64 * 1024  # one item's payload; larger ones are withheld at the sender
+    bundle_max_items: int = 200
+    publish_batch: int = 64  # bundles in flight to the broker at once
+    fetch_batch: int = 64
 
     def __post_init__(self) -> None:
         for nid in (self.node_id, *self.partner_keys):
@@ -118,5 +120,6 @@ def federation_from_parts(
         db_path=data_dir / "share.sqlite",
         partner_keys=keys,
         policies=policies,
-        max_payload_bytes=int(fed.get("max_payload_bytes", 64 * 1024)),
+        max_payload_bytes=int(fed.get("max_payload_bytes", 512 * 1024)),
+        max_item_bytes=int(fed.get("max_item_bytes", 64 * 1024)),
     )

@@ -33,19 +33,21 @@ def _env(seq: int = 1) -> Envelope:
 def test_seal_open_round_trip() -> None:
     key = generate_key()
     wire = seal(_env(), key)
-    env = open_sealed(wire, {"bb": key.public_key()}, 65536)
+    [env] = open_sealed(wire, {"bb": key.public_key()}, 65536)
     assert env == _env()
     assert env.payload == _env().payload
+    bundle = open_sealed(seal([_env(1), _env(2), _env(3)], key), {"bb": key.public_key()}, 65536)
+    assert [e.seq for e in bundle] == [1, 2, 3]
 
 
 def test_tampered_payload_and_releasability_rejected() -> None:
     key = generate_key()
     obj = orjson.loads(seal(_env(), key))
-    obj["body"]["payload"]["lat"] = 14.0
+    obj["bodies"][0]["payload"]["lat"] = 14.0
     with pytest.raises(ShareError, match="signature"):
         open_sealed(orjson.dumps(obj), {"bb": key.public_key()}, 65536)
     obj = orjson.loads(seal(_env(), key))
-    obj["body"]["rel"]["recipients"] = ["tt", "jm"]
+    obj["bodies"][0]["rel"]["recipients"] = ["tt", "jm"]
     with pytest.raises(ShareError, match="signature"):
         open_sealed(orjson.dumps(obj), {"bb": key.public_key()}, 65536)
 
@@ -60,6 +62,10 @@ def test_forged_unknown_oversized_malformed() -> None:
         open_sealed(seal(_env(), key), {"bb": key.public_key()}, 50)
     with pytest.raises(ShareError, match="malformed"):
         open_sealed(b"{not json", {"bb": key.public_key()}, 65536)
+    obj = orjson.loads(seal([_env(1), _env(2)], key))
+    del obj["bodies"][1]  # dropping an item from a bundle breaks the signature too
+    with pytest.raises(ShareError, match="signature"):
+        open_sealed(orjson.dumps(obj), {"bb": key.public_key()}, 65536)
 
 
 def test_key_text_round_trip() -> None:

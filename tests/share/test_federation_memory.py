@@ -89,7 +89,7 @@ async def test_replay_and_tamper_rejected_and_audited(tmp_path: Path) -> None:
     subject, wire = stream[0]
     assert await tt.handle([Delivery(wire, subject, _noop_ack)]) == 0  # replay
     obj = orjson.loads(wire)
-    obj["body"]["payload"]["lat"] = 10.0
+    obj["bodies"][0]["payload"]["lat"] = 10.0
     assert await tt.handle([Delivery(orjson.dumps(obj), subject, _noop_ack)]) == 0  # tampered
     assert await feds["jm"].handle([Delivery(wire, "seawatch.bb.jm.track", _noop_ack)]) == 0  # not for jm
     reasons = [r.reason for r in tt.audit.query(action="rejected")]

@@ -121,7 +121,7 @@ async def test_tampered_forged_replayed_rejected(trio: Trio, nats_server: LocalN
     original = trio.sinks["tt"].items[0]
     good = seal(original, trio.keys["bb"])
     tampered = orjson.loads(good)
-    tampered["body"]["payload"]["lat"] = 10.0
+    tampered["bodies"][0]["payload"]["lat"] = 10.0
     forged = Envelope("bb", 999, original.time, "track", Releasability(("tt",)), {"lat": 1.0, "lon": 1.0})
     unknown = Envelope("xx", 1, original.time, "track", Releasability(("tt",)), {"lat": 1.0, "lon": 1.0})
     nc = await nats.connect(nats_server.url)
@@ -130,7 +130,7 @@ async def test_tampered_forged_replayed_rejected(trio: Trio, nats_server: LocalN
     await js.publish("seawatch.bb.tt.track", orjson.dumps(tampered))
     await js.publish("seawatch.bb.tt.track", seal(forged, generate_key()))
     await js.publish("seawatch.bb.tt.track", seal(unknown, trio.keys["bb"]))
-    await js.publish("seawatch.bb.tt.track", b"x" * 100_000)
+    await js.publish("seawatch.bb.tt.track", b"x" * 600_000)
     await nc.close()
     assert await wait_until(lambda: tt.stats["rejected"] >= 5)
     reasons = " | ".join(r.reason or "" for r in tt.audit.query(action="rejected"))
