@@ -160,9 +160,9 @@ async def bench(n_items: int, outage_items: int, rate_s: float, steady_s: float)
             # 3. outage: tt paused while bb publishes outage_items, then catch-up
             tt.paused_receive = True
             await asyncio.sleep(1.0)
-            backlog = _items(outage_items, 2_000_000)
             t0 = time.perf_counter()
-            await _publish(bb, backlog)
+            for i in range(0, outage_items, 10_000):  # generated in chunks: 600k dicts at once is ~1 GB
+                await _publish(bb, _items(min(10_000, outage_items - i), 2_000_000 + i))
             await _wait(lambda: bb.db.outbox_size() == 0, 1200)
             t_fill = time.perf_counter() - t0
             assert not sink.seqs
