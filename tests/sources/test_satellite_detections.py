@@ -135,3 +135,6 @@ def test_registry_routes_detection_files() -> None:
     assert spec is not None and spec.name == "satellite-detections"
     res = spec.load(path)
     assert isinstance(res.positions, pl.DataFrame) and res.positions.height == 173
+    for scene in sorted(require_shared(DATA, "per_scene_raw").glob("*.csv")):
+        found = detect_format(scene, read_head(scene))
+        assert found is not None and found.name == "satellite-detections", scene.name
