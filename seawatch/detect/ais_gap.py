@@ -111,6 +111,7 @@ class LiveGap:
         self.ctx = ctx
         self.last: dict[str, tuple[LiveFix, float, float]] = {}  # key -> (fix, min_gap_s, shore_min_m)
         self.heap: list[tuple[float, float, str]] = []  # (deadline, last_t, key)
+        self.armed: set[str] = set()  # tracks with an entry in the heap
         self.open: dict[str, tuple[LiveFix, float, float, float]] = {}  # key -> (fix, shore, gap, shore_min)
 
     def _shore(self, fix: LiveFix) -> float:
@@ -148,7 +149,8 @@ class LiveGap:
         gap_s = self.ctx.param_at(NAME, "min_gap_s", fix.zones)
         shore_min = self.ctx.param_at(NAME, "min_shore_distance_m", fix.zones)
         self.last[fix.key] = (fix, gap_s, shore_min)
-        if prev is None or opened is not None:  # otherwise the track's heap entry is re-armed when popped
+        if fix.key not in self.armed:  # one heap entry per track, re-armed lazily when popped
+            self.armed.add(fix.key)
             heapq.heappush(self.heap, (fix.t + gap_s, fix.t, fix.key))
         return out
 
@@ -158,13 +160,11 @@ class LiveGap:
         heap = self.heap
         while heap and heap[0][0] <= now_s:
             _, last_t, key = heapq.heappop(heap)
-            entry = self.last.get(key)
-            if entry is None or key in self.open:
-                continue
-            fix, gap_s, shore_min = entry
+            fix, gap_s, shore_min = self.last[key]
             if fix.t != last_t:  # the track reported since: re-arm at its new deadline
                 heapq.heappush(heap, (fix.t + gap_s, fix.t, key))
                 continue
+            self.armed.discard(key)  # silent long enough: the next fix re-arms it
             shore = self._shore(fix)
             if shore >= shore_min:
                 self.open[key] = (fix, shore, gap_s, shore_min)

@@ -234,3 +234,19 @@ def test_watchlist_by_name_callsign_and_mmsi(ctx: DetectContext) -> None:
     assert (
         detect_both(pos, dataclasses.replace(ctx, watchlist=other), statics, types=("watchlist_hit",)) == []
     )
+
+
+def test_gap_after_an_earlier_near_shore_silence(ctx: DetectContext) -> None:
+    """A near-shore silence (no event) must not stop the live form from opening a later offshore gap."""
+    near = track(us_day(), GO_FAST).head(30)
+    t_near_end = float(near["t"].max())
+    off = track(us_day(), LOITERER)
+    off = _shift(off, dt_s=t_near_end + 7 * 3600 - float(off["t"][0]), mmsi=GO_FAST).head(50)
+    t_last = float(off["t"].max())
+    other = track(us_day(), DRIFTER)  # another vessel keeps the stream going 8 h past the silence
+    other = _shift(other, dt_s=t_near_end - float(other["t"][0]))
+    other = other.filter(pl.col("t") <= t_last + 8 * 3600)
+    assert float(other["t"].max()) >= t_last + 6 * 3600
+    gaps = detect_both(pl.concat([near, off, other]), ctx, types=("ais_gap",))
+    mine = [g for g in gaps if g.mmsi == (GO_FAST,)]
+    assert [(g.start.timestamp(), g.details["open"]) for g in mine] == [(t_last, True)]
