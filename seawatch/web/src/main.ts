@@ -91,7 +91,11 @@ class App {
     this.timeline.onReplay = (at) => void this.replay(at);
     this.timeline.onLive = () => void this.goLive();
     this.sightings.defaultTime = () => this.timeline.atMs ?? (this.tracks.latestMs || Date.now());
+    let dropped = false;
     this.live.onState = (state) => {
+      // after a drop (e.g. the node closed a slow client), resynchronise the picture from the API
+      if (state === "open" && dropped && this.timeline.live) void this.loadLatest();
+      if (state === "closed") dropped = true;
       const el = $("status-link");
       el.dataset.state = state;
       el.textContent = state === "open" ? "live" : state;

@@ -117,7 +117,7 @@ export function legendHtml(): string {
   const row = (svg: string, label: string) => `<div class="legend-row">${svg}<span>${label}</span></div>`;
   return [
     row(symbolSvg(fake({ mmsi: 1, sources: ["ais"], ship_type: 70 }), false), "AIS vessel"),
-    row(symbolSvg(fake({ sources: ["radar"] }), false), "radar only"),
+    row(symbolSvg(fake({ sources: ["radar"] }), false), "radar / sensor only"),
     row(symbolSvg(fake({ sources: ["radar"], dark: true }), false), "dark target"),
     row(symbolSvg(fake({ mmsi: 1, sources: ["partner"], ship_type: 70 }), false), "partner"),
   ].join("");

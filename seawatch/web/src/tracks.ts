@@ -1,11 +1,14 @@
 // The track layer: keeps the latest state and a short trail per track, draws what passes the filters in view.
 import * as L from "leaflet";
 import type { TrackFeature, TrackProps } from "./types";
+import { DenseCanvas, type DenseItem } from "./dense";
 import { shipCategory, symbolSvg, trackClass } from "./symbols";
 import { esc, fmtNum } from "./util";
 
 const TRAIL_POINTS = 20;
 const STALE_MS = 20 * 60 * 1000;
+/** Above this many tracks in view, all are drawn on one canvas instead of as DOM markers. */
+export const MARKER_LIMIT = 600;
 
 export type TrackFilter = (p: TrackProps, lat: number, lon: number) => boolean;
 
@@ -18,6 +21,9 @@ interface TrackState {
   marker?: L.Marker;
   trailLine?: L.Polyline;
   iconKey?: string;
+  version: number;
+  drawnVersion?: number;
+  zIndex?: number;
 }
 
 export class TrackLayer {
@@ -25,6 +31,7 @@ export class TrackLayer {
   private readonly markers: L.LayerGroup;
   private readonly trails: L.LayerGroup;
   private readonly trailRenderer: L.Renderer;
+  private readonly dense = new DenseCanvas();
   private filter: TrackFilter = () => true;
   private selectedId: string | null = null;
   private renderQueued = false;
@@ -37,6 +44,8 @@ export class TrackLayer {
     this.trailRenderer = L.canvas({ pane: "trails", padding: 0.2 });
     this.trails = L.layerGroup().addTo(map);
     this.markers = L.layerGroup().addTo(map);
+    this.dense.addTo(map);
+    this.dense.onSelect = (p) => this.onSelect(p);
     map.on("moveend zoomend", () => this.scheduleRender());
   }
 
@@ -100,8 +109,10 @@ export class TrackLayer {
         if (state.trail.length > TRAIL_POINTS) state.trail.shift();
       }
       Object.assign(state, { props: { ...state.props, ...p, track_id: String(id) }, lat, lon, timeMs });
+      state.version += 1;
     } else {
-      this.tracks.set(String(id), { props: { ...p, track_id: String(id) }, lat, lon, timeMs, trail: [[lat, lon]] });
+      const props = { ...p, track_id: String(id) };
+      this.tracks.set(String(id), { props, lat, lon, timeMs, trail: [[lat, lon]], version: 0 });
     }
     if (Number.isFinite(timeMs) && timeMs > this.latestMs) this.latestMs = timeMs;
     this.scheduleRender();
@@ -135,12 +146,16 @@ export class TrackLayer {
     for (const f of features) this.upsert(f);
     for (const [id, points] of trails) {
       const s = this.tracks.get(id);
-      if (s) s.trail = [...points, [s.lat, s.lon] as [number, number]].slice(-TRAIL_POINTS);
+      if (s) {
+        s.trail = [...points, [s.lat, s.lon] as [number, number]].slice(-TRAIL_POINTS);
+        s.version += 1;
+      }
     }
     this.scheduleRender();
   }
 
   clear(): void {
+    this.dense.draw([], null);
     this.markers.clearLayers();
     this.trails.clearLayers();
     this.tracks.clear();
@@ -157,24 +172,36 @@ export class TrackLayer {
 
   private render(): void {
     const bounds = this.map.getBounds().pad(0.1);
-    let shown = 0;
+    const visible: [string, TrackState][] = [];
     for (const [id, s] of this.tracks) {
-      const visible = bounds.contains([s.lat, s.lon]) && this.filter(s.props, s.lat, s.lon);
-      if (!visible) {
-        if (s.marker) {
-          s.marker.remove();
-          s.marker = undefined;
-        }
-        if (s.trailLine) {
-          s.trailLine.remove();
-          s.trailLine = undefined;
-        }
-        continue;
-      }
-      shown += 1;
-      this.drawTrack(id, s);
+      if (bounds.contains([s.lat, s.lon]) && this.filter(s.props, s.lat, s.lon)) visible.push([id, s]);
+      else this.undraw(s);
     }
-    this.onCounts(this.tracks.size, shown);
+    const dense = visible.length > MARKER_LIMIT;
+    document.body.dataset.trackMode = dense ? "dense" : "markers";
+    if (dense) {
+      const items: DenseItem[] = [];
+      for (const [id, s] of visible) {
+        this.undraw(s);
+        items.push({ id, lat: s.lat, lon: s.lon, props: s.props, stale: this.latestMs - s.timeMs > STALE_MS });
+      }
+      this.dense.draw(items, this.selectedId);
+    } else {
+      if (this.dense.count) this.dense.draw([], null);
+      for (const [id, s] of visible) this.drawTrack(id, s);
+    }
+    this.onCounts(this.tracks.size, visible.length);
+  }
+
+  private undraw(s: TrackState): void {
+    if (s.marker) {
+      s.marker.remove();
+      s.marker = undefined;
+    }
+    if (s.trailLine) {
+      s.trailLine.remove();
+      s.trailLine = undefined;
+    }
   }
 
   private drawTrack(id: string, s: TrackState): void {
@@ -183,30 +210,35 @@ export class TrackLayer {
     const svg = symbolSvg(s.props, selected);
     const key = `${svg}|${stale}`;
     if (!s.marker) {
-      s.marker = L.marker([s.lat, s.lon], { icon: this.icon(id, s.props, svg, stale), keyboard: false });
+      s.marker = L.marker([s.lat, s.lon], { icon: this.icon(id, s.props, svg, stale), keyboard: false, pmIgnore: true });
       s.marker.on("click", () => this.onSelect(s.props));
       s.marker.bindTooltip(() => tooltip(s.props), { direction: "top", offset: [0, -10], className: "track-tip" });
       s.marker.addTo(this.markers);
       s.iconKey = key;
+      s.drawnVersion = s.version;
+      s.zIndex = 0;
     } else {
-      s.marker.setLatLng([s.lat, s.lon]);
+      if (s.drawnVersion !== s.version) s.marker.setLatLng([s.lat, s.lon]);
       if (s.iconKey !== key) {
         s.marker.setIcon(this.icon(id, s.props, svg, stale));
         s.iconKey = key;
       }
     }
-    s.marker.setZIndexOffset(selected ? 1000 : trackClass(s.props) === "dark" ? 500 : 0);
+    const zIndex = selected ? 1000 : trackClass(s.props) === "dark" ? 500 : 0;
+    if (s.zIndex !== zIndex) s.marker.setZIndexOffset(zIndex);
+    s.zIndex = zIndex;
+    const weight = selected ? 2.5 : 1.5;
     if (s.trail.length > 1) {
-      const colour = trailColour(s.props);
       if (!s.trailLine) {
         s.trailLine = L.polyline(s.trail, {
-          color: colour, weight: selected ? 2.5 : 1.5, opacity: 0.6, renderer: this.trailRenderer, interactive: false,
+          color: trailColour(s.props), weight, opacity: 0.6, renderer: this.trailRenderer, interactive: false, pmIgnore: true,
         }).addTo(this.trails);
-      } else {
+      } else if (s.drawnVersion !== s.version || s.trailLine.options.weight !== weight) {
         s.trailLine.setLatLngs(s.trail);
-        s.trailLine.setStyle({ color: colour, weight: selected ? 2.5 : 1.5 });
+        s.trailLine.setStyle({ color: trailColour(s.props), weight });
       }
     }
+    s.drawnVersion = s.version;
   }
 
   private icon(id: string, p: TrackProps, svg: string, stale: boolean): L.DivIcon {
