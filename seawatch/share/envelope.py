@@ -12,6 +12,7 @@ as the proof of where it came from.
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,7 +69,7 @@ class Envelope:
         return {
             "origin": self.origin,
             "seq": self.seq,
-            "time": iso_utc(self.time),
+            "time": _iso(self.time),
             "kind": self.kind,
             "rel": self.releasability.to_json(),
             "payload": self.payload,
@@ -84,6 +85,11 @@ class Envelope:
             releasability=Releasability.from_json(body["rel"]),
             payload=dict(body["payload"]),
         )
+
+
+@functools.lru_cache(maxsize=256)
+def _iso(when: datetime) -> str:
+    return iso_utc(when)  # a bundle's items share one time: format it once
 
 
 def canonical(body: Any) -> bytes:

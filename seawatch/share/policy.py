@@ -20,7 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shapely import Geometry, Point, prepared
+import shapely
+from shapely import Geometry
 from shapely.geometry import shape
 
 from seawatch.errors import ConfigError
@@ -68,7 +69,9 @@ class SharePolicy:
         unknown = set(self.track_sources) - set(TRACK_SOURCES)
         if unknown:
             raise ConfigError(f"partner {self.partner}: unknown track sources {sorted(unknown)}")
-        object.__setattr__(self, "_prepared", tuple(prepared.prep(a) for a in self.areas))
+        for area in self.areas:
+            shapely.prepare(area)  # in place: fast point-in-polygon tests
+        object.__setattr__(self, "_prepared", self.areas)
 
     # --- decisions -------------------------------------------------------------------------------
     def allows_kind(self, item: ShareItem) -> bool:
@@ -93,14 +96,14 @@ class SharePolicy:
         lat, lon = item.data.get("lat"), item.data.get("lon")
         if lat is None or lon is None:
             return False  # an item without a position cannot be shown to be inside an area
-        point = Point(float(lon), float(lat))
-        return any(p.contains(point) or p.intersects(point) for p in self._prepared)
+        x, y = float(lon), float(lat)
+        return any(bool(shapely.intersects_xy(area, x, y)) for area in self._prepared)
 
     def apply(self, item: ShareItem) -> ShareItem | None:
         """The item as this partner may see it, or None when it must not be shared."""
         if not self.allows_kind(item) or not self.in_area(item):
             return None
-        data = _deep_copy(item.data)
+        data = dict(item.data)  # shallow: what is changed below is replaced, never mutated in place
         if item.kind == "track" and "sources" in data:
             data["sources"] = [s for s in data["sources"] if s in self.track_sources or s == "partner"]
         for path in self.strip_fields:
@@ -186,25 +189,16 @@ def _geometry(raw: Any) -> Geometry:
     raise ConfigError(f"area must be GeoJSON or a coordinate ring, got {type(raw).__name__}")
 
 
-def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, Mapping):
-            out[key] = _deep_copy(value)
-        elif isinstance(value, list | tuple):
-            out[key] = list(value)
-        else:
-            out[key] = value
-    return out
-
-
 def _strip(data: dict[str, Any], path: str) -> None:
+    """Remove a (dotted) key; nested dicts on the way are copied, so the caller's item is never changed."""
     head, _, rest = path.partition(".")
     if not rest:
         data.pop(head, None)
         return
     inner = data.get(head)
-    if isinstance(inner, dict):
+    if isinstance(inner, Mapping):
+        inner = dict(inner)
+        data[head] = inner
         _strip(inner, rest)
 
 
