@@ -117,6 +117,12 @@ def _anchored(
     return _moored(vid, cat, ident, port, rng, t0, t1)
 
 
+def _berth(b: TrajectoryBuilder, rng: np.random.Generator) -> None:
+    """From the port's reference point to a berth 100-600 m away, at 3 kn (vessels never share a spot)."""
+    lon, lat = destination(*b.here, float(rng.uniform(0, 360)), float(rng.uniform(100, 600)))
+    b.sail(np.array([lon]), np.array([lat]), 3.0)
+
+
 @lru_cache(maxsize=65536)
 def _sea_path(geo: SimGeo, a: Port, b: Port) -> tuple[np.ndarray, np.ndarray] | None:
     if haversine_m(a.lon, a.lat, b.lon, b.lat) < 20_000:
@@ -158,6 +164,7 @@ def _transit(
             k = min(k, len(lon) - 2)
             builder = TrajectoryBuilder(t0 - 60.0, float(lon[k]), float(lat[k]))
             builder.sail(lon[k + 1 :], lat[k + 1 :], speed)
+        _berth(builder, rng)
         builder.hold(max(0.0, t1 + H - builder.now), MOORED)
         return builder.build(vid, cat, ident)
     return _moored(vid, cat, ident, ports[int(rng.integers(len(ports)))], rng, t0, t1)
@@ -199,6 +206,7 @@ def _fishing_trip(
             back_lon = np.array([*builder.lon[n_before - 1 : -1][::-1], port.lon])
             back_lat = np.array([*builder.lat[n_before - 1 : -1][::-1], port.lat])
             builder.sail(back_lon, back_lat, speed)
+        _berth(builder, rng)
         builder.hold(max(0.0, t1 + H - builder.now), MOORED)
         return builder.build(vid, cat, ident)
     return _moored(vid, cat, ident, port, rng, t0, t1)
@@ -416,6 +424,7 @@ def _go_home(b: TrajectoryBuilder, geo: SimGeo, end_s: float, speed_kn: float) -
         if first_land_point(geo, p_lon, p_lat, port_margin_m=PORT_MARGIN_M, ports=(port,)) is not None:
             continue
         b.sail(p_lon[1:], p_lat[1:], speed_kn)
+        _berth(b, np.random.default_rng(int(b.now)))
         b.hold(max(0.0, end_s + H - b.now), MOORED)
         return
 

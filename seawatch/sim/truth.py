@@ -589,7 +589,10 @@ def _ports(sc: Scenario, g: StateGrid, geo: SimGeo) -> list[Event]:
         if len(idx) == 0:
             continue
         lon, lat = g.rep_lon[i, idx], g.rep_lat[i, idx]
-        dist, near = tree.query(_local_xy(lon, lat))
+        _, near = tree.query(_local_xy(lon, lat))
+        p_lon = np.array([ports[k].lon for k in near])
+        p_lat = np.array([ports[k].lat for k in near])
+        dist = haversine_m(lon, lat, p_lon, p_lat)  # same metric as every other distance here
         inside = False
         start_k = 0
         port_k = 0

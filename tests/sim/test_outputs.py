@@ -213,7 +213,7 @@ def test_dark_fleet_truth(shipped_runs: Runs) -> None:
     gap_tanker = next(v.mmsi for v in result.vessels if v.vid == "gap-tanker-0")
     assert [gap_tanker] in [e["mmsi"] for e in truth["ais_gap"]]
     watch = list(csv.DictReader((folder / "watchlist.csv").open()))
-    assert [int(r["mmsi"]) for r in watch] == [loiterer.mmsi]
+    assert [(r["kind"], int(r["value"])) for r in watch] == [("mmsi", loiterer.mmsi)]
     zones = json.loads((folder / "zones.geojson").read_text())
     assert zones["features"][0]["properties"]["kind"] == "eez"
 
