@@ -20,13 +20,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import orjson
 
 from seawatch.model import Event, Observation, Rejected, SensorKind
 from seawatch.node.bus import LiveBus, LiveItem, Subscriber
 from seawatch.node.feeds import FEEDS
 from seawatch.node.geojson import track_feature
+from seawatch.node.live_index import LiveIndex
 from seawatch.node.metrics import NodeMetrics
 from seawatch.node.pipeline import EventStage, Item, LivePipeline, PartnerEvent, StepResult, TrackStage
 from seawatch.node.settings import NodeSettings
@@ -125,17 +125,15 @@ class Node:
         self._tasks: list[asyncio.Task[Any]] = []
         self.loop: asyncio.AbstractEventLoop | None = None  # set by start()
         self._feed_tasks: dict[str, asyncio.Task[Any]] = {}
-        self._index_version = -1
-        self._version = 0
-        self._index: tuple[np.ndarray, np.ndarray, list[TrackState]] | None = None
+        self.index = LiveIndex()
         self._track_of_mmsi: dict[int, str] = {}
-        self._features: dict[str, bytes] = {}  # track id -> its GeoJSON Feature, encoded
         self._load_state()
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def _load_state(self) -> None:
         for state in self.store.latest_tracks():
             self.live[state.track_id] = state
+            self.index.upsert(state, orjson.dumps(track_feature(state)))
             self.data_time_s = max(self.data_time_s, state.time.timestamp())
         resume = getattr(self.tracker, "resume", None)
         if resume is not None:
@@ -305,17 +303,16 @@ class Node:
         m.positions += len(batch.positions)
         m.events += len(batch.events)
         m.last_batch_items = len(items)
-        self._features.update(features)
         for state in batch.tracks:
             self.live[state.track_id] = state
+            self.index.upsert(state, features[state.track_id])
             if state.mmsi is not None:
                 old = self._track_of_mmsi.get(state.mmsi)
                 if old is not None and old != state.track_id:
                     self.live.pop(old, None)  # the vessel's earlier track (e.g. before a restart)
-                    self._features.pop(old, None)
+                    self.index.remove(old)
                 self._track_of_mmsi[state.mmsi] = state.track_id
             self.data_time_s = max(self.data_time_s, state.time.timestamp())
-        self._version += 1
         live = [LiveItem("track", s, s.nodes[0] if s.nodes else self.node_id) for s in batch.tracks]
         live += [LiveItem("event", e, origin) for e, origin in batch.events]
         self.bus.publish(live, features)
@@ -342,31 +339,17 @@ class Node:
                 log.exception("history compaction failed")
 
     # -- picture --------------------------------------------------------------------------------------
+    def _min_time(self, max_age_s: float | None) -> float:
+        age_s = self.settings.pipeline.live_max_age_s if max_age_s is None else max_age_s
+        return self.data_time_s - age_s
+
     def live_tracks(self, bbox: BBox | None = None, max_age_s: float | None = None) -> list[TrackState]:
         """Latest states younger than `live_max_age_s` (data time), optionally in a bbox."""
-        if self._index is None or self._index_version != self._version:
-            states = list(self.live.values())
-            lons = np.fromiter((s.lon for s in states), float, len(states))
-            lats = np.fromiter((s.lat for s in states), float, len(states))
-            times = np.fromiter((s.time.timestamp() for s in states), float, len(states))
-            self._index = (np.stack([lons, lats]), times, states)
-            self._index_version = self._version
-        coords, times, states = self._index
-        age_s = self.settings.pipeline.live_max_age_s if max_age_s is None else max_age_s
-        mask = times >= self.data_time_s - age_s
-        if bbox is not None:
-            lon0, lat0, lon1, lat1 = bbox
-            mask &= (coords[0] >= lon0) & (coords[0] <= lon1) & (coords[1] >= lat0) & (coords[1] <= lat1)
-        return [states[i] for i in np.flatnonzero(mask)]
+        return self.index.query_states(bbox, self._min_time(max_age_s))
 
     def live_features(self, bbox: BBox | None = None, max_age_s: float | None = None) -> bytes:
         """`live_tracks` as an encoded GeoJSON FeatureCollection (from the per-track cache)."""
-        parts = []
-        for state in self.live_tracks(bbox, max_age_s):
-            feature = self._features.get(state.track_id)
-            if feature is None:
-                feature = self._features[state.track_id] = orjson.dumps(track_feature(state))
-            parts.append(feature)
+        parts = self.index.query_features(bbox, self._min_time(max_age_s))
         head = b'{"type":"FeatureCollection","time":' + orjson.dumps(
             iso_utc(self.data_time_s) if self.data_time_s else None
         )

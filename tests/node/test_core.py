@@ -113,3 +113,17 @@ def test_settings_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     config.write_text('[[feeds]]\nname = "x"\nkind = "carrier-pigeon"\n')
     with pytest.raises(ConfigError, match="feeds"):
         load_settings(config)
+
+
+def test_live_index_grows_updates_and_removes() -> None:
+    from seawatch.node.live_index import LiveIndex
+
+    index = LiveIndex(capacity=2)
+    for i in range(5):
+        index.upsert(TrackState(f"t{i}", T0 + timedelta(minutes=i), 18.0, -66.0 + i), f"f{i}".encode())
+    index.upsert(TrackState("t0", T0 + timedelta(minutes=9), 10.0, -80.0), b"moved")
+    assert len(index) == 5
+    assert index.query_features((-66.5, 17, -63.5, 19), 0.0) == [b"f1", b"f2"]
+    assert index.query_features(None, (T0 + timedelta(minutes=4)).timestamp()) == [b"moved", b"f4"]
+    index.remove("t4")
+    assert [s.track_id for s in index.query_states(None, 0.0)] == ["t0", "t1", "t2", "t3"]
