@@ -38,7 +38,7 @@ RECALL_ONLY = {
 PENDING = {
     "dark_target": "precision: fusion reports SAR false alarms and start-of-data contacts as dark targets",
     "identity_conflict": "detect does not flag the shared MMSI of dark-fleet yet",
-    "rendezvous": "precision ~0.86-0.95: borderline pairs (about 30 min, detect's 10-min bins vs truth's 60 s grid)",
+    "rendezvous": "precision 0.86-0.95: borderline ~30 min pairs (detect's 10-min bins, truth's 60 s grid)",
 }
 
 
