@@ -12,6 +12,7 @@ Run: `.venv/bin/python -m bench.fusion.run [--no-write]`.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import re
 import time
@@ -29,6 +30,7 @@ from tests.fusion.stonesoup_ref import StoneSoupGnn
 
 SIGMA_M, ACCEL, CHI2, V0, SCAN_S = 30.0, 0.5, 16.0, 12.0, 5.0
 RESULTS = Path(__file__).resolve().parent.parent / "RESULTS.md"
+LOAD_AT_START = 0.0
 
 
 def _batch(t: float, z: np.ndarray) -> MeasurementBatch:
@@ -109,7 +111,9 @@ def report(rows: list[dict[str, float]]) -> str:
         "~1 target per 100 km²) "
         "through Seawatch's `Tracker` and a Stone Soup 1.x tracker of the same model (CV Kalman, Mahalanobis "
         "gate χ² 16, `DetectionKDTreeGNN2D`, single-point initiation, delete after 3 missed scans). "
-        "Quality on the scans both ran, after 3 warm-up scans; GOSPA (c = 500 m, α = 2) per √target.",
+        "Quality on the scans both ran, after 3 warm-up scans; GOSPA (c = 500 m, α = 2) per √target. "
+        f"Load average at the start of the run {LOAD_AT_START:.1f} on 2 cores (other engineers' jobs): wall "
+        "times are inflated, CPU times less so.",
         "",
         "| targets | scans (Stone Soup) | Seawatch ms/scan (p95) | Stone Soup ms/scan | speed-up | "
         "CPU ms/scan S / SS | purity S / SS | completeness S / SS | GOSPA/√n m S / SS |",
@@ -163,6 +167,8 @@ def end_to_end() -> str:
 
 
 def main() -> None:
+    global LOAD_AT_START
+    LOAD_AT_START = os.getloadavg()[0]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true", help="print only, do not update bench/RESULTS.md")
     parser.add_argument("--quick", action="store_true", help="fewer scans (smoke run)")
