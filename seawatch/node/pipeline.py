@@ -40,6 +40,8 @@ class TrackStage(Protocol):
 
 
 class EventStage(Protocol):
+    """`observe(obs)` gives new or grown events; an optional `observe_static(static)` gets AIS statics."""
+
     def observe(self, obs: Observation) -> list[Event]: ...
 
 
@@ -79,6 +81,10 @@ class LivePipeline:
                 state = self.tracker.observe_static(item)
                 if state is not None:
                     tracks[state.track_id] = state
+                for detector in self.detectors:
+                    observe_static = getattr(detector, "observe_static", None)
+                    if observe_static is not None:
+                        observe_static(item)
             elif isinstance(item, AisPosition):
                 if item.received_at is None:
                     result.undated += 1
