@@ -51,9 +51,11 @@ class Ports:
         dist = np.full(la.shape, np.inf)
         idx = np.full(la.shape, -1, dtype=np.int64)
         ok = np.isfinite(la) & np.isfinite(lo)
-        if max_m is not None and ok.any():  # cheap cell test first: most fixes are nowhere near a port
+        if max_m is not None and la.size > 50_000:  # cheap cell test first: most fixes are far from ports
             codes = np.floor(la[ok] * 10.0) * 3600.0 + np.floor(lo[ok] * 10.0)
-            ok[np.flatnonzero(ok)] = np.isin(codes, self._cell_codes(max_m))
+            known = self._cell_codes(max_m)
+            pos = np.minimum(np.searchsorted(known, codes), known.size - 1)
+            ok[np.flatnonzero(ok)] = known[pos] == codes
         if ok.any() and len(self):
             bound = np.inf if max_m is None else chord_for_m(max_m) * 1.000001
             chord, found = self.tree.query(unit_xyz(la[ok], lo[ok]), distance_upper_bound=bound)
