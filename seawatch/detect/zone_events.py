@@ -40,7 +40,7 @@ def detect_bulk(tf: TrackFrame, ctx: DetectContext) -> list[Event]:
         return []
     member = tf.membership[idx]
     kid = tf.kid[idx]
-    inside_any = member.any(axis=1)
+    inside_any = np.asarray(member.any(axis=1), dtype=bool)
     # only transitions where this fix or the previous one is inside some zone can cross a boundary
     pos = np.flatnonzero((inside_any[1:] | inside_any[:-1]) & (kid[1:] == kid[:-1]))
     now, before = member[pos + 1], member[pos]

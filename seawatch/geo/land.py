@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -84,8 +84,8 @@ class LandMask:
         coarse_parts = _polygons(base / "ne_50m_land.geojson.gz")
         # the parts are disjoint: a multipolygon of them answers point-in-land like their union, without
         # the cost of computing the union
-        fine = shapely.multipolygons(fine_parts)
-        coarse = shapely.multipolygons(coarse_parts)
+        fine = cast(shapely.Geometry, shapely.multipolygons(fine_parts))
+        coarse = cast(shapely.Geometry, shapely.multipolygons(coarse_parts))
         shapely.prepare(fine)
         shapely.prepare(coarse)
         fine_xy = _boundary_vertices(fine, _DENSIFY_DEG)
