@@ -9,6 +9,7 @@ from seawatch.node.settings import ApiSettings, FeedSettings, NodeSettings, Pipe
 from tests.node.harness import RunningNode, caribbean_slice, free_port, running_node
 from tests.shared import require_shared
 
+
 @pytest.fixture(scope="package")
 def us_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = require_shared("ais-tracks-us-coastal-2020", "US_coastal_2020_06_30.csv.gz")
