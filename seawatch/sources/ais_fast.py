@@ -150,6 +150,8 @@ def _compile(cls: type[pm.Payload], nbits: int) -> list[_FieldOp] | None:
                 return None
         elif aw > 62:
             return None
+        elif kind in (_KIND_INT, _KIND_FLOAT, _KIND_BOOL) and to_conv is None and attr_conv is None:
+            op.vector = _PLAIN_VECTOR[kind]
         elif aw <= TABLE_MAX_BITS:
             if kind == _KIND_BYTES:
                 vals: list[Any] = [_bytes_value(r, aw) for r in range(1 << aw)]
@@ -167,6 +169,13 @@ def _compile(cls: type[pm.Payload], nbits: int) -> list[_FieldOp] | None:
             op.convert = lambda r, k=kind, tc=to_conv, ac=attr_conv: _convert_value(int(r), k, tc, ac)
         ops.append(op)
     return ops
+
+
+_PLAIN_VECTOR: dict[int, Callable[[np.ndarray], np.ndarray]] = {
+    _KIND_INT: lambda v: v,
+    _KIND_FLOAT: lambda v: v.astype(np.float64),
+    _KIND_BOOL: lambda v: v != 0,
+}
 
 
 def _bytes_value(raw: int, width: int) -> bytes:
@@ -199,25 +208,36 @@ def plan_for(msg_type: int, nbits: int, variant: int = 0) -> list[_FieldOp] | No
 # -- bit extraction -------------------------------------------------------------------------------
 
 
-def _words(sextets: list[np.ndarray]) -> list[np.ndarray]:
-    """Pack 6-bit values (one array per character position) into 60-bit words (10 characters each)."""
-    words = []
-    for start in range(0, len(sextets), 10):
-        w = np.zeros(len(sextets[0]), dtype=U64)
-        for k, col in enumerate(sextets[start : start + 10]):
-            w |= col.astype(U64) << U64(54 - 6 * k)
-        words.append(w)
-    return words
+WORD_BITS = 64
+
+
+def _words(sextets: np.ndarray) -> list[np.ndarray]:
+    """Pack a (rows, chars) matrix of 6-bit values into big-endian 64-bit words (plus one zero word):
+    4 characters make 3 bytes, the bytes are read as '>u8'."""
+    n_rows, n_chars = sextets.shape
+    quads = -(-n_chars // 4)
+    n_bytes = 3 * quads
+    n_words = -(-n_bytes // 8) + 1
+    padded = np.zeros((n_rows, quads * 4), dtype=np.uint8)
+    padded[:, :n_chars] = sextets
+    q = padded.reshape(n_rows, quads, 4)
+    raw = np.zeros((n_rows, n_words * 8), dtype=np.uint8)
+    tri = raw[:, : 3 * quads].reshape(n_rows, quads, 3)
+    tri[:, :, 0] = (q[:, :, 0] << 2) | (q[:, :, 1] >> 4)
+    tri[:, :, 1] = ((q[:, :, 1] & 15) << 4) | (q[:, :, 2] >> 2)
+    tri[:, :, 2] = ((q[:, :, 2] & 3) << 6) | q[:, :, 3]
+    words = raw.view(">u8").astype(U64)
+    return [words[:, k] for k in range(n_words)]
 
 
 def _extract(words: list[np.ndarray], offset: int, width: int, signed: bool) -> np.ndarray:
-    j, off = divmod(offset, 60)
-    avail = 60 - off
+    j, off = divmod(offset, WORD_BITS)
+    avail = WORD_BITS - off
     if width <= avail:
         val = (words[j] >> U64(avail - width)) & U64((1 << width) - 1)
     else:
         lo = width - avail
-        val = ((words[j] & U64((1 << avail) - 1)) << U64(lo)) | (words[j + 1] >> U64(60 - lo))
+        val = ((words[j] & U64((1 << avail) - 1)) << U64(lo)) | (words[j + 1] >> U64(WORD_BITS - lo))
     out = val.astype(np.int64)
     if signed:
         out = np.where(out >= (1 << (width - 1)), out - (1 << width), out)
@@ -469,9 +489,22 @@ def _tag_blocks(
         )
         has_nul = ((mat == 0) & inside).any(axis=1)
         tag_ok[rows[has_nul]] = False  # let the pyais path judge such lines
-        keys = np.ascontiguousarray(mat).view(f"S{width}").ravel()
-        uniq, inverse = np.unique(keys, return_inverse=True)
-        uniq_keys = [bytes(k) for k in uniq.tolist()]
+        # group identical blocks by a 64-bit hash of the bytes, then verify each row against the
+        # first row of its group (a collision just sends the row to the pyais path)
+        width8 = -(-width // 8) * 8
+        padded = np.zeros((len(rows), width8), dtype=np.uint8)
+        padded[:, :width] = mat
+        lanes = padded.view(np.uint64)
+        mix = np.uint64(0x9E3779B97F4A7C15)
+        hashes = np.zeros(len(rows), dtype=np.uint64)
+        for k in range(lanes.shape[1]):
+            hashes = (hashes ^ lanes[:, k]) * mix
+        _, first_idx, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        same = (padded == padded[first_idx[inverse]]).all(axis=1)
+        tag_ok[rows[~same]] = False
+        uniq_keys = [
+            data[a:b] for a, b in zip(start[first_idx].tolist(), end[first_idx].tolist(), strict=True)
+        ]
     ts = np.full(len(uniq_keys), np.nan)
     stations = np.full(len(uniq_keys), -1, dtype=np.int32)
     ok = np.ones(len(uniq_keys), dtype=bool)
@@ -584,6 +617,9 @@ def _decode_chunk(
     cand &= num <= cnt
     cand &= c3 - c2 <= 2  # sequence id: empty or one digit
     cand &= c4 - c3 <= 2  # channel: empty or one letter
+    # every other byte of an accepted line is checked below; these four must be ASCII too
+    cand &= (_char(buf, s + 1) < 128) & (_char(buf, s + 2) < 128)
+    cand &= (_char(buf, c2 + 1) < 128) & (_char(buf, c3 + 1) < 128)
     hex_ok = (_HEX[_char(buf, c5 + 3)] >= 0) & (_HEX[_char(buf, c5 + 4)] >= 0)
     cand &= hex_ok
     if enforce_checksum:
@@ -602,8 +638,9 @@ def _decode_chunk(
     empty = single & (c5 == c4 + 1)
     single &= ~empty
     empty_rows = np.flatnonzero(empty)
+    text = data.decode("latin-1") if len(empty_rows) else ""  # accepted lines are all ASCII
     rejects: list[_Reject] = [
-        (n, "empty_payload", data[a:b].decode("ascii", "backslashreplace"))
+        (n, "empty_payload", text[a:b])
         for n, a, b in zip(
             lines.line_no[empty_rows].tolist(),
             lines.line_start[empty_rows].tolist(),
@@ -733,16 +770,17 @@ def _decode_group(
     p2_len: np.ndarray,
 ) -> FastGroup:
     n_chars = int(p1_len[0] + p2_len[0])
-    sextets: list[np.ndarray] = []
-    bad = np.zeros(len(p1_start), dtype=bool)
-    paired = bool(p2_len.any())
-    for k in range(n_chars):
-        pos = np.where(k < p1_len, p1_start + k, p2_start + (k - p1_len)) if paired else p1_start + k
-        sextet = _ARMOUR[buf[pos]]
-        bad |= sextet == 255
-        sextets.append(sextet & 63)
-    words = _words(sextets)
-    words.append(np.zeros(len(p1_start), dtype=U64))
+    cols = np.arange(n_chars)
+    if p2_len.any():
+        first = cols[None, :] < p1_len[:, None]
+        idx = np.where(first, p1_start[:, None] + cols, p2_start[:, None] + (cols - p1_len[:, None]))
+    else:
+        idx = p1_start[:, None] + cols
+    armour = _ARMOUR[buf[idx]]
+    bad = (armour == 255).any(axis=1)
+    armour &= 63
+    words = _words(armour)
+    sextets = [armour[:, k] for k in range(n_chars)]
     group = FastGroup(msg_type, nbits, np.zeros(0, np.int64), bad_chars=bad)
     for op in ops:
         group.order.append(op.name)
