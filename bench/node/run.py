@@ -283,6 +283,12 @@ def section(a_fused: dict[str, float], a_latest: dict[str, float], b: dict[str, 
             "p99 < 1 s",
         ),
         (
+            f"same at {b['low_target_rate']:,.0f} msg/s: achieved, p50 / p99 / max latency, max queue depth",
+            f"{b['low_achieved_rate']:,.0f} msg/s, {b['low_p50_ms']:.0f} / {b['low_p99_ms']:.0f} / "
+            f"{b['low_max_ms']:.0f} ms, {b['low_queue_max']:,.0f}",
+            "",
+        ),
+        (
             "50,000 live tracks: process RSS (growth for them)",
             f"{b['rss_mb']:,.0f} MB (+{b['rss_delta_mb']:,.0f} MB)",
             "",
@@ -333,6 +339,9 @@ def main() -> None:
     print("max rate fusion", a_fused, flush=True)
     b = sustained(lines, 5000.0, 20.0)
     print("sustained", b, flush=True)
+    low = sustained(lines, 1000.0, 20.0)
+    print("sustained 1000", low, flush=True)
+    b.update({f"low_{k}": v for k, v in low.items()})
     with (
         tempfile.TemporaryDirectory() as tmp,
         running_node(settings_for(Path(tmp), "fusion", free_port()), False) as rn,
