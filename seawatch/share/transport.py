@@ -74,10 +74,18 @@ class Transport(Protocol):
 class NatsTransport:
     """JetStream over nats-py, reconnecting forever; file storage so a broker restart loses nothing."""
 
-    def __init__(self, url: str, *, publish_timeout_s: float = 2.0, max_msgs_per_stream: int = -1) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        publish_timeout_s: float = 2.0,
+        max_msgs_per_stream: int = -1,
+        stream_max_age_s: float = 14 * 86400.0,
+    ) -> None:
         self.url = url
         self.publish_timeout_s = publish_timeout_s
         self.max_msgs_per_stream = max_msgs_per_stream
+        self.stream_max_age_s = stream_max_age_s  # a partner away longer than this misses the oldest items
         self._nc: Any = None
         self._js: Any = None
         self._subs: dict[tuple[str, str], Any] = {}
@@ -141,6 +149,7 @@ class NatsTransport:
             subjects=[f"seawatch.{origin}.>"],
             storage=StorageType.FILE,
             max_msgs=self.max_msgs_per_stream,
+            max_age=self.stream_max_age_s,
             duplicate_window=120.0,
         )
         try:
