@@ -139,3 +139,23 @@ async def test_tampered_forged_replayed_rejected(trio: Trio, nats_server: LocalN
     assert reasons.count("bad signature") == 2
     assert len(trio.sinks["tt"].items) == 1  # nothing bad merged
     assert len(tt.db.received()) == 1
+
+
+async def test_node_starts_while_broker_down(tmp_path: Path) -> None:
+    server = LocalNatsServer(tmp_path / "nats-late")
+    t = Trio(tmp_path, server.url)  # the broker is not running yet
+    for f in t.feds.values():
+        await f.start()
+    try:
+        for i in range(30):
+            t.feds["bb"].publish(_event(i))
+        await asyncio.sleep(1.0)
+        assert t.feds["bb"].db.outbox_size() == 60 and not t.sinks["tt"].items
+        server.start()
+        assert await wait_until(lambda: len(t.sinks["tt"].items) == 30 and len(t.sinks["jm"].items) == 30)
+        assert await wait_until(lambda: t.feds["bb"].db.outbox_size() == 0)
+    finally:
+        for f in t.feds.values():
+            await f.stop()
+            f.close()
+        server.stop()
