@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse
 from seawatch.api.auth import (
     SESSION_COOKIE,
     Admin,
+    Analyst,
     Viewer,
     add_user,
     credentials,
@@ -101,6 +102,14 @@ def create_token(request: Request, body: TokenIn, who: Admin) -> Any:
 @router.get("/api/audit", response_class=JSON)
 def audit(request: Request, who: Admin, action: str | None = None, limit: int = 200) -> Any:
     return JSON(_node(request).store.audit_rows(min(max(limit, 1), 5000), action))
+
+
+@router.get("/api/rejects", response_class=JSON, summary="The latest rejected inputs with their reasons")
+def rejects(request: Request, who: Analyst, limit: int = 200) -> Any:
+    recent = list(_node(request).rejects)[-min(max(limit, 1), 1000) :]
+    return JSON(
+        [{"source": r.source, "reason": r.reason, "raw": r.raw[:500], "line_no": r.line_no} for r in recent]
+    )
 
 
 @router.get("/api/health", response_class=JSON)

@@ -248,3 +248,13 @@ def test_openapi_is_published(live_node: RunningNode) -> None:
         "/metrics",
     ):
         assert path in spec["paths"]
+
+
+def test_rejects_are_kept_and_listed(live_node: RunningNode) -> None:
+    from seawatch.model import Rejected
+
+    live_node.node.rejects.append(Rejected("!AIVDM,garbage", "bad_checksum", "us-gulf", 7))
+    with live_node.client("viewer") as viewer, live_node.client("analyst") as analyst:
+        assert viewer.get("/api/rejects").status_code == 403
+        listed = analyst.get("/api/rejects").json()
+    assert listed[-1] == {"source": "us-gulf", "reason": "bad_checksum", "raw": "!AIVDM,garbage", "line_no": 7}
