@@ -25,6 +25,7 @@ from tests.web.harness import (
     DIST,
     PASSWORD,
     REPLAY_SPEED,
+    SESSION_COOKIE,
     USER,
     NodeProcess,
     free_port,
@@ -115,14 +116,41 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
-@pytest.fixture
-def page(browser: Any, node: NodeProcess) -> Iterator[Any]:
-    """A fresh browser context (no cookies) on the node's page, at a laptop size."""
+@pytest.fixture(scope="package")
+def session_cookie(node: NodeProcess) -> dict[str, str]:
+    """One sign-in for the suite (password hashing is slow on purpose); tests reuse its session cookie."""
+    with node.client() as client:
+        value = client.cookies.get(SESSION_COOKIE)
+    assert value, "login did not set the session cookie"
+    return {"name": SESSION_COOKIE, "value": value, "url": node.url}
+
+
+def _new_page(browser: Any, node: NodeProcess, cookie: dict[str, str] | None) -> tuple[Any, Any, list[str]]:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=node.url)
+    if cookie:
+        context.add_cookies([cookie])
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(30_000)
+    return context, page, errors
+
+
+@pytest.fixture
+def page(browser: Any, node: NodeProcess, session_cookie: dict[str, str]) -> Iterator[Any]:
+    """A fresh browser context at a laptop size, signed in (session cookie), on the node's page."""
+    context, page, errors = _new_page(browser, node, session_cookie)
+    try:
+        yield page
+        assert not errors, f"JavaScript errors on the page: {errors}"
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def anonymous_page(browser: Any, node: NodeProcess) -> Iterator[Any]:
+    """A fresh browser context with no cookies: the page must ask to sign in."""
+    context, page, errors = _new_page(browser, node, None)
     try:
         yield page
         assert not errors, f"JavaScript errors on the page: {errors}"

@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
 ]
 REPLAY_SPEED = 600.0  # data seconds per wall second: the day's 23 h pass in about 2.5 min
 USER, PASSWORD = "watch-officer", "harbour-lights-42"
+SESSION_COOKIE = "seawatch_session"
 
 
 def unavailable(message: str) -> None:
@@ -85,11 +86,13 @@ def seawatch(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
 
 
 def login(page: Any, node: NodeProcess) -> None:
-    """Open the page, sign in, and wait until the picture has loaded."""
+    """Open the page (signed in by the session cookie, else through the form) and wait for the picture."""
     page.goto("/")
-    page.get_by_test_id("login-username").fill(node.user)
-    page.get_by_test_id("login-password").fill(node.password)
-    page.get_by_test_id("login-submit").click()
+    page.wait_for_selector("[data-testid=app]:visible, [data-testid=login-screen]:visible")
+    if page.get_by_test_id("login-screen").is_visible():
+        page.get_by_test_id("login-username").fill(node.user)
+        page.get_by_test_id("login-password").fill(node.password)
+        page.get_by_test_id("login-submit").click()
     page.wait_for_selector("body[data-ready='1']", state="attached")
     page.wait_for_selector("body[data-basemap]", state="attached")
 
