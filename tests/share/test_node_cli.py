@@ -3,6 +3,8 @@ real AIS (New York Harbor, first hour of 2020-06-30) replayed into bb and shared
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import socket
 import subprocess
@@ -14,6 +16,7 @@ import httpx
 import polars as pl
 import pytest
 
+from seawatch.cli import main
 from seawatch.share.localbroker import LocalNatsServer, free_port
 from tests.shared import require_shared
 
@@ -23,17 +26,18 @@ AREA = [[-74.06, 40.55], [-73.95, 40.55], [-73.95, 40.70], [-74.06, 40.70], [-74
 
 
 def _cli(*args: str, cwd: Path, stdin: str | None = None) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "seawatch", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
+    """Run a `seawatch` command in process (its own output captured), from `cwd`."""
+    out, old_cwd, old_stdin = io.StringIO(), Path.cwd(), sys.stdin
+    try:
+        os.chdir(cwd)
+        sys.stdin = io.StringIO(stdin or "")
+        with contextlib.redirect_stdout(out):
+            code = main(list(args))
+    finally:
+        os.chdir(old_cwd)
+        sys.stdin = old_stdin
+    assert code == 0
+    return out.getvalue().strip()
 
 
 def _config(node: str, port: int, url: str, partner: str, policy: str, feeds: str = "") -> str:
