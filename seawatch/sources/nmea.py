@@ -46,7 +46,7 @@ from datetime import datetime
 from typing import Any
 
 from pyais.exceptions import InvalidNMEAMessageException, UnknownMessageException
-from pyais.messages import MSG_CLASS, AISSentence
+from pyais.messages import MAX_FRAG_CNT, MAX_PAYLOAD_LEN, MSG_CLASS, AISSentence
 
 from seawatch.model.observation import AisPosition, AisStatic, Rejected
 from seawatch.sources.tagblock import TagBlock, TagBlockError, parse_tag_block, split_tag_block, xor_checksum
@@ -113,8 +113,21 @@ class DecodedAis:
 
 
 @dataclass(slots=True)
+class _LightSentence:
+    """The header of one fragment of a multi-sentence message, checked as pyais checks it; the pyais
+    sentence is only built once the message is complete (orphans never cost a pyais parse)."""
+
+    body: bytes
+    frag_cnt: int
+    frag_num: int
+    seq_id: int | None
+    channel: str
+    fill_bits: int
+
+
+@dataclass(slots=True)
 class _Fragment:
-    sentence: AISSentence
+    sentence: _LightSentence | AISSentence
     raw: str
     tag: TagBlock | None
     received_at: datetime | None
@@ -157,6 +170,29 @@ def _parse_trailer(trailer: bytes) -> _Trailer:
             if 1e9 <= epoch < 1e10:
                 result.received_at = utc_from_epoch(epoch)
     return result
+
+
+def _light_sentence(body: bytes, parts: list[bytes], frag_cnt: int) -> _LightSentence | tuple[str, str]:
+    """Fragment header with pyais's checks (`AISSentence.__init__`), or (reason, detail)."""
+    try:
+        frag_num = int(parts[2])
+        seq_id = int(parts[3]) if parts[3] else None
+    except ValueError as exc:
+        return "malformed_sentence", str(exc)
+    if len(parts[5]) > MAX_PAYLOAD_LEN:
+        return "malformed_sentence", "AIS payload too large"
+    if not 1 <= frag_cnt <= MAX_FRAG_CNT:
+        return "malformed_sentence", f"invalid fragment count {frag_cnt} (valid: 1-{MAX_FRAG_CNT})"
+    if not 1 <= frag_num <= frag_cnt:
+        return "malformed_sentence", f"invalid fragment number {frag_num} (valid: 1-{frag_cnt})"
+    fill_text = parts[6].split(b"*")[0]
+    try:
+        fill_bits = int(fill_text)
+    except ValueError:
+        fill_bits = 0  # as pyais's chk_to_int
+    if not 0 <= fill_bits <= 5:
+        return "bad_fill_bits", f"invalid fill bit count {fill_bits} (valid: 0-5)"
+    return _LightSentence(body, frag_cnt, frag_num, seq_id, parts[4].decode("ascii"), fill_bits)
 
 
 def plain(value: Any) -> Any:
@@ -306,21 +342,33 @@ class NmeaAisDecoder:
         if body.count(b",") != 6:
             out.append(self._reject(raw, "malformed_sentence", line_no, "expected 7 comma-separated fields"))
             return
+        parts = body.split(b",")
         try:
-            parsed = AISSentence(body)
-        except InvalidNMEAMessageException as exc:
-            reason = "bad_fill_bits" if "fill bit" in str(exc) else "malformed_sentence"
-            out.append(self._reject(raw, reason, line_no, str(exc)))
+            frag_cnt = int(parts[1])
+        except ValueError:
+            frag_cnt = 1  # let pyais report it
+        text = raw.decode("ascii")
+        if frag_cnt == 1:
+            try:
+                parsed = AISSentence(body)
+            except InvalidNMEAMessageException as exc:
+                reason = "bad_fill_bits" if "fill bit" in str(exc) else "malformed_sentence"
+                out.append(self._reject(raw, reason, line_no, str(exc)))
+                return
+            if parsed.payload.translate(_ARMOUR_OK).count(0):
+                out.append(self._reject(raw, "bad_payload_char", line_no))
+                return
+            self._decode([_Fragment(parsed, text, tag, when, station, line_no)], out)
             return
-        if parsed.payload.translate(_ARMOUR_OK).count(0):
+        light = _light_sentence(body, parts, frag_cnt)
+        if isinstance(light, tuple):
+            out.append(self._reject(raw, light[0], line_no, light[1]))
+            return
+        if parts[5].translate(_ARMOUR_OK).count(0):
             out.append(self._reject(raw, "bad_payload_char", line_no))
             return
-        text = raw.decode("ascii")
-        frag = _Fragment(parsed, text, tag, when, station, line_no)
-        if parsed.frag_cnt == 1:
-            self._decode([frag], out)
-            return
-        if parsed.frag_num < parsed.frag_cnt and parsed.fill_bits != 0:
+        frag = _Fragment(light, text, tag, when, station, line_no)
+        if light.frag_num < light.frag_cnt and light.fill_bits != 0:
             out.append(
                 self._reject(raw, "bad_fill_bits", line_no, "fill bits on a fragment that is not last")
             )
@@ -397,11 +445,16 @@ class NmeaAisDecoder:
     def _decode(self, frags: list[_Fragment], out: list[DecodedAis | Rejected]) -> None:
         first = frags[0]
         raw = "\n".join(f.raw for f in frags)
-        sentence = (
-            AISSentence.assemble_from_iterable([f.sentence for f in frags])
-            if len(frags) > 1
-            else first.sentence
-        )
+        if len(frags) > 1:
+            sentence = AISSentence.assemble_from_iterable(
+                [
+                    f.sentence if isinstance(f.sentence, AISSentence) else AISSentence(f.sentence.body)
+                    for f in frags
+                ]
+            )
+        else:
+            assert isinstance(first.sentence, AISSentence)
+            sentence = first.sentence
         if not sentence.payload:
             out.append(self._reject(raw, "empty_payload", first.line_no))
             return

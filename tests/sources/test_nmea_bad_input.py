@@ -200,3 +200,21 @@ def test_garbage_never_crashes_and_good_lines_survive(garbage: list[str]) -> Non
         assert result.n_decoded + len(result.rejects) + skipped >= len(lines) - sum(
             1 for x in TYPE5 if x in lines
         )
+
+
+def test_fragment_headers_are_checked_as_pyais_checks_them() -> None:
+    cases = {
+        "malformed_sentence": [
+            sentence("55?MbV02", head="AIVDM,2,3,1,A"),  # fragment number above the count
+            sentence("55?MbV02", head="AIVDM,2,x,1,A"),
+            sentence("55?MbV02", head="AIVDM,2,1,z,A"),
+            sentence("55?MbV02", head="AIVDM,12,1,1,A"),
+            sentence("5" * 201, head="AIVDM,2,1,1,A"),
+        ],
+        "bad_fill_bits": [sentence("55?MbV02", fill=7, head="AIVDM,2,2,1,A")],
+        "bad_payload_char": [sentence("55?M~V02", head="AIVDM,2,1,1,A")],
+    }
+    for reason, lines in cases.items():
+        for line in lines:
+            assert reasons(live_decode([line])) == [reason], line
+            assert [r.reason.split(":")[0] for r in bulk_decode([line]).rejects] == [reason], line
