@@ -166,8 +166,28 @@ class NodeLink:
 
     def on_live(self, live: LiveItem) -> None:
         item = live_to_item(live, self.node.node_id)
-        if item is not None:
-            self._pending.append(item)
+        if item is None:
+            return
+        if item.kind == "event" and isinstance(live.item, Event):
+            derived = self._event_nodes(live.item)
+            if derived:
+                item.data["nodes"] = derived  # detected on partner data: their re-share rules apply
+        self._pending.append(item)
+
+    def _event_nodes(self, event: Event) -> list[str]:
+        """Nodes behind the tracks an event was raised on (our detectors also watch partner tracks)."""
+        nodes: set[str] = set()
+        for track_id in event.track_ids:
+            state = self.node.live.get(track_id)
+            if state is not None:
+                nodes.update(state.nodes)
+        if event.mmsi:
+            wanted = set(event.mmsi)
+            for state in self.node.live.values():
+                if state.mmsi in wanted:
+                    nodes.update(state.nodes)
+        nodes.discard(self.node.node_id)
+        return sorted(nodes)
 
     async def start(self) -> None:
         self._unsubscribe = self.node.subscribe(self.on_live)
