@@ -74,6 +74,7 @@ export class SightingForm {
         html: `<div data-testid="sighting-marker" data-sighting-id="${esc(key)}">★</div>`,
       }),
       keyboard: false,
+      zIndexOffset: 2000, // above the track its report creates
     });
     marker.bindPopup(
       `<b>Sighting${s.name ? `: ${esc(s.name)}` : ""}</b><br>${Number.isFinite(ms) ? esc(isoMinute(ms)) : ""}`
