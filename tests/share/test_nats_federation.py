@@ -159,3 +159,31 @@ async def test_node_starts_while_broker_down(tmp_path: Path) -> None:
             await f.stop()
             f.close()
         server.stop()
+
+
+async def test_link_flapping_no_loss_no_dup(trio: Trio, nats_server: LocalNatsServer) -> None:
+    bb = trio.feds["bb"]
+    total = 900
+
+    async def produce() -> None:
+        for i in range(total):
+            bb.publish(_event(i) if i % 3 == 0 else radar_track(i))
+            await asyncio.sleep(0.002)
+
+    producer = asyncio.create_task(produce())
+    for _ in range(3):  # the broker drops and returns three times while items flow
+        await asyncio.sleep(0.4)
+        nats_server.stop()
+        await asyncio.sleep(0.3)
+        nats_server.start()
+    await producer
+    n_tt, n_jm = total, total // 3  # tt: everything; jm: the events only
+    assert await wait_until(
+        lambda: len(trio.sinks["tt"].items) >= n_tt and len(trio.sinks["jm"].items) >= n_jm, timeout_s=40
+    )
+    await asyncio.sleep(0.5)
+    tt_seqs, jm_seqs = trio.seqs("tt"), trio.seqs("jm")
+    assert len(tt_seqs) == len(set(tt_seqs)) == n_tt
+    assert len(jm_seqs) == len(set(jm_seqs)) == n_jm
+    assert sorted(tt_seqs + jm_seqs) == list(range(1, n_tt + n_jm + 1))  # every number, once
+    assert trio.seqs("jm", "track") == []
