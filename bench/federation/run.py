@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import platform
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -27,13 +26,18 @@ import numpy as np
 from seawatch.share.envelope import Envelope, generate_key
 from seawatch.share.federation import Federation
 from seawatch.share.localbroker import LocalNatsServer
-from seawatch.share.policy import SharePolicy, ShareItem
+from seawatch.share.policy import ShareItem, SharePolicy
 from seawatch.share.settings import FederationSettings
 from seawatch.share.transport import NatsTransport
 
 RESULTS = Path(__file__).resolve().parents[1] / "RESULTS.md"
 EEZ = [[-60.5, 12.0], [-58.0, 12.0], [-58.0, 14.5], [-60.5, 14.5], [-60.5, 12.0]]
-POLICY = {"track_sources": ["radar", "ais"], "areas": [EEZ], "strip_fields": ["sensors"], "precision_decimals": 4}
+POLICY = {
+    "track_sources": ["radar", "ais"],
+    "areas": [EEZ],
+    "strip_fields": ["sensors"],
+    "precision_decimals": 4,
+}
 
 
 class CountingSink:
@@ -79,11 +83,18 @@ def _items(n: int, start: int = 0) -> list[ShareItem]:
 def _pair(tmp: Path, url: str) -> tuple[Federation, Federation, CountingSink]:
     kb, kt = generate_key(), generate_key()
     bb = FederationSettings(
-        node_id="bb", nats_url=url, private_key=kb, db_path=tmp / "bb" / "share.sqlite",
-        partner_keys={"tt": kt.public_key()}, policies={"tt": SharePolicy.from_dict("tt", POLICY)},
+        node_id="bb",
+        nats_url=url,
+        private_key=kb,
+        db_path=tmp / "bb" / "share.sqlite",
+        partner_keys={"tt": kt.public_key()},
+        policies={"tt": SharePolicy.from_dict("tt", POLICY)},
     )
     tt = FederationSettings(
-        node_id="tt", nats_url=url, private_key=kt, db_path=tmp / "tt" / "share.sqlite",
+        node_id="tt",
+        nats_url=url,
+        private_key=kt,
+        db_path=tmp / "tt" / "share.sqlite",
         partner_keys={"bb": kb.public_key()},
     )
     sink = CountingSink()
@@ -127,7 +138,10 @@ async def bench(n_items: int, outage_items: int, rate_s: float, steady_s: float)
             await _wait(lambda: len(sink.seqs) >= n_items, 600)
             t_all = time.perf_counter() - t0
             out["throughput"] = {
-                "items": n_items, "publish_s": t_pub, "end_to_end_s": t_all, "items_per_s": n_items / t_all,
+                "items": n_items,
+                "publish_s": t_pub,
+                "end_to_end_s": t_all,
+                "items_per_s": n_items / t_all,
                 "lat_p50_ms": 1000 * float(np.percentile(sink.latency_s, 50)),
                 "lat_p99_ms": 1000 * float(np.percentile(sink.latency_s, 99)),
             }
@@ -149,7 +163,8 @@ async def bench(n_items: int, outage_items: int, rate_s: float, steady_s: float)
             await _wait(lambda: len(sink.seqs) >= n_steady, 120)
             lat = sink.latency_s
             out["steady"] = {
-                "rate_per_s": rate_s, "items": n_steady,
+                "rate_per_s": rate_s,
+                "items": n_steady,
                 "lat_p50_ms": 1000 * float(np.percentile(lat, 50)),
                 "lat_p99_ms": 1000 * float(np.percentile(lat, 99)),
                 "lat_max_ms": 1000 * max(lat),
@@ -174,9 +189,13 @@ async def bench(n_items: int, outage_items: int, rate_s: float, steady_s: float)
             await asyncio.sleep(1.0)
             seqs = sorted(sink.seqs)
             out["outage"] = {
-                "items": outage_items, "outage_equiv_min": outage_items / rate_s / 60,
-                "backlog_fill_s": t_fill, "catch_up_s": t_catch, "catch_up_items_per_s": outage_items / t_catch,
-                "lost": outage_items - len(set(seqs)), "duplicated": len(seqs) - len(set(seqs)),
+                "items": outage_items,
+                "outage_equiv_min": outage_items / rate_s / 60,
+                "backlog_fill_s": t_fill,
+                "catch_up_s": t_catch,
+                "catch_up_items_per_s": outage_items / t_catch,
+                "lost": outage_items - len(set(seqs)),
+                "duplicated": len(seqs) - len(set(seqs)),
                 "contiguous": seqs == list(range(first_seq, first_seq + outage_items)),
             }
         finally:
@@ -191,6 +210,32 @@ async def bench(n_items: int, outage_items: int, rate_s: float, steady_s: float)
 def _markdown(r: dict[str, Any]) -> str:
     t, s, o = r["throughput"], r["steady"], r["outage"]
     when = datetime.now(UTC).strftime("%Y-%m-%d")
+    rate = f"{s['rate_per_s']:,.0f}"
+    rows = [
+        (
+            f"end-to-end throughput, {t['items']:,} items published at once",
+            f"**{t['items_per_s']:,.0f} items/s** ({t['end_to_end_s']:.1f} s; "
+            f"publish side alone {t['items'] / t['publish_s']:,.0f} items/s)",
+        ),
+        (
+            f"latency at a steady {rate} items/s ({s['items']:,} items)",
+            f"p50 **{s['lat_p50_ms']:.0f} ms**, p99 **{s['lat_p99_ms']:.0f} ms**, max {s['lat_max_ms']:.0f} ms",
+        ),
+        (
+            "latency when flooded (the throughput run)",
+            f"p50 {t['lat_p50_ms']:,.0f} ms, p99 {t['lat_p99_ms']:,.0f} ms (queueing)",
+        ),
+        (
+            f"partner outage: {o['items']:,} items = {o['outage_equiv_min']:.0f} min at {rate}/s",
+            f"backlog written to the broker in {o['backlog_fill_s']:.0f} s",
+        ),
+        (
+            "catch-up after the outage",
+            f"**{o['catch_up_s']:.1f} s** ({o['catch_up_items_per_s']:,.0f} items/s); lost {o['lost']}, "
+            f"duplicated {o['duplicated']}, sequence contiguous: {o['contiguous']}",
+        ),
+    ]
+    table = "\n".join(f"| {a} | {b} |" for a, b in rows)
     return f"""
 ## federation
 
@@ -201,11 +246,7 @@ outbox until the broker confirms, verified, deduped on (origin, seq) and stored 
 
 | measure | figure |
 |---|---|
-| end-to-end throughput, {t['items']:,} items published at once | **{t['items_per_s']:,.0f} items/s** ({t['end_to_end_s']:.1f} s; publish side alone {t['items'] / t['publish_s']:,.0f} items/s) |
-| latency at a steady {s['rate_per_s']:,.0f} items/s ({s['items']:,} items) | p50 **{s['lat_p50_ms']:.0f} ms**, p99 **{s['lat_p99_ms']:.0f} ms**, max {s['lat_max_ms']:.0f} ms |
-| latency when flooded (the throughput run) | p50 {t['lat_p50_ms']:,.0f} ms, p99 {t['lat_p99_ms']:,.0f} ms (queueing) |
-| partner outage: {o['items']:,} items = {o['outage_equiv_min']:.0f} min at {s['rate_per_s']:,.0f}/s | backlog written to the broker in {o['backlog_fill_s']:.0f} s |
-| catch-up after the outage | **{o['catch_up_s']:.1f} s** ({o['catch_up_items_per_s']:,.0f} items/s); lost {o['lost']}, duplicated {o['duplicated']}, sequence contiguous: {o['contiguous']} |
+{table}
 
 The outage is simulated by pausing tt's consumer; the backlog is published as fast as bb can (not
 paced over 10 real minutes), which is the same state of bb's outbox and the stream when tt returns.
@@ -213,7 +254,9 @@ paced over 10 real minutes), which is the same state of bb's outbox and the stre
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--items", type=int, default=50_000)
     parser.add_argument("--outage-items", type=int, default=600_000)
     parser.add_argument("--rate", type=float, default=1000.0)
