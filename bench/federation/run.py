@@ -219,7 +219,8 @@ def _markdown(r: dict[str, Any]) -> str:
         ),
         (
             f"latency at a steady {rate} items/s ({s['items']:,} items)",
-            f"p50 **{s['lat_p50_ms']:.0f} ms**, p99 **{s['lat_p99_ms']:.0f} ms**, max {s['lat_max_ms']:.0f} ms",
+            f"p50 **{s['lat_p50_ms']:.0f} ms**, p99 **{s['lat_p99_ms']:.0f} ms**, "
+            f"max {s['lat_max_ms']:.0f} ms",
         ),
         (
             "latency when flooded (the throughput run)",
