@@ -351,6 +351,8 @@ class Federation:
         return None
 
     def expire(self) -> int:
+        """Delete received items past their retention (and forget old sequence numbers but a floor)."""
+        self.db.prune_seen(self.clock() - self.settings.seen_keep_s)
         gone = self.db.expire(self.clock())
         if gone:
             self.sink.forget(gone)

@@ -30,6 +30,7 @@ CREATE INDEX IF NOT EXISTS share_outbox_nb ON share_outbox (not_before, id);
 CREATE TABLE IF NOT EXISTS share_seen (
     origin TEXT NOT NULL, seq INTEGER NOT NULL, t REAL NOT NULL, PRIMARY KEY (origin, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS share_floor (origin TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS share_received (
     origin TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -121,7 +122,11 @@ class ShareDb:
         """Record each (origin, seq) as seen and keep the item; False where it was seen before (replay)."""
         fresh: list[bool] = []
         with self._lock, transaction(self._conn):
+            floors = dict(self._conn.execute("SELECT origin, seq FROM share_floor").fetchall())
             for r in rows:
+                if r.seq <= floors.get(r.origin, 0):  # older than anything we still remember
+                    fresh.append(False)
+                    continue
                 cur = self._conn.execute(
                     "INSERT OR IGNORE INTO share_seen (origin, seq, t) VALUES (?, ?, ?)",
                     (r.origin, r.seq, r.received_t),
@@ -142,6 +147,22 @@ class ShareDb:
                         ),
                     )
         return fresh
+
+    def prune_seen(self, before_s: float) -> int:
+        """Forget (origin, seq) pairs seen before `before_s`, keeping per origin the highest pruned seq as
+        a floor: anything at or below it still counts as a replay. Returns how many pairs went."""
+        with self._lock, transaction(self._conn):
+            tops = self._conn.execute(
+                "SELECT origin, MAX(seq) FROM share_seen WHERE t < ? GROUP BY origin", (before_s,)
+            ).fetchall()
+            for origin, top in tops:
+                self._conn.execute(
+                    "INSERT INTO share_floor (origin, seq) VALUES (?, ?)"
+                    " ON CONFLICT(origin) DO UPDATE SET seq = MAX(seq, excluded.seq)",
+                    (origin, top),
+                )
+            cur = self._conn.execute("DELETE FROM share_seen WHERE t < ?", (before_s,))
+        return int(cur.rowcount)
 
     def unsee(self, keys: list[tuple[str, int]]) -> None:
         """Undo `accept` for items the node could not take (they will be delivered again)."""

@@ -53,6 +53,7 @@ class FederationSettings:
     max_payload_bytes: int = 512 * 1024  # one broker message (a signed bundle); larger ones are rejected
     max_item_bytes: int = 64 * 1024  # one item's payload; larger ones are withheld at the sender
     bundle_max_items: int = 200
+    seen_keep_s: float = 15 * 86400.0  # (origin, seq) pairs remembered one by one; older: a per-origin floor
     publish_batch: int = 64  # bundles in flight to the broker at once
     fetch_batch: int = 64
 

@@ -135,3 +135,21 @@ async def test_policy_override_persists(tmp_path: Path) -> None:
     again = Federation(feds["bb"].settings, feds["bb"].transport)
     assert again.policy_for("jm").sightings is True
     assert again.audit.query(action="policy_changed")[0].user == "admin"
+
+
+async def test_old_sequence_numbers_stay_replays_after_pruning(tmp_path: Path) -> None:
+    clock = [1_000_000.0]
+    feds, sinks = _nodes(tmp_path, clock)
+    for i in range(3):
+        feds["bb"].publish(radar_track(i))
+    await _pump(feds)
+    tt = feds["tt"]
+    stream = next(iter(tt.transport.broker.streams.values()))  # type: ignore[attr-defined]
+    subject, first_wire = stream[0]
+    clock[0] += tt.settings.seen_keep_s + 1
+    tt.expire()
+    assert tt.db.prune_seen(clock[0]) == 0  # already pruned by expire
+    assert await tt.handle([Delivery(first_wire, subject, _noop_ack)]) == 0  # below the floor: replay
+    feds["bb"].publish(radar_track(9))
+    await _pump(feds)
+    assert [e.seq for e in sinks["tt"].items] == [1, 2, 3, 4]
