@@ -163,6 +163,20 @@ async def test_three_nations(region: Region) -> None:
     await bb.link.flush()
     await asyncio.sleep(0.5)
     await jm.node.drain()
+    await bb.link.flush()
+
+    def sent_to(partner: str) -> set[int]:
+        rows = bb.federation.audit.query(action="sent", partner=partner, limit=100_000)
+        return {r.seq for r in rows if r.seq is not None}
+
+    def received_by(node: str) -> set[int]:
+        return {r.seq for r in region.nodes[node].federation.db.received(origin="bb")}
+
+    # every item bb sent to tt and to jm arrived there, counted by sequence number
+    assert await wait_until(
+        lambda: bb.federation.db.outbox_size() == 0 and received_by("tt") == sent_to("tt")
+    )
+    assert await wait_until(lambda: received_by("jm") == sent_to("jm"))
     sent = bb.federation.audit.query(action="sent", limit=100_000)
     assert any(r.partner == "tt" and r.kind == "track" for r in sent)
 
@@ -194,9 +208,9 @@ async def test_three_nations(region: Region) -> None:
     assert all(set(p["nodes"]) == {"tt", "bb"} and {"ais", "partner"} <= set(p["sources"]) for p in merged)
 
     # audit: bb's sent log (admin, exportable), tt's received and viewed log
-    audit = (await region.clients["bb"].get("/api/share/audit", params={"action": "sent"})).json()
-    sent_to = {r["partner"] for r in audit["records"]}
-    assert sent_to == {"tt", "jm"}
+    params = {"action": "sent", "limit": 100_000}
+    audit = (await region.clients["bb"].get("/api/share/audit", params=params)).json()
+    assert {r["partner"] for r in audit["records"]} == {"tt", "jm"}
     assert sum(r["partner"] == "jm" and r["kind"] == "track" for r in audit["records"]) == 0
     csv_text = (await region.clients["bb"].get("/api/share/audit", params={"format": "csv"})).text
     assert csv_text.splitlines()[0].startswith("id,time,action,partner,origin,seq")
