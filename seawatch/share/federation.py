@@ -333,7 +333,11 @@ class Federation:
         for env, is_new in zip(accepted, fresh_flags, strict=True):
             if is_new:
                 fresh.append(env)
-                self._reshare[env.origin] = env.releasability.may_reshare
+                # conservative: one item from an origin that may not be passed on blocks re-sharing
+                # anything of that origin's (we cannot tell which partner item a fused track holds)
+                self._reshare[env.origin] = (
+                    self._reshare.get(env.origin, True) and env.releasability.may_reshare
+                )
             else:
                 rejected.append(("rejected", None, env.origin, env.seq, env.kind, None, "replay of seen seq"))
         return fresh, rejected
