@@ -153,3 +153,18 @@ async def test_old_sequence_numbers_stay_replays_after_pruning(tmp_path: Path) -
     feds["bb"].publish(radar_track(9))
     await _pump(feds)
     assert [e.seq for e in sinks["tt"].items] == [1, 2, 3, 4]
+
+
+async def test_reshare_when_allowed(tmp_path: Path) -> None:
+    feds, _ = _nodes(tmp_path)
+    feds["bb"].set_policy("tt", {"track_sources": ["radar"], "may_reshare": True})
+    feds["bb"].publish(radar_track(1))
+    await _pump(feds)
+    tt = feds["tt"]
+    tt.set_policy("jm", {"track_sources": ["radar"]})
+    tt.set_policy("bb", {"track_sources": ["radar"]})
+    fused = radar_track(9)
+    fused["data"]["nodes"] = ["tt", "bb"]
+    assert tt.publish(fused) == 1  # to jm (bb said it may be passed on), never back to bb
+    [row] = tt.db.due(1e18, 10)
+    assert row.partner == "jm"
