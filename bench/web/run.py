@@ -125,6 +125,9 @@ def measure(browser: Any, url: str, client: httpx.Client, count: int, rng: rando
     shown = int(page.get_by_test_id("track-shown").inner_text())
     markers = page.locator("[data-testid=track-marker]").count()
     mode = page.evaluate("document.body.dataset.trackMode")
+    shots = REPO / "test-artifacts" / "web"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / f"bench-{count}-tracks.png"))
     heap_mb = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize / 1048576 : -1")
 
     # 1,000 vessels move one minute later: time from posting to the page showing that data time

@@ -57,6 +57,27 @@ def test_wrong_password_is_refused_then_sign_in_works(anonymous_page: Any, node:
     assert page.get_by_test_id("login-screen").is_hidden()
 
 
+def test_a_viewer_sees_the_picture_but_no_editing_tools(anonymous_page: Any, node: NodeProcess) -> None:
+    with node.client() as client:
+        body = {"name": "viewer-web", "role": "viewer", "password": "only-looking-123"}
+        client.post("/api/users", json=body).raise_for_status()
+    page = anonymous_page
+    page.goto("/")
+    page.get_by_test_id("login-username").fill("viewer-web")
+    page.get_by_test_id("login-password").fill("only-looking-123")
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_selector("body[data-ready='1'][data-role=viewer]", state="attached")
+    assert page.get_by_test_id("alerts-panel").is_visible() and page.get_by_test_id("map").is_visible()
+    assert page.get_by_test_id("zone-draw").is_hidden() and page.get_by_test_id("sighting-panel").is_hidden()
+    # and the node refuses a viewer's zone anyway (the page only hides what would be refused)
+    status = page.evaluate(
+        "() => fetch('/api/zones', {method: 'POST', headers: {'Content-Type': 'application/json'},"
+        " body: JSON.stringify({type: 'Feature', properties: {name: 'x'}, geometry: {type: 'Polygon',"
+        " coordinates: [[[-70, 18], [-69, 18], [-69, 19], [-70, 18]]]}})}).then(r => r.status)"
+    )
+    assert status == 403
+
+
 def test_tracks_appear_live(page: Any, node: NodeProcess) -> None:
     login(page, node)
     page.wait_for_selector("[data-testid=live-status][data-state=open]", state="attached")

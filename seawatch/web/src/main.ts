@@ -19,6 +19,7 @@ import { ZoneLayer } from "./zones";
 
 const DEFAULT_VIEW: [number, number, number] = [17, -70, 5]; // the Caribbean
 const TRAIL_OFFSETS_MIN = [20, 10];
+const ROLES = ["viewer", "operator", "analyst", "admin"];
 const LIVE_MAX_AGE_MS = 3600 * 1000; // as the node's pipeline.live_max_age_s default
 
 function showLogin(message = ""): void {
@@ -63,6 +64,11 @@ class App {
 
   constructor(private readonly me: Me) {
     $("user-name").textContent = `${me.username ?? me.name ?? ""}${me.role ? ` (${me.role})` : ""}`;
+    // what the role may change (the node checks it anyway): sightings from operator, zones from analyst
+    const rank = ROLES.indexOf(me.role ?? "viewer");
+    document.body.dataset.role = me.role ?? "viewer";
+    $("sighting-panel").hidden = rank < ROLES.indexOf("operator");
+    $("zone-draw").hidden = $("zone-edit").hidden = rank < ROLES.indexOf("analyst");
     this.map = L.map("map", { zoomControl: true, worldCopyJump: true, preferCanvas: false, attributionControl: true });
     this.map.attributionControl.setPrefix("").addAttribution("Natural Earth · Seawatch");
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(this.map);

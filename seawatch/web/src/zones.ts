@@ -93,13 +93,14 @@ export class ZoneLayer {
       li.dataset.zoneId = id;
       li.innerHTML = `<span class="zone-name">${esc(f.properties?.name ?? id)}</span>`
         + `<span class="muted">${esc(f.properties?.kind ?? "")}</span>`
-        + `<button class="small ghost" data-testid="zone-delete">delete</button>`;
+        + (document.body.dataset.role === "viewer" || document.body.dataset.role === "operator"
+          ? "" : `<button class="small ghost" data-testid="zone-delete">delete</button>`);
       li.querySelector<HTMLElement>(".zone-name")!.onclick = () => {
         const layer = this.layers.get(id);
         if (layer) this.map.fitBounds(layer.getBounds(), { maxZoom: 11 });
       };
-      const del = li.querySelector<HTMLButtonElement>("button")!;
-      del.onclick = () => {
+      const del = li.querySelector<HTMLButtonElement>("button");
+      if (del) del.onclick = () => {
         if (del.dataset.armed !== "1") {
           del.dataset.armed = "1";
           del.textContent = "confirm";
