@@ -30,6 +30,7 @@ class FusionConfig:
     init_speed_sigma_mps: float = 12.0  # velocity uncertainty of a new track without reported speed
     gate_chi2: float = 16.0  # Mahalanobis gate (2 dof; 16 keeps 99.97 %)
     gate_max_m: float = 5_000.0  # KD-tree search radius: no association beyond this
+    ref_bonus: float = 8.0  # cost bonus for a contact with the radar target number last seen on a track
     init_m: int = 3  # M-of-N confirmation of radar-only tracks
     init_n: int = 5
     timeout_s: dict[str, float] = field(default_factory=_timeouts)  # delete after silence, per sensor kind

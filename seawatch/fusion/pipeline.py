@@ -38,6 +38,7 @@ from seawatch.fusion.tracker import (
     MeasurementBatch,
     Tracker,
     TrackStep,
+    ref_hash,
     sensor_key,
     track_id_of,
 )
@@ -121,7 +122,11 @@ def fuse_frame(positions: pl.DataFrame, config: FusionConfig | None = None) -> F
     )
     t = kept["t"].to_numpy().astype(float)
     mmsi = kept["mmsi"].fill_null(0).to_numpy().astype(np.int64)
-    batch = MeasurementBatch(t=t, e=e, n=n, r_var=sig**2, kind=kind, sensor_bit=bits, mmsi=mmsi, ve=ve, vn=vn)
+    refs = kept["target_ref"].to_list() if "target_ref" in kept.columns else [None] * kept.height
+    ref = np.array([ref_hash(r) for r in refs], dtype=np.int64)
+    batch = MeasurementBatch(
+        t=t, e=e, n=n, r_var=sig**2, kind=kind, sensor_bit=bits, mmsi=mmsi, ve=ve, vn=vn, ref=ref
+    )
 
     m = len(t)
     track_num = np.full(m, -1, np.int64)

@@ -19,6 +19,7 @@ reported (`nearest_ais_m`), which is what the dark-target rule needs.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -66,6 +67,11 @@ class MeasurementBatch:
     mmsi: IntArray
     ve: Array
     vn: Array
+    ref: IntArray | None = None  # stable hash of the sensor's own target id (`target_ref`), 0: none
+
+    def __post_init__(self) -> None:
+        if self.ref is None:
+            self.ref = np.zeros(len(self.t), np.int64)
 
     def __len__(self) -> int:
         return len(self.t)
@@ -74,7 +80,13 @@ class MeasurementBatch:
         return MeasurementBatch(*(getattr(self, f)[idx] for f in _BATCH_FIELDS))
 
 
-_BATCH_FIELDS = ("t", "e", "n", "r_var", "kind", "sensor_bit", "mmsi", "ve", "vn")
+_BATCH_FIELDS = ("t", "e", "n", "r_var", "kind", "sensor_bit", "mmsi", "ve", "vn", "ref")
+REF_SLOTS = 4  # per track, the last target id of up to 4 sensors (slot = sensor bit % 4)
+
+
+def ref_hash(target_ref: str | None) -> int:
+    """Stable non-zero 31-bit hash of a sensor's target id (0 for none)."""
+    return (zlib.crc32(target_ref.encode()) | 1) if target_ref else 0
 
 
 @dataclass
@@ -124,6 +136,7 @@ class _Table:
         self.origin = np.empty(0, np.int64)
         self.sensors = np.empty(0, np.int64)
         self.last_seen = np.empty((0, len(KINDS)))
+        self.last_ref = np.empty((0, REF_SLOTS), np.int64)
         self.ever_dark = np.empty(0, bool)  # some contact had no AIS vessel within dark_distance_m
         self.votes = np.empty(0, np.int64)  # consecutive AIS reports co-located with this anonymous track
         self.vote_mmsi = np.empty(0, np.int64)
@@ -131,7 +144,7 @@ class _Table:
 
     _FIELDS = (
         "num", "x", "p", "t", "mmsi", "confirmed", "hits", "scans", "origin", "sensors", "last_seen",
-        "ever_dark", "votes", "vote_mmsi", "vote_t",
+        "ever_dark", "votes", "vote_mmsi", "vote_t", "last_ref",
     )  # fmt: skip
 
     def __len__(self) -> int:
@@ -202,6 +215,9 @@ class Tracker:
         self._next_num += k
         last_seen = np.full((k, len(KINDS)), np.nan)
         last_seen[np.arange(k), b.kind[idx]] = b.t[idx]
+        assert b.ref is not None
+        last_ref = np.zeros((k, REF_SLOTS), np.int64)
+        last_ref[np.arange(k), b.sensor_bit[idx] % REF_SLOTS] = b.ref[idx]
         at_once = np.isin(b.kind[idx], list(CONFIRM_AT_ONCE))
         rows = self.tracks.append(
             num=nums,
@@ -219,6 +235,7 @@ class Tracker:
             votes=np.zeros(k, np.int64),
             vote_mmsi=np.zeros(k, np.int64),
             vote_t=np.full(k, -np.inf),
+            last_ref=last_ref,
         )
         for num, mmsi in zip(
             nums[b.mmsi[idx] > 0].tolist(), b.mmsi[idx][b.mmsi[idx] > 0].tolist(), strict=True
@@ -234,6 +251,8 @@ class Tracker:
         tr.t[rows] = b.t[idx]
         tr.last_seen[rows, b.kind[idx]] = b.t[idx]
         tr.sensors[rows] |= np.left_shift(np.int64(1), b.sensor_bit[idx])
+        assert b.ref is not None
+        tr.last_ref[rows, b.sensor_bit[idx] % REF_SLOTS] = b.ref[idx]
         tr.hits[rows] += 1
 
     # ------------------------------------------------------------ AIS: identity first
@@ -387,7 +406,20 @@ class Tracker:
         # its identity, must not swallow a dark contact with its inflated covariance)
         fresh = np.flatnonzero(t_now - tr.t <= c.coast_max_s)
         g = gate(xp[fresh], pp[fresh], z, b.r_var[idx], c.gate_chi2, c.gate_max_m)
-        at, am = associate(len(fresh), len(idx), g.track, g.meas, g.cost)
+        # an ARPA keeps its own target number: a contact carrying the number last seen on a confirmed
+        # radar-only track is preferred (bonus to the log-likelihood cost) among the gated candidates;
+        # AIS tracks are kept on their vessel by identity, not by the radar's numbering
+        assert b.ref is not None
+        ref = b.ref[idx[g.meas]]
+        rows_g = fresh[g.track]
+        same = (
+            (ref != 0)
+            & tr.confirmed[rows_g]
+            & (tr.mmsi[rows_g] == 0)
+            & (tr.last_ref[rows_g, b.sensor_bit[idx[g.meas]] % REF_SLOTS] == ref)
+        )
+        cost = g.cost - c.ref_bonus * same
+        at, am = associate(len(fresh), len(idx), g.track, g.meas, cost)
         at = fresh[at]
         if len(at):
             self._apply_update(at, xp[at], pp[at], b, idx[am])
@@ -495,6 +527,7 @@ class Tracker:
             kind=kind,
             sensor_bit=np.array([self.sensor_bit(k) for k in keys], dtype=np.int64),
             mmsi=np.array([o.mmsi or 0 for o in observations], dtype=np.int64),
+            ref=np.array([ref_hash(o.target_ref) for o in observations], dtype=np.int64),
             ve=ve,
             vn=vn,
         )

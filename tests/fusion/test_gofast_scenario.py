@@ -104,10 +104,11 @@ def test_radar_track_purity_and_completeness(scenario: tuple[Path, FusedResult])
         for v, t in zip(radar["vid"].to_list(), radar["track_id"].to_list(), strict=True)
     ]
     purity, completeness = purity_completeness(pairs)
-    # recorded on seed 1: purity 1.000, completeness 0.968 (a vessel leaving and re-entering a radar's
-    # coverage gets a new track); of 132 clutter contacts none ends in a confirmed track
-    assert purity >= 0.99, purity
-    assert completeness >= 0.95, completeness
+    # recorded on seed 1 (simulator with berths): purity 0.930, completeness 0.930. The loss is two pairs
+    # of moored vessels in adjacent berths ~100 m apart at 12 km from the radar, below its cross-range
+    # accuracy (0.3° = 65 m): their contacts swap between the two AIS tracks. Clutter never confirms.
+    assert purity >= 0.92, purity
+    assert completeness >= 0.90, completeness
     clutter_total = truth["vid"].null_count()
     assert clutter_total > 50 and radar["vid"].null_count() <= 0.05 * clutter_total
 
@@ -160,8 +161,8 @@ def test_fused_positions_beat_raw_radar(scenario: tuple[Path, FusedResult]) -> N
         _, _, d = geod.inv(frame[lon].to_numpy(), frame[lat].to_numpy(), frame["true_lon"], frame["true_lat"])
         return float(np.sqrt(np.mean(np.square(d))))
 
-    # recorded on seed 1: raw radar RMS 188 m, fused 83 m; radar-only go-fasts 249 m raw, 202 m fused
+    # recorded on seed 1: raw radar RMS 236 m, fused 104 m; radar-only go-fasts 223 m raw, 182 m fused
     assert rms(radar, "est_lon", "est_lat") <= 0.6 * rms(radar, "lon", "lat")
-    assert rms(radar, "est_lon", "est_lat") <= 110.0
+    assert rms(radar, "est_lon", "est_lat") <= 125.0
     dark = radar.filter(pl.col("mmsi").is_null())
     assert rms(dark, "est_lon", "est_lat") < rms(dark, "lon", "lat")
