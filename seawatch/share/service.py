@@ -81,13 +81,18 @@ class FederatedNode:
         from seawatch.share.view_audit import PartnerViewAudit
 
         app = create_app(self.node, manage_node=False)
-        app.include_router(router)
-        # the web picture is mounted at "/": keep it last so /api/share/... is reached
         routes = app.router.routes
-        mounts = [r for r in routes if isinstance(r, Mount) and r.path in ("", "/")]
-        for mount in mounts:
-            routes.remove(mount)
-            routes.append(mount)
+        mounted = any(
+            getattr(r, "original_router", None) is router
+            or str(getattr(r, "path", "")).startswith("/api/share/")
+            for r in routes
+        )
+        if not mounted:
+            app.include_router(router)  # the app factory mounts it already; this is the fallback
+            # the web picture is mounted at "/": keep it last so /api/share/... is reached
+            for mount in [r for r in routes if isinstance(r, Mount) and r.path in ("", "/")]:
+                routes.remove(mount)
+                routes.append(mount)
         app.state.federation = self.federation
         app.add_middleware(PartnerViewAudit, audit=self.federation.audit, origins=self.partner_origins)
         if manage:
