@@ -155,7 +155,10 @@ def _transit(
             continue
         lon, lat = path
         if rng.random() < 0.3:  # alongside at the origin, leaves during the scenario
-            builder = TrajectoryBuilder(t0 - H, float(lon[0]), float(lat[0]))
+            b_lon, b_lat = destination(
+                float(lon[0]), float(lat[0]), float(rng.uniform(0, 360)), float(rng.uniform(100, 600))
+            )  # its berth
+            builder = TrajectoryBuilder(t0 - H, b_lon, b_lat)
             builder.hold(H + float(rng.uniform(0, 0.5)) * (t1 - t0), MOORED)
             builder.sail(lon[1:], lat[1:], speed)
         else:  # already under way somewhere along the lane
@@ -192,7 +195,10 @@ def _fishing_trip(
         lon, lat = densify(np.array([port.lon, g_lon]), np.array([port.lat, g_lat]), 300.0)
         if first_land_point(geo, lon, lat, port_margin_m=PORT_MARGIN_M, ports=(port,)) is not None:
             continue
-        builder = TrajectoryBuilder(t0 - H, port.lon, port.lat)
+        b_lon, b_lat = destination(
+            port.lon, port.lat, float(rng.uniform(0, 360)), float(rng.uniform(100, 600))
+        )
+        builder = TrajectoryBuilder(t0 - H, b_lon, b_lat)
         builder.hold(H + float(rng.uniform(0, 0.3)) * (t1 - t0), MOORED)
         builder.sail(np.array([g_lon]), np.array([g_lat]), speed)
         n_before = len(builder.t)
