@@ -363,7 +363,7 @@ def iter_dicts(batch: FastBatch) -> Iterator[dict[str, Any]]:
 # -- line scanning ---------------------------------------------------------------------------------
 
 
-PAD = 16  # zero bytes after each chunk, so reads a few bytes past a line end need no bounds checks
+PAD = 256  # zero bytes after each chunk: reads past a line end (and 2-D windows) need no bounds checks
 
 
 def _char(buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -484,7 +484,7 @@ def _tag_blocks(
     else:
         cols = np.arange(width)
         inside = cols[None, :] < lens[:, None]
-        mat = np.where(inside, buf[np.minimum(start[:, None] + cols[None, :], len(buf) - 1)], 0).astype(
+        mat = np.where(inside, np.lib.stride_tricks.sliding_window_view(buf, width)[start], 0).astype(
             np.uint8
         )
         has_nul = ((mat == 0) & inside).any(axis=1)
@@ -770,13 +770,14 @@ def _decode_group(
     p2_len: np.ndarray,
 ) -> FastGroup:
     n_chars = int(p1_len[0] + p2_len[0])
-    cols = np.arange(n_chars)
     if p2_len.any():
+        cols = np.arange(n_chars)
         first = cols[None, :] < p1_len[:, None]
         idx = np.where(first, p1_start[:, None] + cols, p2_start[:, None] + (cols - p1_len[:, None]))
-    else:
-        idx = p1_start[:, None] + cols
-    armour = _ARMOUR[buf[idx]]
+        chars = buf[idx]
+    else:  # rows of a strided view: no index matrix to build
+        chars = np.lib.stride_tricks.sliding_window_view(buf, n_chars)[p1_start]
+    armour = _ARMOUR[chars]
     bad = (armour == 255).any(axis=1)
     armour &= 63
     words = _words(armour)
