@@ -123,7 +123,8 @@ def main() -> int:
         f"- pyais IterMessages + decode(): {p['wall_s']:.2f} s wall, {p['cpu_s']:.2f} s CPU, "
         f"{p['decoded'] / p['wall_s']:,.0f} msg/s, peak RSS {p['peak_rss_mb']:.0f} MB",
         f"- seawatch decode_file + positions_frame: {s['wall_s']:.2f} s wall ({s['columns_wall_s']:.2f} s to "
-        f"columns), {s['cpu_s']:.2f} s CPU, {s['decoded'] / s['wall_s']:,.0f} msg/s, peak RSS {s['peak_rss_mb']:.0f} MB",
+        f"columns), {s['cpu_s']:.2f} s CPU, {s['decoded'] / s['wall_s']:,.0f} msg/s, "
+        f"peak RSS {s['peak_rss_mb']:.0f} MB",
         f"- ratio: x{ratio_wall:.1f} wall, x{ratio_cpu:.1f} CPU (best of {args.repeat}; target x15)",
         f"- fast-path types: {dict(sorted(mix.items()))}",
     ]
