@@ -57,8 +57,8 @@ def _event(
 def detect_bulk(tf: TrackFrame, ctx: DetectContext) -> list[Event]:
     if len(tf) == 0:
         return []
-    idx = np.flatnonzero(tf.is_ais)
-    kid, t = tf.kid[idx], tf.t[idx]
+    idx = np.flatnonzero(tf.is_ais) if not tf.is_ais.all() else np.arange(len(tf))
+    kid, t = (tf.kid[idx], tf.t[idx]) if idx.size != len(tf) else (tf.kid, tf.t)
     member = tf.membership[idx] if tf.membership is not None else None
     gap_s = ctx.param_rows(NAME, "min_gap_s", member, idx.size)
     shore_min = ctx.param_rows(NAME, "min_shore_distance_m", member, idx.size)

@@ -71,12 +71,15 @@ class DetectContext:
     def param_rows(
         self, detector: str, name: str, membership: npt.NDArray[np.bool_] | None, n: int
     ) -> npt.NDArray[np.float64]:
-        """Per-row value of a threshold: the global one, replaced inside zones that override it."""
+        """Per-row value of a threshold: global, replaced inside zones that override it (read-only)."""
         assert name in ZONE_OVERRIDABLE.get(detector, frozenset()), (detector, name)
-        out = np.full(n, float(getattr(self.config.section(detector), name)))
-        if membership is not None:
-            for j, value in self._override_zones.get((detector, name), []):
-                out[membership[:, j]] = value
+        base = float(getattr(self.config.section(detector), name))
+        overrides = self._override_zones.get((detector, name), [])
+        if membership is None or not overrides:
+            return np.broadcast_to(np.float64(base), (n,))  # read-only view, no allocation
+        out = np.full(n, base)
+        for j, value in overrides:
+            out[membership[:, j]] = value
         return out
 
     def param_max(self, detector: str, name: str) -> float:

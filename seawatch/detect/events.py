@@ -27,6 +27,19 @@ def clean(value: Any) -> Any:
     return value
 
 
+def _clean_dict(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        kind = type(value)
+        if kind is float:
+            out[key] = round(value, 3) if math.isfinite(value) else None
+        elif kind is str or kind is int or kind is bool or value is None:
+            out[key] = value
+        else:
+            out[key] = clean(value)
+    return out
+
+
 def make_event(
     kind: str,
     mmsis: tuple[int, ...] | list[int],
@@ -45,7 +58,7 @@ def make_event(
         end=utc_from_epoch(float(end_s)),
         lat=float(lat),
         lon=float(lon),
-        details=clean(details),
-        params=clean(params),
+        details=_clean_dict(details),
+        params=params,  # DetectContext.params is JSON-safe already
         track_ids=tuple(t for t in track_ids if t is not None),
     )

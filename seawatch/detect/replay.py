@@ -52,4 +52,6 @@ def replay_live(
             latest[event.event_id] = event
     for event in detector.flush():
         latest[event.event_id] = event
-    return sort_events(list(latest.values())), detector.counts
+    counts = detector.counts
+    counts["tracks"] = len(detector.builder.tracks)
+    return sort_events(list(latest.values())), counts

@@ -11,7 +11,7 @@ import pytest
 
 from seawatch.cli import main
 from seawatch.detect.config import DetectConfig
-from tests.detect.realdata import MC_HOUR, track, us_day
+from tests.detect.realdata import track, us_day
 from tests.shared import require_shared
 
 
@@ -63,7 +63,7 @@ def test_config_and_watchlist_change_the_events(capsys: pytest.CaptureFixture[st
 
 
 def test_live_flag_gives_the_bulk_events(capsys: pytest.CaptureFixture[str]) -> None:
-    path = require_shared(*MC_HOUR)
+    path = require_shared("ais-tracks-us-coastal-2020", "NYHarbor_2020_06_30_first_hour.csv.gz")
     code, bulk, _ = _run(capsys, str(path))
     code_live, live, _ = _run(capsys, str(path), "--live")
     assert code == code_live == 0 and bulk
