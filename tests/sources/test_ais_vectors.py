@@ -282,3 +282,12 @@ def test_libais_files_decode_the_same_with_or_without_trailers(name: str) -> Non
     without = [d for d in live_decode([strip_trailer(x) for x in lines]) if isinstance(d, DecodedAis)]
     assert [d.fields for d in with_trailer] == [d.fields for d in without]
     assert len(without) > 20
+
+
+def test_group_tagged_fragments_join_even_when_only_the_first_names_the_station() -> None:
+    lines = require_shared("ais-vectors-pyais", "raw", "mixed.txt").read_text().splitlines()
+    group = [x for x in lines if x.startswith("\\g:") and "27300" in x]
+    assert len(group) == 2 and "s:" not in group[1]
+    (msg,) = [d for d in live_decode(group) if isinstance(d, DecodedAis)]
+    assert msg.fields["msg_type"] == 5 and msg.station == "b003669710"
+    assert msg.received_at is not None and msg.received_at.timestamp() == 1428621738
