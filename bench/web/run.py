@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import platform
 import random
 import socket
@@ -197,13 +198,14 @@ def run_browser(counts: list[int]) -> list[dict[str, Any]]:
     return results
 
 
-def report(built: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+def report(built: dict[str, Any], rows: list[dict[str, Any]], load: tuple[float, float, float]) -> str:
     lines = [
         "## web",
         "",
         f"`bench/web/run.py`, {datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, Chromium headless (software"
         " rendering), viewport 1920x1080, a real `seawatch serve` node given N synthetic AIS vessels over the"
-        " Caribbean through `POST /api/observations`.",
+        " Caribbean through `POST /api/observations`. Machine load average during the run (other jobs on"
+        f" the 2 shared cores): {load[0]:.1f}; the times below are inflated accordingly.",
         "",
         f"- Build (`npm run build`, esbuild, minified + source maps): {built['build_s']:.2f} s.",
         "- Served: "
@@ -233,7 +235,7 @@ def main() -> int:
     args = parser.parse_args()
     built = build()
     rows = run_browser([int(n) for n in args.tracks.split(",")])
-    text = report(built, rows)
+    text = report(built, rows, os.getloadavg())
     print(text)
     if args.record:
         with (REPO / "bench" / "RESULTS.md").open("a") as out:

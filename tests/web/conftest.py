@@ -1,7 +1,7 @@
 """Browser tests of the web picture: a real node (`seawatch serve`) fed with real AIS, in Chromium.
 
 The node runs as its own process, started with the real commands (`seawatch user add`, `seawatch serve`),
-replaying the Gulf of Mexico / Caribbean part of the real US coastal day at 600x real time, so tracks
+replaying the Gulf of Mexico / Caribbean part of the real US coastal day at 300x real time, so tracks
 keep arriving over the WebSocket while the tests run. Screenshots go to test-artifacts/web/.
 """
 

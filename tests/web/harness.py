@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-REPLAY_SPEED = 600.0  # data seconds per wall second: the day's 23 h pass in about 2.5 min
+REPLAY_SPEED = 300.0  # data seconds per wall second: the day's 23 h would pass in about 4.6 min
 USER, PASSWORD = "watch-officer", "harbour-lights-42"
 SESSION_COOKIE = "seawatch_session"
 

@@ -3,6 +3,8 @@ import type { SeaEvent } from "./types";
 import { $, esc, fmtDuration, isoMinute } from "./util";
 
 const MAX_ALERTS = 300;
+/** At most this many alerts flash at once: a wall of flashing tells the officer nothing (and costs CPU). */
+const MAX_FLASHING = 5;
 
 const LABELS: Record<string, [string, "high" | "medium" | "low"]> = {
   speed_anomaly: ["Go-fast speed", "high"],
@@ -51,6 +53,7 @@ export class AlertsPanel {
   private readonly events = new Map<string, SeaEvent>();
   private readonly list = $("alert-list") as HTMLUListElement;
   private readonly count = $("alert-count");
+  private flashing: HTMLLIElement[] = [];
   onOpen: (e: SeaEvent) => void = () => {};
 
   constructor() {
@@ -77,7 +80,12 @@ export class AlertsPanel {
     if (!existing) this.list.prepend(item);
     if (flash && !known) {
       item.classList.add("flash");
-      setTimeout(() => item.classList.remove("flash"), 6000);
+      this.flashing.push(item);
+      while (this.flashing.length > MAX_FLASHING) this.flashing.shift()?.classList.remove("flash");
+      setTimeout(() => {
+        item.classList.remove("flash");
+        this.flashing = this.flashing.filter((x) => x !== item);
+      }, 6000);
       const panel = this.list.closest(".panel");
       panel?.classList.remove("flash-panel");
       void (panel as HTMLElement | null)?.offsetWidth;
