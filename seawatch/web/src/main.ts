@@ -209,7 +209,7 @@ class App {
     this.fitted = true;
     if (localStorage.getItem(this.viewKey())) return;
     const bounds = this.tracks.bounds();
-    if (bounds) this.map.fitBounds(bounds.pad(0.05), { maxZoom: 9 });
+    if (bounds) this.map.fitBounds(bounds.pad(0.05), { maxZoom: 6 }); // a region, even around one vessel
   }
 
   private tick(): void {
