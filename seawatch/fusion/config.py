@@ -27,6 +27,9 @@ class FusionConfig:
     ais_sigma_m: float = 25.0  # AIS position error (1 sigma)
     radar_sigma_m: float = 50.0  # used when a radar row carries no `sigma_m`
     satellite_sigma_m: float = 200.0  # SAR / optical detection position error
+    # radar error as an ellipse (range sigma along the bearing, bearing sigma across) instead of a circle
+    # of the larger of the two; off by default: it needs ranges that are true to the range sigma
+    radar_error_ellipse: bool = False
     init_speed_sigma_mps: float = 12.0  # velocity uncertainty of a new track without reported speed
     gate_chi2: float = 16.0  # Mahalanobis gate (2 dof; 16 keeps 99.97 %)
     gate_max_m: float = 5_000.0  # KD-tree search radius: no association beyond this

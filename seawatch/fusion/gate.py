@@ -8,6 +8,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from seawatch.fusion.noise import as_cov
+
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -23,7 +25,8 @@ class GatedPairs:
 
 
 def gate(xp: Array, pp: Array, z: Array, r_var: Array, chi2: float, max_m: float) -> GatedPairs:
-    """Pairs of predicted tracks (xp n,4; pp n,4,4) and measurements (z m,2; isotropic variance r_var m,)
+    """Pairs of predicted tracks (xp n,4; pp n,4,4) and measurements (z m,2; noise r_var: (m,) isotropic
+    variance or (m,3) covariance xx, xy, yy)
     within `max_m` of each other and inside the `chi2` Mahalanobis gate.
 
     Cost is the negative log-likelihood up to a constant: d² + ln|S|.
@@ -37,9 +40,10 @@ def gate(xp: Array, pp: Array, z: Array, r_var: Array, chi2: float, max_m: float
     if len(ti) == 0:
         return empty
     dy = z[mj] - xp[ti, :2]
-    s00 = pp[ti, 0, 0] + r_var[mj]
-    s11 = pp[ti, 1, 1] + r_var[mj]
-    s01 = pp[ti, 0, 1]
+    r = as_cov(r_var)
+    s00 = pp[ti, 0, 0] + r[mj, 0]
+    s11 = pp[ti, 1, 1] + r[mj, 2]
+    s01 = pp[ti, 0, 1] + r[mj, 1]
     det = s00 * s11 - s01 * s01
     d2 = (s11 * dy[:, 0] ** 2 - 2 * s01 * dy[:, 0] * dy[:, 1] + s00 * dy[:, 1] ** 2) / det
     keep = d2 <= chi2

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from seawatch.fusion.noise import as_cov
+
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -19,7 +21,9 @@ def initial_states(z: Array, r_var: Array, v_en: Array, v_sigma_mps: Array) -> t
     known = np.isfinite(v_en).all(axis=1)
     x[known, 2:] = v_en[known]
     p = np.zeros((k, 4, 4))
-    p[:, 0, 0] = p[:, 1, 1] = r_var
+    r = as_cov(r_var)
+    p[:, 0, 0], p[:, 0, 1], p[:, 1, 1] = r[:, 0], r[:, 1], r[:, 2]
+    p[:, 1, 0] = r[:, 1]
     vs2 = np.where(known, 2.0**2, v_sigma_mps**2)
     p[:, 2, 2] = p[:, 3, 3] = vs2
     return x, p

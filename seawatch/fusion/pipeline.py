@@ -32,6 +32,7 @@ from seawatch.detect.dark_target import DarkTargetAccumulator, dark_target_event
 from seawatch.fusion.config import FusionConfig
 from seawatch.fusion.delete import KIND_CODE
 from seawatch.fusion.frame import LocalFrame, sog_cog, velocity_en
+from seawatch.fusion.noise import as_cov, polar_cov
 from seawatch.fusion.tracker import (
     AIS,
     BatchResult,
@@ -124,8 +125,17 @@ def fuse_frame(positions: pl.DataFrame, config: FusionConfig | None = None) -> F
     mmsi = kept["mmsi"].fill_null(0).to_numpy().astype(np.int64)
     refs = kept["target_ref"].to_list() if "target_ref" in kept.columns else [None] * kept.height
     ref = np.array([ref_hash(r) for r in refs], dtype=np.int64)
+    r_cov = as_cov(sig**2)
+    if config.radar_error_ellipse and {"range_sigma_m", "cross_sigma_m", "bearing_deg"} <= set(kept.columns):
+        polar = [
+            kept[c].cast(pl.Float64).fill_null(np.nan).to_numpy()
+            for c in ("range_sigma_m", "cross_sigma_m", "bearing_deg")
+        ]
+        has = np.isfinite(np.column_stack(polar)).all(axis=1)
+        if has.any():
+            r_cov[has] = polar_cov(polar[0][has], polar[1][has], polar[2][has])
     batch = MeasurementBatch(
-        t=t, e=e, n=n, r_var=sig**2, kind=kind, sensor_bit=bits, mmsi=mmsi, ve=ve, vn=vn, ref=ref
+        t=t, e=e, n=n, r_var=r_cov, kind=kind, sensor_bit=bits, mmsi=mmsi, ve=ve, vn=vn, ref=ref
     )
 
     m = len(t)

@@ -33,6 +33,7 @@ from seawatch.fusion.delete import KIND_CODE, KINDS, expired, timeout_vector
 from seawatch.fusion.frame import LocalFrame, sog_cog, velocity_en
 from seawatch.fusion.gate import gate
 from seawatch.fusion.initiate import initial_states, m_of_n
+from seawatch.fusion.noise import as_cov, polar_cov
 from seawatch.fusion.predict import predict
 from seawatch.fusion.update import update
 from seawatch.model.observation import Observation, SensorKind
@@ -61,7 +62,7 @@ class MeasurementBatch:
     t: Array
     e: Array
     n: Array
-    r_var: Array
+    r_var: Array  # (k,) isotropic variance or (k,3) covariance xx, xy, yy (m²)
     kind: IntArray
     sensor_bit: IntArray
     mmsi: IntArray
@@ -515,6 +516,18 @@ class Tracker:
                 for o in observations
             ]
         )
+        r_cov = as_cov(sigma**2)
+        for i, o in enumerate(observations):
+            if not self.config.radar_error_ellipse:
+                break
+            ex = o.extra
+            if (
+                ex
+                and ex.get("range_sigma_m")
+                and ex.get("cross_sigma_m")
+                and ex.get("bearing_deg") is not None
+            ):
+                r_cov[i] = polar_cov(ex["range_sigma_m"], ex["cross_sigma_m"], ex["bearing_deg"])[0]
         ve, vn = velocity_en(
             [np.nan if o.sog_kn is None else o.sog_kn for o in observations],
             [np.nan if o.cog_deg is None else o.cog_deg for o in observations],
@@ -523,7 +536,7 @@ class Tracker:
             t=np.array([o.time.timestamp() for o in observations]),
             e=e,
             n=n,
-            r_var=sigma**2,
+            r_var=r_cov,
             kind=kind,
             sensor_bit=np.array([self.sensor_bit(k) for k in keys], dtype=np.int64),
             mmsi=np.array([o.mmsi or 0 for o in observations], dtype=np.int64),

@@ -5,18 +5,22 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from seawatch.fusion.noise import as_cov
+
 Array = NDArray[np.float64]
 
 
 def update(x: Array, p: Array, z: Array, r_var: Array) -> tuple[Array, Array]:
-    """States x (k,4), covariances p (k,4,4) updated with positions z (k,2), isotropic variance r_var.
+    """States x (k,4), covariances p (k,4,4) updated with positions z (k,2); noise r_var (k,) isotropic
+    variance or (k,3) covariance xx, xy, yy.
 
     H = [I 0]; the 2x2 innovation covariance is inverted in closed form and the products written out
     (broadcasting, no per-track matrix calls).
     """
-    s00 = p[:, 0, 0] + r_var
-    s11 = p[:, 1, 1] + r_var
-    s01 = p[:, 0, 1]
+    r = as_cov(r_var)
+    s00 = p[:, 0, 0] + r[:, 0]
+    s11 = p[:, 1, 1] + r[:, 2]
+    s01 = p[:, 0, 1] + r[:, 1]
     det = s00 * s11 - s01 * s01
     si = np.empty((len(x), 2, 2))
     si[:, 0, 0] = s11 / det

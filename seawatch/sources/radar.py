@@ -13,6 +13,7 @@ as state (range scale, target labels) but produce no observations.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -389,7 +390,8 @@ class RadarNmeaDecoder:
         else:  # TLL
             lat, lon, speed, course = f["lat"], f["lon"], None, None
             if site.has_position:
-                _, _, range_m = _GEOD.inv(site.lon, site.lat, lon, lat)
+                az, _, range_m = _GEOD.inv(site.lon, site.lat, lon, lat)
+                extra["bearing_deg"] = float(az) % 360.0
                 if range_m > site.range_m:
                     raise RadarFieldError(
                         f"target {range_m:.0f} m from radar {site.id!r}, beyond reach {site.range_m:.0f} m"
@@ -398,6 +400,9 @@ class RadarNmeaDecoder:
                 range_m = 0.0
             extra["range_m"] = range_m
         extra["sigma_m"] = site.position_sigma_m(float(extra["range_m"]))
+        if "bearing_deg" in extra:  # the error ellipse: range error along the bearing, bearing error across
+            extra["range_sigma_m"] = site.range_sigma_m
+            extra["cross_sigma_m"] = max(1.0, float(extra["range_m"]) * math.radians(site.bearing_sigma_deg))
         return Observation(
             time=when,
             lat=float(lat),
@@ -459,6 +464,9 @@ def observations_to_frame(items: list[Observation]) -> pl.DataFrame:
             "target_ref": [o.target_ref for o in items],
             "station": [o.station for o in items],
             "sigma_m": [o.extra.get("sigma_m") for o in items],
+            "range_sigma_m": [o.extra.get("range_sigma_m") for o in items],
+            "cross_sigma_m": [o.extra.get("cross_sigma_m") for o in items],
+            "bearing_deg": [o.extra.get("bearing_deg") for o in items],
             "length_m": [o.length_m for o in items],
             "scene_id": [o.extra.get("scene_id") for o in items],
             "confidence": [o.extra.get("confidence") for o in items],
@@ -471,6 +479,9 @@ def observations_to_frame(items: list[Observation]) -> pl.DataFrame:
             "target_ref": pl.Utf8,
             "station": pl.Utf8,
             "sigma_m": pl.Float64,
+            "range_sigma_m": pl.Float64,
+            "cross_sigma_m": pl.Float64,
+            "bearing_deg": pl.Float64,
             "length_m": pl.Float64,
             "scene_id": pl.Utf8,
             "confidence": pl.Float64,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -298,3 +299,44 @@ def test_arpa_target_numbers_keep_close_radar_tracks_apart() -> None:
     with_numbers, without = purity(8.0), purity(0.0)
     # recorded: 0.983 with the radar's target numbers (swaps only before confirmation), 0.567 without
     assert with_numbers >= 0.97 and with_numbers > without + 0.2, (with_numbers, without)
+
+
+def test_full_covariance_update_gate_and_radar_ellipse() -> None:
+    from seawatch.fusion.gate import gate
+    from seawatch.fusion.noise import polar_cov
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(4, 4))
+    p = np.stack([np.eye(4) * 100.0] * 4)
+    r = polar_cov([25.0] * 4, [150.0] * 4, [0.0, 90.0, 45.0, 200.0])
+    # bearing 0 (north): range error along north, cross-range along east
+    np.testing.assert_allclose(r[0], [150.0**2, 0.0, 25.0**2], atol=1e-6)
+    np.testing.assert_allclose(r[1], [25.0**2, 0.0, 150.0**2], atol=1e-6)
+    z = rng.normal(size=(4, 2))
+    xn, pn = update(x, p, z, r)
+    for k in range(4):
+        h = np.zeros((2, 4))
+        h[0, 0] = h[1, 1] = 1
+        rk = np.array([[r[k, 0], r[k, 1]], [r[k, 1], r[k, 2]]])
+        s = h @ p[k] @ h.T + rk
+        gain = p[k] @ h.T @ np.linalg.inv(s)
+        np.testing.assert_allclose(xn[k], x[k] + gain @ (z[k] - h @ x[k]), atol=1e-9)
+        np.testing.assert_allclose(pn[k], (np.eye(4) - gain @ h) @ p[k], atol=1e-9)
+    # a target 300 m east of a radar plot taken due north is inside the gate (cross-range), 300 m north is not
+    xp = np.array([[300.0, 0.0, 0.0, 0.0], [0.0, 300.0, 0.0, 0.0]])
+    g = gate(
+        xp, np.stack([np.eye(4)] * 2), np.zeros((1, 2)), polar_cov([25.0], [150.0], [0.0]), 16.0, 5_000.0
+    )
+    assert g.track.tolist() == [0]
+
+
+def test_radar_rows_carry_their_error_ellipse(tmp_path: Path) -> None:
+    from seawatch.sources.radar import RadarNmeaDecoder
+    from seawatch.sources.sensors import RadarSite, SensorConfig
+
+    site = RadarSite(id="S", lat=18.0, lon=-77.0, range_m=50_000, bearing_sigma_deg=0.5, range_sigma_m=20.0)
+    (obs,) = RadarNmeaDecoder(SensorConfig((site,))).feed(
+        "\\s:S,c:1700000000*00\\$RATTM,01,10.0,090.0,T,,,T,,,K,,T,,,A"
+    )
+    assert obs.extra["range_sigma_m"] == 20.0 and obs.extra["bearing_deg"] == 90.0
+    assert obs.extra["cross_sigma_m"] == pytest.approx(10_000 * np.radians(0.5))
