@@ -106,19 +106,23 @@ def _flag_exprs(ctx: DetectContext) -> pl.Expr:
 
 
 def _sort_by_mmsi_time(frame: pl.DataFrame) -> pl.DataFrame:
-    """Stable sort by (mmsi, t) through one integer key: (dense MMSI rank << 40) | milliseconds since the
-    first fix (35 years of range); much faster than a two-column sort. Fixes less than 1 ms apart keep
-    their input order."""
+    """Stable sort by (mmsi, t) through one integer key, much faster than a two-column sort.
+
+    Key: (MMSI << 33) | whole seconds since the first fix (272 years). Fixes in the same second keep
+    their input order; if any of those is out of order the exact two-column sort is used instead.
+    """
     if frame.height < 2:
         return frame
     mmsi = frame["mmsi"].to_numpy()
     t = frame["t"].to_numpy()
-    _, rank = np.unique(mmsi, return_inverse=True)
-    t_ms = np.round((t - t.min()) * 1000.0).astype(np.int64)
-    if t_ms.max() >= 1 << 40 or rank.max() >= 1 << 22:
+    t_s = np.floor(t - t.min()).astype(np.int64)
+    if mmsi.min() < 0 or mmsi.max() >= 1 << 30 or t_s.max() >= 1 << 33:
         return frame.sort(["mmsi", "t"], maintain_order=True)
-    key = (rank.astype(np.int64) << 40) | t_ms
-    return frame[np.argsort(key, kind="stable")]
+    order = np.argsort((mmsi.astype(np.int64) << 33) | t_s, kind="stable")
+    m_sorted, t_sorted = mmsi[order], t[order]
+    if np.any((m_sorted[1:] == m_sorted[:-1]) & (t_sorted[1:] < t_sorted[:-1])):
+        return frame.sort(["mmsi", "t"], maintain_order=True)
+    return frame[order]
 
 
 def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
