@@ -24,6 +24,7 @@ exactly the same messages.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -282,6 +283,7 @@ class FastGroup:
     columns: dict[str, Any] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     bad_chars: np.ndarray | None = None  # rows with characters outside the armour (left to pyais)
+    chunk: int = 0  # which slice of the input it came from (rows of one slice are contiguous)
 
 
 @dataclass
@@ -345,19 +347,20 @@ def iter_group_dicts(batch: FastBatch, msg_types: frozenset[int]) -> Iterator[tu
 
 def iter_dicts(batch: FastBatch) -> Iterator[dict[str, Any]]:
     """pyais field dicts (plus `received_at` epoch s or None, `station`) in line order."""
-    records: list[dict[str, Any] | None] = [None] * len(batch)
-    for g in batch.groups:
-        for row, group_rec in zip(g.rows.tolist(), _group_dicts(g), strict=True):
-            records[row] = group_rec
     t_list = batch.t.tolist()
     names: list[str | None] = [*batch.stations, None]  # code -1 -> None
     codes = batch.station_code.tolist()
-    for i, rec in enumerate(records):
-        assert rec is not None
-        t = t_list[i]
-        rec["received_at"] = None if t != t else t
-        rec["station"] = names[codes[i]]
-        yield rec
+    # one input slice at a time, so that only its records are held in memory
+    for _, chunk_groups in itertools.groupby(batch.groups, key=lambda g: g.chunk):
+        part: dict[int, dict[str, Any]] = {}
+        for g in chunk_groups:
+            part.update(zip(g.rows.tolist(), _group_dicts(g), strict=True))
+        for row in sorted(part):
+            rec = part[row]
+            t = t_list[row]
+            rec["received_at"] = None if t != t else t
+            rec["station"] = names[codes[row]]
+            yield rec
 
 
 # -- line scanning ---------------------------------------------------------------------------------
@@ -448,9 +451,10 @@ def _merge(batches: list[FastBatch]) -> FastBatch:
         return batches[0]
     groups: list[FastGroup] = []
     offset = 0
-    for b in batches:
+    for k, b in enumerate(batches):
         for g in b.groups:
             g.rows = g.rows + offset
+            g.chunk = k
             groups.append(g)
         offset += len(b)
     return FastBatch(

@@ -195,3 +195,19 @@ def test_random_payloads_same_result_on_both_paths(lines: list[str]) -> None:
 
 def test_same_value_is_type_strict() -> None:
     assert same_value(1.0, 1.0) and not same_value(1, 1.0) and not same_value(True, 1)
+
+
+def test_small_slices_give_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slice boundaries (a two-sentence message cut in half, tag blocks...) change nothing."""
+    from seawatch.sources import ais_fast
+
+    lines = _real_lines()
+    whole = bulk_decode(lines)
+    monkeypatch.setattr(ais_fast, "CHUNK_BYTES", 3000)
+    sliced = bulk_decode(lines)
+    assert max(g.chunk for g in sliced.fast.groups) >= 10 and len(sliced.fast.groups) > len(whole.fast.groups)
+    for a, b in zip(sliced.iter_records(), whole.iter_records(), strict=True):
+        assert records_equal(a, b)
+    assert [(r.line_no, r.reason) for r in sliced.rejects] == [(r.line_no, r.reason) for r in whole.rejects]
+    assert sliced.positions_frame().equals(whole.positions_frame())
+    _assert_paths_agree(lines, True)
