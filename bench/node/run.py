@@ -36,7 +36,7 @@ from websockets.sync.client import connect
 from seawatch.model import Observation, SensorKind
 from seawatch.node.settings import ApiSettings, FeedSettings, NodeSettings, PipelineSettings
 from seawatch.shared_data import shared_data_path
-from seawatch.sim.nmea import encode_positions, tag_blocks
+from seawatch.sim.nmea import encode_positions, tag_block, tag_blocks
 from seawatch.timeutil import utc_from_epoch
 from tests.node.harness import RunningNode, free_port, running_node
 
@@ -45,7 +45,7 @@ SOURCE = ("ais-tracks-us-coastal-2020", "US_coastal_2020_06_30.csv.gz")
 REGION = (-98.0, 8.0, -60.0, 31.0)
 
 
-def us_day_lines() -> list[str]:
+def us_day_lines() -> list[tuple[int, str]]:
     """The US coastal day as tag-blocked type 1 AIVDM lines in time order (speed/course derived)."""
     frame = (
         pl.read_csv(shared_data_path(*SOURCE))
@@ -68,12 +68,13 @@ def us_day_lines() -> list[str]:
         tags = tag_blocks("bench", t)
         timed += [(int(ti), tag + line) for ti, tag, line in zip(t.tolist(), tags, lines, strict=True)]
     timed.sort(key=lambda x: x[0])
-    return [line for _, line in timed]
+    return timed
 
 
-def probe_line(mmsi: int, lat: float, lon: float) -> str:
+def probe_line(mmsi: int, lat: float, lon: float, epoch_s: int) -> str:
+    """A position of `mmsi` stamped with the data time of the load it travels with."""
     msg = {"type": 1, "mmsi": mmsi, "lat": lat, "lon": lon, "speed": 12.0, "course": 90.0}
-    return encode_dict(msg, radio_channel="A", talker_id="AI")[0]
+    return tag_block("probe", epoch_s) + encode_dict(msg, radio_channel="A", talker_id="AI")[0]
 
 
 class WsRecorder(threading.Thread):
@@ -117,7 +118,8 @@ def wait_received(node: RunningNode, count: int, timeout_s: float) -> None:
         time.sleep(0.01)
 
 
-def max_rate(lines: list[str], tracker: str) -> dict[str, float]:
+def max_rate(timed: list[tuple[int, str]], tracker: str) -> dict[str, float]:
+    lines = [line for _, line in timed]
     tcp_port = free_port()
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -149,7 +151,8 @@ def max_rate(lines: list[str], tracker: str) -> dict[str, float]:
         }
 
 
-def sustained(lines: list[str], rate_per_s: float, seconds: float) -> dict[str, float]:
+def sustained(timed: list[tuple[int, str]], rate_per_s: float, seconds: float) -> dict[str, float]:
+    lines = [line for _, line in timed]
     tcp_port = free_port()
     tmp = tempfile.mkdtemp()
     result: dict[str, float] = {}
@@ -179,7 +182,8 @@ def sustained(lines: list[str], rate_per_s: float, seconds: float) -> dict[str, 
                 sock.sendall(("\n".join(chunk) + "\n").encode())
                 sent += len(chunk)
                 mmsi = probes[k]
-                line = probe_line(mmsi, 15.0 + random.random(), -75.0 + random.random())
+                epoch_s = timed[max(sent - 1, 0)][0]
+                line = probe_line(mmsi, 15.0 + random.random(), -75.0 + random.random(), epoch_s)
                 sent_at[mmsi] = time.perf_counter()
                 sock.sendall((line + "\n").encode())
                 depth_max = max(depth_max, rn.node.gauges()["queue_depth"])

@@ -178,6 +178,11 @@ class Node:
         if self._queue is not None and self._tasks and not self._tasks[0].done():
             try:
                 await asyncio.wait_for(self.drain(), timeout=10)
+                flushed = [e for stage in self.pipeline.detectors for e in getattr(stage, "flush", list)()]
+                if flushed:  # events the detectors held open (encounters of the last time bin...)
+                    await asyncio.wait_for(
+                        self.submit("node", [PartnerEvent(e, self.node_id) for e in flushed]), 10
+                    )
             except TimeoutError:
                 log.warning("queue not drained at shutdown")
         for task in self._tasks:
