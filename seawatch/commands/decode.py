@@ -7,7 +7,10 @@ One record per decoded AIS message with pyais's field names (`msg_type`, `mmsi`,
 Files go through the vectorised bulk decoder; `-` (stdin) is decoded line by line as it arrives.
 AIS CSV inputs (MarineCadastre or the generic mapping) give one record per row.
 
-`--format csv` writes the fixed columns `CSV_COLUMNS` (other fields are only in JSON Lines).
+`--format csv` writes fixed columns (other fields are only in JSON Lines): msg_type, mmsi, lat, lon,
+speed, course, heading, status, turn, accuracy, second, shipname, callsign, imo, ship_type, to_bow,
+to_stern, to_port, to_starboard, draught, destination, received_at, station, source.
+Sentences with a wrong NMEA checksum are rejected unless `--no-checksum` is given.
 `--rejects FILE` writes one JSON object per rejected line: `source`, `line_no`, `reason`, `raw`.
 A summary of decoded and rejected counts (by reason) goes to stderr.
 """
