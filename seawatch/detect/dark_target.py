@@ -21,6 +21,7 @@ from seawatch.model.event import Event
 from seawatch.timeutil import utc_from_epoch
 
 DEFAULT_DARK_DISTANCE_M = 1_500.0
+DEFAULT_MIN_CONTACTS = {"radar": 3}  # other sensor kinds: 1
 
 
 @dataclass
@@ -35,6 +36,8 @@ class _DarkState:
     contacts: int = 0
     sensors: set[str] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)
+    kind_counts: dict[str, int] = field(default_factory=dict)
+    emitted: bool = False
     refs: list[str] = field(default_factory=list)
     nearest_ais_m: float | None = None
     nearest_ais_mmsi: int | None = None
@@ -46,10 +49,12 @@ class _DarkState:
 
 @dataclass
 class DarkTargetAccumulator:
-    """Per-track dark-contact state; `observe` returns the new or grown event."""
+    """Per-track dark-contact state; `observe` returns the new or grown event, once the track has
+    `min_contacts[sensor kind]` dark contacts of some kind (radar 3: no event from one stray plot)."""
 
     dark_distance_m: float = DEFAULT_DARK_DISTANCE_M
     params: dict[str, Any] = field(default_factory=dict)
+    min_contacts: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MIN_CONTACTS))
     _states: dict[str, _DarkState] = field(default_factory=dict)
 
     def is_dark(self, nearest_ais_m: float | None, identified: bool) -> bool:
@@ -73,14 +78,17 @@ class DarkTargetAccumulator:
         length_m: float | None = None,
         sog_kn: float | None = None,
         scene_id: str | None = None,
-    ) -> Event:
-        """Record one dark contact of a track (the caller has checked `is_dark`)."""
+    ) -> Event | None:
+        """Record one dark contact of a track (the caller has checked `is_dark`); the event once due."""
         st = self._states.get(track_id)
         if st is None:
             st = self._states[track_id] = _DarkState(track_id, t, lat, lon)
         st.end_t, st.lat, st.lon = max(st.end_t, t), lat, lon
         st.contacts += 1
         st.kinds.add(sensor_kind)
+        st.kind_counts[sensor_kind] = st.kind_counts.get(sensor_kind, 0) + 1
+        if not st.emitted:
+            st.emitted = any(n >= self.min_contacts.get(k, 1) for k, n in st.kind_counts.items())
         if sensor_id:
             st.sensors.add(sensor_id)
         if target_ref and target_ref not in st.refs and len(st.refs) < 20:
@@ -93,7 +101,7 @@ class DarkTargetAccumulator:
             st.max_sog_kn = max(st.max_sog_kn or 0.0, float(sog_kn))
         if scene_id:
             st.scene_ids.add(scene_id)
-        return self._event(st)
+        return self._event(st) if st.emitted else None
 
     def identify(self, track_id: str, mmsi: int) -> Event | None:
         """A dark track got an AIS identity: its event is updated (same id) with `identified_mmsi`."""
@@ -101,7 +109,7 @@ class DarkTargetAccumulator:
         if st is None:
             return None
         st.identified_mmsi = mmsi
-        return self._event(st)
+        return self._event(st) if st.emitted else None
 
     def _event(self, st: _DarkState) -> Event:
         details: dict[str, Any] = {
@@ -142,11 +150,16 @@ def dark_target_events(
     tracks: pl.DataFrame,
     dark_distance_m: float = DEFAULT_DARK_DISTANCE_M,
     params: dict[str, Any] | None = None,
+    min_contacts: dict[str, int] | None = None,
 ) -> list[Event]:
     """Bulk form over a fused track frame (from `fuse_frame`): columns `t, lat, lon, sensor, track_id,
     nearest_ais_m, identified_at_contact` (+ optional `station, target_ref, nearest_ais_mmsi, length_m,
     sog_kn, scene_id, mmsi`). Rows must be in time order."""
-    acc = DarkTargetAccumulator(dark_distance_m, dict(params or {}))
+    acc = DarkTargetAccumulator(
+        dark_distance_m,
+        dict(params or {}),
+        dict(DEFAULT_MIN_CONTACTS if min_contacts is None else min_contacts),
+    )
     if tracks.is_empty():
         return []
     contacts = tracks.filter((pl.col("sensor") != "ais") & pl.col("track_id").is_not_null())
@@ -169,7 +182,8 @@ def dark_target_events(
             sog_kn=_opt(row, "sog_kn"),
             scene_id=_opt(row, "scene_id"),
         )
-        events[row["track_id"]] = ev
+        if ev is not None:
+            events[row["track_id"]] = ev
     if "mmsi" in contacts.columns:
         final = contacts.filter(pl.col("mmsi").is_not_null()).group_by("track_id").agg(pl.col("mmsi").last())
         for track_id, mmsi in final.iter_rows():

@@ -42,6 +42,7 @@ class FusionConfig:
     coast_max_s: float = 600.0  # a track silent longer than this takes no radar/satellite contact
     scan_window_s: float = 1.0  # observations this close in time form one batch
     dark_distance_m: float = 1_500.0  # no AIS vessel within this of a contact => dark target
+    dark_min_contacts: dict[str, int] = field(default_factory=lambda: {"radar": 3})  # per kind, else 1
     ais_projection_max_s: float = 1_800.0  # project an AIS vessel at most this far past its last report
 
     @classmethod

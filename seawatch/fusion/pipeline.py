@@ -206,7 +206,10 @@ def fuse_frame(positions: pl.DataFrame, config: FusionConfig | None = None) -> F
     )
     out = conform_positions(out)
     events = dark_target_events(
-        out, config.dark_distance_m, {"ais_projection_max_s": config.ais_projection_max_s}
+        out,
+        config.dark_distance_m,
+        {"ais_projection_max_s": config.ais_projection_max_s},
+        dict(config.dark_min_contacts),
     )
     counts["dark_targets"] = len(events)
     log.info("fusion: %s", counts)
@@ -225,7 +228,9 @@ class LiveFusion:
         self.config = config or FusionConfig()
         self.tracker = Tracker(self.config, frame)
         self.dark = DarkTargetAccumulator(
-            self.config.dark_distance_m, {"ais_projection_max_s": self.config.ais_projection_max_s}
+            self.config.dark_distance_m,
+            {"ais_projection_max_s": self.config.ais_projection_max_s},
+            dict(self.config.dark_min_contacts),
         )
         self._pending: dict[int, list[dict[str, Any]]] = {}  # tentative track -> its dark contacts so far
         self._dark_tracks: set[str] = set()
@@ -287,7 +292,9 @@ class LiveFusion:
         for num in list(self._pending):
             if num in confirmed:
                 for contact in self._pending.pop(num):
-                    out.append(self.dark.observe(track_id_of(num), **contact))
+                    ev = self.dark.observe(track_id_of(num), **contact)
+                    if ev is not None:
+                        out.append(ev)
             elif not np.any(self.tracker.tracks.num == num):
                 del self._pending[num]  # tentative track dropped: its contacts were clutter
         return out
