@@ -162,8 +162,9 @@ def test_fused_positions_beat_raw_radar(scenario: tuple[Path, FusedResult]) -> N
         _, _, d = geod.inv(frame[lon].to_numpy(), frame[lat].to_numpy(), frame["true_lon"], frame["true_lat"])
         return float(np.sqrt(np.mean(np.square(d))))
 
-    # recorded on seed 1: raw radar RMS 236 m, fused 104 m; radar-only go-fasts 223 m raw, 182 m fused
+    # recorded on seed 1: raw radar RMS 230 m, fused 111 m; radar-only go-fasts 175 m raw, 143 m fused
+    # (raw includes ~0.2 % range bias: the simulator places contacts on a sphere, we decode on WGS84)
     assert rms(radar, "est_lon", "est_lat") <= 0.6 * rms(radar, "lon", "lat")
-    assert rms(radar, "est_lon", "est_lat") <= 125.0
+    assert rms(radar, "est_lon", "est_lat") <= 140.0
     dark = radar.filter(pl.col("mmsi").is_null())
     assert rms(dark, "est_lon", "est_lat") < rms(dark, "lon", "lat")
