@@ -476,10 +476,13 @@ def _tag_blocks(
     station_line: np.ndarray,
     tag_ok: np.ndarray,
     station_codes: dict[str, int],
+    tag_fail: np.ndarray,
 ) -> None:
-    """Parse each distinct tag block once (feeds repeat the same `s:`/`c:` on many lines)."""
+    """Parse each distinct tag block once (feeds repeat the same `s:`/`c:` on many lines).
+    `tag_fail` gets the reject reason of rows whose block is certainly bad."""
     if not len(rows):
         return
+    unsure = np.zeros(len(rows), dtype=bool)
     lens = end - start
     width = int(lens.max())
     if width == 0 or width > 160:  # unusual: parse one by one
@@ -493,6 +496,7 @@ def _tag_blocks(
         )
         has_nul = ((mat == 0) & inside).any(axis=1)
         tag_ok[rows[has_nul]] = False  # let the pyais path judge such lines
+        unsure |= has_nul
         # group identical blocks by a 64-bit hash of the bytes, then verify each row against the
         # first row of its group (a collision just sends the row to the pyais path)
         width8 = -(-width // 8) * 8
@@ -506,17 +510,20 @@ def _tag_blocks(
         _, first_idx, inverse = np.unique(hashes, return_index=True, return_inverse=True)
         same = (padded == padded[first_idx[inverse]]).all(axis=1)
         tag_ok[rows[~same]] = False
+        unsure |= ~same
         uniq_keys = [
             data[a:b] for a, b in zip(start[first_idx].tolist(), end[first_idx].tolist(), strict=True)
         ]
     ts = np.full(len(uniq_keys), np.nan)
     stations = np.full(len(uniq_keys), -1, dtype=np.int32)
     ok = np.ones(len(uniq_keys), dtype=bool)
+    fails = np.full(len(uniq_keys), None, dtype=object)
     for k, content in enumerate(uniq_keys):
         try:
             block = parse_tag_block(content)
-        except TagBlockError:
+        except TagBlockError as exc:
             ok[k] = False
+            fails[k] = f"{exc.reason}: {exc}"
             continue
         if block.received_at is not None:
             ts[k] = block.received_at.timestamp()
@@ -526,6 +533,9 @@ def _tag_blocks(
     t_line[rows] = ts[inverse]
     station_line[rows] = stations[inverse]
     tag_ok[rows] &= ok[inverse]
+    fail = fails[inverse]
+    fail[unsure] = None
+    tag_fail[rows] = fail
 
 
 def _decode_chunk(
@@ -543,6 +553,7 @@ def _decode_chunk(
     t_line = np.full(n_lines, np.nan)
     station_line = np.full(n_lines, -1, dtype=np.int32)
     tag_ok = np.ones(n_lines, dtype=bool)
+    tag_fail = np.full(n_lines, None, dtype=object)
     has_tag = nonempty & (first == 92)
     if has_tag.any():
         bs = np.flatnonzero(buf == 92)
@@ -551,6 +562,7 @@ def _decode_chunk(
         close = np.where(nxt < len(bs), bs[np.minimum(nxt, len(bs) - 1)], len(buf))
         closed = close < lines.end[idx]
         tag_ok[idx[~closed]] = False
+        tag_fail[idx[~closed]] = "bad_tag_block: tag block not terminated by a backslash"
         good = idx[closed]
         lines.start[good] = close[closed] + 1
         _tag_blocks(
@@ -563,6 +575,7 @@ def _decode_chunk(
             station_line,
             tag_ok,
             station_codes,
+            tag_fail,
         )
 
     s = lines.start
@@ -586,6 +599,7 @@ def _decode_chunk(
         ]
         foreign[foreign_rows[~np.array(ascii_ok, dtype=bool)]] = False
     skipped = comment | foreign
+    line_rejects, rejected_rows = _line_rejects(data, buf, lines, first, nonempty, tag_fail)
     counts["skipped:comment"] += int(comment.sum())
     counts["skipped:foreign_sentence"] += int(foreign.sum())
     cand = nonempty & tag_ok & (lead == 33)
@@ -603,7 +617,7 @@ def _decode_chunk(
     cand &= k_last < len(commas)
     kl = np.minimum(k_last, max(len(commas) - 1, 0))
     if len(commas) == 0:
-        return empty_batch(), _spans(lines, ~skipped), []
+        return empty_batch(), _spans(lines, ~(skipped | rejected_rows)), _by_line(line_rejects)
 
     def comma(k: int) -> np.ndarray:
         return commas[np.minimum(k0 + k, len(commas) - 1)]
@@ -643,7 +657,7 @@ def _decode_chunk(
     single &= ~empty
     empty_rows = np.flatnonzero(empty)
     text = data.decode("latin-1") if len(empty_rows) else ""  # accepted lines are all ASCII
-    rejects: list[_Reject] = [
+    rejects: list[_Reject] = line_rejects + [
         (n, "empty_payload", text[a:b])
         for n, a, b in zip(
             lines.line_no[empty_rows].tolist(),
@@ -700,7 +714,7 @@ def _decode_chunk(
             groups.append(group)
 
     if not batch_rows:
-        return empty_batch(), _spans(lines, ~(empty | skipped)), rejects
+        return empty_batch(), _spans(lines, ~(empty | skipped | rejected_rows)), _by_line(rejects)
     all_sel = np.concatenate(batch_rows)
     order = np.argsort(msg_rows[all_sel], kind="stable")
     position = np.empty(len(all_sel), dtype=np.int64)
@@ -726,8 +740,46 @@ def _decode_chunk(
         station_code=st_msg,
         groups=groups,
     )
-    done_lines |= empty | skipped
-    return batch, _spans(lines, ~done_lines), rejects
+    done_lines |= empty | skipped | rejected_rows
+    return batch, _spans(lines, ~done_lines), _by_line(rejects)
+
+
+_WHITESPACE = np.zeros(256, dtype=bool)
+_WHITESPACE[list(b" \t\n\r\x0b\x0c")] = True
+_NOT_NMEA_START = np.ones(256, dtype=bool)
+_NOT_NMEA_START[list(b"#\\!$")] = False
+_NOT_NMEA_START[list(b" \t\n\r\x0b\x0c")] = False
+
+
+def _line_rejects(
+    data: bytes, buf: np.ndarray, lines: _Lines, first: np.ndarray, nonempty: np.ndarray, tag_fail: np.ndarray
+) -> tuple[list[_Reject], np.ndarray]:
+    """Lines the pyais path would reject before looking at any sentence: not NMEA at all, or a bad
+    tag block. Only lines without surrounding whitespace (which that path strips) are judged here."""
+    last = buf[np.maximum(lines.end - 1, 0)]
+    clean = nonempty & ~_WHITESPACE[last]
+    not_nmea = clean & _NOT_NMEA_START[first]
+    bad_tag = clean & (first == 92) & np.array([x is not None for x in tag_fail.tolist()], dtype=bool)
+    rows = np.flatnonzero(not_nmea | bad_tag)
+    out: list[_Reject] = []
+    mask = np.zeros(len(first), dtype=bool)
+    for row, a, b in zip(
+        rows.tolist(), lines.line_start[rows].tolist(), lines.end[rows].tolist(), strict=True
+    ):
+        raw = data[a:b]
+        if not raw.isascii():
+            reason = "not_nmea: non-ASCII bytes"
+        elif not_nmea[row]:
+            reason = "not_nmea: no ! or $ sentence start"
+        else:
+            reason = str(tag_fail[row])
+        out.append((int(lines.line_no[row]), reason, raw.decode("ascii", "backslashreplace")))
+        mask[row] = True
+    return out, mask
+
+
+def _by_line(rejects: list[_Reject]) -> list[_Reject]:
+    return sorted(rejects, key=lambda r: r[0])
 
 
 def _spans(lines: _Lines, mask: np.ndarray) -> list[tuple[int, int, int]]:

@@ -52,7 +52,9 @@ def _assert_paths_agree(lines: list[str], enforce_checksum: bool) -> int:
     assert len(fast_records) == len(slow_records)
     for a, b in zip(fast_records, slow_records, strict=True):
         assert records_equal(a, b), (a, b)
-    assert [(r.line_no, r.reason) for r in fast.rejects] == [(r.line_no, r.reason) for r in slow.rejects]
+    assert [(r.line_no, r.reason, r.raw) for r in fast.rejects] == [
+        (r.line_no, r.reason, r.raw) for r in slow.rejects
+    ]
     assert fast.positions_frame().equals(slow.positions_frame())
     assert fast.statics_frame().equals(slow.statics_frame())
     return fast.n_fast
@@ -189,7 +191,9 @@ def test_random_payloads_same_result_on_both_paths(lines: list[str]) -> None:
     slow = bulk_decode(lines, fast=False)
     for a, b in zip(fast.iter_records(), slow.iter_records(), strict=True):
         assert records_equal(a, b), (a, b)
-    assert [(r.line_no, r.reason) for r in fast.rejects] == [(r.line_no, r.reason) for r in slow.rejects]
+    assert [(r.line_no, r.reason, r.raw) for r in fast.rejects] == [
+        (r.line_no, r.reason, r.raw) for r in slow.rejects
+    ]
     assert fast.n_decoded + len(fast.rejects) == len(lines)
 
 

@@ -192,6 +192,11 @@ def test_garbage_never_crashes_and_good_lines_survive(garbage: list[str]) -> Non
     for i, g in enumerate(garbage):
         lines += [GOOD[i % 4], g.replace("\r", "")]
     lines.append(GOOD[0])
+    fast_result, slow_result = bulk_decode(lines, fast=True), bulk_decode(lines, fast=False)
+    assert [(r.line_no, r.reason, r.raw) for r in fast_result.rejects] == [
+        (r.line_no, r.reason, r.raw) for r in slow_result.rejects
+    ]
+    assert list(fast_result.iter_records()) == list(slow_result.iter_records())
     for fast in (True, False):
         result = bulk_decode(lines, fast=fast)
         good_decoded = [r for r in result.iter_records() if r["mmsi"] in GOOD_MMSI and r["msg_type"] == 1]
