@@ -112,6 +112,15 @@ def test_two_node_processes_share_real_ais(tmp_path: Path, nats_server: LocalNat
                     stderr=log_file,
                 )
             )
+    frame = pl.read_csv(nmea)
+    inside = frame.filter(pl.col("LON").is_between(-74.06, -73.95) & pl.col("LAT").is_between(40.55, 40.70))
+    expected_mmsi = set(inside["MMSI"].to_list())
+    last_fix = frame.sort("BaseDateTime").group_by("MMSI").last()
+    ends_inside = set(
+        last_fix.filter(pl.col("LON").is_between(-74.06, -73.95) & pl.col("LAT").is_between(40.55, 40.70))[
+            "MMSI"
+        ].to_list()
+    )
     try:
         _wait_port(bb_port, procs[0])
         _wait_port(tt_port, procs[1])
@@ -119,7 +128,7 @@ def test_two_node_processes_share_real_ais(tmp_path: Path, nats_server: LocalNat
         url = f"http://127.0.0.1:{tt_port}"
         assert httpx.get(f"{url}/api/share/status").status_code == 401
         last, stable_since = -1, time.monotonic()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             feats = httpx.get(f"{url}/api/tracks", headers=headers, params={"max_age_s": 86400}).json()[
                 "features"
@@ -127,8 +136,10 @@ def test_two_node_processes_share_real_ais(tmp_path: Path, nats_server: LocalNat
             shared = [f for f in feats if "bb" in f["properties"]["nodes"]]
             if len(shared) != last:
                 last, stable_since = len(shared), time.monotonic()
-            elif last > 0 and time.monotonic() - stable_since > 3:
-                break
+            elif ends_inside <= {f["properties"]["mmsi"] for f in shared} and (
+                time.monotonic() - stable_since > 3
+            ):
+                break  # everything expected is there and nothing more came for 3 s
             time.sleep(0.5)
         status = httpx.get(f"{url}/api/share/status", headers=headers).json()
     finally:
@@ -136,17 +147,8 @@ def test_two_node_processes_share_real_ais(tmp_path: Path, nats_server: LocalNat
             p.terminate()
         for p in procs:
             p.wait(timeout=30)
-    frame = pl.read_csv(nmea)
-    inside = frame.filter(pl.col("LON").is_between(-74.06, -73.95) & pl.col("LAT").is_between(40.55, 40.70))
-    expected_mmsi = set(inside["MMSI"].to_list())
     got_mmsi = {f["properties"]["mmsi"] for f in shared}
     assert status["connected"] is True and status["stats"]["received"] > 0
-    last_fix = frame.sort("BaseDateTime").group_by("MMSI").last()
-    ends_inside = set(
-        last_fix.filter(pl.col("LON").is_between(-74.06, -73.95) & pl.col("LAT").is_between(40.55, 40.70))[
-            "MMSI"
-        ].to_list()
-    )
     # every vessel whose final state is in the area reached tt; nothing from outside it ever did
     # (a vessel only passing through may be missed: the node shares its state once per batch)
     assert ends_inside and ends_inside <= got_mmsi <= expected_mmsi
