@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -144,6 +145,18 @@ def live_rate(day: pl.DataFrame, ctx: DetectContext) -> tuple[float, float, int]
     return len(rows) / (time.perf_counter() - t0), len(rows) / (time.process_time() - c0), n_events
 
 
+def record(section: str) -> None:
+    """Replace this benchmark's `## detect` section of bench/RESULTS.md (or append it)."""
+    path = REPO_ROOT / "bench" / "RESULTS.md"
+    text = path.read_text(encoding="utf-8")
+    parts = re.split(r"(?m)^(?=## )", text)
+    kept = [p for p in parts if not p.startswith("## detect")]
+    new = section.strip("\n") + "\n\n"
+    index = next((i for i, p in enumerate(parts) if p.startswith("## detect")), len(parts))
+    kept.insert(min(index, len(kept)), new)
+    path.write_text(re.sub(r"\n{3,}", "\n\n", "".join(kept)).rstrip("\n") + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller movingpandas subset")
@@ -210,8 +223,7 @@ def main() -> None:
             f"{load:.1f} on 2 cores (other work was running). Inputs: real US coastal day 2020-06-30 and "
             f"{COPIES} copies of it with shifted MMSIs and positions.\n\n"
         )
-        with (REPO_ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-            fh.write(header + "\n".join(lines) + "\n")
+        record(header + "\n".join(lines) + "\n")
     print("peak RSS of this process:", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "MiB")
 
 
