@@ -248,13 +248,22 @@ def parse_radar_sentence(sentence: str, enforce_checksum: bool = True) -> RadarS
 
 
 # ---------------------------------------------------------------- tag blocks
-def split_tag_block(line: str) -> tuple[dict[str, str], str]:
-    """`\\s:site,c:123*hh\\$RATTM...` -> ({'s': 'site', 'c': '123'}, '$RATTM...')."""
+def split_tag_block(line: str, enforce_checksum: bool = False) -> tuple[dict[str, str], str]:
+    """`\\s:site,c:123*hh\\$RATTM...` -> ({'s': 'site', 'c': '123'}, '$RATTM...').
+
+    With `enforce_checksum`, a tag block whose `*hh` does not match raises RadarFieldError."""
     m = _TAG.match(line)
     if not m:
         return {}, line
+    body, star, given = m.group(1).partition("*")
+    if star and enforce_checksum:
+        calc = 0
+        for ch in body.encode("ascii", "replace"):
+            calc ^= ch
+        if given[:2].upper() != f"{calc:02X}":
+            raise RadarFieldError(f"tag block checksum mismatch: got {given[:2]!r}, computed {calc:02X}")
     tags: dict[str, str] = {}
-    for part in m.group(1).split("*")[0].split(","):
+    for part in body.split(","):
         key, sep, value = part.partition(":")
         if sep:
             tags[key] = value
@@ -306,7 +315,7 @@ class RadarNmeaDecoder:
         if not raw:
             return []
         try:
-            tags, sentence = split_tag_block(raw)
+            tags, sentence = split_tag_block(raw, self.enforce_checksum)
             parsed = parse_radar_sentence(sentence, self.enforce_checksum)
         except RadarFieldError as exc:
             return self._reject(raw, str(exc), line_no)

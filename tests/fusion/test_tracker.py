@@ -336,7 +336,7 @@ def test_radar_rows_carry_their_error_ellipse(tmp_path: Path) -> None:
 
     site = RadarSite(id="S", lat=18.0, lon=-77.0, range_m=50_000, bearing_sigma_deg=0.5, range_sigma_m=20.0)
     (obs,) = RadarNmeaDecoder(SensorConfig((site,))).feed(
-        "\\s:S,c:1700000000*00\\$RATTM,01,10.0,090.0,T,,,T,,,K,,T,,,A"
+        "\\s:S,c:1700000000\\$RATTM,01,10.0,090.0,T,,,T,,,K,,T,,,A"
     )
     assert obs.extra["range_sigma_m"] == 20.0 and obs.extra["bearing_deg"] == 90.0
     assert obs.extra["cross_sigma_m"] == pytest.approx(10_000 * np.radians(0.5))

@@ -181,6 +181,10 @@ def test_tll_position_and_time_of_day_with_default_day() -> None:
         (line("RATTM,01,1.0,10.0,R,1.0,10.0,T,,,N,,T,,,A"), "no own-ship heading"),
         (line("RATLL,1,1000.00,N,07700.000,W,x,,T,"), "beyond reach"),
         ("garbage", "not an NMEA sentence"),
+        (
+            line("RATTM,01,1.0,10.0,T,1.0,10.0,T,,,N,,T,,,A").replace("*", "*0", 1),
+            "tag block checksum mismatch",
+        ),
         (line("RAXYZ,1,2,3"), "unsupported sentence"),
     ],
 )
