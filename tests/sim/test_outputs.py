@@ -128,6 +128,18 @@ def test_no_vessel_on_land(shipped_runs: Runs) -> None:
             assert near_port.all(), (name, [(float(lon[i]), float(lat[i])) for i in idx[~near_port][:5]])
 
 
+def test_no_vessel_on_land_per_seawatch_geo(shipped_runs: Runs) -> None:
+    """The same check with the project's own land mask (seawatch.geo), away from port basins."""
+    land = pytest.importorskip("seawatch.geo.land")
+    geo = sim_geo()
+    for name, (_, folder) in shipped_runs.items():
+        states = pl.read_parquet(folder / "states.parquet").filter(pl.col("sog_kn") > 0.5)
+        lon, lat = states["lon"].to_numpy(), states["lat"].to_numpy()
+        idx = np.flatnonzero(land.is_on_land(lon, lat))
+        far = [i for i in idx.tolist() if geo.nearest_port_m(float(lon[i]), float(lat[i]))[1] >= 5_000]
+        assert far == [], (name, [(float(lon[i]), float(lat[i])) for i in far[:5]])
+
+
 def test_speeds_within_type_limits(shipped_runs: Runs) -> None:
     for name, (result, folder) in shipped_runs.items():
         states = pl.read_parquet(folder / "states.parquet")
