@@ -178,6 +178,17 @@ def test_time_slider_shows_the_past_picture(page: Any, node: NodeProcess) -> Non
     assert int(page.get_by_test_id("track-count").inner_text()) == len(past_ids)
     shot(page, "04-replay")
 
+    # any past period: type the end of the window
+    page.get_by_test_id("time-end").fill("2020-06-30 01:30")
+    page.get_by_test_id("time-end").press("Enter")
+    page.wait_for_selector("[data-testid=time-label][data-at='2020-06-30T01:30:00.000Z']", state="attached")
+    page.wait_for_selector("body[data-mode=replay][data-replay=ready]", state="attached")
+    with node.client() as client:
+        at_0130 = client.get("/api/tracks", params={"at": "2020-06-30T01:30:00Z"}).json()["features"]
+    page.wait_for_function(
+        f"document.querySelector('[data-testid=track-count]').textContent === '{len(at_0130)}'"
+    )
+
     page.get_by_test_id("time-live").click()
     page.wait_for_selector("body[data-mode=live]", state="attached")
     page.wait_for_function(
@@ -216,6 +227,26 @@ def test_draw_a_zone_and_it_is_saved(page: Any, node: NodeProcess) -> None:
     lons, lats = [p[0] for p in ring], [p[1] for p in ring]
     assert min(lons) < centre[1] < max(lons) and min(lats) < centre[0] < max(lats)
 
+    # edit the shape: drag a vertex, then save; the node has the new shape
+    page.get_by_test_id("zone-edit").click()
+    vertex = page.locator(".marker-icon:not(.marker-icon-middle)").first
+    vertex.wait_for()
+    vbox = vertex.bounding_box()
+    page.mouse.move(vbox["x"] + vbox["width"] / 2, vbox["y"] + vbox["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(vbox["x"] - 40, vbox["y"] - 30, steps=5)
+    page.mouse.up()
+    page.get_by_test_id("zone-edit").click()  # "Save shapes"
+    zone_id = saved[0]["id"]
+    with node.client() as client:
+        for _ in range(50):
+            edited = client.get(f"/api/zones/{zone_id}").json()
+            if edited["geometry"]["coordinates"][0] != ring:
+                break
+            time.sleep(0.2)
+    assert edited["geometry"]["coordinates"][0] != ring
+    assert edited["properties"]["name"] == "Browser test box"
+
     # it is there after a reload, and it can filter the picture
     page.reload()
     page.wait_for_selector("body[data-ready='1']", state="attached")
@@ -225,6 +256,16 @@ def test_draw_a_zone_and_it_is_saved(page: Any, node: NodeProcess) -> None:
     assert int(page.get_by_test_id("track-shown").inner_text()) <= int(
         page.get_by_test_id("track-count").inner_text()
     )
+
+    # delete (two clicks: the first one arms the button)
+    delete = page.locator("[data-testid=zone-item]", has_text="Browser test box").get_by_test_id(
+        "zone-delete"
+    )
+    delete.click()
+    delete.click()
+    page.locator("[data-testid=zone-item]", has_text="Browser test box").wait_for(state="detached")
+    with node.client() as client:
+        assert client.get(f"/api/zones/{zone_id}").status_code == 404
 
 
 def test_filters_hide_and_show_tracks(page: Any, node: NodeProcess) -> None:

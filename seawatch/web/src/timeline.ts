@@ -20,6 +20,9 @@ export class Timeline {
     this.slider.max = String(STEPS);
     this.slider.addEventListener("input", () => this.scheduleReplay());
     this.slider.addEventListener("change", () => this.scheduleReplay(0));
+    this.endInput.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") this.endInput.dispatchEvent(new Event("change"));
+    });
     this.endInput.addEventListener("change", () => {
       const ms = fromLocalInput(this.endInput.value);
       this.endInput.classList.toggle("bad", ms === null);
