@@ -105,6 +105,15 @@ def test_tracks_appear_live(page: Any, node: NodeProcess) -> None:
     assert kinds <= {"ais", "radar", "dark", "partner"} and "ais" in kinds
     shot(page, "01-live-tracks")
 
+    # a click on a track opens its dossier
+    marker = page.locator("[data-testid=track-marker][data-mmsi]:not([data-mmsi=''])").first
+    track_id, mmsi = marker.get_attribute("data-track-id"), marker.get_attribute("data-mmsi")
+    marker.dispatch_event("click")
+    page.wait_for_selector("[data-testid=dossier-panel][data-state=ready]", state="attached")
+    assert page.get_by_test_id("dossier-panel").get_attribute("data-track-id") == track_id
+    assert page.get_by_test_id("dossier-panel").get_attribute("data-mmsi") == mmsi
+    assert track_id in page.get_by_test_id("dossier-state").inner_text()
+
 
 def test_alert_flashes_centres_map_and_opens_dossier(page: Any, node: NodeProcess) -> None:
     login(page, node)

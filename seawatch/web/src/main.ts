@@ -190,7 +190,7 @@ class App {
 
   private openEvent(e: SeaEvent): void {
     if (!e) return;
-    this.map.setView([e.lat, e.lon], Math.max(this.map.getZoom(), 9));
+    this.map.setView([e.lat, e.lon], Math.max(this.map.getZoom(), 9), { animate: false });
     const trackId = e.track_ids?.[0];
     const track = (trackId ? this.tracks.get(trackId) : undefined) ?? (e.mmsi?.[0] ? this.tracks.findByMmsi(e.mmsi[0]) : undefined);
     this.tracks.select(track?.track_id ?? trackId ?? null);
@@ -209,7 +209,7 @@ class App {
     this.fitted = true;
     if (localStorage.getItem(this.viewKey())) return;
     const bounds = this.tracks.bounds();
-    if (bounds) this.map.fitBounds(bounds.pad(0.05), { maxZoom: 6 }); // a region, even around one vessel
+    if (bounds) this.map.fitBounds(bounds.pad(0.05), { maxZoom: 6, animate: false }); // a region, even around one vessel
   }
 
   private tick(): void {
