@@ -243,7 +243,11 @@ def decode_bytes(
     result = BulkDecodeResult(source=source)
     decoder = NmeaAisDecoder(source=source, enforce_checksum=enforce_checksum)
     if fast and data:
-        fast_result = ais_fast.decode_lines(data, enforce_checksum=enforce_checksum)
+        fast_result = ais_fast.decode_lines(
+            data,
+            enforce_checksum=enforce_checksum,
+            max_age_lines=min(decoder.max_age_lines, decoder.max_pending),
+        )
         result.fast = fast_result.batch
         result.counts.update(fast_result.counts)
         result.counts["decoded_fast"] = len(result.fast)
@@ -251,7 +255,7 @@ def decode_bytes(
         for line_no, reason, raw in fast_result.rejects:
             result.rejects.append(Rejected(raw, reason, source, line_no))
             result.counts["rejected"] += 1
-            result.counts[f"rejected:{reason}"] += 1
+            result.counts[f"rejected:{reason.split(':', 1)[0]}"] += 1
         todo = (
             (n, data[a:b]) for n, (a, b) in zip(fast_result.slow_lines, fast_result.slow_spans, strict=True)
         )

@@ -35,7 +35,7 @@ import numpy as np
 from pyais import messages as pm
 from pyais.bit_vector import _SIXBIT_CHAR
 
-from seawatch.sources.nmea import LAT_NA, LON_NA, MIN_BITS, MIN_MMSI, plain
+from seawatch.sources.nmea import _ARMOUR_OK, LAT_NA, LON_NA, MAX_PAYLOAD_LEN, MIN_BITS, MIN_MMSI, plain
 from seawatch.sources.tagblock import TagBlockError, parse_tag_block
 
 log = logging.getLogger(__name__)
@@ -414,21 +414,28 @@ class FastResult:
     n_lines: int = 0
 
 
-def decode_lines(data: bytes, enforce_checksum: bool = True) -> FastResult:
-    """Decode what the fast path can (see `FastResult`)."""
+ORPHAN_REASON = "orphan_fragment: multi-sentence message incomplete (1/2)"
+
+
+def decode_lines(data: bytes, enforce_checksum: bool = True, max_age_lines: int | None = None) -> FastResult:
+    """Decode what the fast path can (see `FastResult`). With `max_age_lines` (the pyais path's
+    `NmeaAisDecoder.max_age_lines`, which must not exceed its `max_pending`), first fragments that
+    certainly end as orphans there are rejected here (`orphan_fragment`) instead of left to it."""
     batches: list[FastBatch] = []
     slow: list[int] = []
     rejects: list[_Reject] = []
     counts: Counter[str] = Counter()
     stations: dict[str, int] = {}
     spans: list[tuple[int, int]] = []
+    frag_keys: list[np.ndarray] = []
     pos = 0
     line_offset = 0
     while pos < len(data):
         end = data.find(b"\n", min(pos + CHUNK_BYTES, len(data)) - 1)
         end = len(data) if end < 0 else end + 1
         chunk = data[pos:end]
-        batch, chunk_slow, chunk_rejects = _decode_chunk(chunk, enforce_checksum, stations, counts)
+        batch, chunk_slow, chunk_rejects, keys = _decode_chunk(chunk, enforce_checksum, stations, counts)
+        frag_keys.append(keys)
         spans.extend((a + pos, b + pos) for _, a, b in chunk_slow)
         slow.extend(n + line_offset for n, _, _ in chunk_slow)
         if line_offset:
@@ -440,6 +447,17 @@ def decode_lines(data: bytes, enforce_checksum: bool = True) -> FastResult:
         pos = end
     merged = _merge(batches)
     merged.stations = list(stations)
+    if max_age_lines is not None and slow:
+        slow_arr = np.array(slow, dtype=np.int64)
+        lone = _lone_firsts(slow_arr, np.concatenate(frag_keys), max_age_lines)
+        if lone.any():
+            keep = np.flatnonzero(~lone).tolist()
+            rejects.extend(
+                (slow[k], ORPHAN_REASON, data[spans[k][0] : spans[k][1]].decode("ascii"))
+                for k in np.flatnonzero(lone).tolist()
+            )
+            slow = [slow[k] for k in keep]
+            spans = [spans[k] for k in keep]
     return FastResult(merged, slow, rejects, counts, spans, line_offset)
 
 
@@ -540,12 +558,14 @@ def _tag_blocks(
 
 def _decode_chunk(
     data: bytes, enforce_checksum: bool, station_codes: dict[str, int], counts: Counter[str]
-) -> tuple[FastBatch, list[tuple[int, int, int]], list[_Reject]]:
+) -> tuple[FastBatch, list[tuple[int, int, int]], list[_Reject], np.ndarray]:
+    """Decoded batch, slow lines (line number, start, end), rejects, and which slow lines are first
+    fragments of two-sentence messages the pyais path would hold as pending (see `_fragment_keys`)."""
     buf = np.frombuffer(data + bytes(PAD), dtype=np.uint8)
     lines = _scan_lines(buf[: len(data)])
     n_lines = len(lines.line_no)
     if n_lines == 0:
-        return empty_batch(), [], []
+        return empty_batch(), [], [], np.zeros(0, dtype=np.int64)
     nonempty = lines.end > lines.line_start
     first = _char(buf, lines.line_start)
 
@@ -617,7 +637,13 @@ def _decode_chunk(
     cand &= k_last < len(commas)
     kl = np.minimum(k_last, max(len(commas) - 1, 0))
     if len(commas) == 0:
-        return empty_batch(), _spans(lines, ~(skipped | rejected_rows)), _by_line(line_rejects)
+        slow_mask = ~(skipped | rejected_rows)
+        return (
+            empty_batch(),
+            _spans(lines, slow_mask),
+            _by_line(line_rejects),
+            np.full(int(slow_mask.sum()), ANY_FRAGMENT),
+        )
 
     def comma(k: int) -> np.ndarray:
         return commas[np.minimum(k0 + k, len(commas) - 1)]
@@ -667,6 +693,8 @@ def _decode_chunk(
         )
     ]
     first_of_two = cand & (cnt == 50) & (num == 49)
+    held = _held_firsts(data, buf, first_of_two & (fill == 0), enforce_checksum, lines, c2, c3, c4, c5)
+    frag_key = _fragment_keys(buf, cand, held, cnt, num, c2, c3, c4)
     pair = np.zeros(n_lines, dtype=bool)
     if n_lines > 1:
         a = np.flatnonzero(first_of_two[:-1])
@@ -714,7 +742,8 @@ def _decode_chunk(
             groups.append(group)
 
     if not batch_rows:
-        return empty_batch(), _spans(lines, ~(empty | skipped | rejected_rows)), _by_line(rejects)
+        slow_mask = ~(empty | skipped | rejected_rows)
+        return empty_batch(), _spans(lines, slow_mask), _by_line(rejects), frag_key[slow_mask]
     all_sel = np.concatenate(batch_rows)
     order = np.argsort(msg_rows[all_sel], kind="stable")
     position = np.empty(len(all_sel), dtype=np.int64)
@@ -741,7 +770,98 @@ def _decode_chunk(
         groups=groups,
     )
     done_lines |= empty | skipped | rejected_rows
-    return batch, _spans(lines, ~done_lines), _by_line(rejects)
+    return batch, _spans(lines, ~done_lines), _by_line(rejects), frag_key[~done_lines]
+
+
+def _held_firsts(
+    data: bytes,
+    buf: np.ndarray,
+    mask: np.ndarray,
+    enforce_checksum: bool,
+    lines: _Lines,
+    c2: np.ndarray,
+    c3: np.ndarray,
+    c4: np.ndarray,
+    c5: np.ndarray,
+) -> np.ndarray:
+    """Lines the pyais path would accept as the first fragment of a two-sentence message and hold
+    pending: `mask` (valid sentence, fragment 1 of 2, no fill bits) with a checksum that was checked, a
+    numeric sequence id, a payload of valid characters within pyais's size limit, and ASCII bytes."""
+    held = mask.copy()
+    if not enforce_checksum:  # the pyais path would count checksum mismatches
+        held[:] = False
+        return held
+    seq = _char(buf, c2 + 1)
+    held &= (c3 == c2 + 1) | ((seq >= 48) & (seq <= 57))
+    held &= c5 - c4 - 1 <= MAX_PAYLOAD_LEN
+    rows = np.flatnonzero(held)
+    for row, a, p0, p1 in zip(
+        rows.tolist(),
+        lines.line_start[rows].tolist(),
+        (c4[rows] + 1).tolist(),
+        c5[rows].tolist(),
+        strict=True,
+    ):
+        if not data[a:p1].isascii() or data[p0:p1].translate(_ARMOUR_OK).count(0):
+            held[row] = False
+    return held
+
+
+ANY_FRAGMENT = -2  # a slow line that might be any fragment (not fully checked here)
+NO_FRAGMENT = -1  # a checked sentence the pyais path never holds or completes a message with
+HELD = 1 << 16  # + key: a first fragment it holds pending; key alone: a second fragment
+
+
+def _fragment_keys(
+    buf: np.ndarray,
+    cand: np.ndarray,
+    held: np.ndarray,
+    cnt: np.ndarray,
+    num: np.ndarray,
+    c2: np.ndarray,
+    c3: np.ndarray,
+    c4: np.ndarray,
+) -> np.ndarray:
+    """Per line, what it can be to the pyais path's fragment assembly (see the constants above); the
+    key is (channel, sequence id) characters, 0 when empty (the station is left out: wider matches)."""
+    seq = np.where(c3 == c2 + 2, _char(buf, c2 + 1), 0).astype(np.int64)
+    chan = np.where(c4 == c3 + 2, _char(buf, c3 + 1), 0).astype(np.int64)
+    key = chan << 8 | seq
+    out = np.where(cand, NO_FRAGMENT, ANY_FRAGMENT).astype(np.int64)
+    second = cand & (cnt == 50) & (num == 50)
+    out[second] = key[second]
+    out[held] = key[held] + HELD
+    return out
+
+
+def _lone_firsts(slow_lines: np.ndarray, frag_key: np.ndarray, max_age_lines: int) -> np.ndarray:
+    """Held first fragments that must end as orphans on the pyais path: no slow line that might
+    complete them (a second fragment of the same channel and sequence id, or any unchecked line)
+    within the `max_age_lines` lines after them, so they expire (or are restarted) first. Returns a
+    mask over `slow_lines` (sorted line numbers)."""
+    held = frag_key >= HELD
+    lone = np.zeros(len(slow_lines), dtype=bool)
+    if not held.any():
+        return lone
+    # Pending fragments are capped at `max_age_lines`; beyond that the pyais path evicts the oldest,
+    # which removing some of them here could change: then leave everything to it.
+    span = max_age_lines
+    if len(slow_lines) > span and (slow_lines[span:] - slow_lines[:-span] <= max_age_lines).any():
+        return lone
+    never = np.iinfo(np.int64).max
+
+    def next_after(lines: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        padded = np.append(lines, never)
+        return padded[np.searchsorted(lines, slow_lines[rows], side="right")]
+
+    idx = np.flatnonzero(held)
+    following = next_after(slow_lines[frag_key == ANY_FRAGMENT], idx)
+    for key in np.unique(frag_key[idx] - HELD).tolist():
+        rows = idx[frag_key[idx] == key + HELD]
+        pos = np.searchsorted(idx, rows)
+        following[pos] = np.minimum(following[pos], next_after(slow_lines[frag_key == key], rows))
+    lone[idx] = following - slow_lines[idx] > max_age_lines
+    return lone
 
 
 _WHITESPACE = np.zeros(256, dtype=bool)
