@@ -62,11 +62,11 @@ def run_bulk(positions: pl.DataFrame, statics: pl.DataFrame | None, context: Det
     if cfg.ais_gap.enabled:
         events += ais_gap.detect_bulk(tf, context)
         lap("ais_gap")
-    if cfg.position_jump.enabled:
+    if cfg.position_jump.enabled and not cfg.identity_conflict.enabled:
         events += position_jump.detect_bulk(tf, context)
         lap("position_jump")
     if cfg.identity_conflict.enabled:
-        events += identity_conflict.detect_bulk(tf, context)
+        events += identity_conflict.detect_bulk(tf, context)  # and position_jump (decided together)
         lap("identity_conflict")
     if cfg.speed_anomaly.enabled:
         events += speed_anomaly.detect_bulk(tf, context, ship_types(statics))

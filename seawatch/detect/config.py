@@ -73,6 +73,7 @@ class IdentityConfig:
     enabled: bool = True
     min_jumps: int = 3
     window_s: float = 3600.0
+    max_quiet_s: float = 21600.0
     check_mmsi: bool = True
 
 

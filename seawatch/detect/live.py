@@ -35,7 +35,9 @@ class LiveDetector:
         self.ship_types: dict[int, int] = {}
         self.now_s = -math.inf
         self.gap = LiveGap(context) if cfg.ais_gap.enabled else None
-        self.jump = LiveJump(context) if cfg.position_jump.enabled else None
+        self.jump = (
+            LiveJump(context) if cfg.position_jump.enabled and not cfg.identity_conflict.enabled else None
+        )
         self.identity = LiveIdentity(context) if cfg.identity_conflict.enabled else None
         self.speed = LiveSpeed(context, self.ship_types) if cfg.speed_anomaly.enabled else None
         self.port = LivePortVisit(context) if cfg.port_visit.enabled else None
@@ -102,6 +104,8 @@ class LiveDetector:
             self.now_s = fix.t
             if self.gap is not None and self.gap.heap and self.gap.heap[0][0] <= fix.t:
                 out += self.gap.advance(fix.t)
+            if self.identity is not None and self.identity.heap and self.identity.heap[0][0] < fix.t:
+                out += self.identity.advance(fix.t)
         return out
 
     def _close_bin(self, b: int, entries: dict[str, LiveFix]) -> list[Event]:

@@ -3,6 +3,9 @@ over at least `min_distance_m` (spoofing, bad GPS, or two ships sharing an MMSI)
 
 Event: start = the previous fix's time, end = the jump fix's time, position = where it jumped to;
 details give where from, the distance and the implied speed. The jump fix is flagged in the track.
+While identity_conflict is enabled, jumps are decided there (a run of jumps is one identity_conflict,
+not many position_jumps; a lone jump is reported once it cannot become part of one): see
+seawatch.detect.identity_conflict. This module alone is the form used when identity_conflict is off.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from seawatch.model.event import Event
 NAME = "position_jump"
 
 
-def _event(
+def jump_event(
     ctx: DetectContext,
     mmsi: int,
     track_id: str | None,
@@ -43,7 +46,7 @@ def _event(
 def detect_bulk(tf: TrackFrame, ctx: DetectContext) -> list[Event]:
     rows = np.flatnonzero(tf.jump)
     return [
-        _event(
+        jump_event(
             ctx,
             int(tf.track_mmsi[tf.kid[r]]),
             tf.track_ids[tf.kid[r]],
@@ -71,7 +74,7 @@ class LiveJump:
         if not fix.jump or prev is None:
             return []
         return [
-            _event(
+            jump_event(
                 self.ctx,
                 fix.mmsi,
                 fix.track_id,
