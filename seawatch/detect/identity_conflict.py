@@ -246,7 +246,8 @@ class LiveIdentity:
             if not is_valid_mmsi(fix.mmsi):
                 self.invalid[key] = [fix.t, fix.lat, fix.lon, fix.t, 1, fix.mmsi]
                 self.track_ids[key] = fix.track_id
-                out.append(_invalid_event(self.ctx, fix.mmsi, fix.track_id, fix.t, fix.t, fix.lat, fix.lon, 1))
+                ev = _invalid_event(self.ctx, fix.mmsi, fix.track_id, fix.t, fix.t, fix.lat, fix.lon, 1)
+                out.append(ev)
                 return out + self._lone_now(fix, prev)
         if not fix.jump or prev is None:
             return out
