@@ -257,4 +257,9 @@ def test_rejects_are_kept_and_listed(live_node: RunningNode) -> None:
     with live_node.client("viewer") as viewer, live_node.client("analyst") as analyst:
         assert viewer.get("/api/rejects").status_code == 403
         listed = analyst.get("/api/rejects").json()
-    assert listed[-1] == {"source": "us-gulf", "reason": "bad_checksum", "raw": "!AIVDM,garbage", "line_no": 7}
+    assert listed[-1] == {
+        "source": "us-gulf",
+        "reason": "bad_checksum",
+        "raw": "!AIVDM,garbage",
+        "line_no": 7,
+    }

@@ -32,9 +32,9 @@ async def test_scenario_is_fused_detected_stored_and_published(tmp_path: Path) -
         tracks = node.live_tracks(max_age_s=1e9)
         stored = node.store.events(EventQuery(limit=10_000))
         acknowledged = node.store.acknowledged()
+        received = sum(node.metrics.received.values())
     finally:
         await node.stop()
-    received = sum(node.metrics.received.values())
     assert received > 10_000 and acknowledged["received"] == received
     assert sum(node.metrics.rejected.values()) == 0
     sources = {t.sources for t in tracks}
