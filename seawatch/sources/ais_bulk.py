@@ -47,8 +47,30 @@ class BulkDecodeResult:
     source: str
     fast: ais_fast.FastBatch = field(default_factory=ais_fast.empty_batch)
     slow: list[DecodedAis] = field(default_factory=list)
-    rejects: list[Rejected] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    # rejects are kept as the fast path's (line, reason, raw) tuples plus the pyais path's `Rejected`,
+    # and made into one list of `Rejected` in line order when first asked for
+    fast_rejects: list[tuple[int, str, str]] = field(default_factory=list, repr=False)
+    slow_rejects: list[Rejected] = field(default_factory=list, repr=False)
+    _rejects: list[Rejected] | None = field(default=None, repr=False)
+
+    @property
+    def n_rejected(self) -> int:
+        return (
+            len(self.fast_rejects) + len(self.slow_rejects) if self._rejects is None else len(self._rejects)
+        )
+
+    @property
+    def rejects(self) -> list[Rejected]:
+        """Every reject in line order (fast-path rejects first on a line)."""
+        if self._rejects is None:
+            source = self.source
+            merged = [Rejected(raw, reason, source, line) for line, reason, raw in self.fast_rejects]
+            merged += self.slow_rejects
+            merged.sort(key=_line_key)
+            self._rejects = merged
+            self.fast_rejects, self.slow_rejects = [], []
+        return self._rejects
 
     @property
     def n_fast(self) -> int:
@@ -58,46 +80,76 @@ class BulkDecodeResult:
     def n_decoded(self) -> int:
         return self.n_fast + len(self.slow)
 
-    def _fast_positions(self) -> pl.DataFrame | None:
-        """Position rows of the fast batch, built group by group (small arrays: allocating big fresh
-        numpy arrays is what costs most on this kind of machine)."""
+    def _position_columns(self) -> dict[str, np.ndarray]:
+        """Position rows of the fast batch as numpy columns in input order (NaN for null floats,
+        `station_code` -1 for none; `mmsi_null` marks a missing MMSI): each group's values are put at
+        their batch rows, then the rows that are positions are taken in one pass (no sort)."""
         b = self.fast
-        parts: list[pl.DataFrame] = []
+        n = len(b)
+        keep = np.zeros(n, dtype=bool)
+        mmsi = np.zeros(n, dtype=np.int64)
+        mmsi_null = np.zeros(n, dtype=bool)
+        floats = {name: np.empty(n) for name in ("lat", "lon", "sog_kn", "cog_deg", "heading_deg")}
         for g in b.groups:
             if g.msg_type not in POSITION_TYPES:
                 continue
             lat, lon = g.columns.get("lat"), g.columns.get("lon")
             if not isinstance(lat, np.ndarray) or not isinstance(lon, np.ndarray):
                 continue
-            ok = np.flatnonzero((lat != LAT_NA) & (lon != LON_NA))
-            if not len(ok):
-                continue
-            rows = g.rows[ok]
+            rows = g.rows
+            keep[rows] = (lat != LAT_NA) & (lon != LON_NA)
+            g_mmsi = g.columns.get("mmsi")
+            if isinstance(g_mmsi, np.ndarray):
+                mmsi[rows] = g_mmsi
+            else:
+                mmsi_null[rows] = True
             speed_na = {27: 63.0, 9: 1023.0}.get(g.msg_type, 102.3)
             course_na = 511.0 if g.msg_type == 27 else 360.0
-            parts.append(
-                pl.DataFrame(
-                    {
-                        "line": b.line[rows],
-                        "t": b.t[rows],
-                        "mmsi": _float_or_null(g.columns.get("mmsi"), ok, None).cast(pl.Int64),
-                        "lat": lat[ok],
-                        "lon": lon[ok],
-                        "sog_kn": _float_or_null(g.columns.get("speed"), ok, speed_na),
-                        "cog_deg": _float_or_null(g.columns.get("course"), ok, course_na),
-                        "heading_deg": _float_or_null(g.columns.get("heading"), ok, 360.0),
-                        "msg_type": np.full(len(ok), g.msg_type, dtype=np.int64),
-                        "station_code": b.station_code[rows],
-                    }
-                )
-            )
-        if not parts:
+            floats["lat"][rows] = lat
+            floats["lon"][rows] = lon
+            floats["sog_kn"][rows] = _nan_at_or_above(g.columns.get("speed"), len(rows), speed_na)
+            floats["cog_deg"][rows] = _nan_at_or_above(g.columns.get("course"), len(rows), course_na)
+            floats["heading_deg"][rows] = _nan_at_or_above(g.columns.get("heading"), len(rows), 360.0)
+        idx = np.flatnonzero(keep)
+        return {
+            "line": b.line[idx],
+            "t": b.t[idx],
+            "mmsi": mmsi[idx],
+            "mmsi_null": mmsi_null[idx],
+            **{name: col[idx] for name, col in floats.items()},
+            "msg_type": b.msg_type[idx].astype(np.int64),
+            "station_code": b.station_code[idx].astype(np.int64),
+        }
+
+    def _slow_position_columns(self, stations: dict[str | None, int]) -> dict[str, np.ndarray] | None:
+        """The pyais path's position rows as the same columns (line order); new station names are
+        added to `stations`."""
+        models = sorted(
+            ((line, m) for line, m in self._slow_models() if isinstance(m, AisPosition)), key=lambda x: x[0]
+        )
+        if not models:
             return None
-        frame = pl.concat(parts, rechunk=False).sort("line").with_columns(pl.col("t").fill_nan(None))
-        names = pl.Series([*b.stations, None], dtype=pl.Utf8)
-        codes = frame["station_code"].cast(pl.Int64)
-        station = names.gather(codes.set(codes < 0, len(b.stations)))
-        return frame.drop("station_code").with_columns(station.alias("station"))
+
+        def floats(values: list[float | None]) -> np.ndarray:
+            return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+        ms = [m for _, m in models]
+        return {
+            "line": np.array([line for line, _ in models], dtype=np.int64),
+            "t": floats([_epoch(m.received_at) for m in ms]),
+            "mmsi": np.array([m.mmsi for m in ms], dtype=np.int64),
+            "mmsi_null": np.zeros(len(ms), dtype=bool),
+            "lat": floats([m.lat for m in ms]),
+            "lon": floats([m.lon for m in ms]),
+            "sog_kn": floats([m.speed for m in ms]),
+            "cog_deg": floats([m.course for m in ms]),
+            "heading_deg": floats([None if m.heading is None else float(m.heading) for m in ms]),
+            "msg_type": np.array([m.msg_type for m in ms], dtype=np.int64),
+            "station_code": np.array(
+                [-1 if m.station is None else stations.setdefault(m.station, len(stations)) for m in ms],
+                dtype=np.int64,
+            ),
+        }
 
     def _slow_models(self) -> Iterator[tuple[int, AisPosition | AisStatic]]:
         for dec in self.slow:
@@ -120,45 +172,29 @@ class BulkDecodeResult:
     def positions_frame(self) -> pl.DataFrame:
         """Position reports in `POSITION_SCHEMA` (+ `msg_type`, `station`), sentinels as nulls,
         in input order."""
-        schema = {
-            "line": pl.Int64,
-            "t": pl.Float64,
-            "mmsi": pl.Int64,
-            "lat": pl.Float64,
-            "lon": pl.Float64,
-            "sog_kn": pl.Float64,
-            "cog_deg": pl.Float64,
-            "heading_deg": pl.Float64,
-            "msg_type": pl.Int64,
-            "station": pl.Utf8,
-        }
-        parts: list[pl.DataFrame] = []
-        fast = self._fast_positions()
-        if fast is not None:
-            parts.append(fast.cast(schema))  # type: ignore[arg-type]
-        rows: list[dict[str, Any]] = []
-        for line, model in self._slow_models():
-            if isinstance(model, AisPosition):
-                rows.append(
-                    {
-                        "line": line,
-                        "t": _epoch(model.received_at),
-                        "mmsi": model.mmsi,
-                        "lat": model.lat,
-                        "lon": model.lon,
-                        "sog_kn": model.speed,
-                        "cog_deg": model.course,
-                        "heading_deg": None if model.heading is None else float(model.heading),
-                        "msg_type": model.msg_type,
-                        "station": model.station,
-                    }
-                )
-        if rows:
-            parts.append(pl.DataFrame(rows, schema=schema))
-        if not parts:
-            frame = pl.DataFrame(schema=schema)
-        else:
-            frame = pl.concat(parts, how="vertical_relaxed").sort("line") if len(parts) > 1 else parts[0]
+        cols = self._position_columns()
+        stations: dict[str | None, int] = {name: k for k, name in enumerate(self.fast.stations)}
+        slow = self._slow_position_columns(stations)
+        if slow is not None:  # merge by line number (a line is decoded by one path only)
+            at = np.searchsorted(cols["line"], slow["line"])
+            cols = {name: np.insert(col, at, slow[name]) for name, col in cols.items()}
+        names = pl.Series([*stations, None], dtype=pl.Utf8)
+        codes = cols["station_code"]
+        mmsi = pl.Series("mmsi", cols["mmsi"], dtype=pl.Int64)
+        if cols["mmsi_null"].any():
+            mmsi = mmsi.set(pl.Series(cols["mmsi_null"]), None)
+        frame = pl.DataFrame(
+            [
+                pl.Series("t", cols["t"], nan_to_null=True),
+                mmsi,
+                *(
+                    pl.Series(n, cols[n], nan_to_null=True)
+                    for n in ("lat", "lon", "sog_kn", "cog_deg", "heading_deg")
+                ),
+                pl.Series("msg_type", cols["msg_type"]),
+                names.gather(np.where(codes < 0, len(stations), codes)).alias("station"),
+            ]
+        )
         return frame.with_columns(
             pl.lit(SensorKind.AIS.value).alias("sensor"),
             pl.lit(self.source).alias("source"),
@@ -207,15 +243,17 @@ class BulkDecodeResult:
         return LoadResult(self.positions_frame(), self.statics_frame(), self.rejects, dict(self.counts))
 
 
-def _float_or_null(col: object, rows: np.ndarray, not_available: float | None) -> pl.Series:
-    """Column values at `rows` as floats; values >= `not_available` (or < 0) become null."""
+def _nan_at_or_above(col: object, n: int, not_available: float) -> np.ndarray:
+    """Column values as floats; values >= `not_available` (or < 0), or a missing column, become NaN."""
     if not isinstance(col, np.ndarray):
-        return pl.Series(values=np.full(len(rows), np.nan)).fill_nan(None)
-    values = col[rows].astype(np.float64)
-    series = pl.Series(values=values)
-    if not_available is None:
-        return series
-    return series.set((series >= not_available) | (series < 0), None)
+        return np.full(n, np.nan)
+    values = col.astype(np.float64)
+    values[(values >= not_available) | (values < 0)] = np.nan
+    return values
+
+
+def _line_key(r: Rejected) -> int:
+    return r.line_no or 0
 
 
 def _width(model: AisStatic) -> float | None:
@@ -252,10 +290,10 @@ def decode_bytes(
         result.counts.update(fast_result.counts)
         result.counts["decoded_fast"] = len(result.fast)
         result.counts["lines"] = fast_result.n_lines
-        for line_no, reason, raw in fast_result.rejects:
-            result.rejects.append(Rejected(raw, reason, source, line_no))
-            result.counts["rejected"] += 1
-            result.counts[f"rejected:{reason.split(':', 1)[0]}"] += 1
+        result.fast_rejects = fast_result.rejects
+        result.counts["rejected"] += len(fast_result.rejects)
+        for reason, n in Counter(r[1] for r in fast_result.rejects).items():
+            result.counts[f"rejected:{reason.split(':', 1)[0]}"] += n
         todo = (
             (n, data[a:b]) for n, (a, b) in zip(fast_result.slow_lines, fast_result.slow_spans, strict=True)
         )
@@ -268,11 +306,10 @@ def decode_bytes(
     for line_no, line in todo:
         for item in decoder.feed_decoded(line, line_no=line_no):
             if isinstance(item, Rejected):
-                result.rejects.append(item)
+                result.slow_rejects.append(item)
             else:
                 result.slow.append(item)
-    result.rejects.extend(decoder.flush())
-    result.rejects.sort(key=lambda r: r.line_no or 0)
+    result.slow_rejects.extend(decoder.flush())
     result.counts.update(decoder.counts)
     result.counts["decoded"] += result.n_fast
     return result
