@@ -198,6 +198,19 @@ def test_time_slider_shows_the_past_picture(page: Any, node: NodeProcess) -> Non
         f"document.querySelector('[data-testid=track-count]').textContent === '{len(at_0130)}'"
     )
 
+    # play the window forward (from its start, as the slider is at its end), then pause
+    page.get_by_test_id("time-play").click()
+    start_at = page.get_by_test_id("time-label").get_attribute("data-at")
+    assert start_at == "2020-06-30T00:30:00.000Z"
+    page.wait_for_function(
+        "t => document.querySelector('[data-testid=time-label]').dataset.at > t", arg=start_at
+    )
+    page.get_by_test_id("time-play").click()
+    assert page.get_by_test_id("time-play").get_attribute("data-state") == "paused"
+    played_to = page.get_by_test_id("time-label").get_attribute("data-at")
+    page.wait_for_timeout(1500)
+    assert page.get_by_test_id("time-label").get_attribute("data-at") == played_to
+
     page.get_by_test_id("time-live").click()
     page.wait_for_selector("body[data-mode=live]", state="attached")
     page.wait_for_function(

@@ -2,6 +2,8 @@
 import { $, fromLocalInput, isoMinute, toLocalInput } from "./util";
 
 const STEPS = 1440;
+const PLAY_TICK_MS = 1000;
+const PLAY_WINDOW_TICKS = 120; // playing crosses the whole window in two minutes
 
 export class Timeline {
   private readonly slider = $("time-slider") as HTMLInputElement;
@@ -11,6 +13,8 @@ export class Timeline {
   private readonly liveButton = $("time-live");
   private endMs = Date.now();
   private timer: number | undefined;
+  private player: number | undefined;
+  private readonly playButton = $("time-play");
   live = true;
   atMs: number | null = null;
   onReplay: (atMs: number) => void = () => {};
@@ -33,6 +37,7 @@ export class Timeline {
     });
     this.span.addEventListener("change", () => this.scheduleReplay(0));
     this.liveButton.onclick = () => this.goLive();
+    this.playButton.onclick = () => (this.player === undefined ? this.play() : this.pause());
     this.endInput.value = toLocalInput(this.endMs);
   }
 
@@ -75,7 +80,29 @@ export class Timeline {
     this.timer = window.setTimeout(() => this.onReplay(at), delayMs);
   }
 
+  /** Replay forward from the slider's time; stops at the end of the window. */
+  play(): void {
+    if (Number(this.slider.value) >= STEPS) this.slider.value = "0";
+    this.playButton.textContent = "❚❚";
+    this.playButton.dataset.state = "playing";
+    this.scheduleReplay(0);
+    this.player = window.setInterval(() => {
+      const next = Math.min(STEPS, Number(this.slider.value) + STEPS / PLAY_WINDOW_TICKS);
+      this.slider.value = String(next);
+      this.scheduleReplay(0);
+      if (next >= STEPS) this.pause();
+    }, PLAY_TICK_MS);
+  }
+
+  pause(): void {
+    window.clearInterval(this.player);
+    this.player = undefined;
+    this.playButton.textContent = "▶";
+    this.playButton.dataset.state = "paused";
+  }
+
   goLive(): void {
+    this.pause();
     window.clearTimeout(this.timer);
     this.live = true;
     this.atMs = null;
