@@ -40,6 +40,7 @@ from seawatch.timeutil import iso_utc, utc_from_epoch
 log = logging.getLogger(__name__)
 
 BBox = tuple[float, float, float, float]
+PRUNE_AFTER_S = 6 * 3600.0  # data time after which a silent track leaves the node's memory
 
 
 @dataclass(eq=False)
@@ -342,6 +343,20 @@ class Node:
                 await asyncio.to_thread(self.store.compact, before)
             except Exception:
                 log.exception("history compaction failed")
+            self.prune(self.data_time_s - max(self.settings.pipeline.live_max_age_s, PRUNE_AFTER_S))
+
+    def prune(self, before_s: float) -> int:
+        """Forget live tracks last seen before `before_s` (data time); they stay in the store."""
+        stale = [tid for tid, s in self.live.items() if s.time.timestamp() < before_s]
+        for track_id in stale:
+            state = self.live.pop(track_id)
+            self.index.remove(track_id)
+            if state.mmsi is not None and self._track_of_mmsi.get(state.mmsi) == track_id:
+                del self._track_of_mmsi[state.mmsi]
+        drop = getattr(self.tracker, "drop_older_than", None)
+        if drop is not None:
+            drop(before_s)
+        return len(stale)
 
     # -- picture --------------------------------------------------------------------------------------
     def _min_time(self, max_age_s: float | None) -> float:

@@ -127,3 +127,19 @@ def test_live_index_grows_updates_and_removes() -> None:
     assert index.query_features(None, (T0 + timedelta(minutes=4)).timestamp()) == [b"moved", b"f4"]
     index.remove("t4")
     assert [s.track_id for s in index.query_states(None, 0.0)] == ["t0", "t1", "t2", "t3"]
+
+
+async def test_prune_forgets_old_tracks_in_memory_only(tmp_path: Path) -> None:
+    from seawatch.node.node import Node
+    from seawatch.node.settings import NodeSettings, PipelineSettings
+
+    node = Node(NodeSettings(data_dir=tmp_path, pipeline=PipelineSettings(tracker="latest")))
+    await node.start()
+    try:
+        await node.submit("t", [_obs(0, 18.0, -66.0, mmsi=366000001), _obs(600, 18.0, -66.0, mmsi=366000002)])
+        assert node.prune((T0 + timedelta(minutes=300)).timestamp()) == 1
+        assert [s.mmsi for s in node.live_tracks(max_age_s=1e9)] == [366000002]
+        assert node.track_of_mmsi(366000001) is None
+        assert len(node.store.latest_tracks()) == 2
+    finally:
+        await node.stop()
