@@ -91,7 +91,7 @@ class SwitchConfig:
 
 def _rendezvous() -> PairConfig:
     return PairConfig(
-        max_distance_m=250.0, min_duration_s=1800.0, max_sog_kn=math.inf, min_port_distance_m=0.0
+        max_distance_m=250.0, min_duration_s=1800.0, max_sog_kn=math.inf, min_port_distance_m=3000.0
     )
 
 

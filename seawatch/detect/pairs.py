@@ -6,8 +6,11 @@ the mean of their two speeds is below `max_sog_kn`, and their midpoint is at lea
 A run is a sequence of qualifying bins of one pair; it may skip up to `max_interruption_s` of bins in
 which the two are not both reporting, and ends at a bin where both report but do not qualify. An event
 is a run of at least `min_duration_s` (bins × bin_s). Start/end are bin boundaries; the position is the
-midpoint in the first bin. Candidate pairs come from a KD-tree on unit-sphere points with the bin as an
-extra coordinate (bulk: all bins at once; live: each bin as it closes).
+midpoint in the first bin. A pair needs two identified vessels with distinct MMSIs: an unidentified
+(radar/satellite-only) track that close to an AIS vessel cannot be told from a second track of that same
+vessel (dark vessels are dark_target's), and one MMSI is one vessel. Candidate pairs come from a KD-tree
+on unit-sphere points with the bin as an extra coordinate (bulk: all bins at once; live: each bin as it
+closes).
 """
 
 from __future__ import annotations
@@ -82,12 +85,15 @@ def _qualify(
     mid_lat: npt.NDArray[np.float64],
     mid_lon: npt.NDArray[np.float64],
     member_a: npt.NDArray[np.bool_] | None,
+    mmsi_a: npt.NDArray[np.int64],
+    mmsi_b: npt.NDArray[np.int64],
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     n = dist.shape[0]
     max_sog = ctx.param_rows(kind, "max_sog_kn", member_a, n)
     min_port = ctx.param_rows(kind, "min_port_distance_m", member_a, n)
     with np.errstate(invalid="ignore"):
         ok = (dist <= cfg.max_distance_m) & ((sp_a + sp_b) / 2.0 < max_sog)
+    ok &= (mmsi_a >= 0) & (mmsi_b >= 0) & (mmsi_a != mmsi_b)
     need = ok & (min_port > 0)
     if need.any():
         port_d, _ = ctx.port_list.nearest(
@@ -119,13 +125,14 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
     mid_lat = (bt.lat[a] + bt.lat[b]) / 2.0
     mid_lon = (bt.lon[a] + bt.lon[b]) / 2.0
     member_a = tf.membership[bt.row[a]] if tf.membership is not None else None
+    mmsi_a, mmsi_b = tf.track_mmsi[bt.kid[a]], tf.track_mmsi[bt.kid[b]]
     n_tracks = tf.n_tracks
     nbins = int(bt.bin.max()) - b0 + 1
     present = np.sort(bt.kid * nbins + (bt.bin - b0))
     events: list[Event] = []
     for kind, cfg in enabled:
         ok, max_sog, min_port = _qualify(
-            ctx, kind, cfg, dist, bt.speed_kn[a], bt.speed_kn[b], mid_lat, mid_lon, member_a
+            ctx, kind, cfg, dist, bt.speed_kn[a], bt.speed_kn[b], mid_lat, mid_lon, member_a, mmsi_a, mmsi_b
         )
         q = np.flatnonzero(ok)
         if q.size == 0:
@@ -212,6 +219,7 @@ class LivePairs:
                 dist = haversine_m(lat[a], lon[a], lat[bb], lon[bb])
                 mid_lat, mid_lon = (lat[a] + lat[bb]) / 2.0, (lon[a] + lon[bb]) / 2.0
                 speed = np.array([f.speed_kn for f in fixes])
+                mmsi = np.array([f.mmsi for f in fixes], dtype=np.int64)
                 member_a = None
                 if self.ctx.zones:
                     member_a = np.zeros((a.size, len(self.ctx.zones)), dtype=bool)
@@ -219,7 +227,17 @@ class LivePairs:
                         member_a[n, list(fixes[x].zones)] = True
                 for kind, cfg in self.enabled:
                     ok, max_sog, min_port = _qualify(
-                        self.ctx, kind, cfg, dist, speed[a], speed[bb], mid_lat, mid_lon, member_a
+                        self.ctx,
+                        kind,
+                        cfg,
+                        dist,
+                        speed[a],
+                        speed[bb],
+                        mid_lat,
+                        mid_lon,
+                        member_a,
+                        mmsi[a],
+                        mmsi[bb],
                     )
                     for n in np.flatnonzero(ok).tolist():
                         fa, fb = fixes[a[n]], fixes[bb[n]]

@@ -10,8 +10,8 @@ Definitions (PRODUCT.md defaults; TRUTH_PARAMS below):
   last report to the scenario's end for ≥ 6 h has an open gap (`open: true`, end = scenario end).
 - encounter: two AIS vessels (reported positions) ≤ 500 m apart on consecutive grid steps for ≥ 2 h, median
   of both true speeds over the run < 2 kn, run's mean position ≥ 10 km from every WPI port.
-- rendezvous: ≤ 250 m for ≥ 30 min, anywhere (the literal near-shore profile: vessels moored side by side in
-  a port count too; an encounter's pair is also a rendezvous).
+- rendezvous: ≤ 250 m for ≥ 30 min, run's mean position ≥ 3 km from every WPI port (the near-shore profile:
+  vessels moored side by side in a port are a port stay, not a rendezvous; an encounter's pair is also one).
 - loitering: one AIS vessel with true speed < 2 kn on consecutive grid steps for ≥ 4 h, mean position ≥ 20 nm
   from shore.
 - speed_anomaly: true speed ≥ 25 kn for ≥ 10 min by a vessel not declared high-speed / law enforcement;
@@ -59,7 +59,7 @@ TRUTH_PARAMS: dict[str, dict[str, float]] = {
         "max_median_sog_kn": 2.0,
         "min_port_distance_m": 10_000.0,
     },
-    "rendezvous": {"max_distance_m": 250.0, "min_duration_s": 1800.0},
+    "rendezvous": {"max_distance_m": 250.0, "min_duration_s": 1800.0, "min_port_distance_m": 3000.0},
     "loitering": {"max_sog_kn": 2.0, "min_duration_s": 4 * 3600.0, "min_shore_distance_nm": 20.0},
     "speed_anomaly": {"min_sog_kn": 25.0, "min_duration_s": 600.0},
     "position_jump": {"max_implied_sog_kn": 60.0},
@@ -391,6 +391,8 @@ def _pairs(g: StateGrid, geo: SimGeo) -> list[Event]:
                 continue
             lon = float(np.mean(g.rep_lon[[ia, ib], a : b + 1]))
             lat = float(np.mean(g.rep_lat[[ia, ib], a : b + 1]))
+            if _nearest_port_m(geo, lon, lat) < pr["min_port_distance_m"]:
+                continue
             out.append(
                 _event(
                     "rendezvous",

@@ -22,19 +22,24 @@ Runs = dict[str, tuple[SimulationResult, Path]]
 ASSERTED = {
     ("caribbean-gofast", "ais"): ("ais_gap", "port_visit"),
     ("caribbean-gofast", "all"): ("speed_anomaly",),
-    ("sts-transfer", "ais"): ("encounter", "ais_gap", "port_visit"),
-    ("dark-fleet", "ais"): ("ais_gap", "loitering", "watchlist_hit", "zone_entry", "zone_exit", "port_visit"),
-    ("busy-port", "ais"): ("port_visit", "rendezvous"),
+    ("sts-transfer", "ais"): ("encounter", "rendezvous", "ais_gap", "port_visit"),
+    ("dark-fleet", "ais"): (
+        "ais_gap",
+        "loitering",
+        "watchlist_hit",
+        "zone_entry",
+        "zone_exit",
+        "port_visit",
+        "identity_conflict",
+        "position_jump",
+    ),
+    ("busy-port", "ais"): ("port_visit",),  # in-port pairs are no rendezvous (min_port_distance_m 3 km)
 }
 RECALL_ONLY = {
     ("caribbean-gofast", "all"): ("dark_target",),
-    ("dark-fleet", "ais"): ("identity_conflict", "position_jump"),
 }
 PENDING = {
     "dark_target": "precision: fusion also reports SAR false alarms as dark targets (truth: none)",
-    "identity_conflict": "precision: detect reports the shared MMSI twice; with radar fused, not at all",
-    "position_jump": "precision: detect also reports every jump between the two vessels of a shared MMSI",
-    "rendezvous": "sts-transfer / dark-fleet: borderline ~30 min pairs (10-min bins vs 60 s grid)",
 }
 
 
