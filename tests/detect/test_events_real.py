@@ -250,3 +250,64 @@ def test_gap_after_an_earlier_near_shore_silence(ctx: DetectContext) -> None:
     gaps = detect_both(pl.concat([near, off, other]), ctx, types=("ais_gap",))
     mine = [g for g in gaps if g.mmsi == (GO_FAST,)]
     assert [(g.start.timestamp(), g.details["open"]) for g in mine] == [(t_last, True)]
+
+
+# --- fixes found by scoring the simulator's scenarios --------------------------------------------------
+
+
+def test_shared_mmsi_is_one_conflict_and_its_jumps_fold_into_it(ctx: DetectContext) -> None:
+    day = us_day()
+    shared = pl.concat([track(day, LOITERER), _shift(track(day, DRIFTER), mmsi=LOITERER)])
+    ev = detect_both(shared, ctx, types=("identity_conflict", "position_jump"))
+    conflicts = [e for e in ev if e.type == "identity_conflict"]
+    jumps = [e for e in ev if e.type == "position_jump"]
+    assert len(conflicts) == 1 and conflicts[0].details["jumps"] >= 3
+    assert len(jumps) < 3  # only jumps before the conflict's first one (more would have opened it)
+    assert all(j.start < conflicts[0].start for j in jumps)
+    # with identity_conflict disabled, every jump is a position_jump
+    off = DetectContext(
+        config=dataclasses.replace(
+            ctx.config, identity_conflict=dataclasses.replace(ctx.config.identity_conflict, enabled=False)
+        ),
+        ports=ctx.ports,
+        land=ctx.land,
+    )
+    all_jumps = detect_both(shared, off, types=("position_jump",))
+    assert len(all_jumps) == conflicts[0].details["jumps"] + len(jumps)
+
+
+@pytest.mark.parametrize("copy_mmsi", [LOITERER, None])
+def test_no_pair_event_with_itself_or_an_unidentified_track(
+    ctx: DetectContext, copy_mmsi: int | None
+) -> None:
+    tr = track(us_day(), DRIFTER)
+    copy = _shift(tr, dlat=150.0 / 111_195.0, dt_s=30.0, mmsi=DRIFTER)
+    if copy_mmsi is None:  # an unidentified (e.g. radar-only) track 150 m away all day
+        copy = copy.with_columns(
+            pl.lit(None, dtype=pl.Int64).alias("mmsi"), pl.lit("T000001").alias("track_id")
+        )
+    both = pl.concat(
+        [tr.with_columns(pl.lit(None, dtype=pl.Utf8).alias("track_id")), copy], how="diagonal_relaxed"
+    )
+    assert detect_both(both, ctx, types=("encounter", "rendezvous")) == []
+
+
+def test_vessels_moored_side_by_side_in_port_are_no_rendezvous(ctx: DetectContext) -> None:
+    tr = track(us_day(), PORT_CALLER)
+    both = pl.concat([tr, _shift(tr, dlat=100.0 / 111_195.0, dt_s=20.0, mmsi=367000002)])
+    literal = DetectContext(
+        config=dataclasses.replace(
+            ctx.config, rendezvous=dataclasses.replace(ctx.config.rendezvous, min_port_distance_m=0.0)
+        ),
+        ports=ctx.ports,
+        land=ctx.land,
+    )
+    in_port = [e for e in detect_both(both, literal, types=("rendezvous",))]
+    assert in_port  # the literal definition: side by side in Port Moody for hours
+    found = detect_both(both, ctx, types=("rendezvous",))
+    assert len(found) < len(in_port) or sum(e.details["bins"] for e in found) < sum(
+        e.details["bins"] for e in in_port
+    )
+    for e in found:
+        d, _ = ctx.port_list.nearest([e.lat], [e.lon])
+        assert float(d[0]) >= 3000.0
