@@ -6,6 +6,7 @@ node's own API, and saves a screenshot in test-artifacts/web/.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from datetime import datetime
@@ -288,6 +289,46 @@ def test_draw_a_zone_and_it_is_saved(page: Any, node: NodeProcess) -> None:
     page.locator("[data-testid=zone-item]", has_text="Browser test box").wait_for(state="detached")
     with node.client() as client:
         assert client.get(f"/api/zones/{zone_id}").status_code == 404
+
+
+def _container_px(lat: float, lon: float, centre: tuple[float, float], zoom: float) -> tuple[float, float]:
+    """Web Mercator: the pixel offset of (lat, lon) from the map's centre at that zoom."""
+
+    def world(lat_: float, lon_: float) -> tuple[float, float]:
+        scale = 256 * 2**zoom
+        phi = math.radians(lat_)
+        return (lon_ + 180) / 360 * scale, (1 - math.asinh(math.tan(phi)) / math.pi) / 2 * scale
+
+    x, y = world(lat, lon)
+    cx, cy = world(*centre)
+    return x - cx, y - cy
+
+
+def test_dense_canvas_mode_draws_and_picks_tracks(page: Any, node: NodeProcess) -> None:
+    """Many tracks in view are drawn on one canvas (forced here with ?markerLimit=0); a click picks one."""
+    page.goto("/?markerLimit=0")
+    page.wait_for_selector("body[data-ready='1'][data-track-mode=dense]", state="attached")
+    page.wait_for_function("+document.querySelector('[data-testid=track-canvas]').dataset.count > 0")
+    assert page.locator("[data-testid=track-marker]").count() == 0
+    canvas_count = int(page.get_by_test_id("track-canvas").get_attribute("data-count"))
+    assert canvas_count == int(page.get_by_test_id("track-shown").inner_text())
+
+    with node.client() as client:
+        features = client.get("/api/tracks").json()["features"]
+    lat_s, lon_s, zoom_s = page.get_by_test_id("map").get_attribute("data-center").split(",")
+    box = page.get_by_test_id("map").bounding_box()
+    for f in features:  # a track well inside the map
+        lon, lat = f["geometry"]["coordinates"]
+        dx, dy = _container_px(lat, lon, (float(lat_s), float(lon_s)), float(zoom_s))
+        if abs(dx) < box["width"] / 2 - 60 and abs(dy) < box["height"] / 2 - 60:
+            break
+    else:
+        pytest.fail("no track inside the map view")
+    page.mouse.click(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
+    page.wait_for_selector("[data-testid=dossier-panel][data-state=ready]", state="attached")
+    picked = page.get_by_test_id("dossier-panel").get_attribute("data-track-id")
+    assert picked in {g["properties"]["track_id"] for g in features} | {f["properties"]["track_id"]}
+    shot(page, "08-dense-canvas")
 
 
 def test_filters_hide_and_show_tracks(page: Any, node: NodeProcess) -> None:

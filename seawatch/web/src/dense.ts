@@ -22,7 +22,10 @@ export class DenseCanvas extends L.Layer {
   private xs = new Float32Array(0);
   private ys = new Float32Array(0);
   private selectedId: string | null = null;
+  private readonly tip = L.tooltip({ direction: "top", offset: [0, -8], className: "track-tip" });
+  private hovered = -1;
   onSelect: (p: TrackProps) => void = () => {};
+  describe: (p: TrackProps) => string = (p) => String(p.track_id);
 
   onAdd(map: L.Map): this {
     const pane = map.getPane("dense") ?? map.createPane("dense");
@@ -51,7 +54,15 @@ export class DenseCanvas extends L.Layer {
   }
 
   draw(items: DenseItem[], selectedId: string | null): void {
+    const hoveredId = this.hovered >= 0 ? this.items[this.hovered]?.id : undefined;
     this.items = items;
+    this.hovered = hoveredId === undefined ? -1 : items.findIndex((it) => it.id === hoveredId);
+    if (this.hovered >= 0) {
+      const it = items[this.hovered];
+      this.tip.setLatLng([it.lat, it.lon]).setContent(this.describe(it.props));
+    } else {
+      this.tip.remove();
+    }
     this.selectedId = selectedId;
     this.redraw();
   }
@@ -120,9 +131,19 @@ export class DenseCanvas extends L.Layer {
   }
 
   private onMove(e: L.LeafletMouseEvent): void {
-    const container = (this._map as L.Map | undefined)?.getContainer();
-    if (!container || !this.items.length) return;
-    container.style.cursor = this.nearest(e.containerPoint) >= 0 ? "pointer" : "";
+    const map = this._map as L.Map | undefined;
+    if (!map) return;
+    const i = this.items.length ? this.nearest(e.containerPoint) : -1;
+    map.getContainer().style.cursor = i >= 0 ? "pointer" : "";
+    if (i === this.hovered) return;
+    this.hovered = i;
+    if (i < 0) {
+      this.tip.remove();
+      return;
+    }
+    const it = this.items[i];
+    this.tip.setLatLng([it.lat, it.lon]).setContent(this.describe(it.props));
+    if (!map.hasLayer(this.tip)) this.tip.addTo(map);
   }
 }
 

@@ -7,8 +7,12 @@ import { esc, fmtNum } from "./util";
 
 const TRAIL_POINTS = 20;
 const STALE_MS = 20 * 60 * 1000;
-/** Above this many tracks in view, all are drawn on one canvas instead of as DOM markers. */
-export const MARKER_LIMIT = 600;
+/**
+ * Above this many tracks in view, all are drawn on one canvas instead of as DOM markers.
+ * `?markerLimit=N` in the page's address overrides it (0: always canvas).
+ */
+const limitParam = new URLSearchParams(location.search).get("markerLimit");
+export const MARKER_LIMIT = limitParam !== null && Number.isFinite(Number(limitParam)) ? Number(limitParam) : 600;
 
 export type TrackFilter = (p: TrackProps, lat: number, lon: number) => boolean;
 
@@ -46,6 +50,7 @@ export class TrackLayer {
     this.markers = L.layerGroup().addTo(map);
     this.dense.addTo(map);
     this.dense.onSelect = (p) => this.onSelect(p);
+    this.dense.describe = tooltip;
     map.on("moveend zoomend", () => this.scheduleRender());
   }
 
