@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -33,13 +34,29 @@ def _node(request: Request) -> Node:
     return node
 
 
+LOGIN_FAILURES_MAX = 5  # failed logins per user name within LOGIN_WINDOW_S before 429
+LOGIN_WINDOW_S = 60.0
+_failures: dict[str, list[float]] = {}
+
+
+def _recent_failures(username: str, now: float) -> list[float]:
+    recent = [t for t in _failures.get(username, []) if now - t < LOGIN_WINDOW_S]
+    _failures[username] = recent
+    return recent
+
+
 @router.post("/api/auth/login", response_class=JSON, summary="Log in; sets the session cookie")
 def login(request: Request, body: LoginIn) -> Any:
     node = _node(request)
     store = node.store
+    now = time.monotonic()
+    if len(_recent_failures(body.username, now)) >= LOGIN_FAILURES_MAX:
+        raise HTTPException(429, f"too many failed logins for {body.username!r}; wait a minute")
     if not verify_password(store.password_hash(body.username), body.password):
+        _failures.setdefault(body.username, []).append(now)
         store.audit(body.username, "auth.login_failed", {})
         raise HTTPException(401, "wrong user name or password")
+    _failures.pop(body.username, None)
     user = store.user(body.username)
     assert user is not None
     ttl_s = node.settings.api.session_ttl_s

@@ -188,6 +188,8 @@ def test_login_session_cookie(live_node: RunningNode) -> None:
         assert c.post("/api/auth/logout").status_code == 204
         c.cookies.clear()
         assert c.get("/api/auth/me").status_code == 401
+        wrong = [c.post("/api/auth/login", json={"username": "admin", "password": "x"}) for _ in range(6)]
+        assert [r.status_code for r in wrong] == [401] * 5 + [429]  # password guessing is slowed down
 
 
 def _receive_until(ws: object, predicate: object, limit: int = 5000) -> dict[str, object]:
