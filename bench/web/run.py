@@ -79,7 +79,7 @@ def observations(count: int, when: datetime, rng: random.Random, offset: int = 0
                 "lon": round(rng.uniform(-88.0, -60.0), 5),
                 "sensor": "ais",
                 "source": "bench",
-                "mmsi": 200_000_000 + offset + i,
+                "mmsi": 338_000_000 + offset + i,  # valid US MMSIs (an invalid MID would raise events)
                 "sog_kn": round(rng.uniform(0, 25), 1),
                 "cog_deg": round(rng.uniform(0, 359), 1),
                 "heading_deg": None,
@@ -227,6 +227,18 @@ def report(built: dict[str, Any], rows: list[dict[str, Any]], load: tuple[float,
     return "\n".join(lines) + "\n"
 
 
+def record(path: Path, section: str) -> None:
+    """Replace this benchmark's `## web` section of RESULTS.md (or append it)."""
+    text = path.read_text()
+    start = text.find("\n## web\n")
+    if start < 0:
+        path.write_text(text.rstrip("\n") + "\n\n" + section)
+        return
+    end = text.find("\n## ", start + 1)
+    rest = text[end:] if end >= 0 else ""
+    path.write_text(text[: start + 1] + section + rest)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracks", default="1000,5000,20000", help="comma-separated track counts")
@@ -238,8 +250,7 @@ def main() -> int:
     text = report(built, rows, os.getloadavg())
     print(text)
     if args.record:
-        with (REPO / "bench" / "RESULTS.md").open("a") as out:
-            out.write("\n" + text)
+        record(REPO / "bench" / "RESULTS.md", text)
     return 0
 
 
