@@ -143,6 +143,26 @@ def _time_expr(col: str) -> pl.Expr:
     return pl.coalesce(iso_s, pl.col(col).str.strip_chars().cast(pl.Float64, strict=False))
 
 
+_FAST_TIME_FORMATS = {" ": "%Y-%m-%d %H:%M:%S", "T": "%Y-%m-%dT%H:%M:%S"}
+
+
+def _parse_times(raw: pl.DataFrame, col: str) -> pl.Series:
+    """Epoch seconds of the time column: one exact-format pass (the archive's format, from its first
+    value), then `_time_expr` for the rows it could not parse (other ISO forms, epoch seconds)."""
+    text = raw[col]
+    first = text.drop_nulls().head(1).to_list()
+    fmt = _FAST_TIME_FORMATS.get(first[0][10:11]) if first else None
+    if fmt is None:
+        return raw.select(_time_expr(col)).to_series()
+    fast = text.str.strptime(pl.Datetime("us"), fmt, strict=False, cache=False)
+    secs = fast.dt.epoch("us").cast(pl.Float64) / 1e6
+    missing = secs.is_null()
+    if missing.any():
+        slow = raw.filter(missing).select(_time_expr(col)).to_series()
+        secs = secs.scatter(missing.arg_true(), slow)
+    return secs
+
+
 def _clean_text(col: str | None) -> pl.Expr:
     if col is None:
         return pl.lit(None, dtype=pl.Utf8)
@@ -172,25 +192,29 @@ def load_csv(path: Path, mapping: CsvColumnMapping | None = None, source: str | 
     heading = _num(m.heading_deg)
     lat = _num(m.lat)
     lon = _num(m.lon)
-    frame = raw.with_row_index("_row").select(
-        pl.col("_row"),
-        _time_expr(m.t).alias("t"),
-        pl.col(m.mmsi).str.strip_chars().cast(pl.Float64, strict=False).alias("_mmsi_f"),
-        pl.when((lat == 91.0) | (lon == 181.0)).then(None).otherwise(lat).alias("lat"),
-        pl.when((lat == 91.0) | (lon == 181.0)).then(None).otherwise(lon).alias("lon"),
-        pl.when(sog >= 102.3).then(None).otherwise(sog).alias("sog_kn"),
-        pl.when((cog >= 360.0) | (cog <= -360.0)).then(None).otherwise(cog % 360.0).alias("cog_deg"),
-        pl.when((heading >= 360.0) | (heading < 0)).then(None).otherwise(heading).alias("heading_deg"),
-        _clean_text(m.shipname).alias("shipname"),
-        _clean_text(m.callsign).alias("callsign"),
-        _clean_text(m.imo).str.replace(r"^IMO", "").cast(pl.Int64, strict=False).alias("imo"),
-        _num(m.ship_type).cast(pl.Int64, strict=False).alias("ship_type"),
-        _num(m.length_m).alias("length_m"),
-        _num(m.width_m).alias("width_m"),
-        _num(m.draught_m).alias("draught_m"),
-        _num(m.status).cast(pl.Int64, strict=False).alias("status"),
-        _clean_text(m.transceiver_class).alias("transceiver_class"),
-        _clean_text(m.traj_id).alias("traj_id"),
+    frame = (
+        raw.with_columns(_parse_times(raw, m.t).alias("_t_s"))
+        .with_row_index("_row")
+        .select(
+            pl.col("_row"),
+            pl.col("_t_s").alias("t"),
+            pl.col(m.mmsi).str.strip_chars().cast(pl.Float64, strict=False).alias("_mmsi_f"),
+            pl.when((lat == 91.0) | (lon == 181.0)).then(None).otherwise(lat).alias("lat"),
+            pl.when((lat == 91.0) | (lon == 181.0)).then(None).otherwise(lon).alias("lon"),
+            pl.when(sog >= 102.3).then(None).otherwise(sog).alias("sog_kn"),
+            pl.when((cog >= 360.0) | (cog <= -360.0)).then(None).otherwise(cog % 360.0).alias("cog_deg"),
+            pl.when((heading >= 360.0) | (heading < 0)).then(None).otherwise(heading).alias("heading_deg"),
+            _clean_text(m.shipname).alias("shipname"),
+            _clean_text(m.callsign).alias("callsign"),
+            _clean_text(m.imo).str.replace(r"^IMO", "").cast(pl.Int64, strict=False).alias("imo"),
+            _num(m.ship_type).cast(pl.Int64, strict=False).alias("ship_type"),
+            _num(m.length_m).alias("length_m"),
+            _num(m.width_m).alias("width_m"),
+            _num(m.draught_m).alias("draught_m"),
+            _num(m.status).cast(pl.Int64, strict=False).alias("status"),
+            _clean_text(m.transceiver_class).alias("transceiver_class"),
+            _clean_text(m.traj_id).alias("traj_id"),
+        )
     )
     bad_time = frame["t"].is_null()
     mmsi_f = frame["_mmsi_f"]
