@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from seawatch.model import AisPosition, AisStatic, Event, Observation, Rejected
+from seawatch.model import AisPosition, AisStatic, Event, Observation, Rejected, SensorKind
 from seawatch.store.base import IngestBatch, PositionRow, TrackState
 
 log = logging.getLogger(__name__)
@@ -115,11 +115,22 @@ class LivePipeline:
                     node=str(obs.extra.get("node", self.node_id)) if obs.extra else self.node_id,
                 )
             )
-            seen = obs
-            if state is not None and key != f"mmsi:{obs.mmsi}":
-                seen = replace(obs, extra={**obs.extra, "track_id": key})
+            track_id = key if state is not None and key != f"mmsi:{obs.mmsi}" else None
+            seen: Observation | None = None
             for detector in self.detectors:
-                for event in detector.observe(seen):
+                by_values = getattr(detector, "observe_values", None)
+                if by_values is not None:  # LiveDetector's plain-values form: no copy of the observation
+                    found = by_values(
+                        obs.time.timestamp(), obs.mmsi, obs.lat, obs.lon, obs.sog_kn, track_id,
+                        obs.sensor == SensorKind.AIS,
+                    )  # fmt: skip
+                elif track_id is None or not getattr(detector, "needs_track_id", True):
+                    found = detector.observe(obs)
+                else:
+                    if seen is None:
+                        seen = replace(obs, extra={**obs.extra, "track_id": track_id})
+                    found = detector.observe(seen)
+                for event in found:
                     events[event.event_id] = (event, self.node_id)
         take_events = getattr(self.tracker, "take_events", None)
         if take_events is not None:

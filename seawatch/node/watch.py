@@ -12,6 +12,8 @@ NEW_HIT_AFTER_S = 3600.0  # unseen this long, the next report starts a new hit
 
 
 class WatchlistStage:
+    needs_track_id = False  # keys on MMSI only
+
     def __init__(self) -> None:
         self._watched: dict[int, dict[str, object]] = {}
         self._hits: dict[int, tuple[datetime, datetime]] = {}  # mmsi -> (start, last published end)
