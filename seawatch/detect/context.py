@@ -106,10 +106,21 @@ class DetectContext:
         }
 
     def params(self, detector: str, **overridden: float) -> dict[str, Any]:
-        """The thresholds to record on an event (with the per-zone values actually used)."""
-        base = dict(self._params[detector])
-        base.update({k: _jsonable(v) for k, v in overridden.items()})
-        return base
+        """The thresholds to record on an event (with the per-zone values actually used).
+
+        Shared between events with the same values (thousands of events, a handful of distinct dicts):
+        treat it as read-only."""
+        key = (detector, *overridden.items())
+        found = self._params_cache.get(key)
+        if found is None:
+            found = dict(self._params[detector])
+            found.update({k: _jsonable(v) for k, v in overridden.items()})
+            self._params_cache[key] = found
+        return found
+
+    @cached_property
+    def _params_cache(self) -> dict[tuple[Any, ...], dict[str, Any]]:
+        return {}
 
 
 def _jsonable(value: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from seawatch.model.event import Event
@@ -40,6 +41,17 @@ def _clean_dict(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def median(values: Sequence[float]) -> float:
+    """The median as numpy computes it (mean of the two middle values), for the short lists of one event
+    (pure Python: numpy's per-call overhead dominates at this size); NaN when any value is NaN."""
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0 or any(v != v for v in ordered):
+        return math.nan
+    mid = n // 2
+    return float(ordered[mid]) if n % 2 else (float(ordered[mid - 1]) + float(ordered[mid])) / 2.0
+
+
 def make_event(
     kind: str,
     mmsis: tuple[int, ...] | list[int],
@@ -53,12 +65,12 @@ def make_event(
 ) -> Event:
     return Event(
         type=kind,
-        mmsi=tuple(int(m) for m in mmsis if m is not None and int(m) >= 0),
+        mmsi=tuple([int(m) for m in mmsis if m is not None and m >= 0]),
         start=utc_from_epoch(float(start_s)),
         end=utc_from_epoch(float(end_s)),
         lat=float(lat),
         lon=float(lon),
         details=_clean_dict(details),
         params=params,  # DetectContext.params is JSON-safe already
-        track_ids=tuple(t for t in track_ids if t is not None),
+        track_ids=tuple([t for t in track_ids if t is not None]),
     )

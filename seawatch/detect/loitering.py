@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from seawatch.detect.bins import BinTable, interruption_bins
 from seawatch.detect.context import DetectContext
-from seawatch.detect.events import make_event
+from seawatch.detect.events import make_event, median
 from seawatch.detect.runs import run_bounds
 from seawatch.detect.tracks import LiveFix, TrackFrame
 from seawatch.model.event import Event
@@ -44,7 +44,7 @@ def _event(ctx: DetectContext, run: _Run, bin_s: float) -> Event:
     details: dict[str, Any] = {
         "duration_s": (run.last_bin - run.first_bin + 1) * bin_s,
         "bins": len(run.speeds),
-        "median_sog_kn": float(np.median(run.speeds)),
+        "median_sog_kn": median(run.speeds),
         "max_sog_kn": max(run.speeds),
         "shore_distance_m": float(ctx.land_mask.distance_to_shore_m([run.lon], [run.lat])[0]),
     }

@@ -25,7 +25,7 @@ from scipy.spatial import cKDTree
 from seawatch.detect.bins import BinTable, interruption_bins
 from seawatch.detect.config import PairConfig
 from seawatch.detect.context import DetectContext
-from seawatch.detect.events import make_event
+from seawatch.detect.events import make_event, median
 from seawatch.detect.tracks import LiveFix, TrackFrame
 from seawatch.geo.distance import chord_for_m, haversine_m, unit_xyz
 from seawatch.model.event import Event
@@ -57,9 +57,9 @@ def _event(kind: str, ctx: DetectContext, run: _RunStats, bin_s: float) -> Event
     details: dict[str, Any] = {
         "duration_s": (run.last_bin - run.first_bin + 1) * bin_s,
         "bins": bins,
-        "median_distance_m": float(np.median(run.distances)),
+        "median_distance_m": median(run.distances),
         "min_distance_m": min(run.distances),
-        "median_sog_kn": float(np.median(run.speeds)),
+        "median_sog_kn": median(run.speeds),
     }
     params = ctx.params(kind, max_sog_kn=run.max_sog, min_port_distance_m=run.min_port)
     return make_event(

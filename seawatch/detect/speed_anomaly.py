@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from seawatch.detect.context import DetectContext
-from seawatch.detect.events import make_event
+from seawatch.detect.events import make_event, median
 from seawatch.detect.exemptions import is_exempt
 from seawatch.detect.runs import run_bounds
 from seawatch.detect.tracks import LiveFix, TrackFrame
@@ -42,7 +42,7 @@ def _event(
     details = {
         "duration_s": t1 - t0,
         "max_sog_kn": max(speeds),
-        "median_sog_kn": float(np.median(speeds)),
+        "median_sog_kn": median(speeds),
         "fixes": len(speeds),
         "end_lat": lat1,
         "end_lon": lon1,
