@@ -95,3 +95,22 @@ def test_zone_file_errors_name_feature_and_problem(tmp_path: Path) -> None:
     broken.write_text("{not json")
     with pytest.raises(ConfigError, match=r"broken\.geojson: not valid GeoJSON"):
         load_zones(broken)
+
+
+def test_land_cache_round_trip_and_damaged_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from seawatch.geo import land as land_mod
+
+    require_shared("natural-earth-marine")
+    monkeypatch.setenv("SEAWATCH_CACHE_DIR", str(tmp_path))
+    built = land_mod.LandMask.from_natural_earth()  # builds and writes the cache
+    files = list(tmp_path.glob("land-*.pickle"))
+    assert len(files) == 1
+    cached = land_mod.LandMask.from_natural_earth()
+    rng = np.random.default_rng(7)
+    lat, lon = rng.uniform(5, 35, 20_000), rng.uniform(-100, -55, 20_000)
+    assert np.array_equal(cached.is_on_land(lon, lat), built.is_on_land(lon, lat))
+    assert np.array_equal(cached.distance_to_shore_m(lon, lat), built.distance_to_shore_m(lon, lat))
+    files[0].write_bytes(b"not a cache")
+    rebuilt = land_mod.LandMask.from_natural_earth()
+    assert np.array_equal(rebuilt.is_on_land(lon, lat), built.is_on_land(lon, lat))
+    assert files[0].stat().st_size > 1000  # rewritten
