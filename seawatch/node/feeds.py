@@ -157,6 +157,19 @@ async def _emit_lines(
             await put(feed.name, item)
 
 
+async def _emit_stream(
+    feed: FeedSettings, put: Put, reader: asyncio.StreamReader, decode: LineDecoder
+) -> None:
+    """Read whole chunks (up to 64 KiB) and decode their complete lines; a partial line waits for the next."""
+    rest = b""
+    while chunk := await reader.read(65536):
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        await _emit_lines(feed, put, [line.decode("ascii", "replace") for line in lines], decode)
+    if rest.strip():
+        await _emit_lines(feed, put, [rest.decode("ascii", "replace")], decode)
+
+
 async def tcp_client_feed(feed: FeedSettings, put: Put) -> None:
     """Connect to a TCP line feed; reconnect with backoff when it drops."""
     decode = line_decoder(feed)
@@ -178,8 +191,7 @@ async def tcp_client_feed(feed: FeedSettings, put: Put) -> None:
             continue
         backoff_s = 1.0
         try:
-            while raw := await reader.readline():
-                await _emit_lines(feed, put, [raw.decode("ascii", "replace")], decode)
+            await _emit_stream(feed, put, reader, decode)
         finally:
             writer.close()
         log.warning("feed %s: connection closed; reconnecting", feed.name)
@@ -191,8 +203,7 @@ async def tcp_listen_feed(feed: FeedSettings, put: Put) -> None:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         decode = line_decoder(feed)
         try:
-            while raw := await reader.readline():
-                await _emit_lines(feed, put, [raw.decode("ascii", "replace")], decode)
+            await _emit_stream(feed, put, reader, decode)
         finally:
             writer.close()
 

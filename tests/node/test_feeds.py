@@ -39,3 +39,28 @@ async def test_udp_feed_counts_and_goes_silent(tmp_path: Path) -> None:
     silent = events[0]
     assert silent.details["source"] == "udp-ais" and (silent.lat, silent.lon) == (18.4, -66.1)
     assert silent.params == {"timeout_s": 1.0}
+
+
+async def test_tcp_listen_feed_joins_lines_split_across_reads(tmp_path: Path) -> None:
+    port = free_port()
+    feed = FeedSettings(name="tcp-ais", kind="listen_tcp", port=port)
+    node = Node(NodeSettings(data_dir=tmp_path, feeds=[feed]))
+    await node.start()
+    try:
+        await asyncio.sleep(0.3)
+        payload = (LINES[0] + "\n" + LINES[0] + "\n").encode()
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(payload[:20])
+        await writer.drain()
+        await asyncio.sleep(0.2)
+        writer.write(payload[20:])
+        await writer.drain()
+        writer.close()
+        for _ in range(50):
+            if node.metrics.received["tcp-ais"] >= 2:
+                break
+            await asyncio.sleep(0.1)
+        await node.drain()
+    finally:
+        await node.stop()
+    assert node.metrics.decoded["tcp-ais"] == 2 and node.metrics.rejected["tcp-ais"] == 0
