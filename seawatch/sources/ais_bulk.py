@@ -48,28 +48,30 @@ class BulkDecodeResult:
     fast: ais_fast.FastBatch = field(default_factory=ais_fast.empty_batch)
     slow: list[DecodedAis] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
-    # rejects are kept as the fast path's (line, reason, raw) tuples plus the pyais path's `Rejected`,
-    # and made into one list of `Rejected` in line order when first asked for
-    fast_rejects: list[tuple[int, str, str]] = field(default_factory=list, repr=False)
+    # rejects are kept as the fast path's arrays (over `data`, the decoded text) plus the pyais path's
+    # `Rejected`, and made into one list of `Rejected` in line order when first asked for
+    fast_rejects: ais_fast.FastRejects | None = field(default=None, repr=False)
     slow_rejects: list[Rejected] = field(default_factory=list, repr=False)
+    data: bytes = field(default=b"", repr=False)
     _rejects: list[Rejected] | None = field(default=None, repr=False)
 
     @property
     def n_rejected(self) -> int:
-        return (
-            len(self.fast_rejects) + len(self.slow_rejects) if self._rejects is None else len(self._rejects)
-        )
+        if self._rejects is not None:
+            return len(self._rejects)
+        return len(self.slow_rejects) + (0 if self.fast_rejects is None else len(self.fast_rejects))
 
     @property
     def rejects(self) -> list[Rejected]:
         """Every reject in line order (fast-path rejects first on a line)."""
         if self._rejects is None:
             source = self.source
-            merged = [Rejected(raw, reason, source, line) for line, reason, raw in self.fast_rejects]
+            fast = [] if self.fast_rejects is None else self.fast_rejects.tuples(self.data)
+            merged = [Rejected(raw, reason, source, line) for line, reason, raw in fast]
             merged += self.slow_rejects
             merged.sort(key=_line_key)
             self._rejects = merged
-            self.fast_rejects, self.slow_rejects = [], []
+            self.fast_rejects, self.slow_rejects, self.data = None, [], b""
         return self._rejects
 
     @property
@@ -291,8 +293,9 @@ def decode_bytes(
         result.counts["decoded_fast"] = len(result.fast)
         result.counts["lines"] = fast_result.n_lines
         result.fast_rejects = fast_result.rejects
+        result.data = data
         result.counts["rejected"] += len(fast_result.rejects)
-        for reason, n in Counter(r[1] for r in fast_result.rejects).items():
+        for reason, n in fast_result.rejects.reason_counts().items():
             result.counts[f"rejected:{reason.split(':', 1)[0]}"] += n
         todo = (
             (n, data[a:b]) for n, (a, b) in zip(fast_result.slow_lines, fast_result.slow_spans, strict=True)

@@ -401,6 +401,43 @@ _Reject = tuple[int, str, str]  # (line number, reason, raw line)
 
 
 @dataclass
+class FastRejects:
+    """Rejects the fast path found, as arrays in line order: 1-based `line`, byte span (`start`,
+    `end`) of the raw line in the decoded text, and `code` (index into `reasons`). The raw text is
+    only cut out of the input when asked for (`tuples`)."""
+
+    line: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    code: np.ndarray
+    reasons: list[str]
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def reason_counts(self) -> Counter[str]:
+        counts = np.bincount(self.code, minlength=len(self.reasons)).tolist()
+        return Counter({r: n for r, n in zip(self.reasons, counts, strict=True) if n})
+
+    def tuples(self, data: bytes) -> list[_Reject]:
+        """(line, reason, raw line) of each, `data` being the text given to `decode_lines`."""
+        reasons = self.reasons
+        return [
+            (n, reasons[c], data[a:b].decode("ascii", "backslashreplace"))
+            for n, c, a, b in zip(
+                self.line.tolist(), self.code.tolist(), self.start.tolist(), self.end.tolist(), strict=True
+            )
+        ]
+
+
+_RejectArrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # line, start, end, code
+
+
+def _reject_arrays(lines: _Lines, rows: np.ndarray, codes: np.ndarray) -> _RejectArrays:
+    return lines.line_no[rows], lines.line_start[rows], lines.end[rows], codes
+
+
+@dataclass
 class FastResult:
     """What the fast path did with a whole text: decoded `batch`, the 1-based `slow_lines` left for the
     pyais path, the `rejects` it found itself (`empty_payload`) and `counts` (`skipped:comment`,
@@ -408,7 +445,7 @@ class FastResult:
 
     batch: FastBatch
     slow_lines: list[int]
-    rejects: list[_Reject]
+    rejects: FastRejects
     counts: Counter[str]
     slow_spans: list[tuple[int, int]] = field(default_factory=list)  # byte (start, end) of each slow line
     n_lines: int = 0
@@ -423,25 +460,31 @@ def decode_lines(data: bytes, enforce_checksum: bool = True, max_age_lines: int 
     certainly end as orphans there are rejected here (`orphan_fragment`) instead of left to it."""
     batches: list[FastBatch] = []
     slow: list[int] = []
-    rejects: list[_Reject] = []
+    rejects: list[_RejectArrays] = []
+    reasons: dict[str, int] = {}
     counts: Counter[str] = Counter()
     stations: dict[str, int] = {}
     spans: list[tuple[int, int]] = []
     frag_keys: list[np.ndarray] = []
+    window = np.iinfo(np.int64).max // 4 if max_age_lines is None else max_age_lines
+    none = np.zeros(0, dtype=np.int64)
+    history: _History = (none, none)
     pos = 0
     line_offset = 0
     while pos < len(data):
         end = data.find(b"\n", min(pos + CHUNK_BYTES, len(data)) - 1)
         end = len(data) if end < 0 else end + 1
         chunk = data[pos:end]
-        batch, chunk_slow, chunk_rejects, keys = _decode_chunk(chunk, enforce_checksum, stations, counts)
+        batch, chunk_slow, chunk_rejects, keys, history = _decode_chunk(
+            chunk, enforce_checksum, stations, reasons, counts, history, line_offset, window, end == len(data)
+        )
         frag_keys.append(keys)
         spans.extend((a + pos, b + pos) for _, a, b in chunk_slow)
         slow.extend(n + line_offset for n, _, _ in chunk_slow)
         if line_offset:
             batch.line += line_offset
-            chunk_rejects = [(n + line_offset, r, raw) for n, r, raw in chunk_rejects]
-        rejects.extend(chunk_rejects)
+        r_line, r_start, r_end, r_code = chunk_rejects
+        rejects.append((r_line + line_offset, r_start + pos, r_end + pos, r_code))
         batches.append(batch)
         line_offset += chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
         pos = end
@@ -452,13 +495,32 @@ def decode_lines(data: bytes, enforce_checksum: bool = True, max_age_lines: int 
         lone = _lone_firsts(slow_arr, np.concatenate(frag_keys), max_age_lines)
         if lone.any():
             keep = np.flatnonzero(~lone).tolist()
-            rejects.extend(
-                (slow[k], ORPHAN_REASON, data[spans[k][0] : spans[k][1]].decode("ascii"))
-                for k in np.flatnonzero(lone).tolist()
-            )
+            gone = np.flatnonzero(lone)
+            span_arr = np.array(spans, dtype=np.int64).reshape(-1, 2)[gone]
+            code = reasons.setdefault(ORPHAN_REASON, len(reasons))
+            rejects.append((slow_arr[gone], span_arr[:, 0], span_arr[:, 1], np.full(len(gone), code)))
             slow = [slow[k] for k in keep]
             spans = [spans[k] for k in keep]
-    return FastResult(merged, slow, rejects, counts, spans, line_offset)
+    return FastResult(merged, slow, _all_rejects(rejects, reasons), counts, spans, line_offset)
+
+
+def _all_rejects(parts: list[_RejectArrays], reasons: dict[str, int]) -> FastRejects:
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return FastRejects(empty, empty, empty, empty, list(reasons))
+    line, start, end, code = (np.concatenate([p[k] for p in parts]).astype(np.int64) for k in range(4))
+    order = np.argsort(line, kind="stable")
+    return FastRejects(line[order], start[order], end[order], code[order], list(reasons))
+
+
+def _with_unchecked(
+    lines: _Lines, mask: np.ndarray, line_offset: int, history: _History, window: int
+) -> _History:
+    """`history` plus the masked lines as unchecked ones, limited to the last `window` lines."""
+    new_lines = np.concatenate((history[0], lines.line_no[mask] + line_offset))
+    new_keys = np.concatenate((history[1], np.full(int(mask.sum()), ANY_FRAGMENT)))
+    recent = new_lines >= (lines.line_no[-1] + line_offset) - window
+    return new_lines[recent], new_keys[recent]
 
 
 def _merge(batches: list[FastBatch]) -> FastBatch:
@@ -557,15 +619,24 @@ def _tag_blocks(
 
 
 def _decode_chunk(
-    data: bytes, enforce_checksum: bool, station_codes: dict[str, int], counts: Counter[str]
-) -> tuple[FastBatch, list[tuple[int, int, int]], list[_Reject], np.ndarray]:
+    data: bytes,
+    enforce_checksum: bool,
+    station_codes: dict[str, int],
+    reasons: dict[str, int],
+    counts: Counter[str],
+    history: _History,
+    line_offset: int,
+    window: int,
+    last_chunk: bool = True,
+) -> tuple[FastBatch, list[tuple[int, int, int]], _RejectArrays, np.ndarray, _History]:
     """Decoded batch, slow lines (line number, start, end), rejects, and which slow lines are first
     fragments of two-sentence messages the pyais path would hold as pending (see `_fragment_keys`)."""
     buf = np.frombuffer(data + bytes(PAD), dtype=np.uint8)
     lines = _scan_lines(buf[: len(data)])
     n_lines = len(lines.line_no)
     if n_lines == 0:
-        return empty_batch(), [], [], np.zeros(0, dtype=np.int64)
+        none = np.zeros(0, dtype=np.int64)
+        return empty_batch(), [], (none, none, none, none), none, history
     nonempty = lines.end > lines.line_start
     first = _char(buf, lines.line_start)
 
@@ -619,7 +690,7 @@ def _decode_chunk(
         ]
         foreign[foreign_rows[~np.array(ascii_ok, dtype=bool)]] = False
     skipped = comment | foreign
-    line_rejects, rejected_rows = _line_rejects(data, buf, lines, first, nonempty, tag_fail)
+    line_rejects, rejected_rows = _line_rejects(data, buf, lines, first, nonempty, tag_fail, reasons)
     counts["skipped:comment"] += int(comment.sum())
     counts["skipped:foreign_sentence"] += int(foreign.sum())
     cand = nonempty & tag_ok & (lead == 33)
@@ -641,8 +712,9 @@ def _decode_chunk(
         return (
             empty_batch(),
             _spans(lines, slow_mask),
-            _by_line(line_rejects),
+            line_rejects,
             np.full(int(slow_mask.sum()), ANY_FRAGMENT),
+            _with_unchecked(lines, slow_mask, line_offset, history, window),
         )
 
     def comma(k: int) -> np.ndarray:
@@ -682,19 +754,16 @@ def _decode_chunk(
     empty = single & (c5 == c4 + 1)
     single &= ~empty
     empty_rows = np.flatnonzero(empty)
-    text = data.decode("latin-1") if len(empty_rows) else ""  # accepted lines are all ASCII
-    rejects: list[_Reject] = line_rejects + [
-        (n, "empty_payload", text[a:b])
-        for n, a, b in zip(
-            lines.line_no[empty_rows].tolist(),
-            lines.line_start[empty_rows].tolist(),
-            e[empty_rows].tolist(),
-            strict=True,
-        )
-    ]
+    empty_rejects = _reject_arrays(
+        lines, empty_rows, np.full(len(empty_rows), reasons.setdefault("empty_payload", len(reasons)))
+    )
+    rejects: _RejectArrays = (
+        np.concatenate((line_rejects[0], empty_rejects[0])),
+        np.concatenate((line_rejects[1], empty_rejects[1])),
+        np.concatenate((line_rejects[2], empty_rejects[2])),
+        np.concatenate((line_rejects[3], empty_rejects[3])),
+    )
     first_of_two = cand & (cnt == 50) & (num == 49)
-    held = _held_firsts(data, buf, first_of_two & (fill == 0), enforce_checksum, lines, c2, c3, c4, c5)
-    frag_key = _fragment_keys(buf, cand, held, cnt, num, c2, c3, c4)
     pair = np.zeros(n_lines, dtype=bool)
     if n_lines > 1:
         a = np.flatnonzero(first_of_two[:-1])
@@ -705,7 +774,41 @@ def _decode_chunk(
         ok &= (c4[a] - c3[a]) == (c4[b] - c3[b])
         ok &= _char(buf, c3[a] + 1) == _char(buf, c3[b] + 1)
         ok &= station_line[a] == station_line[b]
+        seq_a = _char(buf, c2[a] + 1)
+        ok &= (c3[a] == c2[a] + 1) | ((seq_a >= 48) & (seq_a <= 57))  # pyais: int(sequence id)
+        ok &= (c5[a] - c4[a] - 1 <= MAX_PAYLOAD_LEN) & (c5[b] - c4[b] - 1 <= MAX_PAYLOAD_LEN)
         pair[a[ok]] = True
+    key = _sentence_keys(buf, c2, c3, c4)
+    # A pair restarts (orphans) a first fragment of its key the pyais path may hold pending: when a
+    # later line might still complete that fragment there, the pair is left to that path too.
+    wild = nonempty & ~(cand | skipped | rejected_rows)
+    maybe_pending = (first_of_two & ~pair) | wild
+    history = (
+        np.concatenate((history[0], lines.line_no[maybe_pending] + line_offset)),
+        np.concatenate((history[1], np.where(wild, ANY_FRAGMENT, key)[maybe_pending])),
+    )
+    pair_second = np.zeros(n_lines, dtype=bool)
+    pair_second[1:] = pair[:-1]
+    completer = (cand & (cnt == 50) & (num == 50) & ~pair_second) | wild
+    completers = (lines.line_no[completer] + line_offset, np.where(wild, ANY_FRAGMENT, key)[completer])
+    pair_rows = np.flatnonzero(pair)
+    demote = _restart_matters(
+        lines.line_no[pair_rows] + line_offset,
+        key[pair_rows],
+        history,
+        completers,
+        np.iinfo(np.int64).max // 2 if last_chunk else int(lines.line_no[-1]) + line_offset + 1,
+        window,
+    )
+    pair[pair_rows[demote]] = False
+    last = (lines.line_no[-1] + line_offset) if n_lines else 0
+    recent = history[0] >= last - window
+    history = (history[0][recent], history[1][recent])
+    # (paired lines are decoded here; should one go to the pyais path after all, its second half does too)
+    held = _held_firsts(
+        data, buf, first_of_two & ~pair & (fill == 0), enforce_checksum, lines, c2, c3, c4, c5
+    )
+    frag_key = _fragment_keys(cand, held, cnt, num, key)
 
     # Payload spans: (start, length) of up to two pieces per message.
     msg_rows = np.flatnonzero(single | pair)
@@ -743,7 +846,7 @@ def _decode_chunk(
 
     if not batch_rows:
         slow_mask = ~(empty | skipped | rejected_rows)
-        return empty_batch(), _spans(lines, slow_mask), _by_line(rejects), frag_key[slow_mask]
+        return empty_batch(), _spans(lines, slow_mask), rejects, frag_key[slow_mask], history
     all_sel = np.concatenate(batch_rows)
     order = np.argsort(msg_rows[all_sel], kind="stable")
     position = np.empty(len(all_sel), dtype=np.int64)
@@ -770,7 +873,7 @@ def _decode_chunk(
         groups=groups,
     )
     done_lines |= empty | skipped | rejected_rows
-    return batch, _spans(lines, ~done_lines), _by_line(rejects), frag_key[~done_lines]
+    return batch, _spans(lines, ~done_lines), rejects, frag_key[~done_lines], history
 
 
 def _held_firsts(
@@ -812,26 +915,58 @@ NO_FRAGMENT = -1  # a checked sentence the pyais path never holds or completes a
 HELD = 1 << 16  # + key: a first fragment it holds pending; key alone: a second fragment
 
 
-def _fragment_keys(
-    buf: np.ndarray,
-    cand: np.ndarray,
-    held: np.ndarray,
-    cnt: np.ndarray,
-    num: np.ndarray,
-    c2: np.ndarray,
-    c3: np.ndarray,
-    c4: np.ndarray,
-) -> np.ndarray:
-    """Per line, what it can be to the pyais path's fragment assembly (see the constants above); the
-    key is (channel, sequence id) characters, 0 when empty (the station is left out: wider matches)."""
+def _sentence_keys(buf: np.ndarray, c2: np.ndarray, c3: np.ndarray, c4: np.ndarray) -> np.ndarray:
+    """Per line, (channel, sequence id) characters as one number, 0 for an empty one: the pyais path's
+    fragment key without the station (so matches here are wider than there)."""
     seq = np.where(c3 == c2 + 2, _char(buf, c2 + 1), 0).astype(np.int64)
     chan = np.where(c4 == c3 + 2, _char(buf, c3 + 1), 0).astype(np.int64)
-    key = chan << 8 | seq
+    return chan << 8 | seq
+
+
+def _fragment_keys(
+    cand: np.ndarray, held: np.ndarray, cnt: np.ndarray, num: np.ndarray, key: np.ndarray
+) -> np.ndarray:
+    """Per line, what it can be to the pyais path's fragment assembly (see the constants above)."""
     out = np.where(cand, NO_FRAGMENT, ANY_FRAGMENT).astype(np.int64)
     second = cand & (cnt == 50) & (num == 50)
     out[second] = key[second]
     out[held] = key[held] + HELD
     return out
+
+
+_History = tuple[np.ndarray, np.ndarray]  # line numbers and keys (or ANY_FRAGMENT) of maybe-pending lines
+
+
+def _restart_matters(
+    line: np.ndarray, key: np.ndarray, pending: _History, completers: _History, unknown: int, window: int
+) -> np.ndarray:
+    """Mask over pairs (first `line`, `key`): a fragment of the same key (or an unchecked line) may be
+    pending on the pyais path within `window` lines before the pair, and a line of the same key (or an
+    unchecked one) after the pair, while that fragment is still pending, might complete it there. Lines
+    from `unknown` on are not known yet: as if they might."""
+    hit = np.zeros(len(line), dtype=bool)
+    if not len(line) or not len(pending[0]):
+        return hit
+    never = np.iinfo(np.int64).max // 2
+
+    def first_in(lines_sorted: np.ndarray, lo: np.ndarray) -> np.ndarray:
+        """First of `lines_sorted` at or after each `lo` (never when none)."""
+        return np.append(lines_sorted, never)[np.searchsorted(lines_sorted, lo, side="left")]
+
+    p_line, p_key = pending
+    order = np.argsort(p_line, kind="stable")
+    p_line, p_key = p_line[order], p_key[order]
+    c_line, c_key = completers
+    for k in np.unique(key).tolist():
+        rows = np.flatnonzero(key == k)
+        p_sel = p_line[(p_key == k) | (p_key == ANY_FRAGMENT)]
+        c_sel = c_line[(c_key == k) | (c_key == ANY_FRAGMENT)]
+        before = np.searchsorted(p_sel, line[rows], side="left") - 1  # the latest pending before
+        latest = np.where(before >= 0, np.append(p_sel, -never)[before], -never)
+        pending_before = latest >= line[rows] - window
+        nxt = np.minimum(first_in(c_sel, line[rows] + 2), unknown)
+        hit[rows] = pending_before & (nxt <= latest + window)
+    return hit
 
 
 def _lone_firsts(slow_lines: np.ndarray, frag_key: np.ndarray, max_age_lines: int) -> np.ndarray:
@@ -872,34 +1007,35 @@ _NOT_NMEA_START[list(b" \t\n\r\x0b\x0c")] = False
 
 
 def _line_rejects(
-    data: bytes, buf: np.ndarray, lines: _Lines, first: np.ndarray, nonempty: np.ndarray, tag_fail: np.ndarray
-) -> tuple[list[_Reject], np.ndarray]:
+    data: bytes,
+    buf: np.ndarray,
+    lines: _Lines,
+    first: np.ndarray,
+    nonempty: np.ndarray,
+    tag_fail: np.ndarray,
+    reasons: dict[str, int],
+) -> tuple[_RejectArrays, np.ndarray]:
     """Lines the pyais path would reject before looking at any sentence: not NMEA at all, or a bad
     tag block. Only lines without surrounding whitespace (which that path strips) are judged here."""
     last = buf[np.maximum(lines.end - 1, 0)]
     clean = nonempty & ~_WHITESPACE[last]
     not_nmea = clean & _NOT_NMEA_START[first]
-    bad_tag = clean & (first == 92) & np.array([x is not None for x in tag_fail.tolist()], dtype=bool)
+    bad_tag = clean & (first == 92) & (tag_fail != None)  # noqa: E711 (element-wise)
     rows = np.flatnonzero(not_nmea | bad_tag)
-    out: list[_Reject] = []
-    mask = np.zeros(len(first), dtype=bool)
+    codes = []
     for row, a, b in zip(
         rows.tolist(), lines.line_start[rows].tolist(), lines.end[rows].tolist(), strict=True
     ):
-        raw = data[a:b]
-        if not raw.isascii():
+        if not data[a:b].isascii():
             reason = "not_nmea: non-ASCII bytes"
         elif not_nmea[row]:
             reason = "not_nmea: no ! or $ sentence start"
         else:
             reason = str(tag_fail[row])
-        out.append((int(lines.line_no[row]), reason, raw.decode("ascii", "backslashreplace")))
-        mask[row] = True
-    return out, mask
-
-
-def _by_line(rejects: list[_Reject]) -> list[_Reject]:
-    return sorted(rejects, key=lambda r: r[0])
+        codes.append(reasons.setdefault(reason, len(reasons)))
+    mask = np.zeros(len(first), dtype=bool)
+    mask[rows] = True
+    return _reject_arrays(lines, rows, np.array(codes, dtype=np.int64)), mask
 
 
 def _spans(lines: _Lines, mask: np.ndarray) -> list[tuple[int, int, int]]:

@@ -109,22 +109,48 @@ def test_without_checksum_enforcement(enforce_checksum: bool) -> None:
     _agree(lines, enforce_checksum)
 
 
+def tagged(line: str, station: str) -> str:
+    content = f"s:{station},c:1428621738"
+    return f"\\{content}*{xor_checksum(content.encode()):02X}\\{line}"
+
+
+_FRAGMENTS = [
+    sentence(2, n, seq, ch, FIRST if n == 1 else SECOND, 0 if n == 1 else 2)
+    for n in (1, 2)
+    for seq in ("", "1", "x")
+    for ch in ("A", "B")
+]
 _PIECES = st.sampled_from(
     [
         POSITION,
         "garbage",
         "",
-        *(
-            sentence(2, n, seq, ch, FIRST if n == 1 else SECOND, 0 if n == 1 else 2)
-            for n in (1, 2)
-            for seq in ("", "1", "2")
-            for ch in ("A", "B")
-        ),
+        _FRAGMENTS[2] + ",trailer",
+        *_FRAGMENTS,
+        *(tagged(f, station) for f in _FRAGMENTS[2:4] + _FRAGMENTS[8:10] for station in ("rA", "rB")),
     ]
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(_PIECES, min_size=1, max_size=30))
 def test_random_fragment_mixes_agree(lines: list[str]) -> None:
     _agree(lines)
+
+
+def test_pair_restarting_a_pending_fragment_goes_to_pyais() -> None:
+    """Line 2 restarts line 1's key on the pyais path (line 1 is an orphan) and line 5 is an orphan:
+    the numpy path must not pair lines 2-3 out of sight of the pyais path while line 1 may complete."""
+    first, second = sentence(2, 1, "1", "B", FIRST), sentence(2, 2, "1", "B", SECOND, 2)
+    lines = [first, first, second, POSITION, second]
+    fast = _agree(lines)
+    assert [r.line_no for r in fast.rejects] == [1, 5]
+    assert _slow_lines(lines) == [1, 2, 3, 5]
+
+
+def test_pair_after_a_lone_fragment_stays_in_numpy() -> None:
+    first, second = sentence(2, 1, "1", "B", FIRST), sentence(2, 2, "1", "B", SECOND, 2)
+    lines = [first, POSITION, first, second, POSITION]
+    fast = _agree(lines)
+    assert [r.line_no for r in fast.rejects] == [1] and fast.n_fast == 3
+    assert _slow_lines(lines) == []
