@@ -31,7 +31,7 @@ import numpy.typing as npt
 import polars as pl
 
 from seawatch.detect.context import DetectContext
-from seawatch.geo.distance import MS_PER_KN, haversine_1, haversine_m
+from seawatch.geo.distance import MS_PER_KN, consecutive_m, haversine_1
 
 FLAGS = {
     "no_time": 1,
@@ -167,7 +167,7 @@ def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
     first_idx = np.flatnonzero(new)
     mmsi_col = good["mmsi"].fill_null(-1).to_numpy().astype(np.int64)
     tid_col = good["track_id"]
-    track_ids: list[str | None] = [tid_col[int(i)] for i in first_idx]
+    track_ids: list[str | None] = tid_col.gather(first_idx).to_list()
     track_mmsi = mmsi_col[first_idx] if first_idx.size else np.zeros(0, dtype=np.int64)
     if any(tid is not None for tid in track_ids):  # a fused track's MMSI may arrive after its first fix
         known = good.filter(pl.col("track_id").is_not_null() & pl.col("mmsi").is_not_null())
@@ -185,7 +185,7 @@ def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
     dist = np.full(t.shape, np.nan)
     if t.size > 1:
         dt[1:] = t[1:] - t[:-1]
-        dist[1:] = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+        dist[1:] = consecutive_m(lat, lon)
     dt[new] = np.nan
     dist[new] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -52,10 +52,21 @@ class Ports:
         idx = np.full(la.shape, -1, dtype=np.int64)
         ok = np.isfinite(la) & np.isfinite(lo)
         if max_m is not None and la.size > 50_000:  # cheap cell test first: most fixes are far from ports
-            codes = np.floor(la[ok] * 10.0) * 3600.0 + np.floor(lo[ok] * 10.0)
-            known = self._cell_codes(max_m)
-            pos = np.minimum(np.searchsorted(known, codes), known.size - 1)
-            ok[np.flatnonzero(ok)] = known[pos] == codes
+            grid = self._cell_grid(max_m)
+            with np.errstate(invalid="ignore"):
+                i = np.floor(la * 10.0) + 900.0
+                j = np.floor(lo * 10.0) + 1800.0
+            ok &= (i >= 0) & (i < grid.shape[0]) & (j >= 0) & (j < grid.shape[1])
+            rows = np.flatnonzero(ok)
+            cand = grid[i[rows].astype(np.int64), j[rows].astype(np.int64)]
+            ok[rows] = cand == -2  # several candidate ports: KD-tree below
+            single = rows[cand >= 0]  # one candidate port: it is the nearest one if any is within max_m
+            if single.size:
+                port = cand[cand >= 0].astype(np.int64)
+                d = haversine_m(la[single], lo[single], self.lat[port], self.lon[port])
+                near = d <= max_m * 1.000001
+                dist[single[near]] = d[near]
+                idx[single[near]] = port[near]
         if ok.any() and len(self):
             bound = np.inf if max_m is None else chord_for_m(max_m) * 1.000001
             chord, found = self.tree.query(unit_xyz(la[ok], lo[ok]), distance_upper_bound=bound)
@@ -99,14 +110,18 @@ class Ports:
             cache[max_m] = {cell: tuple(ports) for cell, ports in grid.items()}
         return cache[max_m]
 
-    def _cell_codes(self, max_m: float) -> npt.NDArray[np.float64]:
-        cache = self.__dict__.setdefault("_code_cache", {})
+    def _cell_grid(self, max_m: float) -> npt.NDArray[np.int32]:
+        """`_cell_ports` as a (lat row + 900, lon column + 1800) grid (26 MB): the one candidate port's
+        index, -2 when a cell has several candidates, -1 when none."""
+        cache = self.__dict__.setdefault("_grid_cache", {})
         if max_m not in cache:
-            cache[max_m] = np.sort(
-                np.array([i * 3600.0 + j for i, j in self._cell_ports(max_m)], dtype=np.float64)
-            )
-        codes: npt.NDArray[np.float64] = cache[max_m]
-        return codes
+            grid = np.full((1801, 3600), -1, dtype=np.int32)
+            for (ci, cj), ports in self._cell_ports(max_m).items():
+                if -900 <= ci <= 900:
+                    grid[ci + 900, cj + 1800] = ports[0] if len(ports) == 1 else -2
+            cache[max_m] = grid
+        found: npt.NDArray[np.int32] = cache[max_m]
+        return found
 
     def near_cells(self, max_m: float) -> set[tuple[int, int]]:
         """0.1° cells (floor(lat*10), floor(lon*10)) that may hold a point within `max_m` of a port."""
