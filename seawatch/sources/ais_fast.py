@@ -557,11 +557,11 @@ def _tag_blocks(
     tag_ok: np.ndarray,
     station_codes: dict[str, int],
     tag_fail: np.ndarray,
-) -> None:
+) -> np.ndarray:
     """Parse each distinct tag block once (feeds repeat the same `s:`/`c:` on many lines).
-    `tag_fail` gets the reject reason of rows whose block is certainly bad."""
+    `tag_fail` gets the reject reason of rows whose block is certainly bad; returns those rows."""
     if not len(rows):
-        return
+        return rows
     unsure = np.zeros(len(rows), dtype=bool)
     lens = end - start
     width = int(lens.max())
@@ -613,9 +613,9 @@ def _tag_blocks(
     t_line[rows] = ts[inverse]
     station_line[rows] = stations[inverse]
     tag_ok[rows] &= ok[inverse]
-    fail = fails[inverse]
-    fail[unsure] = None
-    tag_fail[rows] = fail
+    failed = ~ok[inverse] & ~unsure
+    tag_fail[rows[failed]] = fails[inverse[failed]]
+    return rows[failed]
 
 
 def _decode_chunk(
@@ -645,6 +645,7 @@ def _decode_chunk(
     station_line = np.full(n_lines, -1, dtype=np.int32)
     tag_ok = np.ones(n_lines, dtype=bool)
     tag_fail = np.full(n_lines, None, dtype=object)
+    tag_failed = np.zeros(n_lines, dtype=bool)
     has_tag = nonempty & (first == 92)
     if has_tag.any():
         bs = np.flatnonzero(buf == 92)
@@ -654,20 +655,23 @@ def _decode_chunk(
         closed = close < lines.end[idx]
         tag_ok[idx[~closed]] = False
         tag_fail[idx[~closed]] = "bad_tag_block: tag block not terminated by a backslash"
+        tag_failed[idx[~closed]] = True
         good = idx[closed]
         lines.start[good] = close[closed] + 1
-        _tag_blocks(
-            buf,
-            data,
-            good,
-            lines.line_start[good] + 1,
-            close[closed],
-            t_line,
-            station_line,
-            tag_ok,
-            station_codes,
-            tag_fail,
-        )
+        tag_failed[
+            _tag_blocks(
+                buf,
+                data,
+                good,
+                lines.line_start[good] + 1,
+                close[closed],
+                t_line,
+                station_line,
+                tag_ok,
+                station_codes,
+                tag_fail,
+            )
+        ] = True
 
     s = lines.start
     e = lines.end
@@ -690,7 +694,9 @@ def _decode_chunk(
         ]
         foreign[foreign_rows[~np.array(ascii_ok, dtype=bool)]] = False
     skipped = comment | foreign
-    line_rejects, rejected_rows = _line_rejects(data, buf, lines, first, nonempty, tag_fail, reasons)
+    line_rejects, rejected_rows = _line_rejects(
+        data, buf, lines, first, nonempty, tag_fail, tag_failed, reasons
+    )
     counts["skipped:comment"] += int(comment.sum())
     counts["skipped:foreign_sentence"] += int(foreign.sum())
     cand = nonempty & tag_ok & (lead == 33)
@@ -773,7 +779,9 @@ def _decode_chunk(
         ok &= _char(buf, c2[a] + 1) == _char(buf, c2[b] + 1)
         ok &= (c4[a] - c3[a]) == (c4[b] - c3[b])
         ok &= _char(buf, c3[a] + 1) == _char(buf, c3[b] + 1)
-        ok &= station_line[a] == station_line[b]
+        # a second fragment without a station of its own joins the pending first one of its key on the
+        # pyais path: paired here only when no other may be pending (checked below)
+        ok &= (station_line[a] == station_line[b]) | (station_line[b] == -1)
         seq_a = _char(buf, c2[a] + 1)
         ok &= (c3[a] == c2[a] + 1) | ((seq_a >= 48) & (seq_a <= 57))  # pyais: int(sequence id)
         ok &= (c5[a] - c4[a] - 1 <= MAX_PAYLOAD_LEN) & (c5[b] - c4[b] - 1 <= MAX_PAYLOAD_LEN)
@@ -792,7 +800,7 @@ def _decode_chunk(
     completer = (cand & (cnt == 50) & (num == 50) & ~pair_second) | wild
     completers = (lines.line_no[completer] + line_offset, np.where(wild, ANY_FRAGMENT, key)[completer])
     pair_rows = np.flatnonzero(pair)
-    demote = _restart_matters(
+    demote, pending_before = _restart_matters(
         lines.line_no[pair_rows] + line_offset,
         key[pair_rows],
         history,
@@ -800,7 +808,8 @@ def _decode_chunk(
         np.iinfo(np.int64).max // 2 if last_chunk else int(lines.line_no[-1]) + line_offset + 1,
         window,
     )
-    pair[pair_rows[demote]] = False
+    loose = station_line[pair_rows] != station_line[np.minimum(pair_rows + 1, n_lines - 1)]
+    pair[pair_rows[demote | (loose & pending_before)]] = False
     last = (lines.line_no[-1] + line_offset) if n_lines else 0
     recent = history[0] >= last - window
     history = (history[0][recent], history[1][recent])
@@ -939,14 +948,15 @@ _History = tuple[np.ndarray, np.ndarray]  # line numbers and keys (or ANY_FRAGME
 
 def _restart_matters(
     line: np.ndarray, key: np.ndarray, pending: _History, completers: _History, unknown: int, window: int
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Mask over pairs (first `line`, `key`): a fragment of the same key (or an unchecked line) may be
     pending on the pyais path within `window` lines before the pair, and a line of the same key (or an
     unchecked one) after the pair, while that fragment is still pending, might complete it there. Lines
-    from `unknown` on are not known yet: as if they might."""
+    from `unknown` on are not known yet: as if they might. Also returns the first condition alone."""
     hit = np.zeros(len(line), dtype=bool)
+    any_pending = np.zeros(len(line), dtype=bool)
     if not len(line) or not len(pending[0]):
-        return hit
+        return hit, any_pending
     never = np.iinfo(np.int64).max // 2
 
     def first_in(lines_sorted: np.ndarray, lo: np.ndarray) -> np.ndarray:
@@ -966,7 +976,8 @@ def _restart_matters(
         pending_before = latest >= line[rows] - window
         nxt = np.minimum(first_in(c_sel, line[rows] + 2), unknown)
         hit[rows] = pending_before & (nxt <= latest + window)
-    return hit
+        any_pending[rows] = pending_before
+    return hit, any_pending
 
 
 def _lone_firsts(slow_lines: np.ndarray, frag_key: np.ndarray, max_age_lines: int) -> np.ndarray:
@@ -1013,6 +1024,7 @@ def _line_rejects(
     first: np.ndarray,
     nonempty: np.ndarray,
     tag_fail: np.ndarray,
+    tag_failed: np.ndarray,
     reasons: dict[str, int],
 ) -> tuple[_RejectArrays, np.ndarray]:
     """Lines the pyais path would reject before looking at any sentence: not NMEA at all, or a bad
@@ -1020,7 +1032,7 @@ def _line_rejects(
     last = buf[np.maximum(lines.end - 1, 0)]
     clean = nonempty & ~_WHITESPACE[last]
     not_nmea = clean & _NOT_NMEA_START[first]
-    bad_tag = clean & (first == 92) & (tag_fail != None)  # noqa: E711 (element-wise)
+    bad_tag = clean & (first == 92) & tag_failed
     rows = np.flatnonzero(not_nmea | bad_tag)
     codes = []
     for row, a, b in zip(
