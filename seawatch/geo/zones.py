@@ -121,12 +121,23 @@ class ZoneIndex:
         x = np.atleast_1d(np.asarray(lon, dtype=np.float64))
         y = np.atleast_1d(np.asarray(lat, dtype=np.float64))
         out = np.zeros((x.shape[0], len(self.zones)), dtype=bool)
+        if not self.zones:
+            return out
+        bounds = self._bounds
+        lo_x, lo_y = bounds[:, 0].min(), bounds[:, 1].min()
+        hi_x, hi_y = bounds[:, 2].max(), bounds[:, 3].max()
+        near = np.flatnonzero((x >= lo_x) & (x <= hi_x) & (y >= lo_y) & (y <= hi_y))  # all zones' box
+        xs, ys = x[near], y[near]
         for j, zone in enumerate(self.zones):
-            minx, miny, maxx, maxy = shapely.bounds(zone.geometry).tolist()
-            cand = np.flatnonzero((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
-            if cand.size:
-                out[cand, j] = shapely.intersects_xy(zone.geometry, x[cand], y[cand])
+            minx, miny, maxx, maxy = bounds[j].tolist()
+            sub = np.flatnonzero((xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy))
+            if sub.size:
+                out[near[sub], j] = shapely.intersects_xy(zone.geometry, xs[sub], ys[sub])
         return out
+
+    @cached_property
+    def _bounds(self) -> npt.NDArray[np.float64]:
+        return np.array([shapely.bounds(zone.geometry) for zone in self.zones], dtype=np.float64)
 
     @cached_property
     def _grid(self) -> dict[tuple[int, int], tuple[int, ...]]:
