@@ -212,16 +212,15 @@ def plan_for(msg_type: int, nbits: int, variant: int = 0) -> list[_FieldOp] | No
 WORD_BITS = 64
 
 
-def _words(sextets: np.ndarray) -> list[np.ndarray]:
+def _words(padded: np.ndarray, n_chars: int) -> list[np.ndarray]:
     """Pack a (rows, chars) matrix of 6-bit values into big-endian 64-bit words (plus one zero word):
-    4 characters make 3 bytes, the bytes are read as '>u8'."""
-    n_rows, n_chars = sextets.shape
+    4 characters make 3 bytes, the bytes are read as '>u8'. `padded` is zero after `n_chars` columns,
+    up to a multiple of 4 columns at least."""
+    n_rows = padded.shape[0]
     quads = -(-n_chars // 4)
     n_bytes = 3 * quads
     n_words = -(-n_bytes // 8) + 1
-    padded = np.zeros((n_rows, quads * 4), dtype=np.uint8)
-    padded[:, :n_chars] = sextets
-    q = padded.reshape(n_rows, quads, 4)
+    q = padded[:, : quads * 4].reshape(n_rows, quads, 4)
     raw = np.zeros((n_rows, n_words * 8), dtype=np.uint8)
     tri = raw[:, : 3 * quads].reshape(n_rows, quads, 3)
     tri[:, :, 0] = (q[:, :, 0] << 2) | (q[:, :, 1] >> 4)
@@ -235,11 +234,14 @@ def _extract(words: list[np.ndarray], offset: int, width: int, signed: bool) -> 
     j, off = divmod(offset, WORD_BITS)
     avail = WORD_BITS - off
     if width <= avail:
-        val = (words[j] >> U64(avail - width)) & U64((1 << width) - 1)
+        val = words[j] >> U64(avail - width)
+        val &= U64((1 << width) - 1)
     else:
         lo = width - avail
-        val = ((words[j] & U64((1 << avail) - 1)) << U64(lo)) | (words[j + 1] >> U64(WORD_BITS - lo))
-    out = val.astype(np.int64)
+        val = words[j] & U64((1 << avail) - 1)
+        val <<= U64(lo)
+        val |= words[j + 1] >> U64(WORD_BITS - lo)
+    out = val.view(np.int64)  # width <= 62 bits here: the same values, no copy
     if signed:
         out = np.where(out >= (1 << (width - 1)), out - (1 << width), out)
     return out
@@ -430,6 +432,7 @@ class FastRejects:
         ]
 
 
+_Spans = tuple[np.ndarray, np.ndarray, np.ndarray]  # line number, start, end of some lines
 _RejectArrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # line, start, end, code
 
 
@@ -459,12 +462,12 @@ def decode_lines(data: bytes, enforce_checksum: bool = True, max_age_lines: int 
     `NmeaAisDecoder.max_age_lines`, which must not exceed its `max_pending`), first fragments that
     certainly end as orphans there are rejected here (`orphan_fragment`) instead of left to it."""
     batches: list[FastBatch] = []
-    slow: list[int] = []
+    slow_parts: list[np.ndarray] = []
     rejects: list[_RejectArrays] = []
     reasons: dict[str, int] = {}
     counts: Counter[str] = Counter()
     stations: dict[str, int] = {}
-    spans: list[tuple[int, int]] = []
+    span_parts: list[np.ndarray] = []
     frag_keys: list[np.ndarray] = []
     window = np.iinfo(np.int64).max // 4 if max_age_lines is None else max_age_lines
     none = np.zeros(0, dtype=np.int64)
@@ -479,8 +482,8 @@ def decode_lines(data: bytes, enforce_checksum: bool = True, max_age_lines: int 
             chunk, enforce_checksum, stations, reasons, counts, history, line_offset, window, end == len(data)
         )
         frag_keys.append(keys)
-        spans.extend((a + pos, b + pos) for _, a, b in chunk_slow)
-        slow.extend(n + line_offset for n, _, _ in chunk_slow)
+        slow_parts.append(chunk_slow[0] + line_offset)
+        span_parts.append(np.stack((chunk_slow[1], chunk_slow[2]), axis=1) + pos)
         if line_offset:
             batch.line += line_offset
         r_line, r_start, r_end, r_code = chunk_rejects
@@ -490,18 +493,23 @@ def decode_lines(data: bytes, enforce_checksum: bool = True, max_age_lines: int 
         pos = end
     merged = _merge(batches)
     merged.stations = list(stations)
-    if max_age_lines is not None and slow:
-        slow_arr = np.array(slow, dtype=np.int64)
-        lone = _lone_firsts(slow_arr, np.concatenate(frag_keys), max_age_lines)
+    slow = np.concatenate(slow_parts) if slow_parts else np.zeros(0, dtype=np.int64)
+    spans = np.concatenate(span_parts) if span_parts else np.zeros((0, 2), dtype=np.int64)
+    if max_age_lines is not None and len(slow):
+        lone = _lone_firsts(slow, np.concatenate(frag_keys), max_age_lines)
         if lone.any():
-            keep = np.flatnonzero(~lone).tolist()
             gone = np.flatnonzero(lone)
-            span_arr = np.array(spans, dtype=np.int64).reshape(-1, 2)[gone]
             code = reasons.setdefault(ORPHAN_REASON, len(reasons))
-            rejects.append((slow_arr[gone], span_arr[:, 0], span_arr[:, 1], np.full(len(gone), code)))
-            slow = [slow[k] for k in keep]
-            spans = [spans[k] for k in keep]
-    return FastResult(merged, slow, _all_rejects(rejects, reasons), counts, spans, line_offset)
+            rejects.append((slow[gone], spans[gone, 0], spans[gone, 1], np.full(len(gone), code)))
+            slow, spans = slow[~lone], spans[~lone]
+    return FastResult(
+        merged,
+        slow.tolist(),
+        _all_rejects(rejects, reasons),
+        counts,
+        [(a, b) for a, b in spans.tolist()],
+        line_offset,
+    )
 
 
 def _all_rejects(parts: list[_RejectArrays], reasons: dict[str, int]) -> FastRejects:
@@ -628,7 +636,7 @@ def _decode_chunk(
     line_offset: int,
     window: int,
     last_chunk: bool = True,
-) -> tuple[FastBatch, list[tuple[int, int, int]], _RejectArrays, np.ndarray, _History]:
+) -> tuple[FastBatch, _Spans, _RejectArrays, np.ndarray, _History]:
     """Decoded batch, slow lines (line number, start, end), rejects, and which slow lines are first
     fragments of two-sentence messages the pyais path would hold as pending (see `_fragment_keys`)."""
     buf = np.frombuffer(data + bytes(PAD), dtype=np.uint8)
@@ -636,7 +644,7 @@ def _decode_chunk(
     n_lines = len(lines.line_no)
     if n_lines == 0:
         none = np.zeros(0, dtype=np.int64)
-        return empty_batch(), [], (none, none, none, none), none, history
+        return empty_batch(), (none, none, none), (none, none, none, none), none, history
     nonempty = lines.end > lines.line_start
     first = _char(buf, lines.line_start)
 
@@ -1050,17 +1058,10 @@ def _line_rejects(
     return _reject_arrays(lines, rows, np.array(codes, dtype=np.int64)), mask
 
 
-def _spans(lines: _Lines, mask: np.ndarray) -> list[tuple[int, int, int]]:
+def _spans(lines: _Lines, mask: np.ndarray) -> _Spans:
     """(line number, start, end) of the masked lines."""
     rows = np.flatnonzero(mask)
-    return list(
-        zip(
-            lines.line_no[rows].tolist(),
-            lines.line_start[rows].tolist(),
-            lines.end[rows].tolist(),
-            strict=True,
-        )
-    )
+    return lines.line_no[rows], lines.line_start[rows], lines.end[rows]
 
 
 def _variants(buf: np.ndarray, msg_type: np.ndarray, p1_start: np.ndarray, p1_len: np.ndarray) -> np.ndarray:
@@ -1094,17 +1095,20 @@ def _decode_group(
     p2_len: np.ndarray,
 ) -> FastGroup:
     n_chars = int(p1_len[0] + p2_len[0])
+    width = -(-n_chars // 8) * 8  # read up to 7 bytes more (PAD covers them), zeroed below
     if p2_len.any():
-        cols = np.arange(n_chars)
+        cols = np.arange(width)
         first = cols[None, :] < p1_len[:, None]
         idx = np.where(first, p1_start[:, None] + cols, p2_start[:, None] + (cols - p1_len[:, None]))
         chars = buf[idx]
     else:  # rows of a strided view: no index matrix to build
-        chars = np.lib.stride_tricks.sliding_window_view(buf, n_chars)[p1_start]
+        chars = np.lib.stride_tricks.sliding_window_view(buf, width)[p1_start]
     armour = _ARMOUR[chars]
-    bad = (armour == 255).any(axis=1)
+    armour[:, n_chars:] = 0
+    # a character outside the armour maps to 255: test the high bit of 8 characters at a time
+    bad = (armour.view(np.uint64) & U64(0x8080808080808080)).any(axis=1)
     armour &= 63
-    words = _words(armour)
+    words = _words(armour, n_chars)
     sextets = [armour[:, k] for k in range(n_chars)]
     group = FastGroup(msg_type, nbits, np.zeros(0, np.int64), bad_chars=bad)
     for op in ops:
