@@ -9,7 +9,7 @@ is a run of at least `min_duration_s` (bins × bin_s). Start/end are bin boundar
 midpoint in the first bin. A pair needs two identified vessels with distinct MMSIs: an unidentified
 (radar/satellite-only) track that close to an AIS vessel cannot be told from a second track of that same
 vessel (dark vessels are dark_target's), and one MMSI is one vessel. Candidate pairs come from a KD-tree
-on unit-sphere points with the bin as an extra coordinate (bulk: all bins at once; live: each bin as it
+on unit-sphere points, each bin shifted apart (bulk: all bins in one tree; live: each bin as it
 closes).
 """
 
@@ -111,8 +111,11 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
     radius = max(cfg.max_distance_m for _, cfg in enabled)
     b0 = int(bt.bin.min())
     rel = (bt.bin - b0).astype(np.float64)
-    points = np.column_stack((rel * 10.0, unit_xyz(bt.lat, bt.lon)))  # chords ≤ 2: other bins never match
-    pairs = cKDTree(points).query_pairs(chord_for_m(radius) * 1.000001, output_type="ndarray")
+    # one 3-D tree for all bins: each bin's unit sphere shifted 4 apart along x (chords ≤ 2, so other bins
+    # never match); the radius margin (1e-4) covers the rounding of the shift, the haversine test follows
+    points = unit_xyz(bt.lat, bt.lon)
+    points[:, 0] += rel * 4.0
+    pairs = cKDTree(points).query_pairs(chord_for_m(radius) * 1.0001, output_type="ndarray")
     if pairs.shape[0] == 0:
         return []
     key_rank = np.empty(tf.n_tracks, dtype=np.int64)
