@@ -190,14 +190,18 @@ def load_csv(path: Path, mapping: CsvColumnMapping | None = None, source: str | 
     sog = _num(m.sog_kn)
     cog = _num(m.cog_deg)
     heading = _num(m.heading_deg)
-    lat = _num(m.lat)
-    lon = _num(m.lon)
+    lat = pl.col("_lat_in")  # each numeric column parsed once (the expressions below reuse it)
+    lon = pl.col("_lon_in")
     frame = (
-        raw.with_columns(_parse_times(raw, m.t).alias("_t_s"))
+        raw.with_columns(
+            _parse_times(raw, m.t).alias("_t_s"), _num(m.lat).alias("_lat_in"), _num(m.lon).alias("_lon_in")
+        )
         .with_row_index("_row")
         .select(
             pl.col("_row"),
             pl.col("_t_s").alias("t"),
+            lat,
+            lon,
             pl.col(m.mmsi).str.strip_chars().cast(pl.Float64, strict=False).alias("_mmsi_f"),
             pl.when((lat == 91.0) | (lon == 181.0)).then(None).otherwise(lat).alias("lat"),
             pl.when((lat == 91.0) | (lon == 181.0)).then(None).otherwise(lon).alias("lon"),
@@ -220,8 +224,7 @@ def load_csv(path: Path, mapping: CsvColumnMapping | None = None, source: str | 
     mmsi_f = frame["_mmsi_f"]
     bad_mmsi = ~bad_time & (mmsi_f.is_null() | (mmsi_f <= 0) | (mmsi_f >= 1e9) | (mmsi_f != mmsi_f.floor()))
     lat_c, lon_c = frame["lat"], frame["lon"]
-    orig_lat = raw[m.lat].str.strip_chars().cast(pl.Float64, strict=False)
-    orig_lon = raw[m.lon].str.strip_chars().cast(pl.Float64, strict=False)
+    orig_lat, orig_lon = frame["_lat_in"], frame["_lon_in"]
     na_position = lat_c.is_null() & ((orig_lat == 91.0) | (orig_lon == 181.0)).fill_null(False)
     bad_pos = (
         ~bad_time
