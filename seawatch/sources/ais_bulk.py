@@ -3,7 +3,8 @@
 
 `decode_bytes(data)` gives a `BulkDecodeResult`: fast-path columns, the other decoded messages,
 rejects and counts; from it come the polars frames (`positions_frame`, `statics_frame`) and the
-records in input order (`iter_records`) for `seawatch decode`.
+records in input order (`iter_records`) for `seawatch decode`. Rejects are made into `Rejected`
+objects only when `rejects` is first read (`n_rejected` and `counts` need none).
 """
 
 from __future__ import annotations

@@ -15,11 +15,16 @@ and masks over the whole group at once. Converters are reproduced exactly:
 
 Handled here: single-sentence messages of every type whose pyais class decodes by plan (1, 2, 3, 4, 5,
 7, 9, 10, 11, 12, 13, 14, 15, 18, 19, 20, 21, 23, 27), and two-sentence messages whose fragments are on
-consecutive lines (the usual type 5). Everything else (types 6, 8, 16, 17, 22, 24, 25, 26, other
-multi-sentence messages, trailers after the checksum, bad or doubtful lines) is returned as
-line numbers for the pyais path, which also produces every reject. Values the pyais path would reject
-(MMSI below 100000, impossible lat/lon, truncated payloads) are sent there too, so both paths accept
-exactly the same messages.
+consecutive lines (the usual type 5) when the pyais path could not be holding an older first half
+that such a pair would restart. Everything else (types 6, 8, 16, 17, 22, 25, 26, other multi-sentence
+messages, trailers after the checksum, bad or doubtful lines) is returned as line numbers for the pyais
+path. Values the pyais path would reject (MMSI below 100000, impossible lat/lon, truncated payloads) are
+sent there too, so both paths accept exactly the same messages.
+
+Rejects made here, with the pyais path's reasons and raw text: lines that are not NMEA, bad tag blocks,
+empty payloads, and first halves of two-sentence messages that nothing within the pyais path's
+`max_age_lines` could complete (`orphan_fragment`). They are kept as arrays (`FastRejects`); the raw
+text is cut out of the input only when asked for.
 """
 
 from __future__ import annotations
