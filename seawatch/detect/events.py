@@ -46,7 +46,8 @@ def median(values: Sequence[float]) -> float:
     (pure Python: numpy's per-call overhead dominates at this size); NaN when any value is NaN."""
     ordered = sorted(values)
     n = len(ordered)
-    if n == 0 or any(v != v for v in ordered):
+    total = sum(ordered)  # NaN when a value is NaN (or +inf and -inf meet: then look closer)
+    if n == 0 or (total != total and any(v != v for v in ordered)):
         return math.nan
     mid = n // 2
     return float(ordered[mid]) if n % 2 else (float(ordered[mid - 1]) + float(ordered[mid])) / 2.0

@@ -38,15 +38,18 @@ class _Run:
     min_shore: float
     speeds: list[float] = field(default_factory=list)
     emitted: bool = False
+    shore_m: float | None = None  # distance from shore at the run's position (computed once)
 
 
 def _event(ctx: DetectContext, run: _Run, bin_s: float) -> Event:
+    if run.shore_m is None:
+        run.shore_m = float(ctx.land_mask.distance_to_shore_m([run.lon], [run.lat])[0])
     details: dict[str, Any] = {
         "duration_s": (run.last_bin - run.first_bin + 1) * bin_s,
         "bins": len(run.speeds),
         "median_sog_kn": median(run.speeds),
         "max_sog_kn": max(run.speeds),
-        "shore_distance_m": float(ctx.land_mask.distance_to_shore_m([run.lon], [run.lat])[0]),
+        "shore_distance_m": run.shore_m,
     }
     params = ctx.params(NAME, max_sog_kn=run.max_sog, min_shore_distance_m=run.min_shore)
     return make_event(
@@ -77,7 +80,14 @@ def _qualify(
     if ok.any():
         cand = np.flatnonzero(ok)
         cap = ctx.param_max(NAME, "min_shore_distance_m")
-        ok[cand] = ctx.land_mask.distance_to_shore_m(lon[cand], lat[cand], cap_m=cap) >= min_shore[cand]
+        land = ctx.land_mask
+        gate = min_shore[cand]
+        far = land.distance_to_shore_m(lon[cand], lat[cand], cap_m=cap, land_check=False) >= gate
+        check = np.flatnonzero(far)  # far from the coastline, unless on land (0 m from shore)
+        if check.size:
+            inland = land.is_on_land(lon[cand[check]], lat[cand[check]])
+            far[check] = ~inland | (gate[check] <= 0.0)
+        ok[cand] = far
     return ok, max_sog, min_shore
 
 
@@ -90,7 +100,7 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
     ok, max_sog, min_shore = _qualify(ctx, bt.lat, bt.lon, bt.speed_kn, member)
     k = interruption_bins(cfg.max_interruption_s, bin_s)
     starts, ends = run_bounds(bt.kid, bt.bin.astype(np.float64), ok, float(1 + k))
-    events = []
+    runs: list[_Run] = []
     for s, e in zip(starts, ends, strict=True):
         if (bt.bin[e] - bt.bin[s] + 1) * bin_s < cfg.min_duration_s:
             continue
@@ -106,8 +116,12 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
             min_shore=float(min_shore[s]),
             speeds=[float(v) for v in bt.speed_kn[s : e + 1]],
         )
-        events.append(_event(ctx, run, bin_s))
-    return events
+        runs.append(run)
+    if runs:  # every event's distance from shore in one vectorised query
+        shore = ctx.land_mask.distance_to_shore_m([r.lon for r in runs], [r.lat for r in runs])
+        for run, d in zip(runs, shore.tolist(), strict=True):
+            run.shore_m = float(d)
+    return [_event(ctx, run, bin_s) for run in runs]
 
 
 class LiveLoitering:

@@ -128,9 +128,12 @@ class LandMask:
         return out
 
     def distance_to_shore_m(
-        self, lon: npt.ArrayLike, lat: npt.ArrayLike, cap_m: float | None = None
+        self, lon: npt.ArrayLike, lat: npt.ArrayLike, cap_m: float | None = None, land_check: bool = True
     ) -> FloatArray:
-        """Metres to the nearest coastline; with `cap_m`, anything farther reads as `cap_m` (much faster)."""
+        """Metres to the nearest coastline; with `cap_m`, anything farther reads as `cap_m` (much faster).
+
+        `land_check=False` skips the on-land test (points on land then read as their distance to the
+        coastline, not 0): for callers that test only the points that pass their own distance gate."""
         x = np.atleast_1d(np.asarray(lon, dtype=np.float64))
         y = np.atleast_1d(np.asarray(lat, dtype=np.float64))
         out = np.full(x.shape, np.nan)
@@ -141,7 +144,8 @@ class LandMask:
             dist = m_for_chord(np.where(np.isfinite(chord), chord, 2.0))
             if cap_m is not None:
                 dist = np.minimum(dist, cap_m)
-            dist[self.is_on_land(x[ok], y[ok])] = 0.0
+            if land_check:
+                dist[self.is_on_land(x[ok], y[ok])] = 0.0
             out[ok] = dist
         return out
 
