@@ -19,6 +19,7 @@ reported (`nearest_ais_m`), which is what the dark-target rule needs.
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -564,7 +565,6 @@ class Tracker:
         steps: list[TrackStep] = []
         created = set(res.confirmed)
         tr = self.tracks
-        row_of = {int(n): i for i, n in enumerate(tr.num.tolist())}
         latest: dict[int, int] = {}
         for i, num in enumerate(res.track_num.tolist()):
             if num >= 0 and num in self.confirmed_nums:
@@ -573,35 +573,52 @@ class Tracker:
         for i, num in enumerate(res.track_num.tolist()):
             if num in latest:
                 sources.setdefault(num, set()).add(SensorKind(observations[i].sensor).value)
-        for num, i in latest.items():
-            row = row_of.get(num)
-            if row is None:
-                continue
-            lat, lon = self.frame.to_latlon(tr.x[row, 0], tr.x[row, 1])
-            sog, cog = sog_cog(tr.x[row, 2], tr.x[row, 3])
-            mask = int(tr.sensors[row])
-            near = float(res.nearest_ais_m[i])
-            steps.append(
-                TrackStep(
-                    kind="created" if num in created else "updated",
-                    track_id=track_id_of(num),
-                    time=utc_from_epoch(float(tr.t[row])),
-                    lat=float(lat),
-                    lon=float(lon),
-                    sog_kn=float(sog),
-                    cog_deg=float(cog),
-                    mmsi=int(tr.mmsi[row]) or None,
-                    sensors=self.sensor_names(mask),
-                    sources=tuple(sorted(sources.get(num, ()))),
-                    nearest_ais_m=near if np.isfinite(near) else None,
+        # rows of the live tracks (numbers are kept sorted: new tracks get higher numbers)
+        want = np.fromiter(latest, dtype=np.int64, count=len(latest))
+        pos = np.minimum(np.searchsorted(tr.num, want), max(len(tr) - 1, 0))
+        live = (tr.num[pos] == want).tolist() if len(tr) else [False] * len(want)
+        pairs = zip(latest.items(), pos.tolist(), live, strict=True)
+        shown = [(num, i, r) for (num, i), r, ok in pairs if ok]
+        if shown:
+            rows = np.array([r for _, _, r in shown], dtype=np.int64)
+            x = tr.x[rows]
+            # one projection and one speed/course conversion for all the batch's tracks
+            lats, lons = self.frame.to_latlon(x[:, 0], x[:, 1])
+            sogs, cogs = sog_cog(x[:, 2], x[:, 3])
+            t_rows = tr.t[rows].tolist()
+            mmsis = tr.mmsi[rows].tolist()
+            masks = tr.sensors[rows].tolist()
+            near_all = res.nearest_ais_m[[i for _, i, _ in shown]].tolist()
+            names: dict[int, tuple[str, ...]] = {}
+            for k, (num, _, _) in enumerate(shown):
+                mask = int(masks[k])
+                sensors = names.get(mask)
+                if sensors is None:
+                    sensors = names[mask] = self.sensor_names(mask)
+                near = near_all[k]
+                steps.append(
+                    TrackStep(
+                        kind="created" if num in created else "updated",
+                        track_id=track_id_of(num),
+                        time=utc_from_epoch(float(t_rows[k])),
+                        lat=float(lats[k]),
+                        lon=float(lons[k]),
+                        sog_kn=float(sogs[k]),
+                        cog_deg=float(cogs[k]),
+                        mmsi=int(mmsis[k]) or None,
+                        sensors=sensors,
+                        sources=tuple(sorted(sources.get(num, ()))),
+                        nearest_ais_m=near if math.isfinite(near) else None,
+                    )
                 )
-            )
+        if res.deleted:
+            deleted_at = utc_from_epoch(max(o.time.timestamp() for o in observations))
         for num in res.deleted:
             steps.append(
                 TrackStep(
                     kind="deleted",
                     track_id=track_id_of(num),
-                    time=utc_from_epoch(float(np.max([o.time.timestamp() for o in observations]))),
+                    time=deleted_at,
                     lat=float("nan"),
                     lon=float("nan"),
                     sog_kn=float("nan"),

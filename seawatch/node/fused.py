@@ -43,7 +43,7 @@ class FusedTrackStage:
         old ones in the live picture as they report."""
         nums = [int(s.track_id[1:]) for s in states if s.track_id[:1] == "T" and s.track_id[1:].isdigit()]
         if nums:
-            self.fusion.tracker._next_num = max(self.fusion.tracker._next_num, max(nums) + 1)
+            self.fusion.tracker.continue_numbering_after(max(nums))
 
     def take_events(self) -> list[Event]:
         events = list(self._events.values())
@@ -116,7 +116,7 @@ class FusedTrackStage:
                     nodes_of.setdefault(track_id_of(num), []).append(origin)
             for step in tracker.steps_of(res, chunk):
                 self._apply(step, nodes_of.get(step.track_id, ()))
-            for event in self.fusion._dark_events(res, chunk):
+            for event in self.fusion.dark_events(res, chunk):
                 self._events[event.event_id] = event
             for j, num in enumerate(nums):
                 if num >= 0 and num in tracker.confirmed_nums:
