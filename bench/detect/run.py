@@ -9,7 +9,7 @@ meet one another. Measured:
 - movingpandas: ObservationGapSplitter(6 h) + add_speed (on a subset of vessels when the whole input
   would take too long; its time is then scaled per fix and said so),
 - live: LiveDetector sustained observations/s on one core (time-ordered replay of the real day).
-Run: `.venv/bin/python -m bench.detect.run [--quick]`; appends a section to bench/RESULTS.md.
+Run: `.venv/bin/python -m bench.detect.run [--quick]`; replaces the `## detect` section of bench/RESULTS.md.
 """
 
 from __future__ import annotations
