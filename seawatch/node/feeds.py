@@ -18,6 +18,7 @@ import polars as pl
 
 from seawatch.errors import InputError
 from seawatch.model import AisStatic, Observation, Rejected, SensorKind
+from seawatch.node.ais_stream import AisStreamDecoder
 from seawatch.node.pipeline import Item
 from seawatch.node.settings import FeedSettings
 from seawatch.timeutil import utc_from_epoch
@@ -160,14 +161,35 @@ async def _emit_lines(
 async def _emit_stream(
     feed: FeedSettings, put: Put, reader: asyncio.StreamReader, decode: LineDecoder
 ) -> None:
-    """Read whole chunks (up to 64 KiB) and decode their complete lines; a partial line waits for the next."""
+    """Read whole chunks (up to 64 KiB) and decode their complete lines; a partial line waits for the next.
+
+    AIS feeds decode each read's lines in one vectorised pass (`AisStreamDecoder`); radar feeds
+    line by line."""
+    stream = AisStreamDecoder(feed.name) if feed.sensors is None else None
     rest = b""
     while chunk := await reader.read(65536):
-        lines = (rest + chunk).split(b"\n")
-        rest = lines.pop()
-        await _emit_lines(feed, put, [line.decode("ascii", "replace") for line in lines], decode)
-    if rest.strip():
+        data = rest + chunk
+        cut = data.rfind(b"\n") + 1
+        rest = data[cut:]
+        if not cut:
+            continue
+        if stream is not None:
+            await _put_all(feed, put, stream.decode(data[:cut], datetime.now(UTC)))
+        else:
+            await _emit_lines(
+                feed, put, [line.decode("ascii", "replace") for line in data[:cut].split(b"\n")], decode
+            )
+    if stream is not None:
+        await _put_all(
+            feed, put, stream.decode(rest + b"\n" if rest.strip() else b"", datetime.now(UTC), final=True)
+        )
+    elif rest.strip():
         await _emit_lines(feed, put, [rest.decode("ascii", "replace")], decode)
+
+
+async def _put_all(feed: FeedSettings, put: Put, items: list[Item]) -> None:
+    for item in items:
+        await put(feed.name, item)
 
 
 async def tcp_client_feed(feed: FeedSettings, put: Put) -> None:
