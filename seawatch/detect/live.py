@@ -9,7 +9,9 @@ input the last version of each event equals what `detect_bulk` reports on the sa
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Sequence
 
 from seawatch.detect.ais_gap import LiveGap
 from seawatch.detect.bins import LiveBins
@@ -25,6 +27,7 @@ from seawatch.detect.watchlist_hit import LiveWatchlist
 from seawatch.detect.zone_events import LiveZones
 from seawatch.model.event import Event
 from seawatch.model.observation import AisStatic, Observation, SensorKind
+from seawatch.model.zone import Zone
 
 
 class LiveDetector:
@@ -48,6 +51,28 @@ class LiveDetector:
         self.pairs = LivePairs(context) if cfg.encounter.enabled or cfg.rendezvous.enabled else None
         self.loiter = LiveLoitering(context) if cfg.loitering.enabled else None
         self._zone_index = context.zone_index if context.zones else None
+
+    def replace_zones(self, zones: Sequence[Zone]) -> None:
+        """Use a new zone set from the next observation on, keeping every track's other state.
+
+        For a node whose operators draw and edit zones while it runs. Zone membership is recomputed
+        at each track's last position (see `LiveZones.rezone`), so only crossings after the edit are
+        events. Open events keep the per-zone thresholds they started with.
+        """
+        old = self.ctx
+        ctx = dataclasses.replace(old, zones=tuple(zones))
+        for loaded in ("port_list", "land_mask"):  # cached geography: reuse, don't reload
+            if loaded in old.__dict__:
+                ctx.__dict__[loaded] = old.__dict__[loaded]
+        for part in vars(self).values():
+            if getattr(part, "ctx", None) is old:
+                part.ctx = ctx
+        self.ctx = ctx
+        self._zone_index = ctx.zone_index if ctx.zones else None
+        if self.zones is not None:
+            self.zones.rezone(ctx)
+        elif ctx.zones and ctx.config.zone.enabled:
+            self.zones = LiveZones(ctx)
 
     @property
     def counts(self) -> dict[str, int]:

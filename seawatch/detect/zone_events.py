@@ -69,16 +69,17 @@ def detect_bulk(tf: TrackFrame, ctx: DetectContext) -> list[Event]:
 class LiveZones:
     def __init__(self, ctx: DetectContext) -> None:
         self.ctx = ctx
-        self.last: dict[str, tuple[frozenset[int], float]] = {}
+        # per track: zones of its last non-jump fix, that fix's time and position (lon, lat)
+        self.last: dict[str, tuple[frozenset[int], float, float, float]] = {}
 
     def observe(self, fix: LiveFix) -> list[Event]:
         if fix.jump:
             return []
         prev = self.last.get(fix.key)
-        self.last[fix.key] = (fix.zones, fix.t)
+        self.last[fix.key] = (fix.zones, fix.t, fix.lon, fix.lat)
         if prev is None or prev[0] == fix.zones:
             return []
-        zones, prev_t = prev
+        zones, prev_t = prev[0], prev[1]
         out = [
             _event(self.ctx, "zone_entry", z, fix.mmsi, fix.track_id, fix.t, fix.lat, fix.lon, prev_t)
             for z in sorted(fix.zones - zones)
@@ -88,3 +89,16 @@ class LiveZones:
             for z in sorted(zones - fix.zones)
         ]
         return out
+
+    def rezone(self, ctx: DetectContext) -> None:
+        """Switch to `ctx`'s zones: each track's membership is recomputed at its last position.
+
+        A vessel already inside a zone drawn around it is therefore not reported as entering it, and
+        a deleted zone is left without an exit: only crossings after the edit are events.
+        """
+        index = ctx.zone_index if ctx.zones else None
+        self.ctx = ctx
+        self.last = {
+            key: (index.zones_at(lon, lat) if index is not None else frozenset(), t, lon, lat)
+            for key, (_, t, lon, lat) in self.last.items()
+        }
