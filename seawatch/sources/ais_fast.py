@@ -40,14 +40,12 @@ import numpy as np
 from pyais import messages as pm
 from pyais.bit_vector import _SIXBIT_CHAR
 
-from seawatch.sources import ais_kernels
 from seawatch.sources.nmea import _ARMOUR_OK, LAT_NA, LON_NA, MAX_PAYLOAD_LEN, MIN_BITS, MIN_MMSI, plain
 from seawatch.sources.tagblock import TagBlockError, parse_tag_block
 
 log = logging.getLogger(__name__)
 
 U64 = np.uint64
-USE_KERNELS = ais_kernels.AVAILABLE  # compiled loops (numba); False: the numpy code below
 TABLE_MAX_BITS = 16
 
 _ARMOUR = np.full(256, 255, dtype=np.uint8)
@@ -97,8 +95,6 @@ class _FieldOp:
     vector: Callable[[np.ndarray], np.ndarray] | None = None
     convert: Callable[[Any], Any] | None = None  # per-element fallback
     present: bool = True  # False: offset beyond the payload -> None
-    mode: int = ais_kernels.RAW  # what the compiled path does with the raw value (ais_kernels modes)
-    param: float = 0.0  # its constant (scale numerator or divisor)
 
 
 def _convert_value(raw: int, kind: int, to_conv: Any, attr_conv: Any) -> Any:
@@ -130,17 +126,14 @@ def _scaled(num: int) -> Callable[[np.ndarray], np.ndarray]:
     return lambda v: ((num * v + 3) // 6) / 1e6
 
 
-# converter -> (numpy version, widest raw value it is exact for, compiled mode and constant)
-_VECTOR_CONVERTERS: dict[Any, tuple[Callable[[np.ndarray], np.ndarray], int, int, float]] = {
-    pm.to_lat_lon: (_scaled(10), 27, ais_kernels.SCALED, 10),
-    pm.to_lat_lon_600: (_scaled(10000), 24, ais_kernels.SCALED, 10000),
-    pm.to_lat_lon_60000: (_scaled(100), 24, ais_kernels.SCALED, 100),
-    pm.to_speed: (lambda v: v / 10.0, 62, ais_kernels.DIV, 10.0),
-    pm.to_10th: (lambda v: v / 10.0, 62, ais_kernels.DIV, 10.0),
-    pm.to_100th: (lambda v: v / 100.0, 62, ais_kernels.DIV, 100.0),
+_VECTOR_CONVERTERS: dict[Any, tuple[Callable[[np.ndarray], np.ndarray], int]] = {
+    pm.to_lat_lon: (_scaled(10), 27),
+    pm.to_lat_lon_600: (_scaled(10000), 24),
+    pm.to_lat_lon_60000: (_scaled(100), 24),
+    pm.to_speed: (lambda v: v / 10.0, 62),
+    pm.to_10th: (lambda v: v / 10.0, 62),
+    pm.to_100th: (lambda v: v / 100.0, 62),
 }
-_PLAIN_MODES = {_KIND_INT: ais_kernels.RAW, _KIND_FLOAT: ais_kernels.FLOAT, _KIND_BOOL: ais_kernels.BOOL}
-_TABLE_MODES = {"i": ais_kernels.TAB_INT, "f": ais_kernels.TAB_FLOAT, "b": ais_kernels.TAB_BOOL}
 
 
 def _compile(cls: type[pm.Payload], nbits: int) -> list[_FieldOp] | None:
@@ -165,7 +158,6 @@ def _compile(cls: type[pm.Payload], nbits: int) -> list[_FieldOp] | None:
             return None
         elif kind in (_KIND_INT, _KIND_FLOAT, _KIND_BOOL) and to_conv is None and attr_conv is None:
             op.vector = _PLAIN_VECTOR[kind]
-            op.mode = _PLAIN_MODES[kind]
         elif aw <= TABLE_MAX_BITS:
             if kind == _KIND_BYTES:
                 vals: list[Any] = [_bytes_value(r, aw) for r in range(1 << aw)]
@@ -173,14 +165,12 @@ def _compile(cls: type[pm.Payload], nbits: int) -> list[_FieldOp] | None:
                 raws = range(-(1 << (aw - 1)), 1 << (aw - 1)) if signed else range(1 << aw)
                 vals = [_convert_value(r, kind, to_conv, attr_conv) for r in raws]
             op.table = _table(vals)
-            op.mode = _TABLE_MODES.get(op.table.dtype.kind, ais_kernels.RAW)
         elif kind == _KIND_BYTES:
             op.convert = lambda r, aw=aw: _bytes_value(int(r), aw)
         elif attr_conv is None and to_conv is None:
             op.vector = (lambda v: v.astype(np.float64)) if kind == _KIND_FLOAT else (lambda v: v)
-            op.mode = ais_kernels.FLOAT if kind == _KIND_FLOAT else ais_kernels.RAW
         elif attr_conv is None and to_conv in _VECTOR_CONVERTERS and aw <= _VECTOR_CONVERTERS[to_conv][1] + 1:
-            op.vector, _, op.mode, op.param = _VECTOR_CONVERTERS[to_conv]
+            op.vector = _VECTOR_CONVERTERS[to_conv][0]
         else:
             op.convert = lambda r, k=kind, tc=to_conv, ac=attr_conv: _convert_value(int(r), k, tc, ac)
         ops.append(op)
@@ -641,52 +631,6 @@ def _tag_blocks(
     return rows[failed]
 
 
-def _sentence_fields_numpy(
-    buf: np.ndarray, s: np.ndarray, e: np.ndarray, cand: np.ndarray, enforce_checksum: bool
-) -> tuple[np.ndarray, ...]:
-    """The six comma positions of each line (meaningful on candidates only) and, updating `cand`,
-    which candidates are well-formed sentences (see `ais_kernels.sentence_fields`, the same in one
-    compiled pass)."""
-    commas = np.flatnonzero(buf == 44)
-    k0 = np.searchsorted(commas, s)
-    k_last = k0 + 5
-    cand &= k_last < len(commas)
-    kl = np.minimum(k_last, max(len(commas) - 1, 0))
-
-    def comma(k: int) -> np.ndarray:
-        return commas[np.minimum(k0 + k, len(commas) - 1)]
-
-    c0, c1, c2, c3, c4, c5 = (comma(k) for k in range(6))
-    cand &= (c0 == s + 6) & (commas[kl] < e)
-    # sentence end: `,F*HH` right after the sixth comma, then the end of line (no trailer)
-    cand &= e == c5 + 5
-    cand &= _char(buf, c5 + 2) == 42
-    fill = _char(buf, c5 + 1).astype(np.int64) - 48
-    cand &= (fill >= 0) & (fill <= 5)
-    cnt = _char(buf, c0 + 1)
-    num = _char(buf, c1 + 1)
-    cand &= (c1 == c0 + 2) & (c2 == c1 + 2) & (cnt >= 49) & (cnt <= 50) & (num >= 49) & (num <= 50)
-    cand &= num <= cnt
-    cand &= c3 - c2 <= 2  # sequence id: empty or one digit
-    cand &= c4 - c3 <= 2  # channel: empty or one letter
-    # every other byte of an accepted line is checked below; these four must be ASCII too
-    cand &= (_char(buf, s + 1) < 128) & (_char(buf, s + 2) < 128)
-    cand &= (_char(buf, c2 + 1) < 128) & (_char(buf, c3 + 1) < 128)
-    hex_ok = (_HEX[_char(buf, c5 + 3)] >= 0) & (_HEX[_char(buf, c5 + 4)] >= 0)
-    cand &= hex_ok
-    if enforce_checksum:
-        given = _HEX[_char(buf, c5 + 3)].astype(np.int32) * 16 + _HEX[_char(buf, c5 + 4)]
-        idx = np.flatnonzero(cand)
-        if len(idx):
-            bounds = np.empty(2 * len(idx), dtype=np.int64)
-            bounds[0::2] = s[idx] + 1
-            bounds[1::2] = c5[idx] + 2
-            xor = np.bitwise_xor.reduceat(buf, bounds)[0::2]
-            cand[idx] &= xor.astype(np.int32) == given[idx]
-
-    return c0, c1, c2, c3, c4, c5, cand
-
-
 def _decode_chunk(
     data: bytes,
     enforce_checksum: bool,
@@ -777,7 +721,12 @@ def _decode_chunk(
     cand &= (tail == (ord("V") << 16 | ord("D") << 8 | ord("M"))) | (
         tail == (ord("V") << 16 | ord("D") << 8 | ord("O"))
     )
-    if b"," not in data:
+    commas = np.flatnonzero(buf == 44)
+    k0 = np.searchsorted(commas, s)
+    k_last = k0 + 5
+    cand &= k_last < len(commas)
+    kl = np.minimum(k_last, max(len(commas) - 1, 0))
+    if len(commas) == 0:
         slow_mask = ~(skipped | rejected_rows)
         return (
             empty_batch(),
@@ -786,14 +735,37 @@ def _decode_chunk(
             np.full(int(slow_mask.sum()), ANY_FRAGMENT),
             _with_unchecked(lines, slow_mask, line_offset, history, window),
         )
-    if USE_KERNELS:
-        comma_rows, cand = ais_kernels.sentence_fields(buf, s, e, cand, _HEX, enforce_checksum)
-        c0, c1, c2, c3, c4, c5 = comma_rows
-    else:
-        c0, c1, c2, c3, c4, c5, cand = _sentence_fields_numpy(buf, s, e, cand, enforce_checksum)
+
+    def comma(k: int) -> np.ndarray:
+        return commas[np.minimum(k0 + k, len(commas) - 1)]
+
+    c0, c1, c2, c3, c4, c5 = (comma(k) for k in range(6))
+    cand &= (c0 == s + 6) & (commas[kl] < e)
+    # sentence end: `,F*HH` right after the sixth comma, then the end of line (no trailer)
+    cand &= e == c5 + 5
+    cand &= _char(buf, c5 + 2) == 42
     fill = _char(buf, c5 + 1).astype(np.int64) - 48
+    cand &= (fill >= 0) & (fill <= 5)
     cnt = _char(buf, c0 + 1)
     num = _char(buf, c1 + 1)
+    cand &= (c1 == c0 + 2) & (c2 == c1 + 2) & (cnt >= 49) & (cnt <= 50) & (num >= 49) & (num <= 50)
+    cand &= num <= cnt
+    cand &= c3 - c2 <= 2  # sequence id: empty or one digit
+    cand &= c4 - c3 <= 2  # channel: empty or one letter
+    # every other byte of an accepted line is checked below; these four must be ASCII too
+    cand &= (_char(buf, s + 1) < 128) & (_char(buf, s + 2) < 128)
+    cand &= (_char(buf, c2 + 1) < 128) & (_char(buf, c3 + 1) < 128)
+    hex_ok = (_HEX[_char(buf, c5 + 3)] >= 0) & (_HEX[_char(buf, c5 + 4)] >= 0)
+    cand &= hex_ok
+    if enforce_checksum:
+        given = _HEX[_char(buf, c5 + 3)].astype(np.int32) * 16 + _HEX[_char(buf, c5 + 4)]
+        idx = np.flatnonzero(cand)
+        if len(idx):
+            bounds = np.empty(2 * len(idx), dtype=np.int64)
+            bounds[0::2] = s[idx] + 1
+            bounds[1::2] = c5[idx] + 2
+            xor = np.bitwise_xor.reduceat(buf, bounds)[0::2]
+            cand[idx] &= xor.astype(np.int32) == given[idx]
 
     # Two-sentence messages on consecutive lines: pair fragment 1 with the next line's fragment 2.
     single = cand & (cnt == 49)
@@ -1117,16 +1089,17 @@ def _variants(buf: np.ndarray, msg_type: np.ndarray, p1_start: np.ndarray, p1_le
     return variant
 
 
-def _armour_numpy(
+def _decode_group(
     buf: np.ndarray,
-    n_chars: int,
+    msg_type: int,
+    nbits: int,
+    ops: list[_FieldOp],
     p1_start: np.ndarray,
     p1_len: np.ndarray,
     p2_start: np.ndarray,
     p2_len: np.ndarray,
-) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
-    """Rows with a character outside the armour, the 6-bit values column by column, and the payload as
-    64-bit word columns (see `ais_kernels.group_fields`, the same in one compiled pass)."""
+) -> FastGroup:
+    n_chars = int(p1_len[0] + p2_len[0])
     width = -(-n_chars // 8) * 8  # read up to 7 bytes more (PAD covers them), zeroed below
     if p2_len.any():
         cols = np.arange(width)
@@ -1142,132 +1115,17 @@ def _armour_numpy(
     armour &= 63
     words = _words(armour, n_chars)
     sextets = [armour[:, k] for k in range(n_chars)]
-    return bad, sextets, words
-
-
-@dataclass
-class _KernelPlan:
-    """A plan's non-text fields as `ais_kernels.group_fields` arguments."""
-
-    ops: list[_FieldOp]  # the fields it extracts, in `spec` row order
-    spec: np.ndarray  # (fields, 6) int64: offset, width, signed, mode, output row, table offset
-    params: np.ndarray
-    tab_i: np.ndarray
-    tab_f: np.ndarray
-    n_out: np.ndarray  # int, float, bool output rows
-    want_text: bool
-
-
-_KERNEL_PLANS: dict[int, _KernelPlan] = {}  # by id() of a plan in _PLANS (which keeps them alive)
-_OUT_KIND = {
-    ais_kernels.RAW: 0,
-    ais_kernels.TAB_INT: 0,
-    ais_kernels.FLOAT: 1,
-    ais_kernels.TAB_FLOAT: 1,
-    ais_kernels.SCALED: 1,
-    ais_kernels.DIV: 1,
-    ais_kernels.BOOL: 2,
-    ais_kernels.TAB_BOOL: 2,
-}
-
-
-def _kernel_plan(ops: list[_FieldOp]) -> _KernelPlan:
-    plan = _KERNEL_PLANS.get(id(ops))
-    if plan is not None:
-        return plan
-    fields = [op for op in ops if op.present and op.kind != _KIND_STR]
-    rows: list[list[int]] = []
-    n_out = [0, 0, 0]
-    tabs_i: list[np.ndarray] = [np.zeros(1, np.int64)]
-    tabs_f: list[np.ndarray] = [np.zeros(1, np.float64)]
-    n_i = n_f = 1
-    for op in fields:
-        mode = op.mode if op.table is None or op.table.dtype != object else ais_kernels.RAW
-        tab_off = 0
-        if mode in (ais_kernels.TAB_INT, ais_kernels.TAB_BOOL):
-            assert op.table is not None
-            tabs_i.append(op.table.astype(np.int64))
-            tab_off, n_i = n_i, n_i + len(op.table)
-        elif mode == ais_kernels.TAB_FLOAT:
-            assert op.table is not None
-            tabs_f.append(op.table.astype(np.float64))
-            tab_off, n_f = n_f, n_f + len(op.table)
-        kind = _OUT_KIND[mode]
-        rows.append([op.offset, op.width, int(op.signed), mode, n_out[kind], tab_off])
-        n_out[kind] += 1
-    plan = _KernelPlan(
-        fields,
-        np.array(rows, dtype=np.int64).reshape(len(rows), 6),
-        np.array([op.param for op in fields], dtype=np.float64),
-        np.concatenate(tabs_i),
-        np.concatenate(tabs_f),
-        np.array(n_out, dtype=np.int64),
-        any(op.present and op.kind == _KIND_STR for op in ops),
-    )
-    _KERNEL_PLANS[id(ops)] = plan
-    return plan
-
-
-def _kernel_columns(
-    buf: np.ndarray,
-    ops: list[_FieldOp],
-    p1_start: np.ndarray,
-    p1_len: np.ndarray,
-    p2_start: np.ndarray,
-    n_chars: int,
-) -> tuple[dict[str, Any], np.ndarray, list[np.ndarray]]:
-    """Non-text columns (converted, or raw where Python converts them), bad rows, 6-bit columns."""
-    plan = _kernel_plan(ops)
-    ints, floats, bools, bad, sext = ais_kernels.group_fields(
-        buf, _ARMOUR, p1_start, p1_len, p2_start, n_chars, plan.spec, plan.params, plan.tab_i, plan.tab_f,
-        plan.n_out, plan.want_text,
-    )  # fmt: skip
-    outputs = (ints, floats, bools.view(np.bool_))
-    cols = {op.name: outputs[_OUT_KIND[int(r[3])]][r[4]] for op, r in zip(plan.ops, plan.spec, strict=True)}
-    sextets = [sext[:, k] for k in range(n_chars)] if plan.want_text else []
-    return cols, bad, sextets
-
-
-def _decode_group(
-    buf: np.ndarray,
-    msg_type: int,
-    nbits: int,
-    ops: list[_FieldOp],
-    p1_start: np.ndarray,
-    p1_len: np.ndarray,
-    p2_start: np.ndarray,
-    p2_len: np.ndarray,
-) -> FastGroup:
-    n_chars = int(p1_len[0] + p2_len[0])
-    done: dict[str, Any] = {}  # columns already converted (compiled path)
-    raws: dict[str, np.ndarray] = {}
-    if USE_KERNELS:
-        kernel_cols, bad, sextets = _kernel_columns(buf, ops, p1_start, p1_len, p2_start, n_chars)
-        for op in ops:
-            if op.name not in kernel_cols:
-                continue
-            if op.mode == ais_kernels.RAW and (op.table is not None or op.convert is not None):
-                raws[op.name] = kernel_cols[op.name]
-            else:
-                done[op.name] = kernel_cols[op.name]
-    else:
-        bad, sextets, words = _armour_numpy(buf, n_chars, p1_start, p1_len, p2_start, p2_len)
-        int_ops = [op for op in ops if op.present and op.kind != _KIND_STR]
-        raws = {op.name: _extract(words, op.offset, op.width, op.signed) for op in int_ops}
     group = FastGroup(msg_type, nbits, np.zeros(0, np.int64), bad_chars=bad)
     for op in ops:
         group.order.append(op.name)
         if not op.present:
             group.columns[op.name] = None
             continue
-        if op.name in done:
-            group.columns[op.name] = done[op.name]
-            continue
         if op.kind == _KIND_STR:
             texts = _text(sextets, nbits, op.offset, op.width)
             group.columns[op.name] = [op.convert(x) for x in texts] if op.convert else texts
             continue
-        raw = raws[op.name]
+        raw = _extract(words, op.offset, op.width, op.signed)
         if op.table is not None:
             index = raw + (1 << (op.width - 1)) if op.signed else raw
             col: Any = op.table[index]
