@@ -590,17 +590,21 @@ class Tracker:
             masks = tr.sensors[rows].tolist()
             near_all = res.nearest_ais_m[[i for _, i, _ in shown]].tolist()
             names: dict[int, tuple[str, ...]] = {}
+            times: dict[float, datetime] = {}  # tracks updated in the same second share one datetime
             for k, (num, _, _) in enumerate(shown):
                 mask = int(masks[k])
                 sensors = names.get(mask)
                 if sensors is None:
                     sensors = names[mask] = self.sensor_names(mask)
                 near = near_all[k]
+                when = times.get(t_rows[k])
+                if when is None:
+                    when = times[t_rows[k]] = utc_from_epoch(float(t_rows[k]))
                 steps.append(
                     TrackStep(
                         kind="created" if num in created else "updated",
                         track_id=track_id_of(num),
-                        time=utc_from_epoch(float(t_rows[k])),
+                        time=when,
                         lat=float(lats[k]),
                         lon=float(lons[k]),
                         sog_kn=float(sogs[k]),
