@@ -801,28 +801,31 @@ def _decode_chunk(
         pair[a[ok]] = True
     key = _sentence_keys(buf, c2, c3, c4)
     # A pair restarts (orphans) a first fragment of its key the pyais path may hold pending: when a
-    # later line might still complete that fragment there, the pair is left to that path too.
+    # later line might still complete that fragment there, the pair is left to that path too. Leaving
+    # a pair to that path turns its lines into pending fragments and completers for the others, so
+    # repeat until no pair changes (it only ever shrinks the set of pairs).
     wild = nonempty & ~(cand | skipped | rejected_rows)
-    maybe_pending = (first_of_two & ~pair) | wild
-    history = (
-        np.concatenate((history[0], lines.line_no[maybe_pending] + line_offset)),
-        np.concatenate((history[1], np.where(wild, ANY_FRAGMENT, key)[maybe_pending])),
-    )
-    pair_second = np.zeros(n_lines, dtype=bool)
-    pair_second[1:] = pair[:-1]
-    completer = (cand & (cnt == 50) & (num == 50) & ~pair_second) | wild
-    completers = (lines.line_no[completer] + line_offset, np.where(wild, ANY_FRAGMENT, key)[completer])
-    pair_rows = np.flatnonzero(pair)
-    demote, pending_before = _restart_matters(
-        lines.line_no[pair_rows] + line_offset,
-        key[pair_rows],
-        history,
-        completers,
-        np.iinfo(np.int64).max // 2 if last_chunk else int(lines.line_no[-1]) + line_offset + 1,
-        window,
-    )
-    loose = station_line[pair_rows] != station_line[np.minimum(pair_rows + 1, n_lines - 1)]
-    pair[pair_rows[demote | (loose & pending_before)]] = False
+    history_before = history
+    unknown = np.iinfo(np.int64).max // 2 if last_chunk else int(lines.line_no[-1]) + line_offset + 1
+    while True:
+        maybe_pending = (first_of_two & ~pair) | wild
+        history = (
+            np.concatenate((history_before[0], lines.line_no[maybe_pending] + line_offset)),
+            np.concatenate((history_before[1], np.where(wild, ANY_FRAGMENT, key)[maybe_pending])),
+        )
+        pair_second = np.zeros(n_lines, dtype=bool)
+        pair_second[1:] = pair[:-1]
+        completer = (cand & (cnt == 50) & (num == 50) & ~pair_second) | wild
+        completers = (lines.line_no[completer] + line_offset, np.where(wild, ANY_FRAGMENT, key)[completer])
+        pair_rows = np.flatnonzero(pair)
+        demote, pending_before = _restart_matters(
+            lines.line_no[pair_rows] + line_offset, key[pair_rows], history, completers, unknown, window
+        )
+        loose = station_line[pair_rows] != station_line[np.minimum(pair_rows + 1, n_lines - 1)]
+        demote |= loose & pending_before
+        if not demote.any():
+            break
+        pair[pair_rows[demote]] = False
     last = (lines.line_no[-1] + line_offset) if n_lines else 0
     recent = history[0] >= last - window
     history = (history[0][recent], history[1][recent])

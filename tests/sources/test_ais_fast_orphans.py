@@ -65,6 +65,23 @@ def test_second_fragment_of_another_key_does_not_save_it() -> None:
     assert _slow_lines(lines) == [3]
 
 
+def test_demoted_pair_can_complete_an_earlier_pending_fragment() -> None:
+    # Found by hypothesis: lines 2+3 pair and restart line 1 only if nothing later may complete line 1.
+    # Lines 4+5 differ in station, so they go to pyais, where line 5 could join line 1: leaving 4+5
+    # to pyais must leave 2+3 there too, or line 5 joins the stale line 1 and loses line 4's tag.
+    first = "55DTsr01rEv?<E5;801<D604pDlu<0000000001?21J7:5cde>C0H1kmC1E5"
+    lines = [
+        sentence(2, 1, "1", "B", first),
+        sentence(2, 1, "1", "B", first),
+        sentence(2, 2, "1", "B", "88888888880", 2),
+        "\\s:rA,c:1428621738*09\\" + sentence(2, 1, "1", "B", first),
+        sentence(2, 2, "1", "B", "88888888880", 2),
+    ]
+    fast = _agree(lines)
+    records = [r for r in fast.iter_records() if isinstance(r, dict)]
+    assert [(r["station"], r["received_at"]) for r in records] == [(None, None), ("rA", 1428621738.0)]
+
+
 def test_unchecked_line_keeps_it_with_pyais() -> None:
     # a trailer after the checksum: not checked in numpy, so it might be any fragment
     lines = [sentence(2, 1, "3", "B", FIRST), sentence(2, 2, "3", "B", SECOND, 2) + ",1234567890"]
