@@ -36,6 +36,7 @@ def _store_zone(node: Node, zone_id: str, zone: ZoneIn, who: Principal, action: 
     feature = {"type": "Feature", "id": zone_id, "geometry": zone.geometry, "properties": props}
     node.store.put_zone(zone_id, feature)
     node.store.audit(who.name, action, {"zone_id": zone_id, "name": props.get("name")})
+    node.refresh_zones()
     return feature
 
 
@@ -65,6 +66,7 @@ def delete_zone(request: Request, zone_id: str, who: Analyst) -> Response:
     if not node.store.delete_zone(zone_id):
         raise NotFoundError(f"no zone {zone_id}")
     node.store.audit(who.name, "zone.delete", {"zone_id": zone_id})
+    node.refresh_zones()
     return Response(status_code=204)
 
 

@@ -63,23 +63,28 @@ def make_tracker(settings: NodeSettings) -> TrackStage:
 
 
 def _zones_for_detectors(store: Store) -> list[Any]:
-    """Zones drawn on the node, else the bundled default zones (Caribbean territorial waters)."""
+    """The bundled default zones (Caribbean territorial waters) plus the zones drawn on the node.
+
+    Drawing a custom zone must not silently switch off territorial-sea alerts, so drawn zones are
+    added to the bundled ones, not put in their place.
+    """
     from seawatch.geo.zones import default_zones, parse_zones
 
+    zones = list(default_zones())
     features = store.zones()
     if not features:
-        return list(default_zones())
+        return zones
     try:
-        return list(parse_zones({"type": "FeatureCollection", "features": features}, "node zones"))
+        return zones + list(parse_zones({"type": "FeatureCollection", "features": features}, "node zones"))
     except Exception:
         log.exception("node zones unusable for detection; using the default zones")
-        return list(default_zones())
+        return zones
 
 
 def live_detectors(settings: NodeSettings, store: Store) -> list[EventStage]:
     """The detection part's `LiveDetector` when installed (none otherwise).
 
-    Zones are read once at start: zone edits reach the detectors at the next restart.
+    Zone edits reach it through `Node.refresh_zones` (the detector keeps its per-track state).
     """
     try:
         live = importlib.import_module("seawatch.detect.live")
@@ -144,6 +149,11 @@ class Node:
 
     def refresh_watchlist(self) -> None:
         self.watchlist.set_entries(self.store.watchlist())
+
+    def refresh_zones(self) -> None:
+        """After a zone is created, edited or deleted: the live detectors use the new set from the
+        next batch on."""
+        self.pipeline.replace_zones(_zones_for_detectors(self.store))
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()

@@ -11,7 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from seawatch.model import AisPosition, AisStatic, Event, Observation, Rejected, SensorKind
 from seawatch.store.base import IngestBatch, PositionRow, TrackState
@@ -60,8 +60,24 @@ class LivePipeline:
         self.node_id = node_id
         self.tracker = tracker
         self.detectors = list(detectors)
+        self._pending_zones: list[Any] | None = None
+
+    def replace_zones(self, zones: Sequence[Any]) -> None:
+        """Zones for the detectors from the next batch on (called from the API's threads: the swap
+        happens in `process`, on the committer's side, never in the middle of a batch)."""
+        self._pending_zones = list(zones)
+
+    def _apply_pending_zones(self) -> None:
+        zones, self._pending_zones = self._pending_zones, None
+        if zones is None:
+            return
+        for detector in self.detectors:
+            replace = getattr(detector, "replace_zones", None)
+            if replace is not None:
+                replace(zones)
 
     def process(self, items: Sequence[tuple[str, Item]]) -> StepResult:
+        self._apply_pending_zones()
         result = StepResult(batch=IngestBatch())
         batch = result.batch
         observations: list[Observation] = []

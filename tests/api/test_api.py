@@ -265,3 +265,30 @@ def test_rejects_are_kept_and_listed(live_node: RunningNode) -> None:
         "raw": "!AIVDM,garbage",
         "line_no": 7,
     }
+
+
+def test_zone_drawn_on_a_running_node_raises_entries_at_once(live_node: RunningNode) -> None:
+    """No restart needed: a zone drawn by an analyst is watched from the next batch on."""
+    mmsi = 338000222
+    start = live_node.node.data_time_s + 60
+    # open sea south of St Croix
+    box = [[-64.6, 17.0], [-64.4, 17.0], [-64.4, 17.2], [-64.6, 17.2], [-64.6, 17.0]]
+    zone = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [box]}}
+    zone["properties"] = {"name": "drawn patrol box", "kind": "custom"}
+
+    def fix(minutes: float, lon: float) -> dict[str, object]:
+        when = datetime.fromtimestamp(start + 60 * minutes, UTC).isoformat()
+        return {"time": when, "lat": 17.1, "lon": lon, "mmsi": mmsi, "sog_kn": 12.0, "cog_deg": 90.0}
+
+    with live_node.client("operator") as operator, live_node.client("analyst") as analyst:
+        outside = [fix(m, -64.64 + 0.0035 * m) for m in range(6)]  # 12 kn east towards the box
+        assert operator.post("/api/observations", json={"observations": outside}).json()["accepted"] == 6
+        created = analyst.post("/api/zones", json=zone)
+        assert created.status_code == 201
+        inside = [fix(m, -64.64 + 0.0035 * m) for m in range(6, 20)]  # crosses lon -64.6 at minute 12
+        assert operator.post("/api/observations", json={"observations": inside}).json()["accepted"] == 14
+        events = operator.get("/api/events", params={"type": "zone_entry", "mmsi": mmsi}).json()
+        assert analyst.delete(f"/api/zones/{created.json()['id']}").status_code == 204
+    entries = [e for e in events if e["details"]["zone_name"] == "drawn patrol box"]
+    assert len(entries) == 1
+    assert entries[0]["start"].startswith(datetime.fromtimestamp(start + 720, UTC).strftime("%Y-%m-%dT%H:%M"))
