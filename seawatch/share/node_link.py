@@ -23,6 +23,7 @@ from seawatch.model import Event, Observation, SensorKind
 from seawatch.share.envelope import Envelope
 from seawatch.share.federation import Federation
 from seawatch.share.policy import ShareItem
+from seawatch.store.base import PartnerItem
 from seawatch.timeutil import iso_utc, parse_utc
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ class NodeSink:
 
     async def merge(self, envelopes: list[Envelope]) -> None:
         by_origin: dict[str, tuple[list[Observation], list[Event]]] = {}
+        noted: list[PartnerItem] = []
         for env in envelopes:
             obs_list, events = by_origin.setdefault(env.origin, ([], []))
             if env.kind in ("track", "sighting"):
@@ -131,6 +133,11 @@ class NodeSink:
                     self.skipped += 1
                     continue
                 obs_list.append(obs)
+                noted.append(
+                    PartnerItem(
+                        env.origin, env.seq, env.kind, obs.target_ref, obs.time.timestamp(), obs.lat, obs.lon
+                    )
+                )
             elif env.kind == "event":
                 try:
                     event = Event.from_json(env.payload)
@@ -139,6 +146,9 @@ class NodeSink:
                     self.skipped += 1
                     continue
                 events.append(event)
+                noted.append(PartnerItem(env.origin, env.seq, env.kind, event.event_id))
+        if noted:  # before the items reach the store, so whatever they leave there can be found again
+            await asyncio.to_thread(self.node.store.note_partner_items, noted)
         for origin, (obs_list, events) in by_origin.items():
             if obs_list:
                 await self.node.ingest_observations(obs_list, origin)
@@ -146,11 +156,20 @@ class NodeSink:
                 await self.node.ingest_events(events, origin)
 
     def forget(self, gone: list[tuple[str, int, str]]) -> None:
-        forget = getattr(self.node.store, "forget_partner_items", None)
-        if forget is None:
-            log.debug("store cannot delete partner items yet (%d past retention)", len(gone))
-            return
-        forget(gone)
+        """Partner items past their retention: deleted from the store, their tracks from the picture."""
+        dropped = self.node.store.forget_partner_items(gone)
+        node = self.node
+        for track_id in dropped:
+            state = node.live.pop(track_id, None)
+            node.index.remove(track_id)
+            if (
+                state is not None
+                and state.mmsi is not None
+                and node._track_of_mmsi.get(state.mmsi) == track_id
+            ):
+                del node._track_of_mmsi[state.mmsi]
+        if dropped:
+            log.info("%d partner tracks past retention left the picture", len(dropped))
 
 
 class NodeLink:

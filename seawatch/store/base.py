@@ -71,6 +71,23 @@ class IngestBatch:
 
 
 @dataclass(frozen=True, slots=True)
+class PartnerItem:
+    """What a partner's shared item became in the store, so it can be deleted when its retention ends.
+
+    `ref` is the event id for events and `<origin>:<partner track id>` for tracks and sightings;
+    `t`/`lat`/`lon` (epoch s, degrees) locate the position row a track or sighting item produced.
+    """
+
+    origin: str
+    seq: int
+    kind: str
+    ref: str | None
+    t: float | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class User:
     name: str
     role: str
@@ -96,6 +113,10 @@ class Store(Protocol):
     def write_batch(self, batch: IngestBatch) -> int: ...
     def acknowledged(self) -> dict[str, int]: ...
     def compact(self, before: datetime) -> int: ...
+
+    # partner data (federation): noted on arrival, deleted when its releasability retention ends
+    def note_partner_items(self, items: Sequence[PartnerItem]) -> None: ...
+    def forget_partner_items(self, gone: Sequence[tuple[str, int, str]]) -> list[str]: ...
 
     # picture
     def latest_tracks(self) -> list[TrackState]: ...

@@ -56,6 +56,26 @@ class ParquetHistory:
             os.close(dir_fd)
         return name
 
+    def rewrite_without(self, name: str, drop: pl.Expr) -> int:
+        """Rewrite one file without the rows matching `drop`, atomically (temp, fsync, rename, fsync
+        folder); return how many rows remain (the file is left untouched when nothing matches)."""
+        final = self.folder / name
+        frame = pl.read_parquet(final)
+        kept = frame.filter(~drop)
+        if kept.height == frame.height:
+            return frame.height
+        temp = self.folder / f".{name}.tmp"
+        kept.write_parquet(temp)
+        with open(temp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, final)
+        dir_fd = os.open(self.folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        return kept.height
+
     def reconcile(self, valid_names: Iterable[str]) -> int:
         """Remove files a crashed compaction left behind (written but never recorded); return how many."""
         valid = set(valid_names)

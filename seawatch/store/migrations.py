@@ -80,6 +80,15 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE partner_items (
+            origin TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, ref TEXT,
+            t REAL, lat REAL, lon REAL, PRIMARY KEY (origin, seq)
+        );
+        """,
+    ),
 )
 
 
