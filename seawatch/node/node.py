@@ -15,7 +15,7 @@ import importlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -355,14 +355,19 @@ class Node:
                 log.exception("history compaction failed")
             self.prune(self.data_time_s - max(self.settings.pipeline.live_max_age_s, PRUNE_AFTER_S))
 
+    def drop_from_picture(self, track_ids: Iterable[str]) -> None:
+        """Remove tracks from the live picture (memory only: the store is the caller's business)."""
+        for track_id in track_ids:
+            state = self.live.pop(track_id, None)
+            self.index.remove(track_id)
+            mmsi = None if state is None else state.mmsi
+            if mmsi is not None and self._track_of_mmsi.get(mmsi) == track_id:
+                del self._track_of_mmsi[mmsi]
+
     def prune(self, before_s: float) -> int:
         """Forget live tracks last seen before `before_s` (data time); they stay in the store."""
         stale = [tid for tid, s in self.live.items() if s.time.timestamp() < before_s]
-        for track_id in stale:
-            state = self.live.pop(track_id)
-            self.index.remove(track_id)
-            if state.mmsi is not None and self._track_of_mmsi.get(state.mmsi) == track_id:
-                del self._track_of_mmsi[state.mmsi]
+        self.drop_from_picture(stale)
         drop = getattr(self.tracker, "drop_older_than", None)
         if drop is not None:
             drop(before_s)

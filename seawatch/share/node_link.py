@@ -158,16 +158,7 @@ class NodeSink:
     def forget(self, gone: list[tuple[str, int, str]]) -> None:
         """Partner items past their retention: deleted from the store, their tracks from the picture."""
         dropped = self.node.store.forget_partner_items(gone)
-        node = self.node
-        for track_id in dropped:
-            state = node.live.pop(track_id, None)
-            node.index.remove(track_id)
-            if (
-                state is not None
-                and state.mmsi is not None
-                and node._track_of_mmsi.get(state.mmsi) == track_id
-            ):
-                del node._track_of_mmsi[state.mmsi]
+        self.node.drop_from_picture(dropped)
         if dropped:
             log.info("%d partner tracks past retention left the picture", len(dropped))
 
