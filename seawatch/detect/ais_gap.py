@@ -154,6 +154,25 @@ class LiveGap:
             heapq.heappush(self.heap, (fix.t + gap_s, fix.t, fix.key))
         return out
 
+    def _open_event(self, fix: LiveFix, shore: float, gap_s: float, shore_min: float, now_s: float) -> Event:
+        """A gap still open at `now_s`: from the track's last fix, no end position yet."""
+        nan = math.nan
+        return _event(
+            self.ctx,
+            fix.mmsi,
+            fix.track_id,
+            fix.t,
+            fix.lat,
+            fix.lon,
+            now_s,
+            nan,
+            nan,
+            shore,
+            True,
+            gap_s,
+            shore_min,
+        )
+
     def advance(self, now_s: float) -> list[Event]:
         """Stream time moved to `now_s`: open the gaps whose silence reached the threshold."""
         out: list[Event] = []
@@ -168,44 +187,14 @@ class LiveGap:
             shore = self._shore(fix)
             if shore >= shore_min:
                 self.open[key] = (fix, shore, gap_s, shore_min)
-                out.append(
-                    _event(
-                        self.ctx,
-                        fix.mmsi,
-                        fix.track_id,
-                        fix.t,
-                        fix.lat,
-                        fix.lon,
-                        now_s,
-                        math.nan,
-                        math.nan,
-                        shore,
-                        True,
-                        gap_s,
-                        shore_min,
-                    )
-                )
+                out.append(self._open_event(fix, shore, gap_s, shore_min, now_s))
         return out
 
     def flush(self, now_s: float) -> list[Event]:
         out = self.advance(now_s)
         emitted = {e.event_id for e in out}
         for fix, shore, gap_s, shore_min in self.open.values():
-            event = _event(
-                self.ctx,
-                fix.mmsi,
-                fix.track_id,
-                fix.t,
-                fix.lat,
-                fix.lon,
-                now_s,
-                math.nan,
-                math.nan,
-                shore,
-                True,
-                gap_s,
-                shore_min,
-            )
+            event = self._open_event(fix, shore, gap_s, shore_min, now_s)
             if event.event_id not in emitted:
                 out.append(event)
         return out
