@@ -13,14 +13,16 @@ test: setup system-deps web lint pytest
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# The package includes one C extension (the AIS scanner): a compiler and Python's headers come first.
+$(VENV)/.installed: pyproject.toml setup.py seawatch/sources/_nmea_scan.c
+	PYTHON=$(PYTHON) bash scripts/install-system-deps.sh build
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
 system-deps:
-	bash scripts/install-system-deps.sh
+	PYTHON=$(PYTHON) bash scripts/install-system-deps.sh all
 
 # The web picture is built from npm packages into seawatch/web/dist (served offline by the node).
 web:
@@ -40,4 +42,4 @@ bench: setup
 	$(PY) -m bench.run_all
 
 clean:
-	rm -rf $(VENV) $(WEB)/node_modules $(WEB)/dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(WEB)/node_modules $(WEB)/dist .mypy_cache .ruff_cache .pytest_cache build seawatch/sources/*.so

@@ -22,7 +22,7 @@ import polars as pl
 
 from seawatch.model.columns import POSITION_SCHEMA, STATIC_SCHEMA
 from seawatch.model.observation import AisPosition, AisStatic, Observation, Rejected, SensorKind
-from seawatch.sources import ais_fast
+from seawatch.sources import ais_fast, ais_scan
 from seawatch.sources.formats import FormatSpec, LoadResult, open_binary, register_format
 from seawatch.sources.nmea import (
     LAT_NA,
@@ -85,43 +85,56 @@ class BulkDecodeResult:
 
     def _position_columns(self) -> dict[str, np.ndarray]:
         """Position rows of the fast batch as numpy columns in input order (NaN for null floats,
-        `station_code` -1 for none; `mmsi_null` marks a missing MMSI): each group's values are put at
-        their batch rows, then the rows that are positions are taken in one pass (no sort)."""
+        `station_code` -1 for none; `mmsi_null` marks a missing MMSI): each position group's rows
+        with a position, then one stable sort of the row numbers (each group's rows ascend)."""
         b = self.fast
-        n = len(b)
-        keep = np.zeros(n, dtype=bool)
-        mmsi = np.zeros(n, dtype=np.int64)
-        mmsi_null = np.zeros(n, dtype=bool)
-        floats = {name: np.empty(n) for name in ("lat", "lon", "sog_kn", "cog_deg", "heading_deg")}
+        names = ("row", "mmsi", "mmsi_null", "lat", "lon", "sog_kn", "cog_deg", "heading_deg")
+        parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
         for g in b.groups:
-            if g.msg_type not in POSITION_TYPES:
-                continue
             lat, lon = g.columns.get("lat"), g.columns.get("lon")
-            if not isinstance(lat, np.ndarray) or not isinstance(lon, np.ndarray):
+            if g.msg_type not in POSITION_TYPES or not isinstance(lat, np.ndarray):
                 continue
-            rows = g.rows
-            keep[rows] = (lat != LAT_NA) & (lon != LON_NA)
+            if not isinstance(lon, np.ndarray):
+                continue
+            keep = (lat != LAT_NA) & (lon != LON_NA)
+            sel = None if keep.all() else np.flatnonzero(keep)
+
+            def kept(col: np.ndarray, sel: np.ndarray | None = sel) -> np.ndarray:
+                return col if sel is None else col[sel]
+
+            n = len(g.rows) if sel is None else len(sel)
             g_mmsi = g.columns.get("mmsi")
-            if isinstance(g_mmsi, np.ndarray):
-                mmsi[rows] = g_mmsi
-            else:
-                mmsi_null[rows] = True
             speed_na = {27: 63.0, 9: 1023.0}.get(g.msg_type, 102.3)
             course_na = 511.0 if g.msg_type == 27 else 360.0
-            floats["lat"][rows] = lat
-            floats["lon"][rows] = lon
-            floats["sog_kn"][rows] = _nan_at_or_above(g.columns.get("speed"), len(rows), speed_na)
-            floats["cog_deg"][rows] = _nan_at_or_above(g.columns.get("course"), len(rows), course_na)
-            floats["heading_deg"][rows] = _nan_at_or_above(g.columns.get("heading"), len(rows), 360.0)
-        idx = np.flatnonzero(keep)
+            parts["row"].append(kept(g.rows))
+            if isinstance(g_mmsi, np.ndarray):
+                parts["mmsi"].append(kept(g_mmsi))
+            else:
+                parts["mmsi"].append(np.zeros(n, dtype=np.int64))
+            parts["mmsi_null"].append(np.full(n, not isinstance(g_mmsi, np.ndarray)))
+            parts["lat"].append(kept(lat))
+            parts["lon"].append(kept(lon))
+            parts["sog_kn"].append(_nan_at_or_above(g.columns.get("speed"), sel, n, speed_na))
+            parts["cog_deg"].append(_nan_at_or_above(g.columns.get("course"), sel, n, course_na))
+            parts["heading_deg"].append(_nan_at_or_above(g.columns.get("heading"), sel, n, 360.0))
+        if not parts["row"]:
+            empty = np.zeros(0)
+            cols = {name: empty for name in names}
+        else:
+            cols = {name: np.concatenate(arrays) for name, arrays in parts.items()}
+        order = np.argsort(cols.pop("row").astype(np.int64), kind="stable")
+        rows = np.concatenate(parts["row"])[order] if parts["row"] else np.zeros(0, dtype=np.int64)
+        out = {name: col[order] for name, col in cols.items()}
+        out["mmsi"] = out["mmsi"].astype(np.int64, copy=False)
+        out["mmsi_null"] = out["mmsi_null"].astype(bool, copy=False)
+        for name in ("lat", "lon"):
+            out[name] = out[name].astype(np.float64, copy=False)
         return {
-            "line": b.line[idx],
-            "t": b.t[idx],
-            "mmsi": mmsi[idx],
-            "mmsi_null": mmsi_null[idx],
-            **{name: col[idx] for name, col in floats.items()},
-            "msg_type": b.msg_type[idx].astype(np.int64),
-            "station_code": b.station_code[idx].astype(np.int64),
+            "line": b.line[rows],
+            "t": b.t[rows],
+            **out,
+            "msg_type": b.msg_type[rows].astype(np.int64),
+            "station_code": b.station_code[rows].astype(np.int64),
         }
 
     def _slow_position_columns(self, stations: dict[str | None, int]) -> dict[str, np.ndarray] | None:
@@ -246,11 +259,12 @@ class BulkDecodeResult:
         return LoadResult(self.positions_frame(), self.statics_frame(), self.rejects, dict(self.counts))
 
 
-def _nan_at_or_above(col: object, n: int, not_available: float) -> np.ndarray:
-    """Column values as floats; values >= `not_available` (or < 0), or a missing column, become NaN."""
+def _nan_at_or_above(col: object, sel: np.ndarray | None, n: int, not_available: float) -> np.ndarray:
+    """The column's kept values as floats; values >= `not_available` (or < 0), or a missing column,
+    become NaN."""
     if not isinstance(col, np.ndarray):
         return np.full(n, np.nan)
-    values = col.astype(np.float64)
+    values = col.astype(np.float64) if sel is None else col[sel].astype(np.float64, copy=False)
     values[(values >= not_available) | (values < 0)] = np.nan
     return values
 
@@ -280,34 +294,19 @@ def _slow_record(dec: DecodedAis) -> dict[str, Any]:
 def decode_bytes(
     data: bytes, source: str = "", enforce_checksum: bool = True, fast: bool = True
 ) -> BulkDecodeResult:
-    """Decode a whole NMEA text. Lines are numbered from 1."""
-    result = BulkDecodeResult(source=source)
+    """Decode a whole NMEA text. Lines are numbered from 1. `fast=False` (or no compiled scanner)
+    decodes line by line with `NmeaAisDecoder` only: the reference the fast path is tested against."""
     decoder = NmeaAisDecoder(source=source, enforce_checksum=enforce_checksum)
+    if fast and data and ais_scan.AVAILABLE:
+        return _decode_scanned(data, source, decoder)
     if fast and data:
-        fast_result = ais_fast.decode_lines(
-            data,
-            enforce_checksum=enforce_checksum,
-            max_age_lines=min(decoder.max_age_lines, decoder.max_pending),
-        )
-        result.fast = fast_result.batch
-        result.counts.update(fast_result.counts)
-        result.counts["decoded_fast"] = len(result.fast)
-        result.counts["lines"] = fast_result.n_lines
-        result.fast_rejects = fast_result.rejects
-        result.data = data
-        result.counts["rejected"] += len(fast_result.rejects)
-        for reason, n in fast_result.rejects.reason_counts().items():
-            result.counts[f"rejected:{reason.split(':', 1)[0]}"] += n
-        todo = (
-            (n, data[a:b]) for n, (a, b) in zip(fast_result.slow_lines, fast_result.slow_spans, strict=True)
-        )
-    else:
-        lines = data.split(b"\n")
-        if lines and not lines[-1]:
-            lines.pop()
-        result.counts["lines"] = len(lines)
-        todo = ((n, line) for n, line in enumerate(lines, start=1))
-    for line_no, line in todo:
+        _warn_no_scanner()
+    result = BulkDecodeResult(source=source)
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    result.counts["lines"] = len(lines)
+    for line_no, line in enumerate(lines, start=1):
         for item in decoder.feed_decoded(line, line_no=line_no):
             if isinstance(item, Rejected):
                 result.slow_rejects.append(item)
@@ -315,8 +314,51 @@ def decode_bytes(
                 result.slow.append(item)
     result.slow_rejects.extend(decoder.flush())
     result.counts.update(decoder.counts)
-    result.counts["decoded"] += result.n_fast
     return result
+
+
+def _decode_scanned(data: bytes, source: str, decoder: NmeaAisDecoder) -> BulkDecodeResult:
+    """The compiled scan, field values by numpy, and pyais (through `decoder`, one whole message at a
+    time from its fragments' lines) for the messages numpy does not cover."""
+    scan = ais_scan.scan_text(data, decoder.enforce_checksum, decoder.max_age_lines, decoder.max_pending)
+    batch, others = ais_fast.decode_scanned(scan)
+    result = BulkDecodeResult(source=source, fast=batch, data=data)
+    for first, n in zip(scan.frag0[others].tolist(), scan.nfrag[others].tolist(), strict=True):
+        for k in range(first, first + n):
+            line = data[int(scan.frag_start[k]) : int(scan.frag_end[k])]
+            for item in decoder.feed_decoded(line, line_no=int(scan.frag_line[k])):
+                if isinstance(item, Rejected):
+                    result.slow_rejects.append(item)
+                else:
+                    result.slow.append(item)
+    result.slow_rejects.extend(decoder.flush())  # empty: every message fed was complete
+    order = np.argsort(scan.reject_line, kind="stable")
+    result.fast_rejects = ais_fast.FastRejects(
+        scan.reject_line[order], scan.reject_start[order], scan.reject_end[order],
+        scan.reject_code[order], scan.reasons,
+    )  # fmt: skip
+    counts = result.counts
+    counts.update(scan.counts)
+    counts["lines"] = scan.n_lines
+    counts["decoded_fast"] = len(batch)
+    counts["decoded"] = result.n_decoded
+    if result.n_rejected:
+        counts["rejected"] = result.n_rejected
+    for reason, n in result.fast_rejects.reason_counts().items():
+        counts[f"rejected:{reason.split(':', 1)[0]}"] += n
+    for r in result.slow_rejects:
+        counts[f"rejected:{r.reason.split(':', 1)[0]}"] += 1
+    return result
+
+
+_warned = False
+
+
+def _warn_no_scanner() -> None:
+    global _warned
+    if not _warned:
+        log.warning("the compiled AIS scanner is not built (pip install -e .): decoding with pyais only")
+        _warned = True
 
 
 def decode_file(path: Path, enforce_checksum: bool = True, fast: bool = True) -> BulkDecodeResult:

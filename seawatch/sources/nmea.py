@@ -123,6 +123,39 @@ class _LightSentence:
     seq_id: int | None
     channel: str
     fill_bits: int
+    payload: bytes
+
+
+@dataclass(slots=True)
+class LineSkip:
+    """A line that is no AIS sentence and no error (blank, comment, another NMEA sentence)."""
+
+    counter: str
+    checksum_mismatch: bool = False
+
+
+@dataclass(slots=True)
+class LineReject:
+    reason: str
+    detail: str = ""
+    checksum_mismatch: bool = False
+
+
+@dataclass(slots=True)
+class LineSentence:
+    """A checked AIS sentence: a whole message (`AISSentence`, one fragment) or one fragment of a
+    multi-sentence message (`_LightSentence`), with its receive time and station."""
+
+    sentence: AISSentence | _LightSentence
+    tag: TagBlock | None
+    received_at: datetime | None
+    station: str | None
+    checksum_mismatch: bool = False
+
+
+LineOutcome = LineSkip | LineReject | LineSentence
+_SKIP_BLANK, _SKIP_COMMENT = LineSkip("skipped:blank"), LineSkip("skipped:comment")
+_SKIP_FOREIGN = LineSkip("skipped:foreign_sentence")
 
 
 @dataclass(slots=True)
@@ -192,7 +225,7 @@ def _light_sentence(body: bytes, parts: list[bytes], frag_cnt: int) -> _LightSen
         fill_bits = 0  # as pyais's chk_to_int
     if not 0 <= fill_bits <= 5:
         return "bad_fill_bits", f"invalid fill bit count {fill_bits} (valid: 0-5)"
-    return _LightSentence(body, frag_cnt, frag_num, seq_id, parts[4].decode("ascii"), fill_bits)
+    return _LightSentence(body, frag_cnt, frag_num, seq_id, parts[4].decode("ascii"), fill_bits, parts[5])
 
 
 def plain(value: Any) -> Any:
@@ -216,6 +249,64 @@ def check_values(fields: dict[str, Any]) -> str | None:
     if lon is not None and abs(lon) > 180.0 and lon != LON_NA:
         return "impossible_lon"
     return None
+
+
+def parse_line(raw: bytes, enforce_checksum: bool, received_at: datetime | None = None) -> LineOutcome:
+    """Judge one stripped line on its own (the rules of the module doc); assembling fragments is the
+    caller's. `received_at` is the caller's time, used when the line carries none."""
+    if not raw:
+        return _SKIP_BLANK
+    if raw[:1] == b"#":
+        return _SKIP_COMMENT
+    if not raw.isascii():
+        return LineReject("not_nmea", "non-ASCII bytes")
+    try:
+        tag_content, sentence = split_tag_block(raw)
+        tag = parse_tag_block(tag_content) if tag_content is not None else None
+    except TagBlockError as exc:
+        return LineReject(exc.reason, str(exc))
+    if sentence[:1] not in (b"!", b"$"):
+        return LineReject("not_nmea", "no ! or $ sentence start")
+    if sentence[3:6].upper() not in (b"VDM", b"VDO"):
+        return _SKIP_FOREIGN
+    star = sentence.find(b"*")
+    if star < 0 or star + 3 > len(sentence):
+        return LineReject("missing_checksum")
+    body, trailer = sentence[: star + 3], sentence[star + 3 :]
+    try:
+        given = int(body[star + 1 : star + 3], 16)
+    except ValueError:
+        return LineReject("missing_checksum", "checksum is not hex")
+    mismatch = given != xor_checksum(body[1:star])
+    if mismatch and enforce_checksum:
+        return LineReject("checksum_mismatch", checksum_mismatch=True)
+    meta = _parse_trailer(trailer[1:]) if trailer[:1] == b"," else _Trailer()
+    station = tag.station if tag and tag.station else meta.station
+    when = tag.received_at if tag and tag.received_at else (meta.received_at or received_at)
+    if body.count(b",") != 6:
+        return LineReject("malformed_sentence", "expected 7 comma-separated fields", mismatch)
+    parts = body.split(b",")
+    try:
+        frag_cnt = int(parts[1])
+    except ValueError:
+        frag_cnt = 1  # let pyais report it
+    if frag_cnt == 1:
+        try:
+            parsed = AISSentence(body)
+        except InvalidNMEAMessageException as exc:
+            reason = "bad_fill_bits" if "fill bit" in str(exc) else "malformed_sentence"
+            return LineReject(reason, str(exc), mismatch)
+        if parsed.payload.translate(_ARMOUR_OK).count(0):
+            return LineReject("bad_payload_char", checksum_mismatch=mismatch)
+        return LineSentence(parsed, tag, when, station, mismatch)
+    light = _light_sentence(body, parts, frag_cnt)
+    if isinstance(light, tuple):
+        return LineReject(light[0], light[1], mismatch)
+    if light.payload.translate(_ARMOUR_OK).count(0):
+        return LineReject("bad_payload_char", checksum_mismatch=mismatch)
+    if light.frag_num < light.frag_cnt and light.fill_bits != 0:
+        return LineReject("bad_fill_bits", "fill bits on a fragment that is not last", mismatch)
+    return LineSentence(light, tag, when, station, mismatch)
 
 
 class NmeaAisDecoder:
@@ -299,81 +390,20 @@ class NmeaAisDecoder:
     def _feed(
         self, raw: bytes, received_at: datetime | None, line_no: int | None, out: list[DecodedAis | Rejected]
     ) -> None:
-        if not raw:
-            self.counts["skipped:blank"] += 1
-            return
-        if raw[:1] == b"#":
-            self.counts["skipped:comment"] += 1
-            return
-        if not raw.isascii():
-            out.append(self._reject(raw, "not_nmea", line_no, "non-ASCII bytes"))
-            return
-        try:
-            tag_content, sentence = split_tag_block(raw)
-            tag = parse_tag_block(tag_content) if tag_content is not None else None
-        except TagBlockError as exc:
-            out.append(self._reject(raw, exc.reason, line_no, str(exc)))
-            return
-        if sentence[:1] not in (b"!", b"$"):
-            out.append(self._reject(raw, "not_nmea", line_no, "no ! or $ sentence start"))
-            return
-        kind = sentence[3:6].upper()
-        if kind not in (b"VDM", b"VDO"):
-            self.counts["skipped:foreign_sentence"] += 1
-            return
-        star = sentence.find(b"*")
-        if star < 0 or star + 3 > len(sentence):
-            out.append(self._reject(raw, "missing_checksum", line_no))
-            return
-        body, trailer = sentence[: star + 3], sentence[star + 3 :]
-        try:
-            given = int(body[star + 1 : star + 3], 16)
-        except ValueError:
-            out.append(self._reject(raw, "missing_checksum", line_no, "checksum is not hex"))
-            return
-        if given != xor_checksum(body[1:star]):
+        outcome = parse_line(raw, self.enforce_checksum, received_at)
+        if outcome.checksum_mismatch:
             self.counts["checksum_mismatch"] += 1
-            if self.enforce_checksum:
-                out.append(self._reject(raw, "checksum_mismatch", line_no))
-                return
-        meta = _parse_trailer(trailer[1:]) if trailer[:1] == b"," else _Trailer()
-        station = tag.station if tag and tag.station else meta.station
-        when = tag.received_at if tag and tag.received_at else (meta.received_at or received_at)
-        if body.count(b",") != 6:
-            out.append(self._reject(raw, "malformed_sentence", line_no, "expected 7 comma-separated fields"))
-            return
-        parts = body.split(b",")
-        try:
-            frag_cnt = int(parts[1])
-        except ValueError:
-            frag_cnt = 1  # let pyais report it
-        text = raw.decode("ascii")
-        if frag_cnt == 1:
-            try:
-                parsed = AISSentence(body)
-            except InvalidNMEAMessageException as exc:
-                reason = "bad_fill_bits" if "fill bit" in str(exc) else "malformed_sentence"
-                out.append(self._reject(raw, reason, line_no, str(exc)))
-                return
-            if parsed.payload.translate(_ARMOUR_OK).count(0):
-                out.append(self._reject(raw, "bad_payload_char", line_no))
-                return
-            self._decode([_Fragment(parsed, text, tag, when, station, line_no)], out)
-            return
-        light = _light_sentence(body, parts, frag_cnt)
-        if isinstance(light, tuple):
-            out.append(self._reject(raw, light[0], line_no, light[1]))
-            return
-        if parts[5].translate(_ARMOUR_OK).count(0):
-            out.append(self._reject(raw, "bad_payload_char", line_no))
-            return
-        frag = _Fragment(light, text, tag, when, station, line_no)
-        if light.frag_num < light.frag_cnt and light.fill_bits != 0:
-            out.append(
-                self._reject(raw, "bad_fill_bits", line_no, "fill bits on a fragment that is not last")
-            )
-            return
-        self._add_fragment(frag, out)
+        if isinstance(outcome, LineSkip):
+            self.counts[outcome.counter] += 1
+        elif isinstance(outcome, LineReject):
+            out.append(self._reject(raw, outcome.reason, line_no, outcome.detail))
+        else:
+            o = outcome
+            frag = _Fragment(o.sentence, raw.decode("ascii"), o.tag, o.received_at, o.station, line_no)
+            if isinstance(o.sentence, AISSentence):
+                self._decode([frag], out)
+            else:
+                self._add_fragment(frag, out)
 
     def _key(self, frag: _Fragment) -> tuple[Any, ...]:
         s = frag.sentence

@@ -3,7 +3,9 @@ messages encoded with pyais's own encoder."""
 
 from __future__ import annotations
 
+import functools
 import glob
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 from pyais import decode as pyais_decode
 from pyais import encode_dict
 
+from seawatch.sources.ais_bulk import decode_bytes
 from seawatch.sources.ais_fast import iter_dicts
 from seawatch.sources.formats import open_binary
 from seawatch.sources.nmea import plain
@@ -57,6 +60,7 @@ def _assert_paths_agree(lines: list[str], enforce_checksum: bool) -> int:
     ]
     assert fast.positions_frame().equals(slow.positions_frame())
     assert fast.statics_frame().equals(slow.statics_frame())
+    assert fast.counts - Counter(decoded_fast=fast.n_fast) == slow.counts
     return fast.n_fast
 
 
@@ -201,17 +205,69 @@ def test_same_value_is_type_strict() -> None:
     assert same_value(1.0, 1.0) and not same_value(1, 1.0) and not same_value(True, 1)
 
 
-def test_small_slices_give_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Slice boundaries (a two-sentence message cut in half, tag blocks...) change nothing."""
+def test_records_built_a_slice_at_a_time_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`iter_dicts` merges the groups lazily, a slice of each at a time: slice size changes nothing."""
     from seawatch.sources import ais_fast
 
     lines = _real_lines()
-    whole = bulk_decode(lines)
-    monkeypatch.setattr(ais_fast, "CHUNK_BYTES", 3000)
-    sliced = bulk_decode(lines)
-    assert max(g.chunk for g in sliced.fast.groups) >= 10 and len(sliced.fast.groups) > len(whole.fast.groups)
-    for a, b in zip(sliced.iter_records(), whole.iter_records(), strict=True):
-        assert records_equal(a, b)
-    assert [(r.line_no, r.reason) for r in sliced.rejects] == [(r.line_no, r.reason) for r in whole.rejects]
-    assert sliced.positions_frame().equals(whole.positions_frame())
-    _assert_paths_agree(lines, True)
+    whole = list(bulk_decode(lines).iter_records())
+    monkeypatch.setattr(ais_fast, "GROUP_SLICE", 7)
+    sliced = list(bulk_decode(lines).iter_records())
+    assert len(sliced) == len(whole) > 1000
+    assert all(records_equal(a, b) for a, b in zip(sliced, whole, strict=True))
+
+
+def test_compiled_scanner_is_built() -> None:
+    """`pip install -e .` builds it; without it decoding silently runs at pyais speed."""
+    from seawatch.sources import ais_scan
+
+    assert ais_scan.AVAILABLE
+
+
+_DAMAGE = b"\\!$*,:-.0123456789ABCDEFabcdefgsc \t\r\x0b\x80\xffVDMO"
+
+
+@st.composite
+def damaged_real_text(draw: st.DrawFn) -> bytes:
+    """Real lines, some damaged: bytes changed, dropped, inserted, cut, or spliced from another line."""
+    pool = _real_pool()
+    lines = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=30))
+    out = []
+    for line in lines:
+        buf = bytearray(line)
+        for _ in range(draw(st.integers(0, 3))):
+            i = draw(st.integers(0, max(len(buf) - 1, 0)))
+            op = draw(st.integers(0, 4))
+            if op == 0 and buf:
+                buf[i] = draw(st.sampled_from(_DAMAGE))
+            elif op == 1 and buf:
+                del buf[i]
+            elif op == 2:
+                buf.insert(i, draw(st.sampled_from(_DAMAGE)))
+            elif op == 3:
+                del buf[i:]
+            else:
+                buf[i:i] = draw(st.sampled_from(pool))[: draw(st.integers(0, 20))]
+        out.append(bytes(buf))
+    return b"\n".join(out) + draw(st.sampled_from([b"\n", b""]))
+
+
+@functools.cache
+def _real_pool() -> list[bytes]:
+    return [x.encode("latin-1", "replace") for x in _real_lines()]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(damaged_real_text(), st.booleans())
+def test_damaged_real_lines_same_on_both_paths(data: bytes, enforce_checksum: bool) -> None:
+    """The compiled scan and its Python verdicts give what NmeaAisDecoder gives, line for line."""
+    fast = decode_bytes(data, "t", enforce_checksum, fast=True)
+    slow = decode_bytes(data, "t", enforce_checksum, fast=False)
+    a, b = list(fast.iter_records()), list(slow.iter_records())
+    assert len(a) == len(b) and all(records_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert [(r.line_no, r.reason, r.raw) for r in fast.rejects] == [
+        (r.line_no, r.reason, r.raw) for r in slow.rejects
+    ]
+    assert fast.counts - Counter(decoded_fast=fast.n_fast) == slow.counts
+    assert fast.positions_frame().equals(slow.positions_frame())
+    assert fast.statics_frame().equals(slow.statics_frame())

@@ -1,15 +1,16 @@
-"""First fragments of two-sentence messages that can never complete are rejected by the numpy path
-(`orphan_fragment`) exactly as the pyais path rejects them; any that might complete stay with it."""
+"""Multi-sentence assembly in the compiled scanner (`ais_scan`) is `NmeaAisDecoder`'s, rule for rule:
+keys, restarts, stations named on one fragment, the expiry window, eviction of the oldest pending,
+orphans; assembled messages then go through numpy. Every case is checked against the pyais path."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seawatch.sources import ais_fast
 from seawatch.sources.tagblock import xor_checksum
 from tests.sources.ais_helpers import bulk_decode, records_equal
 
@@ -33,42 +34,39 @@ def _agree(lines: list[str], enforce_checksum: bool = True) -> Any:
     assert [(r.line_no, r.reason, r.raw) for r in fast.rejects] == [
         (r.line_no, r.reason, r.raw) for r in slow.rejects
     ]
-    assert fast.counts["rejected"] == slow.counts["rejected"]
-    assert fast.counts["rejected:orphan_fragment"] == slow.counts["rejected:orphan_fragment"]
+    assert fast.counts - Counter(decoded_fast=fast.n_fast) == slow.counts
     return fast
 
 
-def _slow_lines(lines: list[str]) -> list[int]:
-    data = "\n".join(lines).encode() + b"\n"
-    return ais_fast.decode_lines(data, max_age_lines=1000).slow_lines
-
-
-def test_lone_first_fragments_rejected_in_numpy() -> None:
+def test_lone_first_fragments_are_orphans() -> None:
     lines = [sentence(2, 1, "8", "A", FIRST), POSITION, sentence(2, 1, "9", "A", FIRST), POSITION]
     fast = _agree(lines)
     assert [r.line_no for r in fast.rejects] == [1, 3]
     assert all(r.reason.startswith("orphan_fragment") for r in fast.rejects)
-    assert _slow_lines(lines) == []
+    assert fast.n_fast == 2 and not fast.slow
 
 
-def test_first_fragment_completed_later_stays_with_pyais() -> None:
+def test_fragments_apart_are_assembled() -> None:
     lines = [sentence(2, 1, "3", "B", FIRST), POSITION, POSITION, sentence(2, 2, "3", "B", SECOND, 2)]
     fast = _agree(lines)
     assert fast.rejects == [] and fast.n_decoded == 3
-    assert _slow_lines(lines) == [1, 4]
+    assert fast.n_fast == 3  # the type 5 too
+    assert int(fast.fast.line[0]) == 1 and int(fast.fast.msg_type[0]) == 5
 
 
 def test_second_fragment_of_another_key_does_not_save_it() -> None:
     lines = [sentence(2, 1, "3", "B", FIRST), POSITION, sentence(2, 2, "4", "B", SECOND, 2)]
     fast = _agree(lines)
     assert [r.line_no for r in fast.rejects] == [1, 3]
-    assert _slow_lines(lines) == [3]
+    assert [r.reason for r in fast.rejects] == [
+        "orphan_fragment: multi-sentence message incomplete (1/2)",
+        "orphan_fragment: fragment 2/2 without its first part",
+    ]
 
 
-def test_demoted_pair_can_complete_an_earlier_pending_fragment() -> None:
-    # Found by hypothesis: lines 2+3 pair and restart line 1 only if nothing later may complete line 1.
-    # Lines 4+5 differ in station, so they go to pyais, where line 5 could join line 1: leaving 4+5
-    # to pyais must leave 2+3 there too, or line 5 joins the stale line 1 and loses line 4's tag.
+def test_restart_then_a_station_named_on_the_first_fragment_only() -> None:
+    # Line 2 restarts line 1 (an orphan) and completes with line 3; line 4 names a station, so its
+    # key differs, and line 5 (no station) joins it: the time and station come from line 4.
     first = "55DTsr01rEv?<E5;801<D604pDlu<0000000001?21J7:5cde>C0H1kmC1E5"
     lines = [
         sentence(2, 1, "1", "B", first),
@@ -82,11 +80,12 @@ def test_demoted_pair_can_complete_an_earlier_pending_fragment() -> None:
     assert [(r["station"], r["received_at"]) for r in records] == [(None, None), ("rA", 1428621738.0)]
 
 
-def test_unchecked_line_keeps_it_with_pyais() -> None:
-    # a trailer after the checksum: not checked in numpy, so it might be any fragment
+def test_fragment_read_by_python_joins_one_read_by_the_scanner() -> None:
+    # a trailer after the checksum: the scanner hands that line to `nmea.parse_line`
     lines = [sentence(2, 1, "3", "B", FIRST), sentence(2, 2, "3", "B", SECOND, 2) + ",1234567890"]
-    _agree(lines)
-    assert _slow_lines(lines) == [1, 2]
+    fast = _agree(lines)
+    assert fast.n_fast == 1 and not fast.rejects
+    assert next(fast.iter_records())["received_at"] == 1234567890.0
 
 
 def test_expiry_window_is_the_pyais_one() -> None:
@@ -95,8 +94,7 @@ def test_expiry_window_is_the_pyais_one() -> None:
     assert [r.line_no for r in fast.rejects] == [1, 1002]
     just = [sentence(2, 1, "3", "B", FIRST)] + [POSITION] * 999 + [sentence(2, 2, "3", "B", SECOND, 2)]
     fast = _agree(just)  # 1000 lines later: still assembled
-    assert fast.rejects == []
-    assert _slow_lines(just) == [1, 1001]
+    assert fast.rejects == [] and fast.n_fast == 1000  # 999 positions and the type 5
 
 
 def test_not_held_when_pyais_rejects_for_another_reason() -> None:
@@ -113,11 +111,15 @@ def test_not_held_when_pyais_rejects_for_another_reason() -> None:
     ]
 
 
-def test_many_pending_left_to_pyais() -> None:
-    """More pending fragments than the pyais path holds: its eviction order decides, so it runs."""
-    lines = [sentence(2, 1, str(k % 10), "AB"[k % 2], FIRST) for k in range(1001)]
-    _agree(lines)
-    assert len(_slow_lines(lines)) == 1001
+def test_more_pending_than_held_evicts_the_oldest() -> None:
+    """More pending fragments than `max_pending` (1000): the oldest goes first, as on the pyais path."""
+    lines = [tagged(sentence(2, 1, "1", "A", FIRST), f"r{k}") for k in range(1001)]
+    lines += [tagged(sentence(2, 2, "1", "A", SECOND, 2), st) for st in ("r1000", "r0")]
+    fast = _agree(lines)
+    assert fast.n_fast == 1  # r1000's, completed on line 1002
+    by_line = {r.line_no: r.reason for r in fast.rejects}
+    assert by_line[1] == "orphan_fragment: multi-sentence message incomplete (1/2)"  # evicted at line 1001
+    assert by_line[1003] == "orphan_fragment: fragment 2/2 without its first part"  # r0 was evicted
 
 
 @pytest.mark.parametrize("enforce_checksum", [True, False])
@@ -155,19 +157,17 @@ def test_random_fragment_mixes_agree(lines: list[str]) -> None:
     _agree(lines)
 
 
-def test_pair_restarting_a_pending_fragment_goes_to_pyais() -> None:
-    """Line 2 restarts line 1's key on the pyais path (line 1 is an orphan) and line 5 is an orphan:
-    the numpy path must not pair lines 2-3 out of sight of the pyais path while line 1 may complete."""
+def test_pair_restarting_a_pending_fragment() -> None:
+    """Line 2 restarts line 1's key (line 1 is an orphan), lines 2-3 complete, line 5 is an orphan."""
     first, second = sentence(2, 1, "1", "B", FIRST), sentence(2, 2, "1", "B", SECOND, 2)
     lines = [first, first, second, POSITION, second]
     fast = _agree(lines)
     assert [r.line_no for r in fast.rejects] == [1, 5]
-    assert _slow_lines(lines) == [1, 2, 3, 5]
+    assert fast.n_fast == 2
 
 
-def test_pair_after_a_lone_fragment_stays_in_numpy() -> None:
+def test_pair_after_a_lone_fragment() -> None:
     first, second = sentence(2, 1, "1", "B", FIRST), sentence(2, 2, "1", "B", SECOND, 2)
     lines = [first, POSITION, first, second, POSITION]
     fast = _agree(lines)
     assert [r.line_no for r in fast.rejects] == [1] and fast.n_fast == 3
-    assert _slow_lines(lines) == []
