@@ -6,19 +6,26 @@ meet one another. Measured:
 - `seawatch detect` end to end (subprocess: load + all detectors + JSON output) and its peak RSS,
 - the bulk detection alone (in process, input already loaded),
 - polars: gap splitting (6 h) + speeds alone (the lower bound the issue compares against),
-- movingpandas: ObservationGapSplitter(6 h) + add_speed (on a subset of vessels when the whole input
-  would take too long; its time is then scaled per fix and said so),
+- movingpandas gap split + speeds, two ways: end to end as its own process, the script a user would
+  write (`movingpandas_peer.py`: pandas CSV read, TrajectoryCollection, ObservationGapSplitter(6 h),
+  add_speed, a small summary written), timed exactly like `seawatch detect`; and in process on an
+  already loaded frame of the first 200 vessels, scaled per fix (the harder comparison: it leaves out
+  movingpandas' imports and CSV read),
 - live: LiveDetector sustained observations/s on one core (time-ordered replay of the real day).
-Run: `.venv/bin/python -m bench.detect.run [--quick]`; replaces the `## detect` section of bench/RESULTS.md.
+Run: `.venv/bin/python -m bench.detect.run [--quick]` (about 5 minutes, most of it movingpandas; `--quick`
+runs the movingpandas process on the day only and scales it per fix for the larger input); replaces the
+`## detect` section of bench/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import math
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -116,13 +123,14 @@ def timed(fn, *args, repeat: int = 3):  # type: ignore[no-untyped-def]
     return best, best_cpu, result
 
 
-def cli_end_to_end(path: Path) -> tuple[float, float, float, int]:
-    """Wall s, CPU s, peak RSS (MiB) and event count of `seawatch detect` as a user runs it."""
+def process_cost(argv: list[str]) -> tuple[float, float, float, int]:
+    """Wall s, CPU s (user + system), peak RSS (MiB) and stdout line count of one fresh process.
+
+    Measured from a small parent process of its own, so that RUSAGE_CHILDREN holds that one child only."""
     code = (
         "import resource, subprocess, sys, time\n"
         "t0 = time.perf_counter()\n"
-        f"p = subprocess.run([sys.executable, '-m', 'seawatch', 'detect', {str(path)!r}],"
-        " stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)\n"
+        f"p = subprocess.run({argv!r}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)\n"
         "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
         "print(time.perf_counter() - t0, u.ru_utime + u.ru_stime, u.ru_maxrss, p.stdout.count(b'\\n'))\n"
     )
@@ -131,6 +139,18 @@ def cli_end_to_end(path: Path) -> tuple[float, float, float, int]:
     )
     wall, cpu, rss_kb, n = out.stdout.split()
     return float(wall), float(cpu), int(rss_kb) / 1024.0, int(n)
+
+
+def cli_end_to_end(path: Path) -> tuple[float, float, float, int]:
+    """Wall s, CPU s, peak RSS (MiB) and event count of `seawatch detect` as a user runs it."""
+    return process_cost([sys.executable, "-m", "seawatch", "detect", str(path)])
+
+
+def movingpandas_end_to_end(path: Path, out: Path) -> tuple[float, float, float]:
+    """Wall s, CPU s and peak RSS (MiB) of the movingpandas script a user would write, as its own process."""
+    script = Path(__file__).with_name("movingpandas_peer.py")
+    wall, cpu, rss, _ = process_cost([sys.executable, str(script), str(path), str(out)])
+    return wall, cpu, rss
 
 
 def live_rate(day: pl.DataFrame, ctx: DetectContext) -> tuple[float, float, int]:
@@ -157,12 +177,25 @@ def record(section: str) -> None:
     path.write_text(re.sub(r"\n{3,}", "\n\n", "".join(kept)).rstrip("\n") + "\n", encoding="utf-8")
 
 
+def spread(values: list[float]) -> str:
+    """Median (min–max) of a few runs."""
+    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
+def ratio_text(peer_cpu: float, cpus: list[float]) -> str:
+    """How many times less CPU `seawatch detect` took than the peer: median, then over all runs."""
+    median, worst, best = (peer_cpu / f(cpus) for f in (statistics.median, max, min))
+    return f"{median:.0f}× (median; {worst:.0f}–{best:.0f}× over {len(cpus)} runs)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller movingpandas subset")
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
+    parser.add_argument("--runs", type=int, default=5, help="`seawatch detect` processes per input")
     args = parser.parse_args()
     repeat = 1 if args.quick else 3
+    runs = 2 if args.quick else args.runs
     os.environ.setdefault("POLARS_MAX_THREADS", "2")
 
     day = load_inputs([DAY]).positions
@@ -178,16 +211,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="seawatch-bench-") as tmp:
         big_path = Path(tmp) / "big.csv"
         write_tracktable_csv(big, big_path)
+        inputs = (("US coastal day", day, DAY), (f"{COPIES}× day", big, big_path))
         results = {}
-        for name, frame, path in (("US coastal day", day, DAY), (f"{COPIES}× day", big, big_path)):
-            e2e, e2e_cpu, rss, n_events = cli_end_to_end(path)
+        for name, frame, path in inputs:
+            cli = [cli_end_to_end(path) for _ in range(runs)]
+            walls, cpus = [c[0] for c in cli], [c[1] for c in cli]
+            rss, n_events = max(c[2] for c in cli), cli[0][3]
             det_s, det_cpu, res = timed(run_bulk, frame, None, ctx, repeat=repeat)
             pol_s, pol_cpu, _ = timed(polars_gaps_speeds, frame, repeat=repeat)
-            results[name] = (frame.height, e2e, e2e_cpu, det_s, det_cpu)
+            results[name] = (frame.height, cpus, det_cpu)
             say(
                 f"- {name}: {frame.height:,} fixes, {res.counts['tracks']:,} tracks → {n_events:,} events.\n"
-                f"  - `seawatch detect` end to end (process start, load, all detectors, JSON out): "
-                f"{e2e:.2f} s wall / {e2e_cpu:.2f} s CPU, peak RSS {rss:.0f} MiB\n"
+                f"  - `seawatch detect` end to end (process start, load, all detectors, JSON out), median "
+                f"(min–max) of {runs} processes: {spread(walls)} s wall / {spread(cpus)} s CPU, peak RSS "
+                f"{rss:.0f} MiB\n"
                 f"  - detection alone (input loaded, all types): {det_s:.2f} s wall / {det_cpu:.2f} s CPU; "
                 f"polars gap split + speeds alone: {pol_s:.3f} s wall / {pol_cpu:.3f} s CPU → ratio "
                 f"{det_s / pol_s:.1f}× wall, {det_cpu / pol_cpu:.1f}× CPU"
@@ -195,18 +232,40 @@ def main() -> None:
             slow = sorted(res.timings_s.items(), key=lambda kv: -kv[1])[:4]
             say("  - slowest stages (wall): " + ", ".join(f"{k} {v:.2f} s" for k, v in slow))
 
-        # movingpandas takes minutes on the whole day here: run it on the first vessels, scale per fix
+        # movingpandas end to end: the script a user would write, a fresh process like seawatch's
+        mp_day = movingpandas_end_to_end(DAY, Path(tmp) / "mp-day.csv")
+        for name, _frame, path in inputs:
+            n, cpus, _ = results[name]
+            if path == DAY:
+                mp_wall, mp_cpu, mp_rss = mp_day
+                how = "whole input"
+            elif args.quick:
+                scale = n / day.height
+                mp_wall, mp_cpu, mp_rss = mp_day[0] * scale, mp_day[1] * scale, math.nan
+                how = f"--quick: the day's process scaled ×{scale:.0f} per fix, not run"
+            else:
+                mp_wall, mp_cpu, mp_rss = movingpandas_end_to_end(path, Path(tmp) / "mp-big.csv")
+                how = "whole input"
+            say(
+                f"- movingpandas gap split + speeds end to end, {name} ({how}; own process: pandas CSV "
+                "read, TrajectoryCollection, ObservationGapSplitter(6 h), add_speed, summary CSV): "
+                f"{mp_wall:.1f} s wall / {mp_cpu:.1f} s CPU, peak RSS {mp_rss:.0f} MiB → `seawatch detect` "
+                f"end to end used {ratio_text(mp_cpu, cpus)} less CPU"
+            )
+
+        # the harder comparison: movingpandas in process on a loaded frame (no imports, no CSV read);
+        # it takes minutes on the whole day here, so run it on the first vessels and scale per fix
         mmsis = day["mmsi"].unique().sort()
         subset = day.filter(pl.col("mmsi").is_in(mmsis.head(60 if args.quick else 200).to_list()))
         mp_s, mp_cpu = movingpandas_gaps_speeds(subset)
-        for name, (n, e2e, e2e_cpu, det_s, det_cpu) in results.items():
-            scale = n / subset.height
+        for name, (n, cpus, det_cpu) in results.items():
+            scaled_cpu = mp_cpu * n / subset.height
             say(
-                f"- movingpandas gap split + speeds, {name} (scaled per fix from {subset.height:,} fixes: "
-                f"{mp_s:.1f} s wall / {mp_cpu:.1f} s CPU): {mp_s * scale:.0f} s wall / "
-                f"{mp_cpu * scale:.0f} s CPU → seawatch detect end to end {mp_s * scale / e2e:.0f}× (wall) / "
-                f"{mp_cpu * scale / e2e_cpu:.0f}× (CPU) faster; detection alone "
-                f"{mp_s * scale / det_s:.0f}× / {mp_cpu * scale / det_cpu:.0f}×"
+                f"- movingpandas gap split + speeds in process, {name} (input already loaded; scaled per "
+                f"fix from {subset.height:,} fixes: {mp_s:.1f} s wall / {mp_cpu:.1f} s CPU): "
+                f"{scaled_cpu:.0f} s CPU → `seawatch detect` end to end used "
+                f"{ratio_text(scaled_cpu, cpus)} less CPU; "
+                f"detection alone {scaled_cpu / det_cpu:.0f}×"
             )
         rate, rate_cpu, n_live = live_rate(day, ctx)
         say(
@@ -220,11 +279,18 @@ def main() -> None:
         load = os.getloadavg()[0]
         header = (
             f"\n## detect\n\n`bench/detect/run.py`{' --quick' if args.quick else ''}, {stamp}, load average "
-            f"{load:.1f} on 2 cores (other work was running). Inputs: real US coastal day 2020-06-30 and "
-            f"{COPIES} copies of it with shifted MMSIs and positions.\n\n"
+            f"{load:.1f} on 2 cores (other work may be running). Inputs: real US coastal day 2020-06-30 and "
+            f"{COPIES} copies of it with shifted MMSIs and positions. {peer_versions()}\n\n"
         )
         record(header + "\n".join(lines) + "\n")
     print("peak RSS of this process:", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "MiB")
+
+
+def peer_versions() -> str:
+    from importlib.metadata import version
+
+    names = ("movingpandas", "geopandas", "pandas", "polars")
+    return "Versions: " + ", ".join(f"{n} {version(n)}" for n in names) + "."
 
 
 if __name__ == "__main__":
