@@ -23,20 +23,17 @@ import time
 from collections import Counter
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import orjson
-import polars as pl
-
-from seawatch.detect.bulk import run_bulk, sort_events
-from seawatch.detect.config import DetectConfig
-from seawatch.detect.context import DetectContext
-from seawatch.detect.replay import replay_live
-from seawatch.detect.watchlist import Watchlist
 from seawatch.errors import InputError
-from seawatch.geo.ports import load_ports
-from seawatch.geo.zones import default_zones, load_zones
-from seawatch.model.event import Event
+
+# the engine (polars, numpy, shapely, scipy) is imported by `run`, not here: `--help` stays instant
+if TYPE_CHECKING:
+    import polars as pl
+
+    from seawatch.detect.config import DetectConfig
+    from seawatch.detect.context import DetectContext
+    from seawatch.model.event import Event
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +70,8 @@ def fuse_contacts(positions: pl.DataFrame, counts: Counter[str]) -> tuple[pl.Dat
     and detection runs on the fused tracks (`track_id` set; AIS tracks keep their MMSI), with its
     `dark_target` events added. Otherwise non-AIS rows are dropped with a counted reason.
     """
+    import polars as pl
+
     sensor = pl.col("sensor").fill_null("ais")
     contacts = positions.filter(sensor.is_in(CONTACT_SENSORS))
     if contacts.height == 0:
@@ -99,15 +98,14 @@ def fuse_contacts(positions: pl.DataFrame, counts: Counter[str]) -> tuple[pl.Dat
 
 
 def _load(args: argparse.Namespace, counts: Counter[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    from seawatch.sources import radar
     from seawatch.sources.inputs import load_inputs
-    from seawatch.sources.sensors import sensors_for_inputs
+    from seawatch.sources.sensors import configure_sensors, sensors_for_inputs
 
-    radar.configure_sensors(sensors_for_inputs(args.inputs, args.sensors))
+    configure_sensors(sensors_for_inputs(args.inputs, args.sensors))
     try:
         loaded = load_inputs(args.inputs)
     finally:
-        radar.configure_sensors(None)
+        configure_sensors(None)
     counts["input_rows"] += loaded.positions.height
     counts["rejected_lines"] += len(loaded.rejects)
     for r in loaded.rejects[:5]:
@@ -125,6 +123,11 @@ def _progress(args: argparse.Namespace) -> AbstractContextManager[Any]:
 
 
 def build_context(args: argparse.Namespace, config: DetectConfig) -> DetectContext:
+    from seawatch.detect.context import DetectContext
+    from seawatch.detect.watchlist import Watchlist
+    from seawatch.geo.ports import load_ports
+    from seawatch.geo.zones import default_zones, load_zones
+
     if args.zones is not None:
         zones = load_zones(args.zones)
     else:
@@ -135,12 +138,18 @@ def build_context(args: argparse.Namespace, config: DetectConfig) -> DetectConte
 
 
 def run(args: argparse.Namespace) -> int:
+    from seawatch.detect.config import DetectConfig
+
     config = DetectConfig.from_file(args.config) if args.config is not None else DetectConfig.defaults()
     if args.print_config:
         sys.stdout.write(config.to_toml())
         return 0
     if not args.inputs:
         raise InputError("no input given (seawatch detect INPUT...; - reads stdin)")
+    import orjson
+
+    from seawatch.detect.bulk import run_bulk, sort_events
+
     ctx = build_context(args, config)
     counts: Counter[str] = Counter()
     started = time.perf_counter()
@@ -150,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
             status.update(f"fusing / detecting over {positions.height:,} rows...")
         positions, fused_events = fuse_contacts(positions, counts)
         if args.live:
+            from seawatch.detect.replay import replay_live
+
             events, track_counts = replay_live(positions, statics, ctx)
         else:
             result = run_bulk(positions, statics, ctx)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -31,6 +33,19 @@ def test_print_config_shows_what_is_in_force(capsys: pytest.CaptureFixture[str],
     cfg.write_text("[loitering]\nmin_duration_s = 3600\n")
     assert main(["detect", "--print-config", "--config", str(cfg)]) == 0
     assert tomllib.loads(capsys.readouterr().out)["loitering"]["min_duration_s"] == 3600.0
+
+
+def test_help_and_print_config_import_no_detection_engine() -> None:
+    """`--help` and `--print-config` answer without importing numpy, polars or scipy (they are instant)."""
+    code = (
+        "import sys\nfrom seawatch.cli import main\n"
+        "try:\n    main(['detect', '--help'])\nexcept SystemExit:\n    pass\n"
+        "main(['detect', '--print-config'])\n"
+        "print('MODULES', ' '.join(sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded = set(out.rsplit("MODULES", 1)[1].split())
+    assert not loaded & {"numpy", "polars", "scipy", "shapely", "seawatch.detect.bulk"}
 
 
 def _small_csv(tmp_path: Path) -> Path:
