@@ -4,9 +4,11 @@ A spec says how to recognise a file (`sniff(path, head)` on its first bytes, alr
 how to load it whole into columns (`load(path) -> LoadResult`) and how to stream it
 (`iterate(path) -> Iterator[Observation | AisStatic | Rejected]`).
 
-Built-in modules (AIS NMEA, AIS CSV) and the optional ones (`seawatch.sources.radar`,
-`seawatch.sources.satellite`) are imported lazily the first time the registry is read, so a
-format module can import this one without a cycle.
+The built-in formats are known before their modules are imported (`KNOWN_FORMATS`): each one's
+sniffer lives in a module that is cheap to import (`sniffers`, or a loader that needs only polars),
+and its loader module (pyais, pyproj...) is imported only once a file is recognised as that format,
+so loading a CSV never imports the NMEA decoder. Radar and satellite are optional: if their module
+fails to import, the format is skipped with a warning.
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ from seawatch.model.observation import AisStatic, Observation, Rejected
 log = logging.getLogger(__name__)
 
 HEAD_BYTES = 8192
-BUILTIN_MODULES = ("seawatch.sources.ais_bulk", "seawatch.sources.csv_ais")
-OPTIONAL_MODULES = ("seawatch.sources.radar", "seawatch.sources.satellite")
 
 
 def empty_statics() -> pl.DataFrame:
@@ -80,8 +80,34 @@ class FormatSpec:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class KnownFormat:
+    """A built-in format: its sniffer ("module:function", cheap to import) and the module that registers
+    its `FormatSpec` when imported (imported only when a file is recognised as this format)."""
+
+    name: str
+    sniffer: str
+    module: str
+    priority: int
+    optional: bool = False  # radar / satellite: a failed import skips the format instead of failing
+
+
+# in sniffing order (highest priority first; ties in this order): specific formats before generic CSV
+KNOWN_FORMATS = (
+    KnownFormat("ais_nmea", "seawatch.sources.sniffers:sniff_nmea", "seawatch.sources.ais_bulk", 20),
+    KnownFormat("radar-nmea", "seawatch.sources.sniffers:sniff_radar", "seawatch.sources.radar", 20, True),
+    KnownFormat(
+        "satellite-detections",
+        "seawatch.sources.satellite:sniff_satellite",
+        "seawatch.sources.satellite",
+        20,
+        True,
+    ),
+    KnownFormat("ais_csv", "seawatch.sources.csv_ais:sniff_csv", "seawatch.sources.csv_ais", 10),
+)
+_KNOWN = {known.name: known for known in KNOWN_FORMATS}
+
 _REGISTRY: dict[str, FormatSpec] = {}
-_loaded = False
 
 
 def register_format(spec: FormatSpec) -> None:
@@ -89,30 +115,43 @@ def register_format(spec: FormatSpec) -> None:
     _REGISTRY[spec.name] = spec
 
 
-def _load_modules() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for name in BUILTIN_MODULES:
-        importlib.import_module(name)
-    for name in OPTIONAL_MODULES:
+def _import_known(known: KnownFormat) -> FormatSpec | None:
+    """The registered spec of a built-in format, importing its module first if needed."""
+    if known.name not in _REGISTRY:
         try:
-            importlib.import_module(name)
+            importlib.import_module(known.module)
         except ImportError as exc:
-            if exc.name != name:  # the module exists but one of its imports failed: say so
-                log.warning("format module %s not loaded: %s", name, exc)
+            if not known.optional:
+                raise
+            log.warning("format %s not available (%s not loaded: %s)", known.name, known.module, exc)
+            return None
+    return _REGISTRY.get(known.name)
+
+
+def _known_sniffer(known: KnownFormat) -> Callable[[Path, bytes], bool]:
+    module, _, function = known.sniffer.partition(":")
+    sniff: Callable[[Path, bytes], bool] = getattr(importlib.import_module(module), function)
+    return sniff
+
+
+def format_names() -> list[str]:
+    """Names of the formats, most specific first, without importing any loader."""
+    others = [s for s in _REGISTRY.values() if s.name not in _KNOWN]
+    entries = [(k.name, k.priority) for k in KNOWN_FORMATS] + [(s.name, s.priority) for s in others]
+    return [name for name, _ in sorted(entries, key=lambda e: -e[1])]
 
 
 def formats() -> list[FormatSpec]:
-    """Registered formats, most specific (highest priority) first."""
-    _load_modules()
+    """Registered formats, most specific (highest priority) first (imports every built-in loader)."""
+    for known in KNOWN_FORMATS:
+        _import_known(known)
     return sorted(_REGISTRY.values(), key=lambda s: -s.priority)
 
 
 def get_format(name: str) -> FormatSpec:
-    _load_modules()
-    return _REGISTRY[name]
+    known = _KNOWN.get(name)
+    spec = _import_known(known) if known is not None else None
+    return spec if spec is not None else _REGISTRY[name]
 
 
 def read_head(path: Path, n_bytes: int = HEAD_BYTES) -> bytes:
@@ -129,15 +168,28 @@ def read_head(path: Path, n_bytes: int = HEAD_BYTES) -> bytes:
 
 
 def detect_format(path: Path, head: bytes | None = None) -> FormatSpec | None:
-    """The first registered format whose sniffer accepts the file, or None."""
+    """The first format whose sniffer accepts the file (only its loader module is imported), or None.
+
+    Built-in formats are always recognised by their `KNOWN_FORMATS` sniffer, whether or not their
+    module is imported yet, so the answer never depends on what was imported before."""
     if head is None:
         head = read_head(path)
-    for spec in formats():
+    Candidate = tuple[int, str, Callable[[Path, bytes], bool] | None, KnownFormat | None]
+    candidates: list[Candidate] = [(k.priority, k.name, None, k) for k in KNOWN_FORMATS]
+    candidates += [(s.priority, s.name, s.sniff, None) for s in _REGISTRY.values() if s.name not in _KNOWN]
+    for _, name, sniff, entry in sorted(candidates, key=lambda c: -c[0]):
         try:
-            if spec.sniff(path, head):
-                return spec
+            if sniff is None:
+                assert entry is not None
+                sniff = _known_sniffer(entry)
+            if not sniff(path, head):
+                continue
         except Exception:  # a sniffer must never break detection of the others
-            log.exception("sniffer of format %s failed on %s", spec.name, path)
+            log.exception("sniffer of format %s failed on %s", name, path)
+            continue
+        spec = _import_known(entry) if entry is not None else _REGISTRY[name]
+        if spec is not None:
+            return spec
     return None
 
 

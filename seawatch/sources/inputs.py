@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from seawatch.errors import InputError
-from seawatch.sources.formats import FormatSpec, Item, LoadResult, detect_format, formats, read_head
+from seawatch.sources.formats import FormatSpec, Item, LoadResult, detect_format, format_names, read_head
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def resolve_input(path: str | Path) -> tuple[Path, FormatSpec]:
         raise InputError(f"cannot read {p}: {exc.strerror or exc}") from exc
     spec = detect_format(p, head)
     if spec is None:
-        known = ", ".join(s.name for s in formats())
+        known = ", ".join(format_names())
         raise InputError(f"unknown input format: {p} (known: {known})")
     return p, spec
 

@@ -26,7 +26,9 @@ import pynmea2
 from pyproj import Geod
 
 from seawatch.model.observation import Observation, Rejected, SensorKind
-from seawatch.sources.sensors import RadarSite, SensorConfig
+from seawatch.sources.sensors import RadarSite, SensorConfig, explicit_sensors
+from seawatch.sources.sensors import configure_sensors as configure_sensors  # re-exported: callers use it
+from seawatch.sources.sniffers import sniff_radar as sniff_radar  # re-exported: registered below
 
 log = logging.getLogger(__name__)
 
@@ -446,14 +448,6 @@ def iter_radar_file(
         yield from decoder.feed(line, line_no=i)
 
 
-_HEAD = re.compile(rb"^(\\[^\\]*\\)?\$[A-Z]{2}(TTM|TLL|OSD|RSD|TLB)(,|\*)", re.MULTILINE)
-
-
-def sniff_radar(path: str | Path, head: bytes) -> bool:
-    """True when the first lines look like radar NMEA (TTM/TLL/OSD/RSD/TLB, optionally tag-blocked)."""
-    return bool(_HEAD.search(head))
-
-
 def observations_to_frame(items: list[Observation]) -> pl.DataFrame:
     """Radar or satellite observations as POSITION_SCHEMA rows plus `target_ref`, `station`, `sigma_m`,
     `length_m`, `scene_id`, `confidence` extra columns."""
@@ -515,21 +509,12 @@ def load_radar_file(
 
 
 # ---------------------------------------------------------------- format registry
-_explicit_sensors: SensorConfig | None = None
-
-
-def configure_sensors(config: SensorConfig | None) -> None:
-    """Sensor sites used by the format registry's loaders besides any `sensors.toml` beside the input
-    (the CLI calls this with `--sensors FILE`)."""
-    global _explicit_sensors
-    _explicit_sensors = config
-
-
 def _sensors_for(path: Path) -> SensorConfig:
     from seawatch.sources.sensors import sensors_for_inputs
 
     config = sensors_for_inputs([path])
-    return config.merged(_explicit_sensors) if _explicit_sensors is not None else config
+    explicit = explicit_sensors()
+    return config.merged(explicit) if explicit is not None else config
 
 
 def _register() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 
 from seawatch.errors import InputError
 from seawatch.model.observation import AisStatic, Observation, Rejected
-from seawatch.sources.formats import detect_format, formats
+from seawatch.sources import sniffers
+from seawatch.sources.formats import KNOWN_FORMATS, detect_format, format_names, formats, read_head
 from seawatch.sources.inputs import iter_inputs, load_inputs
 from tests.shared import require_shared
 
@@ -72,3 +74,40 @@ def test_stdin_and_iteration(monkeypatch: pytest.MonkeyPatch) -> None:
     assert all(o.time == o.received_at and o.station for o in observations)
     assert any(isinstance(i, AisStatic) for i in items)
     assert not any(isinstance(i, Rejected) for i in items)
+
+
+def test_known_formats_are_the_registered_ones_in_the_same_order() -> None:
+    assert [spec.name for spec in formats()] == format_names() == [k.name for k in KNOWN_FORMATS]
+
+
+def test_nmea_sniffer_agrees_with_the_decoder_module(tmp_path: Path) -> None:
+    """The registry recognises NMEA with `sniffers.sniff_nmea`; the decoder module keeps its own copy."""
+    from seawatch.sources import ais_bulk
+
+    other = tmp_path / "x.txt"
+    other.write_text("nothing to see\n")
+    csv = require_shared("ais-tracks-us-coastal-2020", "NYHarbor_2020_06_30_first_hour.csv.gz")
+    for path, is_nmea in ((require_shared(*KYSTVERKET), True), (csv, False), (other, False)):
+        head = read_head(path)
+        assert sniffers.sniff_nmea(path, head) == ais_bulk.sniff_nmea(path, head) == is_nmea
+
+
+def _modules_after(code: str) -> set[str]:
+    """Modules imported by a fresh interpreter running `code`."""
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(out.stdout.split())
+
+
+def test_loading_a_csv_imports_no_nmea_or_radar_decoder() -> None:
+    csv = require_shared("ais-tracks-us-coastal-2020", "NYHarbor_2020_06_30_first_hour.csv.gz")
+    loaded = _modules_after(f"from seawatch.sources.inputs import load_inputs; load_inputs([{str(csv)!r}])")
+    assert "seawatch.sources.csv_ais" in loaded
+    assert not loaded & {"pyais", "seawatch.sources.ais_bulk", "seawatch.sources.radar", "pyproj", "pynmea2"}
+    nmea = require_shared(*KYSTVERKET)
+    loaded = _modules_after(f"from seawatch.sources.inputs import load_inputs; load_inputs([{str(nmea)!r}])")
+    assert "seawatch.sources.ais_bulk" in loaded and "seawatch.sources.radar" not in loaded
