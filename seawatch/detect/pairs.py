@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 from seawatch.detect.bins import BinTable, interruption_bins
 from seawatch.detect.config import PairConfig
@@ -115,6 +114,8 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
     # never match); the radius margin (1e-4) covers the rounding of the shift, the haversine test follows
     points = unit_xyz(bt.lat, bt.lon)
     points[:, 0] += rel * 4.0
+    from scipy.spatial import cKDTree  # here, not at module level: ~0.2 s CPU to import
+
     pairs = cKDTree(points).query_pairs(chord_for_m(radius) * 1.0001, output_type="ndarray")
     if pairs.shape[0] == 0:
         return []
@@ -214,6 +215,8 @@ class LivePairs:
         if len(fixes) >= 2:
             lat = np.array([f.lat for f in fixes])
             lon = np.array([f.lon for f in fixes])
+            from scipy.spatial import cKDTree  # a no-op after the first bin
+
             pairs = cKDTree(unit_xyz(lat, lon)).query_pairs(self.radius_chord, output_type="ndarray")
             if pairs.shape[0]:
                 i, j = pairs[:, 0], pairs[:, 1]

@@ -26,16 +26,18 @@ import pickle
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
 import shapely
-from scipy.spatial import cKDTree
 
 from seawatch.errors import ConfigError
 from seawatch.geo.distance import FloatArray, chord_for_m, m_for_chord, unit_xyz
 from seawatch.shared_data import shared_data_path
+
+if TYPE_CHECKING:  # scipy.spatial costs ~0.2 s CPU to import: only code that builds a tree imports it
+    from scipy.spatial import cKDTree
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,8 @@ class LandMask:
         coarse_xy = _boundary_vertices(coarse, _DENSIFY_COARSE_DEG)
         coarse_xy = coarse_xy[~_in_box(coarse_xy[:, 0], coarse_xy[:, 1])]
         xy = np.vstack((fine_xy, coarse_xy))
+        from scipy.spatial import cKDTree
+
         tree = cKDTree(unit_xyz(xy[:, 1], xy[:, 0]))
         log.debug("land mask: %d coastline vertices", len(xy))
         return cls(fine=fine, coarse=coarse, coast_tree=tree)
@@ -190,6 +194,8 @@ def _read_cache(path: Path) -> LandMask | None:
     except Exception as exc:  # a damaged or foreign cache file is rebuilt, never fatal
         log.debug("land cache %s unreadable (%s): rebuilding", path, exc)
         return None
+    from scipy.spatial import cKDTree  # already imported by unpickling the tree
+
     if not isinstance(tree, cKDTree):
         return None
     shapely.prepare(fine)

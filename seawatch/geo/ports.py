@@ -11,16 +11,19 @@ import math
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy.spatial import cKDTree
 
 from seawatch.errors import ConfigError
 from seawatch.geo.distance import FloatArray, chord_for_m, haversine_1, haversine_m, unit_xyz
 from seawatch.geo.land import read_geojson
 from seawatch.shared_data import shared_data_path
+
+if TYPE_CHECKING:  # imported where the tree is built: scipy.spatial costs ~0.2 s CPU to import
+    from scipy.spatial import cKDTree
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +149,8 @@ class Ports:
         lat, lon = lat[keep], lon[keep]
         names = [names[i] for i in keep]
         countries = [countries[i] for i in keep]
+        from scipy.spatial import cKDTree
+
         return cls(lat=lat, lon=lon, names=names, countries=countries, tree=cKDTree(unit_xyz(lat, lon)))
 
 
