@@ -7,8 +7,8 @@
  * Python `classify(line)` callback (`nmea.parse_line`) and its verdict feeds the same assembly, so
  * the state of pending fragments never depends on which side read a line.
  *
- * Out: complete messages (first line, receive time, station, bit length, type, group of equal
- * type / sub-type / bit length, payload packed into big-endian 64-bit words, their fragments' lines),
+ * Out: complete messages (first line, receive time, station, group of equal type / sub-type / bit
+ * length, payload packed into big-endian 64-bit words, where their lines are),
  * rejects (line, byte span, reason code and two numbers for the reasons that carry them) and counts.
  * Field values are left to numpy (ais_fast.py), which applies pyais's own decoder plans.
  */
@@ -233,9 +233,9 @@ typedef struct {
     PyObject *classify;
     Intern stations, channels;
     /* messages */
-    Out m_line, m_t, m_station, m_nbits, m_nchars, m_type, m_group, m_woff, m_frag0, m_nfrag;
+    Out m_line, m_t, m_station, m_group, m_woff, m_start, m_frag0;
     Out words;
-    Out f_line, f_start, f_end;
+    Out f_line, f_start, f_end, f_count; /* fragments of multi-sentence messages */
     Out g_type, g_variant, g_nbits;
     /* rejects */
     Out r_line, r_start, r_end, r_code, r_a, r_b;
@@ -272,10 +272,59 @@ static int is_space(unsigned char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\x0b' || c == '\x0c';
 }
 
+static uint64_t be64(uint64_t v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return v;
+#else
+    return __builtin_bswap64(v);
+#endif
+}
+
+/* XOR of n bytes, 8 at a time */
 static unsigned char xor_of(const unsigned char *p, Py_ssize_t n) {
-    unsigned char x = 0;
-    for (Py_ssize_t i = 0; i < n; i++) x ^= p[i];
+    uint64_t acc = 0;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        acc ^= w;
+    }
+    acc ^= acc >> 32;
+    acc ^= acc >> 16;
+    acc ^= acc >> 8;
+    unsigned char x = (unsigned char)acc;
+    for (; i < n; i++) x ^= p[i];
     return x;
+}
+
+/* Positions of the first 7 commas in d[a:b] (8 bytes at a time: a zero byte of w ^ ",,,,,,,," marks
+ * a comma); returns how many there are, up to 7. */
+static int find_commas(const unsigned char *d, Py_ssize_t a, Py_ssize_t b, Py_ssize_t *out) {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL, commas = ones * ',';
+    int n = 0;
+    Py_ssize_t i = a;
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__ /* byte k is bits 8k.. */
+    for (; i + 8 <= b; i += 8) {
+        uint64_t w;
+        memcpy(&w, d + i, 8);
+        w ^= commas;
+        uint64_t hit = (w - ones) & ~w & highs; /* exact for the lowest zero byte, upper ones may alias */
+        while (hit) {
+            int k = __builtin_ctzll(hit) >> 3;
+            if (d[i + k] == ',') {
+                out[n++] = i + k;
+                if (n == 7) return n;
+            }
+            hit &= hit - 1;
+        }
+    }
+#endif
+    for (; i < b; i++)
+        if (d[i] == ',') {
+            out[n++] = i;
+            if (n == 7) return n;
+        }
+    return n;
 }
 
 static int all_ascii(const unsigned char *p, Py_ssize_t n) {
@@ -346,7 +395,35 @@ static int32_t group_of(Scan *s, int type, int variant, int nbits) {
     return n;
 }
 
-/* One complete message from fragments 1..n (in order). */
+/* The payload's characters as 6-bit values packed big-endian into bytes (four characters make three
+ * bytes; a last group of 1-3 is left-aligned). -1 if a character is outside the armour. */
+static int pack_sextets(const unsigned char *p, int len, unsigned char *bytes) {
+    int bad = 0; /* ARMOUR is -1 outside the armour: OR them all, one test */
+    int k = 0, nb = 0;
+    for (; k + 4 <= len; k += 4, nb += 3) {
+        int a = ARMOUR[p[k]], b = ARMOUR[p[k + 1]], c = ARMOUR[p[k + 2]], d = ARMOUR[p[k + 3]];
+        bad |= a | b | c | d;
+        uint32_t v = (uint32_t)(a & 63) << 18 | (uint32_t)(b & 63) << 12 | (uint32_t)(c & 63) << 6 | (uint32_t)(d & 63);
+        bytes[nb] = (unsigned char)(v >> 16);
+        bytes[nb + 1] = (unsigned char)(v >> 8);
+        bytes[nb + 2] = (unsigned char)v;
+    }
+    if (k < len) {
+        uint32_t v = 0;
+        for (int i = 0; i < 4; i++) {
+            int a = k + i < len ? ARMOUR[p[k + i]] : 0;
+            bad |= a;
+            v = v << 6 | (uint32_t)(a & 63);
+        }
+        bytes[nb] = (unsigned char)(v >> 16);
+        bytes[nb + 1] = (unsigned char)(v >> 8);
+        bytes[nb + 2] = (unsigned char)v;
+    }
+    return bad < 0 ? -1 : 0;
+}
+
+/* One complete message from fragments 1..n (in order). 1 (and nothing added): a payload character
+ * outside the armour (only single sentences come here unchecked). */
 static int add_message(Scan *s, Fragment *const *frags, int n) {
     int nchars = 0;
     double t = NAN;
@@ -357,7 +434,7 @@ static int add_message(Scan *s, Fragment *const *frags, int n) {
         if (station < 0 && frags[i]->station >= 0) station = frags[i]->station;
     }
     int nbits = nchars * 6 - frags[n - 1]->fill;
-    size_t nwords = ((size_t)nchars * 6 + 63) / 64 + 1; /* +1: a zero word, so reads never run off */
+    size_t nwords = ((size_t)nchars * 6 + 63) / 64;
     if (s->words.n + nwords > s->words.cap) {
         PyErr_SetString(PyExc_RuntimeError, "_nmea_scan: an output bound was exceeded");
         return -1;
@@ -365,30 +442,18 @@ static int add_message(Scan *s, Fragment *const *frags, int n) {
     int64_t woff = (int64_t)s->words.n;
     uint64_t *w = (uint64_t *)s->words.p + woff;
     memset(w, 0, nwords * sizeof(uint64_t));
-    uint64_t acc = 0; /* 6 bits at a time into `acc`, a word out whenever it is full */
-    int filled = 0;
-    size_t j = 0;
-    for (int i = 0; i < n; i++) {
-        const unsigned char *p = (const unsigned char *)frags[i]->payload;
-        for (int k = 0; k < frags[i]->plen; k++) {
-            uint64_t v = (uint64_t)ARMOUR[p[k]] & 63;
-            if (filled <= 58) {
-                acc |= v << (58 - filled);
-                filled += 6;
-                if (filled == 64) {
-                    w[j++] = acc;
-                    acc = 0;
-                    filled = 0;
-                }
-            } else {
-                int spill = filled - 58; /* bits of v for the next word */
-                w[j++] = acc | (v >> spill);
-                acc = v << (64 - spill);
-                filled = spill;
-            }
+    const unsigned char *chars = (const unsigned char *)frags[0]->payload;
+    unsigned char joined[MAX_FRAG_CNT * MAX_PAYLOAD_LEN];
+    if (n > 1) {
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            memcpy(joined + m, frags[i]->payload, (size_t)frags[i]->plen);
+            m += frags[i]->plen;
         }
+        chars = joined;
     }
-    if (filled) w[j] = acc;
+    if (pack_sextets(chars, nchars, (unsigned char *)w) < 0) return 1;
+    for (size_t k = 0; k < nwords; k++) w[k] = be64(w[k]);
     s->words.n += nwords;
     int type = nchars ? (int)(w[0] >> 58) : -1;
     int32_t group = group_of(s, type, variant_of(type, nbits, w[0]), nbits);
@@ -396,17 +461,15 @@ static int add_message(Scan *s, Fragment *const *frags, int n) {
     OUT_PUSH(s->m_line, int64_t, frags[0]->line);
     OUT_PUSH(s->m_t, double, t);
     OUT_PUSH(s->m_station, int32_t, station);
-    OUT_PUSH(s->m_nbits, int32_t, nbits);
-    OUT_PUSH(s->m_nchars, int32_t, nchars);
-    OUT_PUSH(s->m_type, int32_t, type);
     OUT_PUSH(s->m_group, int32_t, group);
     OUT_PUSH(s->m_woff, int64_t, woff);
-    OUT_PUSH(s->m_frag0, int64_t, (int64_t)s->f_line.n);
-    OUT_PUSH(s->m_nfrag, int32_t, n);
-    for (int i = 0; i < n; i++) {
+    OUT_PUSH(s->m_start, int64_t, (int64_t)frags[0]->ustart);
+    OUT_PUSH(s->m_frag0, int32_t, n > 1 ? (int32_t)s->f_line.n : -1);
+    for (int i = 0; i < n && n > 1; i++) {
         OUT_PUSH(s->f_line, int64_t, frags[i]->line);
         OUT_PUSH(s->f_start, int64_t, (int64_t)frags[i]->ustart);
         OUT_PUSH(s->f_end, int64_t, (int64_t)frags[i]->uend);
+        OUT_PUSH(s->f_count, int32_t, n);
     }
     return 0;
 }
@@ -582,9 +645,16 @@ static int parse_tag_block(Scan *s, const unsigned char *c, Py_ssize_t n, Senten
             else if (cv[k] < '0' || cv[k] > '9') return 0;
         }
         if (dots > 1 || cv[0] == '.' || cv[cn - 1] == '.') return 0;
-        memcpy(buf, cv, (size_t)cn);
-        buf[cn] = 0;
-        double t = strtod(buf, NULL);
+        double t;
+        if (dots == 0 && cn <= 15) { /* an exact integer in a double: no need for strtod */
+            int64_t v = 0;
+            for (Py_ssize_t k = 0; k < cn; k++) v = v * 10 + (cv[k] - '0');
+            t = (double)v;
+        } else {
+            memcpy(buf, cv, (size_t)cn);
+            buf[cn] = 0;
+            t = strtod(buf, NULL);
+        }
         if (t > MS_EPOCH_THRESHOLD) t /= 1000.0;
         if (!(t <= MAX_EPOCH)) return 0;
         x->t = t;
@@ -653,25 +723,16 @@ static int parse_sentence(Scan *s, const unsigned char *d, Py_ssize_t a, Py_ssiz
         x->skip = SKIP_FOREIGN;
         return 1;
     }
-    /* one pass: the first '*', the commas before it, the XOR of the bytes between '!' and '*' */
-    Py_ssize_t comma[7];
-    int nc = 0;
-    unsigned char sum = 0;
-    Py_ssize_t star = -1;
-    for (Py_ssize_t i = p + 1; i < b; i++) {
-        unsigned char c = d[i];
-        if (c == '*') {
-            star = i;
-            break;
-        }
-        if (c == ',' && nc < 7) comma[nc++] = i;
-        sum ^= c;
-    }
+    /* the first '*', the commas before it (memchr runs several bytes at a time), the XOR between */
+    const unsigned char *starp = memchr(d + p + 1, '*', (size_t)(b - p - 1));
+    Py_ssize_t star = starp ? (Py_ssize_t)(starp - d) : -1;
+    Py_ssize_t comma[7] = {0};
+    int nc = star >= 0 ? find_commas(d, p + 1, star, comma) : 0;
     if (star < 0 || star + 3 > b) return reject(x, R_MISSING_CHECKSUM);
     if (star + 3 != b) return 0; /* a receiver trailer: Python reads it */
     int hi = hexval(d[star + 1]), lo = hexval(d[star + 2]);
     if (hi < 0 || lo < 0) return 0;
-    x->mismatch = sum != hi * 16 + lo;
+    x->mismatch = xor_of(d + p + 1, star - p - 1) != hi * 16 + lo;
     if (x->mismatch && s->enforce) return reject(x, R_CHECKSUM_MISMATCH);
     if (nc != 6) return reject(x, R_MALFORMED_FIELDS);
     /* fields: count, number, sequence id, channel, payload, fill*hh - each in its usual form */
@@ -696,9 +757,12 @@ static int parse_sentence(Scan *s, const unsigned char *d, Py_ssize_t a, Py_ssiz
     const unsigned char *pl = d + comma[4] + 1;
     Py_ssize_t plen = comma[5] - comma[4] - 1;
     if (plen > MAX_PAYLOAD_LEN) return 0;
-    for (Py_ssize_t i = 0; i < plen; i++)
-        if (ARMOUR[pl[i]] < 0) return reject(x, R_BAD_PAYLOAD_CHAR);
-    if (cnt > 1 && num < cnt && fill != 0) return reject(x, R_FILL_NOT_LAST);
+    if (cnt > 1) { /* a single sentence's characters are checked as they are unpacked (add_message) */
+        int bad = 0;
+        for (Py_ssize_t i = 0; i < plen; i++) bad |= ARMOUR[pl[i]];
+        if (bad < 0) return reject(x, R_BAD_PAYLOAD_CHAR);
+        if (num < cnt && fill != 0) return reject(x, R_FILL_NOT_LAST);
+    }
     x->kind = 2;
     x->frag_cnt = cnt;
     x->frag_num = num;
@@ -818,6 +882,7 @@ static int scan_line(Scan *s, int64_t line, Py_ssize_t us, Py_ssize_t ue) {
             set_fragment(&f, &x, line, a, b, us, ue, 0);
             Fragment *frags[1] = {&f};
             rc = add_message(s, frags, 1);
+            if (rc == 1) rc = add_reject(s, line, a, b, R_BAD_PAYLOAD_CHAR, 0, 0);
         }
     } else {
         rc = add_fragment(s, &x, line, a, b, us, ue);
@@ -833,12 +898,11 @@ static const struct {
     size_t offset, elem;
 } OUTS[] = {
     {"m_line", offsetof(Scan, m_line), 8},       {"m_t", offsetof(Scan, m_t), 8},
-    {"m_station", offsetof(Scan, m_station), 4}, {"m_nbits", offsetof(Scan, m_nbits), 4},
-    {"m_nchars", offsetof(Scan, m_nchars), 4},   {"m_type", offsetof(Scan, m_type), 4},
-    {"m_group", offsetof(Scan, m_group), 4},     {"m_woff", offsetof(Scan, m_woff), 8},
-    {"m_frag0", offsetof(Scan, m_frag0), 8},     {"m_nfrag", offsetof(Scan, m_nfrag), 4},
-    {"words", offsetof(Scan, words), 8},         {"f_line", offsetof(Scan, f_line), 8},
-    {"f_start", offsetof(Scan, f_start), 8},     {"f_end", offsetof(Scan, f_end), 8},
+    {"m_station", offsetof(Scan, m_station), 4}, {"m_group", offsetof(Scan, m_group), 4},
+    {"m_woff", offsetof(Scan, m_woff), 8},       {"m_start", offsetof(Scan, m_start), 8},
+    {"m_frag0", offsetof(Scan, m_frag0), 4},     {"words", offsetof(Scan, words), 8},
+    {"f_line", offsetof(Scan, f_line), 8},       {"f_start", offsetof(Scan, f_start), 8},
+    {"f_end", offsetof(Scan, f_end), 8},         {"f_count", offsetof(Scan, f_count), 4},
     {"g_type", offsetof(Scan, g_type), 4},       {"g_variant", offsetof(Scan, g_variant), 4},
     {"g_nbits", offsetof(Scan, g_nbits), 4},     {"r_line", offsetof(Scan, r_line), 8},
     {"r_start", offsetof(Scan, r_start), 8},     {"r_end", offsetof(Scan, r_end), 8},
@@ -878,11 +942,11 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     s.last_station_code = -1;
     PyObject *result = NULL;
     /* bounds: a line gives at most one message, fragment, reject or group; payload characters are
-     * input bytes, and a message's words hold its characters plus at most two words more */
+     * input bytes, and a message's words hold its characters' bits plus less than a word */
     size_t n_lines = 1;
     for (const unsigned char *q = s.data, *end = s.data + s.size; (q = memchr(q, '\n', (size_t)(end - q))); q++)
         n_lines++;
-    size_t n_words = (size_t)s.size * 6 / 64 + 2 * n_lines + 2;
+    size_t n_words = (size_t)s.size * 6 / 64 + n_lines + 1;
     for (size_t k = 0; k < N_OUTS; k++) {
         size_t cap = OUT_OF(&s, k) == &s.words ? n_words : n_lines;
         if (out_init(OUT_OF(&s, k), cap, OUTS[k].elem) < 0) goto done;

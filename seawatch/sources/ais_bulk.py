@@ -323,10 +323,9 @@ def _decode_scanned(data: bytes, source: str, decoder: NmeaAisDecoder) -> BulkDe
     scan = ais_scan.scan_text(data, decoder.enforce_checksum, decoder.max_age_lines, decoder.max_pending)
     batch, others = ais_fast.decode_scanned(scan)
     result = BulkDecodeResult(source=source, fast=batch, data=data)
-    for first, n in zip(scan.frag0[others].tolist(), scan.nfrag[others].tolist(), strict=True):
-        for k in range(first, first + n):
-            line = data[int(scan.frag_start[k]) : int(scan.frag_end[k])]
-            for item in decoder.feed_decoded(line, line_no=int(scan.frag_line[k])):
+    for message in others.tolist():
+        for line_no, line in scan.fragment_lines(data, message):
+            for item in decoder.feed_decoded(line, line_no=line_no):
                 if isinstance(item, Rejected):
                     result.slow_rejects.append(item)
                 else:

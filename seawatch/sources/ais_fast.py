@@ -106,7 +106,23 @@ def _table(values: list[Any]) -> np.ndarray:
 
 
 def _scaled(num: int) -> Callable[[np.ndarray], np.ndarray]:
-    return lambda v: ((num * v + 3) // 6) / 1e6
+    """pyais `to_lat_lon*`: ((num * v + 3) // 6) / 1e6, in place on the (scratch) raw values."""
+
+    def convert(v: np.ndarray) -> np.ndarray:
+        v *= num
+        v += 3
+        v //= 6
+        return v / 1e6
+
+    return convert
+
+
+def _narrow_int(width: int, signed: bool) -> np.dtype[Any]:
+    """The smallest integer type holding every raw value of a field (`tolist()` gives the same ints)."""
+    for bits in (8, 16, 32):
+        if width <= bits:
+            return np.dtype(f"{'i' if signed else 'u'}{bits // 8}")
+    return np.dtype(np.int64)
 
 
 _VECTOR_CONVERTERS: dict[Any, tuple[Callable[[np.ndarray], np.ndarray], int]] = {
@@ -139,7 +155,10 @@ def _compile(cls: type[pm.Payload], nbits: int) -> list[_FieldOp] | None:
                 return None
         elif aw > 62:
             return None
-        elif kind in (_KIND_INT, _KIND_FLOAT, _KIND_BOOL) and to_conv is None and attr_conv is None:
+        elif kind == _KIND_INT and to_conv is None and attr_conv is None:
+            narrow = _narrow_int(aw, bool(signed))
+            op.vector = lambda v, dt=narrow: v.astype(dt)
+        elif kind in (_KIND_FLOAT, _KIND_BOOL) and to_conv is None and attr_conv is None:
             op.vector = _PLAIN_VECTOR[kind]
         elif aw <= TABLE_MAX_BITS:
             if kind == _KIND_BYTES:
@@ -150,8 +169,6 @@ def _compile(cls: type[pm.Payload], nbits: int) -> list[_FieldOp] | None:
             op.table = _table(vals)
         elif kind == _KIND_BYTES:
             op.convert = lambda r, aw=aw: _bytes_value(int(r), aw)
-        elif attr_conv is None and to_conv is None:
-            op.vector = (lambda v: v.astype(np.float64)) if kind == _KIND_FLOAT else (lambda v: v)
         elif attr_conv is None and to_conv in _VECTOR_CONVERTERS and aw <= _VECTOR_CONVERTERS[to_conv][1] + 1:
             op.vector = _VECTOR_CONVERTERS[to_conv][0]
         else:
@@ -160,8 +177,8 @@ def _compile(cls: type[pm.Payload], nbits: int) -> list[_FieldOp] | None:
     return ops
 
 
+# each makes a new array: the raw values live in a scratch array that the next field reuses
 _PLAIN_VECTOR: dict[int, Callable[[np.ndarray], np.ndarray]] = {
-    _KIND_INT: lambda v: v,
     _KIND_FLOAT: lambda v: v.astype(np.float64),
     _KIND_BOOL: lambda v: v != 0,
 }
@@ -200,25 +217,30 @@ def plan_for(msg_type: int, nbits: int, variant: int = 0) -> list[_FieldOp] | No
 WORD_BITS = 64
 
 
-def _extract(words: list[np.ndarray], offset: int, width: int, signed: bool) -> np.ndarray:
-    """Bits [offset, offset + width) of each row as int64 (width <= 62), with one new array."""
+def _extract(
+    words: list[np.ndarray], offset: int, width: int, signed: bool, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Bits [offset, offset + width) of each row as int64 (width <= 62), written into `out` (uint64,
+    scratch) when given, else into one new array."""
     j, off = divmod(offset, WORD_BITS)
     avail = WORD_BITS - off
     if width <= avail:
-        val = np.right_shift(words[j], U64(avail - width))
+        val = np.right_shift(words[j], U64(avail - width), out=out)
         val &= U64((1 << width) - 1)
     else:
         lo = width - avail
-        val = np.bitwise_and(words[j], U64((1 << avail) - 1))
+        val = np.bitwise_and(words[j], U64((1 << avail) - 1), out=out)
         val <<= U64(lo)
         val |= words[j + 1] >> U64(WORD_BITS - lo)
-    out = val.view(np.int64)  # width <= 62 bits here: the same values, no copy
+    result = val.view(np.int64)  # width <= 62 bits here: the same values, no copy
     if signed:
-        np.subtract(out, 1 << width, out=out, where=out >= (1 << (width - 1)))
-    return out
+        np.subtract(result, 1 << width, out=result, where=result >= (1 << (width - 1)))
+    return result
 
 
-def _text(words: list[np.ndarray], nbits: int, offset: int, width: int) -> list[str]:
+def _text(
+    words: list[np.ndarray], nbits: int, offset: int, width: int, scratch: np.ndarray | None = None
+) -> list[str]:
     """pyais `get_str`: one character per 6 bits (a partial last character is its available bits)."""
     cols = []
     n = len(words[0])
@@ -226,7 +248,7 @@ def _text(words: list[np.ndarray], nbits: int, offset: int, width: int) -> list[
         if i >= nbits:
             cols.append(np.full(n, _SIXBIT_ASCII[0], dtype=np.uint8))
             continue
-        cols.append(_SIXBIT_ASCII[_extract(words, i, min(6, nbits - i), False)])
+        cols.append(_SIXBIT_ASCII[_extract(words, i, min(6, nbits - i), False, scratch)])
     mat = np.ascontiguousarray(np.stack(cols, axis=1))
     keys = mat.view(f"S{mat.shape[1]}").ravel()  # no NUL can occur: every code maps to a printable char
     uniq, inverse = np.unique(keys, return_inverse=True)  # names and call signs repeat a lot
@@ -404,7 +426,7 @@ def decode_scanned(scan: ScanResult) -> tuple[FastBatch, np.ndarray]:
     src = order[done_rows]
     batch = FastBatch(
         line=scan.line[src],
-        msg_type=scan.msg_type[src].astype(np.int64),
+        msg_type=scan.group_type[scan.group[src]].astype(np.int64),
         t=scan.t[src],
         station_code=scan.station[src],
         groups=[g for _, g in sorted(parts, key=lambda p: int(p[0][0]))],
@@ -416,9 +438,10 @@ def decode_scanned(scan: ScanResult) -> tuple[FastBatch, np.ndarray]:
 def _decode_group(
     scan: ScanResult, idx: np.ndarray, msg_type: int, nbits: int, ops: list[_FieldOp]
 ) -> FastGroup:
-    n_words = (6 * int(scan.nchars[idx[0]]) + 63) // WORD_BITS + 1
+    n_words = (6 * ((nbits + 5) // 6) + 63) // WORD_BITS  # the characters' bits (fill bits <= 5)
     woff = scan.woff[idx]
     words = [scan.words[woff + k] for k in range(n_words)]
+    scratch = np.empty(len(idx), dtype=np.uint64)  # every field's raw values, one after the other
     group = FastGroup(msg_type, nbits, np.zeros(0, np.int64))
     for op in ops:
         group.order.append(op.name)
@@ -426,10 +449,10 @@ def _decode_group(
             group.columns[op.name] = None
             continue
         if op.kind == _KIND_STR:
-            texts = _text(words, nbits, op.offset, op.width)
+            texts = _text(words, nbits, op.offset, op.width, scratch)
             group.columns[op.name] = [op.convert(x) for x in texts] if op.convert else texts
             continue
-        raw = _extract(words, op.offset, op.width, op.signed)
+        raw = _extract(words, op.offset, op.width, op.signed, scratch)
         if op.table is not None:
             if op.signed:
                 raw += 1 << (op.width - 1)

@@ -56,27 +56,26 @@ _KEY_LIMIT = 2**62  # sequence / group ids beyond this are mapped to unique code
 
 @dataclass
 class ScanResult:
-    """Messages in completion order (`line` is the first fragment's line, 1-based), their fragments
-    (`frag_*`, `frag0`/`nfrag` index them), the packed payloads (`words`, `woff` per message) and the
-    rejects (line, byte span of the raw text, reason index into `reasons`)."""
+    """Messages in completion order (`line`: the first fragment's line, 1-based; `start`: the byte
+    offset of that line), each in a group of one type, sub-type and bit length (`group_*`), its payload
+    packed in `words` from `woff`; multi-sentence messages' fragments (`frag_*`, from `frag0`, -1 for
+    single sentences); the rejects (line, byte span of the raw text, index into `reasons`)."""
 
     line: np.ndarray
     t: np.ndarray  # epoch seconds, NaN when unknown
     station: np.ndarray  # index into `stations`, -1 when unknown
-    nbits: np.ndarray
-    nchars: np.ndarray
-    msg_type: np.ndarray  # the first 6 bits, -1 for an empty payload
-    group: np.ndarray  # index into the `group_*` arrays: messages of one type, sub-type, bit length
+    group: np.ndarray
     woff: np.ndarray
+    start: np.ndarray
     frag0: np.ndarray
-    nfrag: np.ndarray
     words: np.ndarray
-    group_type: np.ndarray
+    group_type: np.ndarray  # the first 6 bits, -1 for an empty payload
     group_variant: np.ndarray  # type 24: 1 part A, 2 part B, 3 part B of an auxiliary craft, 15 none
     group_nbits: np.ndarray
     frag_line: np.ndarray
     frag_start: np.ndarray
     frag_end: np.ndarray
+    frag_count: np.ndarray
     reject_line: np.ndarray
     reject_start: np.ndarray
     reject_end: np.ndarray
@@ -88,6 +87,16 @@ class ScanResult:
 
     def __len__(self) -> int:
         return len(self.line)
+
+    def fragment_lines(self, data: bytes, message: int) -> list[tuple[int, bytes]]:
+        """(line number, whole line) of each fragment of one message, `data` being the scanned text."""
+        first = int(self.frag0[message])
+        if first < 0:
+            start = int(self.start[message])
+            end = data.find(b"\n", start)
+            return [(int(self.line[message]), data[start : len(data) if end < 0 else end])]
+        rows = range(first, first + int(self.frag_count[first]))
+        return [(int(self.frag_line[k]), data[int(self.frag_start[k]) : int(self.frag_end[k])]) for k in rows]
 
 
 class _Classifier:
@@ -182,13 +191,10 @@ def scan_text(
         line=arr("m_line", np.int64),
         t=_exact_times(arr("m_t", np.float64)),
         station=arr("m_station", np.int32),
-        nbits=arr("m_nbits", np.int32),
-        nchars=arr("m_nchars", np.int32),
-        msg_type=arr("m_type", np.int32),
         group=arr("m_group", np.int32),
         woff=arr("m_woff", np.int64),
-        frag0=arr("m_frag0", np.int64),
-        nfrag=arr("m_nfrag", np.int32),
+        start=arr("m_start", np.int64),
+        frag0=arr("m_frag0", np.int32),
         words=arr("words", np.uint64),
         group_type=arr("g_type", np.int32),
         group_variant=arr("g_variant", np.int32),
@@ -196,6 +202,7 @@ def scan_text(
         frag_line=arr("f_line", np.int64),
         frag_start=arr("f_start", np.int64),
         frag_end=arr("f_end", np.int64),
+        frag_count=arr("f_count", np.int32),
         reject_line=arr("r_line", np.int64),
         reject_start=arr("r_start", np.int64),
         reject_end=arr("r_end", np.int64),
