@@ -105,24 +105,68 @@ def _flag_exprs(ctx: DetectContext) -> pl.Expr:
     return expr.alias("flags")
 
 
-def _sort_by_mmsi_time(frame: pl.DataFrame) -> pl.DataFrame:
-    """Stable sort by (mmsi, t) through one integer key, much faster than a two-column sort.
+def _mmsi_time_order(mmsi: IntArray, t: FloatArray) -> IntArray:
+    """Stable order by (mmsi, t) through one integer key, much faster than a two-key sort.
 
     Key: (MMSI << 33) | whole seconds since the first fix (272 years). Fixes in the same second keep
-    their input order; if any of those is out of order the exact two-column sort is used instead.
+    their input order; if any of those is out of order the exact two-key sort is used instead.
     """
-    if frame.height < 2:
-        return frame
-    mmsi = frame["mmsi"].to_numpy()
-    t = frame["t"].to_numpy()
+    if t.size < 2:
+        return np.arange(t.size, dtype=np.int64)
     t_s = np.floor(t - t.min()).astype(np.int64)
     if mmsi.min() < 0 or mmsi.max() >= 1 << 30 or t_s.max() >= 1 << 33:
-        return frame.sort(["mmsi", "t"], maintain_order=True)
+        return np.lexsort((t, mmsi))
     order = np.argsort((mmsi.astype(np.int64) << 33) | t_s, kind="stable")
     m_sorted, t_sorted = mmsi[order], t[order]
     if np.any((m_sorted[1:] == m_sorted[:-1]) & (t_sorted[1:] < t_sorted[:-1])):
-        return frame.sort(["mmsi", "t"], maintain_order=True)
-    return frame[order]
+        return np.lexsort((t, mmsi))
+    return order
+
+
+@dataclass
+class _Ordered:
+    """Rows of the unflagged frame in (track, time) order, duplicates included."""
+
+    order: IntArray  # row numbers in the unflagged frame
+    new: BoolArray  # per ordered row: the first of its track
+    dup: BoolArray  # per ordered row: same track and time as the previous ordered row
+
+
+def _order_by_mmsi(good: pl.DataFrame) -> _Ordered:
+    """No tracker ids (raw AIS, the usual case): the track is the MMSI; all in numpy, no frame copies."""
+    mmsi = good["mmsi"].to_numpy()
+    t = good["t"].to_numpy()
+    order = _mmsi_time_order(mmsi, t)
+    m, ts = mmsi[order], t[order]
+    new = np.ones(order.size, dtype=bool)
+    new[1:] = m[1:] != m[:-1]
+    dup = np.zeros(order.size, dtype=bool)
+    dup[1:] = ~new[1:] & (ts[1:] == ts[:-1])
+    return _Ordered(order=order, new=new, dup=dup)
+
+
+def _order_by_key(good: pl.DataFrame) -> _Ordered:
+    """Some rows carry a tracker id: raw AIS rows by (mmsi, t) first, then tracked rows by (id, t)."""
+    indexed = good.select("mmsi", "t", "track_id").with_row_index("_pos")
+    raw = indexed.filter(pl.col("track_id").is_null())
+    raw = raw[_mmsi_time_order(raw["mmsi"].to_numpy(), raw["t"].to_numpy())]
+    tracked = indexed.filter(pl.col("track_id").is_not_null()).sort(["track_id", "t"], maintain_order=True)
+    both = pl.concat([raw, tracked])
+    key_change = (
+        (pl.col("mmsi") != pl.col("mmsi").shift(1)).fill_null(True)
+        | (pl.col("track_id").is_null() != pl.col("track_id").shift(1).is_null()).fill_null(True)
+        | (pl.col("track_id") != pl.col("track_id").shift(1)).fill_null(False)
+    )
+    tracked_change = (pl.col("track_id") != pl.col("track_id").shift(1)).fill_null(True)
+    new_track = pl.when(pl.col("track_id").is_null()).then(key_change).otherwise(tracked_change)
+    marks = both.select(new_track.alias("new")).with_columns(
+        ((~pl.col("new")) & (both["t"] == both["t"].shift(1))).fill_null(False).alias("dup")
+    )
+    return _Ordered(
+        order=both["_pos"].to_numpy().astype(np.int64),
+        new=marks["new"].to_numpy().astype(bool),
+        dup=marks["dup"].to_numpy().astype(bool),
+    )
 
 
 def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
@@ -140,37 +184,26 @@ def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
         [(pl.col(c) if c in positions.columns else pl.lit(None)).cast(d).alias(c) for c, d in cols.items()]
     ).with_row_index("row")
     df = df.with_columns(_flag_exprs(ctx))
-    good = df.filter(pl.col("flags") == 0)
-    raw = _sort_by_mmsi_time(good.filter(pl.col("track_id").is_null()))
-    tracked = good.filter(pl.col("track_id").is_not_null()).sort(["track_id", "t"], maintain_order=True)
-    good = pl.concat([raw, tracked])
-    key_change = (
-        (pl.col("mmsi") != pl.col("mmsi").shift(1)).fill_null(True)
-        | (pl.col("track_id").is_null() != pl.col("track_id").shift(1).is_null()).fill_null(True)
-        | (pl.col("track_id") != pl.col("track_id").shift(1)).fill_null(False)
-    )
-    tracked_change = (pl.col("track_id") != pl.col("track_id").shift(1)).fill_null(True)
-    new_track = pl.when(pl.col("track_id").is_null()).then(key_change).otherwise(tracked_change)
-    good = good.with_columns(new_track.alias("new_track"))
-    dup = (~pl.col("new_track")) & (pl.col("t") == pl.col("t").shift(1))
-    good = good.with_columns(dup.fill_null(False).alias("dup"))
-    dups = good.filter(pl.col("dup"))
-    good = good.filter(~pl.col("dup"))
-
-    new = good["new_track"].to_numpy().astype(bool)
+    any_flag = bool((df["flags"] != 0).any())
+    good = df.filter(pl.col("flags") == 0) if any_flag else df  # no copy when nothing is flagged
+    tracked = good["track_id"].null_count() < good.height
+    ordered = _order_by_key(good) if tracked else _order_by_mmsi(good)
+    keep = ordered.order[~ordered.dup]  # the fixes used, as rows of `good`, in track/time order
+    new = ordered.new[~ordered.dup]
     kid = np.cumsum(new) - 1
-    t = good["t"].to_numpy().astype(np.float64)
-    lat = good["lat"].to_numpy().astype(np.float64)
-    lon = good["lon"].to_numpy().astype(np.float64)
-    sog = good["sog_kn"].fill_null(np.nan).to_numpy().astype(np.float64)
-    is_ais = (good["sensor"].fill_null("ais") == "ais").to_numpy().astype(bool)
-    first_idx = np.flatnonzero(new)
-    mmsi_col = good["mmsi"].fill_null(-1).to_numpy().astype(np.int64)
-    tid_col = good["track_id"]
-    track_ids: list[str | None] = tid_col.gather(first_idx).to_list()
-    track_mmsi = mmsi_col[first_idx] if first_idx.size else np.zeros(0, dtype=np.int64)
-    if any(tid is not None for tid in track_ids):  # a fused track's MMSI may arrive after its first fix
-        known = good.filter(pl.col("track_id").is_not_null() & pl.col("mmsi").is_not_null())
+    t = np.asarray(good["t"].to_numpy()[keep], dtype=np.float64)
+    lat = np.asarray(good["lat"].to_numpy()[keep], dtype=np.float64)
+    lon = np.asarray(good["lon"].to_numpy()[keep], dtype=np.float64)
+    sog = np.asarray(good["sog_kn"].to_numpy()[keep], dtype=np.float64)  # nulls read as NaN
+    is_ais = np.asarray((good["sensor"].fill_null("ais") == "ais").to_numpy()[keep], dtype=bool)
+    first_rows = keep[np.flatnonzero(new)]
+    track_mmsi = np.asarray(good["mmsi"].fill_null(-1).to_numpy()[first_rows], dtype=np.int64)
+    track_ids: list[str | None] = (
+        good["track_id"].gather(first_rows).to_list() if tracked else [None] * int(first_rows.size)
+    )
+    if tracked:  # a fused track's MMSI may arrive after its first fix: its first known MMSI in time order
+        used = good[keep]
+        known = used.filter(pl.col("track_id").is_not_null() & pl.col("mmsi").is_not_null())
         by_track = dict(known.group_by("track_id").agg(pl.col("mmsi").first()).iter_rows())
         track_mmsi = np.array(
             [
@@ -180,6 +213,8 @@ def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
             dtype=np.int64,
         )
     keys = [tid if tid is not None else f"mmsi:{m}" for tid, m in zip(track_ids, track_mmsi, strict=True)]
+    dup_rows = ordered.order[ordered.dup]
+    dups = good[dup_rows] if dup_rows.size else good.clear()
 
     dt = np.full(t.shape, np.nan)
     dist = np.full(t.shape, np.nan)
