@@ -145,7 +145,7 @@ def formats() -> list[FormatSpec]:
     """Registered formats, most specific (highest priority) first (imports every built-in loader)."""
     for known in KNOWN_FORMATS:
         _import_known(known)
-    return sorted(_REGISTRY.values(), key=lambda s: -s.priority)
+    return [_REGISTRY[name] for name in format_names() if name in _REGISTRY]
 
 
 def get_format(name: str) -> FormatSpec:
