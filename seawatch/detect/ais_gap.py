@@ -59,7 +59,7 @@ def detect_bulk(tf: TrackFrame, ctx: DetectContext) -> list[Event]:
         return []
     idx = np.flatnonzero(tf.is_ais) if not tf.is_ais.all() else np.arange(len(tf))
     kid, t = (tf.kid[idx], tf.t[idx]) if idx.size != len(tf) else (tf.kid, tf.t)
-    member = tf.membership[idx] if tf.membership is not None else None
+    member = ctx.member_rows(tf.membership, idx, NAME)
     gap_s = ctx.param_rows(NAME, "min_gap_s", member, idx.size)
     shore_min = ctx.param_rows(NAME, "min_shore_distance_m", member, idx.size)
     data_end = float(tf.t.max())

@@ -68,6 +68,15 @@ class DetectContext:
     def has_overrides(self, detector: str) -> bool:
         return any(d == detector for d, _ in self._override_zones)
 
+    def member_rows(
+        self, membership: npt.NDArray[np.bool_] | None, rows: npt.NDArray[np.int64], *detectors: str
+    ) -> npt.NDArray[np.bool_] | None:
+        """The zone membership of `rows`, for `param_rows` of these detectors; None when no zone
+        overrides their thresholds (every row then has the global values: no (rows × zones) copy)."""
+        if membership is None or not any(self.has_overrides(d) for d in detectors):
+            return None
+        return membership[rows]
+
     def param_rows(
         self, detector: str, name: str, membership: npt.NDArray[np.bool_] | None, n: int
     ) -> npt.NDArray[np.float64]:

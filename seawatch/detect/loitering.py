@@ -96,7 +96,7 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
     bin_s = ctx.config.tracks.bin_s
     if len(bt) == 0:
         return []
-    member = tf.membership[bt.row] if tf.membership is not None else None
+    member = ctx.member_rows(tf.membership, bt.row, NAME)
     ok, max_sog, min_shore = _qualify(ctx, bt.lat, bt.lon, bt.speed_kn, member)
     k = interruption_bins(cfg.max_interruption_s, bin_s)
     starts, ends = run_bounds(bt.kid, bt.bin.astype(np.float64), ok, float(1 + k))

@@ -128,7 +128,7 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
     dist = haversine_m(bt.lat[a], bt.lon[a], bt.lat[b], bt.lon[b])
     mid_lat = (bt.lat[a] + bt.lat[b]) / 2.0
     mid_lon = (bt.lon[a] + bt.lon[b]) / 2.0
-    member_a = tf.membership[bt.row[a]] if tf.membership is not None else None
+    member_a = ctx.member_rows(tf.membership, bt.row[a], *PAIR_TYPES)
     mmsi_a, mmsi_b = tf.track_mmsi[bt.kid[a]], tf.track_mmsi[bt.kid[b]]
     n_tracks = tf.n_tracks
     nbins = int(bt.bin.max()) - b0 + 1

@@ -58,7 +58,7 @@ def detect_bulk(tf: TrackFrame, ctx: DetectContext, ship_types: dict[int, int]) 
     cfg = ctx.config.speed_anomaly
     exempt = np.array([is_exempt(int(m), ship_types.get(int(m)), cfg) for m in tf.track_mmsi], dtype=bool)
     idx = np.flatnonzero(~tf.jump & ~exempt[tf.kid] if exempt.size else ~tf.jump)
-    member = tf.membership[idx] if tf.membership is not None else None
+    member = ctx.member_rows(tf.membership, idx, NAME)
     min_sog = ctx.param_rows(NAME, "min_sog_kn", member, idx.size)
     speed = tf.speed_kn[idx]
     with np.errstate(invalid="ignore"):
