@@ -5,8 +5,9 @@ pyais's raw samples, libais's ORBCOMM tag-block sample), replicated to ~1 M line
 temporary directory. libais's curated one-of-each-type test files are left out: they are not traffic.
 
 (a) pyais: `for msg in IterMessages(file lines): msg.decode()` (bad messages caught and counted).
-(b) seawatch: `decode_file(path)` (numpy fast path + pyais for the rest, rejects kept) then
-    `positions_frame()` (a polars frame in POSITION_SCHEMA): file -> decoded records.
+(b) seawatch: `decode_file(path)` (the compiled one-pass scan, every field of every message numpy
+    covers, pyais for the rest, rejects kept) then `positions_frame()` (a polars frame in
+    POSITION_SCHEMA): file -> decoded records.
 Each variant runs in its own child process (so peak RSS is its own), `--repeat` times; the best wall
 time is reported, with CPU time. Run: `.venv/bin/python -m bench.decode.run [--lines N] [--record]`.
 """
@@ -121,7 +122,7 @@ def main() -> int:
                 runs[variant].append(_child(variant, path))
         from seawatch.sources.ais_bulk import decode_file
 
-        mix = Counter(decode_file(path).fast.msg_type.tolist())
+        mix = Counter(decode_file(path).fast.msg_type.tolist())  # types decoded through numpy
         load_after = os.getloadavg()[0]
     best = {v: min(r, key=lambda x: x["wall_s"]) for v, r in runs.items()}
     p, s = best["pyais"], best["seawatch"]
@@ -129,7 +130,7 @@ def main() -> int:
     ratio_cpu = min(r["cpu_s"] for r in runs["pyais"]) / min(r["cpu_s"] for r in runs["seawatch"])
     lines = [
         f"- input: {n_lines:,} lines ({size_mb:.1f} MB) = the real receiver recordings replicated; "
-        f"seawatch decoded {s['decoded']:,} messages ({s['fast']:,} on the numpy path), rejected "
+        f"seawatch decoded {s['decoded']:,} messages ({s['fast']:,} through numpy), rejected "
         f"{s['rejected']:,} bad lines; pyais decoded {p['decoded']:,} (+{p['failed']:,} raised)",
         f"- pyais IterMessages + decode(): {p['wall_s']:.2f} s wall, {p['cpu_s']:.2f} s CPU, "
         f"{p['decoded'] / p['wall_s']:,.0f} msg/s, peak RSS {p['peak_rss_mb']:.0f} MB",
@@ -141,7 +142,7 @@ def main() -> int:
         f"CPU per run: pyais {_cpus(runs['pyais'])} s, seawatch {_cpus(runs['seawatch'])} s",
         f"- load average (1 min) {load_before:.1f} before, {load_after:.1f} after, on 2 cores shared "
         "with the other engineers' jobs: wall times are inflated, CPU is the fairer figure",
-        f"- fast-path types: {dict(sorted(mix.items()))}",
+        f"- types decoded through numpy: {dict(sorted(mix.items()))}",
     ]
     text = "\n".join(lines)
     print(text)

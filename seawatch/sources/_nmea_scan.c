@@ -7,8 +7,9 @@
  * Python `classify(line)` callback (`nmea.parse_line`) and its verdict feeds the same assembly, so
  * the state of pending fragments never depends on which side read a line.
  *
- * Out: complete messages (first line, receive time, station, group of equal type / sub-type / bit
- * length, payload packed into big-endian 64-bit words, where their lines are),
+ * Out: complete messages (first line, receive time, station, where their lines are), in groups of
+ * one type, sub-type and bit length (each group's payloads packed into big-endian 64-bit words, one
+ * array per word position),
  * rejects (line, byte span, reason code and two numbers for the reasons that carry them) and counts.
  * Field values are left to numpy (ais_fast.py), which applies pyais's own decoder plans.
  */
@@ -66,10 +67,28 @@ static int out_init(Out *o, size_t cap, size_t elem) {
 
 /* the finished bytes object (the reference passes to the caller) */
 static PyObject *out_finish(Out *o) {
+    if (!o->obj) return PyBytes_FromStringAndSize("", 0);
     if (_PyBytes_Resize(&o->obj, (Py_ssize_t)(o->n * o->elem)) < 0) return NULL;
     PyObject *r = o->obj;
     o->obj = NULL;
     return r;
+}
+
+/* for arrays without a bound known up front (a group's messages): grow by doubling, in place */
+static int out_reserve(Out *o, size_t need, size_t elem) {
+    if (o->obj && o->n + need <= o->cap) return 0;
+    size_t cap = o->cap ? o->cap * 2 : 64;
+    while (cap < o->n + need) cap *= 2;
+    if (!o->obj) {
+        o->obj = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(cap * elem));
+        if (!o->obj) return -1;
+    } else if (_PyBytes_Resize(&o->obj, (Py_ssize_t)(cap * elem)) < 0) {
+        return -1;
+    }
+    o->p = PyBytes_AS_STRING(o->obj);
+    o->cap = cap;
+    o->elem = elem;
+    return 0;
 }
 
 #define OUT_PUSH(o, T, val)                                                               \
@@ -224,6 +243,14 @@ typedef struct {
     int32_t id;
 } GroupSlot;
 
+/* Messages of one type, sub-type and bit length: their indices and their payload words, one array
+ * per word position (so numpy reads a field of the whole group without gathering anything). */
+typedef struct {
+    int type, variant, nbits, nwords;
+    Out msg;
+    Out cols[1 + MAX_FRAG_CNT * MAX_PAYLOAD_LEN * 6 / 64];
+} Group;
+
 typedef struct {
     const unsigned char *data;
     Py_ssize_t size;
@@ -233,10 +260,10 @@ typedef struct {
     PyObject *classify;
     Intern stations, channels;
     /* messages */
-    Out m_line, m_t, m_station, m_group, m_woff, m_start, m_frag0;
-    Out words;
+    Out m_line, m_t, m_station, m_start, m_frag0;
     Out f_line, f_start, f_end, f_count; /* fragments of multi-sentence messages */
-    Out g_type, g_variant, g_nbits;
+    Group **groups;
+    int32_t n_groups, cap_groups;
     /* rejects */
     Out r_line, r_start, r_end, r_code, r_a, r_b;
     int64_t n_skip[3];
@@ -362,9 +389,9 @@ static int variant_of(int type, int nbits, uint64_t first_word) {
     return 15;
 }
 
-static int32_t group_of(Scan *s, int type, int variant, int nbits) {
+static int32_t group_of(Scan *s, int type, int variant, int nbits, int nwords) {
     int64_t key = ((int64_t)(type + 1) << 40) | ((int64_t)variant << 32) | (uint32_t)nbits;
-    int32_t n = (int32_t)s->g_type.n;
+    int32_t n = s->n_groups;
     if (2 * (n + 1) > s->n_gslots) { /* grow: keep the table at most half full */
         int32_t size = s->n_gslots ? s->n_gslots * 2 : 256;
         GroupSlot *slots = malloc((size_t)size * sizeof(GroupSlot));
@@ -387,12 +414,64 @@ static int32_t group_of(Scan *s, int type, int variant, int nbits) {
         if (s->gslots[j].key == key) return s->gslots[j].id;
         j = (j + 1) & (s->n_gslots - 1);
     }
+    if (n == s->cap_groups) {
+        int32_t cap = s->cap_groups ? s->cap_groups * 2 : 64;
+        Group **groups = realloc(s->groups, (size_t)cap * sizeof(Group *));
+        if (!groups) return PyErr_NoMemory(), -1;
+        s->groups = groups;
+        s->cap_groups = cap;
+    }
+    Group *g = calloc(1, sizeof(Group));
+    if (!g) return PyErr_NoMemory(), -1;
+    g->type = type;
+    g->variant = variant;
+    g->nbits = nbits;
+    g->nwords = nwords;
+    s->groups[n] = g;
+    s->n_groups++;
     s->gslots[j].key = key;
     s->gslots[j].id = n;
-    OUT_PUSH(s->g_type, int32_t, type);
-    OUT_PUSH(s->g_variant, int32_t, variant);
-    OUT_PUSH(s->g_nbits, int32_t, nbits);
     return n;
+}
+
+static void groups_free(Scan *s) {
+    for (int32_t k = 0; k < s->n_groups; k++) {
+        Group *g = s->groups[k];
+        Py_CLEAR(g->msg.obj);
+        for (int i = 0; i < g->nwords; i++) Py_CLEAR(g->cols[i].obj);
+        free(g);
+    }
+    free(s->groups);
+}
+
+/* [(type, variant, nbits, message indices, [word arrays]), ...] */
+static PyObject *groups_list(Scan *s) {
+    PyObject *list = PyList_New(s->n_groups);
+    if (!list) return NULL;
+    for (int32_t k = 0; k < s->n_groups; k++) {
+        Group *g = s->groups[k];
+        PyObject *cols = PyList_New(g->nwords);
+        if (!cols) goto fail;
+        for (int i = 0; i < g->nwords; i++) {
+            PyObject *b = out_finish(&g->cols[i]);
+            if (!b) {
+                Py_DECREF(cols);
+                goto fail;
+            }
+            PyList_SET_ITEM(cols, i, b);
+        }
+        PyObject *msg = out_finish(&g->msg);
+        PyObject *item = msg ? Py_BuildValue("(iiiNN)", g->type, g->variant, g->nbits, msg, cols) : NULL;
+        if (!item) {
+            Py_DECREF(cols);
+            goto fail;
+        }
+        PyList_SET_ITEM(list, k, item);
+    }
+    return list;
+fail:
+    Py_DECREF(list);
+    return NULL;
 }
 
 /* The payload's characters as 6-bit values packed big-endian into bytes (four characters make three
@@ -434,14 +513,9 @@ static int add_message(Scan *s, Fragment *const *frags, int n) {
         if (station < 0 && frags[i]->station >= 0) station = frags[i]->station;
     }
     int nbits = nchars * 6 - frags[n - 1]->fill;
-    size_t nwords = ((size_t)nchars * 6 + 63) / 64;
-    if (s->words.n + nwords > s->words.cap) {
-        PyErr_SetString(PyExc_RuntimeError, "_nmea_scan: an output bound was exceeded");
-        return -1;
-    }
-    int64_t woff = (int64_t)s->words.n;
-    uint64_t *w = (uint64_t *)s->words.p + woff;
-    memset(w, 0, nwords * sizeof(uint64_t));
+    int nwords = (nchars * 6 + 63) / 64;
+    uint64_t w[1 + MAX_FRAG_CNT * MAX_PAYLOAD_LEN * 6 / 64];
+    memset(w, 0, (size_t)(nwords ? nwords : 1) * sizeof(uint64_t));
     const unsigned char *chars = (const unsigned char *)frags[0]->payload;
     unsigned char joined[MAX_FRAG_CNT * MAX_PAYLOAD_LEN];
     if (n > 1) {
@@ -453,16 +527,20 @@ static int add_message(Scan *s, Fragment *const *frags, int n) {
         chars = joined;
     }
     if (pack_sextets(chars, nchars, (unsigned char *)w) < 0) return 1;
-    for (size_t k = 0; k < nwords; k++) w[k] = be64(w[k]);
-    s->words.n += nwords;
+    for (int k = 0; k < nwords; k++) w[k] = be64(w[k]);
     int type = nchars ? (int)(w[0] >> 58) : -1;
-    int32_t group = group_of(s, type, variant_of(type, nbits, w[0]), nbits);
-    if (group < 0) return -1;
+    int32_t gid = group_of(s, type, variant_of(type, nbits, w[0]), nbits, nwords);
+    if (gid < 0) return -1;
+    Group *g = s->groups[gid];
+    if (out_reserve(&g->msg, 1, 8) < 0) return -1;
+    ((int64_t *)g->msg.p)[g->msg.n++] = (int64_t)s->m_line.n;
+    for (int k = 0; k < nwords; k++) {
+        if (out_reserve(&g->cols[k], 1, 8) < 0) return -1;
+        ((uint64_t *)g->cols[k].p)[g->cols[k].n++] = w[k];
+    }
     OUT_PUSH(s->m_line, int64_t, frags[0]->line);
     OUT_PUSH(s->m_t, double, t);
     OUT_PUSH(s->m_station, int32_t, station);
-    OUT_PUSH(s->m_group, int32_t, group);
-    OUT_PUSH(s->m_woff, int64_t, woff);
     OUT_PUSH(s->m_start, int64_t, (int64_t)frags[0]->ustart);
     OUT_PUSH(s->m_frag0, int32_t, n > 1 ? (int32_t)s->f_line.n : -1);
     for (int i = 0; i < n && n > 1; i++) {
@@ -891,20 +969,16 @@ static int scan_line(Scan *s, int64_t line, Py_ssize_t us, Py_ssize_t ue) {
     return rc;
 }
 
-/* every output array: its name for Python, where it is in Scan, its element size; `words` is sized
- * by the input's bytes, the others by its lines */
+/* every output array sized by the lines: its name for Python, where it is in Scan, its element size */
 static const struct {
     const char *name;
     size_t offset, elem;
 } OUTS[] = {
     {"m_line", offsetof(Scan, m_line), 8},       {"m_t", offsetof(Scan, m_t), 8},
-    {"m_station", offsetof(Scan, m_station), 4}, {"m_group", offsetof(Scan, m_group), 4},
-    {"m_woff", offsetof(Scan, m_woff), 8},       {"m_start", offsetof(Scan, m_start), 8},
-    {"m_frag0", offsetof(Scan, m_frag0), 4},     {"words", offsetof(Scan, words), 8},
-    {"f_line", offsetof(Scan, f_line), 8},       {"f_start", offsetof(Scan, f_start), 8},
-    {"f_end", offsetof(Scan, f_end), 8},         {"f_count", offsetof(Scan, f_count), 4},
-    {"g_type", offsetof(Scan, g_type), 4},       {"g_variant", offsetof(Scan, g_variant), 4},
-    {"g_nbits", offsetof(Scan, g_nbits), 4},     {"r_line", offsetof(Scan, r_line), 8},
+    {"m_station", offsetof(Scan, m_station), 4}, {"m_start", offsetof(Scan, m_start), 8},
+    {"m_frag0", offsetof(Scan, m_frag0), 4},     {"f_line", offsetof(Scan, f_line), 8},
+    {"f_start", offsetof(Scan, f_start), 8},     {"f_end", offsetof(Scan, f_end), 8},
+    {"f_count", offsetof(Scan, f_count), 4},     {"r_line", offsetof(Scan, r_line), 8},
     {"r_start", offsetof(Scan, r_start), 8},     {"r_end", offsetof(Scan, r_end), 8},
     {"r_code", offsetof(Scan, r_code), 4},       {"r_a", offsetof(Scan, r_a), 4},
     {"r_b", offsetof(Scan, r_b), 4},
@@ -917,6 +991,7 @@ static void scan_free(Scan *s) {
     intern_free(&s->stations);
     intern_free(&s->channels);
     free(s->gslots);
+    groups_free(s);
     free(s->pool);
 }
 
@@ -941,15 +1016,12 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     s.head = s.tail = -1;
     s.last_station_code = -1;
     PyObject *result = NULL;
-    /* bounds: a line gives at most one message, fragment, reject or group; payload characters are
-     * input bytes, and a message's words hold its characters' bits plus less than a word */
+    /* bounds: a line gives at most one message, fragment or reject */
     size_t n_lines = 1;
     for (const unsigned char *q = s.data, *end = s.data + s.size; (q = memchr(q, '\n', (size_t)(end - q))); q++)
         n_lines++;
-    size_t n_words = (size_t)s.size * 6 / 64 + n_lines + 1;
     for (size_t k = 0; k < N_OUTS; k++) {
-        size_t cap = OUT_OF(&s, k) == &s.words ? n_words : n_lines;
-        if (out_init(OUT_OF(&s, k), cap, OUTS[k].elem) < 0) goto done;
+        if (out_init(OUT_OF(&s, k), n_lines, OUTS[k].elem) < 0) goto done;
     }
     s.pool_n = (int32_t)(s.max_pending + 2);
     s.pool = calloc((size_t)s.pool_n, sizeof(Pending));
@@ -981,6 +1053,9 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     PyObject *stations = intern_list(&s.stations);
     int bad = !stations || PyDict_SetItemString(dict, "stations", stations) < 0;
     Py_XDECREF(stations);
+    PyObject *groups = bad ? NULL : groups_list(&s);
+    bad = bad || !groups || PyDict_SetItemString(dict, "groups", groups) < 0;
+    Py_XDECREF(groups);
     const char *count_names[] = {"lines", "skipped_blank", "skipped_comment", "skipped_foreign", "checksum_mismatch"};
     long long counts[] = {line, s.n_skip[SKIP_BLANK], s.n_skip[SKIP_COMMENT], s.n_skip[SKIP_FOREIGN], s.n_mismatch};
     for (int k = 0; k < 5 && !bad; k++) {

@@ -85,53 +85,57 @@ class BulkDecodeResult:
 
     def _position_columns(self) -> dict[str, np.ndarray]:
         """Position rows of the fast batch as numpy columns in input order (NaN for null floats,
-        `station_code` -1 for none; `mmsi_null` marks a missing MMSI): each position group's rows
-        with a position, then one stable sort of the row numbers (each group's rows ascend)."""
+        `station_code` -1 for none; `mmsi_null` marks a missing MMSI). Which batch rows are positions
+        is found first; each group then writes its values straight to their places (one pass)."""
         b = self.fast
-        names = ("row", "mmsi", "mmsi_null", "lat", "lon", "sog_kn", "cog_deg", "heading_deg")
-        parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+        groups = []
+        is_position = np.zeros(len(b), dtype=bool)
         for g in b.groups:
             lat, lon = g.columns.get("lat"), g.columns.get("lon")
-            if g.msg_type not in POSITION_TYPES or not isinstance(lat, np.ndarray):
-                continue
-            if not isinstance(lon, np.ndarray):
-                continue
-            keep = (lat != LAT_NA) & (lon != LON_NA)
-            sel = None if keep.all() else np.flatnonzero(keep)
+            if g.msg_type in POSITION_TYPES and isinstance(lat, np.ndarray) and isinstance(lon, np.ndarray):
+                keep = (lat != LAT_NA) & (lon != LON_NA)
+                groups.append((g, lat, lon, None if keep.all() else np.flatnonzero(keep)))
+                is_position[g.rows if groups[-1][3] is None else g.rows[groups[-1][3]]] = True
+        rows = np.flatnonzero(is_position)
+        rank = np.cumsum(is_position) - 1  # a position row's place in the output
+        n = len(rows)
+        out = {name: np.empty(n) for name in ("lat", "lon", "sog_kn", "cog_deg", "heading_deg")}
+        mmsi = np.zeros(n, dtype=np.int64)
+        mmsi_null = np.zeros(n, dtype=bool)
+        for g, lat, lon, sel in groups:
 
             def kept(col: np.ndarray, sel: np.ndarray | None = sel) -> np.ndarray:
                 return col if sel is None else col[sel]
 
-            n = len(g.rows) if sel is None else len(sel)
+            dest = rank[kept(g.rows)]
+            out["lat"][dest] = kept(lat)
+            out["lon"][dest] = kept(lon)
             g_mmsi = g.columns.get("mmsi")
+            if isinstance(g_mmsi, np.ndarray):
+                mmsi[dest] = kept(g_mmsi)
+            else:
+                mmsi_null[dest] = True
             speed_na = {27: 63.0, 9: 1023.0}.get(g.msg_type, 102.3)
             course_na = 511.0 if g.msg_type == 27 else 360.0
-            parts["row"].append(kept(g.rows))
-            if isinstance(g_mmsi, np.ndarray):
-                parts["mmsi"].append(kept(g_mmsi))
-            else:
-                parts["mmsi"].append(np.zeros(n, dtype=np.int64))
-            parts["mmsi_null"].append(np.full(n, not isinstance(g_mmsi, np.ndarray)))
-            parts["lat"].append(kept(lat))
-            parts["lon"].append(kept(lon))
-            parts["sog_kn"].append(_nan_at_or_above(g.columns.get("speed"), sel, n, speed_na))
-            parts["cog_deg"].append(_nan_at_or_above(g.columns.get("course"), sel, n, course_na))
-            parts["heading_deg"].append(_nan_at_or_above(g.columns.get("heading"), sel, n, 360.0))
-        if not parts["row"]:
-            empty = np.zeros(0)
-            cols = {name: empty for name in names}
-        else:
-            cols = {name: np.concatenate(arrays) for name, arrays in parts.items()}
-        order = np.argsort(cols.pop("row").astype(np.int64), kind="stable")
-        rows = np.concatenate(parts["row"])[order] if parts["row"] else np.zeros(0, dtype=np.int64)
-        out = {name: col[order] for name, col in cols.items()}
-        out["mmsi"] = out["mmsi"].astype(np.int64, copy=False)
-        out["mmsi_null"] = out["mmsi_null"].astype(bool, copy=False)
-        for name in ("lat", "lon"):
-            out[name] = out[name].astype(np.float64, copy=False)
+            for name, field_name, not_available in (
+                ("sog_kn", "speed", speed_na),
+                ("cog_deg", "course", course_na),
+                ("heading_deg", "heading", 360.0),
+            ):
+                col = g.columns.get(field_name)
+                if not isinstance(col, np.ndarray):
+                    out[name][dest] = np.nan
+                    continue
+                values = kept(col)
+                out[name][dest] = values
+                absent = (values >= not_available) | (values < 0)  # "not available" as null
+                if absent.any():
+                    out[name][dest[absent]] = np.nan
         return {
             "line": b.line[rows],
             "t": b.t[rows],
+            "mmsi": mmsi,
+            "mmsi_null": mmsi_null,
             **out,
             "msg_type": b.msg_type[rows].astype(np.int64),
             "station_code": b.station_code[rows].astype(np.int64),
@@ -257,16 +261,6 @@ class BulkDecodeResult:
 
     def to_load_result(self) -> LoadResult:
         return LoadResult(self.positions_frame(), self.statics_frame(), self.rejects, dict(self.counts))
-
-
-def _nan_at_or_above(col: object, sel: np.ndarray | None, n: int, not_available: float) -> np.ndarray:
-    """The column's kept values as floats; values >= `not_available` (or < 0), or a missing column,
-    become NaN."""
-    if not isinstance(col, np.ndarray):
-        return np.full(n, np.nan)
-    values = col.astype(np.float64) if sel is None else col[sel].astype(np.float64, copy=False)
-    values[(values >= not_available) | (values < 0)] = np.nan
-    return values
 
 
 def _line_key(r: Rejected) -> int:

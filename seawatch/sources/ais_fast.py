@@ -395,38 +395,40 @@ class FastRejects:
 
 def decode_scanned(scan: ScanResult) -> tuple[FastBatch, np.ndarray]:
     """Field values of every scanned message a plan covers (rows in line order) and the indices of
-    the others (also in line order), which the pyais path must decode."""
+    the others (in line order), which the pyais path must decode."""
     order = np.argsort(scan.line, kind="stable")  # completion order is nearly line order: cheap
-    group = scan.group[order]
-    n_groups = len(scan.group_type)
-    # rows of each group in line order: a stable sort on small integers is a radix sort
-    by_group = np.argsort(group.astype(np.int16) if n_groups < 2**15 else group, kind="stable")
-    bounds = np.concatenate(([0], np.cumsum(np.bincount(group, minlength=n_groups))))
-    done = np.zeros(len(order), dtype=bool)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))  # a message's place in line order
+    done = np.zeros(len(order), dtype=bool)  # by place
     parts: list[tuple[np.ndarray, FastGroup]] = []
-    for g, (t, var, bits) in enumerate(
-        zip(scan.group_type.tolist(), scan.group_variant.tolist(), scan.group_nbits.tolist(), strict=True)
-    ):
-        ops = plan_for(t, bits, var) if t >= 1 and 6 <= bits <= 65535 else None
+    for sg in scan.groups:
+        t, bits = sg.msg_type, sg.nbits
+        ops = plan_for(t, bits, sg.variant) if t >= 1 and 6 <= bits <= 65535 else None
         if ops is None or bits < MIN_BITS.get(t, 38):
             continue
-        sel = by_group[bounds[g] : bounds[g + 1]]
-        decoded = _decode_group(scan, order[sel], t, bits, ops)
+        decoded = _decode_group(sg.words, len(sg.messages), t, bits, ops)
+        places = rank[sg.messages]
         ok = _acceptable(decoded)
         if not ok.all():
-            decoded, sel = _subset(decoded, ok), sel[ok]
-        if len(sel):
-            done[sel] = True
-            parts.append((sel, decoded))
-    done_rows = np.flatnonzero(done)
-    position = np.full(len(order), -1, dtype=np.int64)
-    position[done_rows] = np.arange(len(done_rows))
-    for sel, decoded in parts:
-        decoded.rows = position[sel]
-    src = order[done_rows]
+            decoded, places = _subset(decoded, ok), places[ok]
+        if len(places) and (np.diff(places) < 0).any():  # a multi-sentence message completed late
+            resort = np.argsort(places, kind="stable")
+            decoded, places = _subset(decoded, resort), places[resort]
+        if len(places):
+            done[places] = True
+            parts.append((places, decoded))
+    done_places = np.flatnonzero(done)
+    row_of_place = np.full(len(order), -1, dtype=np.int64)
+    row_of_place[done_places] = np.arange(len(done_places))
+    for places, decoded in parts:
+        decoded.rows = row_of_place[places]
+    types = np.full(len(order), -1, dtype=np.int64)
+    for sg in scan.groups:
+        types[sg.messages] = sg.msg_type
+    src = order[done_places]
     batch = FastBatch(
         line=scan.line[src],
-        msg_type=scan.group_type[scan.group[src]].astype(np.int64),
+        msg_type=types[src],
         t=scan.t[src],
         station_code=scan.station[src],
         groups=[g for _, g in sorted(parts, key=lambda p: int(p[0][0]))],
@@ -436,12 +438,9 @@ def decode_scanned(scan: ScanResult) -> tuple[FastBatch, np.ndarray]:
 
 
 def _decode_group(
-    scan: ScanResult, idx: np.ndarray, msg_type: int, nbits: int, ops: list[_FieldOp]
+    words: list[np.ndarray], n: int, msg_type: int, nbits: int, ops: list[_FieldOp]
 ) -> FastGroup:
-    n_words = (6 * ((nbits + 5) // 6) + 63) // WORD_BITS  # the characters' bits (fill bits <= 5)
-    woff = scan.woff[idx]
-    words = [scan.words[woff + k] for k in range(n_words)]
-    scratch = np.empty(len(idx), dtype=np.uint64)  # every field's raw values, one after the other
+    scratch = np.empty(n, dtype=np.uint64)  # every field's raw values, one after the other
     group = FastGroup(msg_type, nbits, np.zeros(0, np.int64))
     for op in ops:
         group.order.append(op.name)
@@ -466,8 +465,8 @@ def _decode_group(
             col = [op.convert(r) for r in raw.tolist()]
         group.columns[op.name] = col
     if "name" in group.columns and msg_type == 21:
-        names = group.columns["name"] or [None] * len(idx)
-        exts = group.columns.get("name_ext") or [None] * len(idx)
+        names = group.columns["name"] or [None] * n
+        exts = group.columns.get("name_ext") or [None] * n
         group.columns["full_name"] = [_full_name(a, b) for a, b in zip(names, exts, strict=True)]
         group.order.append("full_name")
     return group
@@ -491,8 +490,9 @@ def _acceptable(group: FastGroup) -> np.ndarray:
     return ok
 
 
-def _subset(group: FastGroup, mask: np.ndarray) -> FastGroup:
-    idx = np.flatnonzero(mask)
+def _subset(group: FastGroup, keep: np.ndarray) -> FastGroup:
+    """The group's rows where `keep` (a mask), or at `keep` (indices), in that order."""
+    idx = np.flatnonzero(keep) if keep.dtype == bool else keep
     cols: dict[str, Any] = {}
     for name, col in group.columns.items():
         if col is None:

@@ -55,23 +55,30 @@ _KEY_LIMIT = 2**62  # sequence / group ids beyond this are mapped to unique code
 
 
 @dataclass
+class ScanGroup:
+    """Messages of one type, sub-type and bit length: `messages` (indices into the scan's message
+    arrays, in completion order) and their payloads, `words[k]` holding bits 64k..64k+63 of each."""
+
+    msg_type: int  # the first 6 bits, -1 for an empty payload
+    variant: int  # type 24: 1 part A, 2 part B, 3 part B of an auxiliary craft, 15 none; else 0
+    nbits: int
+    messages: np.ndarray
+    words: list[np.ndarray]
+
+
+@dataclass
 class ScanResult:
     """Messages in completion order (`line`: the first fragment's line, 1-based; `start`: the byte
-    offset of that line), each in a group of one type, sub-type and bit length (`group_*`), its payload
-    packed in `words` from `woff`; multi-sentence messages' fragments (`frag_*`, from `frag0`, -1 for
-    single sentences); the rejects (line, byte span of the raw text, index into `reasons`)."""
+    offset of that line; multi-sentence messages' fragments in `frag_*`, from `frag0`, -1 for single
+    sentences), their payloads by group (`groups`), and the rejects (line, byte span of the raw text,
+    index into `reasons`)."""
 
     line: np.ndarray
     t: np.ndarray  # epoch seconds, NaN when unknown
     station: np.ndarray  # index into `stations`, -1 when unknown
-    group: np.ndarray
-    woff: np.ndarray
     start: np.ndarray
     frag0: np.ndarray
-    words: np.ndarray
-    group_type: np.ndarray  # the first 6 bits, -1 for an empty payload
-    group_variant: np.ndarray  # type 24: 1 part A, 2 part B, 3 part B of an auxiliary craft, 15 none
-    group_nbits: np.ndarray
+    groups: list[ScanGroup]
     frag_line: np.ndarray
     frag_start: np.ndarray
     frag_end: np.ndarray
@@ -187,18 +194,23 @@ def scan_text(
     ):
         if raw[key]:
             counts[name] = raw[key]
+    groups = [
+        ScanGroup(
+            t,
+            variant,
+            nbits,
+            np.frombuffer(msgs, dtype=np.int64),
+            [np.frombuffer(w, dtype=np.uint64) for w in cols],
+        )
+        for t, variant, nbits, msgs, cols in raw["groups"]
+    ]
     return ScanResult(
         line=arr("m_line", np.int64),
         t=_exact_times(arr("m_t", np.float64)),
         station=arr("m_station", np.int32),
-        group=arr("m_group", np.int32),
-        woff=arr("m_woff", np.int64),
         start=arr("m_start", np.int64),
         frag0=arr("m_frag0", np.int32),
-        words=arr("words", np.uint64),
-        group_type=arr("g_type", np.int32),
-        group_variant=arr("g_variant", np.int32),
-        group_nbits=arr("g_nbits", np.int32),
+        groups=groups,
         frag_line=arr("f_line", np.int64),
         frag_start=arr("f_start", np.int64),
         frag_end=arr("f_end", np.int64),
