@@ -271,3 +271,20 @@ def test_damaged_real_lines_same_on_both_paths(data: bytes, enforce_checksum: bo
     assert fast.counts - Counter(decoded_fast=fast.n_fast) == slow.counts
     assert fast.positions_frame().equals(slow.positions_frame())
     assert fast.statics_frame().equals(slow.statics_frame())
+
+
+def test_without_the_compiled_scanner_pyais_decodes_everything(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A source checkout that was never built still decodes (at pyais speed), and says so."""
+    from seawatch.sources import ais_bulk, ais_scan
+
+    lines = _real_lines()[-1000:]
+    built = bulk_decode(lines)
+    monkeypatch.setattr(ais_scan, "AVAILABLE", False)
+    monkeypatch.setattr(ais_bulk, "_warned", False)
+    unbuilt = bulk_decode(lines)
+    assert unbuilt.n_fast == 0 and unbuilt.n_decoded == built.n_decoded > 100
+    assert "not built" in caplog.text
+    a, b = list(built.iter_records()), list(unbuilt.iter_records())
+    assert all(records_equal(x, y) for x, y in zip(a, b, strict=True))
