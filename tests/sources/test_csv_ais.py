@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from seawatch.model.columns import POSITION_SCHEMA, STATIC_SCHEMA
 from seawatch.model.observation import AisStatic, Observation, Rejected
+from seawatch.sources import csv_ais
 from seawatch.sources.csv_ais import CsvColumnMapping, iterate_csv, load_csv, mapping_from_header
 from seawatch.sources.inputs import load_inputs
 from tests.shared import require_shared
@@ -93,3 +95,32 @@ def test_iterate_gives_observations_statics_and_rejects() -> None:
     assert len(obs) == 8_689 and obs[0].time.tzinfo is not None
     assert any(isinstance(i, AisStatic) for i in items)
     assert not any(isinstance(i, Rejected) for i in items)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        ("ais-positions-marinecadastre-2022-01-03", "AIS_2022_01_03_first99999.csv.gz"),  # with rejects
+        ("ais-tracks-us-coastal-2020", "NYHarbor_2020_06_30_first_hour.csv.gz"),
+    ],
+)
+def test_numbers_parsed_by_the_reader_equal_the_text_path(
+    name: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clean files have their numbers parsed by the CSV reader; the result equals the text path's."""
+    path = require_shared(*name)
+    typed = load_csv(path)
+    monkeypatch.setattr(csv_ais, "_read_numbers_typed", lambda path, numeric: None)
+    text = load_csv(path)
+    assert typed.positions.equals(text.positions) and typed.statics.equals(text.statics)
+    assert [(r.raw, r.reason, r.line_no) for r in typed.rejects] == [
+        (r.raw, r.reason, r.line_no) for r in text.rejects
+    ]
+    assert typed.counts == text.counts
+
+
+def test_a_padded_number_sends_the_file_to_the_text_path(tmp_path: Path) -> None:
+    path = tmp_path / "padded.csv"
+    path.write_text("mmsi,t,lat,lon\n366053209,1714565040, 18.5 ,-66.2\n")
+    assert csv_ais._read_numbers_typed(path, ["mmsi", "lat", "lon"]) is None
+    assert load_csv(path).positions["lat"].to_list() == [18.5]
