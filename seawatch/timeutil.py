@@ -11,7 +11,10 @@ def utc_from_epoch(epoch_s: float) -> datetime:
 
 def iso_utc(value: datetime | float | int) -> str:
     """ISO 8601 UTC with a trailing Z; sub-second precision only when present."""
-    dt = utc_from_epoch(float(value)) if isinstance(value, int | float) else value.astimezone(UTC)
+    if isinstance(value, int | float):
+        dt = utc_from_epoch(float(value))
+    else:  # most datetimes here are UTC already (events, observations): no conversion then
+        dt = value if value.tzinfo is UTC else value.astimezone(UTC)
     text = dt.isoformat(timespec="milliseconds" if dt.microsecond else "seconds")
     return text.replace("+00:00", "Z")
 

@@ -48,18 +48,22 @@ class Event:
     @property
     def event_id(self) -> str:
         """Stable id from what identifies the event, so live and bulk, and replays, agree."""
+        return self._id(iso_utc(self.start))
+
+    def _id(self, start_iso: str) -> str:
         vessels = ",".join(map(str, sorted(self.mmsi)))
-        key = f"{self.type}|{vessels}|{','.join(self.track_ids)}|{iso_utc(self.start)}"
+        key = f"{self.type}|{vessels}|{','.join(self.track_ids)}|{start_iso}"
         if "zone_id" in self.details:  # one crossing can enter several (nested) zones at once
             key += f"|{self.details['zone_id']}"
         return hashlib.sha1(key.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
+        start = iso_utc(self.start)
         return {
-            "id": self.event_id,
+            "id": self._id(start),
             "type": self.type,
             "mmsi": list(self.mmsi),
-            "start": iso_utc(self.start),
+            "start": start,
             "end": iso_utc(self.end),
             "lat": round(self.lat, 6),
             "lon": round(self.lon, 6),
