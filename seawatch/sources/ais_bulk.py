@@ -1,7 +1,8 @@
-"""AIS NMEA files (plain or gzip) decoded whole: the vectorised fast path for position reports
-(types 1, 2, 3, 18 in single sentences, `ais_fast`) and `NmeaAisDecoder` (pyais) for the rest.
+"""AIS NMEA files (plain or gzip) decoded whole: one compiled pass over the text (`ais_scan`), field
+values by numpy with pyais's decoder plans (`ais_fast`), `NmeaAisDecoder` (pyais) for the messages no
+plan covers. Without the compiled scanner, `NmeaAisDecoder` does it all, line by line.
 
-`decode_bytes(data)` gives a `BulkDecodeResult`: fast-path columns, the other decoded messages,
+`decode_bytes(data)` gives a `BulkDecodeResult`: the numpy-decoded columns, the other decoded messages,
 rejects and counts; from it come the polars frames (`positions_frame`, `statics_frame`) and the
 records in input order (`iter_records`) for `seawatch decode`. Rejects are made into `Rejected`
 objects only when `rejects` is first read (`n_rejected` and `counts` need none).
