@@ -2,8 +2,9 @@
 
 `AisStreamDecoder.decode(data, received_at)` takes the complete lines of one read and returns the
 node's items in one pass of `seawatch.sources.ais_bulk.decode_bytes` (the compiled scan and numpy,
-pyais for what they do not cover; the same values as pyais line by line): `AisStatic` and `Rejected` as the per-line decoder gives them, and positions directly as
-AIS `Observation`s (what the pipeline would make of them). Lines without a receive time of their
+pyais for what they do not cover; the same values as pyais line by line): `AisStatic` and `Rejected`
+as the per-line decoder gives them, and positions directly as AIS `Observation`s (what the pipeline
+would make of them). Lines without a receive time of their
 own (tag block `c:` or trailer) get `received_at`. A multi-sentence message whose last fragment has
 not arrived yet is kept back and decoded with the next read, so a message cut by a read boundary is
 not lost.
