@@ -8,9 +8,8 @@ which the two are not both reporting, and ends at a bin where both report but do
 is a run of at least `min_duration_s` (bins × bin_s). Start/end are bin boundaries; the position is the
 midpoint in the first bin. A pair needs two identified vessels with distinct MMSIs: an unidentified
 (radar/satellite-only) track that close to an AIS vessel cannot be told from a second track of that same
-vessel (dark vessels are dark_target's), and one MMSI is one vessel. Candidate pairs come from a KD-tree
-on unit-sphere points, each bin shifted apart (bulk: all bins in one tree; live: each bin as it
-closes).
+vessel (dark vessels are dark_target's), and one MMSI is one vessel. Candidate pairs come from a cell
+grid on unit-sphere points (`geo.close_pairs`; bulk: all bins at once, live: each bin as it closes).
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from seawatch.detect.config import PairConfig
 from seawatch.detect.context import DetectContext
 from seawatch.detect.events import make_event, median
 from seawatch.detect.tracks import LiveFix, TrackFrame
+from seawatch.geo.close_pairs import close_pairs
 from seawatch.geo.distance import chord_for_m, haversine_m, unit_xyz
 from seawatch.model.event import Event
 
@@ -109,14 +109,9 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
     bin_s = ctx.config.tracks.bin_s
     radius = max(cfg.max_distance_m for _, cfg in enabled)
     b0 = int(bt.bin.min())
-    rel = (bt.bin - b0).astype(np.float64)
-    # one 3-D tree for all bins: each bin's unit sphere shifted 4 apart along x (chords ≤ 2, so other bins
-    # never match); the radius margin (1e-4) covers the rounding of the shift, the haversine test follows
-    points = unit_xyz(bt.lat, bt.lon)
-    points[:, 0] += rel * 4.0
-    from scipy.spatial import cKDTree  # here, not at module level: ~0.2 s CPU to import
-
-    pairs = cKDTree(points).query_pairs(chord_for_m(radius) * 1.0001, output_type="ndarray")
+    # candidates: entries of one bin within the radius on the unit sphere (with a 1e-4 margin: the exact
+    # haversine test follows)
+    pairs = close_pairs(unit_xyz(bt.lat, bt.lon), chord_for_m(radius) * 1.0001, groups=bt.bin)
     if pairs.shape[0] == 0:
         return []
     key_rank = np.empty(tf.n_tracks, dtype=np.int64)
@@ -188,7 +183,7 @@ def _has(sorted_codes: npt.NDArray[np.int64], codes: npt.NDArray[np.int64]) -> n
 
 
 class LivePairs:
-    """Live form: each closed bin's entries go through the same KD-tree, qualification and run rules."""
+    """Live form: each closed bin's entries go through the same pair search, qualification and run rules."""
 
     def __init__(self, ctx: DetectContext) -> None:
         self.ctx = ctx
@@ -215,9 +210,7 @@ class LivePairs:
         if len(fixes) >= 2:
             lat = np.array([f.lat for f in fixes])
             lon = np.array([f.lon for f in fixes])
-            from scipy.spatial import cKDTree  # a no-op after the first bin
-
-            pairs = cKDTree(unit_xyz(lat, lon)).query_pairs(self.radius_chord, output_type="ndarray")
+            pairs = close_pairs(unit_xyz(lat, lon), self.radius_chord)
             if pairs.shape[0]:
                 i, j = pairs[:, 0], pairs[:, 1]
                 swap = np.array([fixes[x].key > fixes[y].key for x, y in zip(i, j, strict=True)], dtype=bool)
