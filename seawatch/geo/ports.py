@@ -1,7 +1,8 @@
 """Ports: the NGA World Port Index by default (public domain), or any GeoJSON points / CSV with lat, lon.
 
-`load_ports(path=None)` returns `Ports` (arrays of lat/lon, names, countries) with a KD-tree on the unit
-sphere; `Ports.nearest(lat, lon, max_m)` gives the distance to the nearest port and its index.
+`load_ports(path=None)` returns `Ports` (arrays of lat/lon, names, countries); `Ports.nearest(lat, lon,
+max_m)` gives the distance to the nearest port and its index, with the ports near each 0.1° cell as
+candidates (`nearest_one` is its scalar form for the live detectors: both give the same answer).
 """
 
 from __future__ import annotations
@@ -11,19 +12,15 @@ import math
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from seawatch.errors import ConfigError
-from seawatch.geo.distance import FloatArray, chord_for_m, haversine_1, haversine_m, unit_xyz
+from seawatch.geo.distance import FloatArray, haversine_1, haversine_m
 from seawatch.geo.land import read_geojson
 from seawatch.shared_data import shared_data_path
-
-if TYPE_CHECKING:  # imported where the tree is built: scipy.spatial costs ~0.2 s CPU to import
-    from scipy.spatial import cKDTree
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +30,34 @@ _COUNTRY_COLUMNS = ("Country Code", "country", "cty")
 _LAT_COLUMNS = ("Latitude", "lat", "LAT", "latitude")
 _LON_COLUMNS = ("Longitude", "lon", "LON", "longitude")
 
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class _CellCandidates:
+    """Per 0.1° cell that has any, the ports whose box of ± max_m touches it (CSR, ports in index order)."""
+
+    keys: npt.NDArray[np.int64]  # sorted cell keys: (floor(lat*10) + 900) * 3600 + floor(lon*10) + 1800
+    start: npt.NDArray[np.int64]  # cell k's ports are ports[start[k]:start[k + 1]]
+    ports: npt.NDArray[np.int64]
+
+    def slots(self, lat: FloatArray, lon: FloatArray, grid: npt.NDArray[np.int32] | None) -> IntArray:
+        """Each point's cell number in `keys`, -1 when its cell has no candidate (or lat/lon is NaN)."""
+        with np.errstate(invalid="ignore"):
+            i = np.floor(lat * 10.0) + 900.0
+            j = np.floor(lon * 10.0) + 1800.0
+        inside = (i >= 0) & (i < 1801) & (j >= 0) & (j < 3600)  # False for NaN
+        out = np.full(lat.shape, -1, dtype=np.int64)
+        rows = np.flatnonzero(inside)
+        ii, jj = i[rows].astype(np.int64), j[rows].astype(np.int64)
+        if grid is not None:  # many points: one gather in a dense grid
+            out[rows] = grid[ii, jj]
+        elif self.keys.size:
+            key = ii * 3600 + jj
+            at = np.minimum(np.searchsorted(self.keys, key), self.keys.size - 1)
+            out[rows] = np.where(self.keys[at] == key, at, -1)
+        return out
+
 
 @dataclass(frozen=True)
 class Ports:
@@ -40,7 +65,6 @@ class Ports:
     lon: FloatArray
     names: list[str]
     countries: list[str]
-    tree: cKDTree
 
     def __len__(self) -> int:
         return len(self.names)
@@ -48,38 +72,43 @@ class Ports:
     def nearest(
         self, lat: npt.ArrayLike, lon: npt.ArrayLike, max_m: float | None = None
     ) -> tuple[FloatArray, npt.NDArray[np.int64]]:
-        """Distance (m) to the nearest port and its index; beyond `max_m` the distance is inf, index -1."""
+        """Distance (m) to the nearest port and its index; beyond `max_m` the distance is inf, index -1.
+
+        With `max_m` the candidates of a point are the ports listed for its 0.1° cell (those whose box
+        of ± max_m, plus 2 %, touches it), as in `nearest_one`: the nearest by haversine wins, the first
+        in port order on a tie. Without `max_m` every port is compared (for checks; slow on many points).
+        """
         la = np.atleast_1d(np.asarray(lat, dtype=np.float64))
         lo = np.atleast_1d(np.asarray(lon, dtype=np.float64))
         dist = np.full(la.shape, np.inf)
         idx = np.full(la.shape, -1, dtype=np.int64)
-        ok = np.isfinite(la) & np.isfinite(lo)
-        if max_m is not None and la.size > 50_000:  # cheap cell test first: most fixes are far from ports
-            grid = self._cell_grid(max_m)
-            with np.errstate(invalid="ignore"):
-                i = np.floor(la * 10.0) + 900.0
-                j = np.floor(lo * 10.0) + 1800.0
-            ok &= (i >= 0) & (i < grid.shape[0]) & (j >= 0) & (j < grid.shape[1])
-            rows = np.flatnonzero(ok)
-            cand = grid[i[rows].astype(np.int64), j[rows].astype(np.int64)]
-            ok[rows] = cand == -2  # several candidate ports: KD-tree below
-            single = rows[cand >= 0]  # one candidate port: it is the nearest one if any is within max_m
-            if single.size:
-                port = cand[cand >= 0].astype(np.int64)
-                d = haversine_m(la[single], lo[single], self.lat[port], self.lon[port])
-                near = d <= max_m * 1.000001
-                dist[single[near]] = d[near]
-                idx[single[near]] = port[near]
-        if ok.any() and len(self):
-            bound = np.inf if max_m is None else chord_for_m(max_m) * 1.000001
-            chord, found = self.tree.query(unit_xyz(la[ok], lo[ok]), distance_upper_bound=bound)
-            hit = np.isfinite(chord)
-            d = np.full(chord.shape, np.inf)
-            fi = found[hit]
-            d[hit] = haversine_m(la[ok][hit], lo[ok][hit], self.lat[fi], self.lon[fi])
-            i = np.where(hit, found, -1)
-            dist[ok] = d
-            idx[ok] = i
+        if not len(self) or la.size == 0:
+            return dist, idx
+        if max_m is None:
+            valid = np.flatnonzero(np.isfinite(la) & np.isfinite(lo))
+            for rows in np.array_split(valid, 1 + valid.size // 2048):  # (points × ports) in slices
+                d = haversine_m(la[rows, None], lo[rows, None], self.lat[None, :], self.lon[None, :])
+                best = np.argmin(d, axis=1)  # the first on a tie
+                dist[rows], idx[rows] = d[np.arange(rows.size), best], best
+            return dist, idx
+        cells = self._candidates(max_m)
+        grid = self._cell_grid(max_m) if la.size > 50_000 else None
+        slot = cells.slots(la, lo, grid)
+        rows = np.flatnonzero(slot >= 0)
+        if rows.size == 0:
+            return dist, idx
+        first, count = cells.start[slot[rows]], np.diff(cells.start)[slot[rows]]
+        group = np.cumsum(count) - count  # each point's candidates, one after the other
+        local = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(group, count)
+        port = cells.ports[np.repeat(first, count) + local]
+        point = np.repeat(rows, count)
+        d = haversine_m(la[point], lo[point], self.lat[port], self.lon[port])
+        best_d = np.minimum.reduceat(d, group)
+        position = np.where(d == np.repeat(best_d, count), np.arange(d.size), d.size)
+        best_port = port[np.minimum.reduceat(position, group)]  # the first nearest candidate
+        near = best_d <= max_m * 1.000001
+        dist[rows[near]] = best_d[near]
+        idx[rows[near]] = best_port[near]
         return dist, idx
 
     def nearest_one(self, lat: float, lon: float, max_m: float) -> tuple[float, int]:
@@ -113,16 +142,30 @@ class Ports:
             cache[max_m] = {cell: tuple(ports) for cell, ports in grid.items()}
         return cache[max_m]
 
+    def _candidates(self, max_m: float) -> _CellCandidates:
+        """`_cell_ports` as sorted arrays, for the vectorised `nearest`."""
+        cache = self.__dict__.setdefault("_candidates_cache", {})
+        if max_m not in cache:
+            by_cell = self._cell_ports(max_m).items()
+            cells = sorted(((ci + 900) * 3600 + cj + 1800, ports) for (ci, cj), ports in by_cell)
+            sizes = np.array([len(ports) for _, ports in cells], dtype=np.int64)
+            cache[max_m] = _CellCandidates(
+                keys=np.array([key for key, _ in cells], dtype=np.int64),
+                start=np.concatenate(([0], np.cumsum(sizes))).astype(np.int64),
+                ports=np.array([p for _, ports in cells for p in ports], dtype=np.int64),
+            )
+        found: _CellCandidates = cache[max_m]
+        return found
+
     def _cell_grid(self, max_m: float) -> npt.NDArray[np.int32]:
-        """`_cell_ports` as a (lat row + 900, lon column + 1800) grid (26 MB): the one candidate port's
-        index, -2 when a cell has several candidates, -1 when none."""
+        """`_candidates` as a dense (lat row + 900, lon column + 1800) grid of cell numbers (-1: none),
+        for one gather per point when there are many (26 MB)."""
         cache = self.__dict__.setdefault("_grid_cache", {})
         if max_m not in cache:
-            grid = np.full((1801, 3600), -1, dtype=np.int32)
-            for (ci, cj), ports in self._cell_ports(max_m).items():
-                if -900 <= ci <= 900:
-                    grid[ci + 900, cj + 1800] = ports[0] if len(ports) == 1 else -2
-            cache[max_m] = grid
+            keys = self._candidates(max_m).keys
+            grid = np.full(1801 * 3600, -1, dtype=np.int32)
+            grid[keys[(keys >= 0) & (keys < grid.size)]] = np.flatnonzero((keys >= 0) & (keys < grid.size))
+            cache[max_m] = grid.reshape(1801, 3600)
         found: npt.NDArray[np.int32] = cache[max_m]
         return found
 
@@ -149,9 +192,7 @@ class Ports:
         lat, lon = lat[keep], lon[keep]
         names = [names[i] for i in keep]
         countries = [countries[i] for i in keep]
-        from scipy.spatial import cKDTree
-
-        return cls(lat=lat, lon=lon, names=names, countries=countries, tree=cKDTree(unit_xyz(lat, lon)))
+        return cls(lat=lat, lon=lon, names=names, countries=countries)
 
 
 def _pick(columns: list[str], candidates: tuple[str, ...]) -> str | None:

@@ -56,6 +56,28 @@ def test_wpi_ports_nearest() -> None:
     assert np.isinf(dist[1]) and idx[1] == -1
 
 
+def test_ports_nearest_in_bulk_is_the_live_answer_and_the_closest_port() -> None:
+    """Vectorised `nearest` (few points and many) = scalar `nearest_one` = the closest of every port."""
+    require_shared("ports", "nga_wpi_UpdatedPub150.csv.gz")
+    from seawatch.geo.ports import load_ports
+
+    ports = load_ports()
+    rng = np.random.default_rng(5)
+    pick = rng.integers(0, len(ports), 60_000)
+    lat = np.clip(ports.lat[pick] + rng.normal(0.0, 0.03, pick.size), -90.0, 90.0)
+    lon = (ports.lon[pick] + rng.normal(0.0, 0.03, pick.size) + 180.0) % 360.0 - 180.0
+    for max_m in (4_000.0, 10_000.0):
+        dist, idx = ports.nearest(lat, lon, max_m=max_m)  # > 50,000 points: the dense cell grid
+        few_dist, few_idx = ports.nearest(lat[:2_000], lon[:2_000], max_m=max_m)  # cell search
+        assert np.array_equal(few_idx, idx[:2_000]) and np.array_equal(few_dist, dist[:2_000])
+        assert 0 < (idx >= 0).sum() < idx.size
+        for i in range(0, 2_000, 7):
+            assert ports.nearest_one(lat[i], lon[i], max_m) == (dist[i], idx[i])
+        every_dist, _ = ports.nearest(lat[:2_000], lon[:2_000])
+        close = every_dist <= max_m
+        assert np.array_equal(few_dist[close], every_dist[close]) and np.isinf(few_dist[~close]).all()
+
+
 def test_default_zones_cover_puerto_rico_not_open_sea() -> None:
     zones = default_zones()
     assert len(zones) >= 30
