@@ -79,10 +79,9 @@ def _qualify(
         ok = speed < max_sog
     if ok.any():
         cand = np.flatnonzero(ok)
-        cap = ctx.param_max(NAME, "min_shore_distance_m")
         land = ctx.land_mask
         gate = min_shore[cand]
-        far = land.distance_to_shore_m(lon[cand], lat[cand], cap_m=cap, land_check=False) >= gate
+        far = land.beyond_shore_m(lon[cand], lat[cand], gate)
         check = np.flatnonzero(far)  # far from the coastline, unless on land (0 m from shore)
         if check.size:
             inland = land.is_on_land(lon[cand[check]], lat[cand[check]])

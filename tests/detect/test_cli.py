@@ -48,6 +48,19 @@ def test_help_and_print_config_import_no_detection_engine() -> None:
     assert not loaded & {"numpy", "polars", "scipy", "shapely", "seawatch.detect.bulk"}
 
 
+def test_detection_on_ais_csv_needs_no_scipy() -> None:
+    """Shore distance, ports and pairs use numpy indexes: an AIS run does not pay scipy's import."""
+    csv = require_shared("ais-tracks-us-coastal-2020", "VirginiaBeach_2020_06_04_to_06_filtered.csv.gz")
+    code = (
+        "import os, sys\nfrom seawatch.cli import main\nsys.stdout = open(os.devnull, 'w')\n"
+        f"assert main(['detect', {str(csv)!r}]) == 0\n"
+        "print('MODULES', ' '.join(sys.modules), file=sys.stderr)\n"
+    )
+    err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stderr
+    roots = {m.split(".")[0] for m in err.rsplit("MODULES", 1)[1].split()}
+    assert "seawatch" in roots and "numpy" in roots and not roots & {"scipy", "pyais"}
+
+
 def _small_csv(tmp_path: Path) -> Path:
     """A real vessel's day (tracktable columns) written to a temporary CSV."""
     tr = track(us_day(), 367564890)
