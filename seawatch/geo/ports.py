@@ -41,7 +41,26 @@ class _CellCandidates:
     start: npt.NDArray[np.int64]  # cell k's ports are ports[start[k]:start[k + 1]]
     ports: npt.NDArray[np.int64]
 
-    def slots(self, lat: FloatArray, lon: FloatArray, grid: npt.NDArray[np.int32] | None) -> IntArray:
+    @classmethod
+    def around(cls, lat: FloatArray, lon: FloatArray, max_m: float) -> _CellCandidates:
+        """The cells each port's box of ± `max_m` (plus 2 %) touches, gathered by cell."""
+        dlat = max_m * 1.02 / 111_000.0
+        dlon = dlat / np.maximum(np.cos(np.radians(np.minimum(np.abs(lat) + dlat, 89.9))), 1e-3)
+        row0, row1 = np.floor((lat - dlat) * 10.0), np.floor((lat + dlat) * 10.0)
+        col0, col1 = np.floor((lon - dlon) * 10.0), np.floor((lon + dlon) * 10.0)
+        n_rows = (row1 - row0 + 1).astype(np.int64)
+        n_cols = (col1 - col0 + 1).astype(np.int64)
+        size = n_rows * n_cols
+        port = np.repeat(np.arange(lat.size, dtype=np.int64), size)
+        k = np.arange(int(size.sum()), dtype=np.int64) - np.repeat(np.cumsum(size) - size, size)
+        row = row0.astype(np.int64)[port] + k // n_cols[port]
+        col = (col0.astype(np.int64)[port] + k % n_cols[port] + 1800) % 3600  # wrapped at ±180°
+        key = (row + 900) * 3600 + col
+        pairs = np.unique(np.column_stack((key, port)), axis=0)  # by cell, then port; each once
+        first = np.flatnonzero(np.concatenate(([True], pairs[1:, 0] != pairs[:-1, 0])))
+        return cls(keys=pairs[first, 0], start=np.append(first, pairs.shape[0]), ports=pairs[:, 1])
+
+    def slots(self, lat: FloatArray, lon: FloatArray) -> IntArray:
         """Each point's cell number in `keys`, -1 when its cell has no candidate (or lat/lon is NaN)."""
         with np.errstate(invalid="ignore"):
             i = np.floor(lat * 10.0) + 900.0
@@ -49,11 +68,16 @@ class _CellCandidates:
         inside = (i >= 0) & (i < 1801) & (j >= 0) & (j < 3600)  # False for NaN
         out = np.full(lat.shape, -1, dtype=np.int64)
         rows = np.flatnonzero(inside)
-        ii, jj = i[rows].astype(np.int64), j[rows].astype(np.int64)
-        if grid is not None:  # many points: one gather in a dense grid
-            out[rows] = grid[ii, jj]
-        elif self.keys.size:
-            key = ii * 3600 + jj
+        if rows.size == 0 or self.keys.size == 0:
+            return out
+        key = i[rows].astype(np.int64) * 3600 + j[rows].astype(np.int64)
+        low, high = int(key.min()), int(key.max())
+        if rows.size > 50_000 and high - low < 50_000_000:  # many points: a dense lookup over their span
+            dense = np.full(high - low + 1, -1, dtype=np.int32)
+            within = np.flatnonzero((self.keys >= low) & (self.keys <= high))
+            dense[self.keys[within] - low] = within
+            out[rows] = dense[key - low]
+        else:
             at = np.minimum(np.searchsorted(self.keys, key), self.keys.size - 1)
             out[rows] = np.where(self.keys[at] == key, at, -1)
         return out
@@ -92,8 +116,7 @@ class Ports:
                 dist[rows], idx[rows] = d[np.arange(rows.size), best], best
             return dist, idx
         cells = self._candidates(max_m)
-        grid = self._cell_grid(max_m) if la.size > 50_000 else None
-        slot = cells.slots(la, lo, grid)
+        slot = cells.slots(la, lo)
         rows = np.flatnonzero(slot >= 0)
         if rows.size == 0:
             return dist, idx
@@ -132,57 +155,30 @@ class Ports:
     def _lon_list(self) -> list[float]:
         return [float(v) for v in self.lon]
 
-    def _cell_ports(self, max_m: float) -> dict[tuple[int, int], tuple[int, ...]]:
-        cache = self.__dict__.setdefault("_cell_cache", {})
-        if max_m not in cache:
-            grid: dict[tuple[int, int], list[int]] = {}
-            for n, cells in enumerate(self._port_cells(max_m)):
-                for cell in cells:
-                    grid.setdefault(cell, []).append(n)
-            cache[max_m] = {cell: tuple(ports) for cell, ports in grid.items()}
-        return cache[max_m]
-
     def _candidates(self, max_m: float) -> _CellCandidates:
-        """`_cell_ports` as sorted arrays, for the vectorised `nearest`."""
         cache = self.__dict__.setdefault("_candidates_cache", {})
         if max_m not in cache:
-            by_cell = self._cell_ports(max_m).items()
-            cells = sorted(((ci + 900) * 3600 + cj + 1800, ports) for (ci, cj), ports in by_cell)
-            sizes = np.array([len(ports) for _, ports in cells], dtype=np.int64)
-            cache[max_m] = _CellCandidates(
-                keys=np.array([key for key, _ in cells], dtype=np.int64),
-                start=np.concatenate(([0], np.cumsum(sizes))).astype(np.int64),
-                ports=np.array([p for _, ports in cells for p in ports], dtype=np.int64),
-            )
+            cache[max_m] = _CellCandidates.around(self.lat, self.lon, max_m)
         found: _CellCandidates = cache[max_m]
         return found
 
-    def _cell_grid(self, max_m: float) -> npt.NDArray[np.int32]:
-        """`_candidates` as a dense (lat row + 900, lon column + 1800) grid of cell numbers (-1: none),
-        for one gather per point when there are many (26 MB)."""
-        cache = self.__dict__.setdefault("_grid_cache", {})
+    def _cell_ports(self, max_m: float) -> dict[tuple[int, int], tuple[int, ...]]:
+        """`_candidates` as a dict (floor(lat*10), floor(lon*10)) -> ports, for one point at a time."""
+        cache = self.__dict__.setdefault("_cell_cache", {})
         if max_m not in cache:
-            keys = self._candidates(max_m).keys
-            grid = np.full(1801 * 3600, -1, dtype=np.int32)
-            grid[keys[(keys >= 0) & (keys < grid.size)]] = np.flatnonzero((keys >= 0) & (keys < grid.size))
-            cache[max_m] = grid.reshape(1801, 3600)
-        found: npt.NDArray[np.int32] = cache[max_m]
+            cells = self._candidates(max_m)
+            ports = cells.ports.tolist()
+            bounds = cells.start.tolist()
+            cache[max_m] = {
+                (key // 3600 - 900, key % 3600 - 1800): tuple(ports[bounds[n] : bounds[n + 1]])
+                for n, key in enumerate(cells.keys.tolist())
+            }
+        found: dict[tuple[int, int], tuple[int, ...]] = cache[max_m]
         return found
 
     def near_cells(self, max_m: float) -> set[tuple[int, int]]:
         """0.1° cells (floor(lat*10), floor(lon*10)) that may hold a point within `max_m` of a port."""
         return set(self._cell_ports(max_m))
-
-    def _port_cells(self, max_m: float) -> list[list[tuple[int, int]]]:
-        """Per port, the 0.1° cells touched by its box of ± `max_m` (with a 2 % margin)."""
-        out: list[list[tuple[int, int]]] = []
-        dlat = max_m * 1.02 / 111_000.0
-        for la, lo in zip(self._lat_list, self._lon_list, strict=True):
-            dlon = dlat / max(math.cos(math.radians(min(abs(la) + dlat, 89.9))), 1e-3)
-            rows = range(math.floor((la - dlat) * 10.0), math.floor((la + dlat) * 10.0) + 1)
-            cols = range(math.floor((lo - dlon) * 10.0), math.floor((lo + dlon) * 10.0) + 1)
-            out.append([(i, (j + 1800) % 3600 - 1800) for i in rows for j in cols])
-        return out
 
     @classmethod
     def from_arrays(cls, lat: FloatArray, lon: FloatArray, names: list[str], countries: list[str]) -> Ports:
