@@ -38,12 +38,15 @@ def detect_bulk(tf: TrackFrame, ctx: DetectContext) -> list[Event]:
     idx = np.flatnonzero(~tf.jump)
     if idx.size < 2:
         return []
-    member = tf.membership[idx]
     kid = tf.kid[idx]
-    inside_any = np.asarray(member.any(axis=1), dtype=bool)
-    # only transitions where this fix or the previous one is inside some zone can cross a boundary
+    # only transitions where this fix or the previous one is inside some zone can cross a boundary;
+    # only fixes inside the zones' box can be: most rows of the (fixes × zones) matrix are never read
+    boxed = np.flatnonzero(ctx.zone_index.in_zones_box(tf.lon, tf.lat))
+    inside = np.zeros(len(tf), dtype=bool)
+    inside[boxed] = tf.membership[boxed].any(axis=1)
+    inside_any = inside[idx]
     pos = np.flatnonzero((inside_any[1:] | inside_any[:-1]) & (kid[1:] == kid[:-1]))
-    now, before = member[pos + 1], member[pos]
+    now, before = tf.membership[idx[pos + 1]], tf.membership[idx[pos]]
     events = []
     for kind, mask in (("zone_entry", now & ~before), ("zone_exit", ~now & before)):
         rows, zones = np.nonzero(mask)

@@ -124,9 +124,7 @@ class ZoneIndex:
         if not self.zones:
             return out
         bounds = self._bounds
-        lo_x, lo_y = bounds[:, 0].min(), bounds[:, 1].min()
-        hi_x, hi_y = bounds[:, 2].max(), bounds[:, 3].max()
-        near = np.flatnonzero((x >= lo_x) & (x <= hi_x) & (y >= lo_y) & (y <= hi_y))  # all zones' box
+        near = np.flatnonzero(self.in_zones_box(x, y))
         xs, ys = x[near], y[near]
         for j, zone in enumerate(self.zones):
             minx, miny, maxx, maxy = bounds[j].tolist()
@@ -134,6 +132,17 @@ class ZoneIndex:
             if sub.size:
                 out[near[sub], j] = shapely.intersects_xy(zone.geometry, xs[sub], ys[sub])
         return out
+
+    def in_zones_box(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+        """True for points inside the box around all zones: only those can be in a zone."""
+        x = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+        y = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+        if not self.zones:
+            return np.zeros(x.shape, dtype=bool)
+        b = self._bounds
+        return np.asarray(
+            (x >= b[:, 0].min()) & (x <= b[:, 2].max()) & (y >= b[:, 1].min()) & (y <= b[:, 3].max())
+        )
 
     @cached_property
     def _bounds(self) -> npt.NDArray[np.float64]:
