@@ -334,11 +334,13 @@ AIS day (235,967 fixes, 1,185 vessels) as tag-blocked AIVDM over TCP into one no
 The node is one Python process (one core at most for the pipeline); it got
 {a_fused["cpu_s"] / a_fused["seconds"]:.0%} of a core during the fusion run (the CPU-seconds include the
 benchmark's own sender and WebSocket client threads, which run in the same process).
-Where the time goes (py-spy on the fusion run): fusion's track stage about a quarter, the vectorised
-AIS decode of each TCP read (`seawatch.sources.ais_bulk.decode_bytes`, positions straight to
-`Observation`s) about a fifth, live detectors about a tenth, SQLite writes and the WebSocket the rest.
-Before this round (per-line pyais decode, one pyproj call per fused track): 3,663 msg/s with fusion
-and alert p99 3.7 s at 5,000 msg/s (the queue grew: saturation).
+Where the time goes (py-spy over the whole run, 2026-12-01; samples of the process's busy threads):
+the benchmark's own sender and WebSocket client about 28 %, live detectors, the SQLite/Parquet store,
+the WebSocket and uvicorn about 12 % each, fusion about 8 %, AIS decode about 6 % (the compiled scan of
+each TCP read about 1 %, making positions into `Observation`s the rest; decode was about a fifth of the
+node's time with the numpy decoder).
+Earlier rounds: 3,663 msg/s with per-line pyais decode and one pyproj call per fused track (alert p99
+3.7 s at 5,000 msg/s: saturation); 8,114 msg/s and p99 633 ms on 2026-11-23 with the numpy decoder.
 The replay packs 24 h of data into well under a minute, so each committed batch spans many minutes of
 data time and fusion cuts it into many small scan batches; a live feed gives fusion fewer, larger ones.
 """
