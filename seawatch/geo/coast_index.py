@@ -8,13 +8,13 @@ the square root) on the same unit-sphere vertices. Cells only prune: each cell k
 its own vertices, from which a lower and an upper bound of the distance to any of them follow.
 
 A query (`min_chord`) keeps an upper bound `U` of the answer and shrinks it level by level:
-1. the 3 × 3 fine cells around the point (a point near the coast is settled here);
+1. the 3 × 3 fine cells around the point (near the coast this makes `U` small);
 2. if `U` is still unknown (no bound given, nothing near): 1° blocks twice as wide each time until one
    holds a vertex;
-3. the 1° cells of the block that covers the ball of radius `U`, kept if their lower bound is below
-   `U` (which drops to their best upper bound);
-4. their 0.1° cells likewise (from a block of fine cells when `U` is small, else the kept 1° cells'
-   own fine cells);
+3. if `U` is large or came from no cell: the 1° cells of the block that covers the ball of radius `U`,
+   kept if their lower bound is below `U` (which drops to their best upper bound);
+4. the 0.1° cells likewise: from a block around the point covering the ball when `U` is small, else
+   the kept 1° cells' own fine cells;
 5. the vertices of the fine cells left: exact chords, the minimum below the given bound.
 """
 
@@ -94,19 +94,66 @@ class CoastIndex:
         lat = np.asarray(lat, dtype=np.float64)
         lon = np.asarray(lon, dtype=np.float64)
         bounds = np.broadcast_to(np.asarray(bound, dtype=np.float64), lat.shape)
+        if lat.size == 1:  # the live detectors ask one point at a time: a shorter path near the coast
+            one = self._min_chord_near(lat.reshape(1), lon.reshape(1), float(bounds.reshape(1)[0]))
+            if one is not None:
+                return np.full(lat.shape, one)
         out = np.full(lat.shape, np.inf)
         for start in range(0, lat.size, _CHUNK):
             part = slice(start, start + _CHUNK)
             out[part] = self._min_chord(lat[part], lon[part], bounds[part].copy())
         return out
 
-    def _min_chord(self, lat: FloatArray, lon: FloatArray, bound: FloatArray) -> FloatArray:
+    def _min_chord_near(self, lat: FloatArray, lon: FloatArray, bound: float) -> float | None:
+        """`min_chord` of one point from the fine cells within 3 rows of it (a handful of numpy calls);
+        None unless a vertex there proves the nearest one cannot lie outside them."""
+        if abs(float(lat[0])) > 80.0:
+            return None
         q = unit_xyz(lat, lon)
-        # 1. the 3 x 3 fine cells around each point: an upper bound for points near the coast
+        lat_deg, east_deg = float(lat[0]), float(lon[0]) + 180.0
+        r0, c0 = int(_fine_cell(lat, lon)[0][0]), math.floor(east_deg * 10.0)
+        reach = math.ceil(3.0 / math.cos(math.radians(abs(lat_deg) + 0.4)))  # columns for 3 rows
+        rows = np.arange(r0 - 3, r0 + 4)
+        cols = np.arange(c0 - reach, c0 + reach + 1) % (COARSE_COLS * FINE_PER_COARSE)
+        fine = self._fine_at(np.repeat(rows, cols.size), np.tile(cols, rows.size))
+        fine = fine[fine >= 0]
+        if fine.size == 0:
+            return None
+        qs = np.broadcast_to(q, (fine.size, 3))
+        limit = float(_upper(qs, self.fine_lo[fine], self.fine_hi[fine]).min()) * (1 + _SLACK)
+        # every point within `inner` of the query is in the block: the nearest edge along a meridian
+        # (latitude), or across the great circle of an edge meridian (asin(cos lat · sin dlon))
+        lat_edge = min(lat_deg - ((r0 - 3) / 10.0 - 90.0), (r0 + 4) / 10.0 - 90.0 - lat_deg)
+        lon_edge = min(east_deg - (c0 - reach) / 10.0, (c0 + reach + 1) / 10.0 - east_deg)
+        across = math.asin(math.cos(math.radians(lat_deg)) * math.sin(math.radians(lon_edge)))
+        inner = min(math.radians(lat_edge), across)
+        if limit >= 2.0 * math.sin(inner / 2.0) * (1 - _SLACK):
+            return None
+        keep = fine[_lower(qs, self.fine_lo[fine], self.fine_hi[fine]) * (1 - _SLACK) <= limit]
+        no_label = np.zeros(keep.size, dtype=np.int64)
+        _, vertex = _expand(no_label, self.fine_start[keep], self.fine_start[keep + 1])
+        d = q - self.xyz[vertex]
+        best = float(np.sqrt((d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]) + d[:, 2] * d[:, 2]).min())
+        return best if best < bound else math.inf
+
+    def near_upper(self, lat: FloatArray, lon: FloatArray) -> FloatArray:
+        """An upper bound of each point's nearest-vertex chord from the 3 × 3 fine cells around it
+        (inf when they hold no vertex): enough to tell that a point is near the coast."""
+        lat = np.asarray(lat, dtype=np.float64)
+        lon = np.asarray(lon, dtype=np.float64)
+        return self._near_upper(unit_xyz(lat, lon), lat, lon)
+
+    def _near_upper(self, q: FloatArray, lat: FloatArray, lon: FloatArray) -> FloatArray:
         query, fine = self._fine_block(lat, lon, np.zeros(lat.size), np.arange(lat.size))
         upper = np.full(lat.size, np.inf)
         np.minimum.at(upper, query, _upper(q[query], self.fine_lo[fine], self.fine_hi[fine]))
-        limit = np.minimum(bound, upper * (1 + _SLACK))
+        return upper
+
+    def _min_chord(self, lat: FloatArray, lon: FloatArray, bound: FloatArray) -> FloatArray:
+        q = unit_xyz(lat, lon)
+        # 1. the 3 x 3 fine cells around each point: an upper bound for points near the coast
+        near_upper = self._near_upper(q, lat, lon)
+        limit = np.minimum(bound, near_upper * (1 + _SLACK))
         # 2. no bound yet: widen 1° blocks until one holds a vertex
         open_ = np.flatnonzero(np.isinf(limit))
         radius_deg = 1.0
@@ -118,21 +165,30 @@ class CoastIndex:
             limit[open_] = found * (1 + _SLACK)
             open_ = open_[np.isinf(found)]
             radius_deg *= 2.0
-        # 3. the 1° cells within the limit, each tightening it
         pts = np.flatnonzero(np.isfinite(limit))
         if pts.size == 0:
             return np.full(lat.size, np.inf)
-        query, coarse = self._coarse_block(lat[pts], lon[pts], _degrees(limit[pts]))
-        query, coarse = _tighten(q[pts], query, coarse, self.coarse_lo, self.coarse_hi, limit, pts)
-        # 4. their fine cells within the limit
+        # 3. points with no vertex close by, or whose limit spans many fine cells: first the 1° cells
+        #    within the limit, each tightening it (none left: nothing within the bound)
+        wide = np.flatnonzero((_degrees(limit[pts]) > _FINE_BLOCK_MAX_DEG) | np.isinf(near_upper[pts]))
+        query = coarse = np.zeros(0, dtype=np.int64)
+        if wide.size:
+            query, coarse = self._coarse_block(lat[pts[wide]], lon[pts[wide]], _degrees(limit[pts[wide]]))
+            query, coarse = _tighten(q[pts], wide[query], coarse, self.coarse_lo, self.coarse_hi, limit, pts)
+        # 4. fine cells within the limit: from a block around the point when the limit is small, else
+        #    those of the kept 1° cells
         small = _degrees(limit[pts]) <= _FINE_BLOCK_MAX_DEG
         has_cells = np.zeros(pts.size, dtype=bool)
         has_cells[query] = True
-        near = np.flatnonzero(small & has_cells)
+        checked = np.zeros(pts.size, dtype=bool)
+        checked[wide] = True
+        near = np.flatnonzero(small & (has_cells | ~checked))  # a checked point with no 1° cell: done
         fq, ff = self._fine_block(lat[pts[near]], lon[pts[near]], _degrees(limit[pts[near]]), near)
-        far = np.flatnonzero(~small[query])  # wide limits: the kept 1° cells' own fine cells
-        gq, gf = _expand(query[far], self.coarse_fine[coarse[far]], self.coarse_fine[coarse[far] + 1])
-        query, fine = np.concatenate((fq, gq)), np.concatenate((ff, gf))
+        far = np.flatnonzero(~small[query])
+        if far.size:
+            gq, gf = _expand(query[far], self.coarse_fine[coarse[far]], self.coarse_fine[coarse[far] + 1])
+            fq, ff = np.concatenate((fq, gq)), np.concatenate((ff, gf))
+        query, fine = fq, ff
         query, fine = _tighten(q[pts], query, fine, self.fine_lo, self.fine_hi, limit, pts)
         # 5. exact chords to the vertices of the fine cells left
         query, vertex = _expand(query, self.fine_start[fine], self.fine_start[fine + 1])

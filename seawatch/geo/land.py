@@ -37,7 +37,7 @@ import shapely
 
 from seawatch.errors import ConfigError
 from seawatch.geo.coast_index import CoastIndex
-from seawatch.geo.distance import FloatArray, chord_for_m, haversine_m, m_for_chord
+from seawatch.geo.distance import EARTH_RADIUS_M, FloatArray, chord_for_m, haversine_m, m_for_chord
 from seawatch.shared_data import shared_data_path
 
 log = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ class LandMask:
         Many points share a few 0.1° cells (vessels loiter in the same places), and across a cell the
         distance to the coast changes by at most the distance from its centre to a corner: the distance
         at each cell's centre settles every point whose gate is not within that much of it; the rest
-        are measured one by one."""
+        (and points spread over many cells) are measured one by one."""
         x = np.atleast_1d(np.asarray(lon, dtype=np.float64))
         y = np.atleast_1d(np.asarray(lat, dtype=np.float64))
         gate = np.broadcast_to(np.asarray(gate_m, dtype=np.float64), x.shape)
@@ -173,6 +173,8 @@ class LandMask:
         col = np.floor(x[ok] * 10.0).astype(np.int64)
         col0, width = int(col.min()), int(col.max() - col.min()) + 1
         cells, cell_of = np.unique(row * width + (col - col0), return_inverse=True)
+        if cells.size * 4 > ok.size:  # points spread out (a live bin): measure each one
+            return self._beyond_exactly(x, y, gate, ok, out)
         c_lat = (cells // width + 0.5) / 10.0
         c_lon = (cells % width + col0 + 0.5) / 10.0
         # centre to the corner nearer the equator: the farthest point of the cell
@@ -186,10 +188,26 @@ class LandMask:
         g = gate[ok]
         out[ok] = low >= g * (1 + 1e-9)
         unsure = ok[(low < g * (1 + 1e-9)) & (high >= g * (1 - 1e-9))]
-        if unsure.size:
-            bound = np.array([chord_for_m(v) for v in gate[unsure]]) * 1.000001
-            exact = self.coast.min_chord(y[unsure], x[unsure], bound)
-            out[unsure] = m_for_chord(np.where(np.isfinite(exact), exact, 2.0)) >= gate[unsure]
+        return self._beyond_exactly(x, y, gate, unsure, out) if unsure.size else out
+
+    def _beyond_exactly(
+        self,
+        x: FloatArray,
+        y: FloatArray,
+        gate: FloatArray,
+        rows: npt.NDArray[np.intp],
+        out: npt.NDArray[np.bool_],
+    ) -> npt.NDArray[np.bool_]:
+        """`beyond_shore_m` of `rows` from their own nearest vertex (searched no farther than the gate),
+        except where a vertex close by is nearer than the gate already (then: not beyond)."""
+        # the gates as chords (as `chord_for_m`; the margins below dwarf any rounding difference)
+        chord = 2.0 * np.sin(np.clip(gate[rows] / EARTH_RADIUS_M, None, np.pi) / 2.0)
+        near = self.coast.near_upper(y[rows], x[rows]) < chord * (1 - 1e-9)
+        out[rows[near]] = False
+        bound = chord * 1.000001
+        rows, bound = rows[~near], bound[~near]
+        exact = self.coast.min_chord(y[rows], x[rows], bound)
+        out[rows] = m_for_chord(np.where(np.isfinite(exact), exact, 2.0)) >= gate[rows]
         return out
 
 
