@@ -72,10 +72,18 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+_ISO_CACHE: dict[float, str] = {}  # receive times repeat (whole seconds of a feed): format each once
+
+
 def _finish(rec: dict[str, Any]) -> dict[str, Any]:
     t = rec.get("received_at")
     if isinstance(t, float | int):
-        rec["received_at"] = iso_utc(float(t))
+        text = _ISO_CACHE.get(t)
+        if text is None:
+            if len(_ISO_CACHE) > 100_000:
+                _ISO_CACHE.clear()
+            text = _ISO_CACHE[t] = iso_utc(float(t))
+        rec["received_at"] = text
     return rec
 
 

@@ -20,7 +20,6 @@ indices for the pyais path, which then gives the values or the reject.
 
 from __future__ import annotations
 
-import heapq
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -323,12 +322,6 @@ def _group_dicts(g: FastGroup, lo: int = 0, hi: int | None = None) -> list[dict[
     return [dict(zip(names, vals, strict=True)) for vals in zip(*values, strict=True)]
 
 
-def _group_rows(g: FastGroup) -> Iterator[tuple[int, dict[str, Any]]]:
-    for lo in range(0, len(g.rows), GROUP_SLICE):
-        hi = lo + GROUP_SLICE
-        yield from zip(g.rows[lo:hi].tolist(), _group_dicts(g, lo, hi), strict=True)
-
-
 def iter_group_dicts(batch: FastBatch, msg_types: frozenset[int]) -> Iterator[tuple[int, dict[str, Any]]]:
     """(batch row, pyais dict + `received_at`, `station`) for the groups of the given types only."""
     for g in batch.groups:
@@ -342,16 +335,23 @@ def iter_group_dicts(batch: FastBatch, msg_types: frozenset[int]) -> Iterator[tu
 
 
 def iter_dicts(batch: FastBatch) -> Iterator[dict[str, Any]]:
-    """pyais field dicts (plus `received_at` epoch s or None, `station`) in line order."""
-    t_list = batch.t.tolist()
+    """pyais field dicts (plus `received_at` epoch s or None, `station`) in line order, built a window
+    of `GROUP_SLICE` rows at a time (each group's rows ascend, so a window is a slice of each)."""
     names: list[str | None] = [*batch.stations, None]  # code -1 -> None
-    codes = batch.station_code.tolist()
-    # each group's rows ascend: merge the groups lazily, a slice of each at a time
-    for row, rec in heapq.merge(*(_group_rows(g) for g in batch.groups), key=lambda item: item[0]):
-        t = t_list[row]
-        rec["received_at"] = None if t != t else t
-        rec["station"] = names[codes[row]]
-        yield rec
+    for lo in range(0, len(batch), GROUP_SLICE):
+        hi = min(lo + GROUP_SLICE, len(batch))
+        window: list[dict[str, Any]] = [{}] * (hi - lo)
+        for g in batch.groups:
+            a, b = np.searchsorted(g.rows, (lo, hi)).tolist()
+            if a < b:
+                for row, rec in zip((g.rows[a:b] - lo).tolist(), _group_dicts(g, a, b), strict=True):
+                    window[row] = rec
+        times = batch.t[lo:hi].tolist()
+        stations = batch.station_code[lo:hi].tolist()
+        for rec, t, code in zip(window, times, stations, strict=True):
+            rec["received_at"] = None if t != t else t
+            rec["station"] = names[code]
+            yield rec
 
 
 # -- rejects ------------------------------------------------------------------------------------
