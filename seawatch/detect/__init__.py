@@ -1,6 +1,6 @@
 """Event detection: every event type of PRODUCT.md, each defined once and run in two forms.
 
-- `bulk.run_bulk` / `bulk.detect_bulk`: vectorised over an archive (polars / numpy / KD-trees).
+- `bulk.run_bulk` / `bulk.detect_bulk`: vectorised over an archive (polars / numpy, cell indexes in `geo`).
 - `live.LiveDetector`: incremental per-track state; an event is emitted as soon as it qualifies and
   updated (same `event_id`) until it ends. `replay.replay_live` feeds a frame through it.
 On time-ordered input both give the same events (tests/detect prove it on the real US coastal day).
