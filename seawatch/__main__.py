@@ -1,5 +1,3 @@
-import sys
+from seawatch.cli import run
 
-from seawatch.cli import main
-
-sys.exit(main())
+run()

@@ -4,13 +4,19 @@ Each subcommand lives in its own module under `seawatch.commands`, named after t
 exposes `register(subparsers) -> None`, which adds its parser and sets `func(args) -> int` as the
 default. Modules are discovered, so adding a command never means editing this file. Only the module
 of the command being run is imported (the others pull in heavy libraries), except for help.
+
+A batch command's module may set `QUICK_EXIT = True`: the console script (`run`) then flushes its
+output and leaves without the interpreter's teardown, which with numpy and polars loaded frees module
+after module for ~0.1 s CPU, a sixth of a `seawatch detect` run on a day of AIS.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -63,5 +69,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The `seawatch` console script (and `python -m seawatch`): `main`, then the exit."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    name = requested_command(argv)
+    module = sys.modules.get(f"{commands.__name__}.{name}") if name else None
+    if getattr(module, "QUICK_EXIT", False):
+        _quick_exit(code)
+    sys.exit(code)
+
+
+def _quick_exit(code: int) -> None:
+    """Flush what was written, then leave without tearing the interpreter down (seawatch registers
+    no exit handlers; a batch command has closed its files by now)."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`): nothing more to say
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -36,6 +36,7 @@ from seawatch.sources.inputs import resolve_input
 from seawatch.sources.nmea import NmeaAisDecoder
 from seawatch.timeutil import iso_utc
 
+QUICK_EXIT = True  # a batch command: see seawatch.cli
 CSV_COLUMNS = (
     "msg_type", "mmsi", "lat", "lon", "speed", "course", "heading", "status", "turn", "accuracy",
     "second", "shipname", "callsign", "imo", "ship_type", "to_bow", "to_stern", "to_port",

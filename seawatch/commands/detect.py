@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+QUICK_EXIT = True  # a batch command: see seawatch.cli
 CONTACT_SENSORS = ("radar", "satellite")
 PROGRESS_MIN_BYTES = 5_000_000
 

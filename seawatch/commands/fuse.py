@@ -26,6 +26,7 @@ from seawatch.fusion.pipeline import FusedResult, fuse_frame
 from seawatch.sources.sensors import sensors_for_inputs
 from seawatch.timeutil import iso_utc
 
+QUICK_EXIT = True  # a batch command: see seawatch.cli
 STATE_COLUMNS = (
     "track_id", "time", "lat", "lon", "sog_kn", "cog_deg", "mmsi", "sensor", "sensors", "source",
     "target_ref", "dark", "nearest_ais_m",

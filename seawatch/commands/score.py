@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+QUICK_EXIT = True  # a batch command: see seawatch.cli
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(

@@ -7,6 +7,8 @@ import json
 
 from seawatch.commands._node_args import add_node_args, settings_from
 
+QUICK_EXIT = True  # a batch command: see seawatch.cli
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("settings", help="print the node settings in force")

@@ -13,6 +13,8 @@ from seawatch.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
+QUICK_EXIT = True  # a batch command: see seawatch.cli
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(

@@ -10,6 +10,8 @@ from seawatch.commands._node_args import add_node_args, settings_from
 from seawatch.errors import SeawatchError
 from seawatch.store.base import ROLES
 
+QUICK_EXIT = True  # a batch command: see seawatch.cli
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("user", help="manage users and API tokens")
