@@ -37,6 +37,7 @@ from seawatch.sources.nmea import (
     speed_kn,
     to_models,
 )
+from seawatch.sources.sniffers import sniff_nmea  # recognising a file must not import this module
 from seawatch.timeutil import utc_from_epoch
 
 log = logging.getLogger(__name__)
@@ -361,17 +362,6 @@ def decode_file(path: Path, enforce_checksum: bool = True, fast: bool = True) ->
 
 def load_nmea(path: Path) -> LoadResult:
     return decode_file(path).to_load_result()
-
-
-def sniff_nmea(path: Path, head: bytes) -> bool:
-    for line in head.split(b"\n")[:50]:
-        line = line.strip()
-        if line.startswith(b"\\"):
-            end = line.find(b"\\", 1)
-            line = line[end + 1 :] if end > 0 else b""
-        if line[:1] in (b"!", b"$") and line[3:6].upper() in (b"VDM", b"VDO"):
-            return True
-    return False
 
 
 def iterate_nmea(path: Path) -> Iterator[Observation | AisStatic | Rejected]:
