@@ -24,7 +24,7 @@ import polars as pl
 from seawatch.model.columns import POSITION_SCHEMA, STATIC_SCHEMA
 from seawatch.model.observation import AisPosition, AisStatic, Observation, Rejected, SensorKind
 from seawatch.sources import ais_fast, ais_scan
-from seawatch.sources.formats import FormatSpec, LoadResult, open_binary, register_format
+from seawatch.sources.formats import FormatSpec, LoadResult, read_input, register_format
 from seawatch.sources.nmea import (
     LAT_NA,
     LON_NA,
@@ -76,6 +76,15 @@ class BulkDecodeResult:
             self._rejects = merged
             self.fast_rejects, self.slow_rejects, self.data = None, [], b""
         return self._rejects
+
+    def add_reject(self, reject: Rejected) -> None:
+        """A reject found outside the decoder (a damaged file), counted like the others."""
+        if self._rejects is None:
+            self.slow_rejects.append(reject)
+        else:
+            self._rejects = sorted([*self._rejects, reject], key=_line_key)
+        self.counts["rejected"] += 1
+        self.counts[f"rejected:{reject.reason.split(':', 1)[0]}"] += 1
 
     @property
     def n_fast(self) -> int:
@@ -357,7 +366,12 @@ def _warn_no_scanner() -> None:
 
 
 def decode_file(path: Path, enforce_checksum: bool = True, fast: bool = True) -> BulkDecodeResult:
-    return decode_bytes(open_binary(path), source=str(path), enforce_checksum=enforce_checksum, fast=fast)
+    """A whole file; a damaged gzip file gives its good lines and a `truncated_input` reject."""
+    data, cut = read_input(path)
+    result = decode_bytes(data, source=str(path), enforce_checksum=enforce_checksum, fast=fast)
+    if cut is not None:
+        result.add_reject(cut)
+    return result
 
 
 def load_nmea(path: Path) -> LoadResult:
@@ -367,7 +381,7 @@ def load_nmea(path: Path) -> LoadResult:
 def iterate_nmea(path: Path) -> Iterator[Observation | AisStatic | Rejected]:
     """Stream a file line by line (pyais path). Positions without a receive time are skipped (counted)."""
     decoder = NmeaAisDecoder(source=str(path), enforce_checksum=True)
-    data = open_binary(path)
+    data, cut = read_input(path)
     for line_no, line in enumerate(data.split(b"\n"), start=1):
         for item in decoder.feed(line, line_no=line_no):
             if isinstance(item, AisStatic | Rejected):
@@ -377,6 +391,8 @@ def iterate_nmea(path: Path) -> Iterator[Observation | AisStatic | Rejected]:
             else:
                 decoder.counts["skipped:no_time"] += 1
     yield from decoder.flush()
+    if cut is not None:
+        yield cut
     if decoder.counts["skipped:no_time"]:
         log.info("%s: %d positions without a receive time skipped", path, decoder.counts["skipped:no_time"])
 

@@ -37,7 +37,7 @@ import polars as pl
 
 from seawatch.model.columns import STATIC_SCHEMA, conform_positions
 from seawatch.model.observation import AisStatic, Observation, Rejected, SensorKind
-from seawatch.sources.formats import FormatSpec, LoadResult, read_head, register_format
+from seawatch.sources.formats import FormatSpec, LoadResult, read_head, read_input, register_format
 from seawatch.timeutil import utc_from_epoch
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ def _clean_text(col: str | None) -> pl.Expr:
     return pl.when(text.str.len_chars() > 0).then(text).otherwise(None)
 
 
-def read_csv_frame(path: Path) -> pl.DataFrame:
+def read_csv_frame(path: Path | bytes) -> pl.DataFrame:
     """Every column as text (so nothing is lost to type inference). Polars reads the file itself (and
     gunzips it): half the CPU of handing it the bytes, and no copy of the file in Python."""
     return pl.read_csv(path, infer_schema=False, truncate_ragged_lines=True)
@@ -192,7 +192,7 @@ def _csv_columns(path: Path) -> list[str]:
     return pl.read_csv(first + b"\n", n_rows=0, infer_schema=False).columns
 
 
-def _read_numbers_typed(path: Path, numeric: list[str]) -> pl.DataFrame | None:
+def _read_numbers_typed(path: Path | bytes, numeric: list[str]) -> pl.DataFrame | None:
     """The file with the `numeric` columns parsed by the CSV reader as Float64 (the rest as text), or
     None if any of their values is not a plain number (then the text path handles them one by one).
 
@@ -239,8 +239,18 @@ def load_csv(path: Path, mapping: CsvColumnMapping | None = None, source: str | 
         if col is not None
     }
 
-    typed = _read_numbers_typed(path, list(dict.fromkeys(numeric.values())))
-    raw = typed if typed is not None else read_csv_frame(path)
+    number_cols = list(dict.fromkeys(numeric.values()))
+    csv_input: Path | bytes = path
+    cut: Rejected | None = None
+    try:
+        typed = _read_numbers_typed(path, number_cols)
+        raw = typed if typed is not None else read_csv_frame(path)
+    except OSError:  # the reader could not get through it: a damaged gzip file keeps its good lines
+        csv_input, cut = read_input(path)
+        if cut is None:
+            raise
+        typed = _read_numbers_typed(csv_input, number_cols)
+        raw = typed if typed is not None else read_csv_frame(csv_input)
 
     def _num(role: str) -> pl.Expr:  # each numeric column parsed once, up front
         return pl.col(role) if role in numeric else pl.lit(None, dtype=pl.Float64)
@@ -298,7 +308,7 @@ def load_csv(path: Path, mapping: CsvColumnMapping | None = None, source: str | 
     ):
         idx = mask.fill_null(True).arg_true().to_list()
         if idx:
-            text = read_csv_frame(path) if text is None else text
+            text = read_csv_frame(csv_input) if text is None else text
             rows = text[idx].rows()
             rejects.extend(
                 Rejected(",".join("" if v is None else str(v) for v in row), reason, src, i + 2)
@@ -321,9 +331,12 @@ def load_csv(path: Path, mapping: CsvColumnMapping | None = None, source: str | 
     static_cols = (m.shipname, m.callsign, m.imo, m.ship_type, m.length_m, m.width_m)
     has_statics = any(c is not None for c in static_cols)  # tracktable files have none
     statics = _statics(good, src) if has_statics else pl.DataFrame(schema=STATIC_SCHEMA)
+    if cut is not None:
+        rejects.append(cut)
     counts: dict[str, int] = {"decoded": good.height, "rejected": len(rejects), "rows": raw.height}
     for r in rejects:
-        counts[f"rejected:{r.reason}"] = counts.get(f"rejected:{r.reason}", 0) + 1
+        reason = r.reason.split(":", 1)[0]
+        counts[f"rejected:{reason}"] = counts.get(f"rejected:{reason}", 0) + 1
     if n_na:
         counts["skipped:no_position"] = n_na
     log.info("%s: %d rows, %d positions, %d rejected", path, raw.height, positions.height, len(rejects))

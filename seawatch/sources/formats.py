@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import logging
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -193,9 +194,50 @@ def detect_format(path: Path, head: bytes | None = None) -> FormatSpec | None:
     return None
 
 
-def open_binary(path: Path) -> bytes:
-    """Whole content of a plain or gzip file."""
+TRUNCATED_REASON = "truncated_input"
+
+
+def read_input(path: Path) -> tuple[bytes, Rejected | None]:
+    """Whole content of a plain or gzip file. A gzip file that is cut short or damaged gives what
+    came before the damage, up to its last whole line, and a `Rejected` (`truncated_input`, at the
+    line after those) saying what is missing: the good lines are not lost to the bad end."""
     data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+    if data[:2] != b"\x1f\x8b":
+        return data, None
+    text, problem = gunzip(data)
+    if problem is None:
+        return text, None
+    whole = text[: text.rfind(b"\n") + 1]
+    partial = text[len(whole) :]
+    line_no = whole.count(b"\n") + 1
+    raw = partial[:200].decode("ascii", "backslashreplace")
+    return whole, Rejected(raw, f"{TRUNCATED_REASON}: {problem}; the file ends here", str(path), line_no)
+
+
+def gunzip(data: bytes) -> tuple[bytes, str | None]:
+    """Every gzip member of `data` decompressed, and what stopped it early (None: nothing)."""
+    parts: list[bytes] = []
+    while data:
+        stream = zlib.decompressobj(wbits=31)
+        try:
+            parts.append(stream.decompress(data))
+        except zlib.error as exc:
+            return b"".join(parts), f"damaged gzip data ({exc})"
+        if not stream.eof:
+            parts.append(stream.flush())
+            return b"".join(parts), "the gzip stream is cut short"
+        data = stream.unused_data.lstrip(b"\x00")  # members may follow; padding zeros are harmless
+        if data and data[:2] != b"\x1f\x8b":
+            return b"".join(parts), "bytes after the gzip stream that are not gzip"
+    return b"".join(parts), None
+
+
+def open_binary(path: Path) -> bytes:
+    """Whole content of a plain or gzip file; a damaged gzip file is an `InputError` (callers that
+    keep the good part use `read_input`)."""
+    data, cut = read_input(path)
+    if cut is not None:
+        from seawatch.errors import InputError
+
+        raise InputError(f"{path}: {cut.reason.split(': ', 1)[1]} (line {cut.line_no})")
     return data

@@ -12,6 +12,7 @@ as state (range scale, target labels) but produce no observations.
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import re
@@ -430,22 +431,21 @@ class RadarNmeaDecoder:
 
 
 # ---------------------------------------------------------------- files
-def _open_text(path: Path) -> Iterator[str]:
-    import gzip
-
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="ascii", errors="replace") as fh:
-        yield from fh
-
-
 def iter_radar_file(
     path: str | Path, sensors: SensorConfig, enforce_checksum: bool = True
 ) -> Iterator[Observation | Rejected]:
-    """Observations and rejects of a radar NMEA file, in file order."""
+    """Observations and rejects of a radar NMEA file (plain or gzip), in file order; a damaged gzip
+    file gives its good lines and a `truncated_input` reject."""
+    from seawatch.sources.formats import read_input
+
     path = Path(path)
+    data, cut = read_input(path)
     decoder = RadarNmeaDecoder(sensors, source=str(path), enforce_checksum=enforce_checksum)
-    for i, line in enumerate(_open_text(path), start=1):
+    lines = io.StringIO(data.decode("ascii", errors="replace"), newline=None)  # as a text-mode file reads
+    for i, line in enumerate(lines, start=1):
         yield from decoder.feed(line, line_no=i)
+    if cut is not None:
+        yield cut
 
 
 def observations_to_frame(items: list[Observation]) -> pl.DataFrame:

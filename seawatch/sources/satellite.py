@@ -127,12 +127,11 @@ def iter_detection_rows(
 
 
 def _read_text(path: Path) -> str:
-    if path.suffix == ".gz":
-        import gzip
+    """The file's text (plain or gzip); a damaged gzip file is a one-line `InputError` (a cut GeoJSON
+    or CSV of detections has no good part that is sure to be whole)."""
+    from seawatch.sources.formats import open_binary
 
-        with gzip.open(path, "rt", encoding="utf-8-sig") as fh:
-            return fh.read()
-    return path.read_text(encoding="utf-8-sig")
+    return open_binary(path).decode("utf-8-sig")
 
 
 def iter_satellite_file(path: str | Path) -> Iterator[Observation | Rejected]:
