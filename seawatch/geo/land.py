@@ -266,8 +266,19 @@ def _write_cache(path: Path, mask: LandMask) -> None:
             payload = (shapely.to_wkb(mask.fine), shapely.to_wkb(mask.coarse), mask.coast)
             pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        _prune_cache(path.parent, keep=CACHE_KEEP)
     except OSError as exc:
         log.debug("land cache %s not written: %s", path, exc)
+
+
+CACHE_KEEP = 4  # land caches kept (newest first): a few land sets in use, not every one ever built
+
+
+def _prune_cache(folder: Path, keep: int) -> None:
+    """Remove all but the `keep` newest land caches (older versions and land files pile up otherwise)."""
+    caches = sorted(folder.glob("land-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in caches[keep:]:
+        old.unlink(missing_ok=True)
 
 
 def _in_box(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:

@@ -136,3 +136,25 @@ def test_land_cache_round_trip_and_damaged_cache(tmp_path: Path, monkeypatch: py
     rebuilt = land_mod.LandMask.from_natural_earth()
     assert np.array_equal(rebuilt.is_on_land(lon, lat), built.is_on_land(lon, lat))
     assert files[0].stat().st_size > 1000  # rewritten
+
+
+def test_old_land_caches_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from seawatch.geo import land as land_mod
+
+    require_shared("natural-earth-marine")
+    monkeypatch.setenv("SEAWATCH_CACHE_DIR", str(tmp_path))
+    old = []
+    for k in range(6):  # caches of earlier versions or other land files, oldest first
+        path = tmp_path / f"land-old{k}.pickle"
+        path.write_bytes(b"x")
+        os.utime(path, (1_000_000 + k, 1_000_000 + k))
+        old.append(path)
+    other = tmp_path / "keep-me.txt"
+    other.write_text("not a land cache")
+    land_mod.LandMask.from_natural_earth()  # writes the current cache, then prunes
+    left = sorted(p.name for p in tmp_path.glob("land-*.pickle"))
+    assert len(left) == land_mod.CACHE_KEEP
+    assert {p.name for p in old[-(land_mod.CACHE_KEEP - 1) :]} <= set(left)  # the newest old ones stay
+    assert other.exists()
