@@ -55,3 +55,23 @@ def test_small_inputs() -> None:
     assert close_pairs(np.zeros((0, 3)), 0.1).shape == (0, 2)
     assert close_pairs(unit_xyz([1.0], [2.0]), 0.1).shape == (0, 2)
     assert close_pairs(unit_xyz([1.0, 1.0], [2.0, 2.0]), 0.1).tolist() == [[0, 1]]
+
+
+def test_same_pairs_as_scipy_on_real_fixes() -> None:
+    """Against the library it replaces: scipy's KD-tree `query_pairs`, on a real AIS day in 10-minute
+    bins at the encounter distance (the bins kept apart as the detectors keep them)."""
+    from scipy.spatial import cKDTree
+
+    from seawatch.sources.csv_ais import load_csv
+    from tests.shared import require_shared
+
+    day = load_csv(require_shared("ais-tracks-us-coastal-2020", "US_coastal_2020_06_30.csv.gz")).positions
+    bins = (day["t"].to_numpy() // 600).astype(np.int64)
+    points = unit_xyz(day["lat"].to_numpy(), day["lon"].to_numpy())
+    radius = chord_for_m(500.0)
+    # scipy has no groups: a 4th coordinate far larger than the radius keeps the bins apart
+    lifted = np.column_stack((points, (bins - bins.min()) * 10.0))
+    expected = np.array(sorted(cKDTree(lifted).query_pairs(radius, output_type="set")), dtype=np.int64)
+    got = close_pairs(points, radius, bins)
+    assert expected.shape[0] > 10_000
+    assert np.array_equal(got, expected)

@@ -57,3 +57,20 @@ def test_beyond_shore_is_distance_at_least_gate(land) -> None:  # type: ignore[n
     assert 0 < expected.sum() < expected.size
     assert np.array_equal(land.beyond_shore_m(lon, lat, gate), expected)
     assert not land.beyond_shore_m([np.nan], [18.0], 100.0)[0]
+
+
+def test_nearest_chord_equals_scipy_kdtree(land) -> None:  # type: ignore[no-untyped-def]
+    """Against the library it replaces: scipy's KD-tree over the same coastline vertices, on real AIS
+    positions and on random points of the Caribbean box."""
+    from scipy.spatial import cKDTree
+
+    from seawatch.sources.csv_ais import load_csv
+
+    day = load_csv(require_shared("ais-tracks-us-coastal-2020", "US_coastal_2020_06_30.csv.gz")).positions
+    rng = np.random.default_rng(11)
+    pick = rng.integers(0, day.height, 20_000)
+    lat = np.concatenate([day["lat"].to_numpy()[pick], rng.uniform(5.0, 35.0, 5_000)])
+    lon = np.concatenate([day["lon"].to_numpy()[pick], rng.uniform(-100.0, -55.0, 5_000)])
+    index = land.coast
+    expected, _ = cKDTree(index.xyz).query(unit_xyz(lat, lon))
+    assert np.allclose(index.min_chord(lat, lon), expected, rtol=0, atol=1e-15)
