@@ -754,10 +754,11 @@ static int parse_tag_block(Scan *s, const unsigned char *c, Py_ssize_t n, Senten
         int np = 0, nd = 0;
         for (Py_ssize_t k = 0; k <= gn; k++) {
             if (k == gn || gv[k] == '-') {
-                if (nd == 0 || nd > 18 || np >= 3) return 0;
+                if (nd == 0 || np >= 3) return 0;
                 np++;
                 nd = 0;
             } else if (gv[k] >= '0' && gv[k] <= '9') {
+                if (np >= 3 || nd >= 18) return 0; /* a fourth part, or more than int64 holds: Python judges */
                 part[np] = part[np] * 10 + (gv[k] - '0');
                 nd++;
             } else {
