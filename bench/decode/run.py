@@ -105,6 +105,9 @@ def main() -> int:
     parser.add_argument(
         "--record", action="store_true", help="write the result to bench/RESULTS.md (## decode)"
     )
+    parser.add_argument(
+        "--input", type=Path, metavar="FILE", help="decode this NMEA file instead (not recorded)"
+    )
     parser.add_argument("--child", nargs=2, metavar=("VARIANT", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -112,9 +115,14 @@ def main() -> int:
         print(json.dumps((run_pyais if variant == "pyais" else run_seawatch)(Path(path))))
         return 0
     with tempfile.TemporaryDirectory(prefix="seawatch-bench-decode-") as tmp:
-        path, n_lines = build_input(args.lines, Path(tmp))
+        if args.input is None:
+            path, n_lines = build_input(args.lines, Path(tmp))
+            what = "the real receiver recordings replicated"
+        else:
+            path, what = args.input, f"{args.input}"
+            n_lines = path.read_bytes().count(b"\n")
         size_mb = path.stat().st_size / 1e6
-        print(f"input: {n_lines:,} lines, {size_mb:.1f} MB (real recordings replicated)")
+        print(f"input: {n_lines:,} lines, {size_mb:.1f} MB ({what})")
         load_before = os.getloadavg()[0]
         runs: dict[str, list[dict[str, float]]] = {"pyais": [], "seawatch": []}
         for _ in range(args.repeat):
@@ -129,7 +137,7 @@ def main() -> int:
     ratio_wall = p["wall_s"] / s["wall_s"]
     ratio_cpu = min(r["cpu_s"] for r in runs["pyais"]) / min(r["cpu_s"] for r in runs["seawatch"])
     lines = [
-        f"- input: {n_lines:,} lines ({size_mb:.1f} MB) = the real receiver recordings replicated; "
+        f"- input: {n_lines:,} lines ({size_mb:.1f} MB) = {what}; "
         f"seawatch decoded {s['decoded']:,} messages ({s['fast']:,} through numpy), rejected "
         f"{s['rejected']:,} bad lines; pyais decoded {p['decoded']:,} (+{p['failed']:,} raised)",
         f"- pyais IterMessages + decode(): {p['wall_s']:.2f} s wall, {p['cpu_s']:.2f} s CPU, "
@@ -146,7 +154,7 @@ def main() -> int:
     ]
     text = "\n".join(lines)
     print(text)
-    if args.record:
+    if args.record and args.input is None:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         machine = f"{platform.machine()}, 2 cores shared with other jobs, Python {platform.python_version()}"
         _record(f"## decode\n\n`bench/decode/run.py`, {stamp}, {machine}\n\n{text}\n")
