@@ -2,9 +2,10 @@
 each line up to the decoding of the payload bits, as arrays.
 
 `scan_text(data, ...)` gives a `ScanResult`: every complete message (first line, receive time,
-station, bit length, type, payload packed in big-endian 64-bit words, the lines of its fragments),
-every reject (line, byte span, reason) and the counts. Field values are then taken from the words by
-`ais_fast`; messages it does not cover go back to `NmeaAisDecoder` through their fragments' lines.
+station, where its lines are), the messages grouped by type, sub-type and bit length with their
+payloads packed in big-endian 64-bit words (`ScanGroup`), every reject (line, byte span, reason) and
+the counts. Field values are then taken from the words by `ais_fast`; messages it does not cover go
+back to `NmeaAisDecoder` through their fragments' lines.
 
 The scanner reads the usual lines itself and hands every other one to `classify` here, which judges
 it with `nmea.parse_line` (the very function `NmeaAisDecoder` uses), so both paths accept, reject and
