@@ -214,6 +214,8 @@ typedef struct {
     int payload_borrowed; /* points into a Python object that dies with the line: copy to keep */
 } Sentence;
 
+#define FRESH_SENTENCE ((Sentence){.t = NAN, .station = -1, .channel = -1, .seq = SEQ_NONE})
+
 typedef struct {
     int present;
     int64_t line;
@@ -932,15 +934,12 @@ static int scan_line(Scan *s, int64_t line, Py_ssize_t us, Py_ssize_t ue) {
     while (a < b && is_space(d[a])) a++;
     while (b > a && is_space(d[b - 1])) b--;
     if (s->head >= 0 && expire(s, line) < 0) return -1;
-    Sentence x = {.t = NAN, .station = -1, .channel = -1, .seq = SEQ_NONE};
+    Sentence x = FRESH_SENTENCE;
     PyObject *keep = NULL; /* the Python verdict owns x.payload while the line is handled */
     int r = parse_sentence(s, d, a, b, &x);
     if (r < 0) return -1;
     if (r == 0) {
-        x.t = NAN;
-        x.station = -1;
-        x.has_group = 0;
-        x.mismatch = 0;
+        x = FRESH_SENTENCE; /* forget what the scanner read before it gave up on the line */
         if (classify(s, d, a, b, &x, &keep) < 0) {
             Py_XDECREF(keep);
             return -1;

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -105,8 +105,9 @@ class BulkDecodeResult:
             lat, lon = g.columns.get("lat"), g.columns.get("lon")
             if g.msg_type in POSITION_TYPES and isinstance(lat, np.ndarray) and isinstance(lon, np.ndarray):
                 keep = (lat != LAT_NA) & (lon != LON_NA)
-                groups.append((g, lat, lon, None if keep.all() else np.flatnonzero(keep)))
-                is_position[g.rows if groups[-1][3] is None else g.rows[groups[-1][3]]] = True
+                sel = None if keep.all() else np.flatnonzero(keep)  # None: every row has a position
+                groups.append((g, lat, lon, sel))
+                is_position[g.rows if sel is None else g.rows[sel]] = True
         rows = np.flatnonzero(is_position)
         rank = np.cumsum(is_position) - 1  # a position row's place in the output
         n = len(rows)
@@ -311,15 +312,22 @@ def decode_bytes(
     if lines and not lines[-1]:
         lines.pop()
     result.counts["lines"] = len(lines)
-    for line_no, line in enumerate(lines, start=1):
+    _feed_lines(decoder, enumerate(lines, start=1), result)
+    result.counts.update(decoder.counts)
+    return result
+
+
+def _feed_lines(
+    decoder: NmeaAisDecoder, lines: Iterable[tuple[int, bytes]], result: BulkDecodeResult
+) -> None:
+    """(line number, line) pairs through the pyais path, its messages and rejects into `result`."""
+    for line_no, line in lines:
         for item in decoder.feed_decoded(line, line_no=line_no):
             if isinstance(item, Rejected):
                 result.slow_rejects.append(item)
             else:
                 result.slow.append(item)
     result.slow_rejects.extend(decoder.flush())
-    result.counts.update(decoder.counts)
-    return result
 
 
 def _decode_scanned(data: bytes, source: str, decoder: NmeaAisDecoder) -> BulkDecodeResult:
@@ -328,14 +336,8 @@ def _decode_scanned(data: bytes, source: str, decoder: NmeaAisDecoder) -> BulkDe
     scan = ais_scan.scan_text(data, decoder.enforce_checksum, decoder.max_age_lines, decoder.max_pending)
     batch, others = ais_fast.decode_scanned(scan)
     result = BulkDecodeResult(source=source, fast=batch, data=data)
-    for message in others.tolist():
-        for line_no, line in scan.fragment_lines(data, message):
-            for item in decoder.feed_decoded(line, line_no=line_no):
-                if isinstance(item, Rejected):
-                    result.slow_rejects.append(item)
-                else:
-                    result.slow.append(item)
-    result.slow_rejects.extend(decoder.flush())  # empty: every message fed was complete
+    # one whole message at a time: nothing stays pending (the flush finds nothing)
+    _feed_lines(decoder, (frag for m in others.tolist() for frag in scan.fragment_lines(data, m)), result)
     order = np.argsort(scan.reject_line, kind="stable")
     result.fast_rejects = ais_fast.FastRejects(
         scan.reject_line[order], scan.reject_start[order], scan.reject_end[order],

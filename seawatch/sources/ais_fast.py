@@ -420,15 +420,14 @@ def decode_scanned(scan: ScanResult) -> tuple[FastBatch, np.ndarray]:
     done_places = np.flatnonzero(done)
     row_of_place = np.full(len(order), -1, dtype=np.int64)
     row_of_place[done_places] = np.arange(len(done_places))
+    msg_type = np.empty(len(done_places), dtype=np.int64)
     for places, decoded in parts:
         decoded.rows = row_of_place[places]
-    types = np.full(len(order), -1, dtype=np.int64)
-    for sg in scan.groups:
-        types[sg.messages] = sg.msg_type
+        msg_type[decoded.rows] = decoded.msg_type
     src = order[done_places]
     batch = FastBatch(
         line=scan.line[src],
-        msg_type=types[src],
+        msg_type=msg_type,
         t=scan.t[src],
         station_code=scan.station[src],
         groups=[g for _, g in sorted(parts, key=lambda p: int(p[0][0]))],

@@ -210,6 +210,12 @@ def _read_numbers_typed(path: Path | bytes, numeric: list[str]) -> pl.DataFrame 
         return None
 
 
+def _read_frames(source: Path | bytes, numeric: list[str]) -> tuple[pl.DataFrame | None, pl.DataFrame]:
+    """The file with its numbers parsed by the reader if it can (else None), and the frame to work on."""
+    typed = _read_numbers_typed(source, numeric)
+    return typed, typed if typed is not None else read_csv_frame(source)
+
+
 def load_csv(path: Path, mapping: CsvColumnMapping | None = None, source: str | None = None) -> LoadResult:
     """Load a whole AIS CSV into `POSITION_SCHEMA` positions and `STATIC_SCHEMA` statics."""
     src = source or str(path)
@@ -243,14 +249,12 @@ def load_csv(path: Path, mapping: CsvColumnMapping | None = None, source: str | 
     csv_input: Path | bytes = path
     cut: Rejected | None = None
     try:
-        typed = _read_numbers_typed(path, number_cols)
-        raw = typed if typed is not None else read_csv_frame(path)
+        typed, raw = _read_frames(csv_input, number_cols)
     except OSError:  # the reader could not get through it: a damaged gzip file keeps its good lines
         csv_input, cut = read_input(path)
         if cut is None:
             raise
-        typed = _read_numbers_typed(csv_input, number_cols)
-        raw = typed if typed is not None else read_csv_frame(csv_input)
+        typed, raw = _read_frames(csv_input, number_cols)
 
     def _num(role: str) -> pl.Expr:  # each numeric column parsed once, up front
         return pl.col(role) if role in numeric else pl.lit(None, dtype=pl.Float64)
