@@ -43,38 +43,31 @@ class ParquetHistory:
             pl.from_epoch(pl.lit(int(hour_start)), time_unit="s").dt.strftime("%Y%m%dT%H")
         ).item()
         name = f"{stamp}_{min_seq}_{max_seq}.parquet"
-        final = self.folder / name
-        temp = self.folder / f".{name}.tmp"
-        frame.write_parquet(temp)
-        with open(temp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temp, final)
-        dir_fd = os.open(self.folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        self._write_atomically(frame, name)
         return name
 
     def rewrite_without(self, name: str, drop: pl.Expr) -> int:
         """Rewrite one file without the rows matching `drop`, atomically (temp, fsync, rename, fsync
         folder); return how many rows remain (the file is left untouched when nothing matches)."""
-        final = self.folder / name
-        frame = pl.read_parquet(final)
+        frame = pl.read_parquet(self.folder / name)
         kept = frame.filter(~drop)
         if kept.height == frame.height:
             return frame.height
+        self._write_atomically(kept, name)
+        return kept.height
+
+    def _write_atomically(self, frame: pl.DataFrame, name: str) -> None:
+        """Temp file, fsync, rename over `name`, fsync the folder: a crash leaves old or new, never half."""
         temp = self.folder / f".{name}.tmp"
-        kept.write_parquet(temp)
+        frame.write_parquet(temp)
         with open(temp, "rb") as handle:
             os.fsync(handle.fileno())
-        os.replace(temp, final)
+        os.replace(temp, self.folder / name)
         dir_fd = os.open(self.folder, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-        return kept.height
 
     def reconcile(self, valid_names: Iterable[str]) -> int:
         """Remove files a crashed compaction left behind (written but never recorded); return how many."""
