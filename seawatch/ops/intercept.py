@@ -1,0 +1,384 @@
+"""Intercept planning: where and when each asset can first meet a moving target, over water.
+
+The target is taken to hold its course and speed (the tracker's estimate); an asset runs at its top
+speed. In open sea the answer is closed-form (`plane.closed_form_intercept_h`), which is also a lower
+bound on the time over water: a detour is never shorter than the straight line. When land is in the way
+the asset's distance field over the sea (`seagrid.SeaField`, cached per asset position since it does not
+depend on the target) is sampled along the target's future track: the intercept is the first time the
+asset's over-water distance to the target's position is no more than speed × time, refined on the
+land-free route itself. Aircraft fly straight.
+
+A plan is reachable when the asset can get there within its endurance and fuel range (one way);
+`fuel_ok` says whether it can also get back to its home base (over water) on the fuel it has.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from seawatch.errors import InputError
+from seawatch.geo.land import LandMask, default_land
+from seawatch.model.zone import Zone
+from seawatch.ops.plane import M_PER_NM, LocalPlane, closed_form_intercept_h, velocity_kn
+from seawatch.ops.seagrid import (
+    FieldMethod,
+    LandIndex,
+    SeaField,
+    SeaGrid,
+    crosses_land,
+    path_length_nm,
+    pull_taut,
+)
+
+MAX_SPEED_KN = 600.0  # faster is a typo (a maritime patrol aircraft cruises at ~250-350 kn)
+DEFAULT_HORIZON_H = 12.0  # look-ahead when an asset's endurance is not given
+MAX_FIELD_RADIUS_NM = 200.0  # farther intercepts are planned on the straight line (and say so)
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """A target's estimated state: position, course over ground (deg true), speed (kn) at `time`."""
+
+    lat: float
+    lon: float
+    cog_deg: float
+    sog_kn: float
+    time: datetime
+    sigma_m: float = 0.0  # position uncertainty (1 sigma)
+    sigma_kn: float = 0.0  # velocity uncertainty (1 sigma per axis)
+    track_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Pursuer:
+    """An asset as the planner sees it: where it is and how far and fast it can go."""
+
+    asset_id: str
+    lat: float
+    lon: float
+    speed_kn: float
+    over_water: bool = True  # boats route around land, aircraft fly straight
+    base_lat: float | None = None
+    base_lon: float | None = None
+    fuel_range_nm: float | None = None
+    endurance_h: float | None = None
+    name: str = ""
+    kind: str = "boat"
+
+
+@dataclass(frozen=True)
+class InterceptPlan:
+    asset: str
+    reachable: bool
+    eta_s: float | None
+    lat: float | None
+    lon: float | None
+    route_nm: float | None
+    return_nm: float | None
+    fuel_ok: bool
+    route: tuple[tuple[float, float], ...]  # (lon, lat) from the asset to the intercept point
+    in_territorial_sea: bool = False
+    zone: str | None = None
+    uncertainty_nm: float | None = None  # target position error (1 sigma) at the intercept
+    method: str = "direct"  # direct | sea_grid | air
+    reason: str = ""  # why not reachable
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "asset": self.asset,
+            "reachable": self.reachable,
+            "eta_s": None if self.eta_s is None else round(self.eta_s, 1),
+            "lat": None if self.lat is None else round(self.lat, 6),
+            "lon": None if self.lon is None else round(self.lon, 6),
+            "route_nm": None if self.route_nm is None else round(self.route_nm, 3),
+            "return_nm": None if self.return_nm is None else round(self.return_nm, 3),
+            "fuel_ok": self.fuel_ok,
+            "route": [[round(x, 6), round(y, 6)] for x, y in self.route],
+            "in_territorial_sea": self.in_territorial_sea,
+            "zone": self.zone,
+            "uncertainty_nm": None if self.uncertainty_nm is None else round(self.uncertainty_nm, 3),
+            "method": self.method,
+            "reason": self.reason,
+            **self.extra,
+        }
+
+
+def rank_key(plan: InterceptPlan) -> tuple[bool, bool, float]:
+    """Best first: reachable, able to return, then earliest."""
+    return (not plan.reachable, not plan.fuel_ok, plan.eta_s if plan.eta_s is not None else math.inf)
+
+
+def validate_pursuer(p: Pursuer) -> None:
+    if not (math.isfinite(p.lat) and math.isfinite(p.lon) and -90 <= p.lat <= 90 and -180 <= p.lon <= 180):
+        raise InputError(f"asset {p.asset_id}: position {p.lat},{p.lon} is not a latitude,longitude")
+    if not (0.0 < p.speed_kn <= MAX_SPEED_KN):
+        raise InputError(
+            f"asset {p.asset_id}: speed {p.speed_kn} kn is impossible (0 < speed <= {MAX_SPEED_KN:g})"
+        )
+    if p.fuel_range_nm is not None and not p.fuel_range_nm > 0:
+        raise InputError(f"asset {p.asset_id}: fuel range {p.fuel_range_nm} nm must be positive")
+    if p.endurance_h is not None and not (0 < p.endurance_h <= 240):
+        raise InputError(f"asset {p.asset_id}: endurance {p.endurance_h} h is impossible (0 < h <= 240)")
+
+
+class InterceptPlanner:
+    """Plans intercepts; keeps one sea distance field per asset position (and home base) between plans."""
+
+    def __init__(
+        self,
+        land: LandMask | None = None,
+        zones: Sequence[Zone] | None = None,
+        method: FieldMethod = "fmm",
+        cells: int = 500,
+        min_cell_nm: float = 0.1,
+        cache_size: int = 128,
+    ) -> None:
+        from seawatch.geo.zones import ZoneIndex, default_zones
+
+        self.mask = land or default_land()
+        self.land = LandIndex(self.mask)
+        chosen = default_zones() if zones is None else zones
+        self.sea_zones = ZoneIndex(tuple(z for z in chosen if z.kind == "territorial_sea"))
+        self.method: FieldMethod = method
+        self.cells = cells
+        self.min_cell_nm = min_cell_nm
+        self._fields: OrderedDict[tuple[Any, ...], SeaField] = OrderedDict()
+        self._cache_size = cache_size
+
+    # -- fields ------------------------------------------------------------------------------------
+    def field_for(self, lat: float, lon: float, radius_nm: float) -> SeaField:
+        radius_nm = min(max(radius_nm, 1.0), MAX_FIELD_RADIUS_NM)
+        cell = max(self.min_cell_nm, 2.0 * radius_nm / self.cells)
+        n = math.ceil(2.0 * radius_nm / cell) | 1
+        key = (round(lat, 4), round(lon, 4), n, round(cell, 4), self.method)
+        hit = self._fields.get(key)
+        if hit is not None:
+            self._fields.move_to_end(key)
+            return hit
+        plane = LocalPlane(lat, lon)
+        half = n * cell / 2.0
+        lat_lo, lon_lo = plane.to_latlon(-half, -half)
+        lat_hi, lon_hi = plane.to_latlon(half, half)
+        land = self.land.near(float(lon_lo), float(lat_lo), float(lon_hi), float(lat_hi))
+        sea = SeaField(SeaGrid(plane, cell, n, land), self.method)
+        self._fields[key] = sea
+        if len(self._fields) > self._cache_size:
+            self._fields.popitem(last=False)
+        return sea
+
+    def water_distance_nm(self, lat0: float, lon0: float, lat1: float, lon1: float) -> tuple[float, str]:
+        """Over-water distance between two points (straight when clear) and how it was found."""
+        plane = LocalPlane(lat0, lon0)
+        x, y = plane.to_xy(lat1, lon1)
+        straight = float(math.hypot(float(x), float(y)))
+        if not self._blocked_line(lat0, lon0, lat1, lon1):
+            return straight, "direct"
+        if straight > MAX_FIELD_RADIUS_NM:
+            return straight, "direct"
+        sea = self.field_for(lat0, lon0, straight * 1.5 + 5.0)
+        return float(sea.distance_nm(np.array([x]), np.array([y]))[0]), "sea_grid"
+
+    def _blocked_line(self, lat0: float, lon0: float, lat1: float, lon1: float) -> bool:
+        land = self.land.near(min(lon0, lon1), min(lat0, lat1), max(lon0, lon1), max(lat0, lat1))
+        return crosses_land(land, np.array([lon0, lon1]), np.array([lat0, lat1]))
+
+    # -- plans -------------------------------------------------------------------------------------
+    def check_target(self, target: TargetState) -> None:
+        t = target
+        if not (
+            math.isfinite(t.lat) and math.isfinite(t.lon) and -90 <= t.lat <= 90 and -180 <= t.lon <= 180
+        ):
+            raise InputError(f"target position {t.lat},{t.lon} is not a latitude,longitude")
+        if not (0.0 <= t.sog_kn <= 120.0) or not math.isfinite(t.cog_deg):
+            raise InputError(f"target speed {t.sog_kn} kn / course {t.cog_deg} is impossible")
+        if bool(self.mask.is_on_land(t.lon, t.lat)[0]):
+            raise InputError(f"target at {t.lat:.5f},{t.lon:.5f} is on land")
+
+    def plan_all(self, target: TargetState, pursuers: Sequence[Pursuer]) -> list[InterceptPlan]:
+        """One plan per asset, best first (see `rank_key`)."""
+        self.check_target(target)
+        for p in pursuers:
+            validate_pursuer(p)
+        return sorted((self.plan(target, p, checked=True) for p in pursuers), key=rank_key)
+
+    def plan(self, target: TargetState, p: Pursuer, checked: bool = False) -> InterceptPlan:
+        if not checked:
+            self.check_target(target)
+            validate_pursuer(p)
+        plane = LocalPlane(p.lat, p.lon)
+        tx, ty = (float(v) for v in plane.to_xy(target.lat, target.lon))
+        vx, vy = velocity_kn(target.cog_deg, target.sog_kn)
+        limits = [DEFAULT_HORIZON_H if p.endurance_h is None else p.endurance_h]
+        if p.fuel_range_nm is not None:
+            limits.append(p.fuel_range_nm / p.speed_kn)
+        horizon_h = min(limits)
+        t0 = closed_form_intercept_h(tx, ty, vx, vy, p.speed_kn)
+        if t0 is None:
+            return unreachable(p.asset_id, "target is faster than the asset and not closing")
+        if t0 > horizon_h:
+            return unreachable(
+                p.asset_id, f"beyond the asset's reach ({horizon_h:.1f} h at {p.speed_kn:g} kn)"
+            )
+        # again in a plane centred half-way, where the flat-plane error is smallest over long chases
+        mid_lat, mid_lon = (float(v) for v in plane.to_latlon((tx + vx * t0) / 2, (ty + vy * t0) / 2))
+        mid = LocalPlane(mid_lat, mid_lon)
+        ax, ay = (float(v) for v in mid.to_xy(p.lat, p.lon))
+        bx, by = (float(v) for v in mid.to_xy(target.lat, target.lon))
+        t0 = closed_form_intercept_h(bx - ax, by - ay, vx, vy, p.speed_kn) or t0
+        x0, y0 = bx + vx * t0, by + vy * t0
+        lat0, lon0 = (float(v) for v in mid.to_latlon(x0, y0))
+        straight_x, straight_y = np.array([ax, x0]), np.array([ay, y0])
+        if not p.over_water:
+            return self._finish(p, target, mid, t0, straight_x, straight_y, "air")
+        if not self._blocked_line(p.lat, p.lon, lat0, lon0) and not self._target_grounds(
+            target, t0, lat0, lon0
+        ):
+            return self._finish(p, target, mid, t0, straight_x, straight_y, "direct")
+        return self._plan_over_water(target, p, plane, (tx, ty, vx, vy), t0, horizon_h)
+
+    def _target_grounds(self, target: TargetState, t_h: float, lat: float, lon: float) -> bool:
+        """Whether the target's own straight track to the meeting point crosses land."""
+        return self._blocked_line(target.lat, target.lon, lat, lon)
+
+    def _plan_over_water(
+        self,
+        target: TargetState,
+        p: Pursuer,
+        plane: LocalPlane,
+        motion: tuple[float, float, float, float],
+        t0: float,
+        horizon_h: float,
+    ) -> InterceptPlan:
+        tx, ty, vx, vy = motion
+        sea = self.field_for(p.lat, p.lon, p.speed_kn * horizon_h)
+        cell = sea.grid.cell_nm
+        # the target's track from now (it cannot pass land: it stops at the first land it meets)
+        rel_kn = p.speed_kn + math.hypot(vx, vy)
+        step_h = max(min(cell / 2.0 / rel_kn, 1.0 / 60.0), 1e-4)
+        times = np.arange(0.0, horizon_h + step_h, step_h)
+        xs, ys = tx + vx * times, ty + vy * times
+        lat, lon = plane.to_latlon(xs, ys)
+        aground = np.flatnonzero(self.mask.is_on_land(lon, lat))
+        if aground.size:
+            times, xs, ys = times[: aground[0]], xs[: aground[0]], ys[: aground[0]]
+        later = times >= t0 - step_h
+        times, xs, ys = times[later], xs[later], ys[later]
+        if times.size == 0:
+            where = f" at {lat[aground[0]]:.4f},{lon[aground[0]]:.4f}" if aground.size else ""
+            return unreachable(p.asset_id, f"the target makes landfall{where} before the asset can meet it")
+        gap = sea.distance_nm(xs, ys) - p.speed_kn * times
+        hit = np.flatnonzero(gap <= 0.0)
+        if hit.size == 0:
+            why = "no route over water within the asset's reach"
+            if np.isfinite(gap).any():
+                why = f"cannot reach the target over water within {horizon_h:.1f} h"
+            return unreachable(p.asset_id, why)
+        k = int(hit[0])
+        t = float(times[k])
+        if k > 0 and np.isfinite(gap[k - 1]):  # where the gap crosses zero between two samples
+            frac = gap[k - 1] / (gap[k - 1] - gap[k])
+            t = float(times[k - 1] + frac * (times[k] - times[k - 1]))
+        route_x, route_y, t = self._settle(sea, plane, tx, ty, vx, vy, p.speed_kn, t, times[0], step_h)
+        return self._finish(p, target, plane, t, route_x, route_y, "sea_grid")
+
+    def _settle(
+        self,
+        sea: SeaField,
+        plane: LocalPlane,
+        tx: float,
+        ty: float,
+        vx: float,
+        vy: float,
+        speed_kn: float,
+        t: float,
+        t_min: float,
+        step_h: float,
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """Make time and taut route agree: a few secant steps on route length(t) − speed·t = 0."""
+
+        def taut(at_h: float) -> tuple[np.ndarray, np.ndarray, float]:
+            xs, ys = sea.route_to(tx + vx * at_h, ty + vy * at_h)
+            xs, ys = pull_taut(plane, sea.grid.land, xs, ys)
+            return xs, ys, path_length_nm(xs, ys) - speed_kn * at_h
+
+        xs, ys, g = taut(t)
+        t_prev, g_prev = t, g
+        t_next = max(t_min, t + g / speed_kn * 0.5) if g != 0 else t
+        for _ in range(4):
+            if abs(g) < 1e-3 * max(1.0, speed_kn * t):
+                break
+            t_new = t_next
+            nx, ny, g_new = taut(t_new)
+            if g_new <= 0.0 or abs(g_new) < abs(g):
+                xs, ys, t, g = nx, ny, t_new, g_new
+            slope = (g_new - g_prev) / (t_new - t_prev) if t_new != t_prev else -speed_kn
+            t_prev, g_prev = t_new, g_new
+            if slope >= 0:
+                break
+            t_next = max(t_min, t_new - g_new / slope)
+        return xs, ys, t
+
+    def _finish(
+        self,
+        p: Pursuer,
+        target: TargetState,
+        plane: LocalPlane,
+        t_h: float,
+        xs: np.ndarray,
+        ys: np.ndarray,
+        method: str,
+    ) -> InterceptPlan:
+        lat, lon = plane.to_latlon(xs, ys)
+        route = tuple((float(a), float(b)) for a, b in zip(lon.tolist(), lat.tolist(), strict=True))
+        end_lat, end_lon = float(lat[-1]), float(lon[-1])
+        route_nm = path_length_nm(xs, ys)
+        return_nm = None
+        if p.base_lat is not None and p.base_lon is not None:
+            if method == "air":
+                bx, by = plane.to_xy(p.base_lat, p.base_lon)
+                return_nm = float(math.hypot(float(bx) - xs[-1], float(by) - ys[-1]))
+            else:
+                return_nm = self.water_distance_nm(p.base_lat, p.base_lon, end_lat, end_lon)[0]
+        fuel_ok = p.fuel_range_nm is None or route_nm + (return_nm or 0.0) <= p.fuel_range_nm
+        zones = self.sea_zones.zones_at(end_lon, end_lat)
+        zone = self.sea_zones.zones[min(zones)].name if zones else None
+        sigma_nm = math.hypot(target.sigma_m / M_PER_NM, target.sigma_kn * t_h)
+        return InterceptPlan(
+            asset=p.asset_id,
+            reachable=True,
+            eta_s=t_h * 3600.0,
+            lat=end_lat,
+            lon=end_lon,
+            route_nm=route_nm,
+            return_nm=return_nm,
+            fuel_ok=fuel_ok,
+            route=route,
+            in_territorial_sea=zone is not None,
+            zone=zone,
+            uncertainty_nm=sigma_nm,
+            method=method,
+        )
+
+
+def unreachable(asset_id: str, reason: str) -> InterceptPlan:
+    """The plan of an asset that cannot meet the target, saying why."""
+    return InterceptPlan(
+        asset=asset_id,
+        reachable=False,
+        eta_s=None,
+        lat=None,
+        lon=None,
+        route_nm=None,
+        return_nm=None,
+        fuel_ok=False,
+        route=(),
+        reason=reason,
+    )

@@ -1,0 +1,94 @@
+"""Plans for a fleet: which assets may be proposed at a time, where each one is, and its plan.
+
+Shared by `seawatch intercept`, the API and the live ranking of alerts, so that all three answer alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from seawatch.ops.assets import AssetConfig, AssetPosition
+from seawatch.ops.intercept import (
+    InterceptPlan,
+    InterceptPlanner,
+    Pursuer,
+    TargetState,
+    rank_key,
+    unreachable,
+)
+
+
+def position_of(asset: AssetConfig, live: Mapping[str, AssetPosition] | None = None) -> AssetPosition:
+    """Where the asset is: its live position (own AIS or TAK) if known, else entered by hand, else base."""
+    if live and asset.id in live:
+        return live[asset.id]
+    if asset.position is not None:
+        return asset.position
+    return AssetPosition(lat=asset.base_lat, lon=asset.base_lon, source="base")
+
+
+def pursuer_of(asset: AssetConfig, where: AssetPosition) -> Pursuer:
+    return Pursuer(
+        asset_id=asset.id,
+        name=asset.name,
+        kind=asset.kind,
+        lat=where.lat,
+        lon=where.lon,
+        speed_kn=asset.max_speed_kn,
+        over_water=not asset.flies,
+        base_lat=asset.base_lat,
+        base_lon=asset.base_lon,
+        fuel_range_nm=asset.fuel_range_nm,
+        endurance_h=asset.endurance_h,
+    )
+
+
+def plan_fleet(
+    planner: InterceptPlanner,
+    target: TargetState,
+    assets: Sequence[AssetConfig],
+    when: datetime,
+    live: Mapping[str, AssetPosition] | None = None,
+) -> list[InterceptPlan]:
+    """One plan per asset, best first; assets not ready or on standby at `when` are listed as not
+    reachable with the reason (a standby asset's notice is added to its ETA)."""
+    planner.check_target(target)
+    plans: list[InterceptPlan] = []
+    for asset in assets:
+        state = asset.readiness.at(when)
+        if state.state not in ("ready", "standby"):
+            why = state.state.replace("_", " ")
+            if state.state == "maintenance" and state.until is not None:
+                why += f" until {state.until.isoformat().replace('+00:00', 'Z')}"
+            if state.reason:
+                why += f" ({state.reason})"
+            plans.append(unreachable(asset.id, why))
+            continue
+        plan = planner.plan(target, pursuer_of(asset, position_of(asset, live)))
+        if state.state == "standby" and plan.reachable and plan.eta_s is not None:
+            # it sails after its notice: the target has moved on meanwhile, so plan from then
+            notice_s = (state.notice_h or 0.0) * 3600.0
+            plan = _after_notice(planner, target, asset, position_of(asset, live), notice_s)
+        plans.append(plan)
+    return sorted(plans, key=rank_key)
+
+
+def _after_notice(
+    planner: InterceptPlanner, target: TargetState, asset: AssetConfig, where: AssetPosition, notice_s: float
+) -> InterceptPlan:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from seawatch.ops.plane import LocalPlane, velocity_kn
+
+    vx, vy = velocity_kn(target.cog_deg, target.sog_kn)
+    plane = LocalPlane(target.lat, target.lon)
+    lat, lon = plane.to_latlon(vx * notice_s / 3600.0, vy * notice_s / 3600.0)
+    moved = replace(target, lat=float(lat), lon=float(lon), time=target.time + timedelta(seconds=notice_s))
+    if bool(planner.mask.is_on_land(moved.lon, moved.lat)[0]):
+        return unreachable(asset.id, "the target makes landfall within the standby notice")
+    plan = planner.plan(moved, pursuer_of(asset, where), checked=True)
+    if plan.eta_s is None:
+        return plan
+    return replace(plan, eta_s=plan.eta_s + notice_s, extra={**plan.extra, "notice_s": notice_s})
