@@ -237,7 +237,7 @@ class Federation:
         if not rows:
             return 0
         try:
-            await self.transport.ensure_outgoing(self.node_id)
+            await self.transport.ensure_outgoing(self.node_id, sorted(self.settings.partner_keys))
         except TransportError as exc:
             log.debug("outgoing stream: %s", exc)
             return 0

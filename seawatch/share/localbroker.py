@@ -42,30 +42,29 @@ def free_port() -> int:
 class LocalNatsServer:
     """`nats-server -js -sd <store_dir>` on 127.0.0.1:<port>; `stop()` then `start()` keeps the store."""
 
-    def __init__(self, store_dir: Path, port: int | None = None) -> None:
+    def __init__(self, store_dir: Path, port: int | None = None, config_file: Path | None = None) -> None:
         self.store_dir = store_dir
         self.port = port or free_port()
+        self.config_file = config_file  # a secured region's config (seawatch.share.region): TLS, users
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
+        scheme = "tls" if self.config_file is not None else "nats"
+        return f"{scheme}://127.0.0.1:{self.port}"
+
+    def _command(self) -> list[str]:
+        binary = str(find_nats_server())
+        if self.config_file is not None:  # the config names the store; -p keeps the port we chose
+            return [binary, "-c", str(self.config_file), "-a", "127.0.0.1", "-p", str(self.port)]
+        return [binary, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store_dir)]
 
     def start(self, timeout_s: float = 10.0) -> None:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.store_dir / "nats-server.log"
         with open(log_path, "ab") as log_file:
             self.proc = subprocess.Popen(
-                [
-                    str(find_nats_server()),
-                    "-a",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
-                    "-js",
-                    "-sd",
-                    str(self.store_dir),
-                ],
+                self._command(),
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
             )

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from seawatch.share.federation import Federation
 from seawatch.share.node_link import NodeLink, NodeSink
-from seawatch.share.settings import FederationSettings
-from seawatch.share.transport import NatsTransport, Transport
+from seawatch.share.settings import FederationSettings, nats_transport
+from seawatch.share.transport import Transport
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -39,7 +39,7 @@ class FederatedNode:
             raise ValueError("node and federation settings name different nodes")
         self.node: Node = Node(node_settings, detectors=detectors)
         self.federation = Federation(
-            fed_settings, transport or NatsTransport(fed_settings.nats_url), NodeSink(self.node)
+            fed_settings, transport or nats_transport(fed_settings), NodeSink(self.node)
         )
         self.link = NodeLink(self.node, self.federation)
         self._started = False

@@ -7,7 +7,11 @@ node_id = "bb"              # the node's own settings (seawatch.node.settings) s
 data_dir = "bb-data"
 
 [federation]
-nats_url = "nats://127.0.0.1:4222"
+nats_url = "tls://127.0.0.1:4333"
+tls_ca_file = "region/nodes/bb/ca.pem"      # from `seawatch region init` (the region's CA)
+tls_cert_file = "region/nodes/bb/bb.pem"    # bb's broker credential (client certificate)
+tls_key_file = "region/nodes/bb/bb.key"
+# allow_insecure_broker = true             # only to talk to a broker without TLS and credentials
 private_key_file = "keys/bb.key"      # base64 of the raw 32-byte Ed25519 key (seawatch node --keygen)
 max_payload_bytes = 524288              # one broker message (a signed bundle of items)
 
@@ -38,6 +42,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from seawatch.errors import ConfigError
 from seawatch.share.envelope import load_private_key, public_key_from_text
 from seawatch.share.policy import SharePolicy
+from seawatch.share.transport import NatsTransport, TlsFiles
 
 NODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
@@ -56,6 +61,8 @@ class FederationSettings:
     seen_keep_s: float = 15 * 86400.0  # (origin, seq) pairs remembered one by one; older: a per-origin floor
     publish_batch: int = 64  # bundles in flight to the broker at once
     fetch_batch: int = 64
+    tls: TlsFiles | None = None  # mutual TLS to the broker (the node's credential)
+    allow_insecure_broker: bool = False  # the operator's explicit choice to run without TLS
 
     def __post_init__(self) -> None:
         for nid in (self.node_id, *self.partner_keys):
@@ -63,6 +70,17 @@ class FederationSettings:
         for partner in self.policies:
             if partner not in self.partner_keys:
                 raise ConfigError(f"policy for {partner!r} but no public key for it")
+
+
+def nats_transport(settings: FederationSettings) -> NatsTransport:
+    """The broker connection the settings ask for; refuses a broker without TLS and a credential
+    unless the operator said `allow_insecure_broker = true`."""
+    if settings.tls is None and not settings.allow_insecure_broker:
+        raise ConfigError(
+            f"{settings.node_id}: broker {settings.nats_url} has no TLS credential: set tls_ca_file,"
+            " tls_cert_file, tls_key_file (seawatch region init writes them), or allow_insecure_broker = true"
+        )
+    return NatsTransport(settings.nats_url, tls=settings.tls, node_id=settings.node_id)
 
 
 def check_node_id(node_id: str) -> str:
@@ -114,6 +132,17 @@ def federation_from_parts(
         else:
             raise ConfigError(f"{source}: partner {pid} needs public_key or public_key_file")
         policies[pid] = SharePolicy.from_dict(pid, entry.get("policy") or {})
+    tls_keys = ("tls_ca_file", "tls_cert_file", "tls_key_file")
+    given = [k for k in tls_keys if fed.get(k)]
+    if given and len(given) != 3:
+        raise ConfigError(f"{source}: [federation] needs all of {tls_keys} (has only {given})")
+    tls = None
+    if given:
+        paths = [base / str(fed[k]) for k in tls_keys]
+        for path in paths:
+            if not path.is_file():
+                raise ConfigError(f"{source}: {path} not found")
+        tls = TlsFiles(*(str(p) for p in paths))
     return FederationSettings(
         node_id=node_id,
         nats_url=str(fed.get("nats_url", "nats://127.0.0.1:4222")),
@@ -123,4 +152,6 @@ def federation_from_parts(
         policies=policies,
         max_payload_bytes=int(fed.get("max_payload_bytes", 512 * 1024)),
         max_item_bytes=int(fed.get("max_item_bytes", 64 * 1024)),
+        tls=tls,
+        allow_insecure_broker=bool(fed.get("allow_insecure_broker", False)),
     )

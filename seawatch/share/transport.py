@@ -2,8 +2,11 @@
 
 Layout on the broker: each origin node owns one stream `SEAWATCH_<ORIGIN>` with subjects
 `seawatch.<origin>.>`, and publishes each item to `seawatch.<origin>.<partner>.<kind>` (one subject per
-partner, filled only with what that partner's policy lets through). A partner reads its subjects through
-a durable pull consumer named after itself, so what was published while it was away waits for it.
+partner, filled only with what that partner's policy lets through). The origin also creates, on its own
+stream, one durable pull consumer `to_<partner>` per partner, filtered to that partner's subjects; the
+partner only binds to it (next message, ack), so on a secured broker (seawatch.share.region) a partner
+can neither create a consumer with a wider filter nor touch anyone else's. What was published while the
+partner was away waits for it. Replies come on `_INBOX_<node>.>`, the only subjects a node may subscribe to.
 Publishing carries `Nats-Msg-Id = <origin>:<seq>:<partner>`, so a retried publish is dropped by the
 broker's duplicate window; the receiver also dedupes on (origin, seq).
 """
@@ -11,7 +14,9 @@ broker's duplicate window; the receiver also dedupes on (origin, seq).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -37,6 +42,41 @@ def partner_filter(origin: str, partner: str) -> str:
     return f"seawatch.{origin}.{partner}.>"
 
 
+def consumer_name(partner: str) -> str:
+    """The durable consumer on an origin's stream that `partner` reads from."""
+    return f"to_{partner}"
+
+
+def inbox_prefix(node: str) -> str:
+    """A node's private reply subjects (the broker lets only that node subscribe there)."""
+    return f"_INBOX_{node}"
+
+
+@dataclass(frozen=True, slots=True)
+class TlsFiles:
+    """Mutual TLS to the broker: the region CA and this node's certificate and key (its credential)."""
+
+    ca_file: str
+    cert_file: str
+    key_file: str
+
+    def context(self) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=self.ca_file)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(self.cert_file, self.key_file)
+        return ctx
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerLag:
+    """What the broker holds for one partner on this node's stream (from the consumer's info)."""
+
+    partner: str
+    waiting: int  # published, not yet delivered
+    unacked: int  # delivered, not yet acknowledged
+    last_ack_stream_seq: int
+
+
 @dataclass
 class Delivery:
     """One message handed to a consumer; `ack()` once it is safely handled."""
@@ -57,8 +97,16 @@ class Transport(Protocol):
 
     async def close(self) -> None: ...
 
-    async def ensure_outgoing(self, origin: str) -> None:
-        """Make sure this origin's stream exists (idempotent)."""
+    async def ensure_outgoing(self, origin: str, partners: list[str]) -> None:
+        """Make sure this origin's stream and its partners' consumers exist (idempotent)."""
+        ...
+
+    async def purge_partner(self, origin: str, partner: str) -> int:
+        """Drop what the broker still holds for `partner` on this origin's stream; how many went."""
+        ...
+
+    async def lag(self, origin: str, partner: str) -> PartnerLag | None:
+        """The broker's view of what `partner` has not yet taken (None when unknown)."""
         ...
 
     async def publish(self, subject: str, data: bytes, msg_id: str) -> None:
@@ -81,8 +129,12 @@ class NatsTransport:
         publish_timeout_s: float = 2.0,
         max_msgs_per_stream: int = -1,
         stream_max_age_s: float = 14 * 86400.0,
+        tls: TlsFiles | None = None,
+        node_id: str | None = None,
     ) -> None:
         self.url = url
+        self.tls = tls
+        self.node_id = node_id
         self.publish_timeout_s = publish_timeout_s
         self.max_msgs_per_stream = max_msgs_per_stream
         self.stream_max_age_s = stream_max_age_s  # a partner away longer than this misses the oldest items
@@ -110,6 +162,17 @@ class NatsTransport:
         async def _on_reconnect() -> None:
             log.info("nats: reconnected to %s", self.url)
 
+        extra: dict[str, Any] = {}
+        if self.tls is not None:
+            try:
+                extra["tls"] = self.tls.context()
+            except (OSError, ssl.SSLError) as exc:
+                raise TransportError(f"TLS credential unusable: {exc}") from exc
+        if self.node_id is not None:
+            extra["inbox_prefix"] = inbox_prefix(self.node_id)
+            extra["name"] = f"seawatch-{self.node_id}"
+        else:
+            extra["name"] = "seawatch"
         try:
             self._nc = await nats.connect(
                 servers=[self.url],
@@ -120,7 +183,7 @@ class NatsTransport:
                 error_cb=_on_error,
                 disconnected_cb=_on_disconnect,
                 reconnected_cb=_on_reconnect,
-                name="seawatch",
+                **extra,
             )
         except Exception as exc:  # nats raises several unrelated types on a failed first connect
             raise TransportError(f"cannot connect to {self.url}: {exc}") from exc
@@ -137,8 +200,8 @@ class NatsTransport:
         self._subs.clear()
         self._streams_ready.clear()
 
-    async def ensure_outgoing(self, origin: str) -> None:
-        from nats.js.api import StorageType, StreamConfig
+    async def ensure_outgoing(self, origin: str, partners: list[str]) -> None:
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
         if origin in self._streams_ready:
             return
@@ -159,7 +222,55 @@ class NatsTransport:
                 await self._js.update_stream(config)
             except Exception:
                 raise TransportError(f"cannot create stream {config.name}: {exc}") from exc
+        for partner in partners:
+            name = consumer_name(partner)
+            try:
+                await self._js.add_consumer(
+                    stream_name(origin),
+                    ConsumerConfig(
+                        name=name,
+                        durable_name=name,
+                        filter_subject=partner_filter(origin, partner),
+                        ack_policy=AckPolicy.EXPLICIT,
+                        deliver_policy=DeliverPolicy.ALL,
+                        ack_wait=30.0,
+                        max_ack_pending=100_000,
+                    ),
+                )
+            except Exception as exc:
+                raise TransportError(f"cannot create consumer {name} on {config.name}: {exc}") from exc
         self._streams_ready.add(origin)
+
+    async def purge_partner(self, origin: str, partner: str) -> int:
+        if self._js is None or not self.connected:
+            raise TransportError("not connected")
+        try:
+            resp = await self._nc.request(
+                f"$JS.API.STREAM.PURGE.{stream_name(origin)}",
+                json.dumps({"filter": partner_filter(origin, partner)}).encode(),
+                timeout=self.publish_timeout_s,
+            )
+            body = json.loads(resp.data)
+        except Exception as exc:
+            raise TransportError(f"purge {origin}->{partner}: {exc}") from exc
+        if "error" in body:
+            raise TransportError(f"purge {origin}->{partner}: {body['error']}")
+        return int(body.get("purged", 0))
+
+    async def lag(self, origin: str, partner: str) -> PartnerLag | None:
+        if self._js is None or not self.connected:
+            return None
+        try:
+            info = await self._js.consumer_info(stream_name(origin), consumer_name(partner), timeout=1.0)
+        except Exception as exc:
+            log.debug("consumer info %s/%s: %s", origin, partner, exc)
+            return None
+        return PartnerLag(
+            partner,
+            int(info.num_pending or 0),
+            int(info.num_ack_pending or 0),
+            int(getattr(info.ack_floor, "stream_seq", 0) or 0),
+        )
 
     async def publish(self, subject: str, data: bytes, msg_id: str) -> None:
         if self._js is None or not self.connected:
@@ -175,7 +286,6 @@ class NatsTransport:
     async def fetch(self, origin: str, partner: str, batch: int, timeout_s: float) -> list[Delivery]:
         import nats.errors
         import nats.js.errors
-        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
         if self._js is None or not self.connected:
             await asyncio.sleep(timeout_s)
@@ -183,19 +293,14 @@ class NatsTransport:
         key = (origin, partner)
         sub = self._subs.get(key)
         if sub is None:
-            try:
-                sub = await self._js.pull_subscribe(
-                    partner_filter(origin, partner),
-                    durable=f"to_{partner}",
+            try:  # bind only: the origin made the consumer (a partner may not create one)
+                await self._js.consumer_info(stream_name(origin), consumer_name(partner), timeout=1.0)
+                sub = await self._js.pull_subscribe_bind(
+                    durable=consumer_name(partner),
                     stream=stream_name(origin),
-                    config=ConsumerConfig(
-                        ack_policy=AckPolicy.EXPLICIT,
-                        deliver_policy=DeliverPolicy.ALL,
-                        ack_wait=30.0,
-                        max_ack_pending=100_000,
-                    ),
+                    inbox_prefix=(inbox_prefix(partner) + ".").encode(),
                 )
-            except Exception as exc:  # stream not there yet (origin never started) or broker away
+            except Exception as exc:  # origin never started (no consumer yet) or broker away
                 log.debug("pull_subscribe %s/%s: %s", origin, partner, exc)
                 await asyncio.sleep(timeout_s)
                 return []
@@ -243,10 +348,30 @@ class MemoryTransport:
     async def close(self) -> None:
         self._started = False
 
-    async def ensure_outgoing(self, origin: str) -> None:
+    async def ensure_outgoing(self, origin: str, partners: list[str]) -> None:
         if not self.connected:
             raise TransportError("not connected")
         self.broker.streams.setdefault(stream_name(origin), [])
+
+    async def purge_partner(self, origin: str, partner: str) -> int:
+        if not self.connected:
+            raise TransportError("not connected")
+        stream = self.broker.streams.get(stream_name(origin), [])
+        start = self.broker.cursors.get((origin, partner), 0)
+        prefix = partner_filter(origin, partner)[:-1]
+        purged = 0
+        for index in range(start, len(stream)):
+            if stream[index][0].startswith(prefix):
+                stream[index] = ("", b"")  # a tombstone keeps every other partner's cursor in place
+                purged += 1
+        return purged
+
+    async def lag(self, origin: str, partner: str) -> PartnerLag | None:
+        stream = self.broker.streams.get(stream_name(origin), [])
+        prefix = partner_filter(origin, partner)[:-1]
+        start = self.broker.cursors.get((origin, partner), 0)
+        waiting = sum(1 for subject, _ in stream[start:] if subject.startswith(prefix))
+        return PartnerLag(partner, waiting, 0, 0)
 
     async def publish(self, subject: str, data: bytes, msg_id: str) -> None:
         if not self.connected:

@@ -37,6 +37,7 @@ def make_settings(
         db_path=tmp / node_id / "share.sqlite",
         partner_keys=partners,
         policies={p: SharePolicy.from_dict(p, raw) for p, raw in (policies or {}).items()},
+        allow_insecure_broker=True,  # an open test broker; test_isolation.py runs the secured one
     )
 
 

@@ -47,6 +47,7 @@ port = {port}
 {feeds}
 [federation]
 nats_url = "{url}"
+allow_insecure_broker = true
 private_key_file = "keys/{node}.key"
 
 [[federation.partners]]

@@ -1,0 +1,215 @@
+"""A region's agreement turned into a locked-down broker: nats-server configuration, TLS material and one
+broker credential (client certificate) per nation.
+
+The agreement (`region.toml`):
+```toml
+region = "caribbean"
+[broker]
+host = "127.0.0.1"         # the name or address nodes use to reach the hub (in its certificate)
+port = 4333
+sync_interval = "always"   # JetStream fsyncs each write before confirming it (docs/federation.md)
+leafnode_port = 7422       # optional: nations may run their own broker as a leaf node (islands)
+
+[[nations]]
+id = "bb"
+public_key_file = "keys/bb.pub"   # the node's signing + sealing public key (seawatch node --keygen)
+[[nations]]
+id = "tt"
+public_key_file = "keys/tt.pub"
+```
+What the broker enforces (one account `SEAWATCH`, one user per nation, mapped from its certificate):
+- nation N publishes only on `seawatch.N.>` and manages only stream `SEAWATCH_N` (create, update,
+  info, purge; never delete), including the consumers `to_<P>` on it that its partners read from;
+- N reads from a partner P's stream only through the consumer `to_N` (next message, info, ack): it
+  cannot create, list or delete consumers on P's stream, read its messages directly, purge or delete it;
+- N subscribes only to its own reply inbox `_INBOX_N.>`; a client without a certificate of the region's
+  CA is refused at the TLS handshake.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seawatch.errors import ConfigError
+from seawatch.share import pki
+from seawatch.share.settings import check_node_id
+from seawatch.share.transport import consumer_name, inbox_prefix, stream_name
+
+SYNC_CHOICES = ("always", "1s", "10s", "2m")
+
+
+@dataclass(frozen=True)
+class Nation:
+    id: str
+    public_key: str
+
+
+@dataclass(frozen=True)
+class RegionAgreement:
+    region: str
+    host: str
+    port: int
+    nations: tuple[Nation, ...]
+    sync_interval: str = "always"
+    leafnode_port: int | None = None
+
+    @property
+    def ids(self) -> list[str]:
+        return [n.id for n in self.nations]
+
+
+def load_agreement(path: Path) -> RegionAgreement:
+    try:
+        raw = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    return agreement_from_dict(raw, base=path.parent, source=str(path))
+
+
+def agreement_from_dict(raw: dict[str, Any], *, base: Path, source: str = "region") -> RegionAgreement:
+    broker = raw.get("broker") or {}
+    nations: list[Nation] = []
+    for entry in raw.get("nations") or []:
+        nid = check_node_id(str(entry.get("id", "")))
+        if "public_key" in entry:
+            key = str(entry["public_key"]).strip()
+        elif "public_key_file" in entry:
+            try:
+                key = (base / str(entry["public_key_file"])).read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"{source}: nation {nid}: {exc}") from exc
+        else:
+            raise ConfigError(f"{source}: nation {nid} needs public_key or public_key_file")
+        nations.append(Nation(nid, key))
+    if len(nations) < 2:
+        raise ConfigError(f"{source}: a region needs at least two [[nations]]")
+    if len({n.id for n in nations}) != len(nations):
+        raise ConfigError(f"{source}: a nation is listed twice")
+    sync = str(broker.get("sync_interval", "always"))
+    if sync not in SYNC_CHOICES:
+        raise ConfigError(f"{source}: broker.sync_interval must be one of {SYNC_CHOICES}")
+    leaf = broker.get("leafnode_port")
+    return RegionAgreement(
+        region=str(raw.get("region", "region")),
+        host=str(broker.get("host", "127.0.0.1")),
+        port=int(broker.get("port", 4333)),
+        nations=tuple(nations),
+        sync_interval=sync,
+        leafnode_port=None if leaf is None else int(leaf),
+    )
+
+
+def permissions_for(nation: str, region: list[str]) -> dict[str, Any]:
+    """The allow-list of one nation's broker user (everything not listed is refused by the broker)."""
+    own = stream_name(nation)
+    publish = [
+        f"seawatch.{nation}.>",
+        f"$JS.API.STREAM.CREATE.{own}",
+        f"$JS.API.STREAM.UPDATE.{own}",
+        f"$JS.API.STREAM.INFO.{own}",
+        f"$JS.API.STREAM.PURGE.{own}",
+        f"$JS.API.CONSUMER.CREATE.{own}.>",
+        f"$JS.API.CONSUMER.DURABLE.CREATE.{own}.*",
+        f"$JS.API.CONSUMER.INFO.{own}.*",
+    ]
+    for partner in region:
+        if partner == nation:
+            continue
+        theirs, mine = stream_name(partner), consumer_name(nation)
+        publish += [
+            f"$JS.API.CONSUMER.MSG.NEXT.{theirs}.{mine}",
+            f"$JS.API.CONSUMER.INFO.{theirs}.{mine}",
+            f"$JS.ACK.{theirs}.{mine}.>",
+        ]
+    return {"publish": {"allow": publish}, "subscribe": {"allow": [f"{inbox_prefix(nation)}.>"]}}
+
+
+def server_config(agreement: RegionAgreement, out: Path) -> str:
+    """nats-server.conf text for the hub (paths absolute, so it runs from any folder)."""
+    broker = (out / "broker").resolve()
+    users = [{"user": f"CN={n}", "permissions": permissions_for(n, agreement.ids)} for n in agreement.ids]
+    conf: dict[str, Any] = {
+        "server_name": f"{agreement.region}_hub",
+        "listen": f"{_bind_host(agreement.host)}:{agreement.port}",
+        "max_payload": 1024 * 1024,
+        "jetstream": {
+            "store_dir": str(broker / "store"),
+            "sync_interval": agreement.sync_interval,
+            "domain": "hub",
+        },
+        "tls": {
+            "cert_file": str(broker / "server.pem"),
+            "key_file": str(broker / "server.key"),
+            "ca_file": str(broker / "ca.pem"),
+            "verify_and_map": True,
+            "timeout": 5,
+        },
+        "accounts": {"SEAWATCH": {"jetstream": "enabled", "users": users}},
+    }
+    if agreement.leafnode_port is not None:
+        conf["leafnodes"] = {
+            "listen": f"{_bind_host(agreement.host)}:{agreement.leafnode_port}",
+            "tls": {**conf["tls"], "verify_and_map": True},
+        }
+    # nats-server's configuration format accepts JSON: no hand-written quoting to get wrong
+    return json.dumps(conf, indent=2) + "\n"
+
+
+def _bind_host(host: str) -> str:
+    return host if host.replace(".", "").isdigit() or host == "localhost" else "0.0.0.0"
+
+
+def federation_snippet(agreement: RegionAgreement, nation: str, node_dir: Path) -> str:
+    """The `[federation]` table for one nation's settings file (partners with their public keys; no
+    policy = share nothing until the nation writes one)."""
+    lines = [
+        "[federation]",
+        f'nats_url = "tls://{agreement.host}:{agreement.port}"',
+        f'tls_ca_file = "{node_dir / "ca.pem"}"',
+        f'tls_cert_file = "{node_dir / f"{nation}.pem"}"',
+        f'tls_key_file = "{node_dir / f"{nation}.key"}"',
+        f'private_key_file = "keys/{nation}.key"',
+        "",
+    ]
+    for other in agreement.nations:
+        if other.id == nation:
+            continue
+        lines += ["[[federation.partners]]", f'id = "{other.id}"', f'public_key = "{other.public_key}"', ""]
+    return "\n".join(lines)
+
+
+def generate(agreement: RegionAgreement, out: Path, *, force: bool = False) -> list[Path]:
+    """Write the CA, the broker's certificate and configuration, and each nation's credential.
+    Refuses to overwrite an existing CA unless `force` (that would invalidate every credential)."""
+    ca_key_path = out / "ca" / "ca.key"
+    if ca_key_path.exists() and not force:
+        raise ConfigError(f"{ca_key_path} exists: this region is already set up (--force to start over)")
+    written: list[Path] = []
+    ca = pki.make_ca(agreement.region)
+    pki.write_private(ca_key_path, ca.key_pem)
+    pki.write_public(out / "ca" / "ca.pem", ca.cert_pem)
+    written += [ca_key_path, out / "ca" / "ca.pem"]
+    hosts = tuple(dict.fromkeys((agreement.host, "127.0.0.1", "localhost")))
+    server = pki.issue(ca, f"{agreement.region} hub", server_hosts=hosts)
+    broker = out / "broker"
+    pki.write_public(broker / "ca.pem", ca.cert_pem)
+    pki.write_public(broker / "server.pem", server.cert_pem)
+    pki.write_private(broker / "server.key", server.key_pem)
+    (broker / "store").mkdir(parents=True, exist_ok=True)
+    conf = broker / "nats-server.conf"
+    pki.write_private(conf, server_config(agreement, out).encode())
+    written += [broker / "server.pem", broker / "server.key", conf]
+    for nation in agreement.ids:
+        node_dir = out / "nodes" / nation
+        cred = pki.issue(ca, nation, client=True)
+        pki.write_public(node_dir / "ca.pem", ca.cert_pem)
+        pki.write_public(node_dir / f"{nation}.pem", cred.cert_pem)
+        pki.write_private(node_dir / f"{nation}.key", cred.key_pem)
+        snippet = node_dir / "federation.toml"
+        pki.write_public(snippet, federation_snippet(agreement, nation, node_dir.resolve()).encode())
+        written += [node_dir / f"{nation}.pem", node_dir / f"{nation}.key", snippet]
+    return written
