@@ -189,7 +189,7 @@ class Federation:
                     )
                 )
                 seq += 1
-            wire = seal(envelopes, self.settings.private_key)
+            wire = seal(envelopes, self.settings.private_key, partner, self.settings.partner_keys[partner])
             rows.append(
                 (
                     partner,
@@ -306,7 +306,13 @@ class Federation:
         for d in deliveries:
             subject_origin = d.subject.split(".")[1] if d.subject.count(".") >= 3 else None
             try:
-                envelopes = open_sealed(d.data, self.settings.partner_keys, self.settings.max_payload_bytes)
+                envelopes = open_sealed(
+                    d.data,
+                    self.settings.partner_keys,
+                    self.settings.max_payload_bytes,
+                    self.node_id,
+                    self.settings.private_key,
+                )
             except ShareError as exc:
                 rejected.append(("rejected", None, subject_origin, None, None, None, str(exc)))
                 continue

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 import pytest
@@ -30,42 +32,58 @@ def _env(seq: int = 1) -> Envelope:
     )
 
 
+BB, TT = generate_key(), generate_key()
+KEYS = {"bb": BB.public_key()}
+
+
+def _open(wire: bytes, keys: dict[str, Any] = KEYS, max_bytes: int = 65536) -> list[Envelope]:
+    return open_sealed(wire, keys, max_bytes, "tt", TT)
+
+
 def test_seal_open_round_trip() -> None:
-    key = generate_key()
-    wire = seal(_env(), key)
-    [env] = open_sealed(wire, {"bb": key.public_key()}, 65536)
+    wire = seal(_env(), BB, "tt", TT.public_key())
+    [env] = _open(wire)
     assert env == _env()
     assert env.payload == _env().payload
-    bundle = open_sealed(seal([_env(1), _env(2), _env(3)], key), {"bb": key.public_key()}, 65536)
+    bundle = _open(seal([_env(1), _env(2), _env(3)], BB, "tt", TT.public_key()))
     assert [e.seq for e in bundle] == [1, 2, 3]
 
 
-def test_tampered_payload_and_releasability_rejected() -> None:
-    key = generate_key()
-    obj = orjson.loads(seal(_env(), key))
-    obj["bodies"][0]["payload"]["lat"] = 14.0
+def test_sealed_payload_unreadable_without_recipient_key() -> None:
+    wire = seal(_env(), BB, "tt", TT.public_key())
+    assert b"track_id" not in wire and b"13.1" not in wire and b"payload" not in wire
+    jm = generate_key()
+    with pytest.raises(ShareError, match="sealed to 'tt'"):
+        open_sealed(wire, KEYS, 65536, "jm", jm)
+    obj = orjson.loads(wire)
+    obj["to"] = "jm"  # re-addressing breaks the signature
     with pytest.raises(ShareError, match="signature"):
-        open_sealed(orjson.dumps(obj), {"bb": key.public_key()}, 65536)
-    obj = orjson.loads(seal(_env(), key))
-    obj["bodies"][0]["rel"]["recipients"] = ["tt", "jm"]
+        open_sealed(orjson.dumps(obj), KEYS, 65536, "jm", jm)
+    with pytest.raises(ShareError, match="decrypt"):  # the right address, the wrong private key
+        open_sealed(wire, KEYS, 65536, "tt", jm)
+
+
+def test_tampered_ciphertext_rejected() -> None:
+    obj = orjson.loads(seal(_env(), BB, "tt", TT.public_key()))
+    ct = bytearray(base64.b64decode(obj["ct"]))
+    ct[5] ^= 1
+    obj["ct"] = base64.b64encode(bytes(ct)).decode()
     with pytest.raises(ShareError, match="signature"):
-        open_sealed(orjson.dumps(obj), {"bb": key.public_key()}, 65536)
+        _open(orjson.dumps(obj))
 
 
 def test_forged_unknown_oversized_malformed() -> None:
-    key, other = generate_key(), generate_key()
+    other = generate_key()
     with pytest.raises(ShareError, match="signature"):
-        open_sealed(seal(_env(), other), {"bb": key.public_key()}, 65536)
+        _open(seal(_env(), other, "tt", TT.public_key()))
     with pytest.raises(ShareError, match="unknown origin"):
-        open_sealed(seal(_env(), key), {"tt": key.public_key()}, 65536)
+        _open(seal(_env(), BB, "tt", TT.public_key()), {"jm": BB.public_key()})
     with pytest.raises(ShareError, match="oversized"):
-        open_sealed(seal(_env(), key), {"bb": key.public_key()}, 50)
+        _open(seal(_env(), BB, "tt", TT.public_key()), max_bytes=50)
     with pytest.raises(ShareError, match="malformed"):
-        open_sealed(b"{not json", {"bb": key.public_key()}, 65536)
-    obj = orjson.loads(seal([_env(1), _env(2)], key))
-    del obj["bodies"][1]  # dropping an item from a bundle breaks the signature too
-    with pytest.raises(ShareError, match="signature"):
-        open_sealed(orjson.dumps(obj), {"bb": key.public_key()}, 65536)
+        _open(b"{not json")
+    with pytest.raises(ShareError, match="version"):
+        _open(b'{"v": 1, "bodies": [], "sig": ""}')
 
 
 def test_key_text_round_trip() -> None:

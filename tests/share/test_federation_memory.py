@@ -89,13 +89,13 @@ async def test_replay_and_tamper_rejected_and_audited(tmp_path: Path) -> None:
     subject, wire = stream[0]
     assert await tt.handle([Delivery(wire, subject, _noop_ack)]) == 0  # replay
     obj = orjson.loads(wire)
-    obj["bodies"][0]["payload"]["lat"] = 10.0
+    obj["ct"] = obj["ct"][:-8] + ("AAAAAAA=" if obj["ct"][-8:] != "AAAAAAA=" else "BBBBBBB=")
     assert await tt.handle([Delivery(orjson.dumps(obj), subject, _noop_ack)]) == 0  # tampered
     assert await feds["jm"].handle([Delivery(wire, "seawatch.bb.jm.track", _noop_ack)]) == 0  # not for jm
     reasons = [r.reason for r in tt.audit.query(action="rejected")]
     assert any("replay" in (r or "") for r in reasons)
     assert any("signature" in (r or "") for r in reasons)
-    assert any("not addressed" in (r.reason or "") for r in feds["jm"].audit.query(action="rejected"))
+    assert any("sealed to 'tt'" in (r.reason or "") for r in feds["jm"].audit.query(action="rejected"))
     assert len(sinks["tt"].items) == 1 and sinks["jm"].items == []
 
 

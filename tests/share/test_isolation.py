@@ -233,3 +233,12 @@ async def test_honest_partners_share_over_the_secured_broker(flowing: dict[str, 
             break
     assert got == 20
     assert [r.seq for r in tt.db.received(origin="bb")] == sorted(r.seq for r in tt.db.received(origin="bb"))
+
+
+async def test_broker_store_holds_no_readable_payload(region: Region, flowing: dict[str, Federation]) -> None:
+    """What the broker's operator can read on disk: routing metadata only (subjects), no payload."""
+    store = region.out / "broker" / "store"
+    blobs = b"".join(p.read_bytes() for p in store.rglob("*") if p.is_file())
+    assert b"seawatch.bb.tt.track" in blobs  # the messages are there (the check below means something)
+    for secret in (b"bb-r1", b"bb-radar-1", b"13.1", b"-59.6", b"payload"):
+        assert secret not in blobs

@@ -119,17 +119,18 @@ async def test_tampered_forged_replayed_rejected(trio: Trio, nats_server: LocalN
     bb.publish(radar_track(1))
     assert await wait_until(lambda: len(trio.sinks["tt"].items) == 1)
     original = trio.sinks["tt"].items[0]
-    good = seal(original, trio.keys["bb"])
+    tt_key = trio.keys["tt"].public_key()
+    good = seal(original, trio.keys["bb"], "tt", tt_key)
     tampered = orjson.loads(good)
-    tampered["bodies"][0]["payload"]["lat"] = 10.0
+    tampered["ct"] = tampered["ct"][:-8] + ("AAAAAAA=" if tampered["ct"][-8:] != "AAAAAAA=" else "BBBBBBB=")
     forged = Envelope("bb", 999, original.time, "track", Releasability(("tt",)), {"lat": 1.0, "lon": 1.0})
     unknown = Envelope("xx", 1, original.time, "track", Releasability(("tt",)), {"lat": 1.0, "lon": 1.0})
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     await js.publish("seawatch.bb.tt.track", good)  # replay of seq 1
     await js.publish("seawatch.bb.tt.track", orjson.dumps(tampered))
-    await js.publish("seawatch.bb.tt.track", seal(forged, generate_key()))
-    await js.publish("seawatch.bb.tt.track", seal(unknown, trio.keys["bb"]))
+    await js.publish("seawatch.bb.tt.track", seal(forged, generate_key(), "tt", tt_key))
+    await js.publish("seawatch.bb.tt.track", seal(unknown, trio.keys["bb"], "tt", tt_key))
     await js.publish("seawatch.bb.tt.track", b"x" * 600_000)
     await nc.close()
     assert await wait_until(lambda: tt.stats["rejected"] >= 5)
