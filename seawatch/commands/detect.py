@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seawatch.errors import InputError
+from seawatch.model.severity import SEVERITIES
 
 # the engine (polars, numpy, shapely, scipy) is imported by `run`, not here: `--help` stays instant
 if TYPE_CHECKING:
@@ -166,7 +167,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             result = run_bulk(positions, statics, ctx)
             events, track_counts = result.events, result.counts
-    events = sort_events(events + fused_events)
+    from seawatch.detect.severity import with_severity
+
+    events = sort_events(events + with_severity(fused_events, ctx))
     out = sys.stdout.buffer
     for event in events:
         out.write(orjson.dumps(event.to_json(), option=orjson.OPT_APPEND_NEWLINE))
@@ -180,11 +183,13 @@ def _summary(
 ) -> None:
     by_type = Counter(e.type for e in events)
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(by_type.items())) or "none"
+    by_severity = Counter(e.severity for e in events)
+    levels = ", ".join(f"{by_severity[s]} {s}" for s in SEVERITIES)
     flagged = {k: v for k, v in track_counts.items() if k not in ("used", "tracks")}
     flagged_text = ", ".join(f"{k} {v}" for k, v in sorted(flagged.items())) or "none"
     extra = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k.startswith(("rejected:", "fusion:")))
     print(
-        f"{len(events)} events ({kinds}); {counts['input_rows']} rows,"
+        f"{len(events)} events ({kinds}) = {levels}; {counts['input_rows']} rows,"
         f" {track_counts.get('used', 0)} fixes used in {track_counts.get('tracks', 0) or 'n/a'} tracks;"
         f" flagged: {flagged_text};"
         f" rejected input lines: {counts['rejected_lines']}{'; ' + extra if extra else ''};"

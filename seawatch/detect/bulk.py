@@ -22,6 +22,7 @@ from seawatch.detect import (
 from seawatch.detect.bins import BinTable
 from seawatch.detect.context import DetectContext
 from seawatch.detect.exemptions import ship_types
+from seawatch.detect.severity import with_severity
 from seawatch.detect.tracks import TrackFrame, build_tracks
 from seawatch.model.event import Event
 
@@ -88,6 +89,7 @@ def run_bulk(positions: pl.DataFrame, statics: pl.DataFrame | None, context: Det
     if cfg.watchlist.enabled:
         events += watchlist_hit.detect_bulk(tf, context, statics)
         lap("watchlist")
+    events = with_severity(events, context)
     log.debug("bulk detection timings: %s", timings)
     return BulkResult(events=sort_events(events), tracks=tf, counts=dict(tf.counts), timings_s=timings)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from seawatch.errors import ConfigError
+from seawatch.model.severity import DEFAULT_SEVERITY, SEVERITIES, default_severity
 from seawatch.timeutil import parse_utc
 
 
@@ -89,6 +90,29 @@ class SwitchConfig:
     enabled: bool = True
 
 
+@dataclass(frozen=True)
+class SeverityConfig:
+    """`alert` or `notice` per event type (defaults: model/severity.py); a zone may override them."""
+
+    dark_target: str = DEFAULT_SEVERITY["dark_target"]
+    speed_anomaly: str = DEFAULT_SEVERITY["speed_anomaly"]
+    watchlist_hit: str = DEFAULT_SEVERITY["watchlist_hit"]
+    encounter: str = DEFAULT_SEVERITY["encounter"]
+    rendezvous: str = DEFAULT_SEVERITY["rendezvous"]
+    ais_gap: str = DEFAULT_SEVERITY["ais_gap"]
+    zone_entry: str = DEFAULT_SEVERITY["zone_entry"]
+    zone_exit: str = DEFAULT_SEVERITY["zone_exit"]
+    loitering: str = DEFAULT_SEVERITY["loitering"]
+    port_visit: str = DEFAULT_SEVERITY["port_visit"]
+    position_jump: str = DEFAULT_SEVERITY["position_jump"]
+    identity_conflict: str = DEFAULT_SEVERITY["identity_conflict"]
+    sensor_silent: str = DEFAULT_SEVERITY["sensor_silent"]
+    watched_zone_kinds: tuple[str, ...] = ("protected", "custom", "user")
+
+    def of(self, event_type: str) -> str:
+        return str(getattr(self, event_type, "")) or default_severity(event_type)
+
+
 def _rendezvous() -> PairConfig:
     return PairConfig(
         max_distance_m=250.0, min_duration_s=1800.0, max_sog_kn=math.inf, min_port_distance_m=3000.0
@@ -118,6 +142,7 @@ class DetectConfig:
     port_visit: PortVisitConfig = field(default_factory=PortVisitConfig)
     zone: SwitchConfig = field(default_factory=SwitchConfig)
     watchlist: SwitchConfig = field(default_factory=SwitchConfig)
+    severity: SeverityConfig = field(default_factory=SeverityConfig)
 
     @classmethod
     def defaults(cls) -> DetectConfig:
@@ -176,6 +201,10 @@ def _merge_section(current: Any, values: dict[str, Any], where: str) -> Any:
             raise ConfigError(f"{where}: unknown threshold {key!r} (known: {', '.join(sorted(types))})")
         out[key] = _coerce(getattr(current, key), value, f"{where} {key}")
     result = replace(current, **out)
+    if isinstance(result, SeverityConfig):
+        for key, value in out.items():
+            if key != "watched_zone_kinds" and value not in SEVERITIES:
+                raise ConfigError(f"{where} {key}: expected one of {', '.join(SEVERITIES)}, got {value!r}")
     if isinstance(result, TracksConfig):
         try:
             result.earliest_epoch_s  # noqa: B018 - validates the time text
@@ -216,8 +245,12 @@ def _coerce(default: Any, value: Any, where: str) -> Any:
 
 
 def validate_overrides(overrides: dict[str, dict[str, Any]], config: DetectConfig, where: str) -> None:
-    """Check a zone's overrides: known detector, overridable threshold, right type."""
+    """Check a zone's overrides: known detector, overridable threshold, right type; or `severity`
+    (event type -> alert/notice) for events inside the zone (for zone_entry/zone_exit: of the zone)."""
     for detector, values in overrides.items():
+        if detector == "severity":
+            _validate_severity_override(values, where)
+            continue
         allowed = ZONE_OVERRIDABLE.get(detector)
         if allowed is None:
             raise ConfigError(
@@ -231,6 +264,19 @@ def validate_overrides(overrides: dict[str, dict[str, Any]], config: DetectConfi
                     f"(allowed: {', '.join(sorted(allowed))})"
                 )
             _coerce(getattr(config.section(detector), key), value, f"{where}: {detector}.{key}")
+
+
+def _validate_severity_override(values: Any, where: str) -> None:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{where}: overrides.severity must map event types to {' or '.join(SEVERITIES)}")
+    for event_type, value in values.items():
+        if event_type not in DEFAULT_SEVERITY:
+            known = ", ".join(sorted(DEFAULT_SEVERITY))
+            raise ConfigError(f"{where}: severity.{event_type}: unknown event type (known: {known})")
+        if value not in SEVERITIES:
+            raise ConfigError(
+                f"{where}: severity.{event_type} = {value!r}: expected one of {', '.join(SEVERITIES)}"
+            )
 
 
 def _toml_value(value: Any) -> str:

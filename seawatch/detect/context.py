@@ -53,6 +53,8 @@ class DetectContext:
         out: dict[tuple[str, str], list[tuple[int, Any]]] = {}
         for j, zone in enumerate(self.zones):
             for detector, values in zone.overrides.items():
+                if detector == "severity":  # not a threshold: see detect/severity.py
+                    continue
                 for key, value in values.items():
                     out.setdefault((detector, key), []).append((j, float(value)))
         return out
@@ -112,6 +114,7 @@ class DetectContext:
         return {
             name: {k: _jsonable(v) for k, v in values.items() if k != "enabled"}
             for name, values in self.config.to_dict().items()
+            if name != "severity"
         }
 
     def params(self, detector: str, **overridden: float) -> dict[str, Any]:

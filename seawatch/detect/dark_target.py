@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from seawatch.detect.explain import explain
 from seawatch.model.event import Event
 from seawatch.timeutil import utc_from_epoch
 
@@ -122,23 +123,27 @@ class DarkTargetAccumulator:
             "max_sog_kn": None if st.max_sog_kn is None else round(st.max_sog_kn, 2),
             "start_lat": round(st.start_lat, 6),
             "start_lon": round(st.start_lon, 6),
+            "end_lat": round(st.lat, 6),
+            "end_lon": round(st.lon, 6),
             "target_refs": list(st.refs),
         }
         if st.scene_ids:
             details["scene_ids"] = sorted(st.scene_ids)
         if st.identified_mmsi is not None:
             details["identified_mmsi"] = st.identified_mmsi
-        return Event(
+        event = Event(
             type="dark_target",
             mmsi=(),
             start=utc_from_epoch(st.start_t),
             end=utc_from_epoch(st.end_t),
-            lat=st.lat,
-            lon=st.lon,
+            lat=st.start_lat,  # every event's position is where it started (docs/INTERFACES.md)
+            lon=st.start_lon,
             details=details,
             params={"dark_distance_m": self.dark_distance_m, **self.params},
             track_ids=(st.track_id,),
         )
+        details["why"] = explain(event)
+        return event
 
 
 def _opt(row: dict[str, Any], key: str) -> Any:

@@ -21,6 +21,7 @@ from seawatch.detect.loitering import LiveLoitering
 from seawatch.detect.pairs import LivePairs
 from seawatch.detect.port_visit import LivePortVisit
 from seawatch.detect.position_jump import LiveJump
+from seawatch.detect.severity import with_severity
 from seawatch.detect.speed_anomaly import LiveSpeed
 from seawatch.detect.tracks import LiveFix, LiveTrackBuilder
 from seawatch.detect.watchlist_hit import LiveWatchlist
@@ -131,7 +132,7 @@ class LiveDetector:
                 out += self.gap.advance(fix.t)
             if self.identity is not None and self.identity.heap and self.identity.heap[0][0] < fix.t:
                 out += self.identity.advance(fix.t)
-        return out
+        return with_severity(out, self.ctx) if out else out
 
     def _close_bin(self, b: int, entries: dict[str, LiveFix]) -> list[Event]:
         out: list[Event] = []
@@ -158,4 +159,4 @@ class LiveDetector:
         for part in (self.identity, self.speed, self.port, self.watch, self.pairs, self.loiter):
             if part is not None:
                 out += part.flush()
-        return out
+        return with_severity(out, self.ctx)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from seawatch.model.severity import SEVERITIES, default_severity
 from seawatch.timeutil import iso_utc, parse_utc
 
 EVENT_TYPES = (
@@ -32,7 +33,9 @@ class Event:
 
     `mmsi` is always a list (two entries for encounters and rendezvous; empty for a dark target).
     `details` holds type-specific facts (distance_m, duration_s, median_sog_kn, zone...);
-    `params` the thresholds in force when it fired, so anyone can ask "why?".
+    `params` the thresholds in force when it fired, so anyone can ask "why?" (`details["why"]`, when
+    the detector gives it, is the rule with each measured value against its threshold).
+    `severity` is `alert` or `notice` (model/severity.py); empty means the type's default.
     """
 
     type: str
@@ -44,6 +47,13 @@ class Event:
     details: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     track_ids: tuple[str, ...] = ()
+    severity: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.severity:
+            object.__setattr__(self, "severity", default_severity(self.type))
+        elif self.severity not in SEVERITIES:
+            raise ValueError(f"event severity {self.severity!r}: expected one of {', '.join(SEVERITIES)}")
 
     @property
     def event_id(self) -> str:
@@ -62,6 +72,7 @@ class Event:
         return {
             "id": self._id(start),
             "type": self.type,
+            "severity": self.severity,
             "mmsi": list(self.mmsi),
             "start": start,
             "end": iso_utc(self.end),
@@ -85,4 +96,5 @@ class Event:
             details=dict(obj.get("details") or {}),
             params=dict(obj.get("params") or {}),
             track_ids=tuple(obj.get("track_ids") or ()),
+            severity=str(obj.get("severity") or ""),
         )
