@@ -70,6 +70,11 @@ class LiveDetector:
                 part.ctx = ctx
         self.ctx = ctx
         self._zone_index = ctx.zone_index if ctx.zones else None
+        if self.bins is not None:
+            # the open bin's fixes carry zone indices of the old set: a deleted zone's index would
+            # point past the new list (IndexError when the bin closes) or at another zone
+            for fix in self.bins.entries.values():
+                fix.zones = self._zone_index.zones_at(fix.lon, fix.lat) if self._zone_index else frozenset()
         if self.zones is not None:
             self.zones.rezone(ctx)
         elif ctx.zones and ctx.config.zone.enabled:

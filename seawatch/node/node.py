@@ -68,17 +68,25 @@ def _zones_for_detectors(store: Store) -> list[Any]:
     Drawing a custom zone must not silently switch off territorial-sea alerts, so drawn zones are
     added to the bundled ones, not put in their place.
     """
+    from seawatch.errors import ConfigError
     from seawatch.geo.zones import default_zones, parse_zones
 
     zones = list(default_zones())
-    features = store.zones()
-    if not features:
-        return zones
-    try:
-        return zones + list(parse_zones({"type": "FeatureCollection", "features": features}, "node zones"))
-    except Exception:
-        log.exception("node zones unusable for detection; using the default zones")
-        return zones
+    taken = {z.zone_id for z in zones}
+    # one zone at a time: a stored zone the detectors cannot use (saved before the API refused it)
+    # is left out with an error, never taking the other drawn zones down with it
+    for number, feature in enumerate(store.zones()):
+        try:
+            (zone,) = parse_zones(feature, f"node zone {number}")
+        except (ConfigError, ValueError) as exc:
+            log.error("zone left out of detection: %s", exc)
+            continue
+        if zone.zone_id in taken:
+            log.error("zone left out of detection: id %r is taken by a bundled zone", zone.zone_id)
+            continue
+        taken.add(zone.zone_id)
+        zones.append(zone)
+    return zones
 
 
 def live_detectors(settings: NodeSettings, store: Store) -> list[EventStage]:
