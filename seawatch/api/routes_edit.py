@@ -1,20 +1,18 @@
-"""Zones and watchlist (read: viewer; edit: analyst), sightings (report: operator), observations
+"""Watchlist (read: viewer; edit: analyst), sightings (report: operator), observations
 (`POST /api/observations`, operator: what `seawatch ingest` sends)."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from seawatch.api.auth import Analyst, Operator, Principal, require
+from seawatch.api.auth import Analyst, Operator, require
 from seawatch.api.responses import JSON
-from seawatch.api.schemas import ObservationsIn, SightingIn, WatchIn, ZoneIn
+from seawatch.api.schemas import ObservationsIn, SightingIn, WatchIn
 from seawatch.errors import NotFoundError
 from seawatch.model import Observation
-from seawatch.node.geojson import feature_collection
 from seawatch.node.node import Node
 
 router = APIRouter(prefix="/api")
@@ -23,51 +21,6 @@ router = APIRouter(prefix="/api")
 def _node(request: Request) -> Node:
     node: Node = request.app.state.node
     return node
-
-
-# -- zones -------------------------------------------------------------------------------------------
-@router.get("/zones", response_class=JSON, dependencies=[Depends(require("viewer"))])
-def list_zones(request: Request) -> Any:
-    return JSON(feature_collection(_node(request).store.zones()))
-
-
-def _store_zone(node: Node, zone_id: str, zone: ZoneIn, who: Principal, action: str) -> dict[str, Any]:
-    props = {**zone.properties, "zone_id": zone_id}
-    feature = {"type": "Feature", "id": zone_id, "geometry": zone.geometry, "properties": props}
-    node.store.put_zone(zone_id, feature)
-    node.store.audit(who.name, action, {"zone_id": zone_id, "name": props.get("name")})
-    node.refresh_zones()
-    return feature
-
-
-@router.post("/zones", status_code=201, response_class=JSON)
-def create_zone(request: Request, zone: ZoneIn, who: Analyst) -> Any:
-    zone_id = zone.id or str(zone.properties.get("zone_id") or uuid.uuid4().hex[:12])
-    feature = _store_zone(_node(request), zone_id, zone, who, "zone.create")
-    return JSON(feature, status_code=201)
-
-
-@router.get("/zones/{zone_id}", response_class=JSON, dependencies=[Depends(require("viewer"))])
-def get_zone(request: Request, zone_id: str) -> Any:
-    feature = _node(request).store.zone(zone_id)
-    if feature is None:
-        raise NotFoundError(f"no zone {zone_id}")
-    return JSON(feature)
-
-
-@router.put("/zones/{zone_id}", response_class=JSON)
-def put_zone(request: Request, zone_id: str, zone: ZoneIn, who: Analyst) -> Any:
-    return JSON(_store_zone(_node(request), zone_id, zone, who, "zone.update"))
-
-
-@router.delete("/zones/{zone_id}", status_code=204)
-def delete_zone(request: Request, zone_id: str, who: Analyst) -> Response:
-    node = _node(request)
-    if not node.store.delete_zone(zone_id):
-        raise NotFoundError(f"no zone {zone_id}")
-    node.store.audit(who.name, "zone.delete", {"zone_id": zone_id})
-    node.refresh_zones()
-    return Response(status_code=204)
 
 
 # -- watchlist ---------------------------------------------------------------------------------------

@@ -3,58 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from shapely.geometry import shape
+from pydantic import BaseModel, ConfigDict, Field
 
 from seawatch.api.problems import FieldError
 from seawatch.model import SensorKind
 from seawatch.timeutil import parse_utc
-
-MAX_ZONE_VERTICES = 10_000
 
 
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
-
-
-class ZoneIn(BaseModel):
-    """A GeoJSON Feature with a Polygon or MultiPolygon geometry."""
-
-    type: Literal["Feature"]
-    geometry: dict[str, Any]
-    properties: dict[str, Any] = Field(default_factory=dict)
-    id: str | None = Field(default=None, max_length=64)
-
-    @field_validator("geometry")
-    @classmethod
-    def _polygon(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if value.get("type") not in ("Polygon", "MultiPolygon"):
-            raise ValueError("must be a Polygon or MultiPolygon")
-        try:
-            geom = shape(value)
-        except Exception as exc:
-            raise ValueError(f"not valid GeoJSON geometry ({exc})") from exc
-        if geom.is_empty or not geom.is_valid:
-            raise ValueError("empty or self-intersecting polygon")
-        count = len(str(value.get("coordinates")).split(","))
-        if count > 2 * MAX_ZONE_VERTICES:
-            raise ValueError(f"more than {MAX_ZONE_VERTICES} vertices")
-        lon0, lat0, lon1, lat1 = geom.bounds
-        if lon0 < -180 or lon1 > 180 or lat0 < -90 or lat1 > 90:
-            raise ValueError("coordinates outside lon -180..180, lat -90..90")
-        return value
-
-    @field_validator("properties")
-    @classmethod
-    def _props(cls, value: dict[str, Any]) -> dict[str, Any]:
-        name = value.get("name")
-        if name is not None and (not isinstance(name, str) or len(name) > 200):
-            raise ValueError("name must be a string of at most 200 characters")
-        return value
 
 
 class WatchIn(BaseModel):

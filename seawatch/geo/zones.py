@@ -2,7 +2,8 @@
 
 A zones file is a GeoJSON FeatureCollection of Polygon / MultiPolygon features with properties:
 - `name` (required, text),
-- `kind`: one of territorial_sea, contiguous_zone, eez, protected, custom (default custom),
+- `kind`: one of `model.zone.ZONE_KINDS` (custom, territorial_sea, contiguous_zone, eez, protected_area,
+  port; default custom; the older names `protected` and `user` are read as protected_area and custom),
 - `id` (optional; default: the feature's `id`, else `zone-<n>`),
 - `overrides` (optional): `{detector: {threshold: value}}` applied to fixes inside the zone.
 Any problem raises ConfigError naming the file, the feature number and the problem.
@@ -24,7 +25,7 @@ import shapely
 
 from seawatch.errors import ConfigError
 from seawatch.geo.land import read_geojson
-from seawatch.model.zone import ZONE_KINDS, Zone
+from seawatch.model.zone import DEFAULT_ZONE_KIND, Zone, canonical_zone_kind
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,10 @@ def _zone_from_feature(feature: Any, number: int, where: str) -> Zone:
     name = props.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{origin}: property 'name' is required (text)")
-    kind = props.get("kind", "custom")
-    if kind not in ZONE_KINDS:
-        raise ConfigError(f"{origin} ({name}): kind {kind!r} is not one of {', '.join(ZONE_KINDS)}")
+    try:
+        kind = canonical_zone_kind(props.get("kind", DEFAULT_ZONE_KIND))
+    except ValueError as exc:
+        raise ConfigError(f"{origin} ({name}): {exc}") from None
     overrides = props.get("overrides") or {}
     if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
         raise ConfigError(f"{origin} ({name}): overrides must be {{detector: {{threshold: value}}}}")

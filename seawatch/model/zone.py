@@ -1,4 +1,9 @@
-"""Zones: named areas (territorial sea, EEZ, protected area, user-drawn) with optional threshold overrides."""
+"""Zones: named areas (territorial sea, EEZ, protected area, user-drawn) with optional threshold overrides.
+
+`ZONE_KINDS` is the one list of zone kinds: the detectors (zones files), the API schema (`/api/zones`,
+`GET /api/zones/kinds`) and the web page all read it. Older names are accepted through
+`ZONE_KIND_ALIASES` and stored under their canonical kind; anything else is refused.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,29 @@ from typing import Any
 
 import shapely
 
-ZONE_KINDS = ("territorial_sea", "contiguous_zone", "eez", "protected", "custom")
+# kind -> label shown to people (the page lists them in this order; "custom" is the drawn default)
+ZONE_KIND_LABELS: dict[str, str] = {
+    "custom": "custom (drawn)",
+    "territorial_sea": "territorial sea",
+    "contiguous_zone": "contiguous zone",
+    "eez": "EEZ",
+    "protected_area": "protected area",
+    "port": "port area",
+}
+ZONE_KINDS: tuple[str, ...] = tuple(ZONE_KIND_LABELS)
+DEFAULT_ZONE_KIND = "custom"
+# names used by earlier versions (zones files, the page, the simulator's scenarios)
+ZONE_KIND_ALIASES: dict[str, str] = {"protected": "protected_area", "user": "custom"}
+
+
+def canonical_zone_kind(kind: object) -> str:
+    """The canonical kind for `kind` (an alias is mapped); ValueError naming the known kinds otherwise."""
+    if isinstance(kind, str):
+        if kind in ZONE_KIND_LABELS:
+            return kind
+        if kind in ZONE_KIND_ALIASES:
+            return ZONE_KIND_ALIASES[kind]
+    raise ValueError(f"kind {kind!r} is not one of {', '.join(ZONE_KINDS)}")
 
 
 @dataclass(frozen=True)

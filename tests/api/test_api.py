@@ -117,7 +117,7 @@ def test_roles_on_zones(live_node: RunningNode) -> None:
     zone = {
         "type": "Feature",
         "geometry": {"type": "Polygon", "coordinates": [[[-66, 18], [-65, 18], [-65, 19], [-66, 18]]]},
-        "properties": {"name": "test box", "kind": "patrol"},
+        "properties": {"name": "test box", "kind": "custom"},
     }
     with live_node.client("viewer") as viewer, live_node.client("operator") as operator:
         assert viewer.post("/api/zones", json=zone).status_code == 403

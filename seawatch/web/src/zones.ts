@@ -4,14 +4,8 @@ import "@geoman-io/leaflet-geoman-free";
 import { api } from "./api";
 import type { ZoneFeature } from "./types";
 import { $, esc } from "./util";
+import { canonicalKind, kindColour, kindLabel, loadZoneKinds } from "./zone-kinds";
 
-const KIND_COLOURS: Record<string, string> = {
-  territorial_sea: "#3d8bfd",
-  eez: "#6f6fff",
-  protected_area: "#34c38f",
-  port: "#b0b0b0",
-  user: "#ff9f43",
-};
 
 export function zoneId(f: ZoneFeature): string {
   const p = f.properties ?? {};
@@ -32,6 +26,7 @@ export class ZoneLayer {
   private readonly form = $("zone-form") as HTMLFormElement;
   private pending: L.Polygon | null = null;
   private editing = false;
+  private kindsLoaded = false;
   private readonly edited = new Set<string>();
   onChange: (zones: Map<string, ZoneFeature>) => void = () => {};
   onError: (message: string) => void = () => {};
@@ -59,6 +54,10 @@ export class ZoneLayer {
   }
 
   async load(): Promise<void> {
+    if (!this.kindsLoaded) {
+      await loadZoneKinds();
+      this.kindsLoaded = true;
+    }
     const features = zonesOf(await api.get<unknown>("/api/zones"));
     this.group.clearLayers();
     this.layers.clear();
@@ -72,12 +71,12 @@ export class ZoneLayer {
     const id = zoneId(f);
     if (!id || !f.geometry) return;
     this.zones.set(id, f);
-    const kind = String(f.properties?.kind ?? "user");
-    const colour = KIND_COLOURS[kind] ?? KIND_COLOURS.user;
+    const kind = canonicalKind(f.properties?.kind);
+    const colour = kindColour(kind);
     const layer = L.GeoJSON.geometryToLayer(f as GeoJSON.Feature, {
-      style: () => ({ color: colour, weight: 1.5, fillOpacity: 0.08, dashArray: kind === "user" ? "6 4" : undefined }),
+      style: () => ({ color: colour, weight: 1.5, fillOpacity: 0.08, dashArray: kind === "custom" ? "6 4" : undefined }),
     } as L.GeoJSONOptions) as L.Polygon;
-    layer.setStyle({ color: colour, weight: 1.5, fillOpacity: 0.08, dashArray: kind === "user" ? "6 4" : undefined });
+    layer.setStyle({ color: colour, weight: 1.5, fillOpacity: 0.08, dashArray: kind === "custom" ? "6 4" : undefined });
     layer.bindTooltip(esc(f.properties?.name ?? id), { sticky: true, className: "zone-tip" });
     layer.on("pm:edit", () => this.edited.add(id));
     layer.addTo(this.group);
@@ -92,7 +91,7 @@ export class ZoneLayer {
       li.dataset.testid = "zone-item";
       li.dataset.zoneId = id;
       li.innerHTML = `<span class="zone-name">${esc(f.properties?.name ?? id)}</span>`
-        + `<span class="muted">${esc(f.properties?.kind ?? "")}</span>`
+        + `<span class="muted">${esc(kindLabel(f.properties?.kind))}</span>`
         + (document.body.dataset.role === "viewer" || document.body.dataset.role === "operator"
           ? "" : `<button class="small ghost" data-testid="zone-delete">delete</button>`);
       li.querySelector<HTMLElement>(".zone-name")!.onclick = () => {
