@@ -11,6 +11,7 @@ from typing import Any
 
 from seawatch.errors import ConfigError
 from seawatch.model.severity import DEFAULT_SEVERITY, SEVERITIES, default_severity
+from seawatch.model.zone import canonical_zone_kind
 from seawatch.timeutil import parse_utc
 
 
@@ -107,7 +108,7 @@ class SeverityConfig:
     position_jump: str = DEFAULT_SEVERITY["position_jump"]
     identity_conflict: str = DEFAULT_SEVERITY["identity_conflict"]
     sensor_silent: str = DEFAULT_SEVERITY["sensor_silent"]
-    watched_zone_kinds: tuple[str, ...] = ("protected", "custom", "user")
+    watched_zone_kinds: tuple[str, ...] = ("protected_area", "custom")  # model.zone.ZONE_KINDS
 
     def of(self, event_type: str) -> str:
         return str(getattr(self, event_type, "")) or default_severity(event_type)
@@ -202,6 +203,12 @@ def _merge_section(current: Any, values: dict[str, Any], where: str) -> Any:
         out[key] = _coerce(getattr(current, key), value, f"{where} {key}")
     result = replace(current, **out)
     if isinstance(result, SeverityConfig):
+        if "watched_zone_kinds" in out:  # one list of kinds: older names mapped, unknown ones refused
+            try:
+                kinds = tuple(canonical_zone_kind(k) for k in out["watched_zone_kinds"])
+            except ValueError as exc:
+                raise ConfigError(f"{where} watched_zone_kinds: {exc}") from None
+            result = replace(result, watched_zone_kinds=kinds)
         for key, value in out.items():
             if key != "watched_zone_kinds" and value not in SEVERITIES:
                 raise ConfigError(f"{where} {key}: expected one of {', '.join(SEVERITIES)}, got {value!r}")

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from seawatch.detect.context import DetectContext
 from seawatch.detect.explain import explain
 from seawatch.model.event import Event
+from seawatch.model.zone import ZONE_KIND_ALIASES
 
 _ZONE_EVENTS = ("zone_entry", "zone_exit")
 
@@ -24,7 +25,8 @@ def severity_of(event: Event, ctx: DetectContext) -> str:
     if event.type in _ZONE_EVENTS:
         zone_id = event.details.get("zone_id")
         zone = next((z for z in ctx.zones if z.zone_id == zone_id), None)
-        if event.type == "zone_entry" and zone is not None and zone.kind in cfg.watched_zone_kinds:
+        kind = ZONE_KIND_ALIASES.get(zone.kind, zone.kind) if zone is not None else None
+        if event.type == "zone_entry" and kind in cfg.watched_zone_kinds:
             level = "alert"
         if zone is not None and zone in overriding:
             level = zone.overrides["severity"][event.type]
