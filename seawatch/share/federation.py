@@ -23,6 +23,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import orjson
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from seawatch.errors import ShareError
 from seawatch.model.event import Event
@@ -53,6 +56,15 @@ class NullSink:
 
     def forget(self, gone: list[tuple[str, int, str]]) -> None:
         return None
+
+
+def jitter_secret(key: Ed25519PrivateKey) -> bytes:
+    """The node's secret for jitter: derived from its private key, so stable across restarts and
+    unknown to every partner."""
+    seed = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return HKDF(hashes.SHA256(), 32, salt=None, info=b"seawatch-jitter-v1").derive(seed)
 
 
 def as_share_item(item: ShareItem | Event | dict[str, Any]) -> ShareItem:
@@ -87,6 +99,7 @@ class Federation:
             if partner in settings.partner_keys:
                 self.policies[partner] = SharePolicy.from_dict(partner, raw)
         self.stats: Counter[str] = Counter()
+        self.jitter_secret = jitter_secret(settings.private_key)
         self._reshare: dict[str, bool] = {}
         self._withheld_audited: dict[tuple[str, tuple[str, ...]], float] = {}
         self._stop = asyncio.Event()
@@ -123,7 +136,7 @@ class Federation:
                 raise ShareError(f"unknown item kind {item.kind!r}")
             foreign = self._foreign_origins(item)
             for partner, policy in self.policies.items():
-                shared = policy.apply(item)
+                shared = policy.apply(item, self.jitter_secret)
                 if shared is None:
                     continue
                 blocked = [o for o in foreign if o == partner or not self._reshare.get(o, False)]

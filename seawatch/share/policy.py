@@ -15,7 +15,9 @@ Shared items are `ShareItem(kind, data)`:
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,10 +27,13 @@ from shapely import Geometry
 from shapely.geometry import shape
 
 from seawatch.errors import ConfigError
+from seawatch.share.fields import POSITIONS, ROLES, SCHEMAS, Field
 
 ITEM_KINDS = ("track", "event", "sighting", "case_message")
 TRACK_SOURCES = ("ais", "radar", "satellite", "patrol", "sighting", "partner")
 EARTH_RADIUS_M = 6_371_000.0
+DEFAULT_HIDDEN_ROLES = frozenset({"sensor", "text"})  # sent only when a policy's `fields` names them
+_PROCESS_SECRET = os.urandom(32)  # jitter key when the caller has none (never derivable from the item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +50,15 @@ class SharePolicy:
 
     `track_sources`: sensor kinds whose tracks are shared (`ais`, `radar`, `satellite`, `patrol`).
     `event_types`: event types shared (`*` for all). `areas`: shapely polygons; an item is shared only
-    if its position falls in one of them (no areas = anywhere). `strip_fields`: keys removed from the
-    data (dotted for nested, e.g. `details.site`). `precision_decimals`: coordinates rounded to this many
-    decimals; `jitter_m`: a deterministic offset of up to this many metres. `delay_s`: items are held this
-    long before they leave. `may_reshare`, `retention_s`: the releasability stamped on every item.
+    if its own position falls in one of them (no areas = anywhere), and any other position it carries
+    (where a gap ended, a jump came from...) outside them is withheld and named in `withheld`.
+    Fields are an allow-list: only fields declared for the kind (`share.fields`) ever leave, and of
+    those, `fields` (names at any depth, dotted paths, `@role`s, or `*`) picks what is sent; without
+    `fields`, everything but sensor ids (`@sensor`) and free text (`@text`). `strip_fields` then removes
+    (same forms). `precision_decimals`: every position rounded to this many decimals; `jitter_m`: every
+    position moved by up to this many metres, keyed with this node's secret (a partner cannot undo it).
+    `delay_s`: items are held this long before they leave. `may_reshare`, `retention_s`: the
+    releasability stamped on every item.
     """
 
     partner: str
@@ -58,6 +68,7 @@ class SharePolicy:
     case_messages: bool = False
     areas: tuple[Geometry, ...] = ()
     strip_fields: tuple[str, ...] = ()
+    fields: tuple[str, ...] | None = None
     precision_decimals: int | None = None
     jitter_m: float = 0.0
     delay_s: float = 0.0
@@ -69,6 +80,9 @@ class SharePolicy:
         unknown = set(self.track_sources) - set(TRACK_SOURCES)
         if unknown:
             raise ConfigError(f"partner {self.partner}: unknown track sources {sorted(unknown)}")
+        for name in (*self.strip_fields, *(self.fields or ())):
+            if name.startswith("@") and name[1:] not in ROLES:
+                raise ConfigError(f"partner {self.partner}: unknown field role {name!r} (roles: {ROLES})")
         for area in self.areas:
             shapely.prepare(area)  # in place: fast point-in-polygon tests
         object.__setattr__(self, "_prepared", self.areas)
@@ -96,26 +110,68 @@ class SharePolicy:
         lat, lon = item.data.get("lat"), item.data.get("lon")
         if lat is None or lon is None:
             return False  # an item without a position cannot be shown to be inside an area
-        x, y = float(lon), float(lat)
-        return any(bool(shapely.intersects_xy(area, x, y)) for area in self._prepared)
+        try:
+            return _inside(self._prepared, float(lat), float(lon))
+        except (TypeError, ValueError):
+            return False
 
-    def apply(self, item: ShareItem) -> ShareItem | None:
-        """The item as this partner may see it, or None when it must not be shared."""
-        if not self.allows_kind(item) or not self.in_area(item):
+    def apply(self, item: ShareItem, secret: bytes | None = None) -> ShareItem | None:
+        """The item as this partner may see it, or None when it must not be shared. `secret` keys the
+        jitter (the federation passes one derived from the node's key)."""
+        if item.kind not in SCHEMAS or not self.allows_kind(item) or not self.in_area(item):
             return None
-        data = dict(item.data)  # shallow: what is changed below is replaced, never mutated in place
-        if item.kind == "track" and "sources" in data:
+        data = self._select(item.data, SCHEMAS[item.kind], "")
+        if item.kind == "track" and isinstance(data.get("sources"), list):
             data["sources"] = [s for s in data["sources"] if s in self.track_sources or s == "partner"]
-        for path in self.strip_fields:
-            _strip(data, path)
-        if "lat" in data and "lon" in data and data["lat"] is not None and data["lon"] is not None:
-            lat, lon = float(data["lat"]), float(data["lon"])
+        withheld: list[str] = []
+        for index, (lat_path, lon_path) in enumerate(POSITIONS[item.kind]):
+            lat, lon = _get(data, lat_path), _get(data, lon_path)
+            if lat is None or lon is None:
+                continue
+            lat, lon = float(lat), float(lon)
+            if index > 0 and self._prepared and not _inside(self._prepared, lat, lon):
+                _set(data, lat_path, None)
+                _set(data, lon_path, None)
+                withheld.append(lat_path.removesuffix("_lat").removesuffix("lat").rstrip("._") or "position")
+                continue
             if self.jitter_m > 0:
-                lat, lon = _jitter(lat, lon, self.jitter_m, _jitter_key(item))
+                key = _jitter_key(item, self.partner, lat_path, secret or _PROCESS_SECRET)
+                lat, lon = _jitter(lat, lon, self.jitter_m, key)
             if self.precision_decimals is not None:
                 lat, lon = round(lat, self.precision_decimals), round(lon, self.precision_decimals)
-            data["lat"], data["lon"] = lat, lon
+            _set(data, lat_path, lat)
+            _set(data, lon_path, lon)
+        if withheld:
+            data["withheld"] = withheld  # the recipient can say "position withheld" instead of guessing
         return ShareItem(item.kind, data)
+
+    release = apply  # the name other outputs (NMEA, CoT) call it by: docs/INTERFACES.md
+
+    def _select(self, data: Mapping[str, Any], schema: Mapping[str, Field], prefix: str) -> dict[str, Any]:
+        """A new dict with only the declared, selected, unstripped fields (nested objects copied)."""
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            spec = schema.get(key)
+            if spec is None:
+                continue  # not declared for this kind: never sent
+            path = f"{prefix}{key}"
+            if _matches(self.strip_fields, path, key, spec.role):
+                continue
+            if spec.type == "obj" and spec.fields is not None:
+                if isinstance(value, Mapping):
+                    inner = self._select(value, spec.fields, path + ".")
+                    if inner:
+                        out[key] = inner
+                continue
+            if not self._selected(path, key, spec.role):
+                continue
+            out[key] = _copy(value)
+        return out
+
+    def _selected(self, path: str, key: str, role: str) -> bool:
+        if self.fields is None:
+            return role not in DEFAULT_HIDDEN_ROLES
+        return "*" in self.fields or _matches(self.fields, path, key, role)
 
     # --- settings --------------------------------------------------------------------------------
     @classmethod
@@ -127,6 +183,7 @@ class SharePolicy:
             "case_messages",
             "areas",
             "strip_fields",
+            "fields",
             "precision_decimals",
             "jitter_m",
             "delay_s",
@@ -145,6 +202,7 @@ class SharePolicy:
                 case_messages=bool(raw.get("case_messages", False)),
                 areas=tuple(_geometry(a) for a in raw.get("areas", ())),
                 strip_fields=tuple(str(s) for s in raw.get("strip_fields", ())),
+                fields=None if raw.get("fields") is None else tuple(str(s) for s in raw["fields"]),
                 precision_decimals=(
                     None if raw.get("precision_decimals") is None else int(raw["precision_decimals"])
                 ),
@@ -166,6 +224,7 @@ class SharePolicy:
             "case_messages": self.case_messages,
             "areas": [mapping(a) for a in self.areas],  # type: ignore[arg-type]
             "strip_fields": list(self.strip_fields),
+            "fields": None if self.fields is None else list(self.fields),
             "precision_decimals": self.precision_decimals,
             "jitter_m": self.jitter_m,
             "delay_s": self.delay_s,
@@ -189,28 +248,55 @@ def _geometry(raw: Any) -> Geometry:
     raise ConfigError(f"area must be GeoJSON or a coordinate ring, got {type(raw).__name__}")
 
 
-def _strip(data: dict[str, Any], path: str) -> None:
-    """Remove a (dotted) key; nested dicts on the way are copied, so the caller's item is never changed."""
-    head, _, rest = path.partition(".")
-    if not rest:
-        data.pop(head, None)
-        return
-    inner = data.get(head)
-    if isinstance(inner, Mapping):
-        inner = dict(inner)
-        data[head] = inner
-        _strip(inner, rest)
+def _matches(names: Iterable[str], path: str, key: str, role: str) -> bool:
+    """A field named by its dotted path, its own name at any depth, an ancestor's path, or its @role."""
+    return any(name in (path, key, f"@{role}") or path.startswith(name + ".") for name in names)
 
 
-def _jitter_key(item: ShareItem) -> str:
+def _copy(value: Any) -> Any:
+    """Lists and dicts copied (deeply), so what is sent never aliases the node's own data."""
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
+
+
+def _get(data: Mapping[str, Any], path: str) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _set(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted path in a dict built by `_select` (its nested dicts are already copies)."""
+    head, _, rest = path.rpartition(".")
+    node: Any = _get(data, head) if head else data
+    if isinstance(node, dict):
+        if value is None:
+            node.pop(rest, None)
+        else:
+            node[rest] = value
+
+
+def _inside(areas: tuple[Any, ...], lat: float, lon: float) -> bool:
+    return any(bool(shapely.intersects_xy(area, lon, lat)) for area in areas)
+
+
+def _jitter_key(item: ShareItem, partner: str, path: str, secret: bytes) -> bytes:
+    """HMAC of the item's identity under the node's secret: repeatable for the node, unknowable for the
+    partner (who sees the id and time but not the secret)."""
     d = item.data
-    return f"{item.kind}|{d.get('track_id') or d.get('id') or ''}|{d.get('time') or d.get('start') or ''}"
+    ref, when = d.get("track_id") or d.get("id") or "", d.get("time") or d.get("start") or ""
+    ident = f"{partner}|{item.kind}|{ref}|{when}"
+    return hmac.new(secret, f"{ident}|{path}".encode(), hashlib.sha256).digest()
 
 
-def _jitter(lat: float, lon: float, radius_m: float, key: str) -> tuple[float, float]:
-    """Offset by up to radius_m in a direction and distance derived from key (repeatable, not guessable
-    without the item)."""
-    digest = hashlib.sha256(key.encode()).digest()
+def _jitter(lat: float, lon: float, radius_m: float, digest: bytes) -> tuple[float, float]:
+    """Offset by up to radius_m in a direction and distance drawn from a keyed digest."""
     bearing = int.from_bytes(digest[:4], "big") / 2**32 * 2 * math.pi
     dist = math.sqrt(int.from_bytes(digest[4:8], "big") / 2**32) * radius_m
     dlat = math.degrees(dist * math.cos(bearing) / EARTH_RADIUS_M)
