@@ -101,6 +101,31 @@ EVENT_DETAILS: dict[str, Field] = {
     "min_distance_m": DIST,
     "distance_to_nearest_ais_m": DIST,
     "length_m": _f("meta", 0, 1000),
+    "port_distance_m": DIST,
+    "stop_s": DURATION,
+    "why": Field(
+        "obj",
+        "meta",
+        fields={
+            "rule": _s("meta", 400),
+            "checks": Field(
+                "list",
+                "meta",
+                max_len=16,
+                item=Field(
+                    "obj",
+                    "meta",
+                    fields={
+                        "measured": _s("meta", 64),
+                        "value": _f("meta"),
+                        "op": _s("meta", 4),
+                        "threshold": _s("meta", 64),
+                        "limit": _f("meta"),
+                    },
+                ),
+            ),
+        },
+    ),
     "implied_sog_kn": _f("kinematics", 0, 1e6),
     "max_implied_sog_kn": _f("kinematics", 0, 1e6),
     "max_sog_kn": SOG,
@@ -137,6 +162,7 @@ EVENT_DETAILS: dict[str, Field] = {
 EVENT: dict[str, Field] = {
     "id": _s("id", 128),
     "type": _s("meta", 64),
+    "severity": _s("meta", 16),
     "mmsi": Field("list", "identity", max_len=64, item=MMSI),
     "start": TIME,
     "end": TIME,
