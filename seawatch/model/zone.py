@@ -8,9 +8,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import shapely
+if TYPE_CHECKING:  # the kinds are read by light commands (detect --print-config) without shapely
+    import shapely
 
 # kind -> label shown to people (the page lists them in this order; "custom" is the drawn default)
 ZONE_KIND_LABELS: dict[str, str] = {
