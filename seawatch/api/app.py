@@ -15,7 +15,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from seawatch import __version__
-from seawatch.api import live, routes_edit, routes_picture, routes_system, routes_zones
+from seawatch.api import live, routes_edit, routes_ops, routes_picture, routes_system, routes_zones
 from seawatch.api.auth import require
 from seawatch.api.limits import LimitsMiddleware
 from seawatch.api.problems import install_problem_handlers
@@ -32,9 +32,11 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if manage_node:
             await node.start()
+        await ops.start()
         try:
             yield
         finally:
+            await ops.stop()
             if manage_node:
                 await node.stop()
 
@@ -52,6 +54,7 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
     app.include_router(routes_zones.router)
     app.include_router(routes_edit.router)
     app.include_router(live.router)
+    ops = routes_ops.install(app, node)
     try:
         from seawatch.share.routes import router as share_router
     except ImportError:

@@ -86,6 +86,18 @@ class LiveBus:
     def client_count(self) -> int:
         return len(self._clients)
 
+    def broadcast(self, kind: str, data: Any) -> None:
+        """Push `{"kind": kind, "data": data}` to WebSocket clients only (not to subscribers): operations
+        news (asset states, taskings, intercepts) that is not part of the picture the node shares."""
+        message = orjson.dumps({"kind": kind, "data": data})
+        for client in list(self._clients):
+            try:
+                client.queue.put_nowait(message)
+            except asyncio.QueueFull:
+                client.overflowed = True
+                self.dropped_clients += 1
+                self.remove_client(client)
+
     def publish(self, items: list[LiveItem], features: dict[str, bytes] | None = None) -> None:
         """Hand items to subscribers and clients; `features` holds pre-encoded track features by id."""
         for item in items:

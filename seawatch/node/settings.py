@@ -18,6 +18,8 @@ from pydantic_settings import (
 )
 
 from seawatch.errors import ConfigError
+from seawatch.ops.assets import AssetConfig
+from seawatch.ops.tak import TakFeedSettings
 
 FeedKind = Literal["tcp", "udp", "file", "sim", "listen_tcp", "listen_udp"]
 
@@ -72,6 +74,8 @@ class NodeSettings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     federation: dict[str, Any] = Field(default_factory=dict)  # read by seawatch.share.settings
+    assets: list[AssetConfig] = Field(default_factory=list)  # [[assets]]: patrol boats and aircraft (ops/)
+    tak: list[TakFeedSettings] = Field(default_factory=list)  # [[tak]]: Cursor-on-Target feeds (ops/tak.py)
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> NodeSettings:

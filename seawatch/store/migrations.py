@@ -89,6 +89,22 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        3,
+        """
+        CREATE TABLE assets (
+            asset_id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at REAL NOT NULL
+        );
+        CREATE TABLE asset_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, asset_id TEXT NOT NULL, t REAL NOT NULL,
+            actor TEXT NOT NULL, action TEXT NOT NULL, details TEXT NOT NULL
+        );
+        CREATE INDEX asset_log_asset ON asset_log(asset_id, id);
+        CREATE TABLE taskings (
+            asset_id TEXT PRIMARY KEY, json TEXT NOT NULL, t REAL NOT NULL
+        );
+        """,
+    ),
 )
 
 

@@ -6,6 +6,7 @@ One class per domain, each in its own module and each a `SqliteDb` over the same
 
 from __future__ import annotations
 
+from seawatch.store.assets import SqliteAssets
 from seawatch.store.audit import SqliteAudit, SqliteSightings
 from seawatch.store.events import SqliteEvents
 from seawatch.store.ingest import SqliteIngest
@@ -27,5 +28,6 @@ class SqliteStore(
     SqliteSightings,
     SqliteAudit,
     SqliteUsers,
+    SqliteAssets,
 ):
     """Embedded store in `data_dir` (`seawatch.db` + `history/`); implements `store.base.Store`."""
