@@ -28,8 +28,19 @@ from seawatch.store.base import TrackState
 
 log = logging.getLogger(__name__)
 
-ALERT_TYPES = frozenset(
-    {"dark_target", "speed_anomaly", "watchlist_hit", "zone_entry", "encounter", "ais_gap", "rendezvous"}
+# alert-level events about a target one could send a boat to (not e.g. a silent sensor)
+TARGET_ALERTS = frozenset(
+    {
+        "dark_target",
+        "speed_anomaly",
+        "watchlist_hit",
+        "zone_entry",
+        "encounter",
+        "ais_gap",
+        "rendezvous",
+        "loitering",
+        "identity_conflict",
+    }
 )
 MOVING_KN = 1.0  # slower targets are planned as they are (stationary), not ranked as moving
 MAX_ALERTS = 2000  # alerts kept for ranking (oldest forgotten first)
@@ -146,7 +157,7 @@ class OpsService:
                 self._dirty.add(state.track_id)
         elif item.kind == "event":
             event = cast(Event, item.item)
-            if event.type in ALERT_TYPES and event.track_ids:
+            if event.severity == "alert" and event.type in TARGET_ALERTS and event.track_ids:
                 self.alerts[event.event_id] = event
                 self._alert_tracks[event.track_ids[0]] = self._alert_tracks.get(event.track_ids[0], 0) + 1
                 self._dirty.add(event.track_ids[0])
