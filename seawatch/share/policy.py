@@ -301,7 +301,11 @@ def _jitter(lat: float, lon: float, radius_m: float, digest: bytes) -> tuple[flo
     dist = math.sqrt(int.from_bytes(digest[4:8], "big") / 2**32) * radius_m
     dlat = math.degrees(dist * math.cos(bearing) / EARTH_RADIUS_M)
     dlon = math.degrees(dist * math.sin(bearing) / (EARTH_RADIUS_M * max(math.cos(math.radians(lat)), 1e-6)))
-    return lat + dlat, lon + dlon
+    new_lat = max(-90.0, min(90.0, lat + dlat))
+    new_lon = (
+        lon + dlon + 180.0
+    ) % 360.0 - 180.0  # across the antimeridian it wraps, never leaves [-180, 180)
+    return new_lat, new_lon
 
 
 def policies_from_settings(partners: Iterable[Mapping[str, Any]]) -> dict[str, SharePolicy]:
