@@ -15,7 +15,15 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from seawatch import __version__
-from seawatch.api import live, routes_edit, routes_ops, routes_picture, routes_system, routes_zones
+from seawatch.api import (
+    live,
+    routes_alerts,
+    routes_edit,
+    routes_ops,
+    routes_picture,
+    routes_system,
+    routes_zones,
+)
 from seawatch.api.auth import require
 from seawatch.api.limits import LimitsMiddleware
 from seawatch.api.problems import install_problem_handlers
@@ -52,6 +60,7 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
     app.include_router(routes_system.router)
     app.include_router(routes_picture.router)
     app.include_router(routes_zones.router)
+    app.include_router(routes_alerts.router)
     app.include_router(routes_edit.router)
     app.include_router(live.router)
     ops = routes_ops.install(app, node)

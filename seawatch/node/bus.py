@@ -18,12 +18,13 @@ from seawatch.store.base import TrackState
 
 log = logging.getLogger(__name__)
 
-LiveKind = Literal["track", "event", "sighting"]
+LiveKind = Literal["track", "event", "sighting", "alert_state"]
 
 
 @dataclass(frozen=True, slots=True)
 class LiveItem:
-    """What subscribers receive: `item` is a `TrackState`, an `Event` or a sighting dict."""
+    """What subscribers receive: `item` is a `TrackState`, an `Event`, a sighting dict or an alert state
+    dict (what an operator did with an alert: `store/alert_states.py`)."""
 
     kind: LiveKind
     item: TrackState | Event | dict[str, Any]

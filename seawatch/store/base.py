@@ -104,6 +104,20 @@ class EventQuery:
     limit: int = 500
 
 
+ALERT_STATES = ("open", "acknowledged", "dismissed")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertQuery:
+    """Alerts listed ranked (store/alert_states.py)."""
+
+    severity: str | None = None  # alert | notice | None (both)
+    states: tuple[str, ...] = ()  # empty: any state
+    since_s: float | None = None  # events still running at or after
+    until_s: float | None = None  # events started at or before
+    limit: int = 300
+
+
 class Store(Protocol):
     """What a node needs from storage. Every write method commits before returning."""
 
@@ -133,6 +147,14 @@ class Store(Protocol):
     def identity_changes(self, mmsi: int) -> list[dict[str, Any]]: ...
     def events(self, query: EventQuery) -> list[Event]: ...
     def event_origin(self, event_id: str) -> str | None: ...
+    # what operators did with alerts (store/alert_states.py), per-user settings (store/profile.py)
+    def set_alert_state(
+        self, event_id: str, state: str, reason: str | None, actor: str
+    ) -> dict[str, Any] | None: ...
+    def alert_states(self, event_ids: list[str]) -> dict[str, dict[str, Any]]: ...
+    def ranked_alerts(self, query: AlertQuery) -> list[dict[str, Any]]: ...
+    def profile(self, user: str) -> dict[str, Any]: ...
+    def update_profile(self, user: str, values: dict[str, Any]) -> dict[str, Any]: ...
 
     # zones and watchlist (GeoJSON features / plain dicts)
     def zones(self) -> list[dict[str, Any]]: ...

@@ -105,6 +105,18 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        4,
+        """
+        CREATE TABLE alert_states (
+            event_id TEXT PRIMARY KEY, state TEXT NOT NULL, reason TEXT, actor TEXT NOT NULL, t REAL NOT NULL
+        );
+        CREATE TABLE user_profile (
+            user TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, updated_at REAL NOT NULL,
+            PRIMARY KEY (user, key)
+        );
+        """,
+    ),
 )
 
 

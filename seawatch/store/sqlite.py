@@ -6,12 +6,14 @@ One class per domain, each in its own module and each a `SqliteDb` over the same
 
 from __future__ import annotations
 
+from seawatch.store.alert_states import SqliteAlertStates
 from seawatch.store.assets import SqliteAssets
 from seawatch.store.audit import SqliteAudit, SqliteSightings
 from seawatch.store.events import SqliteEvents
 from seawatch.store.ingest import SqliteIngest
 from seawatch.store.partner import SqlitePartnerData
 from seawatch.store.positions import SqlitePositions
+from seawatch.store.profile import SqliteProfiles
 from seawatch.store.users import SqliteUsers
 from seawatch.store.vessels import SqliteVessels
 from seawatch.store.zones import SqliteWatchlist, SqliteZones
@@ -29,5 +31,7 @@ class SqliteStore(
     SqliteAudit,
     SqliteUsers,
     SqliteAssets,
+    SqliteAlertStates,
+    SqliteProfiles,
 ):
     """Embedded store in `data_dir` (`seawatch.db` + `history/`); implements `store.base.Store`."""
