@@ -3,6 +3,7 @@
 # Uses sudo when not root.
 #   build  a C compiler and Python's headers (the compiled AIS scanner, seawatch/sources/_nmea_scan.c)
 #   all    (default) build + Chromium for the browser tests + Node.js/npm for the web build
+#          + gpsd and gpsd-clients (gpsdecode, gpspipe: the real NMEA consumer in tests/outputs, a decode peer)
 set -euo pipefail
 what="${1:-all}"
 PYTHON="${PYTHON:-python3}"
@@ -16,6 +17,8 @@ fi
 if [ "$what" = all ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+  command -v gpsd >/dev/null 2>&1 || [ -x /usr/sbin/gpsd ] || missing+=(gpsd)
+  command -v gpspipe >/dev/null 2>&1 || missing+=(gpsd-clients)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing system packages: ${missing[*]}"

@@ -1,4 +1,4 @@
-"""`seawatch decode INPUT... [--format jsonl|csv] [--rejects FILE]`: AIS NMEA or AIS CSV to records.
+"""`seawatch decode INPUT... [--format jsonl|csv|parquet] [--out FILE] [--rejects FILE]`: AIS to records.
 
 One record per decoded AIS message with pyais's field names (`msg_type`, `mmsi`, `lat`, `lon`,
 `speed`, `course`, `heading`, `status`, `shipname`, ...; values exactly as pyais gives them, so
@@ -10,6 +10,9 @@ AIS CSV inputs (MarineCadastre or the generic mapping) give one record per row.
 `--format csv` writes fixed columns (other fields are only in JSON Lines): msg_type, mmsi, lat, lon,
 speed, course, heading, status, turn, accuracy, second, shipname, callsign, imo, ship_type, to_bow,
 to_stern, to_port, to_starboard, draught, destination, received_at, station, source.
+`--format parquet` writes one wide table to `--out FILE` (required): every field of every message
+type as a column (null where a message type has no such field), rows in input order, the same values
+as JSON Lines (bytes as hex text).
 Sentences with a wrong NMEA checksum are rejected unless `--no-checksum` is given.
 `--rejects FILE` writes one JSON object per rejected line: `source`, `line_no`, `reason`, `raw`.
 A summary of decoded and rejected counts (by reason) goes to stderr.
@@ -27,10 +30,12 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
+import polars as pl
 
 from seawatch.errors import InputError
 from seawatch.model.observation import Rejected
 from seawatch.sources.ais_bulk import decode_file
+from seawatch.sources.ais_records import wide_frame, write_jsonl
 from seawatch.sources.csv_ais import load_csv
 from seawatch.sources.inputs import resolve_input
 from seawatch.sources.nmea import NmeaAisDecoder
@@ -56,7 +61,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "inputs", nargs="+", metavar="INPUT", help="NMEA or CSV file (plain or .gz), or - for stdin"
     )
-    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format (jsonl)")
+    parser.add_argument(
+        "--format", choices=("jsonl", "csv", "parquet"), default="jsonl", help="output format (jsonl)"
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="write here instead of stdout (parquet: required)"
+    )
     parser.add_argument("--rejects", type=Path, metavar="FILE", help="write rejected lines here (JSON Lines)")
     parser.add_argument(
         "--no-checksum", action="store_true", help="decode sentences whose NMEA checksum does not match"
@@ -195,7 +205,9 @@ def _csv_records(path: Path) -> tuple[Iterator[dict[str, Any]], list[Rejected], 
     return records(), result.rejects, counts, pos.height
 
 
-def _decode_stdin(writer: RecordWriter, rejects: RejectWriter, enforce: bool) -> Counter[str]:
+def _decode_stdin(
+    writer: RecordWriter | ParquetCollector, rejects: RejectWriter, enforce: bool
+) -> Counter[str]:
     decoder = NmeaAisDecoder(source="-", enforce_checksum=enforce)
     for line_no, line in enumerate(sys.stdin.buffer, start=1):
         out = decoder.feed_decoded(line, line_no=line_no)
@@ -223,7 +235,42 @@ def _summary(counts: Counter[str]) -> str:
     return "seawatch decode: " + " ".join(parts)
 
 
+class ParquetCollector:
+    """Records of every input gathered as frames, written as one wide Parquet table at the end."""
+
+    def __init__(self) -> None:
+        self.frames: list[pl.DataFrame] = []
+        self.count = 0
+
+    def add_frame(self, frame: pl.DataFrame) -> None:
+        self.frames.append(frame)
+        self.count += frame.height
+
+    def write_many(self, records: Iterable[dict[str, Any]]) -> None:
+        rows = [{k: (v.hex() if isinstance(v, bytes) else v) for k, v in _finish(r).items()} for r in records]
+        if rows:
+            self.add_frame(pl.from_dicts(rows, infer_schema_length=None))
+
+    def write(self, path: Path) -> None:
+        frame = pl.concat(self.frames, how="diagonal_relaxed") if self.frames else pl.DataFrame()
+        try:
+            frame.write_parquet(path, compression="zstd")
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _open_out(path: Path | None) -> IO[bytes]:
+    if path is None:
+        return sys.stdout.buffer
+    try:
+        return open(path, "wb")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.format == "parquet" and args.out is None:
+        raise InputError("--format parquet needs --out FILE (Parquet is not written to a terminal or pipe)")
     specs = {}
     for name in args.inputs:  # check every input before writing anything
         if name == "-":
@@ -232,8 +279,9 @@ def run(args: argparse.Namespace) -> int:
         if spec.name not in AIS_FORMATS:
             raise InputError(f"{name}: {spec.name} input is not AIS (decode reads AIS NMEA or AIS CSV)")
         specs[name] = (path, spec)
-    out = sys.stdout.buffer
-    writer = RecordWriter(out, args.format)
+    parquet = ParquetCollector() if args.format == "parquet" else None
+    out = _open_out(None if parquet else args.out)
+    writer: RecordWriter | ParquetCollector = parquet or RecordWriter(out, args.format)
     rejects = RejectWriter(args.rejects)
     total: Counter[str] = Counter()
     enforce = not args.no_checksum
@@ -247,18 +295,27 @@ def run(args: argparse.Namespace) -> int:
                 records, rej, counts, n = _csv_records(path)
             else:
                 result = decode_file(path, enforce_checksum=enforce, fast=not args.no_fast)
-                records, rej, counts, n = (
-                    result.iter_records(),
-                    result.rejects,
-                    result.counts,
-                    result.n_decoded,
-                )
+                columnar = not args.no_fast and args.format != "csv"  # columns straight out, no dicts
+                if columnar and parquet is not None:
+                    parquet.add_frame(wide_frame(result))
+                elif columnar:
+                    write_jsonl(result, out)
+                rejects.write(result.rejects)
+                total.update(result.counts)
+                if columnar:
+                    continue
+                records, rej, counts, n = result.iter_records(), [], Counter(), result.n_decoded
             rejects.write(rej)
-            if sys.stdout.isatty() and path.stat().st_size >= PROGRESS_MIN_BYTES:
+            if out.isatty() and path.stat().st_size >= PROGRESS_MIN_BYTES:
                 records = _progress(records, n, path.name)
             writer.write_many(records)
             total.update(counts)
+        if parquet is not None:
+            parquet.write(args.out)
     finally:
         rejects.close()
+        out.flush()
+        if out is not sys.stdout.buffer:
+            out.close()
     print(_summary(total), file=sys.stderr)
     return 0

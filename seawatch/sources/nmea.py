@@ -56,12 +56,13 @@ log = logging.getLogger(__name__)
 
 # Minimum payload bits per message type (ITU-R M.1371; type 5 allows the 420-bit variant some
 # transmitters send, type 24 part A the 160-bit form, type 21 the 268-bit form seen from real AtoNs
-# in pyais's vectors). Shorter payloads are `truncated_payload`.
+# in pyais's vectors; types 1-3 down to 163 bits, as gpsd: a 28-character payload with fill bits, which
+# gpsd and pyais both decode, only the radio field cut short). Shorter payloads are `truncated_payload`.
 MIN_BITS: dict[int, int] = {
     0: 168,
-    1: 168,
-    2: 168,
-    3: 168,
+    1: 163,
+    2: 163,
+    3: 163,
     4: 168,
     5: 420,
     6: 88,
