@@ -15,6 +15,7 @@ Run: `.venv/bin/python -m bench.decode.to_files [--lines N] [--repeat N] [--reco
 from __future__ import annotations
 
 import argparse
+import compileall
 import importlib.util
 import os
 import platform
@@ -77,9 +78,19 @@ def _timed(argv: list[str], stdin: Path | None, output: Path) -> dict[str, float
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{argv[:4]} exited {proc.returncode}")
-    lines = output.read_bytes().count(b"\n") if output.suffix != ".parquet" else _parquet_rows(output)
+    lines = _count_lines(output) if output.suffix != ".parquet" else _parquet_rows(output)
     return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024,
             "records": lines, "out_mb": output.stat().st_size / 1e6}  # fmt: skip
+
+
+def _count_lines(path: Path) -> int:
+    """Newlines, a block at a time (reading a whole output would grow this process, and its children
+    inherit the peak RSS figure across exec)."""
+    n = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            n += block.count(b"\n")
+    return n
 
 
 def _parquet_rows(path: Path) -> int:
@@ -98,6 +109,9 @@ def main() -> int:
         "--record", action="store_true", help="write to bench/RESULTS.md (## decode to files)"
     )
     args = parser.parse_args()
+    # as installed: pip compiles the package to bytecode (a checkout run with PYTHONDONTWRITEBYTECODE
+    # would compile seawatch's modules in every process)
+    compileall.compile_dir(REPO / "seawatch", quiet=1)
     with tempfile.TemporaryDirectory(prefix="seawatch-bench-decode-files-") as tmp:
         path, n_lines = build_input(args.lines, Path(tmp))
         variants = _variants(path, Path(tmp))

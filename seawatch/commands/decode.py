@@ -300,7 +300,8 @@ def run(args: argparse.Namespace) -> int:
                     parquet.add_frame(wide_frame(result))
                 elif columnar:
                     write_jsonl(result, out)
-                rejects.write(result.rejects)
+                if rejects.fh is not None:  # building the Rejected objects costs (~1 us each)
+                    rejects.write(result.rejects)
                 total.update(result.counts)
                 if columnar:
                     continue

@@ -38,24 +38,31 @@ def _iso_times(t: np.ndarray) -> tuple[pl.Series, np.ndarray]:
 
 
 def group_frame(
-    batch: FastBatch, g: FastGroup, source: str, iso: tuple[pl.Series, np.ndarray]
+    batch: FastBatch,
+    g: FastGroup,
+    source: str,
+    iso: tuple[pl.Series, np.ndarray],
+    lo: int = 0,
+    hi: int | None = None,
 ) -> pl.DataFrame:
-    """One decoded group as a frame: pyais's fields in pyais's order, then `received_at`, `station`,
-    `source`."""
-    n = len(g.rows)
+    """One decoded group's rows [lo, hi) as a frame: pyais's fields in pyais's order, then
+    `received_at`, `station`, `source`."""
+    rows = g.rows[lo:hi]
+    n = len(rows)
     columns: list[pl.Series] = []
     for name in g.order:
         col = g.columns[name]
         if col is None:
             columns.append(pl.Series(name, [None] * n, dtype=pl.Null))
             continue
-        if isinstance(col, list) and any(isinstance(v, bytes) for v in col):  # binary fields as hex text
+        col = col[lo:hi]
+        if isinstance(col, list) and col and isinstance(col[0], bytes):  # binary fields as hex text
             col = [v.hex() if isinstance(v, bytes) else v for v in col]
         columns.append(pl.Series(name, col, strict=False))
     texts, inverse = iso
     stations = pl.Series([*batch.stations, None], dtype=pl.String)
-    codes = batch.station_code[g.rows]
-    columns.append(texts.gather(inverse[g.rows]).alias("received_at"))
+    codes = batch.station_code[rows]
+    columns.append(texts.gather(inverse[rows]).alias("received_at"))
     columns.append(stations.gather(np.where(codes < 0, len(batch.stations), codes)).alias("station"))
     columns.append(pl.Series("source", [source], dtype=pl.String).new_from_index(0, n))
     return pl.DataFrame(columns)
@@ -103,16 +110,19 @@ def write_jsonl(result: BulkDecodeResult, out: IO[bytes]) -> int:
     n = len(result.fast) + len(slow_recs)
     rank = np.empty(n, dtype=np.int64)
     rank[_merged_order(result, slow_lines)] = np.arange(n)  # a record's place in input order
-    groups = [(rank[rows], frame) for rows, frame in _frames(result)]  # places ascend in each group
+    batch = result.fast
+    iso = _iso_times(batch.t)
+    groups = [(rank[g.rows], g) for g in batch.groups]  # places ascend in each group
     slow_places = rank[len(result.fast) :]
     slow_json = [orjson.dumps(_hexed(r)).decode() for r in slow_recs]
     for lo in range(0, n, WINDOW_ROWS):
         hi = lo + WINDOW_ROWS
         parts = []
-        for places, frame in groups:
+        for places, g in groups:
             a, b = np.searchsorted(places, (lo, hi)).tolist()
             if a < b:
-                encoded = frame.slice(a, b - a).select(pl.struct(pl.all()).struct.json_encode().alias("line"))
+                frame = group_frame(batch, g, result.source, iso, a, b)
+                encoded = frame.select(pl.struct(pl.all()).struct.json_encode().alias("line"))
                 parts.append(encoded.with_columns(place=pl.Series(places[a:b])))
         a, b = np.searchsorted(slow_places, (lo, hi)).tolist()
         if a < b:
