@@ -7,12 +7,17 @@ stops it at shutdown, so `uvicorn` runs everything on one loop.
 from __future__ import annotations
 
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import HTTPConnection
+from starlette.types import Scope
 
 from seawatch import __version__
 from seawatch.api import (
@@ -22,12 +27,15 @@ from seawatch.api import (
     routes_ops,
     routes_picture,
     routes_system,
+    routes_users,
     routes_zones,
 )
-from seawatch.api.auth import require
-from seawatch.api.limits import LimitsMiddleware
+from seawatch.api.auth import LoginThrottle, credentials, prepare_dummy_hash, require, token_hash
+from seawatch.api.headers import SecurityHeaders
+from seawatch.api.limits import Identify, LimitsMiddleware
 from seawatch.api.problems import install_problem_handlers
 from seawatch.node.node import Node
+from seawatch.store.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +64,15 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
         "Errors are application/problem+json (RFC 9457).",
     )
     app.state.node = node
+    app.state.login_throttle = LoginThrottle()
+    prepare_dummy_hash()
     install_problem_handlers(app)
     app.include_router(routes_system.router)
     app.include_router(routes_picture.router)
     app.include_router(routes_zones.router)
     app.include_router(routes_alerts.router)
     app.include_router(routes_edit.router)
+    app.include_router(routes_users.router)
     app.include_router(live.router)
     ops = routes_ops.install(app, node)
     try:
@@ -70,10 +81,40 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
         log.info("sharing routes not available")
     else:
         app.include_router(share_router, dependencies=[Depends(require("viewer"))])
-    app.add_middleware(LimitsMiddleware, settings=node.settings.api, metrics=node.metrics)
+    app.add_middleware(
+        LimitsMiddleware, settings=node.settings.api, metrics=node.metrics, identify=identifier(node.store)
+    )
+    app.add_middleware(SecurityHeaders, hsts=node.settings.api.cookie_secure)
     static = web_dir or WEB_DIST
     if static.is_dir():
         app.mount("/", StaticFiles(directory=static, html=True), name="web")
     else:
         log.warning("web picture not built (%s missing): run `make web`", static)
     return app
+
+
+def identifier(store: Store, ttl_s: float = 5.0, max_cached: int = 10_000) -> Identify:
+    """The user a request's credential authenticates (for rate limiting), None for none or an invalid
+    one. Valid answers are cached for `ttl_s` (a revoked token keeps its user's bucket that long, no
+    more); invalid ones are not cached, so random tokens cannot fill memory."""
+    cache: OrderedDict[str, tuple[str, float]] = OrderedDict()
+
+    def identify(scope: Scope) -> str | None:
+        token = credentials(HTTPConnection(scope))
+        if not token:
+            return None
+        hashed, now = token_hash(token), time.monotonic()
+        hit = cache.get(hashed)
+        if hit is not None and now - hit[1] < ttl_s:
+            return hit[0]
+        found = store.token_user(hashed, datetime.now(UTC))
+        if found is None:
+            cache.pop(hashed, None)
+            return None
+        cache[hashed] = (found[0].name, now)
+        cache.move_to_end(hashed)
+        while len(cache) > max_cached:
+            cache.popitem(last=False)
+        return found[0].name
+
+    return identify

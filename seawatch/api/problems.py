@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -26,13 +27,17 @@ _TITLES = {
 }
 
 
-def problem(status: int, detail: str, instance: str = "", **extra: Any) -> JSONResponse:
+def problem(
+    status: int, detail: str, instance: str = "", headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     body = {"type": "about:blank", "title": _TITLES.get(status, "Error"), "status": status, "detail": detail}
     if instance:
         body["instance"] = instance
     body.update(extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers or None)
 
 
 class FieldError(SeawatchError):
@@ -66,7 +71,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), request.url.path)
+        return problem(exc.status_code, str(exc.detail), request.url.path, headers=exc.headers)
 
     @app.exception_handler(SeawatchError)
     async def on_seawatch(request: Request, exc: SeawatchError) -> JSONResponse:

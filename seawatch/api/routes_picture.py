@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from seawatch.api.auth import require
 from seawatch.api.problems import FieldError
@@ -55,7 +55,7 @@ def track_history(request: Request, track_id: str, start: str | None = None, end
 @router.get("/vessels/{mmsi}", response_class=JSON, summary="Vessel dossier")
 def vessel(
     request: Request,
-    mmsi: int,
+    mmsi: int = Path(ge=0, le=999_999_999),
     start: str | None = None,
     end: str | None = None,
     events_limit: int = Query(100, ge=1, le=1000),

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
 
 from seawatch.api.auth import (
     SESSION_COOKIE,
     Admin,
     Analyst,
+    LoginThrottle,
     Viewer,
     add_user,
     credentials,
@@ -34,34 +37,35 @@ def _node(request: Request) -> Node:
     return node
 
 
-LOGIN_FAILURES_MAX = 5  # failed logins per user name within LOGIN_WINDOW_S before 429
-LOGIN_WINDOW_S = 60.0
-_failures: dict[str, list[float]] = {}
-
-
-def _recent_failures(username: str, now: float) -> list[float]:
-    recent = [t for t in _failures.get(username, []) if now - t < LOGIN_WINDOW_S]
-    _failures[username] = recent
-    return recent
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
 @router.post("/api/auth/login", response_class=JSON, summary="Log in; sets the session cookie")
 def login(request: Request, body: LoginIn) -> Any:
+    """Failed logins slow down per (user, address) only: the real user elsewhere is never locked out."""
     node = _node(request)
     store = node.store
-    now = time.monotonic()
-    if len(_recent_failures(body.username, now)) >= LOGIN_FAILURES_MAX:
-        raise HTTPException(429, f"too many failed logins for {body.username!r}; wait a minute")
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address, now = _client_address(request), time.monotonic()
+    wait_s = throttle.wait_s(body.username, address, now)
+    if wait_s > 0:
+        raise HTTPException(
+            429,
+            f"too many failed logins for this user from {address}; retry in {math.ceil(wait_s)} s",
+            headers={"Retry-After": str(math.ceil(wait_s))},
+        )
+    # unknown users are checked against a dummy hash: the same work, so timing reveals no names
     if not verify_password(store.password_hash(body.username), body.password):
-        _failures.setdefault(body.username, []).append(now)
-        store.audit(body.username, "auth.login_failed", {})
+        throttle.failed(body.username, address, time.monotonic())
+        store.audit(body.username[:64], "auth.login_failed", {"address": address})
         raise HTTPException(401, "wrong user name or password")
-    _failures.pop(body.username, None)
+    throttle.succeeded(body.username, address)
     user = store.user(body.username)
     assert user is not None
     ttl_s = node.settings.api.session_ttl_s
     token = new_token(store, user.name, "session", ttl_s)
-    store.audit(user.name, "auth.login", {})
+    store.audit(user.name, "auth.login", {"address": address})
     response = JSON({"name": user.name, "role": user.role})
     response.set_cookie(
         SESSION_COOKIE,
@@ -69,7 +73,7 @@ def login(request: Request, body: LoginIn) -> Any:
         max_age=int(ttl_s),
         httponly=True,
         samesite="strict",
-        secure=node.settings.api.cookie_secure,
+        secure=node.settings.api.cookie_secure or request.url.scheme == "https",
         path="/",
     )
     return response
@@ -111,7 +115,8 @@ def create_user(request: Request, body: UserIn, who: Admin) -> Any:
 @router.post("/api/tokens", status_code=201, response_class=JSON, summary="New API token for a user")
 def create_token(request: Request, body: TokenIn, who: Admin) -> Any:
     store = _node(request).store
-    token = new_token(store, body.user, "api", None)
+    ttl_s = _node(request).settings.api.api_token_ttl_days * 86400
+    token = new_token(store, body.user, "api", ttl_s)
     store.audit(who.name, "token.create", {"user": body.user})
     return JSON({"user": body.user, "token": token}, status_code=201)
 
@@ -123,10 +128,21 @@ def audit(request: Request, who: Admin, action: str | None = None, limit: int = 
 
 @router.get("/api/rejects", response_class=JSON, summary="The latest rejected inputs with their reasons")
 def rejects(request: Request, who: Analyst, limit: int = 200) -> Any:
-    recent = list(_node(request).rejects)[-min(max(limit, 1), 1000) :]
-    return JSON(
-        [{"source": r.source, "reason": r.reason, "raw": r.raw[:500], "line_no": r.line_no} for r in recent]
-    )
+    """Newest first kept per source (at most 50 each), so one source's junk cannot flush another's."""
+    samples = _node(request).store.reject_samples(min(max(limit, 1), 1000))
+    return JSON([{k: r[k] for k in ("source", "reason", "raw", "line_no", "t")} for r in samples])
+
+
+class RejectCount(BaseModel):
+    source: str
+    reason: str
+    count: int
+    last_t: float = Field(description="epoch seconds of the latest")
+
+
+@router.get("/api/rejects/counts", response_model=list[RejectCount], summary="Rejects per source and reason")
+def reject_counts(request: Request, who: Analyst) -> list[RejectCount]:
+    return [RejectCount(**row) for row in _node(request).store.reject_counts()]
 
 
 @router.get("/api/health", response_class=JSON)
@@ -143,6 +159,9 @@ async def health(request: Request, who: Viewer) -> Any:
             "decoded": node.metrics.decoded.get(feed.name, 0),
             "rejected": node.metrics.rejected.get(feed.name, 0),
         }
+        status = node.feed_status.get(feed.name)
+        if status is not None:
+            feeds[feed.name].update(status.to_json())
     return JSON(
         {
             "status": "ok",

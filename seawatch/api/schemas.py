@@ -54,9 +54,9 @@ class ObservationIn(BaseModel):
     source: str = Field(default="ingest", max_length=200)
     mmsi: int | None = Field(default=None, ge=0, le=999_999_999)
     target_ref: str | None = Field(default=None, max_length=200)
-    sog_kn: float | None = None
-    cog_deg: float | None = None
-    heading_deg: float | None = None
+    sog_kn: float | None = Field(default=None, ge=0, le=102.3)
+    cog_deg: float | None = Field(default=None, ge=0, le=360)
+    heading_deg: float | None = Field(default=None, ge=0, le=360)
 
 
 class ObservationsIn(BaseModel):

@@ -23,6 +23,17 @@ MAX_ZONE_VERTICES = 10_000
 MAX_ZONE_SPAN_DEG = 40.0
 
 
+MAX_PROPERTY_DEPTH = 8
+
+
+def _nesting(value: Any, level: int = 0) -> int:
+    """Nesting depth of a JSON value (stops counting past the limit)."""
+    if level > MAX_PROPERTY_DEPTH or not isinstance(value, dict | list):
+        return level
+    children = value.values() if isinstance(value, dict) else value
+    return max((_nesting(v, level + 1) for v in children), default=level + 1)
+
+
 def _vertex_count(geom: shapely.Geometry) -> int:
     return int(shapely.get_num_coordinates(geom))
 
@@ -64,6 +75,8 @@ class ZoneIn(BaseModel):
     @field_validator("properties")
     @classmethod
     def _props(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if _nesting(value) > MAX_PROPERTY_DEPTH:  # stored and served as JSON: keep it flat-ish
+            raise ValueError(f"nested more than {MAX_PROPERTY_DEPTH} deep")
         name = value.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
             raise ValueError("name is required: text of at most 200 characters")

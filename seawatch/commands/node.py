@@ -51,6 +51,9 @@ def keygen(path: Path) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from seawatch.store.private import owner_only_umask
+
+    owner_only_umask()  # keys, stores and the federation database: owner only from creation on
     if args.keygen is not None:
         return keygen(args.keygen)
     if args.config is None:
@@ -58,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from seawatch.node.runner import uvicorn_config
     from seawatch.node.settings import load_settings
     from seawatch.share.service import FederatedNode
     from seawatch.share.settings import federation_from_parts
@@ -82,5 +86,5 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     level = "info" if args.verbose else "warning"
-    uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level=level)).run()
+    uvicorn.Server(uvicorn_config(app, settings, level)).run()
     return 0

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from seawatch.model import AisStatic, Observation, Rejected, SensorKind
 from seawatch.node.ais_stream import AisStreamDecoder
 from seawatch.node.pipeline import Item
 from seawatch.node.settings import FeedSettings
+from seawatch.sources.net import MAX_LINE_BYTES, READ_BYTES, LineBuffer, udp_kernel_drops
 from seawatch.timeutil import utc_from_epoch
 
 log = logging.getLogger(__name__)
@@ -158,27 +160,55 @@ async def _emit_lines(
             await put(feed.name, item)
 
 
+@dataclass
+class FeedStatus:
+    """What a network feed reports beside its items (shown in /api/health)."""
+
+    connections: int = 0
+    overlong_lines: int = 0  # lines longer than MAX_LINE_BYTES, dropped (each also a reject)
+    udp_queue_drops: int = 0  # datagrams dropped because the feed's queue was full
+    udp_socket: Any = None  # for the kernel's own drop count
+
+    def to_json(self) -> dict[str, Any]:
+        kernel = None if self.udp_socket is None else udp_kernel_drops(self.udp_socket)
+        return {
+            "connections": self.connections,
+            "overlong_lines": self.overlong_lines,
+            "udp_queue_drops": self.udp_queue_drops,
+            "udp_kernel_drops": kernel,
+        }
+
+
 async def _emit_stream(
-    feed: FeedSettings, put: Put, reader: asyncio.StreamReader, decode: LineDecoder
+    feed: FeedSettings,
+    put: Put,
+    reader: asyncio.StreamReader,
+    decode: LineDecoder,
+    status: FeedStatus | None = None,
 ) -> None:
-    """Read whole chunks (up to 64 KiB) and decode their complete lines; a partial line waits for the next.
+    """Read whole chunks (up to 64 KiB) and decode their complete lines; a partial line waits for the next
+    (held by a `LineBuffer`: linear time, and a line over `MAX_LINE_BYTES` is dropped and rejected).
 
     AIS feeds decode each read's lines in one vectorised pass (`AisStreamDecoder`); radar feeds
     line by line."""
     stream = AisStreamDecoder(feed.name) if feed.sensors is None else None
-    rest = b""
-    while chunk := await reader.read(65536):
-        data = rest + chunk
-        cut = data.rfind(b"\n") + 1
-        rest = data[cut:]
-        if not cut:
+    lines = LineBuffer(MAX_LINE_BYTES)
+    while chunk := await reader.read(READ_BYTES):
+        block = lines.feed(chunk)
+        for head in lines.take_overlong():
+            if status is not None:
+                status.overlong_lines += 1
+            raw = head.decode("ascii", "backslashreplace") + "..."
+            await put(feed.name, Rejected(raw, f"line_too_long: over {MAX_LINE_BYTES} bytes", feed.name))
+        if not block:
             continue
         if stream is not None:
-            await _put_all(feed, put, stream.decode(data[:cut], datetime.now(UTC)))
+            await _put_all(feed, put, stream.decode(block, datetime.now(UTC)))
         else:
             await _emit_lines(
-                feed, put, [line.decode("ascii", "replace") for line in data[:cut].split(b"\n")], decode
+                feed, put, [line.decode("ascii", "replace") for line in block.split(b"\n")], decode
             )
+    rest = lines.flush()
     if stream is not None:
         await _put_all(
             feed, put, stream.decode(rest + b"\n" if rest.strip() else b"", datetime.now(UTC), final=True)
@@ -192,7 +222,7 @@ async def _put_all(feed: FeedSettings, put: Put, items: list[Item]) -> None:
         await put(feed.name, item)
 
 
-async def tcp_client_feed(feed: FeedSettings, put: Put) -> None:
+async def tcp_client_feed(feed: FeedSettings, put: Put, status: FeedStatus | None = None) -> None:
     """Connect to a TCP line feed; reconnect with backoff when it drops."""
     decode = line_decoder(feed)
     backoff_s = 1.0
@@ -212,20 +242,24 @@ async def tcp_client_feed(feed: FeedSettings, put: Put) -> None:
             backoff_s = min(backoff_s * 2, 60.0)
             continue
         backoff_s = 1.0
+        if status is not None:
+            status.connections += 1
         try:
-            await _emit_stream(feed, put, reader, decode)
+            await _emit_stream(feed, put, reader, decode, status)
         finally:
             writer.close()
         log.warning("feed %s: connection closed; reconnecting", feed.name)
 
 
-async def tcp_listen_feed(feed: FeedSettings, put: Put) -> None:
+async def tcp_listen_feed(feed: FeedSettings, put: Put, status: FeedStatus | None = None) -> None:
     """Listen for senders of NMEA lines (one decoder per connection)."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         decode = line_decoder(feed)
+        if status is not None:
+            status.connections += 1
         try:
-            await _emit_stream(feed, put, reader, decode)
+            await _emit_stream(feed, put, reader, decode, status)
         finally:
             writer.close()
 
@@ -235,23 +269,29 @@ async def tcp_listen_feed(feed: FeedSettings, put: Put) -> None:
 
 
 class _Datagrams(asyncio.DatagramProtocol):
-    def __init__(self, queue: asyncio.Queue[bytes]) -> None:
+    def __init__(self, queue: asyncio.Queue[bytes], status: FeedStatus) -> None:
         self.queue = queue
+        self.status = status
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         try:
             self.queue.put_nowait(data)
         except asyncio.QueueFull:
-            log.warning("UDP feed overloaded: datagram dropped")
+            self.status.udp_queue_drops += 1
+            if self.status.udp_queue_drops % 1000 == 1:
+                log.warning("UDP feed overloaded: %d datagrams dropped", self.status.udp_queue_drops)
 
 
-async def udp_feed(feed: FeedSettings, put: Put) -> None:
-    """Receive NMEA lines in UDP datagrams on host:port (`udp` and `listen_udp` both bind)."""
+async def udp_feed(feed: FeedSettings, put: Put, status: FeedStatus | None = None) -> None:
+    """Receive NMEA lines in UDP datagrams on host:port (`udp` and `listen_udp` both bind). Datagrams
+    the kernel drops (receive buffer full) are counted from /proc and shown in the feed's status."""
+    status = status if status is not None else FeedStatus()
     queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=10_000)
     loop = asyncio.get_running_loop()
     transport, _ = await loop.create_datagram_endpoint(
-        lambda: _Datagrams(queue), local_addr=(feed.host, feed.port or 0)
+        lambda: _Datagrams(queue, status), local_addr=(feed.host, feed.port or 0)
     )
+    status.udp_socket = transport.get_extra_info("socket")
     decode = line_decoder(feed)
     try:
         while True:
@@ -309,7 +349,8 @@ async def sim_feed(feed: FeedSettings, put: Put) -> None:
             await put(feed.name, item)
 
 
-FEEDS: dict[str, Callable[[FeedSettings, Put], Awaitable[None]]] = {
+NET_KINDS = frozenset({"tcp", "listen_tcp", "udp", "listen_udp"})  # runners that take a FeedStatus
+FEEDS: dict[str, Callable[..., Awaitable[None]]] = {
     "file": replay_feed,
     "tcp": tcp_client_feed,
     "listen_tcp": tcp_listen_feed,

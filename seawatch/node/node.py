@@ -24,7 +24,7 @@ import orjson
 
 from seawatch.model import Event, Observation, Rejected, SensorKind
 from seawatch.node.bus import LiveBus, LiveItem, Subscriber
-from seawatch.node.feeds import FEEDS
+from seawatch.node.feeds import FEEDS, NET_KINDS, FeedStatus
 from seawatch.node.geojson import track_feature
 from seawatch.node.live_index import LiveIndex
 from seawatch.node.metrics import NodeMetrics
@@ -139,6 +139,7 @@ class Node:
         self._tasks: list[asyncio.Task[Any]] = []
         self.loop: asyncio.AbstractEventLoop | None = None  # set by start()
         self._feed_tasks: dict[str, asyncio.Task[Any]] = {}
+        self.feed_status: dict[str, FeedStatus] = {}  # network feeds: connections, drops
         self.index = LiveIndex()
         self._track_of_mmsi: dict[int, str] = {}
         self._load_state()
@@ -177,7 +178,10 @@ class Node:
 
     async def _run_feed(self, runner: Any, feed: Any) -> None:
         try:
-            await runner(feed, self.put)
+            if feed.kind in NET_KINDS:
+                await runner(feed, self.put, self.feed_status.setdefault(feed.name, FeedStatus()))
+            else:
+                await runner(feed, self.put)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -316,6 +320,8 @@ class Node:
         result, features = await asyncio.to_thread(self._process, items)
         batch = result.batch
         batch_id = await asyncio.to_thread(self.store.write_batch, batch)
+        if result.rejects:  # counted per source and reason for good, a bounded sample per source
+            await asyncio.to_thread(self.store.record_rejects, result.rejects)
         m = self.metrics
         m.received.update(result.received)
         m.decoded.update(result.decoded)

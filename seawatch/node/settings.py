@@ -48,7 +48,15 @@ class ApiSettings(BaseModel):
     rate_limit_burst: int = 200
     ws_client_buffer: int = 2000  # messages queued per WebSocket client before it is disconnected
     session_ttl_s: float = 12 * 3600.0
+    api_token_ttl_days: float = 90.0  # default lifetime of a new API token
     cookie_secure: bool = False  # set when served behind HTTPS
+    ws_recheck_s: float = 1.0  # a live WebSocket re-checks its session/token this often
+    allowed_origins: list[str] = Field(default_factory=list)  # WebSocket Origins besides the node's own
+    trusted_proxies: list[str] = Field(default_factory=list)  # reverse proxies whose X-Forwarded-For counts
+    max_json_depth: int = 32  # deeper request bodies get 422
+    rate_limit_clients: int = 10_000  # buckets kept; the least recently seen is evicted beyond
+    tls_certfile: Path | None = None  # HTTPS served by the node itself (else put a reverse proxy in front)
+    tls_keyfile: Path | None = None
 
 
 class PipelineSettings(BaseModel):

@@ -11,17 +11,104 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from types import TracebackType
 
 log = logging.getLogger(__name__)
 
-MAX_LINE_BYTES = 64 * 1024
+MAX_LINE_BYTES = 64 * 1024  # NMEA sentences are at most 82 characters; tag blocks add a few hundred
+READ_BYTES = 65536
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+class LineBuffer:
+    """Cuts a byte stream into whole lines in linear time, however the sender splits or stalls it.
+
+    `feed(chunk)` returns the complete lines now available, as one block ending in a newline (for the
+    vectorised AIS decoder) or b"". A partial line is kept as a list of pieces (never re-joined on
+    every read, which made a 98 MiB line without a newline cost quadratic time); once it grows past
+    `max_line_bytes` it is dropped up to its newline and counted in `overlong` (its first bytes kept
+    in `overlong_heads` until `take_overlong()`), so one sender cannot make the node hold a line of
+    unbounded size.
+    """
+
+    def __init__(self, max_line_bytes: int = MAX_LINE_BYTES) -> None:
+        self.max_line_bytes = max_line_bytes
+        self.overlong = 0
+        self.overlong_heads: list[bytes] = []
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._skipping = False
+
+    def _drop_partial(self) -> None:
+        head = b"".join(self._parts)[:200]
+        self.overlong += 1
+        if len(self.overlong_heads) < 100:
+            self.overlong_heads.append(head)
+        self._parts, self._size, self._skipping = [], 0, True
+
+    def take_overlong(self) -> list[bytes]:
+        heads, self.overlong_heads = self.overlong_heads, []
+        return heads
+
+    def feed(self, chunk: bytes) -> bytes:
+        cut = chunk.rfind(b"\n")
+        if cut < 0:
+            if not self._skipping:
+                self._parts.append(chunk)
+                self._size += len(chunk)
+                if self._size > self.max_line_bytes:
+                    self._drop_partial()
+            return b""
+        head, tail = chunk[: cut + 1], chunk[cut + 1 :]
+        if self._skipping:  # the rest of a dropped line runs to the first newline
+            head = head[head.find(b"\n") + 1 :]
+            self._skipping = False
+        elif self._parts:
+            first = head.find(b"\n") + 1
+            if self._size + first > self.max_line_bytes:
+                self._parts.append(head[:first])
+                self._drop_partial()
+                self._skipping = False
+                head = head[first:]
+            else:
+                head = b"".join([*self._parts, head])
+        self._parts, self._size = ([tail], len(tail)) if tail else ([], 0)
+        if self._size > self.max_line_bytes:
+            self._drop_partial()
+        return head
+
+    def flush(self) -> bytes:
+        """What is left at the end of the stream (a last line without its newline), or b""."""
+        rest = b"" if self._skipping else b"".join(self._parts)
+        self._parts, self._size, self._skipping = [], 0, False
+        return rest
+
+
+def udp_kernel_drops(sock: socket.socket) -> int | None:
+    """Datagrams the kernel dropped on this socket (its receive buffer was full), from the `drops`
+    column of /proc/net/udp(6) for the socket's inode; None where /proc does not say (not Linux)."""
+    try:
+        inode = os.fstat(sock.fileno()).st_ino
+    except OSError:
+        return None
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(table) as rows:
+                next(rows, None)
+                for row in rows:
+                    fields = row.split()
+                    if len(fields) >= 13 and fields[9] == str(inode):
+                        return int(fields[12])
+        except OSError:
+            continue
+    return None
 
 
 def _text(raw: bytes) -> str:
@@ -42,8 +129,11 @@ class TcpLineSource:
         min_backoff_s: float = 0.5,
         max_backoff_s: float = 30.0,
         connect_timeout_s: float = 10.0,
+        max_line_bytes: int = MAX_LINE_BYTES,
     ) -> None:
         self.host = host
+        self.max_line_bytes = max_line_bytes
+        self.overlong = 0  # lines dropped for being longer than max_line_bytes
         self.port = port
         self.min_backoff_s = min_backoff_s
         self.max_backoff_s = max_backoff_s
@@ -70,7 +160,7 @@ class TcpLineSource:
             got_data = False
             try:
                 reader, writer = await asyncio.wait_for(
-                    asyncio.open_connection(self.host, self.port, limit=MAX_LINE_BYTES),
+                    asyncio.open_connection(self.host, self.port),
                     timeout=self.connect_timeout_s,
                 )
             except (OSError, TimeoutError) as exc:
@@ -82,21 +172,32 @@ class TcpLineSource:
                 self.connects += 1
                 self._writer = writer
                 log.info("tcp %s:%d connected", self.host, self.port)
+                lines = LineBuffer(self.max_line_bytes)
                 try:
                     while not self._stopped.is_set():
-                        try:
-                            raw = await reader.readline()
-                        except ValueError:  # a line longer than the limit: drop it, keep going
-                            log.warning(
-                                "tcp %s:%d: line over %d bytes dropped", self.host, self.port, MAX_LINE_BYTES
-                            )
-                            continue
-                        if not raw:
+                        chunk = await reader.read(READ_BYTES)
+                        if not chunk:
                             break
                         got_data = True
-                        line = _text(raw)
-                        if line:
-                            yield line, _now()
+                        block = lines.feed(chunk)
+                        dropped = lines.take_overlong()
+                        self.overlong += len(dropped)
+                        for head in dropped:
+                            log.warning(
+                                "tcp %s:%d: line over %d bytes dropped (%r...)",
+                                self.host,
+                                self.port,
+                                self.max_line_bytes,
+                                head[:40],
+                            )
+                        received_at = _now()
+                        for raw in block.split(b"\n"):
+                            line = _text(raw)
+                            if line:
+                                yield line, received_at
+                    last = _text(lines.flush())
+                    if last:
+                        yield last, _now()
                 except (OSError, asyncio.IncompleteReadError) as exc:
                     log.warning("tcp %s:%d read failed: %s", self.host, self.port, exc)
                 finally:
@@ -140,6 +241,12 @@ class UdpLineSource:
         self.dropped = 0
         self._queue: asyncio.Queue[tuple[str, datetime]] = asyncio.Queue(maxsize=queue_size)
         self._transport: asyncio.DatagramTransport | None = None
+
+    @property
+    def kernel_drops(self) -> int | None:
+        """Datagrams the kernel dropped before we read them (socket buffer full); None: unknown."""
+        sock = None if self._transport is None else self._transport.get_extra_info("socket")
+        return None if sock is None else udp_kernel_drops(sock)
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from seawatch.store.history import ParquetHistory
 from seawatch.store.migrations import migrate
+from seawatch.store.private import private_files
 
 
 class SqliteDb:
@@ -22,8 +23,8 @@ class SqliteDb:
 
     def __init__(self, data_dir: Path, synchronous: str = "FULL") -> None:
         self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.data_dir / "seawatch.db"
+        private_files(self.data_dir, self.db_path)  # password and token hashes: owner only
         self._synchronous = synchronous
         self._lock = threading.RLock()
         self._local = threading.local()

@@ -117,6 +117,22 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        5,
+        """
+        ALTER TABLE tokens ADD COLUMN label TEXT;
+        CREATE INDEX tokens_user ON tokens(user);
+        CREATE TABLE reject_counts (
+            source TEXT NOT NULL, reason TEXT NOT NULL, count INTEGER NOT NULL, last_t REAL NOT NULL,
+            PRIMARY KEY (source, reason)
+        );
+        CREATE TABLE reject_samples (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, t REAL NOT NULL,
+            reason TEXT NOT NULL, raw TEXT NOT NULL, line_no INTEGER
+        );
+        CREATE INDEX reject_samples_source ON reject_samples(source, id);
+        """,
+    ),
 )
 
 

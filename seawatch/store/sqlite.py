@@ -14,6 +14,7 @@ from seawatch.store.ingest import SqliteIngest
 from seawatch.store.partner import SqlitePartnerData
 from seawatch.store.positions import SqlitePositions
 from seawatch.store.profile import SqliteProfiles
+from seawatch.store.rejects import SqliteRejects
 from seawatch.store.users import SqliteUsers
 from seawatch.store.vessels import SqliteVessels
 from seawatch.store.zones import SqliteWatchlist, SqliteZones
@@ -33,5 +34,6 @@ class SqliteStore(
     SqliteAssets,
     SqliteAlertStates,
     SqliteProfiles,
+    SqliteRejects,
 ):
     """Embedded store in `data_dir` (`seawatch.db` + `history/`); implements `store.base.Store`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import UTC, datetime
@@ -255,16 +256,24 @@ def test_openapi_is_published(live_node: RunningNode) -> None:
 def test_rejects_are_kept_and_listed(live_node: RunningNode) -> None:
     from seawatch.model import Rejected
 
-    live_node.node.rejects.append(Rejected("!AIVDM,garbage", "bad_checksum", "us-gulf", 7))
+    node = live_node.node
+    assert node.loop is not None
+    bad = Rejected("!AIVDM,garbage", "bad_checksum", "us-gulf", 7)
+    asyncio.run_coroutine_threadsafe(node.submit("us-gulf", [bad]), node.loop).result(timeout=30)
     with live_node.client("viewer") as viewer, live_node.client("analyst") as analyst:
         assert viewer.get("/api/rejects").status_code == 403
         listed = analyst.get("/api/rejects").json()
-    assert listed[-1] == {
+        counts = analyst.get("/api/rejects/counts").json()
+    last = listed[-1]
+    assert {k: last[k] for k in ("source", "reason", "raw", "line_no")} == {
         "source": "us-gulf",
         "reason": "bad_checksum",
         "raw": "!AIVDM,garbage",
         "line_no": 7,
     }
+    assert {"source": "us-gulf", "reason": "bad_checksum"} in [
+        {"source": c["source"], "reason": c["reason"]} for c in counts
+    ]
 
 
 def test_zone_drawn_on_a_running_node_raises_entries_at_once(live_node: RunningNode) -> None:

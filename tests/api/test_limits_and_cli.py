@@ -35,21 +35,27 @@ async def test_flood_gets_429_and_oversize_413() -> None:
     async def echo(body: dict[str, object]) -> dict[str, object]:
         return body
 
+    def identify(scope: dict[str, object]) -> str | None:  # "Bearer good-*" authenticates
+        auth = dict(scope["headers"]).get(b"authorization", b"")  # type: ignore[call-overload]
+        return auth.decode()[12:] if auth.startswith(b"Bearer good-") else None
+
     metrics = NodeMetrics()
     limited = LimitsMiddleware(
-        app, ApiSettings(rate_limit_per_s=1, rate_limit_burst=5, max_request_bytes=100), metrics
+        app, ApiSettings(rate_limit_per_s=1, rate_limit_burst=5, max_request_bytes=100), metrics, identify
     )
     transport = httpx.ASGITransport(app=limited)
     async with httpx.AsyncClient(transport=transport, base_url="http://node") as client:
         statuses = [(await client.post("/echo", json={"a": 1})).status_code for _ in range(8)]
-        other = await client.post("/echo", json={"a": 1}, headers={"Authorization": "Bearer other"})
+        other = await client.post("/echo", json={"a": 1}, headers={"Authorization": "Bearer good-other"})
+        forged = await client.post("/echo", json={"a": 1}, headers={"Authorization": "Bearer made-up"})
         big = await client.post(
-            "/echo", content=json.dumps({"a": "x" * 200}), headers={"Authorization": "Bearer big"}
+            "/echo", content=json.dumps({"a": "x" * 200}), headers={"Authorization": "Bearer good-big"}
         )
     assert statuses[:5] == [200] * 5 and statuses[5:] == [429] * 3
-    assert other.status_code == 200  # another client has its own bucket
+    assert other.status_code == 200  # an authenticated user has their own bucket
+    assert forged.status_code == 429  # an invalid credential counts as the address, like none
     assert big.status_code == 413 and big.headers["content-type"] == "application/problem+json"
-    assert metrics.rate_limited == 3
+    assert metrics.rate_limited == 4
 
 
 def test_user_and_settings_commands(
