@@ -126,7 +126,9 @@ def session_cookie(node: NodeProcess) -> dict[str, str]:
 
 
 def _new_page(browser: Any, node: NodeProcess, cookie: dict[str, str] | None) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=node.url)
+    # Playwright's string waits (wait_for_function) are evaluated like eval(), which the node's CSP
+    # forbids; the page itself under its CSP is proven in tests/security/test_page_csp.py
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=node.url, bypass_csp=True)
     if cookie:
         context.add_cookies([cookie])
     page = context.new_page()
