@@ -286,45 +286,53 @@ class InterceptPlanner:
         if k > 0 and np.isfinite(gap[k - 1]):  # where the gap crosses zero between two samples
             frac = gap[k - 1] / (gap[k - 1] - gap[k])
             t = float(times[k - 1] + frac * (times[k] - times[k - 1]))
-        route_x, route_y, t = self._settle(sea, plane, tx, ty, vx, vy, p.speed_kn, t, times[0], step_h)
+        settled = self._settle(sea, plane, motion, p.speed_kn, t0, t, horizon_h)
+        if settled is None:
+            return unreachable(p.asset_id, f"cannot reach the target over water within {horizon_h:.1f} h")
+        route_x, route_y, t = settled
         return self._finish(p, target, plane, t, route_x, route_y, "sea_grid")
 
     def _settle(
         self,
         sea: SeaField,
         plane: LocalPlane,
-        tx: float,
-        ty: float,
-        vx: float,
-        vy: float,
+        motion: tuple[float, float, float, float],
         speed_kn: float,
-        t: float,
-        t_min: float,
-        step_h: float,
-    ) -> tuple[np.ndarray, np.ndarray, float]:
-        """Make time and taut route agree: a few secant steps on route length(t) − speed·t = 0."""
+        t_low: float,
+        t_field: float,
+        horizon_h: float,
+    ) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """The earliest time at which the taut route is no longer than speed × time, by bisection between
+        the closed-form time (a lower bound: no route beats the straight line) and the field's estimate
+        (moved later while the taut route is still too long). None if that never happens in time."""
+        tx, ty, vx, vy = motion
 
-        def taut(at_h: float) -> tuple[np.ndarray, np.ndarray, float]:
-            xs, ys = sea.route_to(tx + vx * at_h, ty + vy * at_h)
+        def taut(at_h: float) -> tuple[np.ndarray, np.ndarray, float] | None:
+            x, y = tx + vx * at_h, ty + vy * at_h
+            if max(abs(x), abs(y)) >= sea.grid.half_nm:
+                return None
+            xs, ys = sea.route_to(x, y)
             xs, ys = pull_taut(plane, sea.grid.land, xs, ys)
             return xs, ys, path_length_nm(xs, ys) - speed_kn * at_h
 
-        xs, ys, g = taut(t)
-        t_prev, g_prev = t, g
-        t_next = max(t_min, t + g / speed_kn * 0.5) if g != 0 else t
-        for _ in range(4):
-            if abs(g) < 1e-3 * max(1.0, speed_kn * t):
+        t_high = t_field
+        best = taut(t_high)
+        while best is not None and best[2] > 0.0:  # the taut route is still longer: later
+            t_high += max(best[2] / speed_kn, 1.0 / 60.0)
+            best = taut(t_high) if t_high <= horizon_h else None
+        if best is None:
+            return None
+        lo, hi = t_low, t_high
+        for _ in range(12):
+            if hi - lo < 1.0 / 3600.0:
                 break
-            t_new = t_next
-            nx, ny, g_new = taut(t_new)
-            if g_new <= 0.0 or abs(g_new) < abs(g):
-                xs, ys, t, g = nx, ny, t_new, g_new
-            slope = (g_new - g_prev) / (t_new - t_prev) if t_new != t_prev else -speed_kn
-            t_prev, g_prev = t_new, g_new
-            if slope >= 0:
-                break
-            t_next = max(t_min, t_new - g_new / slope)
-        return xs, ys, t
+            mid = (lo + hi) / 2.0
+            at_mid = taut(mid)
+            if at_mid is not None and at_mid[2] <= 0.0:
+                hi, best = mid, at_mid
+            else:
+                lo = mid
+        return best[0], best[1], hi
 
     def _finish(
         self,

@@ -177,6 +177,8 @@ class SeaField:
         """Cell-centre path (x, y in nm) from the source to the point, by steepest descent of the field."""
         g, dist = self.grid, self.dist_nm
         row, col = (int(v) for v in g.cell_of(np.array(x_nm), np.array(y_nm)))
+        if not (0 <= row < g.n and 0 <= col < g.n):
+            raise ValueError(f"({x_nm:.1f}, {y_nm:.1f}) nm is outside the sea grid")
         best = (math.inf, row, col)
         for dr, dc in ((0, 0), *_NEIGHBOURS):  # start at the free neighbour `distance_nm` used
             r, c = row + dr, col + dc
