@@ -234,7 +234,14 @@ class OpsService:
         for event_id, event in self.alerts.items():
             best = self.best.get(event_id, {"reachable": False, "reason": "not planned yet"})
             rows.append({"event": {**event.to_json(), "id": event_id}, "intercept": best})
-        rows.sort(key=lambda r: (alert_rank_key(r["intercept"]), -_start_s(r["event"])))
+        # at the same rank and ETA a go-fast first (it is the one that gets away), then the newest
+        rows.sort(
+            key=lambda r: (
+                alert_rank_key(r["intercept"]),
+                r["event"]["type"] != "speed_anomaly",
+                -_start_s(r["event"]),
+            )
+        )
         return rows
 
     # -- plans -------------------------------------------------------------------------------------

@@ -5,9 +5,11 @@ import "./styles.css";
 import * as L from "leaflet";
 import { AlertsPanel } from "./alerts";
 import { api, ApiError, query } from "./api";
+import { AssetLayer, type AssetView } from "./assets";
 import { addBaseMap } from "./basemap";
 import { DossierPanel } from "./dossier";
 import { Filters } from "./filters";
+import { type BestIntercept, InterceptView, type Tasking } from "./intercept";
 import { LiveFeed } from "./live";
 import { type Sighting, SightingForm } from "./sightings";
 import { legendHtml } from "./symbols";
@@ -59,6 +61,8 @@ class App {
   private readonly timeline = new Timeline();
   private readonly live = new LiveFeed();
   private readonly sightings: SightingForm;
+  private readonly assets: AssetLayer;
+  private readonly intercepts: InterceptView;
   private fitted = false;
   private replayToken = 0;
 
@@ -81,6 +85,11 @@ class App {
     this.dossier = new DossierPanel(this.map);
     this.zones = new ZoneLayer(this.map);
     this.sightings = new SightingForm(this.map);
+    const canTask = rank >= ROLES.indexOf("operator");
+    this.assets = new AssetLayer(this.map, canTask);
+    this.intercepts = new InterceptView(this.map, canTask);
+    this.assets.onRelease = (id) => void this.intercepts.release(id);
+    this.intercepts.onError = (m) => this.hint(m);
 
     this.tracks.onCounts = (total, shown) => {
       $("track-count").textContent = String(total);
@@ -113,6 +122,12 @@ class App {
         this.alerts.add(m.data as SeaEvent, true);
       } else if (m.kind === "sighting") {
         this.sightings.show(m.data as Sighting);
+      } else if (m.kind === "asset") {
+        this.assets.upsert(m.data as AssetView);
+      } else if (m.kind === "tasking") {
+        this.intercepts.showTasking(m.data as Tasking);
+      } else if (m.kind === "intercept") {
+        this.intercepts.update(m.data as BestIntercept & { event_id: string });
       }
     };
     this.map.on("moveend", () => this.saveView());
@@ -126,7 +141,9 @@ class App {
       this.loadLatest(),
       this.zones.load().catch((e) => this.hint(`zones: ${(e as Error).message}`)),
       this.sightings.load().catch((e) => this.hint(`sightings: ${(e as Error).message}`)),
+      this.assets.load().catch((e) => this.hint(`assets: ${(e as Error).message}`)),
     ]);
+    await this.intercepts.load().catch((e) => this.hint(`intercepts: ${(e as Error).message}`));
     this.tick();
     document.body.dataset.ready = "1";
   }

@@ -1,0 +1,135 @@
+// Patrol assets on the map (own symbols: boat, aircraft, helicopter) and the fleet panel: readiness now,
+// the 7-day readiness board, release of a tasked asset. Live changes arrive as {"kind": "asset"} messages.
+import * as L from "leaflet";
+import { api } from "./api";
+import { esc } from "./util";
+
+export interface AssetView {
+  id: string;
+  name: string;
+  kind: string;
+  home_base?: string;
+  max_speed_kn: number;
+  crew?: number;
+  readiness: { state: string; until?: string | null; reason?: string | null; notice_h?: number | null; task?: string | null };
+  readiness_now: { state: string };
+  where: { lat: number; lon: number; source: string; time?: string | null };
+  tasking?: Record<string, unknown> | null;
+}
+
+interface Board {
+  kinds: string[];
+  totals: Record<string, number>;
+  now: Record<string, number>;
+  days: { date: string; available: Record<string, number> }[];
+}
+
+// inline SVG symbols (emoji and dingbat glyphs are missing from many fonts, e.g. on a watch floor's Linux box)
+const PATHS: Record<string, string> = {
+  boat: "M2 11.5h16l-3 4.5H5z M9 3h1.6v8H9z M10.6 4l4.4 6h-4.4z",
+  aircraft: "M10 1.5l1.3 6.2 6.2 3.1v1.7l-6.2-1.6-.4 4.3 2 1.6v1.4l-2.9-.8-2.9.8v-1.4l2-1.6-.4-4.3-6.2 1.6v-1.7l6.2-3.1z",
+  helicopter: "M2 4h16v1.4H2z M9.3 5h1.4v2H9.3z M5 9.5a5 3.5 0 0 1 10 0v2a3 3 0 0 1-3 3H8a3 3 0 0 1-3-3z M14.5 10.5h4v1.4h-4z",
+};
+
+function glyph(kind: string): string {
+  const d = PATHS[kind] ?? "M10 3l7 7-7 7-7-7z";
+  return `<svg class="asset-glyph" viewBox="0 0 20 20" width="14" height="14" aria-label="${esc(kind)}"><path d="${d}" fill="currentColor"/></svg>`;
+}
+const STATE_LABEL: Record<string, string> = { ready: "ready", standby: "standby", on_task: "on task", maintenance: "maintenance" };
+
+export class AssetLayer {
+  private readonly markers = new Map<string, L.Marker>();
+  readonly assets = new Map<string, AssetView>();
+  private readonly panel: HTMLElement;
+  onRelease: (id: string) => void = () => {};
+
+  constructor(private readonly map: L.Map, private readonly canTask: boolean) {
+    this.panel = document.createElement("section");
+    this.panel.className = "panel fleet";
+    this.panel.dataset.testid = "fleet-panel";
+    this.panel.innerHTML = `<h2><span class="grow">Fleet</span></h2><div class="board" data-testid="readiness-board"></div>`
+      + `<ul class="list fleet-list" data-testid="fleet-list"></ul>`;
+    document.querySelector(".side.left")?.prepend(this.panel);
+  }
+
+  async load(): Promise<void> {
+    const [assets, board] = await Promise.all([api.get<AssetView[]>("/api/ops/assets"), api.get<Board>("/api/ops/readiness")]);
+    for (const a of assets) this.upsert(a);
+    this.showBoard(board);
+  }
+
+  async refreshBoard(): Promise<void> {
+    this.showBoard(await api.get<Board>("/api/ops/readiness"));
+  }
+
+  upsert(a: AssetView): void {
+    const before = this.assets.get(a.id)?.readiness_now.state;
+    this.assets.set(a.id, a);
+    const state = a.readiness_now?.state ?? a.readiness.state;
+    if (before !== undefined && before !== state) void this.refreshBoard().catch(() => undefined);
+    const icon = L.divIcon({
+      className: "asset-icon",
+      html: `<div class="asset-sym state-${esc(state)}" data-testid="asset-marker" data-asset-id="${esc(a.id)}"`
+        + ` data-state="${esc(state)}" data-lat="${a.where.lat}" data-lon="${a.where.lon}" data-source="${esc(a.where.source)}">`
+        + `${glyph(a.kind)}</div>`,
+      iconSize: [24, 24],
+      iconAnchor: [12, 12],
+    });
+    let marker = this.markers.get(a.id);
+    if (!marker) {
+      marker = L.marker([a.where.lat, a.where.lon], { icon, zIndexOffset: 1000, keyboard: false });
+      marker.bindTooltip(() => this.tooltip(a.id), { direction: "top", offset: [0, -10], className: "track-tip" });
+      marker.addTo(this.map);
+      this.markers.set(a.id, marker);
+    } else {
+      marker.setLatLng([a.where.lat, a.where.lon]);
+      marker.setIcon(icon);
+    }
+    this.renderList();
+  }
+
+  private tooltip(id: string): string {
+    const a = this.assets.get(id);
+    if (!a) return "";
+    return `<b>${esc(a.name)}</b> (${esc(a.id)})<br>${esc(STATE_LABEL[a.readiness_now.state] ?? a.readiness_now.state)}`
+      + ` · ${a.max_speed_kn} kn · position from ${esc(a.where.source)}`;
+  }
+
+  private renderList(): void {
+    const list = this.panel.querySelector(".fleet-list") as HTMLUListElement;
+    list.replaceChildren();
+    for (const a of [...this.assets.values()].sort((x, y) => x.id.localeCompare(y.id))) {
+      const state = a.readiness_now.state;
+      const li = document.createElement("li");
+      li.className = `fleet-item state-${state}`;
+      li.dataset.testid = "fleet-item";
+      li.dataset.assetId = a.id;
+      li.dataset.state = state;
+      let why = "";
+      if (state === "maintenance") why = ` until ${esc((a.readiness.until ?? "").slice(0, 10))}${a.readiness.reason ? ` · ${esc(a.readiness.reason)}` : ""}`;
+      if (state === "standby") why = ` · ${a.readiness.notice_h ?? "?"} h notice`;
+      if (state === "on_task") why = ` · ${esc(a.readiness.task ?? "")}`;
+      li.innerHTML = `<span class="fleet-glyph">${glyph(a.kind)}</span><span class="fleet-name">${esc(a.name)}</span>`
+        + `<span class="fleet-state">${esc(STATE_LABEL[state] ?? state)}${why}</span>`;
+      if (state === "on_task" && this.canTask) {
+        const b = document.createElement("button");
+        b.className = "small ghost";
+        b.textContent = "Release";
+        b.dataset.testid = "asset-release";
+        b.onclick = (e) => { e.stopPropagation(); this.onRelease(a.id); };
+        li.append(b);
+      }
+      li.onclick = () => this.map.setView([a.where.lat, a.where.lon], Math.max(this.map.getZoom(), 9));
+      list.append(li);
+    }
+  }
+
+  private showBoard(board: Board): void {
+    const el = this.panel.querySelector(".board") as HTMLElement;
+    const head = board.days.map((d) => `<th>${esc(d.date.slice(8))}</th>`).join("");
+    const rows = board.kinds.map((k) => `<tr data-kind="${esc(k)}"><th>${glyph(k)} ${esc(k)}</th>`
+      + `<td class="now" data-testid="board-now">${board.now[k] ?? 0}/${board.totals[k] ?? 0}</td>`
+      + board.days.map((d) => `<td data-date="${esc(d.date)}">${d.available[k] ?? 0}</td>`).join("") + "</tr>").join("");
+    el.innerHTML = `<table class="board-table"><tr><th></th><th>now</th>${head}</tr>${rows}</table>`;
+  }
+}

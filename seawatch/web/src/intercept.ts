@@ -1,0 +1,173 @@
+// Interceptability: each alert shows its best intercept (asset, ETA, inside the territorial sea) or
+// "no asset can reach it"; the alert list can be ordered by it; an operator tasks the asset from the alert,
+// and every operator sees the target, the route and the intercept point (WebSocket "tasking" messages).
+import * as L from "leaflet";
+import { api, ApiError } from "./api";
+import { esc, fmtDuration } from "./util";
+
+export interface BestIntercept {
+  reachable: boolean;
+  asset?: string;
+  asset_name?: string;
+  eta_s?: number;
+  lat?: number;
+  lon?: number;
+  in_territorial_sea?: boolean;
+  zone?: string | null;
+  track_id?: string;
+  reason?: string;
+}
+
+interface RankedAlert {
+  event: { id: string; track_ids?: string[] };
+  intercept: BestIntercept;
+}
+
+export interface Tasking {
+  asset_id: string;
+  track_id?: string;
+  event_id?: string | null;
+  released?: boolean;
+  target?: { lat: number; lon: number };
+  plan?: { route: [number, number][]; lat: number | null; lon: number | null; eta_s: number | null };
+}
+
+export class InterceptView {
+  private readonly best = new Map<string, BestIntercept>();
+  private readonly rank = new Map<string, number>();
+  private readonly drawn = new Map<string, L.LayerGroup>();
+  private readonly list: HTMLUListElement;
+  private readonly order: HTMLSelectElement;
+  private applying = false;
+  onError: (message: string) => void = () => {};
+  onTasked: () => void = () => {};
+
+  constructor(private readonly map: L.Map, private readonly canTask: boolean) {
+    this.list = document.getElementById("alert-list") as HTMLUListElement;
+    this.order = document.createElement("select");
+    this.order.dataset.testid = "alert-order";
+    this.order.title = "order of the alerts";
+    this.order.innerHTML = `<option value="time">newest</option><option value="intercept">interceptable</option>`;
+    this.order.onchange = () => this.apply();
+    this.list.closest(".panel")?.querySelector("h2")?.append(this.order);
+    // the alert panel redraws its items on every update: put our line back each time
+    new MutationObserver(() => { if (!this.applying) this.apply(); }).observe(this.list, { childList: true, subtree: false });
+  }
+
+  async load(): Promise<void> {
+    const [ranked, taskings] = await Promise.all([
+      api.get<RankedAlert[]>("/api/ops/alerts"),
+      api.get<Tasking[]>("/api/ops/taskings"),
+    ]);
+    ranked.forEach((r) => this.best.set(r.event.id, r.intercept));
+    for (const t of taskings) this.showTasking(t);
+    this.apply();
+  }
+
+  update(message: BestIntercept & { event_id: string }): void {
+    this.best.set(message.event_id, message);
+    this.apply();
+  }
+
+  /** Reachable inside the territorial sea first, then reachable elsewhere, then unreachable; earliest first;
+   * at the same ETA a go-fast first (it is the one that gets away). */
+  private score(li: HTMLLIElement): [number, number, number] {
+    const b = this.best.get(li.dataset.eventId ?? "");
+    const goFast = li.dataset.eventType === "speed_anomaly" ? 0 : 1;
+    if (!b || !b.reachable) return [b ? 2 : 3, 0, goFast];
+    return [b.in_territorial_sea ? 0 : 1, b.eta_s ?? 0, goFast];
+  }
+
+  apply(): void {
+    this.applying = true;
+    try {
+      for (const li of Array.from(this.list.children) as HTMLLIElement[]) this.decorate(li);
+      if (this.order.value === "intercept") {
+        const items = Array.from(this.list.children) as HTMLLIElement[];
+        const sorted = [...items].sort((a, b) => {
+          const [ra, ea, ga] = this.score(a);
+          const [rb, eb, gb] = this.score(b);
+          return ra - rb || ea - eb || ga - gb;
+        });
+        if (sorted.some((li, i) => li !== items[i])) this.list.append(...sorted);
+      }
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  private decorate(li: HTMLLIElement): void {
+    const id = li.dataset.eventId ?? "";
+    const b = this.best.get(id);
+    let line = li.querySelector<HTMLDivElement>(".alert-intercept");
+    if (!b) {
+      line?.remove();
+      return;
+    }
+    if (!line) {
+      line = document.createElement("div");
+      line.className = "alert-intercept";
+      line.dataset.testid = "alert-intercept";
+      li.append(line);
+    }
+    line.dataset.reachable = b.reachable ? "1" : "0";
+    line.dataset.asset = b.asset ?? "";
+    if (!b.reachable) {
+      line.innerHTML = `<span class="no-asset">no asset can reach it</span>`;
+      return;
+    }
+    const ts = b.in_territorial_sea ? `<span class="in-ts" title="${esc(b.zone ?? "")}">in TS</span>` : "";
+    line.innerHTML = `<span class="best">${esc(b.asset_name ?? b.asset)}</span>`
+      + `<span class="eta" data-testid="alert-eta">ETA ${esc(fmtDuration(b.eta_s ?? 0))}</span>${ts}`;
+    if (this.canTask && b.asset && b.track_id) {
+      const button = document.createElement("button");
+      button.className = "small";
+      button.textContent = "Task";
+      button.dataset.testid = "alert-task";
+      button.onclick = (e) => {
+        e.stopPropagation();
+        void this.task(b.asset as string, b.track_id as string, id);
+      };
+      line.append(button);
+    }
+  }
+
+  private async task(assetId: string, trackId: string, eventId: string): Promise<void> {
+    try {
+      await api.post(`/api/ops/assets/${encodeURIComponent(assetId)}/task`, { track_id: trackId, event_id: eventId });
+      this.onTasked();
+    } catch (err) {
+      this.onError(err instanceof ApiError ? err.message : (err as Error).message);
+    }
+  }
+
+  async release(assetId: string): Promise<void> {
+    try {
+      await api.post(`/api/ops/assets/${encodeURIComponent(assetId)}/release`, {});
+    } catch (err) {
+      this.onError((err as Error).message);
+    }
+  }
+
+  /** Draw (or on release remove) a tasking: the target, the route over water and the intercept point. */
+  showTasking(t: Tasking): void {
+    this.drawn.get(t.asset_id)?.remove();
+    this.drawn.delete(t.asset_id);
+    if (t.released || !t.plan) return;
+    const group = L.layerGroup();
+    const route = (t.plan.route ?? []).map(([lon, lat]) => [lat, lon] as [number, number]);
+    if (route.length > 1) {
+      L.polyline(route, { color: "#3ccf7a", weight: 3, dashArray: "8 6", className: "intercept-route", interactive: false }).addTo(group);
+    }
+    if (t.plan.lat !== null && t.plan.lon !== null) {
+      L.circleMarker([t.plan.lat, t.plan.lon], { radius: 7, color: "#3ccf7a", weight: 2, fillOpacity: 0.3, className: "intercept-point" })
+        .bindTooltip(`intercept: ${esc(t.asset_id)} meets ${esc(t.track_id ?? "")} in ${esc(fmtDuration(t.plan.eta_s ?? 0))}`, { className: "track-tip" })
+        .addTo(group);
+    }
+    if (t.target) {
+      L.circleMarker([t.target.lat, t.target.lon], { radius: 14, color: "#ff3b3b", weight: 2, fill: false, className: "tasked-target" }).addTo(group);
+    }
+    group.addTo(this.map);
+    this.drawn.set(t.asset_id, group);
+  }
+}
