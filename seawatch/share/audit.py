@@ -20,7 +20,16 @@ import orjson
 
 from seawatch.timeutil import iso_utc
 
-ACTIONS = ("sent", "received", "rejected", "withheld", "viewed", "expired", "policy_changed")
+ACTIONS = (
+    "sent",
+    "received",
+    "rejected",
+    "quarantined",
+    "withheld",
+    "viewed",
+    "expired",
+    "policy_changed",
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS share_audit (
@@ -72,10 +81,16 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
-    """A SQLite connection in WAL mode, usable from the event loop and the API's worker threads."""
+    """A SQLite connection in WAL mode, usable from the event loop and the API's worker threads, with
+    `synchronous=FULL`: a commit is on disk (fsynced) before it returns, so what the federation
+    confirmed or acknowledged survives a power cut, not only a killed process. The file is the node's
+    own (mode 0600)."""
+    path = Path(path)
+    if not path.exists():
+        path.touch(mode=0o600)
     conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA synchronous=FULL")
     return conn
 
 

@@ -5,10 +5,13 @@ wraps what passes in a signed envelope addressed to that partner alone, and writ
 outbox (SQLite). A send loop drains the outbox to the broker and deletes rows only once the broker
 has stored them, so a broker or link outage just lets the outbox grow until it comes back.
 
-Receiving: one loop per partner pulls from that partner's stream through a durable consumer, verifies
-each envelope (size, format, known origin, signature, addressed to us, subject matches origin), drops
-replays of (origin, seq) already seen, keeps the item with its retention, hands it to the sink (the node:
-fusion as a `partner` sensor, events) and acks. Everything rejected is audited with its reason.
+Receiving: one loop per partner pulls from that partner's stream through its durable consumer, verifies
+each envelope (size, format, known origin, signature, sealed to us, subject matches origin), checks the
+item against its kind's declaration (`share.fields`: types, ranges, sizes; a bad one is quarantined with
+its reason, never handed to the node), drops replays of (origin, seq) already seen, and keeps the item
+and marks it seen in one transaction (fsynced). Only then does it ack the broker; the item is handed to
+the sink (the node: fusion as a `partner` sensor, events) and marked merged once the node committed it;
+what a crash left unmerged is handed over again at start. Everything refused is audited with its reason.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from seawatch.errors import ShareError
 from seawatch.model.event import Event
 from seawatch.share.audit import AuditLog
 from seawatch.share.envelope import Envelope, Releasability, open_sealed, seal
+from seawatch.share.fields import Invalid, validate
 from seawatch.share.localdb import OutboxRow, ReceivedRow, ShareDb
 from seawatch.share.policy import ITEM_KINDS, ShareItem, SharePolicy
 from seawatch.share.settings import FederationSettings
@@ -106,6 +110,8 @@ class Federation:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._merge_lock = asyncio.Lock()
+        self._retry_merge = True  # at start: whatever a crash left between keeping and merging
         self.paused_receive = False  # tests and the benchmark simulate a partner outage with this
 
     # --- policy administration -------------------------------------------------------------------
@@ -291,17 +297,56 @@ class Federation:
         return merged
 
     async def handle(self, deliveries: list[Delivery]) -> int:
-        """Verify, dedupe, keep and merge a batch of deliveries; raises if the sink failed (no ack).
-        Signature checks and SQLite work run in a worker thread, off the node's event loop."""
+        """Verify, validate, dedupe and keep a batch of deliveries (durably: the caller may ack once this
+        returns), then hand the fresh items to the node. Signature checks and SQLite work run in a
+        worker thread, off the node's event loop."""
         fresh, rejected = await asyncio.to_thread(self._check, deliveries)
-        if fresh:
-            try:
-                await self.sink.merge(fresh)
-            except Exception:
-                await asyncio.to_thread(self.db.unsee, [(e.origin, e.seq) for e in fresh])
-                raise
         await asyncio.to_thread(self._audit_received, fresh, rejected)
+        if fresh:
+            await self._merge(fresh)
         return len(fresh)
+
+    async def _merge(self, envelopes: list[Envelope]) -> None:
+        """Hand kept items to the node; on failure they stay unmerged and are retried (never lost).
+        One merge at a time, each skipping what another already handed over, so a retry racing a
+        normal merge never hands an item over twice."""
+        async with self._merge_lock:
+            await self._merge_locked(envelopes)
+
+    async def _merge_locked(self, envelopes: list[Envelope]) -> None:
+        keys = [(e.origin, e.seq) for e in envelopes]
+        done = await asyncio.to_thread(self.db.merged_among, keys)
+        todo = [e for e in envelopes if (e.origin, e.seq) not in done]
+        if not todo:
+            return
+        try:
+            await self.sink.merge(todo)
+            await asyncio.to_thread(self.db.mark_merged, [(e.origin, e.seq) for e in todo])
+        except Exception:
+            self.stats["merge_failures"] += 1
+            self._retry_merge = True
+            log.exception("node did not take %d partner items (kept, retried)", len(todo))
+
+    async def merge_unmerged(self) -> int:
+        """Hand the node what was kept and acknowledged but not taken (a crash or a failed merge)."""
+        async with self._merge_lock:
+            self._retry_merge = False
+            rows = await asyncio.to_thread(self.db.unmerged)
+            if not rows:
+                return 0
+            envelopes = [
+                Envelope(
+                    r.origin,
+                    r.seq,
+                    datetime.fromtimestamp(r.received_t, tz=UTC),
+                    r.kind,
+                    Releasability((self.node_id,), r.may_reshare, r.expires_t - r.received_t),
+                    r.payload,
+                )
+                for r in rows
+            ]
+            await self._merge_locked(envelopes)
+            return len(envelopes)
 
     def _audit_received(self, fresh: list[Envelope], rejected: list[tuple[Any, ...]]) -> None:
         if fresh:
@@ -309,12 +354,14 @@ class Federation:
             self.stats["received"] += len(fresh)
         if rejected:
             self.audit.record_many(rejected)
-            self.stats["rejected"] += len(rejected)
-            log.warning("rejected %d shared items, first: %s", len(rejected), rejected[0][-1])
+            for row in rejected:
+                self.stats[str(row[0])] += 1
+            log.warning("refused %d shared items, first: %s", len(rejected), rejected[0][-1])
 
     def _check(self, deliveries: list[Delivery]) -> tuple[list[Envelope], list[tuple[Any, ...]]]:
         now = self.clock()
         accepted: list[Envelope] = []
+        bad: dict[tuple[str, int], str] = {}  # verified but failing its kind's declaration: quarantine
         rejected: list[tuple[Any, ...]] = []
         for d in deliveries:
             subject_origin = d.subject.split(".")[1] if d.subject.count(".") >= 3 else None
@@ -333,24 +380,32 @@ class Federation:
                 reason = self._refuse(env, subject_origin)
                 if reason:
                     rejected.append(("rejected", None, env.origin, env.seq, env.kind, None, reason))
-                else:
-                    accepted.append(env)
+                    continue
+                try:
+                    validate(env.kind, env.payload)
+                except Invalid as exc:
+                    bad[(env.origin, env.seq)] = str(exc)
+                accepted.append(env)
         rows = [
             ReceivedRow(
                 e.origin,
                 e.seq,
                 e.kind,
                 now,
-                now + e.releasability.retention_s,
+                now + max(0.0, min(e.releasability.retention_s, 10 * 365 * 86400.0)),
                 e.releasability.may_reshare,
                 e.payload,
+                bad.get((e.origin, e.seq)),
             )
             for e in accepted
         ]
         fresh_flags = self.db.accept(rows) if rows else []
         fresh: list[Envelope] = []
         for env, is_new in zip(accepted, fresh_flags, strict=True):
-            if is_new:
+            reason = bad.get((env.origin, env.seq))
+            if is_new and reason is not None:
+                rejected.append(("quarantined", None, env.origin, env.seq, env.kind, None, reason))
+            elif is_new:
                 fresh.append(env)
                 # conservative: one item from an origin that may not be passed on blocks re-sharing
                 # anything of that origin's (we cannot tell which partner item a fused track holds)
@@ -454,6 +509,8 @@ class Federation:
     async def _retention_loop(self) -> None:
         while not self._stop.is_set():
             try:
+                if self._retry_merge:
+                    await self.merge_unmerged()
                 self.expire()
             except Exception:
                 log.exception("retention")

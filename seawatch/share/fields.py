@@ -239,12 +239,23 @@ class Invalid(ValueError):
     """A received item does not fit its kind's declaration; the message says which field and why."""
 
 
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "track": ("lat", "lon"),
+    "event": ("type", "start", "end", "lat", "lon"),
+    "sighting": ("lat", "lon"),
+    "case_message": (),
+}
+
+
 def validate(kind: str, data: Any) -> None:
     """Raise Invalid unless `data` fits the declaration of `kind` (unknown fields are invalid too)."""
     schema = SCHEMAS.get(kind)
     if schema is None:
         raise Invalid(f"unknown kind {kind!r}")
     _check_obj(data, schema, "")
+    missing = [k for k in REQUIRED[kind] if data.get(k) is None]
+    if missing:
+        raise Invalid(f"missing {', '.join(missing)}")
     lat, lon = data.get("lat"), data.get("lon")
     if (lat is None) != (lon is None):
         raise Invalid("lat and lon: one without the other")

@@ -1,5 +1,12 @@
 """The federation's own SQLite state: outbox (store-and-forward), sequence counter, seen (origin, seq)
-for dedupe and replay rejection, received items with their retention, and admin policy overrides."""
+for dedupe and replay rejection, received items with their retention, quarantined items, and admin
+policy overrides.
+
+Durability: the database runs with `synchronous=FULL` (see `audit.connect`): a committed transaction
+survives a power cut, so the sender confirms an item (to the API client or the node) only once it is in
+the outbox, and the receiver acknowledges a message to the broker only once `accept` committed it.
+A received item is marked seen and stored in the same transaction, with `merged = 0` until the node has
+taken it; items left unmerged by a crash are handed to the node again at start (`unmerged`)."""
 
 from __future__ import annotations
 
@@ -39,9 +46,19 @@ CREATE TABLE IF NOT EXISTS share_received (
     expires_t REAL NOT NULL,
     may_reshare INTEGER NOT NULL,
     payload BLOB NOT NULL,
+    merged INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (origin, seq)
 );
 CREATE INDEX IF NOT EXISTS share_received_exp ON share_received (expires_t);
+CREATE TABLE IF NOT EXISTS share_quarantine (
+    origin TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    t REAL NOT NULL,
+    reason TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    PRIMARY KEY (origin, seq)
+);
 CREATE TABLE IF NOT EXISTS share_policy (partner TEXT PRIMARY KEY, policy BLOB NOT NULL, t REAL NOT NULL);
 """
 
@@ -68,6 +85,17 @@ class ReceivedRow:
     expires_t: float
     may_reshare: bool
     payload: dict[str, Any]
+    quarantine_reason: str | None = None  # set: kept in quarantine, never handed to the node
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinedRow:
+    origin: str
+    seq: int
+    kind: str
+    t: float
+    reason: str
+    payload: bytes
 
 
 class ShareDb:
@@ -75,6 +103,9 @@ class ShareDb:
         self._conn = connect(path)
         self._lock = threading.Lock()
         self._conn.executescript(_SCHEMA)
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(share_received)")}
+        if "merged" not in columns:  # a database from before the column: everything in it was merged
+            self._conn.execute("ALTER TABLE share_received ADD COLUMN merged INTEGER NOT NULL DEFAULT 1")
 
     def close(self) -> None:
         self._conn.close()
@@ -119,7 +150,8 @@ class ShareDb:
 
     # --- receive side ----------------------------------------------------------------------------
     def accept(self, rows: list[ReceivedRow]) -> list[bool]:
-        """Record each (origin, seq) as seen and keep the item; False where it was seen before (replay)."""
+        """Record each (origin, seq) as seen and keep the item (or quarantine it), in one transaction;
+        False where it was seen before (replay)."""
         fresh: list[bool] = []
         with self._lock, transaction(self._conn):
             floors = dict(self._conn.execute("SELECT origin, seq FROM share_floor").fetchall())
@@ -133,9 +165,23 @@ class ShareDb:
                 )
                 is_new = cur.rowcount == 1
                 fresh.append(is_new)
-                if is_new:
+                if is_new and r.quarantine_reason is not None:
                     self._conn.execute(
-                        "INSERT INTO share_received VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT OR REPLACE INTO share_quarantine VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            r.origin,
+                            r.seq,
+                            r.kind,
+                            r.received_t,
+                            r.quarantine_reason[:500],
+                            _raw_payload(r.payload),
+                        ),
+                    )
+                elif is_new:
+                    self._conn.execute(
+                        "INSERT INTO share_received"
+                        " (origin, seq, kind, received_t, expires_t, may_reshare, payload, merged)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
                         (
                             r.origin,
                             r.seq,
@@ -147,6 +193,40 @@ class ShareDb:
                         ),
                     )
         return fresh
+
+    def mark_merged(self, keys: list[tuple[str, int]]) -> None:
+        """The node has taken these items (committed to its store)."""
+        with self._lock, transaction(self._conn):
+            self._conn.executemany("UPDATE share_received SET merged = 1 WHERE origin = ? AND seq = ?", keys)
+
+    def merged_among(self, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
+        """Which of these items the node already took."""
+        with self._lock:
+            return {
+                (str(o), int(q))
+                for o, q in keys
+                if self._conn.execute(
+                    "SELECT 1 FROM share_received WHERE origin = ? AND seq = ? AND merged = 1", (o, q)
+                ).fetchone()
+            }
+
+    def unmerged(self, limit: int = 10_000) -> list[ReceivedRow]:
+        """Items kept and acknowledged but not yet taken by the node (a crash came between)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT origin, seq, kind, received_t, expires_t, may_reshare, payload FROM share_received"
+                " WHERE merged = 0 ORDER BY received_t, origin, seq LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [ReceivedRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), orjson.loads(r[6])) for r in rows]
+
+    def quarantined(self, limit: int = 1000) -> list[QuarantinedRow]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT origin, seq, kind, t, reason, payload FROM share_quarantine ORDER BY t DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [QuarantinedRow(*r) for r in rows]
 
     def prune_seen(self, before_s: float) -> int:
         """Forget (origin, seq) pairs seen before `before_s`, keeping per origin the highest pruned seq as
@@ -211,3 +291,12 @@ class ShareDb:
         with self._lock:
             rows = self._conn.execute("SELECT partner, policy FROM share_policy").fetchall()
         return {str(p): orjson.loads(b) for p, b in rows}
+
+
+def _raw_payload(payload: Any) -> bytes:
+    """A quarantined payload as bytes, whatever it is (it failed validation: it may not even be JSON-able
+    by orjson, e.g. an integer beyond 64 bits)."""
+    try:
+        return orjson.dumps(payload)
+    except TypeError:
+        return repr(payload).encode()[:65536]

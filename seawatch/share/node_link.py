@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from typing import TYPE_CHECKING, Any
 
 from seawatch.model import Event, Observation, SensorKind
@@ -115,22 +116,61 @@ def envelope_observation(env: Envelope) -> Observation | None:
     )
 
 
+OWN_TRACK_WINDOW_S = 1800.0  # a partner's report of a vessel we track ourselves within this time...
+OWN_TRACK_GATE_M = 5_000.0  # ...that lies farther than this (plus 50 kn for the time between) is refused
+MAX_SOG_MPS = 50 * 0.514444
+
+
 class NodeSink:
-    """FederationSink that feeds a Node."""
+    """FederationSink that feeds a Node. A partner never writes into the node's own data: its events
+    are stored under its origin (an event id the node already holds from another origin is not
+    rewritten, see store/events.py), and a position report for a vessel the node itself tracks (same
+    MMSI, own data within `OWN_TRACK_WINDOW_S`) that contradicts the node's own position is not merged,
+    so it cannot drag or replace the own track; consistent reports merge into it (one track, both
+    nodes)."""
 
     def __init__(self, node: Node) -> None:
         self.node = node
         self.skipped = 0
+        self.own_preferred = 0
+
+    def _own_tracks(self) -> dict[int, tuple[float, float, float]]:
+        """MMSI -> (time, lat, lon) of the node's own latest state for vessels it tracks itself."""
+        own = self.node.node_id
+        out: dict[int, tuple[float, float, float]] = {}
+        for state in self.node.live.values():
+            if state.mmsi and (not state.nodes or own in state.nodes):
+                t = state.time.timestamp()
+                if state.mmsi not in out or out[state.mmsi][0] < t:
+                    out[state.mmsi] = (t, state.lat, state.lon)
+        return out
+
+    @staticmethod
+    def _contradicts(obs: Observation, own: tuple[float, float, float] | None) -> bool:
+        if own is None:
+            return False
+        dt = abs(obs.time.timestamp() - own[0])
+        if dt > OWN_TRACK_WINDOW_S:
+            return False
+        gap_m = _distance_m(obs.lat, obs.lon, own[1], own[2])
+        return gap_m > OWN_TRACK_GATE_M + MAX_SOG_MPS * dt
 
     async def merge(self, envelopes: list[Envelope]) -> None:
         by_origin: dict[str, tuple[list[Observation], list[Event]]] = {}
         noted: list[PartnerItem] = []
+        own_tracks = self._own_tracks()
         for env in envelopes:
             obs_list, events = by_origin.setdefault(env.origin, ([], []))
             if env.kind in ("track", "sighting"):
                 obs = envelope_observation(env)
                 if obs is None:
                     self.skipped += 1
+                    continue
+                if obs.mmsi and self._contradicts(obs, own_tracks.get(obs.mmsi)):
+                    self.own_preferred += 1  # kept in the federation's received table, not in our track
+                    log.info(
+                        "partner %s report of %s contradicts our own track: not merged", env.origin, obs.mmsi
+                    )
                     continue
                 obs_list.append(obs)
                 noted.append(
@@ -163,6 +203,15 @@ class NodeSink:
             log.info("%d partner tracks past retention left the picture", len(dropped))
 
 
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_000.0 * math.asin(min(1.0, math.sqrt(a)))
+
+
 class NodeLink:
     """Subscribes the federation to the node's live bus and batches what goes out."""
 
@@ -182,6 +231,14 @@ class NodeLink:
             derived = self._event_nodes(live.item)
             if derived:
                 item.data["nodes"] = derived  # detected on partner data: their re-share rules apply
+        if item.kind in ("event", "sighting"):
+            # into the outbox now, before the node confirms the sighting to its reporter or moves on:
+            # a kill -9 after that confirmation must not lose it (tracks are superseded by the next state)
+            try:
+                self.federation.publish_many([item])
+            except Exception:
+                log.exception("federation publish failed")
+            return
         self._pending.append(item)
 
     def _event_nodes(self, event: Event) -> list[str]:

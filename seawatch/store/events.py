@@ -18,7 +18,8 @@ def upsert_event(db: sqlite3.Connection, event: Event, origin: str) -> None:
         "INSERT INTO events (event_id, type, start, end, lat, lon, json, origin_node)"
         " VALUES (?,?,?,?,?,?,?,?)"
         " ON CONFLICT(event_id) DO UPDATE SET end=excluded.end, lat=excluded.lat, lon=excluded.lon,"
-        " json=excluded.json",
+        " json=excluded.json"
+        " WHERE events.origin_node IS excluded.origin_node",  # no partner rewrites another origin's event
         (
             obj["id"],
             event.type,

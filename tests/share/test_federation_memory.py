@@ -55,7 +55,17 @@ async def test_policy_routes_items(tmp_path: Path) -> None:
     bb = feds["bb"]
     assert bb.publish(radar_track(1)) == 1  # radar: tt only
     assert bb.publish(radar_track(2, lat=18.0, lon=-76.8)) == 0  # outside bb's area: nobody
-    event = {"kind": "event", "data": {"type": "encounter", "lat": 13.0, "lon": -59.0, "mmsi": [1, 2]}}
+    event = {
+        "kind": "event",
+        "data": {
+            "start": "2026-01-01T00:00:00Z",
+            "end": "2026-01-01T01:00:00Z",
+            "type": "encounter",
+            "lat": 13.0,
+            "lon": -59.0,
+            "mmsi": [1, 2],
+        },
+    }
     assert bb.publish(event) == 2  # events: tt and jm
     await _pump(feds)
     assert [e.kind for e in sinks["tt"].items] == ["track", "event"]
@@ -121,7 +131,18 @@ async def test_delay_holds_items(tmp_path: Path) -> None:
     clock = [1_000_000.0]
     feds, sinks = _nodes(tmp_path, clock)
     feds["bb"].set_policy("jm", {"event_types": ["*"], "delay_s": 30})
-    feds["bb"].publish({"kind": "event", "data": {"type": "ais_gap", "lat": 13.0, "lon": -59.0}})
+    feds["bb"].publish(
+        {
+            "kind": "event",
+            "data": {
+                "start": "2026-01-01T00:00:00Z",
+                "end": "2026-01-01T01:00:00Z",
+                "type": "ais_gap",
+                "lat": 13.0,
+                "lon": -59.0,
+            },
+        }
+    )
     await _pump(feds)
     assert sinks["jm"].items == [] and len(sinks["tt"].items) == 1
     clock[0] += 31

@@ -56,7 +56,17 @@ async def trio(tmp_path: Path, nats_server: LocalNatsServer) -> AsyncIterator[Tr
 
 
 def _event(i: int) -> dict[str, object]:
-    return {"kind": "event", "data": {"type": "encounter", "mmsi": [i, i + 1], "lat": 13.0, "lon": -59.5}}
+    return {
+        "kind": "event",
+        "data": {
+            "start": "2026-01-01T00:00:00Z",
+            "end": "2026-01-01T01:00:00Z",
+            "type": "encounter",
+            "mmsi": [i, i + 1],
+            "lat": 13.0,
+            "lon": -59.5,
+        },
+    }
 
 
 async def test_policy_routing_over_broker(trio: Trio) -> None:
