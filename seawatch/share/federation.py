@@ -111,6 +111,7 @@ class Federation:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._merge_lock = asyncio.Lock()
+        self._purge_wanted: set[str] = set()
         self._retry_merge = True  # at start: whatever a crash left between keeping and merging
         self.paused_receive = False  # tests and the benchmark simulate a partner outage with this
 
@@ -122,10 +123,70 @@ class Federation:
         if partner not in self.settings.partner_keys:
             raise ShareError(f"unknown partner {partner!r}: exchange keys first (settings file)")
         policy = SharePolicy.from_dict(partner, raw)
+        old = self.policy_for(partner)
         self.db.save_policy(partner, policy.to_dict())
         self.policies[partner] = policy
         self.audit.record("policy_changed", partner=partner, user=user)
+        self.reapply_queued(partner, user)
+        if not policy.at_least_as_open_as(old):
+            self._purge_wanted.add(partner)  # the send loop drops what the broker still holds for it
+            self._poke()
         return policy
+
+    def reapply_queued(self, partner: str, user: str | None = None) -> int:
+        """Apply the partner's current policy to everything still in the outbox for it: items it no
+        longer allows are withheld (and audited), the rest re-sealed, held at least the new delay.
+        Returns how many items were withheld."""
+        policy = self.policy_for(partner)
+        deletes: list[int] = []
+        updates: list[tuple[bytes, int, int, float, bytes, int]] = []
+        withheld: list[tuple[Any, ...]] = []
+        for row in self.db.queued_for(partner):
+            if row.items is None:  # queued by an older version without plaintext: cannot check, drop
+                deletes.append(row.id)
+                withheld += [
+                    ("withheld", partner, self.node_id, q, row.kind, user, "policy changed (unverifiable)")
+                    for q in range(row.seq, row.seq + row.count)
+                ]
+                continue
+            kept: list[Envelope] = []
+            for seq, data in row.items:
+                shared = policy.apply(ShareItem(row.kind, data), self.jitter_secret)
+                if shared is None:
+                    withheld.append(
+                        ("withheld", partner, self.node_id, seq, row.kind, user, "policy changed")
+                    )
+                    continue
+                stamp = datetime.fromtimestamp(row.created_t or self.clock(), tz=UTC)
+                rel = Releasability((partner,), policy.may_reshare, policy.retention_s)
+                kept.append(Envelope(self.node_id, int(seq), stamp, row.kind, rel, shared.data))
+            if not kept:
+                deletes.append(row.id)
+                continue
+            wire = seal(kept, self.settings.private_key, partner, self.settings.partner_keys[partner])
+            not_before = max(row.not_before, (row.created_t or 0.0) + policy.delay_s)
+            plain = orjson.dumps([[e.seq, e.payload] for e in kept])
+            updates.append((wire, kept[0].seq, len(kept), not_before, plain, row.id))
+        if deletes or updates:
+            self.db.requeue(deletes, updates)
+        if withheld:
+            self.audit.record_many(withheld)
+            self.stats["withheld"] += len(withheld)
+        return len(withheld)
+
+    async def purge_wanted(self) -> None:
+        """Drop from the broker what it still holds, undelivered, for partners whose policy narrowed."""
+        for partner in sorted(self._purge_wanted):
+            try:
+                purged = await self.transport.purge_partner(self.node_id, partner)
+            except TransportError as exc:
+                log.info("purge for %s postponed: %s", partner, exc)
+                continue
+            self._purge_wanted.discard(partner)
+            reason = f"policy narrowed: {purged} undelivered messages purged from the broker"
+            await asyncio.to_thread(
+                self.audit.record_many, [("withheld", partner, self.node_id, None, None, None, reason)]
+            )
 
     # --- sending ---------------------------------------------------------------------------------
     def publish(self, item: ShareItem | Event | dict[str, Any]) -> int:
@@ -209,6 +270,7 @@ class Federation:
                 )
                 seq += 1
             wire = seal(envelopes, self.settings.private_key, partner, self.settings.partner_keys[partner])
+            plain = orjson.dumps([[e.seq, e.payload] for e in envelopes])
             rows.append(
                 (
                     partner,
@@ -218,6 +280,8 @@ class Federation:
                     subject_for(self.node_id, partner, kind),
                     wire,
                     now + delay_s,
+                    plain,
+                    now,
                 )
             )
         self.db.enqueue(rows)
@@ -252,6 +316,8 @@ class Federation:
 
     async def send_due(self) -> int:
         """Push what is due from the outbox; returns how many the broker confirmed."""
+        if self._purge_wanted and self.transport.connected:
+            await self.purge_wanted()
         rows = await asyncio.to_thread(self.db.due, self.clock(), self.settings.publish_batch)
         if not rows:
             return 0

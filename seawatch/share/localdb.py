@@ -31,7 +31,9 @@ CREATE TABLE IF NOT EXISTS share_outbox (
     kind TEXT NOT NULL,
     subject TEXT NOT NULL,
     wire BLOB NOT NULL,
-    not_before REAL NOT NULL
+    not_before REAL NOT NULL,
+    items BLOB,
+    created_t REAL
 );
 CREATE INDEX IF NOT EXISTS share_outbox_nb ON share_outbox (not_before, id);
 CREATE TABLE IF NOT EXISTS share_seen (
@@ -77,6 +79,19 @@ class OutboxRow:
 
 
 @dataclass(frozen=True, slots=True)
+class QueuedRow:
+    """An outbox row with its plaintext items, for re-applying a changed policy."""
+
+    id: int
+    seq: int
+    count: int
+    kind: str
+    not_before: float
+    items: list[list[Any]] | None  # [[seq, data], ...]
+    created_t: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class ReceivedRow:
     origin: str
     seq: int
@@ -103,6 +118,10 @@ class ShareDb:
         self._conn = connect(path)
         self._lock = threading.Lock()
         self._conn.executescript(_SCHEMA)
+        outbox_columns = {r[1] for r in self._conn.execute("PRAGMA table_info(share_outbox)")}
+        for column, sql_type in (("items", "BLOB"), ("created_t", "REAL")):
+            if column not in outbox_columns:  # a database from before re-applying policies to the queue
+                self._conn.execute(f"ALTER TABLE share_outbox ADD COLUMN {column} {sql_type}")
         columns = {r[1] for r in self._conn.execute("PRAGMA table_info(share_received)")}
         if "merged" not in columns:  # a database from before the column: everything in it was merged
             self._conn.execute("ALTER TABLE share_received ADD COLUMN merged INTEGER NOT NULL DEFAULT 1")
@@ -121,14 +140,47 @@ class ShareDb:
             )
         return range(first, first + n)
 
-    def enqueue(self, rows: Iterable[tuple[str, int, int, str, str, bytes, float]]) -> None:
-        """(partner, first seq, count, kind, subject, wire, not_before) rows, in one transaction."""
+    def enqueue(self, rows: Iterable[tuple[str, int, int, str, str, bytes, float, bytes, float]]) -> None:
+        """(partner, first seq, count, kind, subject, wire, not_before, items, created_t) rows, in one
+        transaction. `items` (orjson `[[seq, data], ...]`) is the plaintext of what `wire` seals, kept
+        locally so a changed policy can be re-applied to what is still queued."""
         with self._lock, transaction(self._conn):
             self._conn.executemany(
-                "INSERT INTO share_outbox (partner, seq, count, kind, subject, wire, not_before)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO share_outbox"
+                " (partner, seq, count, kind, subject, wire, not_before, items, created_t)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 list(rows),
             )
+
+    def queued_for(self, partner: str) -> list[QueuedRow]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, seq, count, kind, not_before, items, created_t FROM share_outbox"
+                " WHERE partner = ? ORDER BY id",
+                (partner,),
+            ).fetchall()
+        return [
+            QueuedRow(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5]) if r[5] else None, r[6]) for r in rows
+        ]
+
+    def requeue(self, deletes: list[int], updates: list[tuple[bytes, int, int, float, bytes, int]]) -> None:
+        """Re-applied rows: `deletes` (ids, nothing left) and `updates` (wire, first seq, count,
+        not_before, items, id), in one transaction."""
+        with self._lock, transaction(self._conn):
+            self._conn.executemany("DELETE FROM share_outbox WHERE id = ?", [(i,) for i in deletes])
+            self._conn.executemany(
+                "UPDATE share_outbox SET wire = ?, seq = ?, count = ?, not_before = ?, items = ?"
+                " WHERE id = ?",
+                updates,
+            )
+
+    def waiting_by_partner(self) -> dict[str, tuple[int, float | None]]:
+        """Per partner: items waiting in the outbox and the oldest one's creation time."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT partner, COALESCE(SUM(count), 0), MIN(created_t) FROM share_outbox GROUP BY partner"
+            ).fetchall()
+        return {str(p): (int(n), None if t is None else float(t)) for p, n, t in rows}
 
     def due(self, now_s: float, limit: int) -> list[OutboxRow]:
         with self._lock:

@@ -145,6 +145,41 @@ class SharePolicy:
             data["withheld"] = withheld  # the recipient can say "position withheld" instead of guessing
         return ShareItem(item.kind, data)
 
+    def at_least_as_open_as(self, old: SharePolicy) -> bool:
+        """True when this policy lets through everything `old` did, as precisely and as early (a
+        change that is not, narrows: what the broker still holds for the partner is purged)."""
+        if old.allows_nothing():
+            return True
+        kinds_ok = (
+            self.track_sources >= old.track_sources
+            and ("*" in self.event_types or self.event_types >= old.event_types)
+            and self.sightings >= old.sightings
+            and self.case_messages >= old.case_messages
+        )
+        areas_ok = not self.areas or (
+            bool(old.areas) and all(any(bool(shapely.equals(a, b)) for b in self.areas) for a in old.areas)
+        )
+        fields_ok = set(self.strip_fields) <= set(old.strip_fields) and (
+            (self.fields is None and old.fields is None)
+            or (self.fields is not None and ("*" in self.fields or set(self.fields) >= set(old.fields or ())))
+        )
+        precision_ok = self.precision_decimals is None or (
+            old.precision_decimals is not None and self.precision_decimals >= old.precision_decimals
+        )
+        return (
+            kinds_ok
+            and areas_ok
+            and fields_ok
+            and precision_ok
+            and self.jitter_m <= old.jitter_m
+            and self.delay_s <= old.delay_s
+            and self.retention_s >= old.retention_s
+            and self.may_reshare >= old.may_reshare
+        )
+
+    def allows_nothing(self) -> bool:
+        return not (self.track_sources or self.event_types or self.sightings or self.case_messages)
+
     release = apply  # the name other outputs (NMEA, CoT) call it by: docs/INTERFACES.md
 
     def _select(self, data: Mapping[str, Any], schema: Mapping[str, Field], prefix: str) -> dict[str, Any]:
