@@ -24,6 +24,7 @@ from seawatch.api import (
     live,
     routes_alerts,
     routes_edit,
+    routes_export,
     routes_ops,
     routes_picture,
     routes_system,
@@ -73,6 +74,7 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
     app.include_router(routes_alerts.router)
     app.include_router(routes_edit.router)
     app.include_router(routes_users.router)
+    app.include_router(routes_export.router)
     app.include_router(live.router)
     ops = routes_ops.install(app, node)
     try:

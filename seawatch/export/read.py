@@ -89,7 +89,7 @@ class StoreSource:
             frame = self.store._history_frame(lo, hi, where, params, predicate)
             if not last:
                 frame = frame.filter(pl.col("t") < hi)
-            frame = _filtered(frame.select(list(POSITION_COLUMNS)), query)
+            frame = _filtered(frame.sort("t", "seq").select(list(POSITION_COLUMNS)), query)  # stable order
             if not frame.is_empty():
                 yield frame
             if last:

@@ -73,8 +73,9 @@ def store(ny_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sq
     store.write_batch(IngestBatch(events=[(e, "test") for e in events]))
     store.put_zone("ny-upper-bay", NY_ZONE)
     zones = json.loads((Path(__file__).parents[2] / "seawatch/geo/data/caribbean_zones.geojson").read_text())
-    for f in zones["features"][:5]:
-        store.put_zone(f["id"], f)
+    for f in zones["features"][:5]:  # copies of bundled zones, under ids of their own
+        zone_id = f"copy-{f['id']}"
+        store.put_zone(zone_id, {**f, "id": zone_id, "properties": {**f["properties"], "zone_id": zone_id}})
     for i, r in enumerate(first[:3]):
         store.add_sighting({"id": f"s{i}", "t": r["t"] + 60, "lat": r["lat"], "lon": r["lon"],
                             "mmsi": r["mmsi"], "name": None, "reported_by": "op",

@@ -8,6 +8,7 @@ import { api, ApiError, query } from "./api";
 import { AssetLayer, type AssetView } from "./assets";
 import { addBaseMap } from "./basemap";
 import { DossierPanel } from "./dossier";
+import { ExportControl } from "./export";
 import { Filters } from "./filters";
 import { type BestIntercept, InterceptView, type Tasking } from "./intercept";
 import { LiveFeed } from "./live";
@@ -106,6 +107,8 @@ class App {
     this.timeline.onReplay = (at) => void this.replay(at);
     this.timeline.onLive = () => void this.goLive();
     this.sightings.defaultTime = () => this.timeline.atMs ?? (this.tracks.latestMs || Date.now());
+    const pictureTime = () => (this.timeline.live ? this.tracks.latestMs || null : this.timeline.atMs);
+    new ExportControl(this.map, pictureTime, LIVE_MAX_AGE_MS).onError = (m) => this.hint(m);
     let dropped = false;
     this.live.onState = (state) => {
       // after a drop (e.g. the node closed a slow client), resynchronise the picture from the API
