@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import shapely
 
 from seawatch.errors import InputError
 from seawatch.geo.land import LandMask, default_land
@@ -32,7 +33,6 @@ from seawatch.ops.seagrid import (
     LandIndex,
     SeaField,
     SeaGrid,
-    crosses_land,
     path_length_nm,
     pull_taut,
 )
@@ -158,7 +158,9 @@ class InterceptPlanner:
         radius_nm = min(max(radius_nm, 1.0), MAX_FIELD_RADIUS_NM)
         cell = max(self.min_cell_nm, 2.0 * radius_nm / self.cells)
         n = math.ceil(2.0 * radius_nm / cell) | 1
-        key = (round(lat, 4), round(lon, 4), n, round(cell, 4), self.method)
+        # an asset that moved less than ~0.25 nm keeps its field (AIS moves it every few seconds)
+        lat, lon = round(lat * 240.0) / 240.0, round(lon * 240.0) / 240.0
+        key = (lat, lon, n, round(cell, 4), self.method)
         hit = self._fields.get(key)
         if hit is not None:
             self._fields.move_to_end(key)
@@ -183,12 +185,12 @@ class InterceptPlanner:
             return straight, "direct"
         if straight > MAX_FIELD_RADIUS_NM:
             return straight, "direct"
-        sea = self.field_for(lat0, lon0, straight * 1.5 + 5.0)
+        sea = self.field_for(lat0, lon0, MAX_FIELD_RADIUS_NM)  # one field per home base, kept
         return float(sea.distance_nm(np.array([x]), np.array([y]))[0]), "sea_grid"
 
     def _blocked_line(self, lat0: float, lon0: float, lat1: float, lon1: float) -> bool:
-        land = self.land.near(min(lon0, lon1), min(lat0, lat1), max(lon0, lon1), max(lat0, lat1))
-        return crosses_land(land, np.array([lon0, lon1]), np.array([lat0, lat1]))
+        line = shapely.linestrings([[lon0, lat0], [lon1, lat1]])
+        return bool(self.land.any_crossed(np.array([line], dtype=object))[0])
 
     # -- plans -------------------------------------------------------------------------------------
     def check_target(self, target: TargetState) -> None:
@@ -257,8 +259,13 @@ class InterceptPlanner:
         t0: float,
         horizon_h: float,
     ) -> InterceptPlan:
-        tx, ty, vx, vy = motion
         sea = self.field_for(p.lat, p.lon, p.speed_kn * horizon_h)
+        # the field's own plane (centred where the asset was when it was built, at most ~0.2 nm away)
+        plane = sea.grid.plane
+        ax, ay = (float(v) for v in plane.to_xy(p.lat, p.lon))
+        tx, ty = (float(v) for v in plane.to_xy(target.lat, target.lon))
+        vx, vy = motion[2], motion[3]
+        motion = (tx, ty, vx, vy)
         cell = sea.grid.cell_nm
         # the target's track from now (it cannot pass land: it stops at the first land it meets)
         rel_kn = p.speed_kn + math.hypot(vx, vy)
@@ -274,7 +281,7 @@ class InterceptPlanner:
         if times.size == 0:
             where = f" at {lat[aground[0]]:.4f},{lon[aground[0]]:.4f}" if aground.size else ""
             return unreachable(p.asset_id, f"the target makes landfall{where} before the asset can meet it")
-        gap = sea.distance_nm(xs, ys) - p.speed_kn * times
+        gap = sea.distance_nm(xs, ys) + math.hypot(ax, ay) - p.speed_kn * times
         hit = np.flatnonzero(gap <= 0.0)
         if hit.size == 0:
             why = "no route over water within the asset's reach"
@@ -286,7 +293,7 @@ class InterceptPlanner:
         if k > 0 and np.isfinite(gap[k - 1]):  # where the gap crosses zero between two samples
             frac = gap[k - 1] / (gap[k - 1] - gap[k])
             t = float(times[k - 1] + frac * (times[k] - times[k - 1]))
-        settled = self._settle(sea, plane, motion, p.speed_kn, t0, t, horizon_h)
+        settled = self._settle(sea, motion, (ax, ay), p.speed_kn, t0, t, horizon_h)
         if settled is None:
             return unreachable(p.asset_id, f"cannot reach the target over water within {horizon_h:.1f} h")
         route_x, route_y, t = settled
@@ -295,28 +302,46 @@ class InterceptPlanner:
     def _settle(
         self,
         sea: SeaField,
-        plane: LocalPlane,
         motion: tuple[float, float, float, float],
+        start_xy: tuple[float, float],
         speed_kn: float,
         t_low: float,
         t_field: float,
         horizon_h: float,
     ) -> tuple[np.ndarray, np.ndarray, float] | None:
-        """The earliest time at which the taut route is no longer than speed × time, by bisection between
-        the closed-form time (a lower bound: no route beats the straight line) and the field's estimate
-        (moved later while the taut route is still too long). None if that never happens in time."""
+        """Make the time and the taut route agree.
+
+        The taut route to where the field says they meet bends at a few corners of land; from the last
+        corner on the meeting is closed-form again (the asset "starts" there after running the route so
+        far), which gives the route and time exactly when that last leg is clear of land. Otherwise:
+        bisection between the closed-form time (a lower bound: no route beats the straight line) and
+        the field's estimate (moved later while the taut route is still too long)."""
         tx, ty, vx, vy = motion
+        plane = sea.grid.plane
 
         def taut(at_h: float) -> tuple[np.ndarray, np.ndarray, float] | None:
             x, y = tx + vx * at_h, ty + vy * at_h
             if max(abs(x), abs(y)) >= sea.grid.half_nm:
                 return None
             xs, ys = sea.route_to(x, y)
+            xs[0], ys[0] = start_xy
             xs, ys = pull_taut(plane, sea.grid.land, xs, ys)
             return xs, ys, path_length_nm(xs, ys) - speed_kn * at_h
 
+        first = taut(t_field)
+        if first is not None and len(first[0]) >= 3:
+            xs, ys = first[0][:-1], first[1][:-1]
+            before_h = path_length_nm(xs, ys) / speed_kn
+            cx, cy = float(xs[-1]), float(ys[-1])
+            rest = closed_form_intercept_h(tx + vx * before_h - cx, ty + vy * before_h - cy, vx, vy, speed_kn)
+            if rest is not None and before_h + rest <= horizon_h:
+                t = before_h + rest
+                ex, ey = tx + vx * t, ty + vy * t
+                (c_lat, e_lat), (c_lon, e_lon) = plane.to_latlon([cx, ex], [cy, ey])
+                if not self._blocked_line(float(c_lat), float(c_lon), float(e_lat), float(e_lon)):
+                    return np.append(xs, ex), np.append(ys, ey), t
         t_high = t_field
-        best = taut(t_high)
+        best = first
         while best is not None and best[2] > 0.0:  # the taut route is still longer: later
             t_high += max(best[2] / speed_kn, 1.0 / 60.0)
             best = taut(t_high) if t_high <= horizon_h else None

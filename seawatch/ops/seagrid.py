@@ -39,6 +39,7 @@ class LandIndex:
         fine = list(shapely.get_parts(mask.fine))
         coarse = list(shapely.get_parts(mask.coarse))
         self._parts = np.array(fine + coarse, dtype=object)
+        shapely.prepare(self._parts)  # once: every plan asks these islands again
         self._is_fine = np.array([True] * len(fine) + [False] * len(coarse))
         self._tree = STRtree(self._parts)
 
@@ -52,6 +53,17 @@ class LandIndex:
         land = shapely.multipolygons(list(self._parts[hits])) if hits.size else shapely.MultiPolygon()
         shapely.prepare(land)
         return land
+
+    def any_crossed(self, lines: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+        """For each line (lon/lat), whether it touches land: the STR-tree finds the polygons whose boxes
+        it meets, then the prepared polygons answer (a prepared island beats preparing each line)."""
+        out = np.zeros(len(lines), dtype=bool)
+        if len(lines):
+            line_idx, part_idx = self._tree.query(lines)
+            if line_idx.size:
+                hit = shapely.intersects(self._parts[part_idx], lines[line_idx])
+                out[np.unique(line_idx[hit])] = True
+        return out
 
 
 def crosses_land(land: shapely.Geometry, lons: FloatArray, lats: FloatArray) -> bool:
@@ -187,29 +199,39 @@ class SeaField:
                 d = dist[r, c] + math.hypot(x_nm - float(cx), y_nm - float(cy))
                 best = min(best, (d, r, c))
         _, row, col = best
+        downhill = self._downhill
         cells = [(row, col)]
-        for _ in range(4 * g.n * g.n):
-            if (row, col) == self.source_cell:
+        here = row * g.n + col
+        source = self.source_cell[0] * g.n + self.source_cell[1]
+        for _ in range(4 * g.n):
+            nxt = int(downhill[here])
+            if here == source or nxt == here:  # at the source (or a flat spot of the discrete field)
                 break
-            here = dist[row, col]
-            step = min(
-                (
-                    (dist[row + dr, col + dc], row + dr, col + dc)
-                    for dr, dc in _NEIGHBOURS
-                    if 0 <= row + dr < g.n and 0 <= col + dc < g.n
-                ),
-                default=(math.inf, row, col),
-            )
-            if not step[0] < here:  # a flat spot of the discrete field: jump to the source's cell
-                break
-            _, row, col = step
-            cells.append((row, col))
+            here = nxt
+            cells.append(divmod(here, g.n))
         cells.reverse()
         rows, cols = np.array([c[0] for c in cells]), np.array([c[1] for c in cells])
         cx, cy = g.centre_of(rows, cols)
         xs = np.concatenate(([0.0], cx, [x_nm]))
         ys = np.concatenate(([0.0], cy, [y_nm]))
         return xs, ys
+
+    @cached_property
+    def _downhill(self) -> npt.NDArray[np.int64]:
+        """For every cell, its 8-neighbour with the smallest distance (itself when none is smaller)."""
+        g, dist = self.grid, self.dist_nm
+        n = g.n
+        padded = np.full((n + 2, n + 2), np.inf)
+        padded[1:-1, 1:-1] = dist
+        best = dist.copy()
+        ids = np.arange(n * n).reshape(n, n)
+        out = ids.copy()
+        for dr, dc in _NEIGHBOURS:
+            shifted = padded[1 + dr : n + 1 + dr, 1 + dc : n + 1 + dc]
+            better = shifted < best
+            best = np.where(better, shifted, best)
+            out = np.where(better, ids + dr * n + dc, out)
+        return out.ravel()
 
     @cached_property
     def land(self) -> shapely.Geometry:

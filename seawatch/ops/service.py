@@ -189,29 +189,60 @@ class OpsService:
                 self.broadcast("intercept", {"event_id": event_id, **best})
 
     def replan(self, track_ids: set[str]) -> dict[str, dict[str, Any]]:
-        """Best intercept for every alert on these tracks (worker thread)."""
-        updates: dict[str, dict[str, Any]] = {}
+        """Best intercept for every alert on these tracks, all targets at once (worker thread)."""
         by_track: dict[str, list[str]] = {}
         for event in list(self.alerts.values()):
             if event.track_ids and event.track_ids[0] in track_ids:
                 by_track.setdefault(event.track_ids[0], []).append(event.event_id)
+        states: list[TrackState] = []
+        updates: dict[str, dict[str, Any]] = {}
         for track_id, event_ids in by_track.items():
             state = self.node.live.get(track_id)
-            best = self._best_for(state)
-            for event_id in event_ids:
-                self.best[event_id] = best
-                updates[event_id] = best
+            if state is None:
+                gone = {"reachable": False, "reason": "the target is no longer in the live picture"}
+                updates.update(dict.fromkeys(event_ids, gone))
+            else:
+                states.append(state)
+        for state, best in zip(states, self.best_for(states), strict=True):
+            updates.update(dict.fromkeys(by_track[state.track_id], best))
+        self.best.update(updates)
         return updates
 
-    def _best_for(self, state: TrackState | None) -> dict[str, Any]:
-        if state is None:
-            return {"reachable": False, "reason": "the target is no longer in the live picture"}
-        try:
-            plans = self.plan_track(state)
-        except InputError as exc:
-            return {"reachable": False, "reason": str(exc), "track_id": state.track_id}
-        moving = (state.sog_kn or 0.0) >= MOVING_KN
-        top = plans[0] if plans else None
+    def best_for(self, states: list[TrackState]) -> list[dict[str, Any]]:
+        """The best intercept of each track by the fleet available at its time (`ops/batch.py`)."""
+        from seawatch.ops.batch import best_intercepts
+        from seawatch.ops.planning import position_of, pursuer_of
+
+        if not states:
+            return []
+        when = max(s.time for s in states)
+        fleet = [a for a in self.assets.values() if a.readiness.available_at(when)]
+        pursuers = [pursuer_of(a, position_of(a, self.positions)) for a in fleet]
+        delays = [
+            (a.readiness.at(when).notice_h or 0.0) if a.readiness.at(when).state == "standby" else 0.0
+            for a in fleet
+        ]
+        self.plans_made += len(states) * len(fleet)
+        out: list[dict[str, Any]] = []
+        targets, ok = [], []
+        for state in states:
+            target = target_of(state)
+            try:
+                self.planner.check_target(target)
+            except InputError as exc:
+                out.append({"reachable": False, "reason": str(exc), "track_id": state.track_id})
+                ok.append(False)
+                continue
+            targets.append(target)
+            ok.append(True)
+            out.append({})
+        plans = iter(best_intercepts(self.planner, targets, pursuers, delays))
+        for k, state in enumerate(states):
+            if ok[k]:
+                out[k] = self._best_view(state, next(plans))
+        return out
+
+    def _best_view(self, state: TrackState, top: InterceptPlan | None) -> dict[str, Any]:
         if top is None or not top.reachable:
             return {"reachable": False, "reason": "no asset can reach it", "track_id": state.track_id}
         return {
@@ -225,7 +256,7 @@ class OpsService:
             "in_territorial_sea": top.in_territorial_sea,
             "zone": top.zone,
             "fuel_ok": top.fuel_ok,
-            "moving": moving,
+            "moving": (state.sog_kn or 0.0) >= MOVING_KN,
             "planned_at": state.time.isoformat().replace("+00:00", "Z"),
         }
 

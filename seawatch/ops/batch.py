@@ -1,0 +1,157 @@
+"""The best intercept of many targets by a fleet at once: what ranking alerts needs on every track update.
+
+`plan` answers one target and one asset fully; ranking needs only each target's best asset, for hundreds
+of targets several times a second. Branch and bound does it with little work per pair:
+1. the closed-form times of every (target, asset) pair at once in numpy: a lower bound on the time over
+   water (no route beats the straight line), exact when the straight line is clear of land;
+2. per target, candidates in order of that bound: an aircraft, or a boat whose straight run and the
+   target's own track are clear of land (tested in one STR-tree batch), is the answer; a boat with land
+   in the way gets the full over-water plan, and the search goes on while a later candidate's bound is
+   still earlier than the best found.
+An asset on standby starts after its notice (`delays_h`): the target has moved on by then.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import shapely
+
+from seawatch.ops.intercept import InterceptPlan, InterceptPlanner, Pursuer, TargetState, unreachable
+from seawatch.ops.plane import NM_PER_DEG_LAT, LocalPlane, velocity_kn
+
+
+def _closed_form(dx: np.ndarray, dy: np.ndarray, vx: np.ndarray, vy: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """`plane.closed_form_intercept_h` for arrays (NaN where never)."""
+    a = vx * vx + vy * vy - s * s
+    b = 2.0 * (dx * vx + dy * vy)
+    c = dx * dx + dy * dy
+    with np.errstate(divide="ignore", invalid="ignore"):
+        disc = b * b - 4.0 * a * c
+        root = np.sqrt(np.where(disc >= 0, disc, np.nan))
+        r1, r2 = (-b - root) / (2.0 * a), (-b + root) / (2.0 * a)
+        r1 = np.where(r1 >= 0, r1, np.inf)
+        r2 = np.where(r2 >= 0, r2, np.inf)
+        t = np.minimum(r1, r2)
+        linear = np.where(b < 0, -c / b, np.inf)
+    t = np.where(np.abs(a) < 1e-12, linear, t)
+    t = np.where(c == 0.0, 0.0, t)
+    return np.where(np.isfinite(t), t, np.nan)
+
+
+def best_intercepts(
+    planner: InterceptPlanner,
+    targets: Sequence[TargetState],
+    pursuers: Sequence[Pursuer],
+    delays_h: Sequence[float] | None = None,
+) -> list[InterceptPlan | None]:
+    """Each target's best plan (earliest reachable), or None when no asset can reach it."""
+    if not targets:
+        return []
+    if not pursuers:
+        return [None] * len(targets)
+    delay = np.asarray(delays_h if delays_h is not None else [0.0] * len(pursuers), dtype=np.float64)
+    a_lat = np.array([p.lat for p in pursuers])
+    a_lon = np.array([p.lon for p in pursuers])
+    speed = np.array([p.speed_kn for p in pursuers])
+    horizon = np.array(
+        [min(p.endurance_h or 12.0, (p.fuel_range_nm or math.inf) / p.speed_kn) for p in pursuers]
+    )
+    t_lat = np.array([t.lat for t in targets])[:, None]
+    t_lon = np.array([t.lon for t in targets])[:, None]
+    v = np.array([velocity_kn(t.cog_deg, t.sog_kn) for t in targets])
+    vx, vy = v[:, :1], v[:, 1:]
+    # a plane per pair centred on the asset, then again half-way (as `plan` does)
+    lat0 = np.broadcast_to(a_lat, (len(targets), len(pursuers)))
+    for _ in range(2):
+        kx = NM_PER_DEG_LAT * np.cos(np.radians(lat0))
+        dx = ((t_lon - a_lon + 180.0) % 360.0 - 180.0) * kx + vx * delay
+        dy = (t_lat - a_lat) * NM_PER_DEG_LAT + vy * delay
+        t = _closed_form(dx, dy, vx, vy, speed)
+        meet_lat = a_lat + (dy + vy * np.nan_to_num(t)) / NM_PER_DEG_LAT
+        lat0 = (a_lat + meet_lat) / 2.0
+    meet_lon = a_lon + (dx + vx * np.nan_to_num(t)) / kx
+    bound = np.where(np.isfinite(t) & (t <= horizon), t + delay, np.inf)
+    order = np.argsort(bound, axis=1)
+    # one STR-tree batch for every target's first candidate: its straight run and the target's own track
+    first = order[:, 0]
+    rows = np.arange(len(targets))
+    clear_run, clear_track = _clear(planner, rows, first, a_lat, a_lon, t_lat, t_lon, meet_lat, meet_lon)
+    out: list[InterceptPlan | None] = []
+    for i, target in enumerate(targets):
+        best: InterceptPlan | None = None
+        for rank, j in enumerate(order[i]):
+            if not np.isfinite(bound[i, j]):
+                break
+            if best is not None and best.eta_s is not None and bound[i, j] * 3600.0 >= best.eta_s:
+                break
+            p = pursuers[j]
+            if rank == 0:
+                straight = clear_run[i] and clear_track[i]
+            else:
+                straight = not planner._blocked_line(p.lat, p.lon, meet_lat[i, j], meet_lon[i, j]) and not (
+                    planner._blocked_line(target.lat, target.lon, meet_lat[i, j], meet_lon[i, j])
+                )
+            if not p.over_water or straight:
+                plane = LocalPlane(float(a_lat[j]), float(a_lon[j]))
+                ex, ey = plane.to_xy(meet_lat[i, j], meet_lon[i, j])
+                plan = planner._finish(
+                    p,
+                    target,
+                    plane,
+                    float(bound[i, j]),
+                    np.array([0.0, float(ex)]),
+                    np.array([0.0, float(ey)]),
+                    "air" if not p.over_water else "direct",
+                )
+            else:
+                plan = _full(planner, target, p, float(delay[j]))
+            if plan.reachable and (best is None or (plan.eta_s or 0.0) < (best.eta_s or 0.0)):
+                best = plan
+        out.append(best)
+    return out
+
+
+def _clear(
+    planner: InterceptPlanner,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    a_lat: np.ndarray,
+    a_lon: np.ndarray,
+    t_lat: np.ndarray,
+    t_lon: np.ndarray,
+    meet_lat: np.ndarray,
+    meet_lon: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    m_lat = np.nan_to_num(meet_lat[rows, cols])
+    m_lon = np.nan_to_num(meet_lon[rows, cols])
+    runs = shapely.linestrings(
+        np.stack([np.column_stack([a_lon[cols], a_lat[cols]]), np.column_stack([m_lon, m_lat])], axis=1)
+    )
+    tracks = shapely.linestrings(
+        np.stack([np.column_stack([t_lon[rows, 0], t_lat[rows, 0]]), np.column_stack([m_lon, m_lat])], axis=1)
+    )
+    crossed = planner.land.any_crossed(np.concatenate([runs, tracks]))
+    return ~crossed[: len(rows)], ~crossed[len(rows) :]
+
+
+def _full(planner: InterceptPlanner, target: TargetState, p: Pursuer, delay_h: float) -> InterceptPlan:
+    """The full plan (over water), for an asset that starts `delay_h` from now."""
+    if delay_h <= 0.0:
+        return planner.plan(target, p, checked=True)
+    from datetime import timedelta
+
+    vx, vy = velocity_kn(target.cog_deg, target.sog_kn)
+    lat, lon = LocalPlane(target.lat, target.lon).to_latlon(vx * delay_h, vy * delay_h)
+    if bool(planner.mask.is_on_land(float(lon), float(lat))[0]):
+        return unreachable(p.asset_id, "the target makes landfall within the standby notice")
+    moved = replace(target, lat=float(lat), lon=float(lon), time=target.time + timedelta(hours=delay_h))
+    plan = planner.plan(moved, p, checked=True)
+    if plan.eta_s is None:
+        return plan
+    return replace(
+        plan, eta_s=plan.eta_s + delay_h * 3600.0, extra={**plan.extra, "notice_s": delay_h * 3600.0}
+    )
