@@ -22,6 +22,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -39,6 +40,7 @@ from seawatch.share.localdb import OutboxRow, ReceivedRow, ShareDb
 from seawatch.share.policy import ITEM_KINDS, ShareItem, SharePolicy
 from seawatch.share.settings import FederationSettings
 from seawatch.share.transport import Delivery, Transport, TransportError, subject_for
+from seawatch.timeutil import iso_utc
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,18 @@ def as_share_item(item: ShareItem | Event | dict[str, Any]) -> ShareItem:
     raise ShareError(f"cannot share {type(item).__name__}")
 
 
+@dataclass
+class LinkStats:
+    """What this node saw of one partner link (the broker's side is asked for in `link_health`)."""
+
+    last_sent_t: float | None = None  # the broker confirmed an item for the partner
+    last_received_t: float | None = None  # an item from the partner was kept
+    last_error: str | None = None
+    last_error_t: float | None = None
+    received: int = 0
+    refused: int = 0
+
+
 class Federation:
     def __init__(
         self,
@@ -110,6 +124,7 @@ class Federation:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._links: dict[str, LinkStats] = {p: LinkStats() for p in settings.partner_keys}
         self._merge_lock = asyncio.Lock()
         self._purge_wanted: set[str] = set()
         self._retry_merge = True  # at start: whatever a crash left between keeping and merging
@@ -336,6 +351,9 @@ class Federation:
             await asyncio.to_thread(self._mark_sent, sent)
         if failed:
             self.stats["publish_failures"] += len(failed)
+            for r, res in zip(rows, results, strict=True):
+                if res is not None:
+                    self._note_error(r.partner, f"publish: {res}")
             log.info("%d publishes failed (kept in outbox): %s", len(failed), failed[0])
         return len(sent)
 
@@ -347,6 +365,9 @@ class Federation:
             for seq in range(r.seq, r.seq + r.count)
         )
         self.stats["sent"] += sum(r.count for r in sent)
+        now = self.clock()
+        for r in sent:
+            self._link(r.partner).last_sent_t = now
 
     # --- receiving -------------------------------------------------------------------------------
     async def receive_from(self, origin: str, timeout_s: float = 0.5) -> int:
@@ -414,7 +435,26 @@ class Federation:
             await self._merge_locked(envelopes)
             return len(envelopes)
 
+    def _link(self, partner: str) -> LinkStats:
+        return self._links.setdefault(partner, LinkStats())
+
+    def _note_error(self, partner: str | None, error: str) -> None:
+        if partner and partner in self.settings.partner_keys:
+            link = self._link(partner)
+            link.last_error, link.last_error_t = error[:300], self.clock()
+
     def _audit_received(self, fresh: list[Envelope], rejected: list[tuple[Any, ...]]) -> None:
+        now = self.clock()
+        for env in fresh:
+            link = self._link(env.origin) if env.origin in self.settings.partner_keys else None
+            if link is not None:
+                link.last_received_t = now
+                link.received += 1
+        for row in rejected:
+            origin = row[2]
+            if origin in self.settings.partner_keys:
+                self._link(origin).refused += 1
+                self._note_error(origin, f"{row[0]}: {row[-1]}")
         if fresh:
             self.audit.record_many(("received", None, e.origin, e.seq, e.kind, None, None) for e in fresh)
             self.stats["received"] += len(fresh)
@@ -581,6 +621,34 @@ class Federation:
             except Exception:
                 log.exception("retention")
             await asyncio.sleep(5.0)
+
+    async def link_health(self) -> list[dict[str, Any]]:
+        """Per partner: what waits for it here and on the broker, when it last took something, what we
+        last received from it, and the last error on the link."""
+        waiting = await asyncio.to_thread(self.db.waiting_by_partner)
+        now = self.clock()
+        out: list[dict[str, Any]] = []
+        for partner in sorted(self.settings.partner_keys):
+            link = self._link(partner)
+            lag = await self.transport.lag(self.node_id, partner) if self.transport.connected else None
+            queued, oldest = waiting.get(partner, (0, None))
+            out.append(
+                {
+                    "partner": partner,
+                    "connected": self.transport.connected,
+                    "outbox_items": queued,
+                    "outbox_oldest_age_s": None if oldest is None else max(0.0, now - oldest),
+                    "broker_waiting_messages": None if lag is None else lag.waiting,
+                    "broker_unacked_messages": None if lag is None else lag.unacked,
+                    "last_sent": None if link.last_sent_t is None else iso_utc(link.last_sent_t),
+                    "last_received": None if link.last_received_t is None else iso_utc(link.last_received_t),
+                    "received": link.received,
+                    "refused": link.refused,
+                    "last_error": link.last_error,
+                    "last_error_at": None if link.last_error_t is None else iso_utc(link.last_error_t),
+                }
+            )
+        return out
 
     def status(self) -> dict[str, Any]:
         return {

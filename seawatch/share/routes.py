@@ -5,6 +5,9 @@ The app must carry the running `Federation` as `app.state.federation` (absent: 5
 - `GET  /api/share/policies` (admin), `GET|PUT /api/share/policies/{partner}` (admin): the sharing
   agreements; a PUT replaces the partner's policy (JSON as in the settings file), is persisted and audited.
 - `GET  /api/share/audit?action=&partner=&origin=&since=&until=&limit=&format=json|csv|jsonl` (admin).
+- `GET  /api/share/links` (viewer): link health per partner (outbox, broker backlog, last sent and
+  received, last error).
+- `GET  /api/share/quarantine?limit=` (admin): partner items refused by validation, with the reason.
 - `GET  /api/share/received?origin=&kind=&limit=` (viewer): partner items held by this node; every call
   is audited as "viewed" by the caller, per origin.
 """
@@ -15,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
 
 from seawatch.api.auth import Principal, require
 from seawatch.share.federation import Federation
@@ -39,6 +43,61 @@ Viewer = Annotated[Principal, Depends(require("viewer"))]
 @router.get("/status")
 def status(fed: Fed, _: Viewer) -> dict[str, Any]:
     return fed.status()
+
+
+class LinkHealth(BaseModel):
+    partner: str
+    connected: bool
+    outbox_items: int  # items waiting here (delay, or the broker unreachable)
+    outbox_oldest_age_s: float | None
+    broker_waiting_messages: int | None  # on the broker, not yet taken by the partner (None: unknown)
+    broker_unacked_messages: int | None  # taken, not yet acknowledged
+    last_sent: str | None  # the broker last confirmed an item for this partner
+    last_received: str | None  # we last kept an item from this partner
+    received: int
+    refused: int  # rejected or quarantined items from this partner (since start)
+    last_error: str | None
+    last_error_at: str | None
+
+
+class Links(BaseModel):
+    node: str
+    links: list[LinkHealth]
+
+
+class QuarantinedItem(BaseModel):
+    origin: str
+    seq: int
+    kind: str
+    time: str
+    reason: str
+    payload: str  # as received (truncated), for the admin to judge
+
+
+class Quarantine(BaseModel):
+    items: list[QuarantinedItem]
+
+
+@router.get("/links", response_model=Links)
+async def links(fed: Fed, _: Viewer) -> Links:
+    return Links(node=fed.node_id, links=[LinkHealth(**h) for h in await fed.link_health()])
+
+
+@router.get("/quarantine", response_model=Quarantine)
+def quarantine(fed: Fed, _: Admin, limit: Annotated[int, Query(ge=1, le=10_000)] = 100) -> Quarantine:
+    return Quarantine(
+        items=[
+            QuarantinedItem(
+                origin=q.origin,
+                seq=q.seq,
+                kind=q.kind,
+                time=iso_utc(q.t),
+                reason=q.reason,
+                payload=q.payload[:4096].decode("utf-8", "replace"),
+            )
+            for q in fed.db.quarantined(limit)
+        ]
+    )
 
 
 @router.get("/policies")

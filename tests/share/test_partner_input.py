@@ -160,3 +160,24 @@ async def test_kept_but_unmerged_items_merged_at_restart(tmp_path: Path) -> None
         assert second.federation.db.unmerged() == []
     finally:
         await second.stop()
+
+
+async def test_link_health_and_quarantine_in_the_api(tt: FederatedNode) -> None:
+    import httpx
+
+    from seawatch.api.auth import add_user, new_token
+
+    await tt.federation.handle([_wire(1, "track", [_track("p1", 1e30), _track("g1", 366_000_123)])])
+    add_user(tt.node.store, "admin", "admin", None)
+    token = new_token(tt.node.store, "admin", "api", None)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=tt.app(manage=False)),
+        base_url="http://test",
+        headers={"authorization": f"Bearer {token}"},
+    ) as client:
+        body = (await client.get("/api/share/links")).json()
+        [bb] = body["links"]
+        assert bb["partner"] == "bb" and bb["received"] == 1 and bb["refused"] == 1
+        assert bb["last_received"] is not None and "mmsi" in bb["last_error"]
+        quarantined = (await client.get("/api/share/quarantine")).json()["items"]
+        assert [q["seq"] for q in quarantined] == [1] and "1e+30" in quarantined[0]["payload"]

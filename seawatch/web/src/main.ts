@@ -11,6 +11,7 @@ import { DossierPanel } from "./dossier";
 import { ExportControl } from "./export";
 import { Filters } from "./filters";
 import { type BestIntercept, InterceptView, type Tasking } from "./intercept";
+import { LinksPanel } from "./links";
 import { LiveFeed } from "./live";
 import { type Sighting, SightingForm } from "./sightings";
 import { legendHtml } from "./symbols";
@@ -91,6 +92,7 @@ class App {
     this.intercepts = new InterceptView(this.map, canTask);
     this.assets.onRelease = (id) => void this.intercepts.release(id);
     this.intercepts.onError = (m) => this.hint(m);
+    new LinksPanel(document.querySelector("aside.side.left"));
 
     this.tracks.onCounts = (total, shown) => {
       $("track-count").textContent = String(total);
