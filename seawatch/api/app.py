@@ -36,6 +36,7 @@ from seawatch.api.headers import SecurityHeaders
 from seawatch.api.limits import Identify, LimitsMiddleware
 from seawatch.api.problems import install_problem_handlers
 from seawatch.node.node import Node
+from seawatch.outputs.service import NmeaOutputs
 from seawatch.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -50,9 +51,11 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
         if manage_node:
             await node.start()
         await ops.start()
+        await outputs.start()
         try:
             yield
         finally:
+            await outputs.stop()
             await ops.stop()
             if manage_node:
                 await node.stop()
@@ -77,6 +80,7 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
     app.include_router(routes_export.router)
     app.include_router(live.router)
     ops = routes_ops.install(app, node)
+    outputs = NmeaOutputs(node)  # [[outputs]]: the picture as NMEA for chart plotters
     try:
         from seawatch.share.routes import router as share_router
     except ImportError:

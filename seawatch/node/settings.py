@@ -20,6 +20,7 @@ from pydantic_settings import (
 from seawatch.errors import ConfigError
 from seawatch.ops.assets import AssetConfig
 from seawatch.ops.tak import TakFeedSettings
+from seawatch.outputs.settings import NmeaOutputSettings
 
 FeedKind = Literal["tcp", "udp", "file", "sim", "listen_tcp", "listen_udp"]
 
@@ -84,6 +85,7 @@ class NodeSettings(BaseSettings):
     federation: dict[str, Any] = Field(default_factory=dict)  # read by seawatch.share.settings
     assets: list[AssetConfig] = Field(default_factory=list)  # [[assets]]: patrol boats and aircraft (ops/)
     tak: list[TakFeedSettings] = Field(default_factory=list)  # [[tak]]: Cursor-on-Target feeds (ops/tak.py)
+    outputs: list[NmeaOutputSettings] = Field(default_factory=list)  # [[outputs]]: NMEA for plotters
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> NodeSettings:
