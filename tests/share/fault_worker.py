@@ -17,8 +17,8 @@ from pathlib import Path
 
 from seawatch.share.envelope import load_private_key
 from seawatch.share.federation import Federation
-from seawatch.share.settings import FederationSettings, nats_transport
 from seawatch.share.policy import SharePolicy
+from seawatch.share.settings import FederationSettings, nats_transport
 
 
 def settings(node: str, base: Path, url: str) -> FederationSettings:
