@@ -126,7 +126,7 @@ class NatsTransport:
         self,
         url: str,
         *,
-        publish_timeout_s: float = 2.0,
+        publish_timeout_s: float = 5.0,
         max_msgs_per_stream: int = -1,
         stream_max_age_s: float = 14 * 86400.0,
         tls: TlsFiles | None = None,
@@ -179,7 +179,7 @@ class NatsTransport:
                 allow_reconnect=True,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
-                connect_timeout=2,
+                connect_timeout=5,  # an island link may have seconds of latency
                 error_cb=_on_error,
                 disconnected_cb=_on_disconnect,
                 reconnected_cb=_on_reconnect,
