@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections import Counter
@@ -119,6 +120,7 @@ class Federation:
         self.stats: Counter[str] = Counter()
         self.jitter_secret = jitter_secret(settings.private_key)
         self._reshare: dict[str, bool] = {}
+        self._origin_retention: dict[str, float] = {}  # shortest retention an origin gave us
         self._withheld_audited: dict[tuple[str, tuple[str, ...]], float] = {}
         self._stop = asyncio.Event()
         self._wake: asyncio.Event | None = None
@@ -222,6 +224,8 @@ class Federation:
                 if shared is None:
                     continue
                 blocked = [o for o in foreign if o == partner or not self._reshare.get(o, False)]
+                if not blocked and foreign:
+                    policy = self._originators_limits(policy, foreign)
                 if blocked:
                     self.stats["withheld"] += 1
                     if self._audit_withheld_now(partner, blocked, now):
@@ -303,6 +307,14 @@ class Federation:
         self.stats["enqueued"] += total
         self._poke()
         return total
+
+    def _originators_limits(self, policy: SharePolicy, origins: list[str]) -> SharePolicy:
+        """A re-share keeps the most restrictive of the originators' releasability and our policy:
+        the shortest retention any of them gave us."""
+        kept = [self._origin_retention[o] for o in origins if o in self._origin_retention]
+        if not kept or min(kept) >= policy.retention_s:
+            return policy
+        return dataclasses.replace(policy, retention_s=min(kept))
 
     def _audit_withheld_now(self, partner: str, blocked: list[str], now: float) -> bool:
         """One audit row per (partner, blocked origins) and minute: the count is in `stats`."""
@@ -517,6 +529,9 @@ class Federation:
                 # anything of that origin's (we cannot tell which partner item a fused track holds)
                 self._reshare[env.origin] = (
                     self._reshare.get(env.origin, True) and env.releasability.may_reshare
+                )
+                self._origin_retention[env.origin] = min(
+                    self._origin_retention.get(env.origin, float("inf")), env.releasability.retention_s
                 )
             else:
                 rejected.append(("rejected", None, env.origin, env.seq, env.kind, None, "replay of seen seq"))

@@ -178,7 +178,7 @@ async def test_old_sequence_numbers_stay_replays_after_pruning(tmp_path: Path) -
 
 async def test_reshare_when_allowed(tmp_path: Path) -> None:
     feds, _ = _nodes(tmp_path)
-    feds["bb"].set_policy("tt", {"track_sources": ["radar"], "may_reshare": True})
+    feds["bb"].set_policy("tt", {"track_sources": ["radar"], "may_reshare": True, "retention_s": 3600})
     feds["bb"].publish(radar_track(1))
     await _pump(feds)
     tt = feds["tt"]
@@ -189,3 +189,7 @@ async def test_reshare_when_allowed(tmp_path: Path) -> None:
     assert tt.publish(fused) == 1  # to jm (bb said it may be passed on), never back to bb
     [row] = tt.db.due(1e18, 10)
     assert row.partner == "jm"
+    await tt.send_due()
+    await feds["jm"].receive_from("tt", timeout_s=0.01)
+    [kept] = feds["jm"].db.received(origin="tt")
+    assert kept.expires_t - kept.received_t == 3600  # bb's retention, shorter than tt's default week
