@@ -20,7 +20,7 @@ import logging
 import math
 from typing import TYPE_CHECKING, Any
 
-from seawatch.model import Event, Observation, SensorKind
+from seawatch.model import AisStatic, Event, Observation, SensorKind
 from seawatch.share.envelope import Envelope
 from seawatch.share.federation import Federation
 from seawatch.share.policy import ShareItem
@@ -76,6 +76,21 @@ def live_to_item(live: LiveItem, own_node: str) -> ShareItem | None:
             data["time"] = iso_utc(float(data["t"]))
         return ShareItem("sighting", data)
     return None
+
+
+def _partner_static(env: Envelope, obs: Observation) -> AisStatic | None:
+    p = env.payload
+    name, ship_type = p.get("name"), p.get("ship_type")
+    if obs.mmsi is None or (name is None and ship_type is None):
+        return None
+    return AisStatic(
+        mmsi=obs.mmsi,
+        msg_type=5,
+        shipname=None if name is None else str(name),
+        ship_type=None if ship_type is None else int(ship_type),
+        received_at=obs.time,
+        source=f"partner:{env.origin}",
+    )
 
 
 def envelope_observation(env: Envelope) -> Observation | None:
@@ -159,6 +174,7 @@ class NodeSink:
         by_origin: dict[str, tuple[list[Observation], list[Event]]] = {}
         noted: list[PartnerItem] = []
         own_tracks = self._own_tracks()
+        statics: dict[str, list[AisStatic]] = {}
         for env in envelopes:
             obs_list, events = by_origin.setdefault(env.origin, ([], []))
             if env.kind in ("track", "sighting"):
@@ -173,6 +189,9 @@ class NodeSink:
                     )
                     continue
                 obs_list.append(obs)
+                static = _partner_static(env, obs)
+                if static is not None and obs.mmsi not in own_tracks:  # never rename a vessel we track
+                    statics.setdefault(env.origin, []).append(static)
                 noted.append(
                     PartnerItem(
                         env.origin, env.seq, env.kind, obs.target_ref, obs.time.timestamp(), obs.lat, obs.lon
@@ -180,7 +199,11 @@ class NodeSink:
                 )
             elif env.kind == "event":
                 try:
-                    event = Event.from_json(env.payload)
+                    payload = env.payload
+                    if payload.get("withheld"):  # positions the partner's policy kept back: say so
+                        details = {**(payload.get("details") or {}), "withheld": list(payload["withheld"])}
+                        payload = {**payload, "details": details}
+                    event = Event.from_json(payload)
                 except (KeyError, TypeError, ValueError) as exc:
                     log.warning("partner event %s:%s unusable: %s", env.origin, env.seq, exc)
                     self.skipped += 1
@@ -190,6 +213,8 @@ class NodeSink:
         if noted:  # before the items reach the store, so whatever they leave there can be found again
             await asyncio.to_thread(self.node.store.note_partner_items, noted)
         for origin, (obs_list, events) in by_origin.items():
+            if statics.get(origin):  # name and ship type, where the partner's policy let them through
+                await self.node.submit(f"partner:{origin}", statics[origin])
             if obs_list:
                 await self.node.ingest_observations(obs_list, origin)
             if events:

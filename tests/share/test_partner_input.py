@@ -181,3 +181,25 @@ async def test_link_health_and_quarantine_in_the_api(tt: FederatedNode) -> None:
         assert bb["last_received"] is not None and "mmsi" in bb["last_error"]
         quarantined = (await client.get("/api/share/quarantine")).json()["items"]
         assert [q["seq"] for q in quarantined] == [1] and "1e+30" in quarantined[0]["payload"]
+
+
+async def test_partner_track_names_and_withheld_positions_carried(tt: FederatedNode) -> None:
+    named = {**_track("n1", 366_000_777), "name": "SEA SPIRIT", "ship_type": 30}
+    event = {
+        "type": "ais_gap",
+        "start": "2026-01-01T11:00:00Z",
+        "end": "2026-01-01T12:00:00Z",
+        "mmsi": [366_000_777],
+        "lat": 10.6,
+        "lon": -61.5,
+        "details": {"duration_s": 3600.0},
+        "withheld": ["details.end"],
+    }
+    await tt.federation.handle([_wire(1, "track", [named])])
+    await tt.federation.handle([_wire(2, "event", [event])])
+    await tt.node.drain()
+    [state] = [s for s in tt.node.store.latest_tracks() if s.mmsi == 366_000_777]
+    assert (state.name, state.ship_type) == ("SEA SPIRIT", 30)
+    [stored] = tt.node.store.events(EventQuery(types=("ais_gap",), limit=10))
+    assert stored.details["withheld"] == ["details.end"]
+    assert tt.node.store.event_origin(stored.event_id) == "bb"
