@@ -270,17 +270,20 @@ class InterceptPlanner:
         # the target's track from now (it cannot pass land: it stops at the first land it meets)
         rel_kn = p.speed_kn + math.hypot(vx, vy)
         step_h = max(min(cell / 2.0 / rel_kn, 1.0 / 60.0), 1e-4)
-        times = np.arange(0.0, horizon_h + step_h, step_h)
+        # where the target's track first meets land, if it does (one line test, not a test per sample)
+        (lat_a, lat_b), (lon_a, lon_b) = plane.to_latlon([tx, tx + vx * horizon_h], [ty, ty + vy * horizon_h])
+        ashore = self.land.landfall(shapely.linestrings([[lon_a, lat_a], [lon_b, lat_b]]))
+        until_h = horizon_h if ashore is None else ashore * horizon_h
+        times = np.arange(0.0, until_h, step_h)
+        times = times[times >= t0 - step_h]
         xs, ys = tx + vx * times, ty + vy * times
-        lat, lon = plane.to_latlon(xs, ys)
-        aground = np.flatnonzero(self.mask.is_on_land(lon, lat))
-        if aground.size:
-            times, xs, ys = times[: aground[0]], xs[: aground[0]], ys[: aground[0]]
-        later = times >= t0 - step_h
-        times, xs, ys = times[later], xs[later], ys[later]
         if times.size == 0:
-            where = f" at {lat[aground[0]]:.4f},{lon[aground[0]]:.4f}" if aground.size else ""
-            return unreachable(p.asset_id, f"the target makes landfall{where} before the asset can meet it")
+            f_lat, f_lon = plane.to_latlon(tx + vx * until_h, ty + vy * until_h)
+            return unreachable(
+                p.asset_id,
+                f"the target makes landfall at {float(f_lat):.4f},{float(f_lon):.4f} "
+                "before the asset can meet it",
+            )
         gap = sea.distance_nm(xs, ys) + math.hypot(ax, ay) - p.speed_kn * times
         hit = np.flatnonzero(gap <= 0.0)
         if hit.size == 0:

@@ -65,6 +65,17 @@ class LandIndex:
                 out[np.unique(line_idx[hit])] = True
         return out
 
+    def landfall(self, line: shapely.Geometry) -> float | None:
+        """Where along `line` (0…1 of its length) it first touches land, or None over open sea."""
+        _, parts = self._tree.query(np.array([line], dtype=object))
+        hits = parts[shapely.intersects(self._parts[parts], line)] if parts.size else parts
+        if hits.size == 0:
+            return None
+        crossings = shapely.intersection(line, self._parts[hits])  # one island at a time: no union needed
+        points = shapely.points(shapely.get_coordinates(crossings))
+        along = np.asarray(shapely.line_locate_point(line, points, normalized=True))  # type: ignore[call-overload]
+        return float(np.min(along)) if along.size else None
+
 
 def crosses_land(land: shapely.Geometry, lons: FloatArray, lats: FloatArray) -> bool:
     """Whether the polyline through (lons, lats) touches land."""

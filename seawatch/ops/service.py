@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -69,19 +70,29 @@ def alert_rank_key(best: dict[str, Any]) -> tuple[int, float]:
 
 
 class OpsService:
-    def __init__(self, node: Any, planner: InterceptPlanner | None = None, replan_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        node: Any,
+        planner: InterceptPlanner | None = None,
+        replan_s: float = 0.5,
+        replan_budget_s: float = 0.1,
+        replan_batch: int = 50,
+    ) -> None:
         self.node = node
         if not isinstance(node.store, SqliteAssets):
             raise TypeError("the node's store keeps no assets")
         self.store: SqliteAssets = node.store
         self._planner = planner
-        self.replan_s = replan_s
+        self.replan_s = replan_s  # period of the replanning loop
+        self.replan_budget_s = replan_budget_s  # planning time per period (≈ 20 % of one core)
+        self.replan_batch = replan_batch  # targets planned together
         self.assets: dict[str, AssetConfig] = {}
         self.positions: dict[str, AssetPosition] = {}  # live (own AIS, TAK)
         self.taskings: dict[str, dict[str, Any]] = {t["asset_id"]: t for t in self.store.taskings()}
         self.alerts: dict[str, Event] = {}
         self.best: dict[str, dict[str, Any]] = {}  # event id -> best intercept
-        self._dirty: set[str] = set()  # track ids to replan
+        # track ids to replan, oldest first (a dict keeps order; a target marked again keeps its place)
+        self._dirty: dict[str, None] = {}
         self._alert_tracks: dict[str, int] = {}  # track id -> alerts on it
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -154,13 +165,13 @@ class OpsService:
                             ),
                         )
             if state.track_id in self._alert_tracks:
-                self._dirty.add(state.track_id)
+                self._dirty.setdefault(state.track_id)
         elif item.kind == "event":
             event = cast(Event, item.item)
             if event.severity == "alert" and event.type in TARGET_ALERTS and event.track_ids:
                 self.alerts[event.event_id] = event
                 self._alert_tracks[event.track_ids[0]] = self._alert_tracks.get(event.track_ids[0], 0) + 1
-                self._dirty.add(event.track_ids[0])
+                self._dirty.setdefault(event.track_ids[0])
                 while len(self.alerts) > MAX_ALERTS:
                     gone = self.alerts.pop(next(iter(self.alerts)))
                     self.best.pop(gone.event_id, None)
@@ -177,16 +188,22 @@ class OpsService:
     async def _replan_loop(self) -> None:
         while True:
             await asyncio.sleep(self.replan_s)
-            if not self._dirty:
-                continue
-            tracks, self._dirty = self._dirty, set()
-            try:
-                updates = await asyncio.to_thread(self.replan, tracks)
-            except Exception:
-                log.exception("replanning failed")
-                continue
-            for event_id, best in updates.items():
-                self.broadcast("intercept", {"event_id": event_id, **best})
+            spent_s = 0.0
+            # a CPU budget per period: planning shares the interpreter with the node's commit path, so
+            # under load targets wait their turn (oldest first) rather than the alerts waiting for plans
+            while self._dirty and spent_s < self.replan_budget_s:
+                batch = list(self._dirty)[: self.replan_batch]
+                for track_id in batch:
+                    del self._dirty[track_id]
+                started = time.perf_counter()
+                try:
+                    updates = await asyncio.to_thread(self.replan, set(batch))
+                except Exception:
+                    log.exception("replanning failed")
+                    break
+                spent_s += time.perf_counter() - started
+                for event_id, best in updates.items():
+                    self.broadcast("intercept", {"event_id": event_id, **best})
 
     def replan(self, track_ids: set[str]) -> dict[str, dict[str, Any]]:
         """Best intercept for every alert on these tracks, all targets at once (worker thread)."""
@@ -408,7 +425,9 @@ class OpsService:
     def _changed(self, asset_id: str) -> dict[str, Any]:
         view = self.asset_view(asset_id)
         self.broadcast("asset", view)
-        self._dirty.update(e.track_ids[0] for e in self.alerts.values() if e.track_ids)  # fleet changed
+        for event in self.alerts.values():  # the fleet changed: every alert's best may have
+            if event.track_ids:
+                self._dirty.setdefault(event.track_ids[0])
         return view
 
     def board(self, now: datetime | None = None) -> dict[str, Any]:
