@@ -252,7 +252,11 @@ def live_bench(with_ops: bool, rate: float = 5000.0, seconds: float = 20.0) -> d
             for i in range(500)
         ]
         asyncio.run_coroutine_threadsafe(node.ingest_events(events, "bench"), node.loop).result(120)
-        time.sleep(3.0)  # first plans (fields built)
+        deadline = time.monotonic() + 180  # first plans (fields built, every alert ranked once)
+        while with_ops and len(ops.best) < 500 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        warm_s = 180 - (deadline - time.monotonic())
+        time.sleep(1.0)
         cycles.clear()
         step_s = 0.05
         per_step = int(rate * step_s)
@@ -293,6 +297,7 @@ def live_bench(with_ops: bool, rate: float = 5000.0, seconds: float = 20.0) -> d
         cyc = np.array([c for c, _ in cycles]) if cycles else np.array([np.nan])
         return {
             "with_ops": with_ops,
+            "warm_s": warm_s if with_ops else 0.0,
             "achieved": per_step * int(seconds / step_s) / send_s,
             "probes": len(sent_at),
             "seen": len(lat_s),

@@ -140,6 +140,7 @@ class InterceptPlanner:
         cells: int = 500,
         min_cell_nm: float = 0.1,
         cache_size: int = 128,
+        reuse_nm: float = 2.0,
     ) -> None:
         from seawatch.geo.zones import ZoneIndex, default_zones
 
@@ -152,6 +153,7 @@ class InterceptPlanner:
         self.min_cell_nm = min_cell_nm
         self._fields: OrderedDict[tuple[Any, ...], SeaField] = OrderedDict()
         self._cache_size = cache_size
+        self.reuse_nm = reuse_nm
 
     # -- fields ------------------------------------------------------------------------------------
     def field_for(self, lat: float, lon: float, radius_nm: float) -> SeaField:
@@ -165,6 +167,9 @@ class InterceptPlanner:
         if hit is not None:
             self._fields.move_to_end(key)
             return hit
+        near = self._near_field(lat, lon, key)
+        if near is not None:
+            return near
         plane = LocalPlane(lat, lon)
         half = n * cell / 2.0
         lat_lo, lon_lo = plane.to_latlon(-half, -half)
@@ -175,6 +180,20 @@ class InterceptPlanner:
         if len(self._fields) > self._cache_size:
             self._fields.popitem(last=False)
         return sea
+
+    def _near_field(self, lat: float, lon: float, key: tuple[Any, ...]) -> SeaField | None:
+        """A kept field of the same size whose origin is within `reuse_nm` in clear water: a boat under
+        way plans from it (its route starts with the straight run to the field's origin) instead of
+        waiting ~0.5 s for a new field at every few hundred metres it makes good."""
+        for (f_lat, f_lon, *rest), sea in reversed(self._fields.items()):
+            if tuple(rest) != key[2:]:
+                continue
+            x, y = sea.grid.plane.to_xy(lat, lon)
+            if math.hypot(float(x), float(y)) <= self.reuse_nm and not self._blocked_line(
+                lat, lon, f_lat, f_lon
+            ):
+                return sea
+        return None
 
     def water_distance_nm(self, lat0: float, lon0: float, lat1: float, lon1: float) -> tuple[float, str]:
         """Over-water distance between two points (straight when clear) and how it was found."""

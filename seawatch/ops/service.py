@@ -95,6 +95,7 @@ class OpsService:
         self._dirty: dict[str, None] = {}
         self._alert_tracks: dict[str, int] = {}  # track id -> alerts on it
         self._task: asyncio.Task[None] | None = None
+        self._prewarm: asyncio.Future[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self.listeners: list[Callable[[str, dict[str, Any]], None]] = []  # TAK and others
         self.plans_made = 0
@@ -122,6 +123,7 @@ class OpsService:
     async def start(self) -> None:
         self._unsubscribe = self.node.subscribe(self.on_live)
         self._task = asyncio.create_task(self._replan_loop(), name="ops-replan")
+        self._prewarm = asyncio.create_task(asyncio.to_thread(self.prewarm), name="ops-prewarm")
         feeds = getattr(self.node.settings, "tak", []) or []
         if feeds:
             from seawatch.ops.tak import TakBridge
@@ -129,7 +131,22 @@ class OpsService:
             self.tak = TakBridge(self, feeds)
             await self.tak.start()
 
+    def prewarm(self) -> None:
+        """Build each asset's sea field (and its base's) before the first alert needs them (~0.5 s each)."""
+        from seawatch.ops.intercept import MAX_FIELD_RADIUS_NM
+        from seawatch.ops.planning import position_of
+
+        for asset in list(self.assets.values()):
+            if asset.flies:
+                continue
+            where = position_of(asset, self.positions)
+            reach_nm = asset.max_speed_kn * min(asset.endurance_h, asset.fuel_range_nm / asset.max_speed_kn)
+            self.planner.field_for(where.lat, where.lon, reach_nm)
+            self.planner.field_for(asset.base_lat, asset.base_lon, MAX_FIELD_RADIUS_NM)
+
     async def stop(self) -> None:
+        if self._prewarm is not None:
+            self._prewarm.cancel()
         if self.tak is not None:
             await self.tak.stop()
         if self._unsubscribe is not None:
