@@ -30,6 +30,7 @@ from tests.web.harness import (
     NodeProcess,
     free_port,
     gulf_slice,
+    real_names,
     seawatch,
     unavailable,
 )
@@ -47,12 +48,14 @@ def node(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[
         unavailable(f"web picture not built ({DIST}/index.html missing): run `make web`")
     base = tmp_path_factory.mktemp("webnode")
     data = gulf_slice(base / "gulf.csv")
+    names = base / "names.nmea"
+    spare = real_names(names, data)
     config = base / "node.toml"
     config.write_text(
         'node_id = "webtest"\n'
         "[[feeds]]\n"
         'name = "us-gulf"\nkind = "file"\n'
-        f"paths = [{str(data)!r}]\nspeed = {REPLAY_SPEED}\ntimeout_s = 3600\n"
+        f"paths = [{str(names)!r}, {str(data)!r}]\nspeed = {REPLAY_SPEED}\ntimeout_s = 3600\n"
         "[api]\nrate_limit_per_s = 10000\nrate_limit_burst = 10000\n"
     )
     data_dir = base / "data"
@@ -69,7 +72,7 @@ def node(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[
         cwd=base,
     )
     url = f"http://127.0.0.1:{port}"
-    running = NodeProcess(url, USER, PASSWORD, process, data_dir)
+    running = NodeProcess(url, USER, PASSWORD, process, data_dir, spare)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -49,12 +49,19 @@ def free_port() -> int:
 
 
 @dataclass
+class NamedVessel:
+    mmsi: int
+    name: str
+
+
+@dataclass
 class NodeProcess:
     url: str
     user: str
     password: str
     process: subprocess.Popen[bytes]
     data_dir: Path
+    spare: NamedVessel | None = None  # a named vessel the replay does not sail (see real_names)
 
     @contextmanager
     def client(self) -> Iterator[httpx.Client]:
@@ -77,6 +84,40 @@ def gulf_slice(dest: Path) -> Path:
     frame = frame.filter((pl.col("lat") < 31) & (pl.col("lon") > -98) & (pl.col("lon") < -60))
     frame.sort("timestamp_utc").write_csv(dest)
     return dest
+
+
+def real_names(dest: Path, gulf: Path) -> NamedVessel:
+    """Type 5 static reports (NMEA) giving the vessels of the Gulf slice their real names, call signs and
+    IMO numbers, taken from the MarineCadastre sample of 2022 (the 2020 day carries positions only).
+
+    One more named vessel of that sample, absent from the slice, is returned: tests sail it themselves."""
+    from pyais.encode import encode_dict
+
+    source = require_shared("ais-positions-marinecadastre-2022-01-03", "AIS_2022_01_03_first99999.csv.gz")
+    statics = pl.read_csv(source, infer_schema_length=0).filter(pl.col("VesselName").is_not_null())
+    statics = statics.with_columns(pl.col("MMSI").cast(pl.Int64)).unique("MMSI", keep="first")
+    seen = set(pl.read_csv(gulf)["mmsi"].unique().to_list())
+    spare = statics.filter(
+        ~pl.col("MMSI").is_in(list(seen))
+        & pl.col("MMSI").is_between(201_000_000, 775_999_999)
+        & pl.col("VesselName").str.contains("^[A-Z ]{6,}$")
+        & ~pl.col("VesselName").str.contains("TEST")
+    )
+    spare = spare.sort("MMSI").head(1)
+    lines: list[str] = []
+    for row in statics.filter(pl.col("MMSI").is_in(list(seen))).vstack(spare).iter_rows(named=True):
+        imo = (row["IMO"] or "").removeprefix("IMO")
+        report = {
+            "type": 5,
+            "mmsi": row["MMSI"],
+            "shipname": row["VesselName"],
+            "callsign": row["CallSign"] or "",
+            "imo": int(imo) if imo.isdigit() else 0,
+            "ship_type": int(row["VesselType"] or 0),
+        }
+        lines += encode_dict(report, talker_id="AI", sentence_type="VDM", seq_id=len(lines) % 10)
+    dest.write_text("\n".join(lines) + "\n")
+    return NamedVessel(int(spare["MMSI"][0]), str(spare["VesselName"][0]).strip())
 
 
 def seawatch(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:

@@ -1,121 +1,204 @@
-// Alerts panel: newest events first; new ones flash; a click centres the map and opens the dossier.
-import type { SeaEvent } from "./types";
-import { $, esc, fmtDuration, isoMinute } from "./util";
+// Alerts panel: alerts (need a person now) ranked newest first, each saying who and why, with acknowledge
+// and dismiss-with-a-reason; notices in a separate, quieter list. States come from the node and change
+// live for every operator (WebSocket "alert_state"). The severity filter is kept in the user's profile.
+import "./alerts.css";
+import { api } from "./api";
+import { eventLabel, severityOf, whoText, whyText } from "./alert-text";
+import type { AlertEvent, AlertState, AlertStateName } from "./alert-types";
+import type { Profile } from "./profile";
+import { $, esc, isoMinute } from "./util";
 
-const MAX_ALERTS = 300;
+const MAX_ITEMS = 300;
 /** At most this many alerts flash at once: a wall of flashing tells the officer nothing (and costs CPU). */
 const MAX_FLASHING = 5;
+const LEVEL_KEY = "alerts.severity";
+const HANDLED_KEY = "alerts.show_handled";
 
-const LABELS: Record<string, [string, "high" | "medium" | "low"]> = {
-  speed_anomaly: ["Go-fast speed", "high"],
-  dark_target: ["Dark target", "high"],
-  ais_gap: ["AIS gap", "medium"],
-  encounter: ["Encounter", "high"],
-  rendezvous: ["Rendezvous", "high"],
-  loitering: ["Loitering", "medium"],
-  zone_entry: ["Zone entry", "medium"],
-  zone_exit: ["Zone exit", "low"],
-  position_jump: ["Position jump", "low"],
-  identity_conflict: ["Identity conflict", "medium"],
-  port_visit: ["Port visit", "low"],
-  watchlist_hit: ["Watchlist hit", "high"],
-  sensor_silent: ["Sensor silent", "medium"],
-};
-
-export function eventLabel(type: string): string {
-  return LABELS[type]?.[0] ?? type.replace(/_/g, " ");
-}
-
-export function eventSeverity(type: string): string {
-  return LABELS[type]?.[1] ?? "low";
-}
-
-export function eventSummary(e: SeaEvent): string {
-  const d = e.details ?? {};
-  const parts: string[] = [];
-  if (e.mmsi?.length) parts.push(e.mmsi.map((m) => String(m)).join(" + "));
-  else if (e.track_ids?.length) parts.push(`track ${e.track_ids[0]}`);
-  for (const [key, unit, digits] of [
-    ["max_sog_kn", " kn max", 1], ["median_sog_kn", " kn median", 1], ["distance_m", " m", 0],
-    ["nearest_ais_m", " m to AIS", 0], ["implied_sog_kn", " kn implied", 0],
-  ] as const) {
-    const v = d[key];
-    if (typeof v === "number") parts.push(`${v.toFixed(digits)}${unit}`);
-  }
-  if (typeof d.zone === "string" || typeof d.zone_name === "string") parts.push(String(d.zone_name ?? d.zone));
-  if (typeof d.name === "string") parts.push(d.name);
-  const span = (Date.parse(e.end) - Date.parse(e.start)) / 1000;
-  if (span > 0) parts.push(fmtDuration(span));
-  return parts.join(" · ");
-}
+export { eventLabel, eventSummary } from "./alert-text";
 
 export class AlertsPanel {
-  private readonly events = new Map<string, SeaEvent>();
-  private readonly list = $("alert-list") as HTMLUListElement;
-  private readonly count = $("alert-count");
+  private readonly events = new Map<string, AlertEvent>();
+  private readonly states = new Map<string, AlertState>();
+  private readonly alertList = $("alert-list") as HTMLUListElement;
+  private readonly noticeList = $("notice-list") as HTMLUListElement;
+  private readonly level = $("alert-level") as HTMLSelectElement;
+  private readonly handled = $("alert-show-handled") as HTMLInputElement;
   private flashing: HTMLLIElement[] = [];
-  onOpen: (e: SeaEvent) => void = () => {};
+  onOpen: (e: AlertEvent) => void = () => {};
+  /** A vessel's name from the live picture, for events that arrive without one. */
+  nameOf: (mmsi: number) => string | undefined = () => undefined;
+  canAct = false;
 
-  constructor() {
-    const level = $("alert-level") as HTMLSelectElement;
-    level.onchange = () => (this.list.dataset.level = level.value);
+  constructor(private readonly profile: Profile) {
+    this.level.value = profile.get<string>(LEVEL_KEY, "alert") === "all" ? "all" : "alert";
+    this.handled.checked = profile.get<boolean>(HANDLED_KEY, false) === true;
+    this.applyFilter();
+    this.level.onchange = () => {
+      this.applyFilter();
+      void profile.set(LEVEL_KEY, this.level.value).catch(() => undefined);
+    };
+    this.handled.onchange = () => {
+      this.applyFilter();
+      void profile.set(HANDLED_KEY, this.handled.checked).catch(() => undefined);
+    };
   }
 
-  /** Load a batch without flashing (initial load or replay). */
-  load(events: SeaEvent[]): void {
+  private applyFilter(): void {
+    const panel = this.alertList.closest(".panel") as HTMLElement;
+    panel.dataset.level = this.level.value;
+    panel.dataset.showHandled = this.handled.checked ? "1" : "0";
+    $("notice-box").hidden = this.level.value !== "all";
+  }
+
+  /** Load a ranked batch (from /api/alerts) without flashing: initial load, reconnect or replay. */
+  load(events: AlertEvent[]): void {
     this.events.clear();
-    this.list.replaceChildren();
+    this.states.clear();
+    this.alertList.replaceChildren();
+    this.noticeList.replaceChildren();
     const sorted = [...events].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
-    for (const e of sorted.slice(-MAX_ALERTS)) this.add(e, false);
+    for (const e of sorted) this.add(e, false);
   }
 
   /** A live event: new ones flash; an update to a known event (same id) refreshes it in place. */
-  add(e: SeaEvent, flash = true): void {
+  add(e: AlertEvent, flash = true): void {
     if (!e || !e.id || !e.type) return;
-    const known = this.events.has(e.id);
-    this.events.set(e.id, e);
-    const existing = this.list.querySelector<HTMLLIElement>(`li[data-event-id="${CSS.escape(e.id)}"]`);
+    const known = this.events.get(e.id);
+    const merged: AlertEvent = { ...e, vessels: e.vessels ?? known?.vessels };
+    this.events.set(e.id, merged);
+    if (e.state) this.states.set(e.id, e.state);
+    const severity = severityOf(merged);
+    const list = severity === "alert" ? this.alertList : this.noticeList;
+    const existing = this.item(e.id);
     const item = existing ?? document.createElement("li");
-    this.fill(item, e);
-    if (!existing) this.list.prepend(item);
-    if (flash && !known) {
-      item.classList.add("flash");
-      this.flashing.push(item);
-      while (this.flashing.length > MAX_FLASHING) this.flashing.shift()?.classList.remove("flash");
-      setTimeout(() => {
-        item.classList.remove("flash");
-        this.flashing = this.flashing.filter((x) => x !== item);
-      }, 6000);
-      const panel = this.list.closest(".panel");
-      panel?.classList.remove("flash-panel");
-      void (panel as HTMLElement | null)?.offsetWidth;
-      panel?.classList.add("flash-panel");
-    }
-    while (this.list.children.length > MAX_ALERTS) {
-      const last = this.list.lastElementChild as HTMLElement;
-      this.events.delete(last.dataset.eventId ?? "");
-      last.remove();
-    }
-    this.count.textContent = String(this.events.size);
+    this.fill(item, merged);
+    if (!existing) list.prepend(item);
+    if (flash && !known && severity === "alert" && this.state(e.id).state === "open") this.flash(item);
+    this.trim(list);
+    this.count();
   }
 
-  get(id: string): SeaEvent | undefined {
+  /** Another operator (or this one) acknowledged, dismissed or reopened an alert. */
+  setState(state: AlertState): void {
+    if (!state?.event_id) return;
+    this.states.set(state.event_id, state);
+    const e = this.events.get(state.event_id);
+    const item = this.item(state.event_id);
+    if (e && item) this.fill(item, e);
+    this.count();
+  }
+
+  get(id: string): AlertEvent | undefined {
     return this.events.get(id);
   }
 
-  private fill(item: HTMLLIElement, e: SeaEvent): void {
-    item.className = `alert sev-${eventSeverity(e.type)}${item.classList.contains("flash") ? " flash" : ""}`;
-    item.dataset.testid = "alert-item";
+  private state(id: string): AlertState {
+    return this.states.get(id) ?? { event_id: id, state: "open" };
+  }
+
+  private item(id: string): HTMLLIElement | null {
+    return document.querySelector<HTMLLIElement>(`li[data-event-id="${CSS.escape(id)}"]`);
+  }
+
+  private trim(list: HTMLUListElement): void {
+    while (list.children.length > MAX_ITEMS) {
+      const last = list.lastElementChild as HTMLElement;
+      this.events.delete(last.dataset.eventId ?? "");
+      last.remove();
+    }
+  }
+
+  private count(): void {
+    const open = (list: HTMLUListElement) => list.querySelectorAll("li[data-state=open]").length;
+    $("alert-count").textContent = String(open(this.alertList));
+    $("notice-count").textContent = String(open(this.noticeList));
+  }
+
+  private flash(item: HTMLLIElement): void {
+    item.classList.add("flash");
+    this.flashing.push(item);
+    while (this.flashing.length > MAX_FLASHING) this.flashing.shift()?.classList.remove("flash");
+    setTimeout(() => {
+      item.classList.remove("flash");
+      this.flashing = this.flashing.filter((x) => x !== item);
+    }, 6000);
+    const panel = this.alertList.closest(".panel");
+    panel?.classList.remove("flash-panel");
+    void (panel as HTMLElement | null)?.offsetWidth;
+    panel?.classList.add("flash-panel");
+  }
+
+  private nameFor(e: AlertEvent): (mmsi: number) => string | undefined {
+    return (mmsi) => e.vessels?.find((v) => v.mmsi === mmsi)?.name?.trim() || this.nameOf(mmsi);
+  }
+
+  private fill(item: HTMLLIElement, e: AlertEvent): void {
+    const severity = severityOf(e);
+    const state = this.state(e.id);
+    const flashing = item.classList.contains("flash");
+    item.className = `alert sev-${severity} state-${state.state}${flashing ? " flash" : ""}`;
+    item.dataset.testid = severity === "alert" ? "alert-item" : "notice-item";
     item.dataset.eventId = e.id;
     item.dataset.eventType = e.type;
+    item.dataset.severity = severity;
+    item.dataset.state = state.state;
     item.tabIndex = 0;
+    const why = whyText(e);
+    const stateText = state.state === "open" ? ""
+      : `${state.state === "acknowledged" ? "acknowledged" : "dismissed"}${state.by ? ` by ${state.by}` : ""}`
+        + `${state.reason ? `: ${state.reason}` : ""}`;
     item.innerHTML = `<div class="alert-head"><span class="alert-type">${esc(eventLabel(e.type))}</span>`
       + `<span class="alert-time">${esc(isoMinute(Date.parse(e.start)))}</span></div>`
-      + `<div class="alert-summary">${esc(eventSummary(e))}</div>`;
-    // open the latest version of the event (a live event grows and keeps its id)
-    item.onclick = () => this.onOpen(this.events.get(e.id) ?? e);
-    item.onkeydown = (k) => {
-      if (k.key === "Enter") this.onOpen(this.events.get(e.id) ?? e);
+      + `<div class="alert-who" data-testid="alert-who">${esc(whoText(e, this.nameFor(e)))}</div>`
+      + `<div class="alert-why" data-testid="alert-why" title="${esc(why.rule)}">${esc(why.checks.join(" · ") || why.rule)}</div>`
+      + (stateText ? `<div class="alert-state" data-testid="alert-state">${esc(stateText)}</div>` : "")
+      + (this.canAct ? this.actionsHtml(state.state) : "");
+    item.onclick = (ev) => {
+      if ((ev.target as HTMLElement).closest(".alert-actions")) return;
+      this.onOpen(this.events.get(e.id) ?? e);
     };
+    item.onkeydown = (k) => {
+      if (k.key === "Enter" && !(k.target as HTMLElement).closest(".alert-actions")) this.onOpen(this.events.get(e.id) ?? e);
+    };
+    this.wireActions(item, e.id);
+  }
+
+  private actionsHtml(state: AlertStateName): string {
+    const buttons = state === "open"
+      ? `<button class="small" data-testid="alert-ack">Acknowledge</button>`
+        + `<button class="small ghost" data-testid="alert-dismiss">Dismiss…</button>`
+      : `<button class="small ghost" data-testid="alert-reopen">Reopen</button>`;
+    return `<div class="alert-actions">${buttons}</div>`
+      + `<form class="alert-reason" data-testid="alert-reason-form" hidden>`
+      + `<input data-testid="alert-reason" placeholder="reason (e.g. known ferry)" minlength="3" maxlength="500" required>`
+      + `<button type="submit" class="small" data-testid="alert-dismiss-confirm">Dismiss</button></form>`;
+  }
+
+  private wireActions(item: HTMLLIElement, id: string): void {
+    const send = (state: AlertStateName, reason?: string) => void this.send(id, state, reason);
+    item.querySelector<HTMLButtonElement>("[data-testid=alert-ack]")?.addEventListener("click", () => send("acknowledged"));
+    item.querySelector<HTMLButtonElement>("[data-testid=alert-reopen]")?.addEventListener("click", () => send("open"));
+    const form = item.querySelector<HTMLFormElement>("form.alert-reason");
+    item.querySelector<HTMLButtonElement>("[data-testid=alert-dismiss]")?.addEventListener("click", () => {
+      if (!form) return;
+      form.hidden = false;
+      form.querySelector("input")?.focus();
+    });
+    form?.addEventListener("click", (ev) => ev.stopPropagation());
+    form?.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      send("dismissed", form.querySelector("input")?.value.trim());
+    });
+  }
+
+  private async send(id: string, state: AlertStateName, reason?: string): Promise<void> {
+    try {
+      const saved = await api.put<AlertState>(`/api/alerts/${encodeURIComponent(id)}/state`, { state, reason: reason || null });
+      this.setState(saved);
+    } catch (err) {
+      const item = this.item(id);
+      item?.setAttribute("title", `not saved: ${(err as Error).message}`);
+      item?.classList.add("error");
+    }
   }
 }

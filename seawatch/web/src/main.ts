@@ -4,9 +4,11 @@ import "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css";
 import "./styles.css";
 import * as L from "leaflet";
 import { AlertsPanel } from "./alerts";
+import type { AlertState } from "./alert-types";
 import { api, ApiError, query } from "./api";
 import { AssetLayer, type AssetView } from "./assets";
 import { addBaseMap } from "./basemap";
+import { Profile } from "./profile";
 import { DossierPanel } from "./dossier";
 import { ExportControl } from "./export";
 import { Filters } from "./filters";
@@ -49,14 +51,14 @@ function featuresOf(body: unknown): TrackFeature[] {
 
 function eventsOf(body: unknown): SeaEvent[] {
   if (Array.isArray(body)) return body as SeaEvent[];
-  const b = body as { events?: SeaEvent[]; items?: SeaEvent[] } | null;
-  return b?.events ?? b?.items ?? [];
+  const b = body as { alerts?: SeaEvent[]; events?: SeaEvent[]; items?: SeaEvent[] } | null;
+  return b?.alerts ?? b?.events ?? b?.items ?? [];
 }
 
 class App {
   private readonly map: L.Map;
   private readonly tracks: TrackLayer;
-  private readonly alerts = new AlertsPanel();
+  private readonly alerts: AlertsPanel;
   private readonly dossier: DossierPanel;
   private readonly filters = new Filters();
   private readonly zones: ZoneLayer;
@@ -68,13 +70,15 @@ class App {
   private fitted = false;
   private replayToken = 0;
 
-  constructor(private readonly me: Me) {
+  constructor(private readonly me: Me, profile: Profile) {
+    this.alerts = new AlertsPanel(profile);
     $("user-name").textContent = `${me.username ?? me.name ?? ""}${me.role ? ` (${me.role})` : ""}`;
     // what the role may change (the node checks it anyway): sightings from operator, zones from analyst
     const rank = ROLES.indexOf(me.role ?? "viewer");
     document.body.dataset.role = me.role ?? "viewer";
     $("sighting-panel").hidden = rank < ROLES.indexOf("operator");
     $("zone-draw").hidden = $("zone-edit").hidden = rank < ROLES.indexOf("analyst");
+    this.alerts.canAct = rank >= ROLES.indexOf("operator");
     this.map = L.map("map", { zoomControl: true, worldCopyJump: true, preferCanvas: false, attributionControl: true });
     this.map.attributionControl.setPrefix("").addAttribution("Natural Earth · Seawatch");
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(this.map);
@@ -100,6 +104,7 @@ class App {
     };
     this.tracks.onSelect = (p) => this.openTrack(p);
     this.alerts.onOpen = (e) => this.openEvent(e);
+    this.alerts.nameOf = (mmsi) => this.tracks.findByMmsi(mmsi)?.name?.trim() || undefined;
     this.dossier.onEvent = (e) => this.openEvent(e);
     this.dossier.onClose = () => this.tracks.select(null);
     this.dossier.historyEnd = () => (this.timeline.live ? undefined : this.timeline.atMs ?? undefined);
@@ -125,6 +130,8 @@ class App {
         if (this.timeline.live) this.tracks.upsert(m.data as TrackFeature);
       } else if (m.kind === "event") {
         this.alerts.add(m.data as SeaEvent, true);
+      } else if (m.kind === "alert_state") {
+        this.alerts.setState(m.data as AlertState);
       } else if (m.kind === "sighting") {
         this.sightings.show(m.data as Sighting);
       } else if (m.kind === "asset") {
@@ -136,6 +143,7 @@ class App {
       }
     };
     this.map.on("moveend", () => this.saveView());
+    this.saveView(); // data-center for the restored view too
     setInterval(() => this.tick(), 1000);
   }
 
@@ -160,7 +168,7 @@ class App {
   private async loadLatest(): Promise<void> {
     const [tracks, events] = await Promise.all([
       api.get<unknown>("/api/tracks").catch((e) => (this.hint(`tracks: ${(e as Error).message}`), null)),
-      api.get<unknown>(`/api/events${query({ limit: 300 })}`).catch((e) => (this.hint(`events: ${(e as Error).message}`), null)),
+      api.get<unknown>(`/api/alerts${query({ limit: 300 })}`).catch((e) => (this.hint(`events: ${(e as Error).message}`), null)),
     ]);
     for (const f of featuresOf(tracks)) this.tracks.upsert(f);
     this.alerts.load(eventsOf(events));
@@ -176,7 +184,7 @@ class App {
         [0, ...TRAIL_OFFSETS_MIN].map((m) => api.get<unknown>(`/api/tracks${query({ at: isoSeconds(atMs - m * 60000) })}`)),
       );
       const events = await api.get<unknown>(
-        `/api/events${query({ since: isoSeconds(atMs - span), until: isoSeconds(atMs), limit: 300 })}`,
+        `/api/alerts${query({ since: isoSeconds(atMs - span), until: isoSeconds(atMs), limit: 300 })}`,
       ).catch(() => []);
       if (token !== this.replayToken || this.timeline.live) return;
       const trails = new Map<string, [number, number][]>();
@@ -307,7 +315,9 @@ async function enter(): Promise<void> {
   $("login-screen").hidden = true;
   $("app").hidden = false;
   app?.stop();
-  app = new App(me);
+  const profile = new Profile();
+  await profile.load();
+  app = new App(me, profile);
   await app.start();
 }
 

@@ -76,6 +76,7 @@ export class Timeline {
     document.body.dataset.mode = "replay";
     this.label.textContent = `replay ${isoMinute(at)}`;
     this.label.dataset.at = new Date(at).toISOString();
+    this.label.dataset.end = new Date(this.endMs).toISOString(); // the window's end (followed the live time)
     window.clearTimeout(this.timer);
     this.timer = window.setTimeout(() => this.onReplay(at), delayMs);
   }
