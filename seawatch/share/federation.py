@@ -600,10 +600,17 @@ class Federation:
 
     async def _connect_and_send(self) -> None:
         assert self._wake is not None
+        outgoing_ready = False
         while not self._stop.is_set():
             if not await self._ensure_connected():
                 await asyncio.sleep(1.0)
                 continue
+            if not outgoing_ready:  # partners can bind to their consumers before our first item
+                try:
+                    await self.transport.ensure_outgoing(self.node_id, sorted(self.settings.partner_keys))
+                    outgoing_ready = True
+                except TransportError as exc:
+                    log.debug("outgoing stream: %s", exc)
             try:
                 sent = await self.send_due()
             except Exception:
