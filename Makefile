@@ -4,12 +4,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 WEB := seawatch/web
 
-.PHONY: demo test setup system-deps web lint pytest bench clean
+.PHONY: demo test setup system-deps web lint pytest package bench clean
 
 demo: setup web
 	$(VENV)/bin/seawatch demo
 
-test: setup system-deps web lint pytest
+test: setup system-deps web lint pytest package
 
 setup: $(VENV)/.installed
 
@@ -38,7 +38,14 @@ lint: setup
 pytest: setup
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
+# The wheel alone must run: built, installed into a fresh venv in a temporary folder with no test data,
+# then `seawatch detect` and a short `seawatch demo` (scripts/check-package.sh).
+package: setup web
+	PYTHON=$(PY) bash scripts/check-package.sh
+
+# The benchmarks' peers (movingpandas, stonesoup) are the `bench` extra.
 bench: setup
+	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) -m bench.run_all
 
 clean:

@@ -1,7 +1,7 @@
-"""`seawatch demo`: a node on a fresh embedded store, streaming the `caribbean-gofast` scenario live.
+"""`seawatch demo`: a node on a fresh embedded store, streaming a simulated scenario live.
 
 Creates a demo admin with a random password, prints the URL and the login, and serves the web
-picture. Without the simulator it replays the real US coastal AIS day instead.
+picture until stopped (Ctrl-C), or for `--duration-s` seconds (smoke runs, CI).
 """
 
 from __future__ import annotations
@@ -13,48 +13,66 @@ import tempfile
 from pathlib import Path
 
 from seawatch.node.settings import FeedSettings, NodeSettings, load_settings
-from seawatch.shared_data import shared_data_path
+from seawatch.sim.scenario import scenario_names
 
 SCENARIO = "caribbean-gofast"
-FALLBACK_FILE = ("ais-tracks-us-coastal-2020", "US_coastal_2020_06_30.csv.gz")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("demo", help="live demo: simulated scenario served as the web picture")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--speed", type=float, default=60.0, help="× real time")
+    scenarios = ", ".join(scenario_names())
+    parser = subparsers.add_parser(
+        "demo",
+        help="live demo: a simulated scenario served as the web picture",
+        description="Start a node on a fresh store with a demo admin, and stream a simulated scenario "
+        "(AIS and coastal radar) into it live. The exercise repeats, later in data time each round, "
+        "until the demo is stopped (Ctrl-C) or --duration-s has passed.",
+        epilog=f"Scenarios shipped: {scenarios} (or a scenario TOML file, see seawatch/sim/README.md).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default %(default)s)")
+    parser.add_argument("--port", type=int, default=8765, help="port to serve on (default %(default)s)")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=60.0,
+        help="× simulated time, e.g. 60: one hour a minute (default %(default)g)",
+    )
+    parser.add_argument(
+        "--scenario",
+        default=SCENARIO,
+        help=f"scenario name or TOML file (default %(default)s; shipped: {scenarios})",
+    )
     parser.add_argument("--data-dir", type=Path, help="store folder (default: a fresh temporary one)")
-    parser.add_argument("--scenario", default=SCENARIO)
+    parser.add_argument("--once", action="store_true", help="play the scenario once instead of repeating it")
+    parser.add_argument(
+        "--duration-s",
+        type=float,
+        help="stop by itself after this many seconds of wall time (default: run until Ctrl-C)",
+    )
     parser.set_defaults(func=run)
 
 
-def _sim_available() -> bool:
-    try:
-        from seawatch.sim import engine, scenario  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def demo_feeds(scenario: str, speed: float) -> list[FeedSettings]:
-    if _sim_available():
-        return [
-            FeedSettings(name=f"sim:{scenario}", kind="sim", scenario=scenario, speed=speed, timeout_s=120)
-        ]
-    path = shared_data_path(*FALLBACK_FILE)
-    if not path.is_file():
-        return []
-    return [FeedSettings(name="replay:us-coastal", kind="file", paths=[path], speed=speed, timeout_s=600)]
+def demo_feeds(scenario: str, speed: float, repeat: bool = True) -> list[FeedSettings]:
+    return [
+        FeedSettings(
+            name=f"sim:{Path(scenario).stem}",
+            kind="sim",
+            scenario=scenario,
+            speed=speed,
+            loop=repeat,
+            timeout_s=120,
+        )
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
     from seawatch.api.auth import add_user
     from seawatch.node.runner import serve
+    from seawatch.sim.scenario import load_scenario
     from seawatch.store.sqlite import SqliteStore
 
+    load_scenario(args.scenario)  # an unknown or invalid scenario stops here, with its reason
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="seawatch-demo-"))
-    feeds = demo_feeds(args.scenario, args.speed)
+    feeds = demo_feeds(args.scenario, args.speed, repeat=not args.once)
     base: NodeSettings = load_settings(
         None, data_dir=data_dir, host=args.host, port=args.port, node_id="demo"
     )
@@ -63,12 +81,12 @@ def run(args: argparse.Namespace) -> int:
     store = SqliteStore(settings.data_dir)
     add_user(store, "demo", "admin", password)
     store.close()
-    what = ", ".join(f.name for f in feeds) or "no feed (shared data not found)"
     print(
         f"Seawatch demo: http://{args.host}:{args.port}/\n  login: demo / {password}\n"
-        f"  feed: {what} at ×{args.speed:g}\n  data: {data_dir}\n  stop with Ctrl-C",
+        f"  feed: {feeds[0].name} at ×{args.speed:g}{'' if args.once else ', repeating'}\n"
+        f"  data: {data_dir}\n  stop with Ctrl-C",
         file=sys.stderr,
         flush=True,
     )
-    serve(settings)
+    serve(settings, exit_after_s=args.duration_s)
     return 0

@@ -86,9 +86,7 @@ class CoastIndex:
             fine_hi=fine_hi,
         )
 
-    def min_chord(
-        self, lat: FloatArray, lon: FloatArray, bound: FloatArray | float = math.inf
-    ) -> FloatArray:
+    def min_chord(self, lat: FloatArray, lon: FloatArray, bound: FloatArray | float = math.inf) -> FloatArray:
         """Per point, the chord to the nearest vertex if it is below `bound` (per point or one for all),
         else inf. Latitude/longitude in degrees, finite."""
         lat = np.asarray(lat, dtype=np.float64)
@@ -309,4 +307,3 @@ def _tighten(
     limit[pts] = np.minimum(limit[pts], best * (1 + _SLACK))
     keep = _lower(qx, lo[cell], hi[cell]) * (1 - _SLACK) <= limit[pts][query]
     return query[keep], cell[keep]
-

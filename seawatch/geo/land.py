@@ -36,16 +36,15 @@ import numpy.typing as npt
 import shapely
 
 from seawatch.errors import ConfigError
+from seawatch.geo.bundled import DATA_DIR, LAND_FILES
 from seawatch.geo.coast_index import CoastIndex
 from seawatch.geo.distance import EARTH_RADIUS_M, FloatArray, chord_for_m, haversine_m, m_for_chord
-from seawatch.shared_data import shared_data_path
 
 log = logging.getLogger(__name__)
 
 CARIBBEAN_BOX = (-100.0, 5.0, -55.0, 35.0)  # lon_min, lat_min, lon_max, lat_max of the 1:10m clip
 _DENSIFY_DEG = 0.01  # fine (Caribbean) coastline vertex spacing
 _DENSIFY_COARSE_DEG = 0.05  # 1:50m world coastline spacing (the data is no finer than that)
-NE_DIR = ("natural-earth-marine",)
 
 
 def read_geojson(path: Path) -> dict[str, Any]:
@@ -87,7 +86,7 @@ class LandMask:
 
     @classmethod
     def from_natural_earth(cls, folder: Path | None = None, use_cache: bool = True) -> LandMask:
-        base = folder if folder is not None else shared_data_path(*NE_DIR)
+        base = folder if folder is not None else DATA_DIR
         files = [base / name for name in _NE_FILES]
         cache = _cache_file(files) if use_cache else None
         if cache is not None:
@@ -211,11 +210,7 @@ class LandMask:
         return out
 
 
-_NE_FILES = (
-    "ne_10m_land_caribbean_gulf.geojson.gz",
-    "ne_10m_minor_islands_caribbean_gulf.geojson.gz",
-    "ne_50m_land.geojson.gz",
-)
+_NE_FILES = LAND_FILES
 _CACHE_VERSION = 2  # 2: CoastIndex instead of a cKDTree
 
 
@@ -293,7 +288,7 @@ def _boundary_vertices(geom: shapely.Geometry, spacing_deg: float) -> npt.NDArra
 
 @lru_cache(maxsize=1)
 def default_land() -> LandMask:
-    """The land mask from the shared Natural Earth data, loaded once per process."""
+    """The land mask from the Natural Earth data bundled in the package, loaded once per process."""
     return LandMask.from_natural_earth()
 
 

@@ -18,13 +18,12 @@ import numpy.typing as npt
 import polars as pl
 
 from seawatch.errors import ConfigError
+from seawatch.geo.bundled import PORTS_FILE, bundled_path
 from seawatch.geo.distance import FloatArray, haversine_1, haversine_m
 from seawatch.geo.land import read_geojson
-from seawatch.shared_data import shared_data_path
 
 log = logging.getLogger(__name__)
 
-WPI_FILE = ("ports", "nga_wpi_UpdatedPub150.csv.gz")
 _NAME_COLUMNS = ("Main Port Name", "name", "NAME", "port_name")
 _COUNTRY_COLUMNS = ("Country Code", "country", "cty")
 _LAT_COLUMNS = ("Latitude", "lat", "LAT", "latitude")
@@ -262,4 +261,4 @@ def load_ports(path: Path | str | None = None) -> Ports:
 
 @lru_cache(maxsize=1)
 def _default_ports() -> Ports:
-    return load_ports(shared_data_path(*WPI_FILE))
+    return load_ports(bundled_path(PORTS_FILE))

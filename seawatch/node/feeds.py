@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from seawatch.model import AisStatic, Observation, Rejected, SensorKind
 from seawatch.node.ais_stream import AisStreamDecoder
 from seawatch.node.pipeline import Item
 from seawatch.node.settings import FeedSettings
+from seawatch.sources.formats import detect_format
 from seawatch.sources.net import MAX_LINE_BYTES, READ_BYTES, LineBuffer, udp_kernel_drops
 from seawatch.timeutil import utc_from_epoch
 
@@ -34,17 +35,10 @@ LineDecoder = Callable[[str, datetime], list[Any]]
 # -- file replay ---------------------------------------------------------------------------------
 def _load_frames(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[Rejected]]:
     """Positions and statics of one file through the sources' format registry."""
-    try:
-        from seawatch.sources.formats import detect_format
-
-        spec = detect_format(path)
-        if spec is None:
-            raise InputError(f"{path}: unknown input format")
-        result = spec.load(path)
-    except ImportError:  # registry not complete yet: read CSV directly
-        from seawatch.sources.csv_ais import load_csv
-
-        result = load_csv(path)
+    spec = detect_format(path)
+    if spec is None:
+        raise InputError(f"{path}: unknown input format")
+    result = spec.load(path)
     return result.positions, result.statics, result.rejects
 
 
@@ -301,15 +295,27 @@ async def udp_feed(feed: FeedSettings, put: Put, status: FeedStatus | None = Non
         transport.close()
 
 
-def scenario_lines(name: str) -> tuple[list[tuple[float, str]], str]:
-    """Every AIS and radar line of a simulated scenario in time order, and its radar sites (TOML)."""
+ROUND_GAP_S = 5.5 * 3600.0
+"""Data time between the end of a scenario round and the start of its repeat: shorter than the AIS-gap
+threshold (6 h), long enough that no vessel's jump back to its start implies 60 kn (a position jump)
+within a scenario's area, and skipped in wall time (the next round starts at once)."""
+
+
+def scenario_lines(name: str, round_no: int = 0) -> tuple[list[tuple[float, str]], str]:
+    """Every AIS and radar line of a simulated scenario in time order, and its radar sites (TOML).
+
+    Round `round_no` of a repeating exercise starts `round_no` × (duration + `ROUND_GAP_S`) later."""
     import numpy as np
 
     from seawatch.sim.engine import run_simulation
     from seawatch.sim.scenario import load_scenario
     from seawatch.sim.writers import sensors_toml
 
-    result = run_simulation(load_scenario(name), None, with_truth=False)
+    scenario = load_scenario(name)
+    if round_no:
+        shift = timedelta(seconds=round_no * (scenario.duration_h * 3600.0 + ROUND_GAP_S))
+        scenario = scenario.model_copy(update={"start": scenario.start + shift})
+    result = run_simulation(scenario, None, with_truth=False)
     ais_t, ais_lines = result.ais_lines()
     radar_t, radar_lines = result.radar_lines()
     times = np.concatenate([ais_t, radar_t])
@@ -319,19 +325,30 @@ def scenario_lines(name: str) -> tuple[list[tuple[float, str]], str]:
 
 
 async def sim_feed(feed: FeedSettings, put: Put) -> None:
-    """Stream a simulator scenario (AIS and radar) live at `speed` × simulated time."""
+    """Stream a simulator scenario (AIS and radar) live at `speed` × simulated time; with `loop`, the
+    exercise repeats (later in data time each round) until the feed is stopped."""
+    round_no = 0
+    while True:
+        await _sim_round(feed, put, round_no)
+        if not feed.loop:
+            break
+        round_no += 1
+
+
+async def _sim_round(feed: FeedSettings, put: Put, round_no: int) -> None:
     import tomllib
 
     from seawatch.sources.nmea import NmeaAisDecoder
     from seawatch.sources.radar import RadarNmeaDecoder
     from seawatch.sources.sensors import parse_sensors
 
-    timed, sites = await asyncio.to_thread(scenario_lines, feed.scenario or "caribbean-gofast")
+    scenario = feed.scenario or "caribbean-gofast"
+    timed, sites = await asyncio.to_thread(scenario_lines, scenario, round_no)
     ais = NmeaAisDecoder(source=feed.name)
     radar = RadarNmeaDecoder(
         parse_sensors(tomllib.loads(sites), "scenario"), source=feed.name, enforce_checksum=False
     )
-    log.info("sim feed %s: %d lines", feed.name, len(timed))
+    log.info("sim feed %s round %d: %d lines", feed.name, round_no, len(timed))
     first = timed[0][0] if timed else 0.0
     wall0 = time.monotonic()
     for i, (t, line) in enumerate(timed):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -37,11 +38,28 @@ def uvicorn_config(app: Any, settings: NodeSettings, log_level: str = "warning")
     return config
 
 
-def serve(settings: NodeSettings, log_level: str = "warning") -> None:
+def serve(settings: NodeSettings, log_level: str = "warning", exit_after_s: float | None = None) -> None:
+    """Serve until stopped (SIGINT / SIGTERM), or for `exit_after_s` seconds of wall time."""
     from seawatch.api.app import create_app
     from seawatch.store.private import owner_only_umask
 
     owner_only_umask()  # stores, keys and history: owner only
     node = Node(settings)
     app = create_app(node)
-    uvicorn.Server(uvicorn_config(app, settings, log_level)).run()
+    server = uvicorn.Server(uvicorn_config(app, settings, log_level))
+    if exit_after_s is None:
+        server.run()
+        return
+
+    async def run_for() -> None:
+        async def stop_later() -> None:
+            await asyncio.sleep(exit_after_s)
+            server.should_exit = True  # uvicorn's own graceful shutdown: the node drains and closes
+
+        stopper = asyncio.create_task(stop_later())
+        try:
+            await server.serve()
+        finally:
+            stopper.cancel()
+
+    asyncio.run(run_for())

@@ -1,5 +1,5 @@
 """Land and ports for the simulator: Natural Earth 10m land (Caribbean/Gulf clip + minor islands) and the
-NGA World Port Index, read from the shared data folder.
+NGA World Port Index, as bundled in the package (`seawatch/geo/data`).
 
 The simulator keeps its own small loader so that scenario building and ground truth stay independent of
 `seawatch.geo` / `seawatch.detect` (truth must not be computed by the code it scores).
@@ -22,15 +22,12 @@ from pyproj import Transformer
 from shapely.geometry import shape
 
 from seawatch.errors import ConfigError
-from seawatch.shared_data import shared_data_path
+from seawatch.geo.bundled import LAND_FILES as BUNDLED_LAND
+from seawatch.geo.bundled import PORTS_FILE, bundled_path
 
 log = logging.getLogger(__name__)
 
-LAND_FILES = (
-    ("natural-earth-marine", "ne_10m_land_caribbean_gulf.geojson.gz"),
-    ("natural-earth-marine", "ne_10m_minor_islands_caribbean_gulf.geojson.gz"),
-)
-WPI_FILE = ("ports", "nga_wpi_UpdatedPub150.csv.gz")
+LAND_FILES = BUNDLED_LAND[:2]  # the 1:10m Caribbean / Gulf land and minor islands
 NM_M = 1852.0
 
 
@@ -48,10 +45,10 @@ class SimGeo:
 
     def __init__(self) -> None:
         geoms: list[Any] = []
-        for parts in LAND_FILES:
-            path = shared_data_path(*parts)
+        for name in LAND_FILES:
+            path = bundled_path(name)
             if not path.exists():
-                raise ConfigError(f"land data not found: {path} (set SEAWATCH_SHARED_DATA)")
+                raise ConfigError(f"land data not found: {path} (the package is incomplete)")
             with gzip.open(path, "rt") as fh:
                 geoms.extend(shape(f["geometry"]) for f in json.load(fh)["features"])
         self.land = shapely.union_all(geoms)
@@ -132,9 +129,9 @@ def destination(lon: float, lat: float, bearing: float, dist_m: float) -> tuple[
 
 
 def _load_ports() -> list[Port]:
-    path = shared_data_path(*WPI_FILE)
+    path = bundled_path(PORTS_FILE)
     if not path.exists():
-        raise ConfigError(f"port data not found: {path} (set SEAWATCH_SHARED_DATA)")
+        raise ConfigError(f"port data not found: {path} (the package is incomplete)")
     frame = pl.read_csv(path, infer_schema_length=0).select(
         pl.col("Main Port Name").alias("name"),
         pl.col("UN/LOCODE").alias("locode"),

@@ -1,17 +1,22 @@
-"""Rebuild geo/data/caribbean_zones.geojson from the shared OpenStreetMap maritime borders.
+"""Rebuild the geography bundled in `seawatch/geo/data/` from the shared data set (a maintainer's tool).
 
-Run: `python -m seawatch.geo.make_default_zones` (needs ../shared/data/osm-maritime-borders).
-The polygons are OSM country areas including the ~12 nm territorial sea, simplified to ~10 km by the
-geo-maps project: coarse near their edges. © OpenStreetMap contributors, ODbL 1.0.
+Run: `python scripts/make_bundled_geodata.py` (needs ../shared/data or SEAWATCH_SHARED_DATA).
+- `caribbean_zones.geojson`: OSM country areas including the ~12 nm territorial sea, simplified to ~10 km
+  by the geo-maps project: coarse near their edges. © OpenStreetMap contributors, ODbL 1.0.
+- the Natural Earth land files, copied byte for byte (public domain);
+- the NGA World Port Index reduced to the five columns Seawatch reads (public domain).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
-from pathlib import Path
+import shutil
 
+import polars as pl
 import shapely
 
+from seawatch.geo.bundled import LAND_FILES, PORTS_FILE, ZONES_FILE, bundled_path
 from seawatch.geo.land import read_geojson
 from seawatch.geo.zones import DEFAULT_ZONES_ATTRIBUTION
 from seawatch.shared_data import shared_data_path
@@ -96,9 +101,17 @@ def build() -> dict[str, object]:
     }
 
 
+WPI_COLUMNS = ["Main Port Name", "UN/LOCODE", "Country Code", "Latitude", "Longitude"]
+
+
 def main() -> None:
-    out = Path(__file__).parent / "data" / "caribbean_zones.geojson"
-    out.write_text(json.dumps(build(), separators=(",", ":")), encoding="utf-8")
+    bundled_path(ZONES_FILE).write_text(json.dumps(build(), separators=(",", ":")), encoding="utf-8")
+    for name in LAND_FILES:
+        shutil.copyfile(shared_data_path("natural-earth-marine", name), bundled_path(name))
+    wpi = pl.read_csv(shared_data_path("ports", "nga_wpi_UpdatedPub150.csv.gz"), infer_schema_length=0)
+    csv = wpi.select(WPI_COLUMNS).write_csv()
+    # mtime=0: the same input gives the same bytes (the land cache and git diffs stay quiet)
+    bundled_path(PORTS_FILE).write_bytes(gzip.compress(csv.encode("utf-8"), compresslevel=9, mtime=0))
 
 
 if __name__ == "__main__":

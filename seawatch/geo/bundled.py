@@ -1,0 +1,25 @@
+"""The geography shipped inside the package (`seawatch/geo/data/`, see its ATTRIBUTION.md).
+
+Natural Earth land (public domain), the NGA World Port Index reduced to the columns Seawatch reads
+(public domain) and the default zones (ODbL). `scripts/make_bundled_geodata.py` rebuilds them from the
+shared data set; nothing at run time reads that data set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+LAND_FILES = (
+    "ne_10m_land_caribbean_gulf.geojson.gz",  # 1:10m land clipped to the Caribbean / Gulf box
+    "ne_10m_minor_islands_caribbean_gulf.geojson.gz",  # 1:10m minor islands, same box
+    "ne_50m_land.geojson.gz",  # 1:50m world land
+)
+PORTS_FILE = "nga_wpi_ports.csv.gz"  # WPI: Main Port Name, UN/LOCODE, Country Code, Latitude, Longitude
+ZONES_FILE = "caribbean_zones.geojson"
+
+
+def bundled_path(name: str) -> Path:
+    """The path of one bundled data file."""
+    return DATA_DIR / name
