@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import HTTPConnection
 from starlette.types import Scope
@@ -31,7 +31,7 @@ from seawatch.api import (
     routes_users,
     routes_zones,
 )
-from seawatch.api.auth import LoginThrottle, credentials, prepare_dummy_hash, require, token_hash
+from seawatch.api.auth import LoginThrottle, credentials, prepare_dummy_hash, token_hash
 from seawatch.api.headers import SecurityHeaders
 from seawatch.api.limits import Identify, LimitsMiddleware
 from seawatch.api.problems import install_problem_handlers
@@ -81,12 +81,6 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
     app.include_router(live.router)
     ops = routes_ops.install(app, node)
     outputs = NmeaOutputs(node)  # [[outputs]]: the picture as NMEA for chart plotters
-    try:
-        from seawatch.share.routes import router as share_router
-    except ImportError:
-        log.info("sharing routes not available")
-    else:
-        app.include_router(share_router, dependencies=[Depends(require("viewer"))])
     app.add_middleware(
         LimitsMiddleware, settings=node.settings.api, metrics=node.metrics, identify=identifier(node.store)
     )

@@ -66,7 +66,7 @@ def demo_feeds(scenario: str, speed: float, repeat: bool = True) -> list[FeedSet
 
 def run(args: argparse.Namespace) -> int:
     from seawatch.api.auth import add_user
-    from seawatch.node.runner import serve
+    from seawatch.server import serve
     from seawatch.sim.scenario import load_scenario
     from seawatch.store.sqlite import SqliteStore
 

@@ -66,11 +66,9 @@ def register(subparsers: Any) -> None:
 
 
 def fuse_contacts(positions: pl.DataFrame, counts: Counter[str]) -> tuple[pl.DataFrame, list[Event]]:
-    """FUSION PLUG-IN POINT: turn radar / satellite rows into tracks before detection.
-
-    If `seawatch.fusion.pipeline.fuse_frame` is importable, every row (AIS included) goes through it
-    and detection runs on the fused tracks (`track_id` set; AIS tracks keep their MMSI), with its
-    `dark_target` events added. Otherwise non-AIS rows are dropped with a counted reason.
+    """Turn radar / satellite rows into tracks before detection: with any such row, every row (AIS
+    included) goes through `fusion.pipeline.fuse_frame` and detection runs on the fused tracks
+    (`track_id` set; AIS tracks keep their MMSI), with its `dark_target` events added.
     """
     import polars as pl
 
@@ -78,12 +76,8 @@ def fuse_contacts(positions: pl.DataFrame, counts: Counter[str]) -> tuple[pl.Dat
     contacts = positions.filter(sensor.is_in(CONTACT_SENSORS))
     if contacts.height == 0:
         return positions, []
-    try:
-        from seawatch.fusion.pipeline import fuse_frame
-    except ImportError:
-        counts["rejected:contact_without_fusion"] += contacts.height
-        log.warning("fusion engine not installed: %d radar/satellite rows not used", contacts.height)
-        return positions.filter(~sensor.is_in(CONTACT_SENSORS)), []
+    from seawatch.fusion.pipeline import fuse_frame
+
     result = fuse_frame(positions)
     tracks = result.tracks
     cols = tracks.columns

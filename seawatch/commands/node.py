@@ -59,10 +59,8 @@ def run(args: argparse.Namespace) -> int:
     if args.config is None:
         raise ConfigError("--config FILE is required (or --keygen KEYFILE)")
 
-    import uvicorn
-
-    from seawatch.node.runner import uvicorn_config
     from seawatch.node.settings import load_settings
+    from seawatch.server import federated_app, serve_app
     from seawatch.share.service import FederatedNode
     from seawatch.share.settings import federation_from_parts
 
@@ -77,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         source=str(args.config),
     )
     fnode = FederatedNode(settings, fed)
-    app = fnode.app(manage=True)
+    app = federated_app(fnode, manage=True)
     partners = ", ".join(sorted(fed.partner_keys)) or "none"
     print(
         f"seawatch node {settings.node_id} on http://{settings.host}:{settings.port}/ "
@@ -86,5 +84,5 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     level = "info" if args.verbose else "warning"
-    uvicorn.Server(uvicorn_config(app, settings, level)).run()
+    serve_app(app, settings, log_level=level)
     return 0

@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from seawatch.node.runner import serve
+    from seawatch.server import serve
 
     settings = settings_from(args, host=args.host, port=args.port)
     print(

@@ -11,8 +11,8 @@ import dataclasses
 from collections.abc import Iterable
 
 from seawatch.detect.context import DetectContext
-from seawatch.detect.explain import explain
 from seawatch.model.event import Event
+from seawatch.model.explain import explain
 from seawatch.model.zone import ZONE_KIND_ALIASES
 
 _ZONE_EVENTS = ("zone_entry", "zone_exit")

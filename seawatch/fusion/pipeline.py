@@ -28,8 +28,8 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from seawatch.detect.dark_target import DarkTargetAccumulator, dark_target_events
 from seawatch.fusion.config import FusionConfig
+from seawatch.fusion.dark_target import DarkTargetAccumulator, dark_target_events
 from seawatch.fusion.delete import KIND_CODE
 from seawatch.fusion.frame import LocalFrame, sog_cog, velocity_en
 from seawatch.fusion.noise import as_cov, polar_cov

@@ -45,6 +45,13 @@ class FusedTrackStage:
         if nums:
             self.fusion.tracker.continue_numbering_after(max(nums))
 
+    def drop_older_than(self, epoch_s: float) -> int:
+        """Forget shown states last updated before `epoch_s` (fusion deletes its own tracks by age)."""
+        stale = [key for key, state in self.states.items() if state.time.timestamp() < epoch_s]
+        for key in stale:
+            del self.states[key]
+        return len(stale)
+
     def take_events(self) -> list[Event]:
         events = list(self._events.values())
         self._events.clear()

@@ -11,7 +11,6 @@ For the federation: `subscribe(callback)` (every `LiveItem`), `ingest_observatio
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import time
 from collections import deque
@@ -31,7 +30,7 @@ from seawatch.node.metrics import NodeMetrics
 from seawatch.node.pipeline import EventStage, Item, LivePipeline, PartnerEvent, StepResult, TrackStage
 from seawatch.node.settings import NodeSettings
 from seawatch.node.silence import SilenceMonitor
-from seawatch.node.tracker import LatestStateTracker
+from seawatch.node.stages import live_detectors, make_tracker, zones_for_detectors
 from seawatch.node.watch import WatchlistStage
 from seawatch.store.base import Store, TrackState
 from seawatch.store.sqlite import SqliteStore
@@ -50,69 +49,6 @@ class _Ack:
     future: asyncio.Future[int]
 
 
-def make_tracker(settings: NodeSettings) -> TrackStage:
-    """Fusion's live tracker (one fused track per vessel) unless `pipeline.tracker = "latest"`."""
-    if settings.pipeline.tracker == "fusion":
-        try:
-            from seawatch.node.fused import FusedTrackStage
-
-            return FusedTrackStage(settings.node_id)
-        except ImportError:
-            log.warning("fusion not available: one track per MMSI / sensor target")
-    return LatestStateTracker(settings.node_id)
-
-
-def _zones_for_detectors(store: Store) -> list[Any]:
-    """The bundled default zones (Caribbean territorial waters) plus the zones drawn on the node.
-
-    Drawing a custom zone must not silently switch off territorial-sea alerts, so drawn zones are
-    added to the bundled ones, not put in their place.
-    """
-    from seawatch.errors import ConfigError
-    from seawatch.geo.zones import default_zones, parse_zones
-
-    zones = list(default_zones())
-    taken = {z.zone_id for z in zones}
-    # one zone at a time: a stored zone the detectors cannot use (saved before the API refused it)
-    # is left out with an error, never taking the other drawn zones down with it
-    for number, feature in enumerate(store.zones()):
-        try:
-            (zone,) = parse_zones(feature, f"node zone {number}")
-        except (ConfigError, ValueError) as exc:
-            log.error("zone left out of detection: %s", exc)
-            continue
-        if zone.zone_id in taken:
-            log.error("zone left out of detection: id %r is taken by a bundled zone", zone.zone_id)
-            continue
-        taken.add(zone.zone_id)
-        zones.append(zone)
-    return zones
-
-
-def live_detectors(settings: NodeSettings, store: Store) -> list[EventStage]:
-    """The detection part's `LiveDetector` when installed (none otherwise).
-
-    Zone edits reach it through `Node.refresh_zones` (the detector keeps its per-track state).
-    """
-    try:
-        live = importlib.import_module("seawatch.detect.live")
-    except ImportError:
-        log.warning("seawatch.detect.live not available: only watchlist and sensor_silent events")
-        return []
-    try:
-        from seawatch.detect.config import DetectConfig
-        from seawatch.detect.context import DetectContext
-
-        path = settings.pipeline.detect_config
-        config = DetectConfig.from_file(path) if path else DetectConfig.defaults()
-        context = DetectContext(config=config, zones=_zones_for_detectors(store))
-        detector: EventStage = live.LiveDetector(context)
-        return [detector]
-    except Exception:
-        log.exception("live detectors could not be set up; running without them")
-        return []
-
-
 class Node:
     def __init__(
         self,
@@ -126,7 +62,7 @@ class Node:
         self.store: Store = store or SqliteStore(settings.data_dir, settings.store_synchronous)
         self.bus = LiveBus()
         self.metrics = NodeMetrics()
-        self.tracker = tracker or make_tracker(settings)
+        self.tracker: TrackStage = tracker or make_tracker(settings)
         self.watchlist = WatchlistStage()
         stages = list(detectors) if detectors is not None else live_detectors(settings, self.store)
         self.pipeline = LivePipeline(self.node_id, self.tracker, [self.watchlist, *stages])
@@ -150,9 +86,7 @@ class Node:
             self.live[state.track_id] = state
             self.index.upsert(state, orjson.dumps(track_feature(state)))
             self.data_time_s = max(self.data_time_s, state.time.timestamp())
-        resume = getattr(self.tracker, "resume", None)
-        if resume is not None:
-            resume(list(self.live.values()))
+        self.tracker.resume(list(self.live.values()))
         self._track_of_mmsi = {s.mmsi: s.track_id for s in self.live.values() if s.mmsi is not None}
         self.refresh_watchlist()
 
@@ -162,7 +96,7 @@ class Node:
     def refresh_zones(self) -> None:
         """After a zone is created, edited or deleted: the live detectors use the new set from the
         next batch on."""
-        self.pipeline.replace_zones(_zones_for_detectors(self.store))
+        self.pipeline.replace_zones(zones_for_detectors(self.store))
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
@@ -201,7 +135,7 @@ class Node:
         if self._queue is not None and self._tasks and not self._tasks[0].done():
             try:
                 await asyncio.wait_for(self.drain(), timeout=10)
-                flushed = [e for stage in self.pipeline.detectors for e in getattr(stage, "flush", list)()]
+                flushed = [e for stage in self.pipeline.detectors for e in stage.flush()]
                 if flushed:  # events the detectors held open (encounters of the last time bin...)
                     await asyncio.wait_for(
                         self.submit("node", [PartnerEvent(e, self.node_id) for e in flushed]), 10
@@ -382,9 +316,7 @@ class Node:
         """Forget live tracks last seen before `before_s` (data time); they stay in the store."""
         stale = [tid for tid, s in self.live.items() if s.time.timestamp() < before_s]
         self.drop_from_picture(stale)
-        drop = getattr(self.tracker, "drop_older_than", None)
-        if drop is not None:
-            drop(before_s)
+        self.tracker.drop_older_than(before_s)
         return len(stale)
 
     # -- picture --------------------------------------------------------------------------------------

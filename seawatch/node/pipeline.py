@@ -1,19 +1,21 @@
-"""The live pipeline core: observations → track stage → event stages → one `IngestBatch`.
+"""The live pipeline core: items → quality gate (feeders) → track stage → event stages → one `IngestBatch`.
 
 Pure and synchronous (no I/O, no wall clock); the `Node` feeds it batches taken from its queue and
-commits what it returns. Stages are pluggable: any object with the `TrackStage` / `EventStage`
-methods can be put in.
+commits what it returns. Stages are typed (`TrackStage`, `EventStage` protocols): the node's are
+`node/stages.py`'s adapters over fusion's `LiveFusion` and detect's `LiveDetector`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from seawatch.model import AisPosition, AisStatic, Event, Observation, Rejected, SensorKind
+from seawatch.feeders.quality import observation_problem, static_problem
+from seawatch.model import AisPosition, AisStatic, Event, Observation, Rejected
+from seawatch.model.zone import Zone
 from seawatch.store.base import IngestBatch, PositionRow, TrackState
 
 log = logging.getLogger(__name__)
@@ -31,18 +33,34 @@ Item = Observation | AisStatic | AisPosition | Rejected | PartnerEvent
 
 
 class TrackStage(Protocol):
-    """`update` returns one `(track_id, state)` per observation, in order; `state` None when the
-    observation fed no shown track (e.g. a tentative radar track). A stage may also offer
-    `take_events() -> list[Event]` (fusion's dark targets)."""
+    """Turns observations into tracks. `update` returns one `(track_id, state)` per observation, in
+    order; `state` is None when the observation fed no shown track (e.g. a tentative radar track)."""
 
     def update(self, observations: Sequence[Observation]) -> list[tuple[str, TrackState | None]]: ...
     def observe_static(self, static: AisStatic) -> TrackState | None: ...
+    def take_events(self) -> list[Event]:
+        """Events the tracker itself raised since the last call (fusion's dark targets)."""
+        ...
+
+    def resume(self, states: list[TrackState]) -> None:
+        """After a restart, the stored live tracks (new ids continue after theirs)."""
+        ...
+
+    def drop_older_than(self, epoch_s: float) -> int:
+        """Forget tracks last seen before this data time."""
+        ...
 
 
 class EventStage(Protocol):
-    """`observe(obs)` gives new or grown events; an optional `observe_static(static)` gets AIS statics."""
+    """Raises events from observations. `observe` gives new or grown events (same `event_id` when
+    grown); `track_id` is the fused track the observation fed (None: keyed by MMSI)."""
 
-    def observe(self, obs: Observation) -> list[Event]: ...
+    def observe_fix(self, obs: Observation, track_id: str | None) -> list[Event]: ...
+    def observe_static(self, static: AisStatic) -> None: ...
+    def replace_zones(self, zones: Sequence[Zone]) -> None: ...
+    def flush(self) -> list[Event]:
+        """Events held open (e.g. the last time bin's encounters), at shutdown."""
+        ...
 
 
 @dataclass
@@ -72,17 +90,22 @@ class LivePipeline:
         if zones is None:
             return
         for detector in self.detectors:
-            replace = getattr(detector, "replace_zones", None)
-            if replace is not None:
-                replace(zones)
+            detector.replace_zones(zones)
 
     def process(self, items: Sequence[tuple[str, Item]]) -> StepResult:
+        """One batch. An item that fails its quality check, or makes a stage fail, is rejected with its
+        reason and counted; the rest of the batch goes on (the node commits it)."""
         self._apply_pending_zones()
         result = StepResult(batch=IngestBatch())
         batch = result.batch
-        observations: list[Observation] = []
+        observations: list[tuple[str, Observation]] = []
         events: dict[str, tuple[Event, str]] = {}
         tracks: dict[str, TrackState] = {}
+
+        def reject(source: str, item: object, reason: str) -> None:
+            result.rejected[source] += 1
+            result.rejects.append(Rejected(repr(item)[:500], reason, source))
+
         for source, item in items:
             result.received[source] += 1
             if isinstance(item, Rejected):
@@ -92,68 +115,102 @@ class LivePipeline:
                 result.decoded[source] += 1
                 events[item.event.event_id] = (item.event, item.origin)
             elif isinstance(item, AisStatic):
+                problem = static_problem(item)
+                if problem is not None:
+                    reject(source, item, problem)
+                    continue
+                try:
+                    state = self.tracker.observe_static(item)
+                    for detector in self.detectors:
+                        detector.observe_static(item)
+                except Exception as exc:
+                    log.exception("static report failed in the pipeline: rejected")
+                    reject(source, item, f"pipeline_error: {type(exc).__name__}: {exc}")
+                    continue
                 result.decoded[source] += 1
                 batch.statics.append(item)
-                state = self.tracker.observe_static(item)
                 if state is not None:
                     tracks[state.track_id] = state
-                for detector in self.detectors:
-                    observe_static = getattr(detector, "observe_static", None)
-                    if observe_static is not None:
-                        observe_static(item)
             elif isinstance(item, AisPosition):
                 if item.received_at is None:
                     result.undated += 1
-                    result.rejected[source] += 1
-                    result.rejects.append(Rejected(repr(item), "no time for position", source))
+                    reject(source, item, "no time for position")
                     continue
-                result.decoded[source] += 1
-                observations.append(Observation.from_ais(item, item.received_at))
+                self._admit(source, Observation.from_ais(item, item.received_at), observations, reject)
+            elif isinstance(item, Observation):
+                self._admit(source, item, observations, reject)
             else:
-                result.decoded[source] += 1
-                observations.append(item)
-        updates = self.tracker.update(observations)
-        for obs, (key, state) in zip(observations, updates, strict=True):
+                reject(source, item, f"unknown_item: {type(item).__name__}")
+        for (source, obs), (key, state) in self._track(observations, reject):
+            try:
+                found = self._detect(obs, key, state)
+            except Exception as exc:
+                log.exception("observation failed in the detectors: rejected")
+                reject(source, obs, f"pipeline_error: {type(exc).__name__}: {exc}")
+                continue
+            result.decoded[source] += 1
             if state is not None:
                 tracks[key] = state
-            batch.positions.append(
-                PositionRow(
-                    t=obs.time.timestamp(),
-                    track_id=key,
-                    mmsi=obs.mmsi,
-                    lat=obs.lat,
-                    lon=obs.lon,
-                    sog_kn=obs.sog_kn,
-                    cog_deg=obs.cog_deg,
-                    heading_deg=obs.heading_deg,
-                    sensor=obs.sensor.value,
-                    source=obs.source,
-                    node=str(obs.extra.get("node", self.node_id)) if obs.extra else self.node_id,
-                )
-            )
-            track_id = key if state is not None and key != f"mmsi:{obs.mmsi}" else None
-            seen: Observation | None = None
-            for detector in self.detectors:
-                by_values = getattr(detector, "observe_values", None)
-                if by_values is not None:  # LiveDetector's plain-values form: no copy of the observation
-                    found = by_values(
-                        obs.time.timestamp(), obs.mmsi, obs.lat, obs.lon, obs.sog_kn, track_id,
-                        obs.sensor == SensorKind.AIS,
-                    )  # fmt: skip
-                elif track_id is None or not getattr(detector, "needs_track_id", True):
-                    found = detector.observe(obs)
-                else:
-                    if seen is None:
-                        seen = replace(obs, extra={**obs.extra, "track_id": track_id})
-                    found = detector.observe(seen)
-                for event in found:
-                    events[event.event_id] = (event, self.node_id)
-        take_events = getattr(self.tracker, "take_events", None)
-        if take_events is not None:
-            for event in take_events():
+            batch.positions.append(self._row(obs, key))
+            for event in found:
                 events[event.event_id] = (event, self.node_id)
+        for event in self.tracker.take_events():
+            events[event.event_id] = (event, self.node_id)
         batch.tracks = list(tracks.values())
         batch.events = list(events.values())
         batch.received = sum(result.received.values())
         batch.rejected = sum(result.rejected.values())
         return result
+
+    @staticmethod
+    def _admit(
+        source: str,
+        obs: Observation,
+        into: list[tuple[str, Observation]],
+        reject: Callable[[str, object, str], None],
+    ) -> None:
+        problem = observation_problem(obs)
+        if problem is None:
+            into.append((source, obs))
+        else:
+            reject(source, obs, problem)
+
+    def _track(
+        self, observations: list[tuple[str, Observation]], reject: Callable[[str, object, str], None]
+    ) -> list[tuple[tuple[str, Observation], tuple[str, TrackState | None]]]:
+        """The tracker's answer per observation; if the batch makes it fail, each observation alone,
+        so only the one that fails is rejected."""
+        try:
+            updates = self.tracker.update([obs for _, obs in observations])
+            return list(zip(observations, updates, strict=True))
+        except Exception:
+            log.exception("tracker failed on a batch of %d: retried one by one", len(observations))
+        out = []
+        for pair in observations:
+            try:
+                out.append((pair, self.tracker.update([pair[1]])[0]))
+            except Exception as exc:
+                reject(pair[0], pair[1], f"pipeline_error: {type(exc).__name__}: {exc}")
+        return out
+
+    def _detect(self, obs: Observation, key: str, state: TrackState | None) -> list[Event]:
+        track_id = key if state is not None and key != f"mmsi:{obs.mmsi}" else None
+        found: list[Event] = []
+        for detector in self.detectors:
+            found += detector.observe_fix(obs, track_id)
+        return found
+
+    def _row(self, obs: Observation, key: str) -> PositionRow:
+        return PositionRow(
+            t=obs.time.timestamp(),
+            track_id=key,
+            mmsi=obs.mmsi,
+            lat=obs.lat,
+            lon=obs.lon,
+            sog_kn=obs.sog_kn,
+            cog_deg=obs.cog_deg,
+            heading_deg=obs.heading_deg,
+            sensor=obs.sensor.value,
+            source=obs.source,
+            node=str(obs.extra.get("node", self.node_id)) if obs.extra else self.node_id,
+        )

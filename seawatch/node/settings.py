@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -17,7 +17,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from seawatch.detect.config import DetectConfig
 from seawatch.errors import ConfigError
+from seawatch.fusion.config import FusionConfig
 from seawatch.ops.assets import AssetConfig
 from seawatch.ops.tak import TakFeedSettings
 from seawatch.outputs.settings import NmeaOutputSettings
@@ -61,14 +63,60 @@ class ApiSettings(BaseModel):
 
 
 class PipelineSettings(BaseModel):
-    queue_size: int = 20_000  # bounded input queue (sources wait when it is full)
-    batch_max: int = 5_000  # items per committed batch
-    batch_interval_s: float = 0.1  # longest wait before a partial batch is committed
-    live_max_age_s: float = 3600.0  # tracks older than this (data time) leave the live picture
-    compact_every_s: float = 300.0  # wall-clock period of history compaction
-    compact_keep_s: float = 3600.0  # data time kept in SQLite before moving to Parquet
-    detect_config: Path | None = None
-    tracker: Literal["fusion", "latest"] = "fusion"  # fusion's LiveFusion, or one track per MMSI / target
+    """The live pipeline: queue and batches, the live picture, and the fusion / detection it runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    queue_size: int = Field(
+        default=20_000, gt=0, description="bounded input queue, items (sources wait when full)"
+    )
+    batch_max: int = Field(default=5_000, gt=0, description="items per committed batch")
+    batch_interval_s: float = Field(
+        default=0.1, gt=0, description="longest wait before a partial batch is committed, s"
+    )
+    live_max_age_s: float = Field(
+        default=3600.0, gt=0, description="tracks older than this (data time, s) leave the picture"
+    )
+    compact_every_s: float = Field(
+        default=300.0, gt=0, description="wall-clock period of history compaction, s"
+    )
+    compact_keep_s: float = Field(
+        default=3600.0, ge=0, description="data time kept in SQLite before Parquet, s"
+    )
+    detect_config: Path | None = Field(
+        default=None,
+        description="detection thresholds (TOML, as `seawatch detect --config`); checked at start",
+    )
+    fusion: dict[str, Any] = Field(
+        default_factory=dict,
+        description="fusion parameters over the defaults (`FusionConfig`: gate_max_m, dark_distance_m...)",
+    )
+    tracker: Literal["fusion", "latest"] = Field(
+        default="fusion",
+        description="fusion's LiveFusion, or one track per MMSI / target (tests, benchmarks)",
+    )
+
+    @field_validator("detect_config")
+    @classmethod
+    def _detect_config_usable(cls, path: Path | None) -> Path | None:
+        if path is not None:
+            try:
+                DetectConfig.from_file(path)
+            except ConfigError as exc:  # names the key, the value and what is allowed
+                raise ValueError(str(exc)) from None
+        return path
+
+    @field_validator("fusion")
+    @classmethod
+    def _fusion_usable(cls, values: dict[str, Any]) -> dict[str, Any]:
+        try:
+            FusionConfig.from_dict(dict(values), "pipeline.fusion")
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return values
+
+    def fusion_config(self) -> FusionConfig:
+        return FusionConfig.from_dict(dict(self.fusion), "pipeline.fusion")
 
 
 class NodeSettings(BaseSettings):
@@ -114,5 +162,9 @@ def load_settings(config: Path | None = None, **overrides: Any) -> NodeSettings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"settings{f' ({config})' if config else ''}: {where}: {first['msg']}") from exc
+        value = first.get("input")
+        shown = "" if value is None or isinstance(value, dict) else f" = {value!r}"
+        raise ConfigError(
+            f"settings{f' ({config})' if config else ''}: {where}{shown}: {first['msg']}"
+        ) from exc
     return NodeSettings.model_validate(loaded.model_dump())

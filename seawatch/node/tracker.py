@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
-from seawatch.model import AisStatic, Observation
+from seawatch.model import AisStatic, Event, Observation
 from seawatch.store.base import TrackState
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -94,6 +94,9 @@ class LatestStateTracker:
             self.states[key] = state
             out.append((key, state))
         return out
+
+    def take_events(self) -> list[Event]:
+        return []  # one track per MMSI / target raises no event of its own
 
     def resume(self, states: list[TrackState]) -> None:
         """Continue from the states kept in the store (after a restart)."""

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from seawatch.model import Event, Observation
+from seawatch.model import AisStatic, Event, Observation
+from seawatch.model.zone import Zone
 
 REFRESH_S = 60.0  # an ongoing hit is re-published at most this often (data time)
 NEW_HIT_AFTER_S = 3600.0  # unseen this long, the next report starts a new hit
 
 
 class WatchlistStage:
-    needs_track_id = False  # keys on MMSI only
+    """An `EventStage` keyed on MMSI only."""
 
     def __init__(self) -> None:
         self._watched: dict[int, dict[str, object]] = {}
@@ -25,6 +26,18 @@ class WatchlistStage:
             if isinstance(mmsi, int):
                 watched[mmsi] = entry
         self._watched = watched
+
+    def observe_fix(self, obs: Observation, track_id: str | None) -> list[Event]:
+        return self.observe(obs)
+
+    def observe_static(self, static: AisStatic) -> None:
+        pass
+
+    def replace_zones(self, zones: Sequence[Zone]) -> None:
+        pass
+
+    def flush(self) -> list[Event]:
+        return []
 
     def observe(self, obs: Observation) -> list[Event]:
         if obs.mmsi is None or obs.mmsi not in self._watched:

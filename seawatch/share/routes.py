@@ -1,4 +1,4 @@
-"""HTTP routes for sharing, under /api/share (mounted by the node's app factory).
+"""HTTP routes for sharing, under /api/share (mounted on a federated node's API by `seawatch.server`).
 
 The app must carry the running `Federation` as `app.state.federation` (absent: 503 on every route).
 - `GET  /api/share/status` (viewer): connection, outbox size, counters.
@@ -14,13 +14,12 @@ The app must carry the running `Federation` as `app.state.federation` (absent: 5
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
-from seawatch.api.auth import Principal, require
 from seawatch.share.federation import Federation
 from seawatch.timeutil import iso_utc, parse_utc
 
@@ -35,9 +34,27 @@ def _federation(request: Request) -> Federation:
     return fed
 
 
+class Caller(Protocol):
+    """Who is asking (the API's principal): sharing needs only the name, for its audit trail."""
+
+    @property
+    def name(self) -> str: ...
+
+
+def viewer() -> Caller:
+    """Role check (viewer), wired to the API's own by `seawatch.server` (`app.dependency_overrides`);
+    share never imports the API. Unwired, every route refuses."""
+    raise HTTPException(503, "sharing routes are not wired to the node's authentication")
+
+
+def admin() -> Caller:
+    """Role check (admin), wired like `viewer`."""
+    raise HTTPException(503, "sharing routes are not wired to the node's authentication")
+
+
 Fed = Annotated[Federation, Depends(_federation)]
-Admin = Annotated[Principal, Depends(require("admin"))]
-Viewer = Annotated[Principal, Depends(require("viewer"))]
+Admin = Annotated[Caller, Depends(admin)]
+Viewer = Annotated[Caller, Depends(viewer)]
 
 
 @router.get("/status")

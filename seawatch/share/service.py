@@ -1,14 +1,15 @@
 """A federated node: the node (store, pipeline, API) plus its federation, started and stopped together.
 
-`seawatch node --config FILE` runs one; the tests and the benchmark build them in process.
+`seawatch node --config FILE` runs one; the tests and the benchmark build them in process. Its HTTP app
+(the API with /api/share mounted) is composed by `seawatch.server.federated_app`: share never imports
+the API.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from seawatch.share.federation import Federation
 from seawatch.share.node_link import NodeLink, NodeSink
@@ -16,8 +17,6 @@ from seawatch.share.settings import FederationSettings, nats_transport
 from seawatch.share.transport import Transport
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
-
     from seawatch.node.node import Node
     from seawatch.node.pipeline import EventStage
     from seawatch.node.settings import NodeSettings
@@ -70,42 +69,3 @@ class FederatedNode:
             found.update(state.nodes)
         found.discard(self.node_id)
         return found
-
-    def app(self, manage: bool = True) -> FastAPI:
-        """The node's API with /api/share mounted, partner views audited, and (with `manage`) the node
-        and federation started and stopped by the app's lifespan."""
-        from starlette.routing import Mount
-
-        from seawatch.api.app import create_app
-        from seawatch.share.routes import router
-        from seawatch.share.view_audit import PartnerViewAudit
-
-        app = create_app(self.node, manage_node=False)
-        routes = app.router.routes
-        mounted = any(
-            getattr(r, "original_router", None) is router
-            or str(getattr(r, "path", "")).startswith("/api/share/")
-            for r in routes
-        )
-        if not mounted:
-            app.include_router(router)  # the app factory mounts it already; this is the fallback
-            # the web picture is mounted at "/": keep it last so /api/share/... is reached
-            for mount in [r for r in routes if isinstance(r, Mount) and r.path in ("", "/")]:
-                routes.remove(mount)
-                routes.append(mount)
-        app.state.federation = self.federation
-        app.add_middleware(PartnerViewAudit, audit=self.federation.audit, origins=self.partner_origins)
-        if manage:
-            inner = app.router.lifespan_context
-
-            @asynccontextmanager
-            async def lifespan(a: Any) -> AsyncIterator[Any]:
-                async with inner(a) as state:
-                    await self.start()
-                    try:
-                        yield state
-                    finally:
-                        await self.stop()
-
-            app.router.lifespan_context = lifespan
-        return app

@@ -7,8 +7,8 @@ how to load it whole into columns (`load(path) -> LoadResult`) and how to stream
 The built-in formats are known before their modules are imported (`KNOWN_FORMATS`): each one's
 sniffer lives in a module that is cheap to import (`sniffers`, or a loader that needs only polars),
 and its loader module (pyais, pyproj...) is imported only once a file is recognised as that format,
-so loading a CSV never imports the NMEA decoder. Radar and satellite are optional: if their module
-fails to import, the format is skipped with a warning.
+so loading a CSV never imports the NMEA decoder. Every format's module is part of the package: one
+that fails to import is an error, never a format silently skipped.
 """
 
 from __future__ import annotations
@@ -90,19 +90,17 @@ class KnownFormat:
     sniffer: str
     module: str
     priority: int
-    optional: bool = False  # radar / satellite: a failed import skips the format instead of failing
 
 
 # in sniffing order (highest priority first; ties in this order): specific formats before generic CSV
 KNOWN_FORMATS = (
     KnownFormat("ais_nmea", "seawatch.sources.sniffers:sniff_nmea", "seawatch.sources.ais_bulk", 20),
-    KnownFormat("radar-nmea", "seawatch.sources.sniffers:sniff_radar", "seawatch.sources.radar", 20, True),
+    KnownFormat("radar-nmea", "seawatch.sources.sniffers:sniff_radar", "seawatch.sources.radar", 20),
     KnownFormat(
         "satellite-detections",
         "seawatch.sources.satellite:sniff_satellite",
         "seawatch.sources.satellite",
         20,
-        True,
     ),
     KnownFormat("ais_csv", "seawatch.sources.csv_ais:sniff_csv", "seawatch.sources.csv_ais", 10),
 )
@@ -119,13 +117,7 @@ def register_format(spec: FormatSpec) -> None:
 def _import_known(known: KnownFormat) -> FormatSpec | None:
     """The registered spec of a built-in format, importing its module first if needed."""
     if known.name not in _REGISTRY:
-        try:
-            importlib.import_module(known.module)
-        except ImportError as exc:
-            if not known.optional:
-                raise
-            log.warning("format %s not available (%s not loaded: %s)", known.name, known.module, exc)
-            return None
+        importlib.import_module(known.module)  # a broken module fails loudly, never skips its format
     return _REGISTRY.get(known.name)
 
 

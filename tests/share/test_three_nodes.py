@@ -22,6 +22,7 @@ from seawatch.api.auth import add_user, new_token
 from seawatch.model import Event, Observation, SensorKind
 from seawatch.node.pipeline import PartnerEvent
 from seawatch.node.settings import NodeSettings
+from seawatch.server import federated_app
 from seawatch.share.localbroker import LocalNatsServer
 from seawatch.share.service import FederatedNode
 from tests.share.helpers import BB_EEZ, make_keys, make_settings, wait_until
@@ -56,7 +57,7 @@ class Region:
             add_user(fnode.node.store, "watch", "viewer", None)
             self.tokens[n] = new_token(fnode.node.store, "admin", "api", None)
             self.clients[n] = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=fnode.app(manage=False)),
+                transport=httpx.ASGITransport(app=federated_app(fnode, manage=False)),
                 base_url="http://test",
                 headers={"authorization": f"Bearer {self.tokens[n]}"},
             )

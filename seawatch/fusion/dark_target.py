@@ -1,5 +1,8 @@
 """Dark targets: radar or satellite contacts with no AIS vessel within `dark_distance_m` (1,500 m).
 
+A fusion decision (the tracker knows which AIS vessel is nearest): it lives here, since fusion never
+imports detect (`tests/test_layers.py`).
+
 A contact is dark when its track carried no AIS identity at that time and the nearest AIS vessel,
 projected to the contact time by the tracker, is farther than the threshold (or there is none
 reported within `ais_projection_max_s`). One event per fused track, growing while the track stays
@@ -17,8 +20,8 @@ from typing import Any
 
 import polars as pl
 
-from seawatch.detect.explain import explain
 from seawatch.model.event import Event
+from seawatch.model.explain import explain
 from seawatch.timeutil import utc_from_epoch
 
 DEFAULT_DARK_DISTANCE_M = 1_500.0

@@ -1,0 +1,89 @@
+"""The node's pipeline stages: fusion's live tracker and detect's live detectors behind the typed
+`TrackStage` / `EventStage` interfaces of `node/pipeline.py`, built from the node's settings.
+
+The node runs exactly the detectors `seawatch detect` runs (`detect.live.LiveDetector`, the same
+definitions as the bulk path); a detection or fusion config the detectors cannot use stops the node
+at start with a `ConfigError` naming the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from seawatch.detect.config import DetectConfig
+from seawatch.detect.context import DetectContext
+from seawatch.detect.live import LiveDetector
+from seawatch.errors import ConfigError
+from seawatch.geo.zones import default_zones, parse_zones
+from seawatch.model import AisStatic, Event, Observation, SensorKind
+from seawatch.model.zone import Zone
+from seawatch.node.fused import FusedTrackStage
+from seawatch.node.pipeline import EventStage, TrackStage
+from seawatch.node.settings import NodeSettings
+from seawatch.node.tracker import LatestStateTracker
+from seawatch.store.base import Store
+
+log = logging.getLogger(__name__)
+
+
+class DetectorStage:
+    """`LiveDetector` as an `EventStage` (its plain-values form: no copy of each observation)."""
+
+    def __init__(self, detector: LiveDetector) -> None:
+        self.detector = detector
+
+    def observe_fix(self, obs: Observation, track_id: str | None) -> list[Event]:
+        return self.detector.observe_values(
+            obs.time.timestamp(), obs.mmsi, obs.lat, obs.lon, obs.sog_kn, track_id,
+            obs.sensor == SensorKind.AIS,
+        )  # fmt: skip
+
+    def observe_static(self, static: AisStatic) -> None:
+        self.detector.observe_static(static)
+
+    def replace_zones(self, zones: Sequence[Zone]) -> None:
+        self.detector.replace_zones(zones)
+
+    def flush(self) -> list[Event]:
+        return self.detector.flush()
+
+
+def make_tracker(settings: NodeSettings) -> TrackStage:
+    """Fusion's live tracker (one fused track per vessel) unless `pipeline.tracker = "latest"`."""
+    if settings.pipeline.tracker == "fusion":
+        return FusedTrackStage(settings.node_id, settings.pipeline.fusion_config())
+    return LatestStateTracker(settings.node_id)
+
+
+def zones_for_detectors(store: Store) -> list[Zone]:
+    """The bundled default zones (Caribbean territorial waters) plus the zones drawn on the node.
+
+    Drawing a custom zone must not silently switch off territorial-sea alerts, so drawn zones are
+    added to the bundled ones, not put in their place.
+    """
+    zones = list(default_zones())
+    taken = {z.zone_id for z in zones}
+    # one zone at a time: a stored zone the detectors cannot use (saved before the API refused it)
+    # is left out with an error, never taking the other drawn zones down with it
+    for number, feature in enumerate(store.zones()):
+        try:
+            (zone,) = parse_zones(feature, f"node zone {number}")
+        except (ConfigError, ValueError) as exc:
+            log.error("zone left out of detection: %s", exc)
+            continue
+        if zone.zone_id in taken:
+            log.error("zone left out of detection: id %r is taken by a bundled zone", zone.zone_id)
+            continue
+        taken.add(zone.zone_id)
+        zones.append(zone)
+    return zones
+
+
+def live_detectors(settings: NodeSettings, store: Store) -> list[EventStage]:
+    """The live detectors of `seawatch detect`, with the node's detection config (a bad config raises
+    `ConfigError`: the node does not start without its detectors)."""
+    path = settings.pipeline.detect_config
+    config = DetectConfig.from_file(path) if path else DetectConfig.defaults()
+    context = DetectContext(config=config, zones=zones_for_detectors(store))
+    return [DetectorStage(LiveDetector(context))]
