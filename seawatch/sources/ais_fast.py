@@ -288,22 +288,6 @@ class FastBatch:
     def __len__(self) -> int:
         return len(self.line)
 
-    def column(self, name: str, dtype: Any = np.float64, fill: Any = np.nan) -> np.ndarray:
-        """One field over the whole batch (fill where a group lacks it)."""
-        out = np.full(len(self.line), fill, dtype=dtype)
-        for g in self.groups:
-            col = g.columns.get(name)
-            if col is not None and not isinstance(col, list):
-                out[g.rows] = col
-        return out
-
-    def has(self, name: str) -> np.ndarray:
-        out = np.zeros(len(self.line), dtype=bool)
-        for g in self.groups:
-            if g.columns.get(name) is not None:
-                out[g.rows] = True
-        return out
-
 
 def empty_batch() -> FastBatch:
     return FastBatch(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int32), [])

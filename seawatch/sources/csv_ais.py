@@ -31,7 +31,6 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -357,24 +356,6 @@ def _statics(good: pl.DataFrame, src: str) -> pl.DataFrame:
         .with_columns(pl.lit(src).alias("source"))
     )
     return frame.select([pl.col(name).cast(dtype) for name, dtype in STATIC_SCHEMA.items()])
-
-
-def csv_records(result: LoadResult) -> Iterator[dict[str, Any]]:
-    """Rows as records with pyais field names, for `seawatch decode`."""
-    pos = result.positions
-    cols = {c: pos[c].to_list() for c in pos.columns}
-    for i in range(pos.height):
-        yield {
-            "mmsi": cols["mmsi"][i],
-            "lat": cols["lat"][i],
-            "lon": cols["lon"][i],
-            "speed": cols["sog_kn"][i],
-            "course": cols["cog_deg"][i],
-            "heading": None if cols["heading_deg"][i] is None else int(cols["heading_deg"][i]),
-            "status": cols["status"][i] if "status" in cols else None,
-            "t": cols["t"][i],
-            "source": cols["source"][i],
-        }
 
 
 def iterate_csv(path: Path) -> Iterator[Observation | AisStatic | Rejected]:
