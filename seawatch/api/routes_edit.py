@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -12,7 +13,7 @@ from seawatch.api.auth import Analyst, Operator, require
 from seawatch.api.responses import JSON
 from seawatch.api.schemas import ObservationsIn, SightingIn, WatchIn
 from seawatch.errors import NotFoundError
-from seawatch.model import Observation
+from seawatch.model import AisStatic, Observation
 from seawatch.node.node import Node
 
 router = APIRouter(prefix="/api")
@@ -73,21 +74,37 @@ async def report_sighting(request: Request, body: SightingIn, who: Operator) -> 
 
 @router.post("/observations", response_class=JSON)
 async def post_observations(request: Request, body: ObservationsIn, who: Operator) -> Any:
-    """Feed observations to the pipeline; answers once they are committed (acknowledged)."""
-    items = [
-        Observation(
-            time=o.time,
-            lat=o.lat,
-            lon=o.lon,
-            sensor=o.sensor,
-            source=o.source,
-            mmsi=o.mmsi,
-            target_ref=o.target_ref,
-            sog_kn=o.sog_kn,
-            cog_deg=o.cog_deg,
-            heading_deg=o.heading_deg,
+    """Feed observations and AIS static reports to the pipeline; answers once they are committed."""
+    timed: list[tuple[float, int, Observation | AisStatic]] = [
+        (
+            o.time.timestamp(),
+            0,
+            Observation(
+                time=o.time,
+                lat=o.lat,
+                lon=o.lon,
+                sensor=o.sensor,
+                source=o.source,
+                mmsi=o.mmsi,
+                target_ref=o.target_ref,
+                sog_kn=o.sog_kn,
+                cog_deg=o.cog_deg,
+                heading_deg=o.heading_deg,
+            ),
         )
         for o in body.observations
     ]
-    batch_id = await _node(request).submit(f"api:{who.name}", items)
-    return JSON({"accepted": len(items), "batch": batch_id})
+    timed += [
+        (
+            s.time.timestamp() if s.time else 0.0,
+            1,
+            AisStatic(
+                **s.model_dump(exclude={"time"}),
+                received_at=s.time.astimezone(UTC) if s.time else None,
+            ),
+        )
+        for s in body.statics
+    ]
+    timed.sort(key=lambda entry: (entry[0], entry[1]))
+    batch_id = await _node(request).submit(f"api:{who.name}", [item for _, _, item in timed])
+    return JSON({"accepted": len(timed), "batch": batch_id})

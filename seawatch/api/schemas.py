@@ -59,9 +59,34 @@ class ObservationIn(BaseModel):
     heading_deg: float | None = Field(default=None, ge=0, le=360)
 
 
-class ObservationsIn(BaseModel):
+class StaticIn(BaseModel):
+    """One AIS static / voyage report (types 5, 24, 19) for `POST /api/observations`: the name, call
+    sign and ship type the vessel dossier shows."""
+
     model_config = ConfigDict(extra="forbid")
-    observations: list[ObservationIn] = Field(max_length=10_000)
+    time: datetime | None = None
+    mmsi: int = Field(ge=0, le=999_999_999)
+    msg_type: Literal[5, 19, 24] = 5
+    source: str = Field(default="ingest", max_length=200)
+    shipname: str | None = Field(default=None, max_length=120)
+    callsign: str | None = Field(default=None, max_length=20)
+    imo: int | None = Field(default=None, ge=0, le=9_999_999_999)
+    ship_type: int | None = Field(default=None, ge=0, le=65_535)  # archives extend AIS 0-99 (e.g. 1001+)
+    to_bow: int | None = Field(default=None, ge=0, le=1023)
+    to_stern: int | None = Field(default=None, ge=0, le=1023)
+    to_port: int | None = Field(default=None, ge=0, le=63)
+    to_starboard: int | None = Field(default=None, ge=0, le=63)
+    draught: float | None = Field(default=None, ge=0, le=25.5)
+    destination: str | None = Field(default=None, max_length=120)
+
+
+class ObservationsIn(BaseModel):
+    """Observations and AIS static reports; committed in time order (a static report after the
+    positions of the same time, as files are read)."""
+
+    model_config = ConfigDict(extra="forbid")
+    observations: list[ObservationIn] = Field(default_factory=list, max_length=10_000)
+    statics: list[StaticIn] = Field(default_factory=list, max_length=10_000)
 
 
 class TokenIn(BaseModel):

@@ -194,7 +194,9 @@ class LivePipeline:
         return out
 
     def _detect(self, obs: Observation, key: str, state: TrackState | None) -> list[Event]:
-        track_id = key if state is not None and key != f"mmsi:{obs.mmsi}" else None
+        # AIS reports are keyed by their MMSI, as `seawatch detect` keys an AIS file (so live = bulk);
+        # a contact without identity by the fused track it fed
+        track_id = key if obs.mmsi is None and state is not None else None
         found: list[Event] = []
         for detector in self.detectors:
             found += detector.observe_fix(obs, track_id)

@@ -263,32 +263,29 @@ def load_csv(path: Path, mapping: CsvColumnMapping | None = None, source: str | 
     heading = _num("_heading")
     lat = pl.col("_lat_in")
     lon = pl.col("_lon_in")
-    frame = (
-        raw.with_columns(
-            _parse_times(raw, m.t).alias("_t_s"),
-            *[_number(raw[col]).alias(role) for role, col in numeric.items()],
-        )
-        .select(
-            pl.col("_t_s").alias("t"),
-            lat,
-            lon,
-            pl.col("_mmsi_f"),
-            pl.when((lat == 91.0) | (lon == 181.0)).then(None).otherwise(lat).alias("lat"),
-            pl.when((lat == 91.0) | (lon == 181.0)).then(None).otherwise(lon).alias("lon"),
-            pl.when(sog >= 102.3).then(None).otherwise(sog).alias("sog_kn"),
-            pl.when((cog >= 360.0) | (cog <= -360.0)).then(None).otherwise(cog % 360.0).alias("cog_deg"),
-            pl.when((heading >= 360.0) | (heading < 0)).then(None).otherwise(heading).alias("heading_deg"),
-            _clean_text(m.shipname).alias("shipname"),
-            _clean_text(m.callsign).alias("callsign"),
-            _clean_text(m.imo).str.replace(r"^IMO", "").cast(pl.Int64, strict=False).alias("imo"),
-            _num("_ship_type").cast(pl.Int64, strict=False).alias("ship_type"),
-            _num("_length").alias("length_m"),
-            _num("_width").alias("width_m"),
-            _num("_draught").alias("draught_m"),
-            _num("_status").cast(pl.Int64, strict=False).alias("status"),
-            _clean_text(m.transceiver_class).alias("transceiver_class"),
-            _clean_text(m.traj_id).alias("traj_id"),
-        )
+    frame = raw.with_columns(
+        _parse_times(raw, m.t).alias("_t_s"),
+        *[_number(raw[col]).alias(role) for role, col in numeric.items()],
+    ).select(
+        pl.col("_t_s").alias("t"),
+        lat,
+        lon,
+        pl.col("_mmsi_f"),
+        pl.when((lat == 91.0) | (lon == 181.0)).then(None).otherwise(lat).alias("lat"),
+        pl.when((lat == 91.0) | (lon == 181.0)).then(None).otherwise(lon).alias("lon"),
+        pl.when(sog >= 102.3).then(None).otherwise(sog).alias("sog_kn"),
+        pl.when((cog >= 360.0) | (cog <= -360.0)).then(None).otherwise(cog % 360.0).alias("cog_deg"),
+        pl.when((heading >= 360.0) | (heading < 0)).then(None).otherwise(heading).alias("heading_deg"),
+        _clean_text(m.shipname).alias("shipname"),
+        _clean_text(m.callsign).alias("callsign"),
+        _clean_text(m.imo).str.replace(r"^IMO", "").cast(pl.Int64, strict=False).alias("imo"),
+        _num("_ship_type").cast(pl.Int64, strict=False).alias("ship_type"),
+        _num("_length").alias("length_m"),
+        _num("_width").alias("width_m"),
+        _num("_draught").alias("draught_m"),
+        _num("_status").cast(pl.Int64, strict=False).alias("status"),
+        _clean_text(m.transceiver_class).alias("transceiver_class"),
+        _clean_text(m.traj_id).alias("traj_id"),
     )
     bad_time = frame["t"].is_null()
     mmsi_f = frame["_mmsi_f"]
