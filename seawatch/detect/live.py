@@ -24,6 +24,7 @@ from seawatch.detect.position_jump import LiveJump
 from seawatch.detect.severity import with_severity
 from seawatch.detect.speed_anomaly import LiveSpeed
 from seawatch.detect.tracks import LiveFix, LiveTrackBuilder
+from seawatch.detect.watchlist import Watchlist
 from seawatch.detect.watchlist_hit import LiveWatchlist
 from seawatch.detect.zone_events import LiveZones
 from seawatch.model.event import Event
@@ -79,6 +80,15 @@ class LiveDetector:
             self.zones.rezone(ctx)
         elif ctx.zones and ctx.config.zone.enabled:
             self.zones = LiveZones(ctx)
+
+    def replace_watchlist(self, watchlist: Watchlist) -> None:
+        """Use a new watchlist from the next observation on (a node's analysts edit theirs while it
+        runs); hits already raised stay open."""
+        if not self.ctx.config.watchlist.enabled:
+            return
+        if self.watch is None:
+            self.watch = LiveWatchlist(self.ctx)
+        self.watch.wl = watchlist
 
     @property
     def counts(self) -> dict[str, int]:

@@ -30,8 +30,7 @@ from seawatch.node.metrics import NodeMetrics
 from seawatch.node.pipeline import EventStage, Item, LivePipeline, PartnerEvent, StepResult, TrackStage
 from seawatch.node.settings import NodeSettings
 from seawatch.node.silence import SilenceMonitor
-from seawatch.node.stages import live_detectors, make_tracker, zones_for_detectors
-from seawatch.node.watch import WatchlistStage
+from seawatch.node.stages import live_detectors, make_tracker, watchlist_of, zones_for_detectors
 from seawatch.store.base import Store, TrackState
 from seawatch.store.sqlite import SqliteStore
 from seawatch.timeutil import iso_utc, utc_from_epoch
@@ -63,9 +62,8 @@ class Node:
         self.bus = LiveBus()
         self.metrics = NodeMetrics()
         self.tracker: TrackStage = tracker or make_tracker(settings)
-        self.watchlist = WatchlistStage()
         stages = list(detectors) if detectors is not None else live_detectors(settings, self.store)
-        self.pipeline = LivePipeline(self.node_id, self.tracker, [self.watchlist, *stages])
+        self.pipeline = LivePipeline(self.node_id, self.tracker, stages)
         self.silence = SilenceMonitor()
         self.rejects: deque[Rejected] = deque(maxlen=1000)
         self.live: dict[str, TrackState] = {}
@@ -91,7 +89,8 @@ class Node:
         self.refresh_watchlist()
 
     def refresh_watchlist(self) -> None:
-        self.watchlist.set_entries(self.store.watchlist())
+        """After a watchlist edit: the detectors match the new list from the next batch on."""
+        self.pipeline.replace_watchlist(watchlist_of(self.store.watchlist()))
 
     def refresh_zones(self) -> None:
         """After a zone is created, edited or deleted: the live detectors use the new set from the

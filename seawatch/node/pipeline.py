@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from seawatch.detect.watchlist import Watchlist
 from seawatch.feeders.quality import observation_problem, static_problem
 from seawatch.model import AisPosition, AisStatic, Event, Observation, Rejected
 from seawatch.model.zone import Zone
@@ -58,6 +59,7 @@ class EventStage(Protocol):
     def observe_fix(self, obs: Observation, track_id: str | None) -> list[Event]: ...
     def observe_static(self, static: AisStatic) -> None: ...
     def replace_zones(self, zones: Sequence[Zone]) -> None: ...
+    def replace_watchlist(self, watchlist: Watchlist) -> None: ...
     def flush(self) -> list[Event]:
         """Events held open (e.g. the last time bin's encounters), at shutdown."""
         ...
@@ -79,23 +81,30 @@ class LivePipeline:
         self.tracker = tracker
         self.detectors = list(detectors)
         self._pending_zones: list[Any] | None = None
+        self._pending_watchlist: Watchlist | None = None
 
     def replace_zones(self, zones: Sequence[Any]) -> None:
         """Zones for the detectors from the next batch on (called from the API's threads: the swap
         happens in `process`, on the committer's side, never in the middle of a batch)."""
         self._pending_zones = list(zones)
 
-    def _apply_pending_zones(self) -> None:
+    def replace_watchlist(self, watchlist: Watchlist) -> None:
+        """The watchlist for the detectors from the next batch on (swapped like the zones)."""
+        self._pending_watchlist = watchlist
+
+    def _apply_pending(self) -> None:
         zones, self._pending_zones = self._pending_zones, None
-        if zones is None:
-            return
+        watchlist, self._pending_watchlist = self._pending_watchlist, None
         for detector in self.detectors:
-            detector.replace_zones(zones)
+            if zones is not None:
+                detector.replace_zones(zones)
+            if watchlist is not None:
+                detector.replace_watchlist(watchlist)
 
     def process(self, items: Sequence[tuple[str, Item]]) -> StepResult:
         """One batch. An item that fails its quality check, or makes a stage fail, is rejected with its
         reason and counted; the rest of the batch goes on (the node commits it)."""
-        self._apply_pending_zones()
+        self._apply_pending()
         result = StepResult(batch=IngestBatch())
         batch = result.batch
         observations: list[tuple[str, Observation]] = []

@@ -9,11 +9,13 @@ at start with a `ConfigError` naming the key, the value and what is allowed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from seawatch.detect.config import DetectConfig
 from seawatch.detect.context import DetectContext
 from seawatch.detect.live import LiveDetector
+from seawatch.detect.watchlist import Watchlist
 from seawatch.errors import ConfigError
 from seawatch.geo.zones import default_zones, parse_zones
 from seawatch.model import AisStatic, Event, Observation, SensorKind
@@ -45,8 +47,21 @@ class DetectorStage:
     def replace_zones(self, zones: Sequence[Zone]) -> None:
         self.detector.replace_zones(zones)
 
+    def replace_watchlist(self, watchlist: Watchlist) -> None:
+        self.detector.replace_watchlist(watchlist)
+
     def flush(self) -> list[Event]:
         return self.detector.flush()
+
+
+def watchlist_of(entries: Iterable[dict[str, Any]]) -> Watchlist:
+    """The node's watchlist (entries drawn by analysts: MMSI, name, reason) as detect's `Watchlist`."""
+    watched: dict[int, str] = {}
+    for entry in entries:
+        mmsi = entry.get("mmsi")
+        if isinstance(mmsi, int):
+            watched[mmsi] = str(entry.get("reason") or entry.get("name") or entry.get("id") or "")
+    return Watchlist(mmsi=watched)
 
 
 def make_tracker(settings: NodeSettings) -> TrackStage:
@@ -85,5 +100,7 @@ def live_detectors(settings: NodeSettings, store: Store) -> list[EventStage]:
     `ConfigError`: the node does not start without its detectors)."""
     path = settings.pipeline.detect_config
     config = DetectConfig.from_file(path) if path else DetectConfig.defaults()
-    context = DetectContext(config=config, zones=zones_for_detectors(store))
+    context = DetectContext(
+        config=config, zones=zones_for_detectors(store), watchlist=watchlist_of(store.watchlist())
+    )
     return [DetectorStage(LiveDetector(context))]

@@ -15,8 +15,7 @@ from seawatch.node.pipeline import LivePipeline
 from seawatch.node.settings import load_settings
 from seawatch.node.silence import SilenceMonitor
 from seawatch.node.tracker import LatestStateTracker
-from seawatch.node.watch import WatchlistStage
-from seawatch.store.base import TrackState
+from seawatch.store.base import EventQuery, TrackState
 
 T0 = datetime(2020, 6, 30, 10, 0, tzinfo=UTC)
 
@@ -60,15 +59,24 @@ def test_pipeline_counts_per_source_and_keeps_rejects() -> None:
     assert result.batch.tracks[0].name == "SEA BIRD" and result.batch.tracks[0].ship_type == 70
 
 
-def test_watchlist_hit_grows_with_the_same_id() -> None:
-    stage = WatchlistStage()
-    stage.set_entries([{"id": "w1", "mmsi": 366000001, "reason": "suspect"}])
-    first = stage.observe(_obs(0, 18.0, -66.0))
-    assert [e.type for e in first] == ["watchlist_hit"]
-    assert stage.observe(_obs(0.5, 18.0, -66.0)) == []  # refreshed at most once a minute
-    later = stage.observe(_obs(5, 18.1, -66.0))
-    assert later[0].event_id == first[0].event_id and later[0].end == T0 + timedelta(minutes=5)
-    assert stage.observe(_obs(5, 18.0, -66.0, mmsi=366000009)) == []
+async def test_node_watchlist_runs_through_detects_watchlist_hit(tmp_path: Path) -> None:
+    """One definition of watchlist_hit: the node's edits reach detect's live detector (same event shape
+    as `seawatch detect --watchlist`); the hit is raised at the first report after the edit."""
+    from seawatch.node.node import Node
+    from seawatch.node.settings import NodeSettings, PipelineSettings
+
+    node = Node(NodeSettings(data_dir=tmp_path, pipeline=PipelineSettings(tracker="latest")))
+    await node.start()
+    try:
+        await node.submit("t", [_obs(0, 18.0, -66.0)])
+        node.store.add_watch({"mmsi": 366000001, "reason": "suspect"})
+        node.refresh_watchlist()
+        await node.submit("t", [_obs(5, 18.1, -66.0), _obs(5, 18.0, -66.0, mmsi=366000009)])
+        (hit,) = [e for e in node.store.events(EventQuery(limit=100)) if e.type == "watchlist_hit"]
+        assert hit.mmsi == (366000001,) and hit.start == T0 + timedelta(minutes=5)
+        assert hit.details["matches"] == [{"kind": "mmsi", "value": "366000001", "label": "suspect"}]
+    finally:
+        await node.stop()
 
 
 def test_silence_monitor_raises_sensor_silent() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from seawatch.detect.watchlist import Watchlist
 from seawatch.errors import ConfigError
 from seawatch.model import AisStatic, Event, Observation, SensorKind
 from seawatch.model.zone import Zone
@@ -36,6 +37,9 @@ class PoisonStage:
         pass
 
     def replace_zones(self, zones: Sequence[Zone]) -> None:
+        pass
+
+    def replace_watchlist(self, watchlist: Watchlist) -> None:
         pass
 
     def flush(self) -> list[Event]:
