@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,9 +19,9 @@ import polars as pl
 
 from seawatch.errors import InputError
 from seawatch.model import AisStatic, Observation, Rejected, SensorKind
-from seawatch.node.ais_stream import AisStreamDecoder
 from seawatch.node.pipeline import Item
 from seawatch.node.settings import FeedSettings
+from seawatch.sources.ais_stream import AisStreamDecoder
 from seawatch.sources.formats import detect_format
 from seawatch.sources.net import MAX_LINE_BYTES, READ_BYTES, LineBuffer, udp_kernel_drops
 from seawatch.timeutil import utc_from_epoch
@@ -211,7 +211,7 @@ async def _emit_stream(
         await _emit_lines(feed, put, [rest.decode("ascii", "replace")], decode)
 
 
-async def _put_all(feed: FeedSettings, put: Put, items: list[Item]) -> None:
+async def _put_all(feed: FeedSettings, put: Put, items: Sequence[Item]) -> None:
     for item in items:
         await put(feed.name, item)
 

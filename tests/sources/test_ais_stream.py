@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pyais.encode import encode_dict
 
 from seawatch.model import AisPosition, AisStatic, Observation, Rejected
-from seawatch.node.ais_stream import AisStreamDecoder
 from seawatch.sim.nmea import tag_block
+from seawatch.sources.ais_stream import AisStreamDecoder
 from seawatch.sources.nmea import NmeaAisDecoder
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

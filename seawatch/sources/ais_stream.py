@@ -1,4 +1,4 @@
-"""AIS NMEA read from a stream, decoded a read at a time with the vectorised decoder.
+"""AIS NMEA read from a stream (TCP, UDP, a pipe), decoded a read at a time with the vectorised decoder.
 
 `AisStreamDecoder.decode(data, received_at)` takes the complete lines of one read and returns the
 node's items in one pass of `seawatch.sources.ais_bulk.decode_bytes` (the compiled scan and numpy,
@@ -17,13 +17,13 @@ from datetime import datetime
 
 import polars as pl
 
-from seawatch.model import AisStatic, Observation, SensorKind
-from seawatch.node.pipeline import Item
+from seawatch.model import AisStatic, Observation, Rejected, SensorKind
 from seawatch.sources import ais_fast
 from seawatch.sources.ais_bulk import decode_bytes
 from seawatch.sources.nmea import STATIC_TYPES, DecodedAis, to_models
 from seawatch.timeutil import utc_from_epoch
 
+StreamItem = Observation | AisStatic | Rejected
 MAX_HELD_LINES = 16  # fragments kept back at most (a stream of nothing but first fragments is not held)
 
 
@@ -44,7 +44,7 @@ class AisStreamDecoder:
         self.enforce_checksum = enforce_checksum
         self._held = b""
 
-    def decode(self, data: bytes, received_at: datetime, final: bool = False) -> list[Item]:
+    def decode(self, data: bytes, received_at: datetime, final: bool = False) -> list[StreamItem]:
         """Items of the complete lines in `data` (with the fragments held from the previous read);
         `final`: the stream ended, nothing is held back."""
         data = self._held + data
@@ -54,7 +54,7 @@ class AisStreamDecoder:
         if not data.strip():
             return []
         result = decode_bytes(data, source=self.source, enforce_checksum=self.enforce_checksum)
-        items: list[Item] = list(result.rejects)
+        items: list[StreamItem] = list(result.rejects)
         now_s = received_at.timestamp()
         for dec in result.slow:
             if dec.received_at is None:
