@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
             sent["observations"] += len(payload["observations"])
             sent["statics"] += len(payload["statics"])
     print(
-        f"{sent['observations']} observations and {sent['statics']} static reports acknowledged by {args.to}",
+        f"{sent['observations']} observations acknowledged, "
+        f"with {sent['statics']} static reports, by {args.to}",
         file=sys.stderr,
     )
     return 0
