@@ -102,7 +102,7 @@ def ops_node(tmp_path_factory: pytest.TempPathFactory, peer: UdpPeer) -> Iterato
         pipeline=PipelineSettings(tracker="latest"),
         assets=[
             _boat("CG-1", 17.78, -64.45, tak_uid="ANDROID-cg1"),  # east of St Croix, near the go-fast
-            _boat("CG-2", 17.68, -64.95, max_speed_kn=30.0),
+            _boat("CG-2", 17.68, -64.95, max_speed_kn=30.0, mmsi=338123456),
             _boat(
                 "CG-3",
                 17.80,
@@ -301,3 +301,27 @@ def test_bad_input_is_problem_json_and_writes_nothing(ops_node: tuple[RunningNod
     assert operator.get("/api/ops/assets/CG-9").json()["readiness"]["state"] == "ready"
     board = operator.get("/api/ops/readiness").json()
     assert board["totals"]["boat"] == 4 and len(board["days"]) == 7
+
+
+def test_asset_position_from_its_own_ais(ops_node: tuple[RunningNode, int]) -> None:
+    running, _ = ops_node
+    viewer = running.client("viewer")
+    assert viewer.get("/api/ops/assets/CG-2").json()["where"]["source"] == "base"
+    fix = Observation(
+        time=datetime.now(UTC).replace(microsecond=0),
+        lat=17.70,
+        lon=-64.90,
+        sensor=SensorKind.AIS,
+        source="ais:test",
+        mmsi=338123456,
+        sog_kn=12.0,
+        cog_deg=45.0,
+    )
+    _on_node(running, running.node.submit("ais:test", [fix]))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        where = viewer.get("/api/ops/assets/CG-2").json()["where"]
+        if where["source"] == "ais":
+            break
+        time.sleep(0.1)
+    assert where["source"] == "ais" and (where["lat"], where["lon"]) == pytest.approx((17.70, -64.90))
