@@ -81,6 +81,7 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
     app.include_router(live.router)
     ops = routes_ops.install(app, node)
     outputs = NmeaOutputs(node)  # [[outputs]]: the picture as NMEA for chart plotters
+    app.add_middleware(routes_export.FormatGuard)  # ?format= on a JSON-only route: 400, not JSON
     app.add_middleware(
         LimitsMiddleware, settings=node.settings.api, metrics=node.metrics, identify=identifier(node.store)
     )

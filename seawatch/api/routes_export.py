@@ -10,9 +10,11 @@ that names none of them a 406, both problem+json: never JSON by surprise. Each e
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
@@ -160,3 +162,44 @@ async def export(
     return StreamingResponse(
         body(), media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
+
+
+class FormatGuard:
+    """`?format=` on a JSON-only route is a 400 problem naming `/api/export`, never a silent 200 with
+    JSON (routes that declare their own `format` parameter are left alone)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._routes: list[tuple[re.Pattern[str], bool]] | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("query_string") and scope["path"].startswith("/api/"):
+            params = parse_qs(scope["query_string"].decode("latin-1"))
+            if "format" in params and not self._declares_format(scope):
+                from seawatch.api.problems import problem
+
+                detail = (f"format: {scope['path']} answers JSON only; files (geojson, kml, csv, "
+                          "parquet) come from /api/export/{kind}?format=...")  # fmt: skip
+                await problem(400, detail, scope["path"])(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _declares_format(self, scope: Any) -> bool:
+        """From the app's OpenAPI description: does the GET route at this path take `format`? (A path
+        no route describes is left to the router.)"""
+        if self._routes is None:
+            routes = []
+            for path, operations in scope["app"].openapi().get("paths", {}).items():
+                get = operations.get("get")
+                if get is None:
+                    continue
+                pattern = re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$")
+                takes = any(
+                    p.get("name") == "format" and p.get("in") == "query" for p in get.get("parameters", [])
+                )
+                routes.append((pattern, takes))
+            self._routes = routes
+        for pattern, takes in self._routes:
+            if pattern.match(scope["path"]):
+                return takes
+        return True

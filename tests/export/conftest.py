@@ -75,7 +75,10 @@ def store(ny_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sq
     zones = json.loads((Path(__file__).parents[2] / "seawatch/geo/data/caribbean_zones.geojson").read_text())
     for f in zones["features"][:5]:  # copies of bundled zones, under ids of their own
         zone_id = f"copy-{f['id']}"
-        store.put_zone(zone_id, {**f, "id": zone_id, "properties": {**f["properties"], "zone_id": zone_id}})
+        store.put_zone(
+            zone_id,
+            {**f, "id": zone_id, "properties": {**f["properties"], "id": zone_id, "zone_id": zone_id}},
+        )
     for i, r in enumerate(first[:3]):
         store.add_sighting({"id": f"s{i}", "t": r["t"] + 60, "lat": r["lat"], "lon": r["lon"],
                             "mmsi": r["mmsi"], "name": None, "reported_by": "op",

@@ -117,3 +117,13 @@ def test_exports_are_audited(node: RunningNode, store: SqliteStore) -> None:
     details = rows[0]["details"]
     details = json.loads(details) if isinstance(details, str) else details
     assert rows[0]["actor"] == "viewer" and details["kind"] == "tracks" and details["format"] == "geojson"
+
+
+@pytest.mark.parametrize("path", ["/api/tracks", "/api/events", "/api/zones"])
+def test_format_on_a_json_only_route_is_a_problem_not_json(node: RunningNode, path: str) -> None:
+    with node.client("viewer") as client:
+        r = client.get(path, params={"format": "csv"})
+        plain = client.get(path)
+    assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
+    assert "/api/export/" in r.json()["detail"]
+    assert plain.status_code == 200  # without format the route answers as before
