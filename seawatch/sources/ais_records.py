@@ -16,6 +16,7 @@ message type has: `msg_type` says which.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
 import numpy as np
@@ -115,7 +116,9 @@ def write_jsonl(result: BulkDecodeResult, out: IO[bytes]) -> int:
     groups = [(rank[g.rows], g) for g in batch.groups]  # places ascend in each group
     slow_places = rank[len(result.fast) :]
     slow_json = [orjson.dumps(_hexed(r)).decode() for r in slow_recs]
-    for lo in range(0, n, WINDOW_ROWS):
+
+    def encode(lo: int) -> pl.DataFrame:
+        """The window [lo, lo + WINDOW_ROWS) of records as JSON lines, in input order."""
         hi = lo + WINDOW_ROWS
         parts = []
         for places, g in groups:
@@ -128,7 +131,16 @@ def write_jsonl(result: BulkDecodeResult, out: IO[bytes]) -> int:
         if a < b:
             parts.append(pl.DataFrame({"line": slow_json[a:b], "place": slow_places[a:b]}))
         lines = pl.concat([p.cast(_LINE_SCHEMA).select(*_LINE_SCHEMA) for p in parts])  # type: ignore[arg-type]
-        lines.sort("place").select("line").write_csv(out, include_header=False, quote_style="never")
+        return lines.sort("place").select("line")
+
+    # the next window is encoded while this one is written (polars and the write both release the GIL)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(encode, 0) if n else None
+        for lo in range(0, n, WINDOW_ROWS):
+            assert pending is not None
+            lines = pending.result()
+            pending = pool.submit(encode, lo + WINDOW_ROWS) if lo + WINDOW_ROWS < n else None
+            lines.write_csv(out, include_header=False, quote_style="never")
     return n
 
 
