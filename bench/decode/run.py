@@ -10,6 +10,8 @@ temporary directory. libais's curated one-of-each-type test files are left out: 
     POSITION_SCHEMA): file -> decoded records.
 Each variant runs in its own child process (so peak RSS is its own), `--repeat` times; the best wall
 time is reported, with CPU time. Run: `.venv/bin/python -m bench.decode.run [--lines N] [--record]`.
+File -> JSON Lines / Parquet as users run `seawatch decode`, beside AIS-catcher's decoder, gpsdecode and
+a pyais loop: `bench/decode/to_files.py`.
 """
 
 from __future__ import annotations
