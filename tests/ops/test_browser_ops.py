@@ -31,6 +31,7 @@ from tests.web.harness import (
     SESSION_COOKIE,
     free_port,
     seawatch,
+    shot,
     unavailable,
 )
 
@@ -197,6 +198,15 @@ def _open(browser: Any, url: str, user: str, width: int, height: int) -> tuple[A
     return context, page, errors
 
 
+def _centre_on_fleet(page: Any) -> None:
+    """Click the first fleet item (the map zooms to it) and wait until the zoom has settled."""
+    page.get_by_test_id("fleet-item").first.click()
+    page.wait_for_function(
+        "() => +((document.querySelector('[data-testid=map]').dataset.center || '0,0,0').split(',')[2]) >= 9"
+    )
+    page.wait_for_timeout(400)  # the zoom animation's last frame
+
+
 def _first_alert(page: Any) -> dict[str, str]:
     return page.eval_on_selector(
         "[data-testid=alert-list] > li",
@@ -254,8 +264,8 @@ def test_operator_tasks_the_best_asset_and_everyone_sees_it(
             alpha.locator("[data-testid=fleet-item][data-asset-id=AIR-1]").get_attribute("data-state")
             == "standby"
         )
-        alpha.get_by_test_id("fleet-item").first.click()  # centre on the fleet
-        alpha.screenshot(path=str(ARTIFACTS / "ops-alerts-1366.png"))
+        _centre_on_fleet(alpha)
+        shot(alpha, "ops-alerts-1366")
 
         alpha.locator("[data-testid=alert-list] > li").first.get_by_test_id("alert-task").click()
         for page in (alpha, bravo):  # the route and the state reach both operators
@@ -266,9 +276,9 @@ def test_operator_tasks_the_best_asset_and_everyone_sees_it(
             page.wait_for_selector(
                 "[data-testid=fleet-item][data-asset-id=CG-1][data-state=on_task]", state="attached"
             )
-        alpha.screenshot(path=str(ARTIFACTS / "ops-tasked-1366.png"))
-        bravo.get_by_test_id("fleet-item").first.click()
-        bravo.screenshot(path=str(ARTIFACTS / "ops-tasked-2560.png"))
+        shot(alpha, "ops-tasked-1366")
+        _centre_on_fleet(bravo)
+        shot(bravo, "ops-tasked-2560")
 
         # the crew's TAK device reports the boat under way: its symbol moves on both screens
         moved = cot_event("ANDROID-liberta", "a-f-S-X-L", 17.10, -61.98, datetime.now(UTC))
