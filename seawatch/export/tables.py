@@ -22,11 +22,13 @@ import orjson
 import polars as pl
 import shapely
 
+from seawatch.errors import InputError
 from seawatch.export.query import ExportQuery
 from seawatch.export.read import POSITION_COLUMNS, ExportSource
 from seawatch.model import Event
 from seawatch.timeutil import iso_utc, parse_utc
 
+TRACKS_MAX_POSITIONS = 20_000_000  # a track is built from all its positions: they are held in memory
 JSON_COLUMNS = frozenset({"mmsi_list", "details", "params", "track_ids", "times", "properties"})
 
 
@@ -93,7 +95,15 @@ def _positions(source: ExportSource, query: ExportQuery) -> Iterator[Chunk]:
 
 
 def _tracks(source: ExportSource, query: ExportQuery) -> Iterator[Chunk]:
-    parts = [f.select("t", "track_id", "mmsi", "lon", "lat") for f in source.position_chunks(query)]
+    parts, rows = [], 0
+    for f in source.position_chunks(query):
+        rows += f.height
+        if rows > TRACKS_MAX_POSITIONS:
+            raise InputError(
+                f"tracks: more than {TRACKS_MAX_POSITIONS:,} positions in the window; narrow the window or "
+                "area, or export positions (streamed an hour at a time)"
+            )
+        parts.append(f.select("t", "track_id", "mmsi", "lon", "lat"))
     if not parts:
         return
     frame = pl.concat(parts).filter(pl.col("track_id").is_not_null()).sort(["track_id", "t"])

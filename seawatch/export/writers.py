@@ -63,7 +63,8 @@ def _properties_json(frame: pl.DataFrame) -> pl.Series:
 
 
 def geojson(chunks: Iterable[Chunk]) -> Iterator[bytes]:
-    yield b'{"type":"FeatureCollection","features":['
+    """The header goes out with the first chunk, so an error reading it is raised before any byte."""
+    head = b'{"type":"FeatureCollection","features":['
     first = True
     for chunk in chunks:
         if not len(chunk):
@@ -77,9 +78,9 @@ def geojson(chunks: Iterable[Chunk]) -> Iterator[bytes]:
             f'{{"type":"Feature","geometry":{g},"properties":{p}}}'
             for g, p in zip(geometry, props, strict=True)
         )
-        yield (b"\n" if first else b",\n") + body.encode()
+        yield (head + b"\n" if first else b",\n") + body.encode()
         first = False
-    yield b"\n]}\n"
+    yield (head if first else b"") + b"\n]}\n"
 
 
 # -- CSV --------------------------------------------------------------------------------------------

@@ -244,3 +244,15 @@ def test_filters_by_vessel(store: SqliteStore, mmsis: list[int]) -> None:
     doc = orjson.loads(_export(store, "positions", "geojson", mmsi=[mmsis[3]]))
     assert {f["properties"]["mmsi"] for f in doc["features"]} == {mmsis[3]}
     assert len(doc["features"]) == len(store.vessel_history(mmsis[3], None, None))
+
+
+def test_too_many_positions_for_tracks_is_a_clear_error_before_any_byte(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import seawatch.export.tables as tables
+
+    monkeypatch.setattr(tables, "TRACKS_MAX_POSITIONS", 1000)
+    for fmt in ("geojson", "csv", "parquet", "kml"):
+        blocks = export_bytes(StoreSource(store), build_query("tracks", START, END, NOW), fmt)
+        with pytest.raises(InputError, match="narrow the window"):
+            next(blocks)  # the API turns this into a 400 before the response starts
