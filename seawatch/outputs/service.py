@@ -72,7 +72,10 @@ class NmeaOutput:
 
     # -- the sentences of one interval -----------------------------------------------------------
     def sentences(self, with_statics: bool) -> list[str]:
-        states = list(self.picture())
+        return self.encode(list(self.picture()), with_statics)
+
+    def encode(self, states: list[TrackState], with_statics: bool) -> list[str]:
+        """The released picture as NMEA lines (run off the event loop: ~50 us a track)."""
         if not states:
             return []
         newest = max(s.time.timestamp() for s in states)  # a replayed feed has its own clock
@@ -148,8 +151,8 @@ class NmeaOutput:
             if with_statics:
                 self._last_static = now
             try:
-                lines = self.sentences(with_statics)
-                self.send(lines)
+                states = list(self.picture())  # a snapshot taken on the loop that updates the picture
+                self.send(await asyncio.to_thread(self.encode, states, with_statics))
             except Exception:  # one bad interval must not end the output
                 log.exception("NMEA output %s: interval failed", self.settings.name)
             await asyncio.sleep(self.settings.interval_s)

@@ -229,3 +229,25 @@ def test_bad_output_settings_are_refused() -> None:
         NmeaOutputSettings(name="x", port=10110, policy={"tracks": ["ais"]})
     with pytest.raises(ValueError):
         NmeaOutputSettings(name="x", port=70000)
+
+
+def test_a_tcp_client_that_stops_reading_is_dropped_not_waited_for(picture: list[TrackState]) -> None:
+    async def run() -> tuple[dict[str, int], int]:
+        async with _output(picture, kind="tcp", max_client_buffer_bytes=4096,
+                           policy={"track_sources": ["ais"]}) as out:  # fmt: skip
+            _, stalled = await asyncio.open_connection("127.0.0.1", out.port)  # never reads
+            _, second = await asyncio.open_connection("127.0.0.1", out.port)
+            await asyncio.sleep(0.1)
+            lines = out.sentences(with_statics=True) * 2000  # ~10 MB: more than the socket buffers hold
+            for _ in range(20):
+                out.send(lines)
+                await asyncio.sleep(0.01)
+                if out.counts["dropped_clients"]:
+                    break
+            clients = len(out._clients)
+            stalled.close()
+            second.close()
+            return out.counts, clients
+
+    counts, clients = asyncio.run(run())
+    assert counts["dropped_clients"] >= 1 and clients <= 1
