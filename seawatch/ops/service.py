@@ -3,10 +3,7 @@
 It sits beside the node and uses the picture through the node's own interfaces (`Node.subscribe`,
 `Node.live`, the store). A bus callback never plans (that would slow the commit loop): it notes which
 targets changed, and a background loop replans them in a worker thread, at most every `replan_s`.
-
-Each alert-level event on a moving target carries its best intercept (asset, ETA, in territorial sea)
-or "no asset can reach it"; `ranked_alerts()` orders them: a target a ready asset can catch inside the
-territorial sea first (earliest first), then other reachable ones, then the unreachable.
+The ranking of alerts by interceptability is `ops/ranking.py`.
 """
 
 from __future__ import annotations
@@ -24,49 +21,15 @@ from seawatch.node.bus import LiveItem
 from seawatch.ops.assets import AssetConfig, AssetPosition, Readiness, readiness_board
 from seawatch.ops.intercept import InterceptPlan, InterceptPlanner, TargetState
 from seawatch.ops.planning import plan_fleet
+from seawatch.ops.ranking import AlertBook, best_views, target_of
 from seawatch.store.assets import SqliteAssets
 from seawatch.store.base import TrackState
 
 log = logging.getLogger(__name__)
 
-# alert-level events about a target one could send a boat to (not e.g. a silent sensor)
-TARGET_ALERTS = frozenset(
-    {
-        "dark_target",
-        "speed_anomaly",
-        "watchlist_hit",
-        "zone_entry",
-        "encounter",
-        "ais_gap",
-        "rendezvous",
-        "loitering",
-        "identity_conflict",
-    }
-)
-MOVING_KN = 1.0  # slower targets are planned as they are (stationary), not ranked as moving
-MAX_ALERTS = 2000  # alerts kept for ranking (oldest forgotten first)
-
 
 class ConflictError(InputError):
     """The request clashes with the asset's state (already exists, not available, not tasked)."""
-
-
-def target_of(state: TrackState) -> TargetState:
-    return TargetState(
-        lat=state.lat,
-        lon=state.lon,
-        cog_deg=(state.cog_deg or 0.0) % 360.0,
-        sog_kn=min(max(state.sog_kn or 0.0, 0.0), 120.0),
-        time=state.time,
-        track_id=state.track_id,
-    )
-
-
-def alert_rank_key(best: dict[str, Any]) -> tuple[int, float]:
-    """0: reachable inside the territorial sea; 1: reachable elsewhere; 2: no asset can reach it."""
-    if not best.get("reachable"):
-        return (2, 0.0)
-    return (0 if best.get("in_territorial_sea") else 1, float(best.get("eta_s") or 0.0))
 
 
 class OpsService:
@@ -89,11 +52,7 @@ class OpsService:
         self.assets: dict[str, AssetConfig] = {}
         self.positions: dict[str, AssetPosition] = {}  # live (own AIS, TAK)
         self.taskings: dict[str, dict[str, Any]] = {t["asset_id"]: t for t in self.store.taskings()}
-        self.alerts: dict[str, Event] = {}
-        self.best: dict[str, dict[str, Any]] = {}  # event id -> best intercept
-        # track ids to replan, oldest first (a dict keeps order; a target marked again keeps its place)
-        self._dirty: dict[str, None] = {}
-        self._alert_tracks: dict[str, int] = {}  # track id -> alerts on it
+        self.book = AlertBook()  # alerts on targets, their best intercepts, targets to replan
         self._task: asyncio.Task[None] | None = None
         self._prewarm: asyncio.Future[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -181,22 +140,9 @@ class OpsService:
                                 cog_deg=state.cog_deg,
                             ),
                         )
-            if state.track_id in self._alert_tracks:
-                self._dirty.setdefault(state.track_id)
+            self.book.note_track(state.track_id)
         elif item.kind == "event":
-            event = cast(Event, item.item)
-            if event.severity == "alert" and event.type in TARGET_ALERTS and event.track_ids:
-                self.alerts[event.event_id] = event
-                self._alert_tracks[event.track_ids[0]] = self._alert_tracks.get(event.track_ids[0], 0) + 1
-                self._dirty.setdefault(event.track_ids[0])
-                while len(self.alerts) > MAX_ALERTS:
-                    gone = self.alerts.pop(next(iter(self.alerts)))
-                    self.best.pop(gone.event_id, None)
-                    left = self._alert_tracks.get(gone.track_ids[0], 1) - 1
-                    if left <= 0:
-                        self._alert_tracks.pop(gone.track_ids[0], None)
-                    else:
-                        self._alert_tracks[gone.track_ids[0]] = left
+            self.book.note_event(cast(Event, item.item))
 
     def set_live_position(self, asset_id: str, where: AssetPosition) -> None:
         self.positions[asset_id] = where
@@ -208,10 +154,8 @@ class OpsService:
             spent_s = 0.0
             # a CPU budget per period: planning shares the interpreter with the node's commit path, so
             # under load targets wait their turn (oldest first) rather than the alerts waiting for plans
-            while self._dirty and spent_s < self.replan_budget_s:
-                batch = list(self._dirty)[: self.replan_batch]
-                for track_id in batch:
-                    del self._dirty[track_id]
+            while self.book.dirty and spent_s < self.replan_budget_s:
+                batch = self.book.take(self.replan_batch)
                 started = time.perf_counter()
                 try:
                     updates = await asyncio.to_thread(self.replan, set(batch))
@@ -224,90 +168,34 @@ class OpsService:
 
     def replan(self, track_ids: set[str]) -> dict[str, dict[str, Any]]:
         """Best intercept for every alert on these tracks, all targets at once (worker thread)."""
-        by_track: dict[str, list[str]] = {}
-        for event in list(self.alerts.values()):
-            if event.track_ids and event.track_ids[0] in track_ids:
-                by_track.setdefault(event.track_ids[0], []).append(event.event_id)
-        states: list[TrackState] = []
-        updates: dict[str, dict[str, Any]] = {}
-        for track_id, event_ids in by_track.items():
-            state = self.node.live.get(track_id)
-            if state is None:
-                gone = {"reachable": False, "reason": "the target is no longer in the live picture"}
-                updates.update(dict.fromkeys(event_ids, gone))
-            else:
-                states.append(state)
-        for state, best in zip(states, self.best_for(states), strict=True):
-            updates.update(dict.fromkeys(by_track[state.track_id], best))
-        self.best.update(updates)
-        return updates
-
-    def best_for(self, states: list[TrackState]) -> list[dict[str, Any]]:
-        """The best intercept of each track by the fleet available at its time (`ops/batch.py`)."""
-        from seawatch.ops.batch import best_intercepts
         from seawatch.ops.planning import position_of, pursuer_of
 
-        if not states:
-            return []
-        when = max(s.time for s in states)
-        fleet = [a for a in self.assets.values() if a.readiness.available_at(when)]
-        pursuers = [pursuer_of(a, position_of(a, self.positions)) for a in fleet]
-        delays = [
-            (a.readiness.at(when).notice_h or 0.0) if a.readiness.at(when).state == "standby" else 0.0
-            for a in fleet
-        ]
-        self.plans_made += len(states) * len(fleet)
-        out: list[dict[str, Any]] = []
-        targets, ok = [], []
-        for state in states:
-            target = target_of(state)
-            try:
-                self.planner.check_target(target)
-            except InputError as exc:
-                out.append({"reachable": False, "reason": str(exc), "track_id": state.track_id})
-                ok.append(False)
-                continue
-            targets.append(target)
-            ok.append(True)
-            out.append({})
-        plans = iter(best_intercepts(self.planner, targets, pursuers, delays))
-        for k, state in enumerate(states):
-            if ok[k]:
-                out[k] = self._best_view(state, next(plans))
-        return out
+        def best_for(states: list[TrackState]) -> list[dict[str, Any]]:
+            if not states:
+                return []
+            when = max(s.time for s in states)
+            fleet = [a for a in self.assets.values() if a.readiness.available_at(when)]
+            pursuers = [pursuer_of(a, position_of(a, self.positions)) for a in fleet]
+            delays = [
+                (a.readiness.at(when).notice_h or 0.0) if a.readiness.at(when).state == "standby" else 0.0
+                for a in fleet
+            ]
+            self.plans_made += len(states) * len(fleet)
+            names = {a.id: a.name for a in fleet}
+            return best_views(self.planner, states, pursuers, delays, names)
 
-    def _best_view(self, state: TrackState, top: InterceptPlan | None) -> dict[str, Any]:
-        if top is None or not top.reachable:
-            return {"reachable": False, "reason": "no asset can reach it", "track_id": state.track_id}
-        return {
-            "reachable": True,
-            "track_id": state.track_id,
-            "asset": top.asset,
-            "asset_name": self.assets[top.asset].name if top.asset in self.assets else top.asset,
-            "eta_s": top.eta_s,
-            "lat": top.lat,
-            "lon": top.lon,
-            "in_territorial_sea": top.in_territorial_sea,
-            "zone": top.zone,
-            "fuel_ok": top.fuel_ok,
-            "moving": (state.sog_kn or 0.0) >= MOVING_KN,
-            "planned_at": state.time.isoformat().replace("+00:00", "Z"),
-        }
+        return self.book.replan(track_ids, self.node.live, best_for)
 
     def ranked_alerts(self) -> list[dict[str, Any]]:
-        rows = []
-        for event_id, event in self.alerts.items():
-            best = self.best.get(event_id, {"reachable": False, "reason": "not planned yet"})
-            rows.append({"event": {**event.to_json(), "id": event_id}, "intercept": best})
-        # at the same rank and ETA a go-fast first (it is the one that gets away), then the newest
-        rows.sort(
-            key=lambda r: (
-                alert_rank_key(r["intercept"]),
-                r["event"]["type"] != "speed_anomaly",
-                -_start_s(r["event"]),
-            )
-        )
-        return rows
+        return self.book.ranked()
+
+    @property
+    def alerts(self) -> dict[str, Event]:
+        return self.book.alerts
+
+    @property
+    def best(self) -> dict[str, dict[str, Any]]:
+        return self.book.best
 
     # -- plans -------------------------------------------------------------------------------------
     def plan_track(self, state: TrackState, when: datetime | None = None) -> list[InterceptPlan]:
@@ -442,9 +330,7 @@ class OpsService:
     def _changed(self, asset_id: str) -> dict[str, Any]:
         view = self.asset_view(asset_id)
         self.broadcast("asset", view)
-        for event in self.alerts.values():  # the fleet changed: every alert's best may have
-            if event.track_ids:
-                self._dirty.setdefault(event.track_ids[0])
+        self.book.mark_all()  # the fleet changed: every alert's best may have
         return view
 
     def board(self, now: datetime | None = None) -> dict[str, Any]:
@@ -452,10 +338,3 @@ class OpsService:
 
     def replace_planner(self, planner: InterceptPlanner) -> None:
         self._planner = planner
-
-
-def _start_s(event: dict[str, Any]) -> float:
-    try:
-        return datetime.fromisoformat(str(event.get("start", "")).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return 0.0

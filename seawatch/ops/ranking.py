@@ -1,0 +1,189 @@
+"""Alerts ranked by interceptability: each alert-level event on a target carries the best intercept by
+the fleet (asset, ETA, inside the territorial sea) or "no asset can reach it".
+
+`AlertBook` keeps the alerts, their best intercepts and the targets waiting to be replanned (oldest
+first); `best_views` turns `ops/batch.py`'s best plans into what the API and the WebSocket send. Order:
+a target an asset can catch inside the territorial sea first (earliest first), then other reachable
+ones, then the unreachable; at the same rank and ETA a go-fast first, then the newest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from seawatch.errors import InputError
+from seawatch.model import Event
+from seawatch.ops.batch import best_intercepts
+from seawatch.ops.intercept import InterceptPlan, InterceptPlanner, Pursuer, TargetState
+from seawatch.store.base import TrackState
+
+# alert-level events about a target one could send a boat to (not e.g. a silent sensor)
+TARGET_ALERTS = frozenset(
+    {
+        "dark_target",
+        "speed_anomaly",
+        "watchlist_hit",
+        "zone_entry",
+        "encounter",
+        "ais_gap",
+        "rendezvous",
+        "loitering",
+        "identity_conflict",
+    }
+)
+MOVING_KN = 1.0  # slower targets are planned as they are (stationary), not ranked as moving
+MAX_ALERTS = 2000  # alerts kept for ranking (oldest forgotten first)
+
+
+def target_of(state: TrackState) -> TargetState:
+    return TargetState(
+        lat=state.lat,
+        lon=state.lon,
+        cog_deg=(state.cog_deg or 0.0) % 360.0,
+        sog_kn=min(max(state.sog_kn or 0.0, 0.0), 120.0),
+        time=state.time,
+        track_id=state.track_id,
+    )
+
+
+def alert_rank_key(best: dict[str, Any]) -> tuple[int, float]:
+    """0: reachable inside the territorial sea; 1: reachable elsewhere; 2: no asset can reach it."""
+    if not best.get("reachable"):
+        return (2, 0.0)
+    return (0 if best.get("in_territorial_sea") else 1, float(best.get("eta_s") or 0.0))
+
+
+class AlertBook:
+    def __init__(self) -> None:
+        self.alerts: dict[str, Event] = {}
+        self.best: dict[str, dict[str, Any]] = {}  # event id -> best intercept
+        # track ids to replan, oldest first (a dict keeps order; a target marked again keeps its place)
+        self.dirty: dict[str, None] = {}
+        self._per_track: dict[str, int] = {}  # track id -> alerts on it
+
+    def note_event(self, event: Event) -> None:
+        if event.severity != "alert" or event.type not in TARGET_ALERTS or not event.track_ids:
+            return
+        track = event.track_ids[0]
+        if event.event_id not in self.alerts:
+            self._per_track[track] = self._per_track.get(track, 0) + 1
+        self.alerts[event.event_id] = event
+        self.dirty.setdefault(track)
+        while len(self.alerts) > MAX_ALERTS:
+            gone = self.alerts.pop(next(iter(self.alerts)))
+            self.best.pop(gone.event_id, None)
+            left = self._per_track.get(gone.track_ids[0], 1) - 1
+            if left <= 0:
+                self._per_track.pop(gone.track_ids[0], None)
+            else:
+                self._per_track[gone.track_ids[0]] = left
+
+    def note_track(self, track_id: str) -> None:
+        """A target moved: replan it if an alert is on it."""
+        if track_id in self._per_track:
+            self.dirty.setdefault(track_id)
+
+    def mark_all(self) -> None:
+        for track_id in self._per_track:
+            self.dirty.setdefault(track_id)
+
+    def take(self, count: int) -> list[str]:
+        batch = list(self.dirty)[:count]
+        for track_id in batch:
+            del self.dirty[track_id]
+        return batch
+
+    def replan(
+        self,
+        track_ids: set[str],
+        live: Mapping[str, TrackState],
+        best_for: Callable[[list[TrackState]], list[dict[str, Any]]],
+    ) -> dict[str, dict[str, Any]]:
+        by_track: dict[str, list[str]] = {}
+        for event in list(self.alerts.values()):
+            if event.track_ids and event.track_ids[0] in track_ids:
+                by_track.setdefault(event.track_ids[0], []).append(event.event_id)
+        states: list[TrackState] = []
+        updates: dict[str, dict[str, Any]] = {}
+        for track_id, event_ids in by_track.items():
+            state = live.get(track_id)
+            if state is None:
+                gone = {"reachable": False, "reason": "the target is no longer in the live picture"}
+                updates.update(dict.fromkeys(event_ids, gone))
+            else:
+                states.append(state)
+        for state, best in zip(states, best_for(states), strict=True):
+            updates.update(dict.fromkeys(by_track[state.track_id], best))
+        self.best.update(updates)
+        return updates
+
+    def ranked(self) -> list[dict[str, Any]]:
+        rows = []
+        for event_id, event in self.alerts.items():
+            best = self.best.get(event_id, {"reachable": False, "reason": "not planned yet"})
+            rows.append({"event": {**event.to_json(), "id": event_id}, "intercept": best})
+        # at the same rank and ETA a go-fast first (it is the one that gets away), then the newest
+        rows.sort(
+            key=lambda r: (
+                alert_rank_key(r["intercept"]),
+                r["event"]["type"] != "speed_anomaly",
+                -_start_s(r["event"]),
+            )
+        )
+        return rows
+
+
+def best_views(
+    planner: InterceptPlanner,
+    states: list[TrackState],
+    pursuers: Sequence[Pursuer],
+    delays_h: Sequence[float],
+    names: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """The best intercept of each track, as sent to the web picture."""
+    out: list[dict[str, Any]] = []
+    targets, ok = [], []
+    for state in states:
+        target = target_of(state)
+        try:
+            planner.check_target(target)
+        except InputError as exc:
+            out.append({"reachable": False, "reason": str(exc), "track_id": state.track_id})
+            ok.append(False)
+            continue
+        targets.append(target)
+        ok.append(True)
+        out.append({})
+    plans = iter(best_intercepts(planner, targets, pursuers, delays_h))
+    for k, state in enumerate(states):
+        if ok[k]:
+            out[k] = _view(state, next(plans), names)
+    return out
+
+
+def _view(state: TrackState, top: InterceptPlan | None, names: Mapping[str, str]) -> dict[str, Any]:
+    if top is None or not top.reachable:
+        return {"reachable": False, "reason": "no asset can reach it", "track_id": state.track_id}
+    return {
+        "reachable": True,
+        "track_id": state.track_id,
+        "asset": top.asset,
+        "asset_name": names.get(top.asset, top.asset),
+        "eta_s": top.eta_s,
+        "lat": top.lat,
+        "lon": top.lon,
+        "in_territorial_sea": top.in_territorial_sea,
+        "zone": top.zone,
+        "fuel_ok": top.fuel_ok,
+        "moving": (state.sog_kn or 0.0) >= MOVING_KN,
+        "planned_at": state.time.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def _start_s(event: dict[str, Any]) -> float:
+    try:
+        return datetime.fromisoformat(str(event.get("start", "")).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
