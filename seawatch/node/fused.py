@@ -2,7 +2,8 @@
 
 It cuts each batch into the same scan batches as `LiveFusion.ingest`, runs fusion's `Tracker`, and
 reports, per observation, the confirmed fused track it updated (`T000123`) with that track's state;
-contacts of tentative tracks get `None` (kept in history under `<sensor>:<target_ref>`, not shown).
+contacts of tentative tracks get `None` (kept in history under `unshown:<sensor>:<target_ref>`, not shown
+live, so not in a replay either).
 Dark-target events that fusion raises are handed over through `take_events()`.
 """
 
@@ -19,7 +20,7 @@ from seawatch.fusion.pipeline import LiveFusion, batch_bounds
 from seawatch.fusion.tracker import TrackStep, track_id_of
 from seawatch.model import AisStatic, Event, Observation, SensorKind
 from seawatch.node.tracker import track_key
-from seawatch.store.base import TrackState
+from seawatch.store.base import UNSHOWN_TRACK_PREFIX, TrackState
 
 
 def _union(a: tuple[str, ...], b: Sequence[str]) -> tuple[str, ...]:
@@ -103,7 +104,9 @@ class FusedTrackStage:
         )
 
     def update(self, observations: Sequence[Observation]) -> list[tuple[str, TrackState | None]]:
-        out: list[tuple[str, TrackState | None]] = [(track_key(o), None) for o in observations]
+        out: list[tuple[str, TrackState | None]] = [
+            (UNSHOWN_TRACK_PREFIX + track_key(o), None) for o in observations
+        ]
         idx = [i for i, o in enumerate(observations) if o.sensor != SensorKind.AIS or o.mmsi]
         if not idx:
             return out

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from seawatch.store.users import TokenInfo
 
 ROLES = ("viewer", "operator", "analyst", "admin")
+# history rows of contacts the live picture did not show (tentative radar tracks): kept for the record,
+# left out of the picture at a past time, so replay shows what was live
+UNSHOWN_TRACK_PREFIX = "unshown:"
 
 
 def role_rank(role: str) -> int:

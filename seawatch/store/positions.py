@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from seawatch.store.base import PositionRow, TrackState
+from seawatch.store.base import UNSHOWN_TRACK_PREFIX, PositionRow, TrackState
 from seawatch.store.connection import SqliteDb
 from seawatch.store.history import HISTORY_COLUMNS, HISTORY_SCHEMA, HOUR_S
 from seawatch.store.vessels import names_and_types
@@ -174,13 +174,19 @@ class SqlitePositions(SqliteDb):
             params = bbox
             pred = pl.col("lon").is_between(bbox[0], bbox[2]) & pl.col("lat").is_between(bbox[1], bbox[3])
         frame = self._history_frame(end - max_age_s, end, where, params, pred)
+        frame = frame.filter(~pl.col("track_id").str.starts_with(UNSHOWN_TRACK_PREFIX))
         if frame.is_empty():
             return []
         last = frame.group_by("track_id").agg(pl.all().sort_by("t").last())
+        # as live: a fused track keeps the MMSI of its AIS reports when its latest contact is radar
         sources = frame.group_by("track_id").agg(
-            pl.col("sensor").unique().sort(), pl.col("source").unique().sort(), pl.col("node").unique().sort()
+            pl.col("sensor").unique().sort(),
+            pl.col("source").unique().sort(),
+            pl.col("node").unique().sort(),
+            pl.col("mmsi").sort_by("t").drop_nulls().last().alias("mmsi_known"),
         )
         last = last.join(sources, on="track_id", suffix="_all")
+        last = last.with_columns(pl.coalesce("mmsi_known", "mmsi").alias("mmsi"))
         names = names_and_types(self._reader(), last["mmsi"].drop_nulls().unique().to_list())
         out = []
         for r in last.iter_rows(named=True):
@@ -200,7 +206,7 @@ class SqlitePositions(SqliteDb):
                     sources=tuple(r["sensor_all"]),
                     sensors=tuple(r["source_all"]),
                     nodes=tuple(r["node_all"]),
-                    dark=r["mmsi"] is None,
+                    dark=r["mmsi"] is None and "ais" not in r["sensor_all"],
                 )
             )
         return out
