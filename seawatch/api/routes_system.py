@@ -128,7 +128,7 @@ def audit(request: Request, who: Admin, action: str | None = None, limit: int = 
 
 @router.get("/api/rejects", response_class=JSON, summary="The latest rejected inputs with their reasons")
 def rejects(request: Request, who: Analyst, limit: int = 200) -> Any:
-    """Newest first kept per source (at most 50 each), so one source's junk cannot flush another's."""
+    """The newest kept per source and reason (at most 20 each): junk cannot flush other evidence."""
     samples = _node(request).store.reject_samples(min(max(limit, 1), 1000))
     return JSON([{k: r[k] for k in ("source", "reason", "raw", "line_no", "t")} for r in samples])
 

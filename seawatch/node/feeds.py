@@ -160,6 +160,7 @@ class FeedStatus:
 
     connections: int = 0
     overlong_lines: int = 0  # lines longer than MAX_LINE_BYTES, dropped (each also a reject)
+    udp_datagrams: int = 0  # datagrams read from the socket (queued or dropped)
     udp_queue_drops: int = 0  # datagrams dropped because the feed's queue was full
     udp_socket: Any = None  # for the kernel's own drop count
 
@@ -168,6 +169,7 @@ class FeedStatus:
         return {
             "connections": self.connections,
             "overlong_lines": self.overlong_lines,
+            "udp_datagrams": self.udp_datagrams,
             "udp_queue_drops": self.udp_queue_drops,
             "udp_kernel_drops": kernel,
         }
@@ -268,6 +270,7 @@ class _Datagrams(asyncio.DatagramProtocol):
         self.status = status
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.status.udp_datagrams += 1
         try:
             self.queue.put_nowait(data)
         except asyncio.QueueFull:

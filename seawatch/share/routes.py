@@ -58,7 +58,7 @@ Viewer = Annotated[Caller, Depends(viewer)]
 
 
 @router.get("/status")
-def status(fed: Fed, _: Viewer) -> dict[str, Any]:
+def status(_: Viewer, fed: Fed) -> dict[str, Any]:
     return fed.status()
 
 
@@ -118,12 +118,12 @@ def quarantine(fed: Fed, _: Admin, limit: Annotated[int, Query(ge=1, le=10_000)]
 
 
 @router.get("/policies")
-def policies(fed: Fed, _: Admin) -> dict[str, Any]:
+def policies(_: Admin, fed: Fed) -> dict[str, Any]:
     return {p: fed.policy_for(p).to_dict() for p in sorted(fed.settings.partner_keys)}
 
 
 @router.get("/policies/{partner}")
-def policy(partner: str, fed: Fed, _: Admin) -> dict[str, Any]:
+def policy(partner: str, _: Admin, fed: Fed) -> dict[str, Any]:
     if partner not in fed.settings.partner_keys:
         raise HTTPException(404, f"unknown partner {partner!r}")
     return fed.policy_for(partner).to_dict()
@@ -133,8 +133,8 @@ def policy(partner: str, fed: Fed, _: Admin) -> dict[str, Any]:
 def put_policy(
     partner: str,
     body: Annotated[dict[str, Any], Body()],
+    who: Admin,  # the role is checked before anything else is said
     fed: Fed,
-    who: Admin,
 ) -> dict[str, Any]:
     if partner not in fed.settings.partner_keys:
         raise HTTPException(404, f"unknown partner {partner!r}")
@@ -147,8 +147,8 @@ def _epoch(text: str | None) -> float | None:
 
 @router.get("/audit", response_model=None)
 def audit(
-    fed: Fed,
     _: Admin,
+    fed: Fed,
     action: str | None = None,
     partner: str | None = None,
     origin: str | None = None,
@@ -172,8 +172,8 @@ def audit(
 
 @router.get("/received")
 def received(
-    fed: Fed,
     who: Viewer,
+    fed: Fed,
     origin: str | None = None,
     kind: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from seawatch.store.history import ParquetHistory
 from seawatch.store.migrations import migrate
-from seawatch.store.private import private_files
+from seawatch.store.private import private_dir, private_files
 
 
 class SqliteDb:
@@ -31,6 +31,7 @@ class SqliteDb:
         self._readers: list[sqlite3.Connection] = []
         self._writer = self._connect()
         self.schema_version = migrate(self._writer)
+        private_dir(self.data_dir / "history")
         self.history = ParquetHistory(self.data_dir / "history")
         self.history.reconcile(r[0] for r in self._writer.execute("SELECT path FROM history_files"))
 

@@ -133,6 +133,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX reject_samples_source ON reject_samples(source, id);
         """,
     ),
+    (
+        6,
+        """
+        ALTER TABLE reject_samples ADD COLUMN reason_key TEXT NOT NULL DEFAULT '';
+        CREATE INDEX reject_samples_reason ON reject_samples(source, reason_key, id);
+        """,
+    ),
 )
 
 
