@@ -166,12 +166,13 @@ async def test_link_health_and_quarantine_in_the_api(tt: FederatedNode) -> None:
     import httpx
 
     from seawatch.api.auth import add_user, new_token
+    from seawatch.server import federated_app
 
     await tt.federation.handle([_wire(1, "track", [_track("p1", 1e30), _track("g1", 366_000_123)])])
     add_user(tt.node.store, "admin", "admin", None)
     token = new_token(tt.node.store, "admin", "api", None)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=tt.app(manage=False)),
+        transport=httpx.ASGITransport(app=federated_app(tt, manage=False)),
         base_url="http://test",
         headers={"authorization": f"Bearer {token}"},
     ) as client:
