@@ -170,3 +170,18 @@ def test_api_tokens_carry_an_expiry(node: NodeProc) -> None:
         text=True,
     )
     assert cli.returncode == 1 and "every token expires" in cli.stderr
+
+
+def test_live_viewing_is_audited(node: NodeProc) -> None:
+    with _live(node, node.tokens["analyst"]) as ws:  # type: ignore[attr-defined]
+        ws.ping().wait(5)
+    with node.client("admin") as admin:
+        deadline = time.monotonic() + 10
+        while True:
+            left = admin.get("/api/audit", params={"action": "live.disconnect"}).json()
+            if any(row["actor"] == "analyst" for row in left) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        joined = admin.get("/api/audit", params={"action": "live.connect"}).json()
+    assert any(row["actor"] == "analyst" and row["details"]["via"] == "api" for row in joined)
+    assert any(row["actor"] == "analyst" and "sent" in row["details"] for row in left)
