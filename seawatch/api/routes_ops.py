@@ -87,6 +87,20 @@ class TaskIn(BaseModel):
     event_id: str | None = Field(default=None, max_length=200)
 
 
+class TakReject(BaseModel):
+    reason: str
+    sample: str  # the message's first 200 characters
+
+
+class TakStatus(BaseModel):
+    feeds: list[str]
+    sent: dict[str, int]
+    dropped: int
+    received: int
+    reject_counts: dict[str, int]
+    rejects: list[TakReject]
+
+
 def ops(request: Request) -> OpsService:
     service: OpsService = request.app.state.ops
     return service
@@ -180,6 +194,22 @@ async def plan_for_target(request: Request, body: TargetIn) -> Any:
     )
     plans = await asyncio.to_thread(ops(request).plan_target, target)
     return [p.to_json() for p in plans]
+
+
+@router.get("/tak", response_model=TakStatus, dependencies=[Depends(require("analyst"))])
+def tak_status(request: Request) -> Any:
+    """TAK feeds: CoT sent and dropped, asset positions received, and rejected messages with reasons."""
+    bridge = ops(request).tak
+    if bridge is None:
+        return TakStatus(feeds=[], sent={}, dropped=0, received=0, reject_counts={}, rejects=[])
+    return TakStatus(
+        feeds=[f.name for f in bridge.feeds],
+        sent=dict(bridge.sent),
+        dropped=bridge.dropped,
+        received=bridge.received,
+        reject_counts=dict(bridge.reject_counts),
+        rejects=[TakReject(reason=r, sample=sample) for r, sample in list(bridge.rejects)[-50:]],
+    )
 
 
 @router.get("/alerts", response_model=list[RankedAlert], dependencies=viewer)

@@ -270,6 +270,11 @@ def test_asset_position_from_cot_and_bad_cot(ops_node: tuple[RunningNode, int]) 
     assert where["source"] == "tak"
     assert (where["lat"], where["lon"]) == pytest.approx((17.71, -64.52))
     reasons = [r for r, _ in bridge.rejects]
+    # kept and counted for the analyst, the node unharmed
+    status = running.client("analyst").get("/api/ops/tak").json()
+    assert status["received"] >= 1 and sum(status["reject_counts"].values()) >= 4
+    assert {r["reason"] for r in status["rejects"]} >= set(reasons[-4:])
+    assert viewer.get("/api/ops/tak").status_code == 403
     assert any("not XML" in r for r in reasons)
     assert any("bad point" in r for r in reasons)
     assert any("DTD" in r for r in reasons)
