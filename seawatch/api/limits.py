@@ -100,6 +100,12 @@ class LimitsMiddleware:
         return f"user:{user}" if user is not None else f"addr:{client_address(scope)}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = scope["type"] == "websocket"  # handshakes are counted like requests
+        if websocket and not self.buckets.allow(self.client_key(scope), time.monotonic()):
+            self.metrics.rate_limited += 1
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1013, "reason": "rate limit exceeded"})
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -115,9 +115,9 @@ def create_user(request: Request, body: UserIn, who: Admin) -> Any:
 @router.post("/api/tokens", status_code=201, response_class=JSON, summary="New API token for a user")
 def create_token(request: Request, body: TokenIn, who: Admin) -> Any:
     store = _node(request).store
-    ttl_s = _node(request).settings.api.api_token_ttl_days * 86400
-    token = new_token(store, body.user, "api", ttl_s)
-    store.audit(who.name, "token.create", {"user": body.user})
+    ttl_days = body.ttl_days or _node(request).settings.api.api_token_ttl_days
+    token = new_token(store, body.user, "api", ttl_days * 86400, body.label)
+    store.audit(who.name, "token.create", {"user": body.user, "ttl_days": ttl_days})
     return JSON({"user": body.user, "token": token}, status_code=201)
 
 

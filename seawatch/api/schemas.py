@@ -92,6 +92,8 @@ class ObservationsIn(BaseModel):
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     user: str = Field(min_length=1, max_length=64)
+    ttl_days: float | None = Field(default=None, gt=0, le=3650, description="default: api_token_ttl_days")
+    label: str | None = Field(default=None, max_length=100, description="what the token is for")
 
 
 class UserIn(BaseModel):

@@ -6,6 +6,7 @@ loopback address (127.0.1.x) so that the attempts do not share a bucket."""
 from __future__ import annotations
 
 import secrets
+import socket
 import time
 from collections.abc import Callable
 
@@ -81,3 +82,22 @@ def test_a_flood_of_new_clients_evicts_the_oldest_not_everyone() -> None:
         if i % 50 == 0:
             assert not buckets.allow("attacker", now), f"limited client reset after {i} new clients"
     assert len(buckets) <= 100
+
+
+def test_websocket_handshakes_are_limited_too(strict_node: NodeProc) -> None:
+    """Forged WebSocket handshakes spend the address's bucket like requests (from 127.0.1.60)."""
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    port = int(strict_node.url.rsplit(":", 1)[1])
+    statuses = []
+    for _ in range(30):
+        sock = socket.create_connection(("127.0.0.1", port), source_address=("127.0.1.60", 0))
+        try:
+            with connect(strict_node.ws_url() + "?token=forged", sock=sock, open_timeout=10):
+                statuses.append(101)
+        except InvalidStatus as exc:
+            statuses.append(exc.response.status_code)
+    assert set(statuses) == {403}  # refused at the handshake (forged token, then the rate limit)
+    with client_from(strict_node.url, "127.0.1.60") as client:
+        assert client.get("/api/auth/me").status_code == 429  # the handshakes spent the address's bucket
