@@ -106,7 +106,7 @@ def _in_box(lat: float, lon: float) -> bool:
     return 12.0 <= lat <= 14.5 and -60.5 <= lon <= -58.0
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(item=ITEMS, policy=POLICIES)
 def test_every_transform_reaches_every_field(item: ShareItem, policy: SharePolicy) -> None:
     before = copy.deepcopy(item.data)
