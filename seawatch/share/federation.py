@@ -370,11 +370,13 @@ class Federation:
         return len(sent)
 
     def _mark_sent(self, sent: list[OutboxRow]) -> None:
-        self.db.mark_sent(r.id for r in sent)
-        self.audit.record_many(
-            ("sent", r.partner, self.node_id, seq, r.kind, None, None)
-            for r in sent
-            for seq in range(r.seq, r.seq + r.count)
+        self.db.mark_sent(
+            (r.id for r in sent),
+            [
+                ("sent", r.partner, self.node_id, seq, r.kind, None, None)
+                for r in sent
+                for seq in range(r.seq, r.seq + r.count)
+            ],
         )
         self.stats["sent"] += sum(r.count for r in sent)
         now = self.clock()
@@ -467,11 +469,10 @@ class Federation:
             if origin in self.settings.partner_keys:
                 self._link(origin).refused += 1
                 self._note_error(origin, f"{row[0]}: {row[-1]}")
-        if fresh:
-            self.audit.record_many(("received", None, e.origin, e.seq, e.kind, None, None) for e in fresh)
+        if fresh:  # their `received` audit rows were written with them (ShareDb.accept)
             self.stats["received"] += len(fresh)
         if rejected:
-            self.audit.record_many(rejected)
+            self.audit.record_many(r for r in rejected if r[0] != "quarantined")  # those: with them too
             for row in rejected:
                 self.stats[str(row[0])] += 1
             log.warning("refused %d shared items, first: %s", len(rejected), rejected[0][-1])

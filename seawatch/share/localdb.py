@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from seawatch.share.audit import _SCHEMA as AUDIT_SCHEMA
 from seawatch.share.audit import connect, transaction
 
 _SCHEMA = """
@@ -118,6 +119,7 @@ class ShareDb:
         self._conn = connect(path)
         self._lock = threading.Lock()
         self._conn.executescript(_SCHEMA)
+        self._conn.executescript(AUDIT_SCHEMA)  # audit rows are written inside this db's transactions
         outbox_columns = {r[1] for r in self._conn.execute("PRAGMA table_info(share_outbox)")}
         for column, sql_type in (("items", "BLOB"), ("created_t", "REAL")):
             if column not in outbox_columns:  # a database from before re-applying policies to the queue
@@ -191,9 +193,12 @@ class ShareDb:
             ).fetchall()
         return [OutboxRow(*r) for r in rows]
 
-    def mark_sent(self, ids: Iterable[int]) -> None:
+    def mark_sent(self, ids: Iterable[int], audit_rows: Iterable[Sequence[Any]] = ()) -> None:
+        """Delete confirmed rows and record their `sent` audit in the same transaction (a crash cannot
+        leave an item delivered but unaudited)."""
         with self._lock, transaction(self._conn):
             self._conn.executemany("DELETE FROM share_outbox WHERE id = ?", [(i,) for i in ids])
+            _audit(self._conn, audit_rows)
 
     def outbox_size(self) -> int:
         """Items (not bundles) waiting to be sent."""
@@ -205,6 +210,7 @@ class ShareDb:
         """Record each (origin, seq) as seen and keep the item (or quarantine it), in one transaction;
         False where it was seen before (replay)."""
         fresh: list[bool] = []
+        audit: list[tuple[Any, ...]] = []
         with self._lock, transaction(self._conn):
             floors = dict(self._conn.execute("SELECT origin, seq FROM share_floor").fetchall())
             for r in rows:
@@ -217,6 +223,9 @@ class ShareDb:
                 )
                 is_new = cur.rowcount == 1
                 fresh.append(is_new)
+                if is_new:  # audited in the same transaction as kept: both sides' audits stay whole
+                    action = "received" if r.quarantine_reason is None else "quarantined"
+                    audit.append((action, None, r.origin, r.seq, r.kind, None, r.quarantine_reason))
                 if is_new and r.quarantine_reason is not None:
                     self._conn.execute(
                         "INSERT OR REPLACE INTO share_quarantine VALUES (?, ?, ?, ?, ?, ?)",
@@ -244,6 +253,7 @@ class ShareDb:
                             orjson.dumps(r.payload),
                         ),
                     )
+            _audit(self._conn, audit)
         return fresh
 
     def mark_merged(self, keys: list[tuple[str, int]]) -> None:
@@ -352,3 +362,14 @@ def _raw_payload(payload: Any) -> bytes:
         return orjson.dumps(payload)
     except TypeError:
         return repr(payload).encode()[:65536]
+
+
+def _audit(conn: Any, rows: Iterable[Sequence[Any]]) -> None:
+    """Audit rows (action, partner, origin, seq, kind, user, reason) inside the caller's transaction
+    (the audit table lives in the same database file: share/audit.py)."""
+    now = time.time()
+    conn.executemany(
+        "INSERT INTO share_audit (t, action, partner, origin, seq, kind, user, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(now, *row) for row in rows],
+    )

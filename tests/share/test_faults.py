@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -45,7 +46,7 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(timeout=10)
 
 
-def _query(db: Path, sql: str) -> list[tuple[object, ...]]:
+def _query(db: Path, sql: str) -> list[tuple[Any, ...]]:
     if not db.exists():
         return []
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
@@ -90,7 +91,7 @@ def test_kill9_sender_receiver_broker_nothing_acked_lost(tmp_path: Path) -> None
             else:
                 if victim == "sender":
                     queued = _query(outbox_db, "SELECT COALESCE(SUM(count), 0) FROM share_outbox")
-                    queued_at_kill += int(queued[0][0]) if queued else 0  # type: ignore[call-overload]
+                    queued_at_kill += int(queued[0][0]) if queued else 0
                 _kill(procs[victim])
                 if victim == "sender":
                     acked = _acked(base)
@@ -122,7 +123,7 @@ def test_kill9_sender_receiver_broker_nothing_acked_lost(tmp_path: Path) -> None
     assert all(n == 3 for n in kills.values())
     assert queued_at_kill > 0, "the sender never died with items queued"
     rows = _query(received_db, "SELECT origin, seq, payload FROM share_received")
-    ids = [orjson.loads(p)["id"] for _o, _s, p in rows]  # type: ignore[arg-type]
+    ids = [orjson.loads(p)["id"] for _o, _s, p in rows]
     lost = set(acked) - set(ids)
     assert not lost, f"{len(lost)} acknowledged items lost, e.g. {sorted(lost)[:5]}"
     seqs = [(o, s) for o, s, _p in rows]
@@ -133,3 +134,9 @@ def test_kill9_sender_receiver_broker_nothing_acked_lost(tmp_path: Path) -> None
     quarantined = _query(received_db, "SELECT COUNT(*) FROM share_quarantine")[0][0]
     assert seen == len(rows) + quarantined  # marked seen only together with being kept
     assert len(acked) > 300
+    # audits consistent on both sides: every kept item audited as received once, and as sent by bb
+    received_audit = _query(received_db, "SELECT seq FROM share_audit WHERE action = 'received'")
+    assert sorted(int(r[0]) for r in received_audit) == sorted(int(s) for _o, s in seqs)
+    sent_rows = _query(outbox_db, "SELECT seq FROM share_audit WHERE action = 'sent'")
+    sent_audit = {int(r[0]) for r in sent_rows}
+    assert {int(s) for _o, s in seqs} <= sent_audit

@@ -135,6 +135,6 @@ def test_partitioned_island_loses_nothing(hosts: dict[str, str], tmp_path: Path)
     assert recorded_while_cut > 100  # the island kept acknowledging its own reports while cut off
     assert arrived_while_cut < len(acked)
     rows = _query(received_db, "SELECT origin, seq, payload FROM share_received")
-    ids = [orjson.loads(p)["id"] for _o, _s, p in rows]  # type: ignore[arg-type]
+    ids = [orjson.loads(p)["id"] for _o, _s, p in rows]
     assert not set(acked) - set(ids), "acknowledged items lost across the partition"
     assert len(ids) == len(set(ids)), "duplicated"
