@@ -34,6 +34,7 @@ from seawatch.ops.seagrid import (
     SeaField,
     SeaGrid,
     path_length_nm,
+    pull_taut,
 )
 
 MAX_SPEED_KN = 600.0  # faster is a typo (a maritime patrol aircraft cruises at ~250-350 kn)
@@ -204,7 +205,14 @@ class InterceptPlanner:
         if straight > MAX_FIELD_RADIUS_NM:
             return straight, "direct"
         sea = self.field_for(lat0, lon0, MAX_FIELD_RADIUS_NM)  # one field per home base, kept
-        return float(sea.distance_nm(np.array([x]), np.array([y]))[0]), "sea_grid"
+        # the taut route's length (the field alone reads a little long: its cells zig-zag)
+        fx, fy = (float(v) for v in sea.grid.plane.to_xy(lat1, lon1))
+        if not math.isfinite(float(sea.distance_nm(np.array([fx]), np.array([fy]))[0])):
+            return math.inf, "sea_grid"  # walled in: no way back over water
+        xs, ys = sea.route_to(fx, fy)
+        xs[0], ys[0] = (float(v) for v in sea.grid.plane.to_xy(lat0, lon0))
+        xs, ys = pull_taut(sea.grid.plane, sea.grid.land, xs, ys)
+        return path_length_nm(xs, ys), "sea_grid"
 
     def _blocked_line(self, lat0: float, lon0: float, lat1: float, lon1: float) -> bool:
         line = shapely.linestrings([[lon0, lat0], [lon1, lat1]])

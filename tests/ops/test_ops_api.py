@@ -330,3 +330,21 @@ def test_asset_position_from_its_own_ais(ops_node: tuple[RunningNode, int]) -> N
             break
         time.sleep(0.1)
     assert where["source"] == "ais" and (where["lat"], where["lon"]) == pytest.approx((17.70, -64.90))
+
+
+def test_plan_for_a_given_target_and_a_position_by_hand(ops_node: tuple[RunningNode, int]) -> None:
+    running, _ = ops_node
+    viewer, operator = running.client("viewer"), running.client("operator")
+    # off St Croix's south coast: the boats north and west of the island route round it
+    target = {"lat": 17.62, "lon": -64.75, "cog_deg": 270, "sog_kn": 5, "time": "2026-12-07T06:00:00Z"}
+    plans = viewer.post("/api/ops/intercept", json=target).json()
+    reachable = [p for p in plans if p["reachable"]]
+    assert reachable and all(p["route"][-1] == pytest.approx([p["lon"], p["lat"]]) for p in reachable)
+    assert [p["eta_s"] for p in reachable] == sorted(p["eta_s"] for p in reachable)
+    moved = operator.put("/api/ops/assets/CG-2/position", json={"lat": 17.60, "lon": -64.80})
+    assert moved.status_code == 200 and moved.json()["where"]["source"] == "manual"
+    log = viewer.get("/api/ops/assets/CG-2/log").json()
+    assert log[0]["action"] == "asset.position" and log[0]["actor"] == "operator"
+    bad = operator.put("/api/ops/assets/CG-2/position", json={"lat": 95, "lon": -64.8})
+    assert bad.status_code == 422
+    assert viewer.get("/api/ops/assets/CG-2").json()["where"]["lat"] == pytest.approx(17.60)
