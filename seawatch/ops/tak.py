@@ -168,6 +168,12 @@ class TakBridge:
         self._unsubscribe: Any = None
 
     async def start(self) -> None:
+        try:
+            import pytak  # noqa: F401
+        except ImportError as exc:
+            from seawatch.errors import ConfigError
+
+            raise ConfigError("[[tak]] feeds need pytak: pip install 'seawatch[tak]'") from exc
         for feed in self.feeds:
             if feed.url:
                 self._queues[feed.name] = asyncio.Queue(maxsize=feed.queue_size)
