@@ -252,8 +252,12 @@ class OpsService:
         self.store.save_asset(
             changed.model_dump(mode="json"), actor, "asset.readiness", details, release=release
         )
-        self.taskings.pop(asset_id, None)
+        gone = self.taskings.pop(asset_id, None)
         self.assets[asset_id] = changed
+        if gone is not None:  # e.g. broke down on task: every screen drops its route
+            self.broadcast(
+                "tasking", {"asset_id": asset_id, "released": True, "track_id": gone.get("track_id")}
+            )
         return self._changed(asset_id)
 
     def set_position(self, asset_id: str, where: AssetPosition, actor: str) -> dict[str, Any]:
