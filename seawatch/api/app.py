@@ -68,7 +68,8 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
         "Errors are application/problem+json (RFC 9457).",
     )
     app.state.node = node
-    app.state.login_throttle = LoginThrottle()
+    api = node.settings.api
+    app.state.login_throttle = LoginThrottle(api.login_free_failures, api.login_delay_s)
     prepare_dummy_hash()
     install_problem_handlers(app)
     app.include_router(routes_system.router)

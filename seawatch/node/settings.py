@@ -58,6 +58,8 @@ class ApiSettings(BaseModel):
     trusted_proxies: list[str] = Field(default_factory=list)  # reverse proxies whose X-Forwarded-For counts
     max_json_depth: int = 32  # deeper request bodies get 422
     rate_limit_clients: int = 10_000  # buckets kept; the least recently seen is evicted beyond
+    login_free_failures: int = 5  # failed logins per (user, address) before the delays start
+    login_delay_s: float = 1.0  # the first delay; doubles with every further failure (at most 5 min)
     tls_certfile: Path | None = None  # HTTPS served by the node itself (else put a reverse proxy in front)
     tls_keyfile: Path | None = None
 

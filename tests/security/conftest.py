@@ -125,6 +125,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProc]:
         "[[feeds]]\n"
         f'name = "udp-in"\nkind = "listen_udp"\nhost = "127.0.0.1"\nport = {udp_port}\ntimeout_s = 3600\n'
         "[api]\nrate_limit_per_s = 5000\nrate_limit_burst = 10000\nws_recheck_s = 0.5\n"
+        "login_delay_s = 5.0\n"  # long enough that a stalled machine does not blur the steps
         '[pipeline]\ntracker = "latest"\n'
     )
     running = _start(base, config, "node")
