@@ -25,6 +25,7 @@ from seawatch.api import (
     routes_alerts,
     routes_edit,
     routes_export,
+    routes_layers,
     routes_ops,
     routes_picture,
     routes_system,
@@ -76,6 +77,7 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
     app.include_router(routes_picture.router)
     app.include_router(routes_zones.router)
     app.include_router(routes_alerts.router)
+    app.include_router(routes_layers.router)
     app.include_router(routes_edit.router)
     app.include_router(routes_users.router)
     app.include_router(routes_export.router)

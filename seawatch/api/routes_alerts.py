@@ -11,7 +11,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from seawatch.api.auth import Operator, Viewer, require
 from seawatch.api.problems import FieldError
 from seawatch.api.schemas import parse_time
-from seawatch.api.schemas_alerts import AlertsOut, AlertStateIn, AlertStateOut, ProfileIn, ProfileOut
+from seawatch.api.schemas_alerts import (
+    AlertsOut,
+    AlertStateIn,
+    AlertStateOut,
+    ProfileIn,
+    ProfileOut,
+    VesselsOut,
+)
 from seawatch.errors import NotFoundError
 from seawatch.model.severity import SEVERITIES
 from seawatch.node.bus import LiveItem
@@ -85,3 +92,15 @@ def get_profile(request: Request, who: Viewer) -> ProfileOut:
 @router.put("/me/profile", response_model=ProfileOut, summary="Save some of the user's settings")
 def put_profile(request: Request, body: ProfileIn, who: Viewer) -> ProfileOut:
     return ProfileOut(user=who.name, values=_node(request).store.update_profile(who.name, body.values))
+
+
+@router.get(
+    "/search/vessels",
+    response_model=VesselsOut,
+    dependencies=[Depends(require("viewer"))],
+    summary="Vessels by name, call sign (contains), MMSI or IMO (starts with)",
+)
+def search_vessels(
+    request: Request, q: str = Query(min_length=2, max_length=40), limit: int = Query(20, ge=1, le=100)
+) -> VesselsOut:
+    return VesselsOut.model_validate({"vessels": _node(request).store.search_vessels(q.strip(), limit)})

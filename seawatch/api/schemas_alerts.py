@@ -44,6 +44,10 @@ class VesselName(BaseModel):
     ship_type: int | None = None
 
 
+class VesselsOut(BaseModel):
+    vessels: list[VesselName]
+
+
 class AlertOut(BaseModel):
     """An event (the `seawatch detect` JSON shape) with what operators did with it and who it is."""
 

@@ -93,6 +93,19 @@ class SqliteAlertStates(SqliteDb):
             obj["vessels"] = [vessels.get(m, {"mmsi": m}) for m in ids]
         return out
 
+    def search_vessels(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Vessels whose name or call sign contains `text`, or whose MMSI or IMO starts with it."""
+        like = "%" + text.upper().replace("%", "").replace("_", "") + "%"
+        prefix = text.replace("%", "").replace("_", "") + "%"
+        rows = self._reader().execute(
+            "SELECT mmsi, shipname, callsign, imo, ship_type FROM vessels WHERE upper(shipname) LIKE ?"
+            " OR upper(callsign) LIKE ? OR CAST(mmsi AS TEXT) LIKE ? OR CAST(imo AS TEXT) LIKE ?"
+            " ORDER BY shipname IS NULL, shipname LIMIT ?",
+            (like, like, prefix, prefix, int(limit)),
+        )
+        keys = ("mmsi", "name", "callsign", "imo", "ship_type")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
     def _vessel_names(self, mmsis: list[int]) -> dict[int, dict[str, Any]]:
         found: dict[int, dict[str, Any]] = {}
         for chunk in range(0, len(mmsis), 500):

@@ -354,6 +354,7 @@ def test_filters_hide_and_show_tracks(page: Any, node: NodeProcess) -> None:
 def test_report_a_sighting(page: Any, node: NodeProcess) -> None:
     login(page, node)
     box = page.get_by_test_id("map").bounding_box()
+    page.get_by_test_id("sighting-open").click()  # the form is folded away until needed
     page.get_by_test_id("sighting-pick").click()
     page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6)
     lat = float(page.get_by_test_id("sighting-lat").input_value())

@@ -6,6 +6,7 @@ import { api } from "./api";
 import { eventLabel, severityOf, whoText, whyText } from "./alert-text";
 import type { AlertEvent, AlertState, AlertStateName } from "./alert-types";
 import type { Profile } from "./profile";
+import { alertKeys, setOpenAlert } from "./threat";
 import { $, esc, isoMinute } from "./util";
 
 const MAX_ITEMS = 300;
@@ -24,6 +25,7 @@ export class AlertsPanel {
   private readonly level = $("alert-level") as HTMLSelectElement;
   private readonly handled = $("alert-show-handled") as HTMLInputElement;
   private flashing: HTMLLIElement[] = [];
+  private readonly threats = new Map<string, string[]>(); // open alerts marked on the map (threat.ts)
   onOpen: (e: AlertEvent) => void = () => {};
   /** A vessel's name from the live picture, for events that arrive without one. */
   nameOf: (mmsi: number) => string | undefined = () => undefined;
@@ -52,6 +54,8 @@ export class AlertsPanel {
 
   /** Load a ranked batch (from /api/alerts) without flashing: initial load, reconnect or replay. */
   load(events: AlertEvent[]): void {
+    for (const keys of this.threats.values()) setOpenAlert(keys, false);
+    this.threats.clear();
     this.events.clear();
     this.states.clear();
     this.alertList.replaceChildren();
@@ -132,9 +136,22 @@ export class AlertsPanel {
     return (mmsi) => e.vessels?.find((v) => v.mmsi === mmsi)?.name?.trim() || this.nameOf(mmsi);
   }
 
+  private markThreat(e: AlertEvent, open: boolean): void {
+    const marked = this.threats.get(e.id);
+    if (open && !marked) {
+      const keys = alertKeys(e.track_ids, e.mmsi);
+      setOpenAlert(keys, true);
+      this.threats.set(e.id, keys);
+    } else if (!open && marked) {
+      setOpenAlert(marked, false);
+      this.threats.delete(e.id);
+    }
+  }
+
   private fill(item: HTMLLIElement, e: AlertEvent): void {
     const severity = severityOf(e);
     const state = this.state(e.id);
+    this.markThreat(e, severity === "alert" && state.state === "open");
     const flashing = item.classList.contains("flash");
     item.className = `alert sev-${severity} state-${state.state}${flashing ? " flash" : ""}`;
     item.dataset.testid = severity === "alert" ? "alert-item" : "notice-item";

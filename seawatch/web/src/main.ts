@@ -8,7 +8,10 @@ import type { AlertState } from "./alert-types";
 import { api, ApiError, query } from "./api";
 import { AssetLayer, type AssetView } from "./assets";
 import { addBaseMap } from "./basemap";
+import { addReferenceLayers } from "./layers";
 import { Profile } from "./profile";
+import { VesselSearch } from "./search";
+import { StatusBadge } from "./status";
 import { DossierPanel } from "./dossier";
 import { ExportControl } from "./export";
 import { Filters } from "./filters";
@@ -64,6 +67,8 @@ class App {
   private readonly zones: ZoneLayer;
   private readonly timeline = new Timeline();
   private readonly live = new LiveFeed();
+  private readonly status = new StatusBadge();
+  private readonly search = new VesselSearch();
   private readonly sightings: SightingForm;
   private readonly assets: AssetLayer;
   private readonly intercepts: InterceptView;
@@ -86,6 +91,7 @@ class App {
     this.addLegend();
     this.addCursorReadout();
     void addBaseMap(this.map).catch((err) => this.hint(`base map: ${(err as Error).message}`));
+    void addReferenceLayers(this.map).catch((err) => this.hint(`layers: ${(err as Error).message}`));
 
     this.tracks = new TrackLayer(this.map);
     this.dossier = new DossierPanel(this.map);
@@ -105,6 +111,21 @@ class App {
     this.tracks.onSelect = (p) => this.openTrack(p);
     this.alerts.onOpen = (e) => this.openEvent(e);
     this.alerts.nameOf = (mmsi) => this.tracks.findByMmsi(mmsi)?.name?.trim() || undefined;
+    this.search.liveMatches = (text) => this.tracks.search(text);
+    this.search.onPick = ({ trackId, mmsi }) => {
+      const track = (trackId ? this.tracks.get(trackId) : undefined) ?? (mmsi ? this.tracks.findByMmsi(mmsi) : undefined);
+      const at = track ? this.tracks.position(track.track_id) : undefined;
+      if (track && at) {
+        this.map.setView(at, Math.max(this.map.getZoom(), 10), { animate: false });
+        this.openTrack(track);
+      } else if (mmsi) {
+        void this.dossier.open(undefined, mmsi);
+      }
+    };
+    // names beside the symbols from harbour-approach zoom in
+    const labels = () => this.map.getContainer().classList.toggle("labels", this.map.getZoom() >= 9);
+    this.map.on("zoomend", labels);
+    labels();
     this.dossier.onEvent = (e) => this.openEvent(e);
     this.dossier.onClose = () => this.tracks.select(null);
     this.dossier.historyEnd = () => (this.timeline.live ? undefined : this.timeline.atMs ?? undefined);
@@ -121,12 +142,11 @@ class App {
       // after a drop (e.g. the node closed a slow client), resynchronise the picture from the API
       if (state === "open" && dropped && this.timeline.live) void this.loadLatest();
       if (state === "closed") dropped = true;
-      const el = $("status-link");
-      el.dataset.state = state;
-      el.textContent = state === "open" ? "live" : state;
+      this.status.setLink(state);
     };
     this.live.onMessage = (m) => {
       if (m.kind === "track") {
+        this.status.noteData();
         if (this.timeline.live) this.tracks.upsert(m.data as TrackFeature);
       } else if (m.kind === "event") {
         this.alerts.add(m.data as SeaEvent, true);
@@ -177,6 +197,7 @@ class App {
 
   private async replay(atMs: number): Promise<void> {
     const token = ++this.replayToken;
+    this.status.setReplay(atMs);
     const span = Number(($("time-span") as HTMLSelectElement).value) * 1000;
     document.body.dataset.replay = "loading";
     try {
@@ -208,6 +229,7 @@ class App {
 
   private async goLive(): Promise<void> {
     this.replayToken += 1;
+    this.status.setReplay(null);
     this.tracks.clear();
     delete document.body.dataset.replay;
     await this.loadLatest();
@@ -229,7 +251,7 @@ class App {
   }
 
   private flashAt(lat: number, lon: number): void {
-    const ring = L.circleMarker([lat, lon], { radius: 18, color: "#ffe14d", weight: 3, fill: false, interactive: false, className: "focus-ring" })
+    const ring = L.circleMarker([lat, lon], { radius: 18, color: "#ffffff", weight: 3, fill: false, interactive: false, className: "focus-ring" })
       .addTo(this.map);
     setTimeout(() => ring.remove(), 4000);
   }
@@ -245,6 +267,7 @@ class App {
   private tick(): void {
     const at = this.timeline.live ? this.tracks.latestMs : this.timeline.atMs;
     $("clock").textContent = at ? `${isoSeconds(at).replace("T", " ")}` : "—";
+    this.status.render(this.tracks.latestMs);
     if (this.timeline.live) {
       this.timeline.follow(this.tracks.latestMs);
       this.tracks.expire(LIVE_MAX_AGE_MS);

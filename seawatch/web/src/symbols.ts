@@ -1,4 +1,5 @@
 // Track symbology: what kind of track (by source) and what kind of ship (by AIS type), drawn as rotated SVG.
+import { GO_FAST_KN, hasOpenAlert, THREAT } from "./threat";
 import type { TrackProps } from "./types";
 
 export type TrackClass = "ais" | "radar" | "dark" | "partner";
@@ -18,14 +19,15 @@ export interface ShipCategory {
   colour: string;
 }
 
+// cool and neutral hues only: red, magenta, yellow and orange belong to threats and radar (threat.ts)
 export const SHIP_CATEGORIES: ShipCategory[] = [
   { key: "cargo", label: "cargo", colour: "#5fbf6a" },
-  { key: "tanker", label: "tanker", colour: "#d9534f" },
+  { key: "tanker", label: "tanker", colour: "#a58a6a" },
   { key: "passenger", label: "passenger", colour: "#4a90e2" },
-  { key: "fishing", label: "fishing", colour: "#f0a060" },
-  { key: "pleasure", label: "pleasure / sailing", colour: "#c774e8" },
-  { key: "highspeed", label: "high-speed craft", colour: "#f5e050" },
-  { key: "tug", label: "tug / towing", colour: "#40c8d0" },
+  { key: "fishing", label: "fishing", colour: "#2fae9c" },
+  { key: "pleasure", label: "pleasure / sailing", colour: "#9a9cf0" },
+  { key: "highspeed", label: "high-speed craft", colour: "#8fd3ff" },
+  { key: "tug", label: "tug / towing", colour: "#8fa84a" },
   { key: "government", label: "law enf. / SAR / military", colour: "#ffffff" },
   { key: "other", label: "other", colour: "#a3b3c4" },
   { key: "unknown", label: "unknown", colour: "#c9d3dd" },
@@ -89,12 +91,15 @@ export function symbolSvg(p: TrackProps, selected: boolean): string {
   const heading = headingOf(p);
   const moving = typeof p.sog_kn === "number" ? p.sog_kn >= 0.5 : heading !== null;
   const colour = shipCategory(p.ship_type).colour;
-  const ring = selected ? `<circle cx="11" cy="11" r="10.5" fill="none" stroke="#ffe14d" stroke-width="1.5"/>` : "";
+  const fast = typeof p.sog_kn === "number" && p.sog_kn >= GO_FAST_KN && shipCategoryKey(p.ship_type) !== "highspeed";
+  const ring = (selected ? `<circle cx="11" cy="11" r="12" fill="none" stroke="#ffffff" stroke-width="1.5"/>` : "")
+    + (hasOpenAlert(p.track_id, p.mmsi) ? `<circle cx="11" cy="11" r="10.5" fill="none" stroke="${THREAT.alert}" stroke-width="2"/>` : "")
+    + (fast ? `<circle cx="11" cy="11" r="8.5" fill="none" stroke="${THREAT.gofast}" stroke-width="2" stroke-dasharray="3 2"/>` : "");
   let body: string;
   if (cls === "dark") {
-    body = `<circle class="pulse" cx="11" cy="11" r="9" fill="none" stroke="#ff3b3b" stroke-width="1.5"/>`
-      + `<path d="${DIAMOND}" fill="#ff3b3b" stroke="#1b0000" stroke-width="1"/>`
-      + (heading !== null ? `<path d="M11 3 L11 -3" stroke="#ff3b3b" stroke-width="2"/>` : "");
+    body = `<circle class="pulse" cx="11" cy="11" r="9" fill="none" stroke="${THREAT.dark}" stroke-width="1.5"/>`
+      + `<path d="${DIAMOND}" fill="${THREAT.dark}" stroke="#1b0000" stroke-width="1"/>`
+      + (heading !== null ? `<path d="M11 3 L11 -3" stroke="${THREAT.dark}" stroke-width="2"/>` : "");
   } else if (cls === "radar") {
     body = `<path d="${DIAMOND}" fill="#f5a623" fill-opacity="0.85" stroke="#2a1a00" stroke-width="1"/>`
       + (heading !== null ? `<path d="M11 3 L11 -3" stroke="#f5a623" stroke-width="2"/>` : "");
@@ -115,10 +120,16 @@ export function symbolSvg(p: TrackProps, selected: boolean): string {
 export function legendHtml(): string {
   const fake = (extra: Partial<TrackProps>): TrackProps => ({ track_id: "", sog_kn: 10, heading_deg: 45, ...extra });
   const row = (svg: string, label: string) => `<div class="legend-row">${svg}<span>${label}</span></div>`;
-  return [
-    row(symbolSvg(fake({ mmsi: 1, sources: ["ais"], ship_type: 70 }), false), "AIS vessel"),
-    row(symbolSvg(fake({ sources: ["radar"] }), false), "radar / sensor only"),
-    row(symbolSvg(fake({ sources: ["radar"], dark: true }), false), "dark target"),
-    row(symbolSvg(fake({ mmsi: 1, sources: ["partner"], ship_type: 70 }), false), "partner"),
-  ].join("");
+  const swatch = (colour: string, label: string) =>
+    `<div class="legend-row"><span class="swatch" style="background:${colour}"></span><span>${label}</span></div>`;
+  return `<div class="legend-head">Threat</div>`
+    + row(symbolSvg(fake({ sources: ["radar"], dark: true }), false), "dark target (no AIS)")
+    + row(symbolSvg(fake({ mmsi: 1, sources: ["ais"], ship_type: 70, sog_kn: 30 }), false), `go-fast ≥ ${GO_FAST_KN} kn`)
+    + `<div class="legend-row"><svg width="22" height="22" viewBox="-2 -4 26 26"><circle cx="11" cy="11" r="9" fill="none" stroke="${THREAT.alert}" stroke-width="2"/></svg><span>open alert</span></div>`
+    + `<div class="legend-head">Track</div>`
+    + row(symbolSvg(fake({ mmsi: 1, sources: ["ais"], ship_type: 70 }), false), "AIS vessel")
+    + row(symbolSvg(fake({ sources: ["radar"] }), false), "radar / sensor only")
+    + row(symbolSvg(fake({ mmsi: 1, sources: ["partner"], ship_type: 70 }), false), "partner")
+    + `<details class="legend-types"><summary>Ship types</summary>`
+    + SHIP_CATEGORIES.map((c) => swatch(c.colour, c.label)).join("") + `</details>`;
 }

@@ -67,6 +67,17 @@ export class TrackLayer {
     return s ? [s.lat, s.lon] : undefined;
   }
 
+  /** Tracks whose name contains `text` or whose MMSI starts with it. */
+  search(text: string): TrackProps[] {
+    const upper = text.toUpperCase();
+    const out: TrackProps[] = [];
+    for (const s of this.tracks.values()) {
+      const p = s.props;
+      if (String(p.name ?? "").toUpperCase().includes(upper) || String(p.mmsi ?? "").startsWith(text)) out.push(p);
+    }
+    return out;
+  }
+
   findByMmsi(mmsi: number): TrackProps | undefined {
     for (const s of this.tracks.values()) if (s.props.mmsi === mmsi) return s.props;
     return undefined;
@@ -213,7 +224,7 @@ export class TrackLayer {
     const selected = id === this.selectedId;
     const stale = this.latestMs - s.timeMs > STALE_MS;
     const svg = symbolSvg(s.props, selected);
-    const key = `${svg}|${stale}`;
+    const key = `${svg}|${stale}|${s.props.name ?? ""}`;
     if (!s.marker) {
       s.marker = L.marker([s.lat, s.lon], { icon: this.icon(id, s.props, svg, stale), keyboard: false, pmIgnore: true });
       s.marker.on("click", () => this.onSelect(s.props));
@@ -253,7 +264,8 @@ export class TrackLayer {
       iconSize: [22, 22],
       iconAnchor: [11, 11],
       html: `<div data-testid="track-marker" data-track-id="${esc(id)}" data-class="${cls}"`
-        + ` data-mmsi="${esc(p.mmsi ?? "")}">${svg}</div>`,
+        + ` data-mmsi="${esc(p.mmsi ?? "")}">${svg}</div>`
+        + (p.name ? `<span class="track-label">${esc(String(p.name).trim())}</span>` : ""),
     });
   }
 }

@@ -1,0 +1,52 @@
+// The status badge says what the officer is looking at: LIVE (feeds arriving), STALE (connected or not,
+// no new data for a while: the picture is old), OFFLINE (no link to the node) or REPLAY (a past time),
+// always with the time of the data shown.
+import "./status.css";
+import { $, isoSeconds } from "./util";
+
+/** No new track over the link for this long (wall clock): the feeds have stopped. */
+export const STALE_AFTER_MS = 90_000;
+
+export type LinkState = "open" | "closed" | "connecting";
+
+export class StatusBadge {
+  private readonly el = $("status-link");
+  private readonly detail = $("status-detail");
+  private link: LinkState = "connecting";
+  private lastArrivalMs = 0; // wall clock of the last live track message
+  private replayAtMs: number | null = null;
+
+  setLink(state: LinkState): void {
+    this.link = state;
+    this.el.dataset.state = state; // the link itself (tests and styles read it)
+    this.render(0);
+  }
+
+  /** A live track arrived (wall clock now). */
+  noteData(): void {
+    this.lastArrivalMs = Date.now();
+  }
+
+  setReplay(atMs: number | null): void {
+    this.replayAtMs = atMs;
+    this.render(0);
+  }
+
+  /** Called every second with the newest data time of the live picture. */
+  render(latestDataMs: number): void {
+    const now = Date.now();
+    let mode: "live" | "stale" | "offline" | "replay";
+    if (this.replayAtMs !== null) mode = "replay";
+    else if (this.link !== "open") mode = "offline";
+    else if (!this.lastArrivalMs || now - this.lastArrivalMs > STALE_AFTER_MS) mode = "stale";
+    else mode = "live";
+    this.el.dataset.mode = mode;
+    this.el.textContent = mode === "offline" && this.link === "connecting" ? "connecting" : mode;
+    // the clock beside the badge shows the data time; the detail says how old it is when it stops
+    const ago = this.lastArrivalMs ? `${Math.max(1, Math.round((now - this.lastArrivalMs) / 60000))} min` : "";
+    const last = latestDataMs ? ` · last data ${isoSeconds(latestDataMs).replace("T", " ")}` : "";
+    this.detail.textContent = mode === "stale" || mode === "offline"
+      ? `${ago ? `no new data for ${ago}` : "no data yet"}${last}` : "";
+    this.el.title = mode === "stale" ? "no new data from the feeds: the picture is old" : "";
+  }
+}

@@ -1,0 +1,96 @@
+"""The picture on an operations-centre wall and a laptop: layers, legend, labels, search, a status badge
+that tells the truth and a visible loading state on replay; screenshots at 1366x768 and 2560x1440."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.web.harness import NodeProcess, login, shot
+
+
+def _context(
+    browser: Any, node: NodeProcess, cookie: dict[str, str], width: int, height: int, view: Any = None
+) -> Any:
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=node.url)
+    context.add_cookies([cookie])
+    if view is not None:
+        context.add_init_script(
+            f"localStorage.setItem('seawatch.view.{node.user}', JSON.stringify({list(view)}))"
+        )
+    return context
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (2560, 1440)])
+def test_wall_and_laptop_picture(
+    browser: Any, node: NodeProcess, session_cookie: dict[str, str], width: int, height: int
+) -> None:
+    context = _context(browser, node, session_cookie, width, height)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        login(page, node)
+        page.wait_for_selector("[data-testid=live-status][data-mode=live]", state="attached")
+        page.wait_for_selector("body[data-layers=ready]", state="attached")
+        legend = page.get_by_test_id("legend").inner_text()
+        assert "dark target" in legend and "go-fast" in legend and "open alert" in legend
+        assert "Territorial seas" in (page.locator(".leaflet-control-layers").text_content() or "")
+        # entry forms are folded away until needed
+        assert (
+            page.get_by_test_id("sighting-form").is_hidden() and page.get_by_test_id("zone-form").is_hidden()
+        )
+        shot(page, f"20-wall-{width}x{height}")
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_harbour_zoom_shows_names_beside_vessels(
+    browser: Any, node: NodeProcess, session_cookie: dict[str, str]
+) -> None:
+    with node.client() as client:
+        named = [f for f in client.get("/api/tracks").json()["features"] if f["properties"].get("name")]
+    assert named, "the node's vessels carry their real names"
+    lon, lat = named[0]["geometry"]["coordinates"]
+    context = _context(browser, node, session_cookie, 1366, 768, view=(lat, lon, 11))
+    page = context.new_page()
+    try:
+        login(page, node)
+        label = page.locator(".track-label", has_text=named[0]["properties"]["name"].strip())
+        label.first.wait_for()
+        shot(page, "22-harbour-labels")
+    finally:
+        context.close()
+
+
+def test_search_finds_a_vessel_by_name_and_opens_it(page: Any, node: NodeProcess) -> None:
+    assert node.spare is not None
+    login(page, node)
+    page.get_by_test_id("vessel-search").fill(node.spare.name.split()[0].lower())
+    result = page.get_by_test_id("search-result").filter(has_text=node.spare.name)
+    result.first.wait_for()
+    assert str(node.spare.mmsi) in result.first.inner_text()
+    result.first.click()
+    page.wait_for_selector(f"[data-testid=dossier-panel][data-mmsi='{node.spare.mmsi}']", state="attached")
+
+
+def test_replay_says_so_and_shows_it_is_loading(page: Any, node: NodeProcess) -> None:
+    login(page, node)
+    page.wait_for_selector("[data-testid=live-status][data-mode=live]", state="attached")
+
+    def slow(route: Any) -> None:
+        time.sleep(1.5)  # a slow link to the node: the officer must see that the picture is coming
+        route.continue_()
+
+    page.route("**/api/tracks?at=*", slow)
+    box = page.get_by_test_id("time-slider").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
+    page.get_by_test_id("replay-loading").wait_for(state="visible")
+    assert page.get_by_test_id("live-status").get_attribute("data-mode") == "replay"
+    page.wait_for_selector("body[data-replay=ready]", state="attached")
+    assert page.get_by_test_id("replay-loading").is_hidden()
+    page.get_by_test_id("time-live").click()
+    page.wait_for_selector("[data-testid=live-status][data-mode=live]", state="attached")
