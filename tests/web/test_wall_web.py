@@ -23,6 +23,17 @@ def _context(
     return context
 
 
+def _wait_current(page: Any) -> None:
+    """The badge shows the current picture: live while the replayed day still flows, stale once the
+    node's file feed has ended (no new data for 90 s): both are the truth, never replay or offline."""
+    page.wait_for_selector(
+        "[data-testid=live-status][data-state=open]:is([data-mode=live], [data-mode=stale])", state="attached"
+    )
+    mode = page.get_by_test_id("live-status").get_attribute("data-mode")
+    detail = page.get_by_test_id("status-detail").inner_text()
+    assert (mode == "live" and detail == "") or (mode == "stale" and "last data 2020-06-30" in detail)
+
+
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (2560, 1440)])
 def test_wall_and_laptop_picture(
     browser: Any, node: NodeProcess, session_cookie: dict[str, str], width: int, height: int
@@ -33,7 +44,7 @@ def test_wall_and_laptop_picture(
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
         login(page, node)
-        page.wait_for_selector("[data-testid=live-status][data-mode=live]", state="attached")
+        _wait_current(page)
         page.wait_for_selector("body[data-layers=ready]", state="attached")
         legend = page.get_by_test_id("legend").inner_text()
         assert "dark target" in legend and "go-fast" in legend and "open alert" in legend
@@ -79,7 +90,7 @@ def test_search_finds_a_vessel_by_name_and_opens_it(page: Any, node: NodeProcess
 
 def test_replay_says_so_and_shows_it_is_loading(page: Any, node: NodeProcess) -> None:
     login(page, node)
-    page.wait_for_selector("[data-testid=live-status][data-mode=live]", state="attached")
+    _wait_current(page)
 
     def slow(route: Any) -> None:
         time.sleep(1.5)  # a slow link to the node: the officer must see that the picture is coming
@@ -93,4 +104,4 @@ def test_replay_says_so_and_shows_it_is_loading(page: Any, node: NodeProcess) ->
     page.wait_for_selector("body[data-replay=ready]", state="attached")
     assert page.get_by_test_id("replay-loading").is_hidden()
     page.get_by_test_id("time-live").click()
-    page.wait_for_selector("[data-testid=live-status][data-mode=live]", state="attached")
+    _wait_current(page)

@@ -46,7 +46,7 @@ export class StatusBadge {
     const ago = this.lastArrivalMs ? `${Math.max(1, Math.round((now - this.lastArrivalMs) / 60000))} min` : "";
     const last = latestDataMs ? ` · last data ${isoSeconds(latestDataMs).replace("T", " ")}` : "";
     this.detail.textContent = mode === "stale" || mode === "offline"
-      ? `${ago ? `no new data for ${ago}` : "no data yet"}${last}` : "";
+      ? `${ago ? `no new data for ${ago}` : "no new data"}${last}` : "";
     this.el.title = mode === "stale" ? "no new data from the feeds: the picture is old" : "";
   }
 }
