@@ -25,12 +25,13 @@ def _finite(value: float | None) -> bool:
 
 def observation_problem(obs: Observation) -> str | None:
     """Why `obs` cannot be used (None: it can)."""
-    if _plainly_good(obs):  # the common case in one expression (NaN fails every comparison)
+    if plainly_good(obs):  # the common case in one expression (NaN fails every comparison)
         return None
     return _problem(obs)
 
 
-def _plainly_good(obs: Observation) -> bool:
+def plainly_good(obs: Observation) -> bool:
+    """The common case: every field present is in range (False sends `obs` to `observation_problem`)."""
     try:
         sog, mmsi = obs.sog_kn, obs.mmsi
         return (

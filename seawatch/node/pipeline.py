@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from seawatch.detect.watchlist import Watchlist
-from seawatch.feeders.quality import observation_problem, static_problem
-from seawatch.model import AisPosition, AisStatic, Event, Observation, Rejected
+from seawatch.feeders.quality import observation_problem, plainly_good, static_problem
+from seawatch.model import AisPosition, AisStatic, Event, Observation, Rejected, SensorKind
 from seawatch.model.zone import Zone
 from seawatch.store.base import IngestBatch, PositionRow, TrackState
 
@@ -53,10 +53,20 @@ class TrackStage(Protocol):
 
 
 class EventStage(Protocol):
-    """Raises events from observations. `observe` gives new or grown events (same `event_id` when
-    grown); `track_id` is the fused track the observation fed (None: keyed by MMSI)."""
+    """Raises events from observations (detect's `LiveDetector` is one). `observe_values` gives new or
+    grown events (same `event_id` when grown) for one observation given as plain values (no copy of it);
+    `track_id` is the fused track it fed (None: keyed by MMSI)."""
 
-    def observe_fix(self, obs: Observation, track_id: str | None) -> list[Event]: ...
+    def observe_values(
+        self,
+        t: float | None,
+        mmsi: int | None,
+        lat: float | None,
+        lon: float | None,
+        sog_kn: float | None,
+        track_id: str | None,
+        is_ais: bool,
+    ) -> list[Event]: ...
     def observe_static(self, static: AisStatic) -> None: ...
     def replace_zones(self, zones: Sequence[Zone]) -> None: ...
     def replace_watchlist(self, watchlist: Watchlist) -> None: ...
@@ -115,13 +125,19 @@ class LivePipeline:
             result.rejected[source] += 1
             result.rejects.append(Rejected(repr(item)[:500], reason, source))
 
+        received, decoded = result.received, result.decoded
         for source, item in items:
-            result.received[source] += 1
-            if isinstance(item, Rejected):
+            received[source] += 1
+            if type(item) is Observation:  # the common case first
+                if plainly_good(item):
+                    observations.append((source, item))
+                else:
+                    self._admit(source, item, observations, reject)
+            elif isinstance(item, Rejected):
                 result.rejected[source] += 1
                 result.rejects.append(item)
             elif isinstance(item, PartnerEvent):
-                result.decoded[source] += 1
+                decoded[source] += 1
                 events[item.event.event_id] = (item.event, item.origin)
             elif isinstance(item, AisStatic):
                 problem = static_problem(item)
@@ -136,7 +152,7 @@ class LivePipeline:
                     log.exception("static report failed in the pipeline: rejected")
                     reject(source, item, f"pipeline_error: {type(exc).__name__}: {exc}")
                     continue
-                result.decoded[source] += 1
+                decoded[source] += 1
                 batch.statics.append(item)
                 if state is not None:
                     tracks[state.track_id] = state
@@ -150,19 +166,41 @@ class LivePipeline:
                 self._admit(source, item, observations, reject)
             else:
                 reject(source, item, f"unknown_item: {type(item).__name__}")
+        detectors, positions, node_id = self.detectors, batch.positions, self.node_id
         for (source, obs), (key, state) in self._track(observations, reject):
+            # AIS reports are keyed by their MMSI, as `seawatch detect` keys an AIS file (so live = bulk);
+            # a contact without identity by the fused track it fed
+            mmsi, t = obs.mmsi, obs.time.timestamp()
+            track_id = key if mmsi is None and state is not None else None
+            is_ais = obs.sensor is SensorKind.AIS
+            found: list[Event] = []
             try:
-                found = self._detect(obs, key, state)
+                for detector in detectors:
+                    found += detector.observe_values(t, mmsi, obs.lat, obs.lon, obs.sog_kn, track_id, is_ais)
             except Exception as exc:
                 log.exception("observation failed in the detectors: rejected")
                 reject(source, obs, f"pipeline_error: {type(exc).__name__}: {exc}")
                 continue
-            result.decoded[source] += 1
+            decoded[source] += 1
             if state is not None:
                 tracks[key] = state
-            batch.positions.append(self._row(obs, key))
+            positions.append(
+                PositionRow(
+                    t=t,
+                    track_id=key,
+                    mmsi=mmsi,
+                    lat=obs.lat,
+                    lon=obs.lon,
+                    sog_kn=obs.sog_kn,
+                    cog_deg=obs.cog_deg,
+                    heading_deg=obs.heading_deg,
+                    sensor=obs.sensor.value,
+                    source=obs.source,
+                    node=str(obs.extra.get("node", node_id)) if obs.extra else node_id,
+                )
+            )
             for event in found:
-                events[event.event_id] = (event, self.node_id)
+                events[event.event_id] = (event, node_id)
         for event in self.tracker.take_events():
             events[event.event_id] = (event, self.node_id)
         batch.tracks = list(tracks.values())
@@ -201,27 +239,3 @@ class LivePipeline:
             except Exception as exc:
                 reject(pair[0], pair[1], f"pipeline_error: {type(exc).__name__}: {exc}")
         return out
-
-    def _detect(self, obs: Observation, key: str, state: TrackState | None) -> list[Event]:
-        # AIS reports are keyed by their MMSI, as `seawatch detect` keys an AIS file (so live = bulk);
-        # a contact without identity by the fused track it fed
-        track_id = key if obs.mmsi is None and state is not None else None
-        found: list[Event] = []
-        for detector in self.detectors:
-            found += detector.observe_fix(obs, track_id)
-        return found
-
-    def _row(self, obs: Observation, key: str) -> PositionRow:
-        return PositionRow(
-            t=obs.time.timestamp(),
-            track_id=key,
-            mmsi=obs.mmsi,
-            lat=obs.lat,
-            lon=obs.lon,
-            sog_kn=obs.sog_kn,
-            cog_deg=obs.cog_deg,
-            heading_deg=obs.heading_deg,
-            sensor=obs.sensor.value,
-            source=obs.source,
-            node=str(obs.extra.get("node", self.node_id)) if obs.extra else self.node_id,
-        )

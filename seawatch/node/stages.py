@@ -1,5 +1,5 @@
-"""The node's pipeline stages: fusion's live tracker and detect's live detectors behind the typed
-`TrackStage` / `EventStage` interfaces of `node/pipeline.py`, built from the node's settings.
+"""The node's pipeline stages, built from its settings: fusion's live tracker (`TrackStage`) and detect's
+`LiveDetector` (an `EventStage` as it is) for the typed interfaces of `node/pipeline.py`.
 
 The node runs exactly the detectors `seawatch detect` runs (`detect.live.LiveDetector`, the same
 definitions as the bulk path); a detection or fusion config the detectors cannot use stops the node
@@ -9,7 +9,7 @@ at start with a `ConfigError` naming the key, the value and what is allowed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from seawatch.detect.config import DetectConfig
@@ -18,7 +18,6 @@ from seawatch.detect.live import LiveDetector
 from seawatch.detect.watchlist import Watchlist
 from seawatch.errors import ConfigError
 from seawatch.geo.zones import default_zones, parse_zones
-from seawatch.model import AisStatic, Event, Observation, SensorKind
 from seawatch.model.zone import Zone
 from seawatch.node.fused import FusedTrackStage
 from seawatch.node.pipeline import EventStage, TrackStage
@@ -27,31 +26,6 @@ from seawatch.node.tracker import LatestStateTracker
 from seawatch.store.base import Store
 
 log = logging.getLogger(__name__)
-
-
-class DetectorStage:
-    """`LiveDetector` as an `EventStage` (its plain-values form: no copy of each observation)."""
-
-    def __init__(self, detector: LiveDetector) -> None:
-        self.detector = detector
-
-    def observe_fix(self, obs: Observation, track_id: str | None) -> list[Event]:
-        return self.detector.observe_values(
-            obs.time.timestamp(), obs.mmsi, obs.lat, obs.lon, obs.sog_kn, track_id,
-            obs.sensor == SensorKind.AIS,
-        )  # fmt: skip
-
-    def observe_static(self, static: AisStatic) -> None:
-        self.detector.observe_static(static)
-
-    def replace_zones(self, zones: Sequence[Zone]) -> None:
-        self.detector.replace_zones(zones)
-
-    def replace_watchlist(self, watchlist: Watchlist) -> None:
-        self.detector.replace_watchlist(watchlist)
-
-    def flush(self) -> list[Event]:
-        return self.detector.flush()
 
 
 def watchlist_of(entries: Iterable[dict[str, Any]]) -> Watchlist:
@@ -103,4 +77,4 @@ def live_detectors(settings: NodeSettings, store: Store) -> list[EventStage]:
     context = DetectContext(
         config=config, zones=zones_for_detectors(store), watchlist=watchlist_of(store.watchlist())
     )
-    return [DetectorStage(LiveDetector(context))]
+    return [LiveDetector(context)]

@@ -28,8 +28,17 @@ def _obs(minutes: float, mmsi: int, lat: float = 18.0, lon: float = -66.0) -> Ob
 class PoisonStage:
     """A detector with a bug that only one vessel's reports trigger."""
 
-    def observe_fix(self, obs: Observation, track_id: str | None) -> list[Event]:
-        if obs.mmsi == POISON_MMSI:
+    def observe_values(
+        self,
+        t: float | None,
+        mmsi: int | None,
+        lat: float | None,
+        lon: float | None,
+        sog_kn: float | None,
+        track_id: str | None,
+        is_ais: bool,
+    ) -> list[Event]:
+        if mmsi == POISON_MMSI:
             raise RuntimeError("detector bug")
         return []
 
