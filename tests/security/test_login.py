@@ -46,20 +46,26 @@ def test_unknown_and_known_user_names_take_the_same_time(node: NodeProc) -> None
     for i in range(10):  # interleaved, each pair from a fresh address (no throttle in the way)
         with client_from(node.url, f"127.0.3.{i + 1}") as client:
             client.get("/api/auth/me")  # connection set up outside the measure
-            status_k, took_k, _ = _login(client, "viewer", f"wrong-{i}")
-            status_u, took_u, _ = _login(client, f"nobody-{i}", f"wrong-{i}")
+            if i % 2:  # alternate which goes first: the machine's load drifts
+                status_k, took_k, _ = _login(client, "viewer", f"wrong-{i}")
+                status_u, took_u, _ = _login(client, f"nobody-{i}", f"wrong-{i}")
+            else:
+                status_u, took_u, _ = _login(client, f"nobody-{i}", f"wrong-{i}")
+                status_k, took_k, _ = _login(client, "viewer", f"wrong-{i}")
         assert status_k == status_u == 401
         known.append(took_k)
         unknown.append(took_u)
     known_ms, unknown_ms = statistics.median(known) * 1000, statistics.median(unknown) * 1000
     gap_ms = abs(known_ms - unknown_ms)
+    # measured gaps: 11-156 ms at medians of 0.7-1.25 s (<= 17 %, either side: load noise on a shared
+    # 2-core machine); the bound is generous, the flaw it guards against was a factor of 170
+    bound_ms = 0.5 * max(known_ms, unknown_ms)
     FIGURES["login_timing"] = {
         "tries_each": len(known),
         "known_user_median_ms": round(known_ms, 1),
         "unknown_user_median_ms": round(unknown_ms, 1),
         "gap_ms": round(gap_ms, 1),
-        "bound_ms": round(max(30.0, 0.3 * known_ms), 1),
+        "bound_ms": round(bound_ms, 1),
     }
     # before the fix the gap was the whole argon2 verification (~235 ms against 1.4 ms)
-    assert gap_ms < max(30.0, 0.3 * known_ms), FIGURES["login_timing"]
-    assert unknown_ms > 0.5 * known_ms
+    assert gap_ms < bound_ms, FIGURES["login_timing"]
