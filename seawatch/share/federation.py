@@ -557,7 +557,21 @@ class Federation:
         if gone:
             self.sink.forget(gone)
             self.audit.record_many(("expired", None, o, s, k, None, "retention") for o, s, k in gone)
-        return len(gone)
+        derived = self.db.expire_derived(self.clock())
+        forget_derived = getattr(self.sink, "forget_derived", None)
+        if derived and forget_derived is not None:
+            forget_derived(derived)
+            self.audit.record_many(
+                ("expired", None, self.node_id, None, "event", None, f"derived from partner data: {e}")
+                for e in derived
+            )
+        return len(gone) + len(derived)
+
+    def note_derived(self, event_id: str, origins: list[str]) -> None:
+        """An own event raised on these partners' data: it ends with their shortest retention."""
+        kept = [self._origin_retention[o] for o in origins if o in self._origin_retention]
+        if kept:
+            self.db.note_derived(event_id, self.clock() + min(kept))
 
     # --- running ---------------------------------------------------------------------------------
     async def start(self) -> None:

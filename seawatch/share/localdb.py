@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS share_quarantine (
     payload BLOB NOT NULL,
     PRIMARY KEY (origin, seq)
 );
+CREATE TABLE IF NOT EXISTS share_derived (event_id TEXT PRIMARY KEY, expires_t REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS share_policy (partner TEXT PRIMARY KEY, policy BLOB NOT NULL, t REAL NOT NULL);
 """
 
@@ -340,6 +341,27 @@ class ShareDb:
             ).fetchall()
             self._conn.execute("DELETE FROM share_received WHERE expires_t <= ?", (now_s,))
         return [(str(o), int(s), str(k)) for o, s, k in gone]
+
+    # --- events this node derived from partner data ------------------------------------------------
+    def note_derived(self, event_id: str, expires_t: float) -> None:
+        """An own event raised on partner data ends with the shortest retention of its sources."""
+        with self._lock, transaction(self._conn):
+            self._conn.execute(
+                "INSERT INTO share_derived (event_id, expires_t) VALUES (?, ?)"
+                " ON CONFLICT(event_id) DO UPDATE SET expires_t = MIN(expires_t, excluded.expires_t)",
+                (event_id, expires_t),
+            )
+
+    def expire_derived(self, now_s: float) -> list[str]:
+        with self._lock, transaction(self._conn):
+            gone = [
+                str(r[0])
+                for r in self._conn.execute(
+                    "SELECT event_id FROM share_derived WHERE expires_t <= ?", (now_s,)
+                )
+            ]
+            self._conn.execute("DELETE FROM share_derived WHERE expires_t <= ?", (now_s,))
+        return gone
 
     # --- admin policy overrides ------------------------------------------------------------------
     def save_policy(self, partner: str, policy: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import math
 from typing import TYPE_CHECKING, Any
@@ -220,6 +221,19 @@ class NodeSink:
             if events:
                 await self.node.ingest_events(events, origin)
 
+    def forget_derived(self, event_ids: list[str]) -> None:
+        """Own events raised on partner data, past the shortest retention of their sources: deleted
+        (through the store's partner-item bookkeeping, under our own origin)."""
+        own = self.node.node_id
+        items = [
+            PartnerItem(
+                own, -(int.from_bytes(hashlib.sha256(e.encode()).digest()[:7], "big") + 1), "event", e
+            )
+            for e in event_ids
+        ]
+        self.node.store.note_partner_items(items)
+        self.node.store.forget_partner_items([(i.origin, i.seq, i.kind) for i in items])
+
     def forget(self, gone: list[tuple[str, int, str]]) -> None:
         """Partner items past their retention: deleted from the store, their tracks from the picture."""
         dropped = self.node.store.forget_partner_items(gone)
@@ -256,6 +270,10 @@ class NodeLink:
             derived = self._event_nodes(live.item)
             if derived:
                 item.data["nodes"] = derived  # detected on partner data: their re-share rules apply
+                try:  # ...and their retention: it ends with the shortest of theirs
+                    self.federation.note_derived(live.item.event_id, derived)
+                except Exception:
+                    log.exception("derived event retention not noted")
         if item.kind in ("event", "sighting"):
             # into the outbox now, before the node confirms the sighting to its reporter or moves on:
             # a kill -9 after that confirmation must not lose it (tracks are superseded by the next state)

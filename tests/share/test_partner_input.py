@@ -204,3 +204,28 @@ async def test_partner_track_names_and_withheld_positions_carried(tt: FederatedN
     [stored] = tt.node.store.events(EventQuery(types=("ais_gap",), limit=10))
     assert stored.details["withheld"] == ["details.end"]
     assert tt.node.store.event_origin(stored.event_id) == "bb"
+
+
+async def test_event_derived_from_partner_data_ends_with_its_retention(tt: FederatedNode) -> None:
+    import time
+
+    from seawatch.node.bus import LiveItem
+
+    mmsi = 366_000_888
+    env = Envelope("bb", 1, T0, "track", Releasability(("tt",), False, 3600.0), _track("d1", mmsi))
+    wire = seal([env], KEYS["bb"], "tt", KEYS["tt"].public_key())
+    await tt.federation.handle([Delivery(wire, "seawatch.bb.tt.track", _ack)])
+    await tt.node.drain()
+    assert any(s.mmsi == mmsi and "bb" in s.nodes for s in tt.node.live.values())
+    derived = Event("loitering", (mmsi,), T0, T0 + timedelta(hours=2), 10.6, -61.5, {"duration_s": 7200.0})
+    own = Event("loitering", (366_000_889,), T0, T0 + timedelta(hours=2), 10.7, -61.5, {"duration_s": 7200.0})
+    await tt.node.submit("tt-detect", [PartnerEvent(derived, "tt"), PartnerEvent(own, "tt")])
+    await tt.node.drain()
+    tt.link.on_live(LiveItem("event", derived, "tt"))  # raised by tt's detectors on bb's track
+    tt.link.on_live(LiveItem("event", own, "tt"))
+    store = tt.node.store
+    assert len(store.events(EventQuery(types=("loitering",), limit=10))) == 2
+    tt.federation.clock = lambda: time.time() + 3700  # past bb's hour
+    tt.federation.expire()
+    [left] = store.events(EventQuery(types=("loitering",), limit=10))
+    assert left.mmsi == (366_000_889,)  # the own event on own data stays
