@@ -81,9 +81,11 @@ def fuse_contacts(positions: pl.DataFrame, counts: Counter[str]) -> tuple[pl.Dat
     result = fuse_frame(positions)
     tracks = result.tracks
     cols = tracks.columns
+    # positions: the filtered estimate (radar noise smoothed); speed: what the sensor reported (AIS SOG,
+    # a radar's TTM speed), which fuse_frame fills with the estimate only where nothing was reported
     coalesce = [
         pl.coalesce([pl.col(est), pl.col(raw)]).alias(raw)
-        for est, raw in (("est_lat", "lat"), ("est_lon", "lon"), ("est_sog_kn", "sog_kn"))
+        for est, raw in (("est_lat", "lat"), ("est_lon", "lon"))
         if est in cols and raw in cols
     ]
     if coalesce:

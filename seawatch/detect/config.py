@@ -59,6 +59,7 @@ class SpeedConfig:
     min_sog_kn: float = 25.0
     min_duration_s: float = 600.0
     max_interruption_s: float = 300.0
+    window_s: float = 120.0
     exempt_ship_types: tuple[int, ...] = (35, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 51, 55)
     exempt_mmsi_prefixes: tuple[str, ...] = ("111",)
 
@@ -68,6 +69,7 @@ class JumpConfig:
     enabled: bool = True
     min_implied_sog_kn: float = 60.0
     min_distance_m: float = 1000.0
+    non_ais_min_distance_m: float = 5000.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ class PortVisitConfig:
     enabled: bool = True
     entry_distance_m: float = 3000.0
     exit_distance_m: float = 4000.0
+    stop_max_sog_kn: float = 1.0
+    min_stop_s: float = 900.0
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,19 @@ class DetectContext:
         values += [v for _, v in self._override_zones.get((detector, name), [])]
         return max(values)
 
+    def param_min(self, detector: str, name: str) -> float:
+        """The smallest value a threshold takes anywhere (global or in a zone)."""
+        found = self._min_cache.get((detector, name))
+        if found is None:
+            values = [float(getattr(self.config.section(detector), name))]
+            values += [v for _, v in self._override_zones.get((detector, name), [])]
+            found = self._min_cache[(detector, name)] = min(values)
+        return found
+
+    @cached_property
+    def _min_cache(self) -> dict[tuple[str, str], float]:
+        return {}
+
     def param_at(self, detector: str, name: str, zone_set: frozenset[int]) -> float:
         """The live form of `param_rows` for one fix inside the zones `zone_set`."""
         value = self._base[(detector, name)]

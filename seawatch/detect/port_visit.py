@@ -1,10 +1,15 @@
-"""`port_visit`: entry within `entry_distance_m` (3 km) of a port, exit beyond `exit_distance_m` (4 km).
+"""`port_visit`: entry, stop, exit (as Global Fishing Watch's port visits): a vessel comes within
+`entry_distance_m` (3 km) of a port, stops there, and leaves beyond `exit_distance_m` (4 km). A vessel
+passing a terminal without stopping (a fast ferry at 20 kn) makes no visit.
 
 Per non-jump fix, the distance to the nearest port (WPI by default) sets the state: inside at ≤ 3 km,
-outside beyond 4 km, unchanged in between (hysteresis; a track starts outside). A visit starts at the
+outside beyond 4 km, unchanged in between (hysteresis; a track starts outside). A stay starts at the
 first inside fix (the port is the nearest one then) and ends at the first fix beyond 4 km from every
-port (`end` = that fix's time); a visit still going at the end of the data ends at its last fix with
-`open: true`. Live emits at entry and updates at exit (same event id).
+port (`end` = that fix's time); one still going at the end of the data ends at its last fix with
+`open: true`. A stop: consecutive fixes of the stay at ≤ `stop_max_sog_kn` (1 kn) spanning at least
+`min_stop_s` (15 min, first to last slow fix). A stay with a stop is a visit (so never one fix); details
+give `stop_s` (the longest stop) and `qualified_at_s` (when its first stop reached `min_stop_s`). Live
+emits then and updates at exit (same event id).
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ def _event(
     dist: float,
     t1: float,
     is_open: bool,
+    stop_s: float,
+    qualified_at: float,
 ) -> Event:
     ports = ctx.port_list
     details = {
@@ -44,6 +51,8 @@ def _event(
         "entry_distance_m": dist,
         "duration_s": t1 - t0,
         "open": is_open,
+        "stop_s": stop_s,
+        "qualified_at_s": qualified_at,
     }
     return make_event(NAME, [mmsi], t0, t1, lat, lon, details, ctx.params(NAME), (track_id,))
 
@@ -63,9 +72,28 @@ def detect_bulk(tf: TrackFrame, ctx: DetectContext) -> list[Event]:
     state[first & np.isnan(state)] = 0.0
     defined = np.where(~np.isnan(state), np.arange(idx.size), 0)
     state = state[np.maximum.accumulate(defined)]  # forward fill (each track starts defined)
-    starts, ends = run_bounds(kid, tf.t[idx], state == 1.0, math.inf)
+    t = tf.t[idx]
+    starts, ends = run_bounds(kid, t, state == 1.0, math.inf)
+    with np.errstate(invalid="ignore"):
+        slow = (state == 1.0) & (tf.speed_kn[idx] <= cfg.stop_max_sog_kn)
+    # stops are judged on AIS fixes for an AIS vessel (radar plots of a moored ship carry a noisy estimated
+    # speed), on every fix for a radar/satellite-only track; within one stay
+    judged = np.flatnonzero(tf.is_ais[idx] | (tf.track_mmsi[kid] < 0))
+    stay = np.zeros(idx.size, dtype=np.int64)
+    stay[starts] = 1
+    stay = np.cumsum(stay) * (state == 1.0)
+    ss, se = run_bounds(stay[judged], t[judged], slow[judged], math.inf)
+    slow_starts, slow_ends = judged[ss], judged[se]
+    stop_s = t[slow_ends] - t[slow_starts]
     events = []
     for s, e in zip(starts, ends, strict=True):
+        lo, hi = np.searchsorted(slow_starts, [s, e + 1])  # the stay's stops
+        stops = np.flatnonzero(stop_s[lo:hi] >= cfg.min_stop_s)
+        if stops.size == 0:
+            continue  # passing by, or too short a stay: no visit
+        a, b = int(ss[lo + stops[0]]), int(se[lo + stops[0]])
+        jt = t[judged[a : b + 1]]
+        qualified = float(jt[int(np.searchsorted(jt, jt[0] + cfg.min_stop_s, side="left"))])
         r0 = idx[s]
         k = int(tf.kid[r0])
         closed = e + 1 < idx.size and kid[e + 1] == kid[e]
@@ -82,6 +110,8 @@ def detect_bulk(tf: TrackFrame, ctx: DetectContext) -> list[Event]:
                 float(dist[s]),
                 t1,
                 not closed,
+                float(stop_s[lo:hi].max()),
+                qualified,
             )
         )
     return events
@@ -93,6 +123,15 @@ class _Visit:
     port: int
     dist: float
     last_t: float
+    slow_since: float | None = None
+    stop_s: float = 0.0
+    qualified_at: float | None = None
+
+    def event(self, ctx: DetectContext, t1: float, is_open: bool) -> Event:
+        f = self.fix
+        assert self.qualified_at is not None
+        return _event(ctx, f.mmsi, f.track_id, f.t, f.lat, f.lon, self.port, self.dist, t1, is_open,
+                      self.stop_s, self.qualified_at)  # fmt: skip
 
 
 class LivePortVisit:
@@ -110,34 +149,28 @@ class LivePortVisit:
         d, p = self._near(fix)
         visit = self.visits.get(fix.key)
         if visit is None:
-            if d <= self.cfg.entry_distance_m:
-                self.visits[fix.key] = _Visit(fix, p, d, fix.t)
-                return [_event(self.ctx, fix.mmsi, fix.track_id, fix.t, fix.lat, fix.lon, p, d, fix.t, True)]
-            return []
-        if d > self.cfg.exit_distance_m:
+            if d > self.cfg.entry_distance_m:
+                return []
+            visit = self.visits[fix.key] = _Visit(fix, p, d, fix.t)
+        elif d > self.cfg.exit_distance_m:
             del self.visits[fix.key]
-            f = visit.fix
-            return [
-                _event(self.ctx, f.mmsi, f.track_id, f.t, f.lat, f.lon, visit.port, visit.dist, fix.t, False)
-            ]
+            return [visit.event(self.ctx, fix.t, False)] if visit.qualified_at is not None else []
         visit.last_t = fix.t
+        if not fix.is_ais and fix.mmsi >= 0:
+            return []  # an AIS vessel's stop is judged on its AIS fixes (as in bulk)
+        if not fix.speed_kn <= self.cfg.stop_max_sog_kn:  # moving, or unknown speed: no stop
+            visit.slow_since = None
+            return []
+        if visit.slow_since is None:
+            visit.slow_since = fix.t
+        stopped_s = fix.t - visit.slow_since
+        visit.stop_s = max(visit.stop_s, stopped_s)
+        if visit.qualified_at is None and stopped_s >= self.cfg.min_stop_s:
+            visit.qualified_at = fix.t
+            return [visit.event(self.ctx, fix.t, True)]
         return []
 
     def flush(self) -> list[Event]:
-        out = [
-            _event(
-                self.ctx,
-                v.fix.mmsi,
-                v.fix.track_id,
-                v.fix.t,
-                v.fix.lat,
-                v.fix.lon,
-                v.port,
-                v.dist,
-                v.last_t,
-                True,
-            )
-            for v in self.visits.values()
-        ]
+        out = [v.event(self.ctx, v.last_t, True) for v in self.visits.values() if v.qualified_at is not None]
         self.visits.clear()
         return out

@@ -1,8 +1,9 @@
 """`position_jump`: consecutive positions of one track implying more than `min_implied_sog_kn` (60 kn)
 over at least `min_distance_m` (spoofing, bad GPS, or two ships sharing an MMSI).
 
-Event: start = the previous fix's time, end = the jump fix's time, position = where it jumped to;
-details give where from, the distance and the implied speed. The jump fix is flagged in the track.
+Event: start = end = the jump fix's time, position = where it jumped to (the bad fix); details give where
+from, the time since (`dt_s`), the distance and the implied speed. The jump fix is flagged in the track.
+Jumps are judged against the track's last good fix (detect/jumps.py): an out-and-back outlier is one jump.
 While identity_conflict is enabled, jumps are decided there (a run of jumps is one identity_conflict,
 not many position_jumps; a lone jump is reported once it cannot become part of one): see
 seawatch.detect.identity_conflict. This module alone is the form used when identity_conflict is off.
@@ -40,7 +41,7 @@ def jump_event(
         "dt_s": dt,
         "implied_sog_kn": implied,
     }
-    return make_event(NAME, [mmsi], t - dt, t, lat, lon, details, ctx.params(NAME), (track_id,))
+    return make_event(NAME, [mmsi], t, t, lat, lon, details, ctx.params(NAME), (track_id,))
 
 
 def detect_bulk(tf: TrackFrame, ctx: DetectContext) -> list[Event]:

@@ -12,7 +12,9 @@ Definitions (both forms):
   is counted `out_of_order` and ignored.
 - Per fix: `dt_s`, `dist_m`, `implied_kn` from the previous used fix of the same track; `speed_kn` is the
   reported SOG, else the implied speed when the fixes are ≥ `tracks.min_speed_dt_s` apart, else unknown.
-- Jumps: a fix `dist_m` ≥ `position_jump.min_distance_m` from the previous one with `implied_kn` >
+- Jumps (judged against the track's last good fix, see `jumps.py`: one outlier is one jump, and the fix
+  after it is measured from the good fix before it): a fix `dist_m` ≥ `position_jump.min_distance_m`
+  (radar/satellite: also ≥ `non_ais_min_distance_m`) with `implied_kn` >
   `position_jump.min_implied_sog_kn` is a jump. It stays in the track (a transmission happened: it
   counts for gaps) but is left out of speed, loitering, pair, port and zone detectors.
 - A single-fix track is a valid track: it can start a zone/port/watchlist event only where one fix is
@@ -31,6 +33,7 @@ import numpy.typing as npt
 import polars as pl
 
 from seawatch.detect.context import DetectContext
+from seawatch.detect.jumps import JumpRule, LiveAnchor, judge_bulk, judge_live
 from seawatch.geo.distance import MS_PER_KN, consecutive_m, haversine_1
 
 FLAGS = {
@@ -225,8 +228,7 @@ def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
     dist[new] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         implied = dist / dt / MS_PER_KN
-    jcfg = ctx.config.position_jump
-    jump = (dist >= jcfg.min_distance_m) & (implied > jcfg.min_implied_sog_kn)
+    jump = judge_bulk(jump_rule(ctx), t, lat, lon, dt, dist, implied, is_ais)
     min_dt = ctx.config.tracks.min_speed_dt_s
     speed = np.where(np.isfinite(sog), sog, np.where(dt >= min_dt, implied, np.nan))
 
@@ -259,6 +261,11 @@ def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
         flagged=flagged,
         counts=counts,
     )
+
+
+def jump_rule(ctx: DetectContext) -> JumpRule:
+    cfg = ctx.config.position_jump
+    return JumpRule(cfg.min_distance_m, cfg.min_implied_sog_kn, cfg.non_ais_min_distance_m)
 
 
 @dataclass(slots=True)
@@ -301,8 +308,8 @@ class LiveTrackBuilder:
         self._earliest = cfg.tracks.earliest_epoch_s
         self._latest = math.inf if ctx.now_s is None else ctx.now_s + cfg.tracks.max_future_s
         self._min_dt = cfg.tracks.min_speed_dt_s
-        self._jump_m = cfg.position_jump.min_distance_m
-        self._jump_kn = cfg.position_jump.min_implied_sog_kn
+        self._jump_rule = jump_rule(ctx)
+        self.anchors: dict[str, LiveAnchor] = {}
 
     def _count(self, name: str) -> None:
         self.counts[name] = self.counts.get(name, 0) + 1
@@ -346,6 +353,7 @@ class LiveTrackBuilder:
         if state is None:
             m = -1 if mmsi is None else int(mmsi)
             self.tracks[key] = _TrackState(m, t, lat, lon)
+            self.anchors[key] = LiveAnchor(t, lat, lon)
             self._count("used")
             return LiveFix(
                 key, m, track_id, t, lat, lon, sog, sog, math.nan, math.nan, math.nan, False, is_ais, True
@@ -358,7 +366,9 @@ class LiveTrackBuilder:
         dt = t - state.last_t
         dist = haversine_1(state.last_lat, state.last_lon, lat, lon)
         implied = dist / dt / MS_PER_KN
-        jump = dist >= self._jump_m and implied > self._jump_kn
+        jump, dt, dist, implied = judge_live(
+            self._jump_rule, self.anchors[key], t, lat, lon, dt, dist, implied, is_ais
+        )
         speed = sog if not math.isnan(sog) else (implied if dt >= self._min_dt else math.nan)
         state.last_t, state.last_lat, state.last_lon = t, lat, lon
         self._count("used")

@@ -34,8 +34,10 @@ class FusionConfig:
     gate_chi2: float = 16.0  # Mahalanobis gate (2 dof; 16 keeps 99.97 %)
     gate_max_m: float = 5_000.0  # KD-tree search radius: no association beyond this
     ref_bonus: float = 8.0  # cost bonus for a contact with the radar target number last seen on a track
-    init_m: int = 3  # M-of-N confirmation of radar-only tracks
+    init_m: int = 3  # M-of-N confirmation of radar-only tracks, counted in revisits of their radar
     init_n: int = 5
+    # per radar site id: its report interval (s); other sites' are learned from their target numbers
+    revisit_s: dict[str, float] = field(default_factory=dict)
     timeout_s: dict[str, float] = field(default_factory=_timeouts)  # delete after silence, per sensor kind
     ais_max_speed_kn: float = 60.0  # same MMSI farther than this speed allows => another ship
     merge_votes: int = 3  # AIS reports on a never-dark anonymous track before it merges (0: never)

@@ -42,6 +42,7 @@ class _DarkState:
     kinds: set[str] = field(default_factory=set)
     kind_counts: dict[str, int] = field(default_factory=dict)
     emitted: bool = False
+    qualified_at: float | None = None  # data time at which it became an event (a live node raises it then)
     refs: list[str] = field(default_factory=list)
     nearest_ais_m: float | None = None
     nearest_ais_mmsi: int | None = None
@@ -93,6 +94,8 @@ class DarkTargetAccumulator:
         st.kind_counts[sensor_kind] = st.kind_counts.get(sensor_kind, 0) + 1
         if not st.emitted:
             st.emitted = any(n >= self.min_contacts.get(k, 1) for k, n in st.kind_counts.items())
+            if st.emitted:
+                st.qualified_at = st.end_t
         if sensor_id:
             st.sensors.add(sensor_id)
         if target_ref and target_ref not in st.refs and len(st.refs) < 20:
@@ -129,6 +132,7 @@ class DarkTargetAccumulator:
             "end_lat": round(st.lat, 6),
             "end_lon": round(st.lon, 6),
             "target_refs": list(st.refs),
+            "qualified_at_s": st.qualified_at,
         }
         if st.scene_ids:
             details["scene_ids"] = sorted(st.scene_ids)

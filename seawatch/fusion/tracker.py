@@ -10,8 +10,9 @@ Tracks live in numpy arrays (one row per live track); every role works on the wh
 - Radar and satellite contacts are processed sensor by sensor (one radar's scan, one satellite
   scene), each as a global-nearest-neighbour assignment against every live track, so two radars
   seeing the same boat update one track that lists both sensors.
-- Unassigned radar contacts start tentative tracks confirmed M-of-N; AIS and satellite start
-  confirmed tracks. A track is deleted when every sensor kind that fed it has been silent longer
+- Unassigned radar contacts start tentative tracks confirmed M-of-N per revisit of *their* sensor
+  (hits in revisit periods elapsed since the first contact, period per site from `revisit.py`; at most
+  one hit per half period, so a duplicated report is no hit); AIS and satellite start confirmed tracks. A track is deleted when every sensor kind that fed it has been silent longer
   than its time-out.
 For each contact the distance to the nearest AIS-identified track projected to the contact time is
 reported (`nearest_ais_m`), which is what the dark-target rule needs.
@@ -36,6 +37,7 @@ from seawatch.fusion.gate import gate
 from seawatch.fusion.initiate import initial_states, m_of_n
 from seawatch.fusion.noise import as_cov, polar_cov
 from seawatch.fusion.predict import predict
+from seawatch.fusion.revisit import RevisitClock
 from seawatch.fusion.update import update
 from seawatch.model.observation import Observation, SensorKind
 from seawatch.timeutil import utc_from_epoch
@@ -135,6 +137,7 @@ class _Table:
         self.confirmed = np.empty(0, bool)
         self.hits = np.empty(0, np.int64)
         self.scans = np.empty(0, np.int64)
+        self.born_t = np.empty(0)
         self.origin = np.empty(0, np.int64)
         self.sensors = np.empty(0, np.int64)
         self.last_seen = np.empty((0, len(KINDS)))
@@ -145,7 +148,7 @@ class _Table:
         self.vote_t = np.empty(0)
 
     _FIELDS = (
-        "num", "x", "p", "t", "mmsi", "confirmed", "hits", "scans", "origin", "sensors", "last_seen",
+        "num", "x", "p", "t", "mmsi", "confirmed", "hits", "scans", "born_t", "origin", "sensors", "last_seen",
         "ever_dark", "votes", "vote_mmsi", "vote_t", "last_ref",
     )  # fmt: skip
 
@@ -176,6 +179,7 @@ class Tracker:
         self.mmsi_of: dict[int, int] = {}  # track number -> MMSI, for every track that ever had one
         self.sensors_of: dict[int, int] = {}  # track number -> sensor bitmask, for deleted tracks
         self.confirmed_nums: set[int] = set()
+        self.revisit = RevisitClock()
 
     def continue_numbering_after(self, last_num: int) -> None:
         """New tracks get numbers above `last_num` (a restarted node keeps its track ids unique)."""
@@ -187,6 +191,9 @@ class Tracker:
         if bit is None:
             bit = min(len(self.sensor_bits), MAX_SENSOR_BITS)
             self.sensor_bits[key] = bit
+            period = self.config.revisit_s.get(key.removeprefix("radar:"))
+            if period is not None:
+                self.revisit.configure(bit, period)
         return bit
 
     def sensor_names(self, mask: int) -> tuple[str, ...]:
@@ -230,6 +237,7 @@ class Tracker:
             confirmed=at_once,
             hits=np.ones(k, np.int64),
             scans=np.ones(k, np.int64),
+            born_t=b.t[idx].copy(),
             origin=b.sensor_bit[idx].copy(),
             sensors=np.left_shift(np.int64(1), b.sensor_bit[idx]),
             last_seen=last_seen,
@@ -250,7 +258,7 @@ class Tracker:
         z = np.column_stack([b.e[idx], b.n[idx]])
         xn, pn = update(xp, pp, z, b.r_var[idx])
         tr.x[rows], tr.p[rows] = xn, pn
-        tr.t[rows] = b.t[idx]
+        tr.t[rows] = np.maximum(tr.t[rows], b.t[idx])  # a late report (predicted as dt 0) keeps the clock
         tr.last_seen[rows, b.kind[idx]] = b.t[idx]
         tr.sensors[rows] |= np.left_shift(np.int64(1), b.sensor_bit[idx])
         assert b.ref is not None
@@ -423,16 +431,27 @@ class Tracker:
         cost = g.cost - c.ref_bonus * same
         at, am = associate(len(fresh), len(idx), g.track, g.meas, cost)
         at = fresh[at]
+        bit = int(b.sensor_bit[idx[0]])
+        assert b.ref is not None
+        self.revisit.observe(bit, b.ref[idx], b.t[idx])
+        period_s = self.revisit.period_s(bit)
         if len(at):
+            # a tentative track scores at most one hit per half revisit (a duplicate is no new hit)
+            too_soon = ~tr.confirmed[at] & (b.t[idx[am]] - tr.t[at] < 0.5 * (period_s or 0.0))
             self._apply_update(at, xp[at], pp[at], b, idx[am])
+            tr.hits[at[too_soon]] -= 1
             res.track_num[idx[am]] = tr.num[at]
             res.state[idx[am]] = tr.x[at]
             tr.ever_dark[at] |= res.nearest_ais_m[idx[am]] > c.dark_distance_m
-        # M-of-N for tentative tracks started by this sensor
-        bit = int(b.sensor_bit[idx[0]])
+        # M-of-N for tentative tracks started by this sensor, over the revisits elapsed since the first
+        # contact (a revisit counts as passed half a period after it was due: reports jitter)
         tent = ~tr.confirmed & (tr.origin == bit)
         tent[n_tr:] = False
-        tr.scans[:n_tr][tent[:n_tr]] += 1
+        if period_s is None:  # period not known yet: each batch of the site is one scan
+            tr.scans[:n_tr][tent[:n_tr]] += 1
+        else:
+            elapsed = np.floor((t_now - tr.born_t[:n_tr][tent[:n_tr]]) / period_s - 0.5)
+            tr.scans[:n_tr][tent[:n_tr]] = 1 + np.maximum(elapsed, 0).astype(np.int64)
         free = np.ones(len(idx), bool)
         free[am] = False
         new = idx[free]

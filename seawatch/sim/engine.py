@@ -10,6 +10,7 @@ import polars as pl
 
 from seawatch.model.event import Event
 from seawatch.sim.ais import AisResult, LineBatch, simulate_ais
+from seawatch.sim.contacts import with_first_contacts
 from seawatch.sim.geodata import SimGeo, sim_geo
 from seawatch.sim.grid import StateGrid, state_grid
 from seawatch.sim.radar import simulate_radars
@@ -53,6 +54,7 @@ def run_simulation(
     sar = simulate_sar(scenario, vessels, geo, rng_for(seed, 6))
     grid = state_grid(vessels, scenario.start_epoch_s, scenario.end_epoch_s)
     truth = compute_truth(scenario, grid, ais.received, contacts, sar, geo) if with_truth else []
+    truth = with_first_contacts(truth, [ais.received, contacts, sar])
     return SimulationResult(
         scenario=scenario,
         seed=seed,

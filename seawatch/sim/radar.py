@@ -1,11 +1,19 @@
 """Coastal radars: every `report_interval_s` each site reports the vessels within range that it detects
-(probability `detection_probability`), with Gaussian range/bearing noise, plus Poisson clutter (false
-contacts). Each site numbers its own targets (1-999, reused once free); a target keeps its number while
-it is missed for at most 3 scans. Output: `\\s:<site>,c:<epoch>*hh\\$<talker>TTM,...` or `...TLL,...`."""
+(probability `detection_probability`), with Gaussian range/bearing noise (so the cross-range error grows
+with range), plus Poisson clutter (false contacts that never repeat at one place). Each site numbers its
+own targets (1-999, reused once free); a target keeps its number while it is missed for at most 3 scans.
+
+Timing (`timing = "staggered"`, the default): an ARPA reports each target once per report interval, at
+the instant its antenna (one turn per `sweep_period_s`) crosses the target's bearing, in a sweep chosen
+per target; so a site's reports arrive spread over the whole interval, each target at its own moment,
+and the position reported is where the vessel is at that moment. `timing = "scan"` reports every target
+of a site at the same instant (idealised). Tag-block times are in milliseconds (`c:` > 1e11), the TTM
+time of day to 0.01 s. Output: `\\s:<site>,c:<epoch ms>*hh\\$<talker>TTM,...` or `...TLL,...`."""
 
 from __future__ import annotations
 
 import math
+import zlib
 from datetime import UTC, datetime
 
 import numpy as np
@@ -24,8 +32,8 @@ REACH_MARGIN = 0.995
 
 
 def _hhmmss(epoch_s: float) -> str:
-    dt = datetime.fromtimestamp(epoch_s, tz=UTC)
-    return f"{dt.hour:02d}{dt.minute:02d}{dt.second:02d}.00"
+    dt = datetime.fromtimestamp(round(epoch_s, 2), tz=UTC)
+    return f"{dt.hour:02d}{dt.minute:02d}{dt.second + dt.microsecond / 1e6:05.2f}"
 
 
 def _lat_nmea(lat: float) -> tuple[str, str]:
@@ -119,9 +127,15 @@ def _one_site(
     sog = np.empty((n_v, n_t))
     cog = np.empty((n_v, n_t))
     present = np.empty((n_v, n_t), dtype=bool)
+    report_t = np.broadcast_to(times, (n_v, n_t)).copy()  # when each (vessel, interval) is reported
     for i, v in enumerate(candidates):
         st = v.states_at(times)
+        if site.timing == "staggered":
+            offsets = _report_offsets_s(site, v.vid, bearing_deg(site.lon, site.lat, st.lon, st.lat))
+            report_t[i] = np.round(report_t[i] + offsets, 3)  # the tag block carries milliseconds
+            st = v.states_at(report_t[i])
         lon[i], lat[i], sog[i], cog[i], present[i] = st.lon, st.lat, st.sog_kn, st.cog_deg, st.present
+    present &= report_t < sc.end_epoch_s
     rng_m = haversine_m(site.lon, site.lat, lon, lat)
     visible = present & (rng_m <= site.range_m)
     detected = visible & (rng.random(visible.shape) < site.detection_probability)
@@ -166,11 +180,13 @@ def _one_site(
         )
     }
     bounds = np.searchsorted(det_j, np.arange(n_t + 1))
-    for j, t in enumerate(times.tolist()):
-        tag = tag_block(site.id, int(t))
+    det_t = report_t[det_i, det_j]
+    for j, t_interval in enumerate(times.tolist()):
         seen: set[str] = set()
         for k in range(int(bounds[j]), int(bounds[j + 1])):
             i = int(det_i[k])
+            t = float(det_t[k])
+            tag = tag_block(site.id, round(t * 1000))
             vid = candidates[i].vid
             seen.add(vid)
             number = numbers.seen(vid)
@@ -200,13 +216,20 @@ def _one_site(
         for _ in range(int(rng.poisson(site.clutter_per_scan))):
             r_m = float(site.range_m * REACH_MARGIN * math.sqrt(rng.uniform(0.01, 1.0)))
             brg = float(rng.uniform(0, 360))
+            t = t_interval
+            if site.timing == "staggered":
+                t += float(rng.integers(0, _sweeps_per_report(site))) * site.sweep_period_s
+                t = round(t + brg / 360.0 * site.sweep_period_s, 3)
+                if t >= sc.end_epoch_s:
+                    continue
+            tag = tag_block(site.id, round(t * 1000))
             m_lon, m_lat = destination(site.lon, site.lat, brg, r_m)
             if geo.on_land(np.array([m_lon]), np.array([m_lat]))[0]:
                 continue
             number = numbers.take()
             s_kn, c_deg = float(rng.uniform(0, 4)), float(rng.uniform(0, 360))
             _emit(site, number, r_m, brg, s_kn, c_deg, m_lon, m_lat, t, tag, out_t, out_l)
-            for key, val in (
+            clutter_row: tuple[tuple[str, object], ...] = (
                 ("site", site.id),
                 ("t", t),
                 ("target_number", number),
@@ -217,8 +240,9 @@ def _one_site(
                 ("lat", m_lat),
                 ("range_m", r_m),
                 ("sog_kn", s_kn),
-            ):
-                rec[key].append(val)
+            )
+            for c_key, c_val in clutter_row:
+                rec[c_key].append(c_val)
     batch = LineBatch()
     batch.add(np.array(out_t), out_l)
     schema = {
@@ -234,6 +258,17 @@ def _one_site(
         "sog_kn": pl.Float64,
     }
     return batch, pl.DataFrame(rec, schema=schema)
+
+
+def _sweeps_per_report(site: Radar) -> int:
+    return max(1, round(site.report_interval_s / site.sweep_period_s))
+
+
+def _report_offsets_s(site: Radar, vid: str, bearing: np.ndarray) -> np.ndarray:
+    """Seconds after each interval's start at which the site reports this vessel: the sweep it is due
+    in (fixed per target, spread over the interval) plus the beam's time to reach its bearing."""
+    sweep = zlib.crc32(f"{site.id}:{vid}".encode()) % _sweeps_per_report(site)
+    return (sweep + np.asarray(bearing) % 360.0 / 360.0) * site.sweep_period_s
 
 
 def _destination(

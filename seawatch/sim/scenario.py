@@ -91,6 +91,11 @@ class Radar(_Strict):
     detection_probability: Annotated[float, Field(gt=0, le=1)] = 0.9
     clutter_per_scan: Annotated[float, Field(ge=0, le=50)] = 0.05
     report_interval_s: Annotated[float, Field(ge=1, le=600)] = 30.0
+    sweep_period_s: Annotated[float, Field(ge=0.5, le=60)] = 2.5
+    # "staggered": as a real ARPA, each target is reported once per report interval at the moment the
+    # beam crosses it, in a sweep of its own (targets spread over the interval); "scan": every target of
+    # the site at the same instant (an idealised radar; only for comparisons)
+    timing: Literal["staggered", "scan"] = "staggered"
     sentence: Literal["TTM", "TLL"] = "TTM"
 
 

@@ -14,6 +14,14 @@ Among the admissible pairs, the assignment minimises |Δstart| + |Δend|. Unmatc
 (false negatives), unmatched detections false alarms (false positives).
 Per type: precision = TP/(TP+FP), recall = TP/(TP+FN) (null when undefined), F1, and the mean / median /
 max absolute start and end errors of the matched pairs in seconds.
+
+Alert latency (data time), per matched truth event whose details give `first_contact_s` (the first time a
+sensor saw its vessel during the event, written by the simulator): the time the first detected event
+about the same object was raised, minus that first contact. "Raised" is an event's
+`details.qualified_at_s` when it gives one (the data time a live node raises it), else its start; "the
+same object" is any detected event sharing a track id or an MMSI with the matched one (for a radar-only
+go-fast, its `dark_target` usually comes before its `speed_anomaly`). Listed per event under `latency`,
+with the median and maximum per type.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from seawatch.errors import InputError
 from seawatch.model.event import Event
 from seawatch.model.observation import Rejected
 from seawatch.sim.geodata import haversine_m
+from seawatch.timeutil import iso_utc
 
 INFEASIBLE = 1e15
 
@@ -116,6 +125,41 @@ def _errors(values: list[float]) -> dict[str, float | None]:
     }
 
 
+def raised_at_s(event: Event) -> float:
+    """Data time at which an event was (or a live node would have been) raised."""
+    q = event.details.get("qualified_at_s")
+    return float(q) if isinstance(q, int | float) else event.start.timestamp()
+
+
+def _about_same_object(a: Event, b: Event) -> bool:
+    return bool(set(a.track_ids) & set(b.track_ids)) or bool(set(a.mmsi) & set(b.mmsi))
+
+
+def _latencies(
+    truth: list[Event], detected: list[Event], pairs: list[tuple[int, int]], every: list[Event]
+) -> list[dict[str, Any]]:
+    out = []
+    for i, j in pairs:
+        first = truth[i].details.get("first_contact_s")
+        if not isinstance(first, int | float):
+            continue
+        matched = detected[j]
+        related = [e for e in every if _about_same_object(matched, e)] or [matched]
+        earliest = min(related, key=raised_at_s)
+        out.append(
+            {
+                "truth_start": iso_utc(truth[i].start),
+                "sim_vessels": truth[i].details.get("sim_vessels", []),
+                "first_contact_s": first,
+                "first_alert": earliest.type,
+                "first_alert_severity": earliest.severity,
+                "latency_s": round(max(raised_at_s(earliest) - first, 0.0), 1),
+                "own_type_latency_s": round(max(raised_at_s(matched) - first, 0.0), 1),
+            }
+        )
+    return out
+
+
 def score(
     truth: Iterable[Event],
     detected: Iterable[Event],
@@ -151,6 +195,10 @@ def score(
             "start_error_s": _errors([(d_k[j].start - t_k[i].start).total_seconds() for i, j in pairs]),
             "end_error_s": _errors([(d_k[j].end - t_k[i].end).total_seconds() for i, j in pairs]),
         }
+        latency = _latencies(t_k, d_k, pairs, det_l)
+        if latency:
+            per_type[kind]["latency"] = latency
+            per_type[kind]["latency_s"] = _errors([x["latency_s"] for x in latency])
         for key in total:
             total[key] += per_type[kind][key]
     overall = {
@@ -172,7 +220,10 @@ def format_table(report: dict[str, Any]) -> str:
     def fmt(v: Any) -> str:
         return "-" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
 
-    head = ("type", "truth", "det", "tp", "fp", "fn", "precision", "recall", "f1", "start_err_s", "end_err_s")
+    head = (
+        "type", "truth", "det", "tp", "fp", "fn", "precision", "recall", "f1", "start_err_s", "end_err_s",
+        "latency_med_s", "latency_max_s",
+    )  # fmt: skip
     rows = [head]
     for kind, r in report["types"].items():
         rows.append(
@@ -188,6 +239,8 @@ def format_table(report: dict[str, Any]) -> str:
                 fmt(r["f1"]),
                 fmt(r["start_error_s"]["median"]),
                 fmt(r["end_error_s"]["median"]),
+                fmt(r.get("latency_s", {}).get("median")),
+                fmt(r.get("latency_s", {}).get("max")),
             )
         )
     o = report["overall"]
@@ -204,6 +257,8 @@ def format_table(report: dict[str, Any]) -> str:
             "",
             "",
             "",
+            "",
+            "",
         )
     )
     widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
@@ -217,7 +272,8 @@ def format_table(report: dict[str, Any]) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     rule = report["rule"]
     lines.append(
-        f"(errors are medians of matched pairs; time tolerance {rule['time_tolerance_s']:.0f} s, "
+        "(latency: first alert about the object after its first sensor contact, data time; "
+        f"errors are medians of matched pairs; time tolerance {rule['time_tolerance_s']:.0f} s, "
         f"position tolerance {rule['position_tolerance_m']:.0f} m when vessels are unknown)"
     )
     return "\n".join(lines)

@@ -26,12 +26,15 @@ Definitions (PRODUCT.md defaults; TRUTH_PARAMS below):
 - zone_entry / zone_exit: a transmitting vessel's reported position crosses into / out of a scenario zone
   between consecutive grid steps (a vessel first seen inside enters nothing).
 - port_visit: reported position within 3 km of a WPI port (exit beyond 4 km); a vessel inside at its first
-  report starts its visit then; a visit still open ends at the vessel's last report.
+  report starts its visit then; a visit still open ends at the vessel's last report. Only a stay with a
+  stop is a visit: consecutive received reports at ≤ `stop_max_sog_kn` spanning ≥ `min_stop_s` (the
+  detection config's values, seawatch/detect/defaults.toml: one declaration for both).
 - watchlist_hit: a watchlisted vessel's reports: first to last received report.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import replace
 from typing import Any
@@ -42,6 +45,7 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import Polygon
 
+from seawatch.detect.config import DetectConfig, PortVisitConfig
 from seawatch.model.event import Event
 from seawatch.sim.geodata import SimGeo, haversine_m
 from seawatch.sim.grid import StateGrid
@@ -123,7 +127,7 @@ def compute_truth(
     events += _loitering(grid, geo)
     events += _dark(grid, received, radar, sar)
     events += _zones(sc, grid)
-    events += _ports(sc, grid, geo)
+    events += _ports(sc, grid, geo, received)
     events += _watchlist(grid, received)
     events.sort(key=lambda e: (e.start, e.type, e.mmsi, e.lat, e.lon))
     return events
@@ -580,12 +584,14 @@ def _zones(sc: Scenario, g: StateGrid) -> list[Event]:
     return out
 
 
-def _ports(sc: Scenario, g: StateGrid, geo: SimGeo) -> list[Event]:
+def _ports(sc: Scenario, g: StateGrid, geo: SimGeo, received: pl.DataFrame) -> list[Event]:
     p = TRUTH_PARAMS["port_visit"]
     tree, ports = _port_tree(geo, g)
     if not ports:
         return []
     out = []
+    heard = {vid: (f["t"].to_numpy(), f["sog_kn"].to_numpy()) for (vid,), f in
+             received.sort("t").group_by(["vid"], maintain_order=True)}  # fmt: skip
     for i, _v in enumerate(g.vessels):
         idx = np.flatnonzero(g.ais_on[i])
         if len(idx) == 0:
@@ -602,11 +608,29 @@ def _ports(sc: Scenario, g: StateGrid, geo: SimGeo) -> list[Event]:
             if not inside and dist[k] <= p["entry_m"]:
                 inside, start_k, port_k = True, k, int(near[k])
             elif inside and dist[k] > p["exit_m"]:
-                out.append(_visit(g, i, idx, start_k, k, ports[port_k], exited=True))
+                if _stopped(heard.get(_v.vid), g.times[idx[start_k]], g.times[idx[k]]):
+                    out.append(_visit(g, i, idx, start_k, k, ports[port_k], exited=True))
                 inside = False
-        if inside:
+        if inside and _stopped(heard.get(_v.vid), g.times[idx[start_k]], g.times[idx[-1]]):
             out.append(_visit(g, i, idx, start_k, len(idx) - 1, ports[port_k], exited=False))
     return out
+
+
+@functools.cache
+def _port_visit_config() -> PortVisitConfig:
+    return DetectConfig.defaults().port_visit
+
+
+def _stopped(heard: tuple[np.ndarray, np.ndarray] | None, t0: float, t1: float) -> bool:
+    """A stop during a stay [t0, t1]: consecutive received reports at ≤ stop_max_sog_kn spanning ≥
+    min_stop_s (what a perfect system can know of a stop: the reports it received)."""
+    if heard is None:
+        return False
+    cfg = _port_visit_config()
+    t, sog = heard
+    inside = (t >= t0) & (t <= t1)
+    slow = inside & (sog <= cfg.stop_max_sog_kn)
+    return any(t[b] - t[a] >= cfg.min_stop_s for a, b in _runs(slow))
 
 
 def _visit(g: StateGrid, i: int, idx: np.ndarray, a: int, b: int, port: Any, exited: bool) -> Event:

@@ -54,6 +54,7 @@ def sensors_toml(result: SimulationResult) -> str:
             f"range_m = {r.range_m}",
             f"bearing_sigma_deg = {r.bearing_sigma_deg}",
             f"range_sigma_m = {r.range_sigma_m}",
+            f"report_interval_s = {r.report_interval_s}",
             "",
         ]
     return "\n".join(out)
