@@ -6,10 +6,11 @@ Per non-jump fix, the distance to the nearest port (WPI by default) sets the sta
 outside beyond 4 km, unchanged in between (hysteresis; a track starts outside). A stay starts at the
 first inside fix (the port is the nearest one then) and ends at the first fix beyond 4 km from every
 port (`end` = that fix's time); one still going at the end of the data ends at its last fix with
-`open: true`. A stop: consecutive fixes of the stay at ≤ `stop_max_sog_kn` (1 kn) spanning at least
-`min_stop_s` (15 min, first to last slow fix). A stay with a stop is a visit (so never one fix); details
-give `stop_s` (the longest stop) and `qualified_at_s` (when its first stop reached `min_stop_s`). Live
-emits then and updates at exit (same event id).
+`open: true`. A stop: consecutive fixes of the stay at ≤ `stop_max_sog_kn` (1 kn), at most
+`max_stop_gap_s` (30 min) apart (a silence is no stop: implied speeds over a gap read near 0), spanning
+at least `min_stop_s` (15 min, first to last slow fix). A stay with a stop is a visit (so never one
+fix); details give `stop_s` (the longest stop) and `qualified_at_s` (when its first stop reached
+`min_stop_s`). Live emits then and updates at exit (same event id).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def detect_bulk(tf: TrackFrame, ctx: DetectContext) -> list[Event]:
     stay = np.zeros(idx.size, dtype=np.int64)
     stay[starts] = 1
     stay = np.cumsum(stay) * (state == 1.0)
-    ss, se = run_bounds(stay[judged], t[judged], slow[judged], math.inf)
+    ss, se = run_bounds(stay[judged], t[judged], slow[judged], cfg.max_stop_gap_s)
     slow_starts, slow_ends = judged[ss], judged[se]
     stop_s = t[slow_ends] - t[slow_starts]
     events = []
@@ -124,6 +125,7 @@ class _Visit:
     dist: float
     last_t: float
     slow_since: float | None = None
+    last_slow_t: float = 0.0
     stop_s: float = 0.0
     qualified_at: float | None = None
 
@@ -161,8 +163,9 @@ class LivePortVisit:
         if not fix.speed_kn <= self.cfg.stop_max_sog_kn:  # moving, or unknown speed: no stop
             visit.slow_since = None
             return []
-        if visit.slow_since is None:
-            visit.slow_since = fix.t
+        if visit.slow_since is None or fix.t - visit.last_slow_t > self.cfg.max_stop_gap_s:
+            visit.slow_since = fix.t  # a silence is no stop: a longer gap starts a new one
+        visit.last_slow_t = fix.t
         stopped_s = fix.t - visit.slow_since
         visit.stop_s = max(visit.stop_s, stopped_s)
         if visit.qualified_at is None and stopped_s >= self.cfg.min_stop_s:

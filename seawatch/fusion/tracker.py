@@ -12,8 +12,9 @@ Tracks live in numpy arrays (one row per live track); every role works on the wh
   seeing the same boat update one track that lists both sensors.
 - Unassigned radar contacts start tentative tracks confirmed M-of-N per revisit of *their* sensor
   (hits in revisit periods elapsed since the first contact, period per site from `revisit.py`; at most
-  one hit per half period, so a duplicated report is no hit); AIS and satellite start confirmed tracks. A track is deleted when every sensor kind that fed it has been silent longer
-  than its time-out.
+  one hit per half period, so a duplicated report is no hit); AIS and satellite start confirmed
+  tracks. A track is deleted when every sensor kind that fed it has been silent longer than its
+  time-out.
 For each contact the distance to the nearest AIS-identified track projected to the contact time is
 reported (`nearest_ais_m`), which is what the dark-target rule needs.
 """
@@ -148,8 +149,8 @@ class _Table:
         self.vote_t = np.empty(0)
 
     _FIELDS = (
-        "num", "x", "p", "t", "mmsi", "confirmed", "hits", "scans", "born_t", "origin", "sensors", "last_seen",
-        "ever_dark", "votes", "vote_mmsi", "vote_t", "last_ref",
+        "num", "x", "p", "t", "mmsi", "confirmed", "hits", "scans", "born_t", "origin", "sensors",
+        "last_seen", "ever_dark", "votes", "vote_mmsi", "vote_t", "last_ref",
     )  # fmt: skip
 
     def __len__(self) -> int:

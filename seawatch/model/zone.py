@@ -43,7 +43,7 @@ class Zone:
     """A polygon or multipolygon in WGS84 lon/lat.
 
     `overrides` maps a detector name to thresholds that apply to fixes inside the zone, e.g.
-    `{"ais_gap": {"min_gap_s": 3600}}` (see seawatch/detect/defaults.toml for the names).
+    `{"ais_gap": {"min_gap_s": 3600}}` (`seawatch detect --print-config` lists the names).
     `origin` says where the zone came from ("zones.geojson feature 3") for error messages.
     """
 

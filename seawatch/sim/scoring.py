@@ -18,8 +18,9 @@ max absolute start and end errors of the matched pairs in seconds.
 Alert latency (data time), per matched truth event whose details give `first_contact_s` (the first time a
 sensor saw its vessel during the event, written by the simulator): the time the first detected event
 about the same object was raised, minus that first contact. "Raised" is an event's
-`details.qualified_at_s` when it gives one (the data time a live node raises it), else its start; "the
-same object" is any detected event sharing a track id or an MMSI with the matched one (for a radar-only
+`details.qualified_at_s` (the data time a live node raises it: given by speed_anomaly, dark_target and
+port_visit; other types have no latency figure); "the same object" is any detected event sharing a
+track id or an MMSI with the matched one (for a radar-only
 go-fast, its `dark_target` usually comes before its `speed_anomaly`). Listed per event under `latency`,
 with the median and maximum per type.
 """
@@ -125,10 +126,10 @@ def _errors(values: list[float]) -> dict[str, float | None]:
     }
 
 
-def raised_at_s(event: Event) -> float:
-    """Data time at which an event was (or a live node would have been) raised."""
+def raised_at_s(event: Event) -> float | None:
+    """Data time at which an event was (or a live node would have been) raised, when it says so."""
     q = event.details.get("qualified_at_s")
-    return float(q) if isinstance(q, int | float) else event.start.timestamp()
+    return float(q) if isinstance(q, int | float) else None
 
 
 def _about_same_object(a: Event, b: Event) -> bool:
@@ -144,8 +145,14 @@ def _latencies(
         if not isinstance(first, int | float):
             continue
         matched = detected[j]
-        related = [e for e in every if _about_same_object(matched, e)] or [matched]
-        earliest = min(related, key=raised_at_s)
+        own = raised_at_s(matched)
+        if own is None:
+            continue
+        related = [  # raised during this episode (an earlier event of the vessel is about another one)
+            e for e in every if _about_same_object(matched, e) and (raised_at_s(e) or -1.0) >= first
+        ]
+        earliest = min([matched, *related], key=lambda e: raised_at_s(e) or own)
+        first_s = raised_at_s(earliest) or own
         out.append(
             {
                 "truth_start": iso_utc(truth[i].start),
@@ -153,8 +160,8 @@ def _latencies(
                 "first_contact_s": first,
                 "first_alert": earliest.type,
                 "first_alert_severity": earliest.severity,
-                "latency_s": round(max(raised_at_s(earliest) - first, 0.0), 1),
-                "own_type_latency_s": round(max(raised_at_s(matched) - first, 0.0), 1),
+                "latency_s": round(max(first_s - first, 0.0), 1),
+                "own_type_latency_s": round(max(own - first, 0.0), 1),
             }
         )
     return out

@@ -10,8 +10,12 @@ Definitions (PRODUCT.md defaults; TRUTH_PARAMS below):
   last report to the scenario's end for ≥ 6 h has an open gap (`open: true`, end = scenario end).
 - encounter: two AIS vessels (reported positions) ≤ 500 m apart on consecutive grid steps for ≥ 2 h, median
   of both true speeds over the run < 2 kn, run's mean position ≥ 10 km from every WPI port.
-- rendezvous: ≤ 250 m for ≥ 30 min, run's mean position ≥ 3 km from every WPI port (the near-shore profile:
-  vessels moored side by side in a port are a port stay, not a rendezvous; an encounter's pair is also one).
+- rendezvous: ≤ 250 m for ≥ 30 min, mean of the two true speeds < max_sog_kn (3 kn) on each step, run's
+  mean position ≥ 3 km from every WPI port (the near-shore profile:
+  vessels moored side by side in a port are a port stay, not a rendezvous). Steps where both vessels are
+  still (≤ berth_max_sog_kn) within berth_shore_distance_m of the coastline are two ships at a berth: no
+  pair step (encounters too). An encounter that a rendezvous of the pair already raised (qualified no
+  later, still overlapping) is not reported again.
 - loitering: one AIS vessel with true speed < 2 kn on consecutive grid steps for ≥ 4 h, mean position ≥ 20 nm
   from shore.
 - speed_anomaly: true speed ≥ 25 kn for ≥ 10 min by a vessel not declared high-speed / law enforcement;
@@ -28,13 +32,14 @@ Definitions (PRODUCT.md defaults; TRUTH_PARAMS below):
 - port_visit: reported position within 3 km of a WPI port (exit beyond 4 km); a vessel inside at its first
   report starts its visit then; a visit still open ends at the vessel's last report. Only a stay with a
   stop is a visit: consecutive received reports at ≤ `stop_max_sog_kn` spanning ≥ `min_stop_s` (the
-  detection config's values, seawatch/detect/defaults.toml: one declaration for both).
+  detection config: seawatch/detect/thresholds.py, one declaration for both).
 - watchlist_hit: a watchlisted vessel's reports: first to last received report.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 from collections import defaultdict
 from dataclasses import replace
 from typing import Any
@@ -46,6 +51,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import Polygon
 
 from seawatch.detect.config import DetectConfig, PortVisitConfig
+from seawatch.fusion.config import FusionConfig
 from seawatch.model.event import Event
 from seawatch.sim.geodata import SimGeo, haversine_m
 from seawatch.sim.grid import StateGrid
@@ -55,25 +61,61 @@ from seawatch.timeutil import utc_from_epoch
 
 NM_M = 1852.0
 HEARD_WINDOW_S = 300.0
-TRUTH_PARAMS: dict[str, dict[str, float]] = {
-    "ais_gap": {"min_gap_s": 6 * 3600.0, "min_shore_distance_nm": 10.0},
-    "encounter": {
-        "max_distance_m": 500.0,
-        "min_duration_s": 2 * 3600.0,
-        "max_median_sog_kn": 2.0,
-        "min_port_distance_m": 10_000.0,
-    },
-    "rendezvous": {"max_distance_m": 250.0, "min_duration_s": 1800.0, "min_port_distance_m": 3000.0},
-    "loitering": {"max_sog_kn": 2.0, "min_duration_s": 4 * 3600.0, "min_shore_distance_nm": 20.0},
-    "speed_anomaly": {"min_sog_kn": 25.0, "min_duration_s": 600.0},
-    "position_jump": {"max_implied_sog_kn": 60.0},
-    "identity_conflict": {"max_implied_sog_kn": 60.0},
-    "dark_target": {"max_ais_distance_m": 1500.0, "ais_window_s": 900.0, "max_contact_gap_s": 600.0},
-    "zone_entry": {},
-    "zone_exit": {},
-    "port_visit": {"entry_m": 3000.0, "exit_m": 4000.0},
-    "watchlist_hit": {},
-}
+
+
+def _truth_params() -> dict[str, dict[str, float]]:
+    """The thresholds of each truth definition: the detection config's (thresholds.py, one declaration),
+    plus the few that only truth has (how long an AIS vessel stays known, dark contact grouping)."""
+    c = _detect_config()
+    return {
+        "ais_gap": {"min_gap_s": c.ais_gap.min_gap_s, "min_shore_distance_m": c.ais_gap.min_shore_distance_m},
+        "encounter": {
+            "max_distance_m": c.encounter.max_distance_m,
+            "min_duration_s": c.encounter.min_duration_s,
+            "max_median_sog_kn": c.encounter.max_sog_kn,
+            "min_port_distance_m": c.encounter.min_port_distance_m,
+        },
+        "rendezvous": {
+            "max_distance_m": c.rendezvous.max_distance_m,
+            "min_duration_s": c.rendezvous.min_duration_s,
+            "max_sog_kn": c.rendezvous.max_sog_kn,
+            "min_port_distance_m": c.rendezvous.min_port_distance_m,
+        },
+        "loitering": {
+            "max_sog_kn": c.loitering.max_sog_kn,
+            "min_duration_s": c.loitering.min_duration_s,
+            "min_shore_distance_m": c.loitering.min_shore_distance_m,
+        },
+        "speed_anomaly": {
+            "min_sog_kn": c.speed_anomaly.min_sog_kn,
+            "min_duration_s": c.speed_anomaly.min_duration_s,
+        },
+        "position_jump": {"max_implied_sog_kn": c.position_jump.min_implied_sog_kn},
+        "identity_conflict": {"max_implied_sog_kn": c.position_jump.min_implied_sog_kn},
+        "dark_target": {
+            "max_ais_distance_m": FusionConfig().dark_distance_m,
+            "ais_window_s": 900.0,
+            "max_contact_gap_s": 600.0,
+        },
+        "zone_entry": {},
+        "zone_exit": {},
+        "port_visit": {
+            "entry_m": c.port_visit.entry_distance_m,
+            "exit_m": c.port_visit.exit_distance_m,
+            "stop_max_sog_kn": c.port_visit.stop_max_sog_kn,
+            "min_stop_s": c.port_visit.min_stop_s,
+            "max_stop_gap_s": c.port_visit.max_stop_gap_s,
+        },
+        "watchlist_hit": {},
+    }
+
+
+@functools.cache
+def _detect_config() -> DetectConfig:
+    return DetectConfig.defaults()
+
+
+TRUTH_PARAMS: dict[str, dict[str, float]] = _truth_params()
 
 
 def _event(
@@ -220,7 +262,7 @@ def _gaps(received: pl.DataFrame, shared: set[int], geo: SimGeo, end_s: float) -
         shore = geo.distance_to_shore_m(lon[gaps], lat[gaps])
         vid = f["vid"][0]
         for k, d in zip(gaps.tolist(), shore.tolist(), strict=True):
-            if d < p["min_shore_distance_nm"] * NM_M:
+            if d < p["min_shore_distance_m"]:
                 continue
             out.append(
                 _event(
@@ -357,11 +399,16 @@ def _pairs(g: StateGrid, geo: SimGeo) -> list[Event]:
         dists = np.array([h[1] for h in hits])
         mask = np.zeros(len(g.times), dtype=bool)
         mask[steps] = True
+        # two ships tied up at one berth (both still, next to the coastline) are no pair at that step
+        berth = _berthed(g, geo, ia, ib, steps)
+        mask[steps[berth]] = False
+        dists = np.where(berth, np.inf, dists)
         dist_full = np.full(len(g.times), np.inf)
         dist_full[steps] = dists
         va, vb = g.vessels[ia], g.vessels[ib]
         mmsi = tuple(sorted((va.mmsi, vb.mmsi)))
-        enc_spans = []
+        encounters: list[Event] = []
+        rendezvous: list[Event] = []
         for a, b in _runs(mask):
             if g.times[b] - g.times[a] < pe["min_duration_s"]:
                 continue
@@ -372,8 +419,7 @@ def _pairs(g: StateGrid, geo: SimGeo) -> list[Event]:
             lat = float(np.mean(g.rep_lat[[ia, ib], a : b + 1]))
             if _nearest_port_m(geo, lon, lat) < pe["min_port_distance_m"]:
                 continue
-            enc_spans.append((a, b))
-            out.append(
+            encounters.append(
                 _event(
                     "encounter",
                     mmsi,
@@ -390,6 +436,8 @@ def _pairs(g: StateGrid, geo: SimGeo) -> list[Event]:
                 )
             )
         near = dist_full <= pr["max_distance_m"]
+        # the detection config's speed rule (one declaration): mean of the two true speeds below it
+        near &= (g.sog_kn[ia] + g.sog_kn[ib]) / 2.0 < pr["max_sog_kn"]
         for a, b in _runs(near):
             if g.times[b] - g.times[a] < pr["min_duration_s"]:
                 continue
@@ -397,7 +445,7 @@ def _pairs(g: StateGrid, geo: SimGeo) -> list[Event]:
             lat = float(np.mean(g.rep_lat[[ia, ib], a : b + 1]))
             if _nearest_port_m(geo, lon, lat) < pr["min_port_distance_m"]:
                 continue
-            out.append(
+            rendezvous.append(
                 _event(
                     "rendezvous",
                     mmsi,
@@ -412,6 +460,27 @@ def _pairs(g: StateGrid, geo: SimGeo) -> list[Event]:
                     },
                 )
             )
+        out += rendezvous + [e for e in encounters if not _repeats(e, rendezvous, pe, pr)]
+    return out
+
+
+def _repeats(encounter: Event, rendezvous: list[Event], pe: dict[str, float], pr: dict[str, float]) -> bool:
+    """The meeting was raised as a rendezvous first (it qualified no later and still overlaps)."""
+    e0 = encounter.start.timestamp()
+    return any(
+        r.start.timestamp() + pr["min_duration_s"] <= e0 + pe["min_duration_s"] and r.end.timestamp() >= e0
+        for r in rendezvous
+    )
+
+
+def _berthed(g: StateGrid, geo: SimGeo, ia: int, ib: int, steps: np.ndarray) -> np.ndarray:
+    cfg = _detect_config().rendezvous  # the detection config's berth rule (one declaration for both)
+    still = (g.sog_kn[ia, steps] <= cfg.berth_max_sog_kn) & (g.sog_kn[ib, steps] <= cfg.berth_max_sog_kn)
+    out = np.zeros(len(steps), dtype=bool)
+    if still.any():
+        lon = (g.rep_lon[ia, steps[still]] + g.rep_lon[ib, steps[still]]) / 2.0
+        lat = (g.rep_lat[ia, steps[still]] + g.rep_lat[ib, steps[still]]) / 2.0
+        out[np.flatnonzero(still)] = geo.distance_to_shore_m(lon, lat) < cfg.berth_shore_distance_m
     return out
 
 
@@ -425,7 +494,7 @@ def _loitering(g: StateGrid, geo: SimGeo) -> list[Event]:
                 continue
             lon, lat = float(np.mean(g.rep_lon[i, a : b + 1])), float(np.mean(g.rep_lat[i, a : b + 1]))
             shore = float(geo.distance_to_shore_m(np.array([lon]), np.array([lat]))[0])
-            if shore < p["min_shore_distance_nm"] * NM_M:
+            if shore < p["min_shore_distance_m"]:
                 continue
             out.append(
                 _event(
@@ -616,9 +685,8 @@ def _ports(sc: Scenario, g: StateGrid, geo: SimGeo, received: pl.DataFrame) -> l
     return out
 
 
-@functools.cache
 def _port_visit_config() -> PortVisitConfig:
-    return DetectConfig.defaults().port_visit
+    return _detect_config().port_visit
 
 
 def _stopped(heard: tuple[np.ndarray, np.ndarray] | None, t0: float, t1: float) -> bool:
@@ -630,7 +698,12 @@ def _stopped(heard: tuple[np.ndarray, np.ndarray] | None, t0: float, t1: float) 
     t, sog = heard
     inside = (t >= t0) & (t <= t1)
     slow = inside & (sog <= cfg.stop_max_sog_kn)
-    return any(t[b] - t[a] >= cfg.min_stop_s for a, b in _runs(slow))
+    for a, b in _runs(slow):  # split where reports are further apart than max_stop_gap_s
+        cuts = np.flatnonzero(np.diff(t[a : b + 1]) > cfg.max_stop_gap_s)
+        bounds = [a, *(a + cuts + 1).tolist(), b + 1]
+        if any(t[hi - 1] - t[lo] >= cfg.min_stop_s for lo, hi in itertools.pairwise(bounds)):
+            return True
+    return False
 
 
 def _visit(g: StateGrid, i: int, idx: np.ndarray, a: int, b: int, port: Any, exited: bool) -> Event:

@@ -2,7 +2,24 @@
 
 Three layouts are recognised by their header:
 - generic CSV (written by the simulator): `detection_id,scene_id,time,lat,lon,length_m,heading_deg,confidence`
-  (`time` ISO 8601 UTC; `confidence` 0–1; an optional `footprint` WKT column);
+  (`time` ISO 8601 UTC, or epoch seconds; `confidence` 0–1, or a percentage; an optional `footprint` WKT
+  column). Other vendors' column names are read through this mapping (case-insensitive; the first alias
+  present wins; a header needs time, lat, lon and one of detection id / scene id, and no `mmsi`):
+
+  | role | aliases |
+  |---|---|
+  | time | `time`, `timestamp`, `timestamp_utc`, `datetime`, `acquisition_time`, `detect_timestamp`, |
+  | | `date_time` |
+  | lat / lon | `lat`/`latitude`/`detect_lat`/`y`, `lon`/`longitude`/`long`/`detect_lon`/`x` |
+  | detection id | `detection_id`, `detect_id`, `object_id`, `id` |
+  | scene id | `scene_id`, `scene`, `product_id`, `image_id`, `granule_id` |
+  | length_m | `length_m`, `length`, `vessel_length_m`, `estimated_length` |
+  | heading_deg | `heading_deg`, `heading` |
+  | confidence | `confidence`, `probability`, `score`, `presence_score` |
+  | footprint | `footprint` |
+
+  A CSV that names a time, lat and lon but no detection or scene id (or that names nothing
+  recognisable) gives one reject naming the columns it saw and those it needs.
 - KSAT per-scene delivery: `X,Y,Name,description,Probability,DetectionId,ProductStartTime,ProductStopTime,
   Polarization,Beam,Length,Property,Type,Heading,ProductId`;
 - KSAT combined file as processed by GFW:
@@ -27,7 +44,7 @@ from typing import Any
 import polars as pl
 
 from seawatch.model.observation import Observation, Rejected, SensorKind
-from seawatch.timeutil import parse_utc
+from seawatch.timeutil import parse_utc, utc_from_epoch
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +54,54 @@ KSAT_COMBINED_COLUMNS = ("lon", "lat", "Probability", "DetectionId", "ProductSta
 DEFAULT_SIGMA_M = 200.0
 
 
+GENERIC_ALIASES: dict[str, tuple[str, ...]] = {
+    "time": ("time", "timestamp", "timestamp_utc", "datetime", "acquisition_time", "detect_timestamp",
+             "date_time"),
+    "lat": ("lat", "latitude", "detect_lat", "y"),
+    "lon": ("lon", "longitude", "long", "detect_lon", "x"),
+    "detection_id": ("detection_id", "detect_id", "object_id", "id"),
+    "scene_id": ("scene_id", "scene", "product_id", "image_id", "granule_id"),
+    "length_m": ("length_m", "length", "vessel_length_m", "estimated_length"),
+    "heading_deg": ("heading_deg", "heading"),
+    "confidence": ("confidence", "probability", "score", "presence_score"),
+    "footprint": ("footprint",),
+}  # fmt: skip
+REQUIRED = ("time", "lat", "lon")
+
+
+def generic_mapping(columns: list[str]) -> dict[str, str] | None:
+    """role -> column of a generic-layout header (see the table above), or None when it is not one."""
+    lower = {c.strip().lower(): c.strip() for c in columns}
+    found = {
+        role: next(lower[a] for a in aliases if a in lower)
+        for role, aliases in GENERIC_ALIASES.items()
+        if any(a in lower for a in aliases)
+    }
+    if "mmsi" in lower or not all(r in found for r in REQUIRED):
+        return None
+    if not ({"detection_id", "scene_id"} & set(found)):
+        return None
+    return found
+
+
+def layout_error(columns: list[str]) -> str:
+    """What an unknown header lacks: the columns seen and the ones needed."""
+    needed = "; ".join(f"{role}: one of {', '.join(GENERIC_ALIASES[role])}" for role in REQUIRED)
+    ids = f"{', '.join(GENERIC_ALIASES['detection_id'] + GENERIC_ALIASES['scene_id'])}"
+    seen = ", ".join(repr(c) for c in columns) or "none"
+    return (
+        f"unknown detection CSV header: saw columns {seen}; a detection file needs {needed}; and a "
+        f"detection or scene id ({ids}); or a KSAT delivery's {', '.join(KSAT_SCENE_COLUMNS)}"
+    )
+
+
 def _layout(columns: list[str]) -> str | None:
     cols = {c.strip() for c in columns}
     if set(KSAT_SCENE_COLUMNS) <= cols:
         return "ksat_scene"
     if set(KSAT_COMBINED_COLUMNS) <= cols:
         return "ksat_combined"
-    if {"time", "lat", "lon"} <= cols and ({"detection_id", "scene_id"} & cols):
+    if generic_mapping(columns) is not None:
         return "generic"
     return None
 
@@ -58,10 +116,19 @@ def _opt_float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _is_number(value: Any) -> bool:
+    try:
+        return value is not None and math.isfinite(float(str(value).strip()))
+    except ValueError:
+        return False
+
+
 def _row_to_obs(row: dict[str, Any], layout: str, source: str) -> Observation:
     """Raise ValueError with the reason when the row is unusable."""
     if layout == "generic":
         lat, lon, time_text = row.get("lat"), row.get("lon"), row.get("time")
+        if _is_number(time_text):  # epoch seconds
+            time_text = utc_from_epoch(float(str(time_text))).isoformat()
         det_id, scene = row.get("detection_id"), row.get("scene_id")
         length, heading = row.get("length_m"), row.get("heading_deg")
         conf = _opt_float(row.get("confidence"))
@@ -143,13 +210,16 @@ def iter_satellite_file(path: str | Path) -> Iterator[Observation | Rejected]:
         yield from _iter_geojson(text, source)
         return
     reader = csv.DictReader(io.StringIO(text))
-    layout = _layout(list(reader.fieldnames or []))
+    header = [c.strip() for c in reader.fieldnames or []]
+    layout = _layout(header)
     if layout is None:
-        yield Rejected(
-            raw=",".join(reader.fieldnames or []), reason="unknown detection CSV header", source=source
-        )
+        yield Rejected(raw=",".join(header), reason=layout_error(header), source=source)
         return
-    yield from iter_detection_rows(iter(reader), layout, source)
+    rows: Iterator[dict[str, Any]] = iter(reader)
+    if layout == "generic":  # rename the vendor's columns to the generic roles
+        mapping = generic_mapping(header) or {}
+        rows = ({role: row.get(col) for role, col in mapping.items()} for row in reader)
+    yield from iter_detection_rows(rows, layout, source)
 
 
 def _iter_geojson(text: str, source: str) -> Iterator[Observation | Rejected]:

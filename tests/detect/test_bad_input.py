@@ -97,12 +97,19 @@ def test_single_fix_vessels_and_positions_on_land(ctx: DetectContext) -> None:
 
 def test_config_errors_name_file_and_problem(tmp_path: Path) -> None:
     cases = {
-        "[ais_gap]\nmin_gap_s = 'six hours'\n": r"bad.toml: \[ais_gap\] min_gap_s: expected a number",
+        "[ais_gap]\nmin_gap_s = 'six hours'\n": (
+            r"bad.toml: \[ais_gap\] min_gap_s = 'six hours': expected a number"
+        ),
+        "[ais_gap]\nmin_gap_s = '16'\n": r"min_gap_s = '16': expected a number \(s\)",
+        "[ais_gap]\nmin_gap_s = nan\n": r"min_gap_s = nan: expected a number \(s\), not NaN",
+        "[severity]\nport_visit = 'loud'\n": (
+            r"\[severity\] port_visit = 'loud': expected one of alert, notice"
+        ),
         "[ais_gap]\nmin_gap_hours = 6\n": r"unknown threshold 'min_gap_hours'",
         "[gaps]\nmin_gap_s = 6\n": r"unknown section \[gaps\]",
         "[ais_gap\nmin_gap_s = 6\n": r"bad.toml: invalid TOML: .*line 1",
-        "[encounter]\nmax_distance_m = -5\n": r"non-negative",
-        "[tracks]\nearliest_time = 'yesterday'\n": r"earliest_time: not an ISO 8601 time",
+        "[encounter]\nmax_distance_m = -5\n": r"max_distance_m = -5: expected a non-negative number \(m\)",
+        "[tracks]\nearliest_time = 'yesterday'\n": r"earliest_time = 'yesterday': not an ISO 8601 time",
     }
     for text, pattern in cases.items():
         path = tmp_path / "bad.toml"
@@ -151,7 +158,7 @@ def test_zone_overrides_are_validated_and_applied(tmp_path: Path, ctx: DetectCon
         ConfigError, match=r"feature 0 \(Watch box\): overrides for .port_visit.: no per-zone thresholds"
     ):
         DetectContext(zones=zones({"port_visit": {"entry_distance_m": 1}}))
-    with pytest.raises(ConfigError, match=r"ais_gap.min_gap_s: expected a number"):
+    with pytest.raises(ConfigError, match=r"ais_gap\.min_gap_s = '1h': expected a number"):
         DetectContext(zones=zones({"ais_gap": {"min_gap_s": "1h"}}))
     t0 = float(tr["t"][100])
     cut = tr.filter((pl.col("t") <= t0) | (pl.col("t") >= t0 + 2 * 3600))  # a 2 h gap inside the box

@@ -122,5 +122,5 @@ def test_errors_are_one_line_naming_the_file(capsys: pytest.CaptureFixture[str],
     bad_cfg = tmp_path / "c.toml"
     bad_cfg.write_text("[encounter]\nmax_distance_m = true\n")
     code, _, err = _run(capsys, "--print-config", "--config", str(bad_cfg))
-    assert code == 1 and "c.toml: [encounter] max_distance_m: expected a number" in err
+    assert code == 1 and "c.toml: [encounter] max_distance_m = True: expected a number" in err
     assert len(err.strip().splitlines()) == 1

@@ -266,9 +266,7 @@ def test_shared_mmsi_is_one_conflict_and_its_jumps_fold_into_it(ctx: DetectConte
     assert all(j.start < conflicts[0].start for j in jumps)
     # with identity_conflict disabled, every jump is a position_jump
     off = DetectContext(
-        config=dataclasses.replace(
-            ctx.config, identity_conflict=dataclasses.replace(ctx.config.identity_conflict, enabled=False)
-        ),
+        config=ctx.config.merged({"identity_conflict": {"enabled": False}}, "test"),
         ports=ctx.ports,
         land=ctx.land,
     )
@@ -296,8 +294,8 @@ def test_vessels_moored_side_by_side_in_port_are_no_rendezvous(ctx: DetectContex
     tr = track(us_day(), PORT_CALLER)
     both = pl.concat([tr, _shift(tr, dlat=100.0 / 111_195.0, dt_s=20.0, mmsi=367000002)])
     literal = DetectContext(
-        config=dataclasses.replace(
-            ctx.config, rendezvous=dataclasses.replace(ctx.config.rendezvous, min_port_distance_m=0.0)
+        config=ctx.config.merged(
+            {"rendezvous": {"min_port_distance_m": 0.0, "berth_shore_distance_m": 0.0}}, "test"
         ),
         ports=ctx.ports,
         land=ctx.land,
