@@ -49,7 +49,7 @@ __all__ = [
 SECTION_DOCS = {
     "tracks": "Track building and cleaning (flags, never silent drops).",
     "encounter": "Offshore encounter (GFW): two vessels close, slow, far from port, for hours.",
-    "rendezvous": "Near-shore rendezvous: close for 30 min away from ports; a meeting is reported once.",
+    "rendezvous": "Near-shore rendezvous: close and slow for 30 min away from ports, not at a berth.",
     "port_visit": "Entry, stop, exit (GFW port visits).",
     "speed_anomaly": "Go-fast: the sensor's reported speed first, a windowed median, dips tolerated.",
     "position_jump": "Judged from the track's last good fix: an out-and-back outlier is one jump.",

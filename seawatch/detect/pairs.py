@@ -7,9 +7,7 @@ A run is a sequence of qualifying bins of one pair; it may skip up to `max_inter
 which the two are not both reporting, and ends at a bin where both report but do not qualify. An event
 is a run of at least `min_duration_s` (bins × bin_s). Start/end are bin boundaries; the position is the
 midpoint in the first bin. A bin where both vessels are at most `berth_max_sog_kn` within
-`berth_shore_distance_m` of the coastline is two ships tied up at a berth: it does not qualify. A
-rendezvous is the meeting's one event: an encounter is not reported when, at the bin it qualifies, a
-rendezvous of the same pair has already qualified and its bins reach the encounter's first bin.
+`berth_shore_distance_m` of the coastline is two ships tied up at a berth: it does not qualify.
 A pair needs two identified vessels with distinct MMSIs: an unidentified
 (radar/satellite-only) track that close to an AIS vessel cannot be told from a second track of that same
 vessel (dark vessels are dark_target's), and one MMSI is one vessel. Candidate pairs come from a cell
@@ -18,7 +16,6 @@ grid on unit-sphere points (`geo.close_pairs`; bulk: all bins at once, live: eac
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +31,7 @@ from seawatch.geo.close_pairs import close_pairs
 from seawatch.geo.distance import chord_for_m, haversine_m, unit_xyz
 from seawatch.model.event import Event
 
-PAIR_TYPES = ("rendezvous", "encounter")  # rendezvous first: an encounter it duplicates is not raised
+PAIR_TYPES = ("encounter", "rendezvous")
 
 
 def _enabled(ctx: DetectContext) -> list[tuple[str, PairConfig]]:
@@ -54,16 +51,6 @@ class _RunStats:
     distances: list[float] = field(default_factory=list)
     speeds: list[float] = field(default_factory=list)
     emitted: bool = False
-    suppressed: bool = False  # an encounter a rendezvous already raised
-
-
-def _bins_needed(cfg: PairConfig, bin_s: float) -> int:
-    return max(1, math.ceil(cfg.min_duration_s / bin_s - 1e-9))
-
-
-def _duplicates(encounter_first_bin: int, rendezvous_last_bin: int) -> bool:
-    """An encounter starting at this bin repeats a rendezvous whose qualifying bins reach up to it."""
-    return rendezvous_last_bin + 1 >= encounter_first_bin
 
 
 def _event(kind: str, ctx: DetectContext, run: _RunStats, bin_s: float) -> Event:
@@ -151,7 +138,6 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
     nbins = int(bt.bin.max()) - b0 + 1
     present = np.sort(bt.kid * nbins + (bt.bin - b0))
     events: list[Event] = []
-    rendezvous: dict[tuple[Any, ...], list[list[int]]] = {}  # pair -> bins of each rendezvous
     for kind, cfg in enabled:
         ok, max_sog, min_port = _qualify(
             ctx, kind, cfg, dist, bt.speed_kn[a], bt.speed_kn[b], mid_lat, mid_lon, member_a, mmsi_a, mmsi_b
@@ -183,16 +169,6 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
             rows = q[s:e]
             a0, b0_ = int(a[rows[0]]), int(b[rows[0]])
             ka0, kb0 = int(bt.kid[a0]), int(bt.kid[b0_])
-            pair_key = (ka0, kb0)
-            if kind == "rendezvous":
-                rendezvous.setdefault(pair_key, []).append([int(x) for x in qb[s:e]])
-            elif kind == "encounter" and _repeats_rendezvous(
-                rendezvous.get(pair_key, []),
-                [int(x) for x in qb[s:e]],
-                _bins_needed(cfg, bin_s),
-                _bins_needed(ctx.config.rendezvous, bin_s),
-            ):
-                continue
             run = _RunStats(
                 first_bin=first_bin,
                 last_bin=last_bin,
@@ -207,20 +183,6 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
             )
             events.append(_event(kind, ctx, run, bin_s))
     return events
-
-
-def _repeats_rendezvous(runs: list[list[int]], bins: list[int], need: int, r_need: int) -> bool:
-    """Bulk form of the live check: at the bin this encounter (qualifying bins `bins`, `need` bins long)
-    qualifies, had a rendezvous of the pair (`runs`: their qualifying bins, `r_need` bins long)
-    qualified, with its bins up to then reaching the encounter's first bin?"""
-    first_bin = bins[0]
-    q_bin = next(b for b in bins if b - first_bin + 1 >= need)
-    for r_bins in runs:
-        r_q = next((b for b in r_bins if b - r_bins[0] + 1 >= r_need), None)
-        seen = [b for b in r_bins if b <= q_bin]
-        if r_q is not None and r_q <= q_bin and _duplicates(first_bin, seen[-1]):
-            return True
-    return False
 
 
 def _has(sorted_codes: npt.NDArray[np.int64], codes: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
@@ -240,7 +202,6 @@ class LivePairs:
             chord_for_m(max((c.max_distance_m for _, c in self.enabled), default=0.0)) * 1.000001
         )
         self.runs: dict[str, dict[tuple[str, str], _RunStats]] = {kind: {} for kind, _ in self.enabled}
-        self.rendezvous: dict[tuple[str, str], _RunStats] = {}  # pair -> its latest raised rendezvous
         self.skip = {
             kind: interruption_bins(cfg.max_interruption_s, self.bin_s) for kind, cfg in self.enabled
         }
@@ -249,11 +210,6 @@ class LivePairs:
         if not self.enabled:
             return []
         out: list[Event] = []
-        if self.rendezvous and "encounter" in self.skip:  # forget rendezvous no encounter can repeat now
-            reach = _bins_needed(self.ctx.config.encounter, self.bin_s) + self.skip["encounter"] + 1
-            for pair in [p for p, r in self.rendezvous.items() if b - r.last_bin > reach]:
-                if self.runs["rendezvous"].get(pair) is not self.rendezvous[pair]:
-                    del self.rendezvous[pair]
         for kind, _ in self.enabled:  # runs that can no longer continue at bin b
             runs = self.runs[kind]
             for pair in [p for p, r in runs.items() if b - r.last_bin > 1 + self.skip[kind]]:
@@ -353,17 +309,11 @@ class LivePairs:
         cfg: PairConfig = self.ctx.config.section(kind)
         if not run.emitted and (run.last_bin - run.first_bin + 1) * self.bin_s >= cfg.min_duration_s:
             run.emitted = True
-            if kind == "rendezvous":
-                self.rendezvous[pair] = run
-            elif kind == "encounter":
-                raised = self.rendezvous.get(pair)
-                run.suppressed = raised is not None and _duplicates(run.first_bin, raised.last_bin)
-            if not run.suppressed:
-                return [_event(kind, self.ctx, run, self.bin_s)]
+            return [_event(kind, self.ctx, run, self.bin_s)]
         return []
 
     def _close(self, kind: str, run: _RunStats) -> list[Event]:
-        return [_event(kind, self.ctx, run, self.bin_s)] if run.emitted and not run.suppressed else []
+        return [_event(kind, self.ctx, run, self.bin_s)] if run.emitted else []
 
     def flush(self) -> list[Event]:
         out: list[Event] = []

@@ -145,6 +145,7 @@ def fuse_frame(positions: pl.DataFrame, config: FusionConfig | None = None) -> F
     near_mmsi = np.zeros(m, np.int64)
     track_mmsi = np.zeros(m, np.int64)
     bounds = batch_bounds(t, kind != AIS, config.scan_window_s)
+    duplicates = 0
     for lo, hi in itertools.pairwise(bounds):
         idx = np.arange(lo, hi)
         res = tracker.process(batch.subset(idx))
@@ -154,7 +155,9 @@ def fuse_frame(positions: pl.DataFrame, config: FusionConfig | None = None) -> F
         near_mmsi[lo:hi] = res.nearest_ais_mmsi
         if res.track_mmsi is not None:
             track_mmsi[lo:hi] = res.track_mmsi
+        duplicates += res.duplicates
     counts["batches"] = len(bounds) - 1
+    counts["duplicate_reports"] = duplicates  # kept, on their original's track
 
     confirmed = np.array(sorted(tracker.confirmed_nums), dtype=np.int64)
     keep = np.isin(track_num, confirmed)

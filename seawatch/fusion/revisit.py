@@ -6,8 +6,9 @@ The period of a site is its configured `report_interval_s` (sensors.toml, `Fusio
 else the median time between two reports of one target number (the ARPA's own id) over the last
 `SAMPLES` re-reports of that site, once `MIN_SAMPLES` have been seen. The median follows a radar whose
 period changes, and ignores a lost report (twice the period) or a duplicate (0 s). Until a period is
-known (a site without target numbers), `period_s` is None and the tracker counts each batch of the site
-as one revisit (a radar reporting all its targets at once, one scan per batch).
+known `period_s` is None: the tracker then counts no misses for a site that numbers its targets (it will
+learn the period within a revisit or two), and one scan per batch for a site without target numbers (a
+radar reporting all its targets at once).
 """
 
 from __future__ import annotations

@@ -107,6 +107,7 @@ class BatchResult:
     confirmed: list[int] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
     relabelled: list[tuple[int, int]] = field(default_factory=list)
+    duplicates: int = 0  # repeated reports (same sensor, target id and time): given their original's track
 
 
 @dataclass(frozen=True)
@@ -448,8 +449,12 @@ class Tracker:
         # contact (a revisit counts as passed half a period after it was due: reports jitter)
         tent = ~tr.confirmed & (tr.origin == bit)
         tent[n_tr:] = False
-        if period_s is None:  # period not known yet: each batch of the site is one scan
-            tr.scans[:n_tr][tent[:n_tr]] += 1
+        if period_s is None:
+            # period not known yet: a site numbering its targets (an ARPA) will tell it within a revisit
+            # or two, so no miss is counted meanwhile; a site without numbers reports all its targets
+            # at once, one scan per batch
+            if not b.ref[idx].any():
+                tr.scans[:n_tr][tent[:n_tr]] += 1
         else:
             elapsed = np.floor((t_now - tr.born_t[:n_tr][tent[:n_tr]]) / period_s - 0.5)
             tr.scans[:n_tr][tent[:n_tr]] = 1 + np.maximum(elapsed, 0).astype(np.int64)
@@ -491,7 +496,14 @@ class Tracker:
         if len(rest):
             bits = b.sensor_bit[rest]
             for bit in np.unique(bits).tolist():
-                self._process_contacts(b, rest[bits == bit], res)
+                first, repeats, of = _repeated_reports(b, rest[bits == bit])
+                self._process_contacts(b, first, res)
+                if repeats.size:  # a duplicated report is the same plot: no second track, no second hit
+                    res.track_num[repeats] = res.track_num[of]
+                    res.state[repeats] = res.state[of]
+                    res.nearest_ais_m[repeats] = res.nearest_ais_m[of]
+                    res.nearest_ais_mmsi[repeats] = res.nearest_ais_mmsi[of]
+                    res.duplicates += int(repeats.size)
         res.track_mmsi = self._mmsi_now(res.track_num)
         self._delete(float(np.max(b.t)), res)
         self.confirmed_nums.update(res.confirmed)
@@ -653,6 +665,27 @@ class Tracker:
                 )
             )
         return steps
+
+
+def _repeated_reports(b: MeasurementBatch, idx: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """(first reports, repeated ones, the first report each repeats) among one sensor's `idx`: the
+    same target id at the same time (a feed sending a line twice); reports without an id are all kept."""
+    assert b.ref is not None
+    ref, t = b.ref[idx], b.t[idx]
+    if idx.size < 2 or not ref.any():
+        return idx, idx[:0], idx[:0]
+    keyed = np.flatnonzero(ref != 0)
+    order = keyed[np.lexsort((t[keyed], ref[keyed]))]
+    same = (ref[order][1:] == ref[order][:-1]) & (t[order][1:] == t[order][:-1])
+    if not same.any():
+        return idx, idx[:0], idx[:0]
+    head = np.concatenate([[0], np.cumsum(~same)])  # group number of each sorted report
+    first_of_group = order[np.r_[0, np.flatnonzero(~same) + 1]]
+    repeat_pos = order[1:][same]
+    origin = first_of_group[head[1:][same]]
+    keep = np.ones(idx.size, bool)
+    keep[repeat_pos] = False
+    return idx[keep], idx[repeat_pos], idx[origin]
 
 
 def sensor_key(kind: str, station: str | None) -> str:

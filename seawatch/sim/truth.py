@@ -14,8 +14,7 @@ Definitions (PRODUCT.md defaults; TRUTH_PARAMS below):
   mean position ≥ 3 km from every WPI port (the near-shore profile:
   vessels moored side by side in a port are a port stay, not a rendezvous). Steps where both vessels are
   still (≤ berth_max_sog_kn) within berth_shore_distance_m of the coastline are two ships at a berth: no
-  pair step (encounters too). An encounter that a rendezvous of the pair already raised (qualified no
-  later, still overlapping) is not reported again.
+  pair step (encounters too).
 - loitering: one AIS vessel with true speed < 2 kn on consecutive grid steps for ≥ 4 h, mean position ≥ 20 nm
   from shore.
 - speed_anomaly: true speed ≥ 25 kn for ≥ 10 min by a vessel not declared high-speed / law enforcement;
@@ -460,17 +459,8 @@ def _pairs(g: StateGrid, geo: SimGeo) -> list[Event]:
                     },
                 )
             )
-        out += rendezvous + [e for e in encounters if not _repeats(e, rendezvous, pe, pr)]
+        out += encounters + rendezvous
     return out
-
-
-def _repeats(encounter: Event, rendezvous: list[Event], pe: dict[str, float], pr: dict[str, float]) -> bool:
-    """The meeting was raised as a rendezvous first (it qualified no later and still overlaps)."""
-    e0 = encounter.start.timestamp()
-    return any(
-        r.start.timestamp() + pr["min_duration_s"] <= e0 + pe["min_duration_s"] and r.end.timestamp() >= e0
-        for r in rendezvous
-    )
 
 
 def _berthed(g: StateGrid, geo: SimGeo, ia: int, ib: int, steps: np.ndarray) -> np.ndarray:

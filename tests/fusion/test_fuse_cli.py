@@ -120,7 +120,7 @@ def test_fuse_config_table_sets_parameters(
     cfg.write_text("[fusion]\ndark_distance = 900.0\n")
     capsys.readouterr()
     assert main(args) == 1
-    assert "unknown fusion settings ['dark_distance']" in capsys.readouterr().err
+    assert "unknown fusion setting 'dark_distance'" in capsys.readouterr().err
 
 
 def test_detect_accepts_radar_and_satellite_and_reports_dark_targets(
