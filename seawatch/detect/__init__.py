@@ -9,6 +9,6 @@ Modules: `tracks` (keys, ordering, de-duplication, cleaning flags, jumps: the ha
 documented there), `bins` (10-min bins), `runs`, and one module per event type: `ais_gap`, `pairs`
 (`encounter`, `rendezvous`), `loitering`, `zone_events` (`zone_entry`, `zone_exit`), `speed_anomaly`,
 `position_jump`, `identity_conflict`, `port_visit`, `watchlist_hit`. Thresholds: `config` and the
-documented thresholds (`thresholds.py`); per-zone overrides in zone GeoJSON properties; `severity` and
-`explain` (details.why). `dark_target` is fusion's.
+documented thresholds (`model/thresholds.py`); per-zone overrides in zone GeoJSON properties;
+`severity` (details.why from model/explain.py). `dark_target` is fusion's.
 """

@@ -1,5 +1,5 @@
-"""Detection thresholds: one pydantic model (`thresholds.py` declares every field with its unit and
-meaning), read from TOML over those defaults; `--print-config` prints it back with the documentation.
+"""Detection thresholds: one pydantic model (`model/thresholds.py` declares every field with its unit
+and meaning), read from TOML over those defaults; `--print-config` prints it back with the documentation.
 
 Invalid input raises `ConfigError` naming the file, the key, the value and what is allowed: unknown
 sections or keys, text where a number belongs ('16'), negative or NaN numbers, unknown severities.
@@ -12,9 +12,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from seawatch.detect.thresholds import (
+from seawatch.errors import ConfigError
+from seawatch.model.severity import DEFAULT_SEVERITY, SEVERITIES
+from seawatch.model.thresholds import (
+    DetectionThresholds,
     GapConfig,
     IdentityConfig,
     JumpConfig,
@@ -25,10 +28,7 @@ from seawatch.detect.thresholds import (
     SpeedConfig,
     SwitchConfig,
     TracksConfig,
-    rendezvous_defaults,
 )
-from seawatch.errors import ConfigError
-from seawatch.model.severity import DEFAULT_SEVERITY, SEVERITIES
 
 __all__ = [
     "ZONE_OVERRIDABLE",
@@ -57,25 +57,12 @@ SECTION_DOCS = {
 }
 
 
-class DetectConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    tracks: TracksConfig = Field(default_factory=TracksConfig)
-    ais_gap: GapConfig = Field(default_factory=GapConfig)
-    encounter: PairConfig = Field(default_factory=PairConfig)
-    rendezvous: PairConfig = Field(default_factory=rendezvous_defaults)
-    loitering: LoiteringConfig = Field(default_factory=LoiteringConfig)
-    speed_anomaly: SpeedConfig = Field(default_factory=SpeedConfig)
-    position_jump: JumpConfig = Field(default_factory=JumpConfig)
-    identity_conflict: IdentityConfig = Field(default_factory=IdentityConfig)
-    port_visit: PortVisitConfig = Field(default_factory=PortVisitConfig)
-    zone: SwitchConfig = Field(default_factory=SwitchConfig)
-    watchlist: SwitchConfig = Field(default_factory=SwitchConfig)
-    severity: SeverityConfig = Field(default_factory=SeverityConfig)
+class DetectConfig(DetectionThresholds):
+    """The detection thresholds (model/thresholds.py) with their loading, checking and printing."""
 
     @classmethod
     def defaults(cls) -> DetectConfig:
-        """The documented defaults (declared in thresholds.py)."""
+        """The documented defaults (declared in model/thresholds.py)."""
         return _DEFAULTS
 
     @classmethod

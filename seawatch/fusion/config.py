@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from seawatch.errors import ConfigError
+from seawatch.model.thresholds import DARK_DISTANCE_M
 
 PositiveNum = Annotated[float, Field(gt=0, strict=True, allow_inf_nan=False)]
 NonNegNum = Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
@@ -55,7 +56,7 @@ class FusionConfig(BaseModel):
     merge_votes: Count = 3  # AIS reports on a never-dark anonymous track before it merges (0: never)
     coast_max_s: PositiveNum = 600.0  # a track silent longer than this takes no radar/satellite contact
     scan_window_s: NonNegNum = 1.0  # observations this close in time form one batch
-    dark_distance_m: NonNegNum = 1_500.0  # no AIS vessel within this of a contact => dark target
+    dark_distance_m: NonNegNum = DARK_DISTANCE_M  # no AIS vessel within this of a contact => dark target
     dark_min_contacts: dict[str, Annotated[int, Field(ge=1, strict=True)]] = Field(
         default_factory=lambda: {"radar": 3}
     )  # per kind, else 1

@@ -31,7 +31,7 @@ Definitions (PRODUCT.md defaults; TRUTH_PARAMS below):
 - port_visit: reported position within 3 km of a WPI port (exit beyond 4 km); a vessel inside at its first
   report starts its visit then; a visit still open ends at the vessel's last report. Only a stay with a
   stop is a visit: consecutive received reports at ≤ `stop_max_sog_kn` spanning ≥ `min_stop_s` (the
-  detection config: seawatch/detect/thresholds.py, one declaration for both).
+  detection thresholds: seawatch/model/thresholds.py, one declaration for both).
 - watchlist_hit: a watchlisted vessel's reports: first to last received report.
 """
 
@@ -49,9 +49,8 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import Polygon
 
-from seawatch.detect.config import DetectConfig, PortVisitConfig
-from seawatch.fusion.config import FusionConfig
 from seawatch.model.event import Event
+from seawatch.model.thresholds import DARK_DISTANCE_M, DetectionThresholds, PortVisitConfig
 from seawatch.sim.geodata import SimGeo, haversine_m
 from seawatch.sim.grid import StateGrid
 from seawatch.sim.scenario import Scenario
@@ -63,8 +62,9 @@ HEARD_WINDOW_S = 300.0
 
 
 def _truth_params() -> dict[str, dict[str, float]]:
-    """The thresholds of each truth definition: the detection config's (thresholds.py, one declaration),
-    plus the few that only truth has (how long an AIS vessel stays known, dark contact grouping)."""
+    """The thresholds of each truth definition: the detection thresholds (model/thresholds.py, one
+    declaration), plus the few that only truth has (how long an AIS vessel stays known, dark contact
+    grouping)."""
     c = _detect_config()
     return {
         "ais_gap": {"min_gap_s": c.ais_gap.min_gap_s, "min_shore_distance_m": c.ais_gap.min_shore_distance_m},
@@ -92,7 +92,7 @@ def _truth_params() -> dict[str, dict[str, float]]:
         "position_jump": {"max_implied_sog_kn": c.position_jump.min_implied_sog_kn},
         "identity_conflict": {"max_implied_sog_kn": c.position_jump.min_implied_sog_kn},
         "dark_target": {
-            "max_ais_distance_m": FusionConfig().dark_distance_m,
+            "max_ais_distance_m": DARK_DISTANCE_M,
             "ais_window_s": 900.0,
             "max_contact_gap_s": 600.0,
         },
@@ -110,8 +110,8 @@ def _truth_params() -> dict[str, dict[str, float]]:
 
 
 @functools.cache
-def _detect_config() -> DetectConfig:
-    return DetectConfig.defaults()
+def _detect_config() -> DetectionThresholds:
+    return DetectionThresholds()
 
 
 TRUTH_PARAMS: dict[str, dict[str, float]] = _truth_params()

@@ -1,6 +1,7 @@
 """Every detection threshold, declared once: value, unit and meaning (pydantic, unknown keys refused).
 
-Read by the detectors, by the simulator's ground truth (sim/truth.py) and printed by
+Read by the detectors (through detect/config.py's `DetectConfig`), by the simulator's ground truth
+(sim/truth.py: a model, below both, so truth shares definitions but no detection code) and printed by
 `seawatch detect --print-config`. `unit` and `zone` (overridable per zone) ride in each field's
 `json_schema_extra`. Definitions follow PRODUCT.md (Global Fishing Watch / Skylight) and issue 11.
 """
@@ -16,6 +17,7 @@ from seawatch.model.zone import canonical_zone_kind
 from seawatch.timeutil import parse_utc
 
 Level = Literal["alert", "notice"]
+DARK_DISTANCE_M = 1_500.0  # no AIS vessel within this of a contact => dark target (fusion's default)
 
 
 def num(default: float, unit: str, description: str, zone: bool = False) -> Any:
@@ -199,3 +201,23 @@ def rendezvous_defaults() -> PairConfig:
         max_sog_kn=3.0,  # a tug and its tow, two ferries in convoy are no rendezvous
         min_port_distance_m=3000.0,  # the port-visit radius: moored side by side in port is a port stay
     )
+
+
+class DetectionThresholds(BaseModel):
+    """Every section: what `seawatch detect --print-config` shows (detect/config.py's `DetectConfig`
+    adds reading TOML and checking zone overrides)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tracks: TracksConfig = Field(default_factory=TracksConfig)
+    ais_gap: GapConfig = Field(default_factory=GapConfig)
+    encounter: PairConfig = Field(default_factory=PairConfig)
+    rendezvous: PairConfig = Field(default_factory=rendezvous_defaults)
+    loitering: LoiteringConfig = Field(default_factory=LoiteringConfig)
+    speed_anomaly: SpeedConfig = Field(default_factory=SpeedConfig)
+    position_jump: JumpConfig = Field(default_factory=JumpConfig)
+    identity_conflict: IdentityConfig = Field(default_factory=IdentityConfig)
+    port_visit: PortVisitConfig = Field(default_factory=PortVisitConfig)
+    zone: SwitchConfig = Field(default_factory=SwitchConfig)
+    watchlist: SwitchConfig = Field(default_factory=SwitchConfig)
+    severity: SeverityConfig = Field(default_factory=SeverityConfig)
