@@ -149,24 +149,21 @@ _LINE_SCHEMA = {"line": pl.String, "place": pl.Int64}
 
 def wide_frame(result: BulkDecodeResult) -> pl.DataFrame:
     """Every record as one row of a wide table (every field seen as a column), in input order."""
-    parts: list[pl.DataFrame] = []
-    rows_in: list[np.ndarray] = []
-    for rows, frame in _frames(result):
-        parts.append(frame)
-        rows_in.append(rows)
     slow_lines, slow_recs = _slow_records(result)
+    n = len(result.fast) + len(slow_recs)
+    rank = np.empty(n, dtype=np.int64)
+    rank[_merged_order(result, slow_lines)] = np.arange(n)  # a record's place in input order
+    parts = [frame.with_columns(pl.Series(_PLACE, rank[rows])) for rows, frame in _frames(result)]
     if slow_recs:
-        parts.append(pl.from_dicts([_hexed(r) for r in slow_recs], infer_schema_length=None))
+        slow = pl.from_dicts([_hexed(r) for r in slow_recs], infer_schema_length=None)
+        parts.append(slow.with_columns(pl.Series(_PLACE, rank[len(result.fast) :])))
     if not parts:
         return pl.DataFrame(schema={"msg_type": pl.Int64, **dict.fromkeys(TAIL_COLUMNS, pl.String)})
-    wide = pl.concat(parts, how="diagonal_relaxed")
-    order = _merged_order(result, slow_lines)
-    # wide rows are: groups' rows (in group order), then slow records; gather them in input order
-    group_rows = np.concatenate(rows_in) if rows_in else np.zeros(0, np.int64)
-    position_of_fast_row = np.empty(len(result.fast), dtype=np.int64)
-    position_of_fast_row[group_rows] = np.arange(len(group_rows))
-    wide_index = np.concatenate([position_of_fast_row, np.arange(len(slow_recs)) + len(group_rows)])
+    wide = pl.concat(parts, how="diagonal_relaxed").sort(_PLACE).drop(_PLACE)
     front = [*(c for c in ("msg_type", "mmsi") if c in wide.columns)]
     tail = [c for c in TAIL_COLUMNS if c in wide.columns]
     middle = [c for c in wide.columns if c not in front and c not in tail]
-    return wide[wide_index[order]].select([*front, *middle, *tail])
+    return wide.select([*front, *middle, *tail])
+
+
+_PLACE = "__place"  # a record's place in input order, while the wide table is built
