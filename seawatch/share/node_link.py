@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import logging
 import math
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from seawatch.model import AisStatic, Event, Observation, SensorKind
@@ -132,6 +133,7 @@ def envelope_observation(env: Envelope) -> Observation | None:
     )
 
 
+SAME_EVENT_SLACK = timedelta(hours=1)  # a partner's event this close to our own one is the same event
 OWN_TRACK_WINDOW_S = 1800.0  # a partner's report of a vessel we track ourselves within this time...
 OWN_TRACK_GATE_M = 5_000.0  # ...that lies farther than this (plus 50 kn for the time between) is refused
 MAX_SOG_MPS = 50 * 0.514444
@@ -149,6 +151,29 @@ class NodeSink:
         self.node = node
         self.skipped = 0
         self.own_preferred = 0
+        self.merged_into_own = 0
+
+    def _own_same_event(self, event: Event) -> str | None:
+        """The node's own event of the same type, vessel(s) and time, if it has one."""
+        if not event.mmsi:
+            return None  # no identity to match on (dark targets): kept as the partner's
+        from seawatch.store.base import EventQuery
+
+        store = self.node.store
+        query = EventQuery(
+            types=(event.type,),
+            mmsi=event.mmsi[0],
+            since=event.start - SAME_EVENT_SLACK,
+            until=event.end + SAME_EVENT_SLACK,
+            limit=20,
+        )
+        for candidate in store.events(query):
+            if (
+                set(candidate.mmsi) == set(event.mmsi)
+                and store.event_origin(candidate.event_id) == self.node.node_id
+            ):
+                return candidate.event_id
+        return None
 
     def _own_tracks(self) -> dict[int, tuple[float, float, float]]:
         """MMSI -> (time, lat, lon) of the node's own latest state for vessels it tracks itself."""
@@ -208,6 +233,11 @@ class NodeSink:
                 except (KeyError, TypeError, ValueError) as exc:
                     log.warning("partner event %s:%s unusable: %s", env.origin, env.seq, exc)
                     self.skipped += 1
+                    continue
+                own = await asyncio.to_thread(self._own_same_event, event)
+                if own is not None:  # we detected it too: one event, listing the partner as well
+                    await asyncio.to_thread(self.node.store.also_reported_by, own, env.origin)
+                    self.merged_into_own += 1
                     continue
                 events.append(event)
                 noted.append(PartnerItem(env.origin, env.seq, env.kind, event.event_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import polars as pl
@@ -22,6 +23,21 @@ class SqlitePartnerData(SqliteDb):
                 " VALUES (?,?,?,?,?,?,?)",
                 [(i.origin, i.seq, i.kind, i.ref, i.t, i.lat, i.lon) for i in items],
             )
+
+    def also_reported_by(self, event_id: str, origin: str) -> bool:
+        """A partner reported an event the node holds itself: one event, listing the partner in
+        `details.also_reported_by` (the event stays the node's own). False when there is no such event."""
+        with self._tx() as db:
+            row = db.execute("SELECT json FROM events WHERE event_id=?", (event_id,)).fetchone()
+            if row is None:
+                return False
+            obj = json.loads(row[0])
+            details = obj.setdefault("details", {})
+            origins = details.setdefault("also_reported_by", [])
+            if origin not in origins:
+                origins.append(origin)
+                db.execute("UPDATE events SET json=? WHERE event_id=?", (json.dumps(obj), event_id))
+        return True
 
     def forget_partner_items(self, gone: Sequence[tuple[str, int, str]]) -> list[str]:
         """Delete what partner items past their retention left in the store: their events, the

@@ -229,3 +229,29 @@ async def test_event_derived_from_partner_data_ends_with_its_retention(tt: Feder
     tt.federation.expire()
     [left] = store.events(EventQuery(types=("loitering",), limit=10))
     assert left.mmsi == (366_000_889,)  # the own event on own data stays
+
+
+async def test_partner_report_of_our_own_event_is_one_event_with_both_origins(tt: FederatedNode) -> None:
+    pair = (366_000_401, 366_000_402)
+    own = Event("encounter", pair, T0, T0 + timedelta(hours=2), 10.6, -61.5, {"duration_s": 7200.0})
+    await tt.node.submit("tt-detect", [PartnerEvent(own, "tt")])
+    theirs = {
+        "type": "encounter",
+        "mmsi": list(pair),
+        "start": (T0 + timedelta(minutes=10)).isoformat(),  # their detector started a little later
+        "end": (T0 + timedelta(hours=2)).isoformat(),
+        "lat": 10.61,
+        "lon": -61.49,
+        "details": {"duration_s": 6600.0},
+    }
+    other = {**theirs, "mmsi": [366_000_403, 366_000_404]}  # a different pair: their own event
+    assert await tt.federation.handle([_wire(1, "event", [theirs, other])]) == 2
+    await tt.node.drain()
+    store = tt.node.store
+    events = store.events(EventQuery(types=("encounter",), limit=10))
+    assert len(events) == 2
+    [ours] = [e for e in events if set(e.mmsi) == set(pair)]
+    assert store.event_origin(ours.event_id) == "tt" and ours.details["also_reported_by"] == ["bb"]
+    assert (ours.lat, ours.lon) == (10.6, -61.5)
+    [bbs] = [e for e in events if set(e.mmsi) != set(pair)]
+    assert store.event_origin(bbs.event_id) == "bb"
