@@ -114,6 +114,10 @@ def test_alert_shows_name_and_reason(page: Any, node: NodeProcess, go_fast: dict
     assert "median speed 30.0 kn ≥ 25.0 kn" in why and "≥ 10 min" in why
     # go-fasts rank with the other alerts; notices are listed apart
     assert page.locator("[data-testid=alert-list] [data-testid=notice-item]").count() == 0
+    # a click centres the map on it and opens the dossier with its real identity
+    item.click()
+    page.wait_for_selector("[data-testid=dossier-panel][data-state=ready]", state="attached")
+    shot(page, "12-go-fast-alert")
 
 
 def test_acknowledge_and_dismiss_survive_reload_and_reach_a_second_operator(

@@ -114,8 +114,11 @@ export class AlertsPanel {
 
   private count(): void {
     const open = (list: HTMLUListElement) => list.querySelectorAll("li[data-state=open]").length;
-    $("alert-count").textContent = String(open(this.alertList));
-    $("notice-count").textContent = String(open(this.noticeList));
+    for (const [id, list] of [["alert-count", this.alertList], ["notice-count", this.noticeList]] as const) {
+      const n = open(list);
+      $(id).textContent = String(n);
+      $(id).classList.toggle("quiet", n === 0); // red only when something waits for a person
+    }
   }
 
   private flash(item: HTMLLIElement): void {
