@@ -105,3 +105,29 @@ def test_replay_says_so_and_shows_it_is_loading(page: Any, node: NodeProcess) ->
     assert page.get_by_test_id("replay-loading").is_hidden()
     page.get_by_test_id("time-live").click()
     _wait_current(page)
+
+
+def test_badge_turns_stale_when_the_feeds_stop(page: Any, node: NodeProcess) -> None:
+    """The node's WebSocket stays up but stops carrying track updates (as when every feed has stopped):
+    the badge says STALE with the time of the last data, not LIVE."""
+    dropped = {"tracks": 0}
+
+    def relay(ws: Any) -> None:
+        server = ws.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            if '"kind":"track"' in str(message) or '"kind": "track"' in str(message):
+                dropped["tracks"] += 1
+                return
+            ws.send(message)
+
+        server.on_message(from_server)
+        ws.on_message(lambda message: server.send(message))
+
+    page.route_web_socket("**/api/live", relay)
+    page.goto("/?staleAfterS=3")
+    page.wait_for_selector("body[data-ready='1']", state="attached")
+    page.wait_for_selector("[data-testid=live-status][data-state=open][data-mode=stale]", state="attached")
+    detail = page.get_by_test_id("status-detail").inner_text()
+    assert "no new data" in detail and "last data 2020-06-30" in detail
+    assert page.get_by_test_id("live-status").inner_text().lower() == "stale"

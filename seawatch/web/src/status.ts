@@ -4,8 +4,10 @@
 import "./status.css";
 import { $, isoSeconds } from "./util";
 
-/** No new track over the link for this long (wall clock): the feeds have stopped. */
-export const STALE_AFTER_MS = 90_000;
+/** No new track over the link for this long (wall clock): the feeds have stopped. `?staleAfterS=N` in the
+ * page's address overrides it (a quiet coastal node may set a longer one; tests a shorter one). */
+const staleParam = Number(new URLSearchParams(location.search).get("staleAfterS"));
+export const STALE_AFTER_MS = staleParam > 0 ? staleParam * 1000 : 90_000;
 
 export type LinkState = "open" | "closed" | "connecting";
 
