@@ -187,7 +187,9 @@ def browser() -> Iterator[Any]:
 
 
 def _open(browser: Any, url: str, user: str, width: int, height: int) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(viewport={"width": width, "height": height}, base_url=url)
+    # Playwright's string waits (wait_for_function) are evaluated like eval(), which the node's CSP
+    # forbids; the page itself under its CSP is proven in tests/security/test_page_csp.py
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=url, bypass_csp=True)
     context.add_cookies([_cookie(url, user)])
     page = context.new_page()
     errors: list[str] = []
