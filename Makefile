@@ -24,16 +24,22 @@ $(VENV)/.installed: pyproject.toml setup.py seawatch/sources/_nmea_scan.c
 system-deps:
 	PYTHON=$(PYTHON) bash scripts/install-system-deps.sh all
 
-# The web picture is built from npm packages into seawatch/web/dist (served offline by the node).
-web:
+# The web picture is built from npm packages into seawatch/web/dist (served offline by the node). Its API
+# types are generated from the node's OpenAPI document first (web/typegen: openapi-typescript), so the
+# build needs the package's Python (SEAWATCH_PYTHON).
+web: setup
 	@if [ -f $(WEB)/package.json ]; then \
 	  command -v npm >/dev/null || bash scripts/install-system-deps.sh; \
-	  cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent; \
+	  cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error \
+	    && npm ci --prefix typegen --no-audit --no-fund --loglevel=error \
+	    && SEAWATCH_PYTHON=$(abspath $(PY)) npm run build --silent; \
 	fi
 
-lint: setup
+lint: setup web
 	$(VENV)/bin/ruff check seawatch tests bench
+	$(VENV)/bin/ruff format --check seawatch tests bench
 	$(VENV)/bin/mypy
+	cd $(WEB) && SEAWATCH_PYTHON=$(abspath $(PY)) npm run check --silent
 
 pytest: setup
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)

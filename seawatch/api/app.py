@@ -33,6 +33,7 @@ from seawatch.api import (
     routes_zones,
 )
 from seawatch.api.auth import LoginThrottle, credentials, prepare_dummy_hash, token_hash
+from seawatch.api.docs import install_docs
 from seawatch.api.headers import SecurityHeaders
 from seawatch.api.limits import Identify, LimitsMiddleware
 from seawatch.api.problems import install_problem_handlers
@@ -43,7 +44,7 @@ from seawatch.store.base import Store
 log = logging.getLogger(__name__)
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
-PUBLIC_PATHS = frozenset({"/api/auth/login", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+PUBLIC_PATHS = frozenset({"/api/auth/login", "/openapi.json", "/docs"})
 
 
 def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None) -> FastAPI:
@@ -65,6 +66,8 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
         title="Seawatch node API",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # served offline by install_docs
+        redoc_url=None,
         description="Live maritime picture: tracks, events, zones, watchlist, sightings. "
         "Errors are application/problem+json (RFC 9457).",
     )
@@ -73,6 +76,7 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
     app.state.login_throttle = LoginThrottle(api.login_free_failures, api.login_delay_s)
     prepare_dummy_hash()
     install_problem_handlers(app)
+    install_docs(app)
     app.include_router(routes_system.router)
     app.include_router(routes_picture.router)
     app.include_router(routes_zones.router)

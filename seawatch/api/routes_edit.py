@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from seawatch.api.auth import Analyst, Operator, require
+from seawatch.api.models import ObservationsAccepted, Sighting, WatchEntry
 from seawatch.api.responses import JSON
 from seawatch.api.schemas import ObservationsIn, SightingIn, WatchIn
 from seawatch.errors import NotFoundError
@@ -25,12 +26,17 @@ def _node(request: Request) -> Node:
 
 
 # -- watchlist ---------------------------------------------------------------------------------------
-@router.get("/watchlist", response_class=JSON, dependencies=[Depends(require("viewer"))])
+@router.get(
+    "/watchlist",
+    response_class=JSON,
+    response_model=list[WatchEntry],
+    dependencies=[Depends(require("viewer"))],
+)
 def list_watch(request: Request) -> Any:
     return JSON(_node(request).store.watchlist())
 
 
-@router.post("/watchlist", status_code=201, response_class=JSON)
+@router.post("/watchlist", status_code=201, response_class=JSON, response_model=WatchEntry)
 def add_watch(request: Request, entry: WatchIn, who: Analyst) -> Any:
     node = _node(request)
     row = node.store.add_watch({**entry.model_dump(), "created_by": who.name})
@@ -50,12 +56,17 @@ def delete_watch(request: Request, entry_id: str, who: Analyst) -> Response:
 
 
 # -- sightings and observations ------------------------------------------------------------------------
-@router.get("/sightings", response_class=JSON, dependencies=[Depends(require("viewer"))])
+@router.get(
+    "/sightings",
+    response_class=JSON,
+    response_model=list[Sighting],
+    dependencies=[Depends(require("viewer"))],
+)
 async def list_sightings(request: Request) -> Any:
     return JSON(await asyncio.to_thread(_node(request).store.sightings, 200))
 
 
-@router.post("/sightings", status_code=201, response_class=JSON)
+@router.post("/sightings", status_code=201, response_class=JSON, response_model=Sighting)
 async def report_sighting(request: Request, body: SightingIn, who: Operator) -> Any:
     row = {
         "t": body.epoch(),
@@ -72,7 +83,7 @@ async def report_sighting(request: Request, body: SightingIn, who: Operator) -> 
     return JSON(saved, status_code=201)
 
 
-@router.post("/observations", response_class=JSON)
+@router.post("/observations", response_class=JSON, response_model=ObservationsAccepted)
 async def post_observations(request: Request, body: ObservationsIn, who: Operator) -> Any:
     """Feed observations and AIS static reports to the pipeline; answers once they are committed."""
     timed: list[tuple[float, int, Observation | AisStatic]] = [

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from seawatch.api.auth import require
+from seawatch.api.models import HistoryFeature, SeaEvent, TrackCollection, VesselDossier
 from seawatch.api.problems import FieldError
 from seawatch.api.responses import JSON
 from seawatch.api.schemas import parse_bbox, parse_time
@@ -26,7 +27,12 @@ def _node(request: Request) -> Node:
     return node
 
 
-@router.get("/tracks", response_class=JSON, summary="Tracks in a bbox, latest or at a past time")
+@router.get(
+    "/tracks",
+    response_class=JSON,
+    response_model=TrackCollection,
+    summary="Tracks in a bbox, latest or at a past time",
+)
 def tracks(
     request: Request,
     bbox: str | None = Query(None, description="minlon,minlat,maxlon,maxlat"),
@@ -41,10 +47,16 @@ def tracks(
         return Response(node.live_features(box, age_s), media_type="application/json")
     body = feature_collection(track_feature(s) for s in node.store.tracks_at(when, age_s, box))
     body["time"] = iso_utc(when)
+    body["max_age_s"] = age_s
     return JSON(body)
 
 
-@router.get("/tracks/{track_id}/history", response_class=JSON, summary="One track's positions")
+@router.get(
+    "/tracks/{track_id}/history",
+    response_class=JSON,
+    response_model=HistoryFeature,
+    summary="One track's positions",
+)
 def track_history(request: Request, track_id: str, start: str | None = None, end: str | None = None) -> Any:
     rows = _node(request).store.track_history(track_id, parse_time(start, "start"), parse_time(end, "end"))
     if not rows:
@@ -52,7 +64,7 @@ def track_history(request: Request, track_id: str, start: str | None = None, end
     return JSON(history_feature(track_id, rows))
 
 
-@router.get("/vessels/{mmsi}", response_class=JSON, summary="Vessel dossier")
+@router.get("/vessels/{mmsi}", response_class=JSON, response_model=VesselDossier, summary="Vessel dossier")
 def vessel(
     request: Request,
     mmsi: int = Path(ge=0, le=999_999_999),
@@ -89,7 +101,7 @@ def vessel(
     )
 
 
-@router.get("/events", response_class=JSON, summary="Events with filters")
+@router.get("/events", response_class=JSON, response_model=list[SeaEvent], summary="Events with filters")
 def events(
     request: Request,
     type: str | None = Query(None, description="comma-separated event types"),

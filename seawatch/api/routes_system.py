@@ -23,6 +23,7 @@ from seawatch.api.auth import (
     token_hash,
     verify_password,
 )
+from seawatch.api.models import AuditRow, Health, LoginResult, Me, NewToken, NewUser, RejectOut, UserOut
 from seawatch.api.responses import JSON
 from seawatch.api.schemas import LoginIn, TokenIn, UserIn
 from seawatch.node.metrics import prometheus_text
@@ -41,7 +42,12 @@ def _client_address(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
-@router.post("/api/auth/login", response_class=JSON, summary="Log in; sets the session cookie")
+@router.post(
+    "/api/auth/login",
+    response_class=JSON,
+    response_model=LoginResult,
+    summary="Log in; sets the session cookie",
+)
 def login(request: Request, body: LoginIn) -> Any:
     """Failed logins slow down per (user, address) only: the real user elsewhere is never locked out."""
     node = _node(request)
@@ -89,12 +95,12 @@ def logout(request: Request, who: Viewer) -> Response:
     return response
 
 
-@router.get("/api/auth/me", response_class=JSON)
+@router.get("/api/auth/me", response_class=JSON, response_model=Me)
 def me(who: Viewer) -> Any:
     return JSON({"name": who.name, "role": who.user.role, "via": who.via})
 
 
-@router.get("/api/users", response_class=JSON)
+@router.get("/api/users", response_class=JSON, response_model=list[UserOut])
 def users(request: Request, who: Admin) -> Any:
     return JSON(
         [
@@ -104,7 +110,7 @@ def users(request: Request, who: Admin) -> Any:
     )
 
 
-@router.post("/api/users", status_code=201, response_class=JSON)
+@router.post("/api/users", status_code=201, response_class=JSON, response_model=NewUser)
 def create_user(request: Request, body: UserIn, who: Admin) -> Any:
     store = _node(request).store
     user = add_user(store, body.name, body.role, body.password)
@@ -112,7 +118,13 @@ def create_user(request: Request, body: UserIn, who: Admin) -> Any:
     return JSON({"name": user.name, "role": user.role}, status_code=201)
 
 
-@router.post("/api/tokens", status_code=201, response_class=JSON, summary="New API token for a user")
+@router.post(
+    "/api/tokens",
+    status_code=201,
+    response_class=JSON,
+    response_model=NewToken,
+    summary="New API token for a user",
+)
 def create_token(request: Request, body: TokenIn, who: Admin) -> Any:
     store = _node(request).store
     ttl_days = body.ttl_days or _node(request).settings.api.api_token_ttl_days
@@ -121,12 +133,17 @@ def create_token(request: Request, body: TokenIn, who: Admin) -> Any:
     return JSON({"user": body.user, "token": token}, status_code=201)
 
 
-@router.get("/api/audit", response_class=JSON)
+@router.get("/api/audit", response_class=JSON, response_model=list[AuditRow])
 def audit(request: Request, who: Admin, action: str | None = None, limit: int = 200) -> Any:
     return JSON(_node(request).store.audit_rows(min(max(limit, 1), 5000), action))
 
 
-@router.get("/api/rejects", response_class=JSON, summary="The latest rejected inputs with their reasons")
+@router.get(
+    "/api/rejects",
+    response_class=JSON,
+    response_model=list[RejectOut],
+    summary="The latest rejected inputs with their reasons",
+)
 def rejects(request: Request, who: Analyst, limit: int = 200) -> Any:
     """The newest kept per source and reason (at most 20 each): junk cannot flush other evidence."""
     samples = _node(request).store.reject_samples(min(max(limit, 1), 1000))
@@ -145,7 +162,7 @@ def reject_counts(request: Request, who: Analyst) -> list[RejectCount]:
     return [RejectCount(**row) for row in _node(request).store.reject_counts()]
 
 
-@router.get("/api/health", response_class=JSON)
+@router.get("/api/health", response_class=JSON, response_model=Health)
 async def health(request: Request, who: Viewer) -> Any:
     node = _node(request)
     acknowledged = await asyncio.to_thread(node.store.acknowledged)

@@ -7,6 +7,8 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from seawatch.api.models import SeaEvent
+
 MAX_PROFILE_KEYS = 64
 MAX_PROFILE_VALUE_BYTES = 4096
 PROFILE_KEY_PATTERN = r"^[a-z][a-z0-9_.-]{0,63}$"
@@ -48,21 +50,9 @@ class VesselsOut(BaseModel):
     vessels: list[VesselName]
 
 
-class AlertOut(BaseModel):
+class AlertOut(SeaEvent):
     """An event (the `seawatch detect` JSON shape) with what operators did with it and who it is."""
 
-    id: str
-    type: str
-    severity: Literal["alert", "notice"]
-    mmsi: list[int]
-    start: str
-    end: str
-    lat: float
-    lon: float
-    details: dict[str, Any] = Field(default_factory=dict)
-    params: dict[str, Any] = Field(default_factory=dict)
-    track_ids: list[str] = Field(default_factory=list)
-    origin: str | None = None
     state: AlertStateOut
     vessels: list[VesselName] = Field(default_factory=list, description="identities of the MMSIs involved")
 

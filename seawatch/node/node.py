@@ -329,9 +329,13 @@ class Node:
 
     def live_features(self, bbox: BBox | None = None, max_age_s: float | None = None) -> bytes:
         """`live_tracks` as an encoded GeoJSON FeatureCollection (from the per-track cache)."""
-        parts = self.index.query_features(bbox, self._min_time(max_age_s))
-        head = b'{"type":"FeatureCollection","time":' + orjson.dumps(
-            iso_utc(self.data_time_s) if self.data_time_s else None
+        age_s = self.settings.pipeline.live_max_age_s if max_age_s is None else max_age_s
+        parts = self.index.query_features(bbox, self.data_time_s - age_s)
+        head = (
+            b'{"type":"FeatureCollection","time":'
+            + orjson.dumps(iso_utc(self.data_time_s) if self.data_time_s else None)
+            + b',"max_age_s":'
+            + orjson.dumps(age_s)
         )
         return head + b',"features":[' + b",".join(parts) + b"]}"
 

@@ -21,6 +21,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from seawatch.share.federation import Federation
+from seawatch.share.responses import ReceivedItems, ShareAudit, SharePolicyOut, ShareStatus
 from seawatch.timeutil import iso_utc, parse_utc
 
 router = APIRouter(prefix="/api/share", tags=["share"])
@@ -57,7 +58,7 @@ Admin = Annotated[Caller, Depends(admin)]
 Viewer = Annotated[Caller, Depends(viewer)]
 
 
-@router.get("/status")
+@router.get("/status", response_model=ShareStatus)
 def status(_: Viewer, fed: Fed) -> dict[str, Any]:
     return fed.status()
 
@@ -117,19 +118,19 @@ def quarantine(fed: Fed, _: Admin, limit: Annotated[int, Query(ge=1, le=10_000)]
     )
 
 
-@router.get("/policies")
+@router.get("/policies", response_model=dict[str, SharePolicyOut])
 def policies(_: Admin, fed: Fed) -> dict[str, Any]:
     return {p: fed.policy_for(p).to_dict() for p in sorted(fed.settings.partner_keys)}
 
 
-@router.get("/policies/{partner}")
+@router.get("/policies/{partner}", response_model=SharePolicyOut)
 def policy(partner: str, _: Admin, fed: Fed) -> dict[str, Any]:
     if partner not in fed.settings.partner_keys:
         raise HTTPException(404, f"unknown partner {partner!r}")
     return fed.policy_for(partner).to_dict()
 
 
-@router.put("/policies/{partner}")
+@router.put("/policies/{partner}", response_model=SharePolicyOut)
 def put_policy(
     partner: str,
     body: Annotated[dict[str, Any], Body()],
@@ -145,7 +146,18 @@ def _epoch(text: str | None) -> float | None:
     return None if text is None else parse_utc(text).timestamp()
 
 
-@router.get("/audit", response_model=None)
+@router.get(
+    "/audit",
+    response_model=ShareAudit,
+    responses={
+        200: {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            }
+        }
+    },
+)
 def audit(
     _: Admin,
     fed: Fed,
@@ -170,7 +182,7 @@ def audit(
     return PlainTextResponse(fed.audit.export(format, records), media_type=media)
 
 
-@router.get("/received")
+@router.get("/received", response_model=ReceivedItems)
 def received(
     who: Viewer,
     fed: Fed,

@@ -16,6 +16,12 @@ for (const name of ["countries-50m.json", "countries-10m.json"]) {
 }
 copyFileSync(join(here, "src", "index.html"), join(out, "index.html"));
 
+// Swagger UI for the node's /docs, served from here: no CDN (swagger-ui-dist, Apache-2.0).
+mkdirSync(join(out, "swagger"));
+for (const name of ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "LICENSE", "NOTICE"]) {
+  copyFileSync(join(here, "node_modules", "swagger-ui-dist", name), join(out, "swagger", name));
+}
+
 const options = {
   entryPoints: { app: join(here, "src", "main.ts") },
   bundle: true,

@@ -19,7 +19,7 @@ from tests.shared import require_shared
 
 SOURCE = Path(__file__).resolve().parents[2] / "seawatch" / "sources" / "_nmea_scan.c"
 
-FUZZ = r'''
+FUZZ = r"""
 import importlib.util, random, sys
 from pathlib import Path
 spec = importlib.util.spec_from_file_location("seawatch.sources._nmea_scan", sys.argv[1])
@@ -58,7 +58,7 @@ for _ in range(int(sys.argv[3])):
     for enforce in (True, False):
         n += len(ais_scan.scan_text(data, enforce, rng.choice([0, 1, 5, 1000]), rng.choice([0, 1, 3, 1000])))
 print("scanned", n)
-'''
+"""
 
 
 def _sanitizer_runtime() -> list[str]:

@@ -1,37 +1,12 @@
-// Shapes of the alert panel's routes (/api/alerts, /api/alerts/{id}/state, /api/me/profile), kept out of
-// types.ts, which is generated from /openapi.json.
+// Shapes of the alert panel's routes (/api/alerts, /api/alerts/{id}/state, /api/me/profile): the generated
+// types (generated/api.ts, from /openapi.json) under the panel's names.
+import type * as Api from "./generated/api";
 import type { SeaEvent } from "./types";
 
-export type AlertStateName = "open" | "acknowledged" | "dismissed";
-
-export interface AlertState {
-  event_id: string;
-  state: AlertStateName;
-  reason?: string | null;
-  by?: string | null;
-  at?: number | null;
-}
-
-export interface VesselIdentity {
-  mmsi: number;
-  name?: string | null;
-  callsign?: string | null;
-  imo?: number | null;
-  ship_type?: number | null;
-}
-
-export type AlertEvent = SeaEvent & {
-  severity?: string;
-  origin?: string | null;
-  state?: AlertState;
-  vessels?: VesselIdentity[];
-};
-
-export interface AlertsBody {
-  alerts: AlertEvent[];
-}
-
-export interface ProfileBody {
-  user: string;
-  values: Record<string, unknown>;
-}
+export type AlertState = Api.AlertStateOut;
+export type AlertStateName = AlertState["state"];
+export type VesselIdentity = Api.VesselName;
+/** An alert from /api/alerts, or a live event not yet given its state and names. */
+export type AlertEvent = SeaEvent & { state?: AlertState; vessels?: VesselIdentity[] };
+export type AlertsBody = Api.AlertsOut;
+export type ProfileBody = Api.ProfileOut;

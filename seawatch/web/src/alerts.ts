@@ -213,7 +213,7 @@ export class AlertsPanel {
 
   private async send(id: string, state: AlertStateName, reason?: string): Promise<void> {
     try {
-      const saved = await api.put<AlertState>(`/api/alerts/${encodeURIComponent(id)}/state`, { state, reason: reason || null });
+      const saved = await api.put("/api/alerts/{event_id}/state", { state, reason: reason || null }, { path: { event_id: id } });
       this.setState(saved);
     } catch (err) {
       const item = this.item(id);

@@ -1,54 +1,29 @@
 // Vessel dossier: identity, identity changes, current state, events and track history (drawn on the map).
 import * as L from "leaflet";
-import { api, query } from "./api";
+import { api } from "./api";
 import { eventLabel, eventSummary } from "./alerts";
 import { shipCategory, trackClass } from "./symbols";
 import { trackTitle } from "./tracks";
-import type { SeaEvent, TrackProps } from "./types";
+import type { HistoryFeature, SeaEvent, TrackProps, VesselDossier } from "./types";
+import type { IdentityChange, VesselIdentity } from "./generated/api";
 import { $, esc, fmtNum, isoMinute } from "./util";
 
-type Dict = Record<string, unknown>;
 type LatLon = [number, number];
 
-const IDENTITY_FIELDS: [string, string][] = [
-  ["mmsi", "MMSI"], ["imo", "IMO"], ["callsign", "Call sign"], ["name", "Name"], ["shipname", "Name"],
-  ["ship_type", "Type"], ["flag", "Flag"], ["length_m", "Length (m)"], ["width_m", "Beam (m)"],
-  ["draught_m", "Draught (m)"], ["destination", "Destination"], ["first_seen", "First seen"],
+const IDENTITY_FIELDS: [keyof VesselIdentity, string][] = [
+  ["mmsi", "MMSI"], ["imo", "IMO"], ["callsign", "Call sign"], ["shipname", "Name"], ["ship_type", "Type"],
+  ["length_m", "Length (m)"], ["destination", "Destination"], ["first_seen", "First seen"],
   ["last_seen", "Last seen"],
 ];
 
-/** A time given as epoch seconds or ISO text, shown to the minute in UTC. */
-function fmtTime(value: unknown): string {
-  const ms = typeof value === "number" ? value * 1000 : typeof value === "string" ? Date.parse(value) : NaN;
-  return Number.isFinite(ms) ? isoMinute(ms) : String(value ?? "");
+/** Epoch seconds shown to the minute in UTC. */
+function fmtTime(epochS: number | null): string {
+  return epochS === null ? "—" : isoMinute(epochS * 1000);
 }
 
-/** Positions from any of the history shapes the API may return (rows, GeoJSON points or a line). */
-export function historyPoints(value: unknown): LatLon[] {
-  if (!value) return [];
-  if (Array.isArray(value)) {
-    return value.flatMap((row): LatLon[] => {
-      const r = row as Dict;
-      if (typeof r.lat === "number" && typeof r.lon === "number") return [[r.lat, r.lon]];
-      const geometry = r.geometry as Dict | undefined;
-      if (geometry?.type === "Point") {
-        const [lon, lat] = geometry.coordinates as number[];
-        return [[lat, lon]];
-      }
-      return [];
-    });
-  }
-  const v = value as Dict;
-  if (v.type === "FeatureCollection") return historyPoints(v.features);
-  if (v.type === "Feature") return historyPoints(v.geometry);
-  if (v.type === "LineString") return (v.coordinates as number[][]).map(([lon, lat]) => [lat, lon]);
-  if (v.type === "MultiLineString") {
-    return (v.coordinates as number[][][]).flat().map(([lon, lat]) => [lat, lon]);
-  }
-  for (const key of ["positions", "history", "track", "points", "features"]) {
-    if (key in v) return historyPoints(v[key]);
-  }
-  return [];
+/** The history line's vertices as Leaflet positions. */
+export function historyPoints(history: HistoryFeature | null | undefined): LatLon[] {
+  return (history?.geometry.coordinates ?? []).map(([lon, lat]): LatLon => [lat, lon]);
 }
 
 export class DossierPanel {
@@ -88,36 +63,35 @@ export class DossierPanel {
       + `<p class="muted" data-testid="dossier-loading">loading…</p>`;
     this.history.clearLayers();
 
-    let dossier: Dict | null = null;
+    let dossier: VesselDossier | null = null;
     let error = "";
     if (vesselMmsi) {
       try {
-        dossier = await api.get<Dict>(`/api/vessels/${vesselMmsi}`);
+        dossier = await api.get("/api/vessels/{mmsi}", { path: { mmsi: vesselMmsi } });
       } catch (err) {
         error = (err as Error).message;
       }
     }
-    let points = historyPoints(dossier?.history ?? dossier?.track ?? dossier?.positions);
+    let points = historyPoints(dossier?.history);
     const trackId = track?.track_id ?? event?.track_ids?.[0];
     if (points.length === 0 && trackId) {
       try {
         const end = this.historyEnd();
         const start = (end ?? Date.now()) - 24 * 3600 * 1000;
         const params = end ? { start: new Date(start).toISOString(), end: new Date(end).toISOString() } : {};
-        points = historyPoints(await api.get<unknown>(`/api/tracks/${encodeURIComponent(trackId)}/history${query(params)}`));
+        points = historyPoints(await api.get("/api/tracks/{track_id}/history", { path: { track_id: trackId }, query: params }));
       } catch (err) {
         error = error || (err as Error).message;
       }
     }
     if (token !== this.token) return;
 
-    const identity = (dossier?.identity ?? {}) as Dict;
-    const liveTrack = (dossier?.track as { properties?: TrackProps } | null)?.properties;
-    track = track ?? liveTrack ?? undefined;
-    const name = identity.name ?? identity.shipname;
-    if (typeof name === "string" && name.trim()) this.title.textContent = name.trim();
-    const events = (dossier?.events ?? []) as SeaEvent[];
-    const changes = (dossier?.identity_changes ?? dossier?.changes ?? []) as Dict[];
+    const identity = dossier?.identity ?? null;
+    track = track ?? dossier?.track?.properties;
+    const name = identity?.shipname?.trim();
+    if (name) this.title.textContent = name;
+    const events = dossier?.events ?? [];
+    const changes = dossier?.identity_changes ?? [];
     this.body.innerHTML = [
       event ? eventBlock(event) : "",
       track ? stateBlock(track) : "",
@@ -164,29 +138,24 @@ function stateBlock(p: TrackProps): string {
     + `</table>`;
 }
 
-function identityBlock(identity: Dict, mmsi: number | undefined): string {
+function identityBlock(identity: VesselIdentity | null, mmsi: number | undefined): string {
   const rows: string[] = [];
-  const seen = new Set<string>();
   for (const [key, label] of IDENTITY_FIELDS) {
-    let value = identity[key];
-    if (key === "mmsi" && value == null) value = mmsi;
-    if (value == null || value === "" || seen.has(label)) continue;
-    seen.add(label);
+    const value = key === "mmsi" ? identity?.mmsi ?? mmsi : identity?.[key];
+    if (value == null || value === "") continue;
     const text = key === "ship_type" ? `${value} (${shipCategory(value as number).label})`
-      : key.endsWith("_seen") ? fmtTime(value) : String(value);
+      : key === "first_seen" || key === "last_seen" ? fmtTime(value as number) : String(value);
     rows.push(row(label, esc(text), `dossier-${key}`));
   }
   if (!rows.length) return "";
   return `<h3>Identity</h3><table class="kv" data-testid="dossier-identity">${rows.join("")}</table>`;
 }
 
-function changesBlock(changes: Dict[]): string {
+function changesBlock(changes: IdentityChange[]): string {
   if (!changes.length) return "";
   const items = changes.slice(-20).reverse().map((c) => {
-    const when = fmtTime(c.t ?? c.time);
-    const what = "field" in c
-      ? `${String(c.field)}: ${String(c.old ?? "—")} → ${String(c.new ?? "—")}`
-      : Object.entries(c).filter(([k]) => k !== "time" && k !== "t").map(([k, v]) => `${k}: ${String(v)}`).join(", ");
+    const when = fmtTime(c.t);
+    const what = `${c.field}: ${c.old} → ${c.new}`;
     return `<li><span class="muted">${esc(when)}</span> ${esc(what)}</li>`;
   });
   return `<h3>Identity changes</h3><ul class="list compact" data-testid="dossier-changes">${items.join("")}</ul>`;

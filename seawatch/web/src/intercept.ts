@@ -56,11 +56,12 @@ export class InterceptView {
 
   async load(): Promise<void> {
     const [ranked, taskings] = await Promise.all([
-      api.get<RankedAlert[]>("/api/ops/alerts"),
-      api.get<Tasking[]>("/api/ops/taskings"),
+      api.get("/api/ops/alerts"),
+      api.get("/api/ops/taskings"),
     ]);
-    ranked.forEach((r) => this.best.set(r.event.id, r.intercept));
-    for (const t of taskings) this.showTasking(t);
+    // the ops response models leave these objects open (dict): their shapes are declared here until they are
+    ranked.forEach((r) => this.best.set(String(r.event.id), r.intercept as unknown as BestIntercept));
+    for (const t of taskings) this.showTasking(t as unknown as Tasking);
     this.apply();
   }
 
@@ -134,7 +135,7 @@ export class InterceptView {
 
   private async task(assetId: string, trackId: string, eventId: string): Promise<void> {
     try {
-      await api.post(`/api/ops/assets/${encodeURIComponent(assetId)}/task`, { track_id: trackId, event_id: eventId });
+      await api.post("/api/ops/assets/{asset_id}/task", { track_id: trackId, event_id: eventId }, { path: { asset_id: assetId } });
       this.onTasked();
     } catch (err) {
       this.onError(err instanceof ApiError ? err.message : (err as Error).message);
@@ -143,7 +144,7 @@ export class InterceptView {
 
   async release(assetId: string): Promise<void> {
     try {
-      await api.post(`/api/ops/assets/${encodeURIComponent(assetId)}/release`, {});
+      await api.post("/api/ops/assets/{asset_id}/release", {}, { path: { asset_id: assetId } });
     } catch (err) {
       this.onError((err as Error).message);
     }

@@ -1,21 +1,8 @@
 // Link health per partner (GET /api/share/links): what waits here and on the broker, when the link last
 // moved, the last error. Hidden on a node without federation (the route answers 503).
 import { api, ApiError } from "./api";
+import type { LinkHealth } from "./generated/api";
 
-interface LinkHealth {
-  partner: string;
-  connected: boolean;
-  outbox_items: number;
-  outbox_oldest_age_s: number | null;
-  broker_waiting_messages: number | null;
-  broker_unacked_messages: number | null;
-  last_sent: string | null;
-  last_received: string | null;
-  received: number;
-  refused: number;
-  last_error: string | null;
-  last_error_at: string | null;
-}
 
 function ago(iso: string | null): string {
   if (!iso) return "never";
@@ -51,7 +38,7 @@ export class LinksPanel {
   async refresh(): Promise<void> {
     let links: LinkHealth[];
     try {
-      links = (await api.get<{ links: LinkHealth[] }>("/api/share/links")).links;
+      links = (await api.get("/api/share/links")).links;
     } catch (err) {
       if (err instanceof ApiError && (err.status === 503 || err.status === 404)) this.section.hidden = true;
       return;

@@ -18,18 +18,17 @@ import { Filters } from "./filters";
 import { type BestIntercept, InterceptView, type Tasking } from "./intercept";
 import { LinksPanel } from "./links";
 import { LiveFeed } from "./live";
-import { type Sighting, SightingForm } from "./sightings";
+import { SightingForm } from "./sightings";
 import { legendHtml } from "./symbols";
 import { Timeline } from "./timeline";
 import { TrackLayer } from "./tracks";
-import type { Me, SeaEvent, TrackCollection, TrackFeature, TrackProps } from "./types";
+import { type Me, ROLES, type SeaEvent, type TrackProps } from "./types";
 import { $, isoSeconds } from "./util";
 import { ZoneLayer } from "./zones";
 
 const DEFAULT_VIEW: [number, number, number] = [17, -70, 5]; // the Caribbean
 const TRAIL_OFFSETS_MIN = [20, 10];
-const ROLES = ["viewer", "operator", "analyst", "admin"];
-const LIVE_MAX_AGE_MS = 3600 * 1000; // as the node's pipeline.live_max_age_s default
+const EXPORT_WINDOW_MS = 3600 * 1000; // Download: the hour before the picture time
 
 function showLogin(message = ""): void {
   $("app").hidden = true;
@@ -40,22 +39,11 @@ function showLogin(message = ""): void {
 
 async function currentUser(): Promise<Me | null> {
   try {
-    return await api.get<Me>("/api/auth/me");
+    return await api.get("/api/auth/me");
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return null;
     throw err;
   }
-}
-
-function featuresOf(body: unknown): TrackFeature[] {
-  if (Array.isArray(body)) return body as TrackFeature[];
-  return ((body as TrackCollection | null)?.features ?? []) as TrackFeature[];
-}
-
-function eventsOf(body: unknown): SeaEvent[] {
-  if (Array.isArray(body)) return body as SeaEvent[];
-  const b = body as { alerts?: SeaEvent[]; events?: SeaEvent[]; items?: SeaEvent[] } | null;
-  return b?.alerts ?? b?.events ?? b?.items ?? [];
 }
 
 class App {
@@ -74,13 +62,15 @@ class App {
   private readonly intercepts: InterceptView;
   private fitted = false;
   private replayToken = 0;
+  /** The node's live window (`max_age_s` of /api/tracks): older tracks leave the live picture. */
+  private liveMaxAgeS: number | null = null;
 
   constructor(private readonly me: Me, profile: Profile) {
     this.alerts = new AlertsPanel(profile);
-    $("user-name").textContent = `${me.username ?? me.name ?? ""}${me.role ? ` (${me.role})` : ""}`;
+    $("user-name").textContent = `${me.name} (${me.role})`;
     // what the role may change (the node checks it anyway): sightings from operator, zones from analyst
-    const rank = ROLES.indexOf(me.role ?? "viewer");
-    document.body.dataset.role = me.role ?? "viewer";
+    const rank = ROLES.indexOf(me.role);
+    document.body.dataset.role = me.role;
     $("sighting-panel").hidden = rank < ROLES.indexOf("operator");
     $("zone-draw").hidden = $("zone-edit").hidden = rank < ROLES.indexOf("analyst");
     this.alerts.canAct = rank >= ROLES.indexOf("operator");
@@ -136,7 +126,7 @@ class App {
     this.timeline.onLive = () => void this.goLive();
     this.sightings.defaultTime = () => this.timeline.atMs ?? (this.tracks.latestMs || Date.now());
     const pictureTime = () => (this.timeline.live ? this.tracks.latestMs || null : this.timeline.atMs);
-    new ExportControl(this.map, pictureTime, LIVE_MAX_AGE_MS).onError = (m) => this.hint(m);
+    new ExportControl(this.map, pictureTime, EXPORT_WINDOW_MS).onError = (m) => this.hint(m);
     let dropped = false;
     this.live.onState = (state) => {
       // after a drop (e.g. the node closed a slow client), resynchronise the picture from the API
@@ -147,19 +137,19 @@ class App {
     this.live.onMessage = (m) => {
       if (m.kind === "track") {
         this.status.noteData();
-        if (this.timeline.live) this.tracks.upsert(m.data as TrackFeature);
+        if (this.timeline.live) this.tracks.upsert(m.data);
       } else if (m.kind === "event") {
-        this.alerts.add(m.data as SeaEvent, true);
+        this.alerts.add(m.data, true);
       } else if (m.kind === "alert_state") {
-        this.alerts.setState(m.data as AlertState);
+        this.alerts.setState(m.data);
       } else if (m.kind === "sighting") {
-        this.sightings.show(m.data as Sighting);
+        this.sightings.show(m.data);
       } else if (m.kind === "asset") {
-        this.assets.upsert(m.data as AssetView);
+        this.assets.upsert(m.data as unknown as AssetView); // ops messages: open objects in the schema
       } else if (m.kind === "tasking") {
-        this.intercepts.showTasking(m.data as Tasking);
+        this.intercepts.showTasking(m.data as unknown as Tasking);
       } else if (m.kind === "intercept") {
-        this.intercepts.update(m.data as BestIntercept & { event_id: string });
+        this.intercepts.update(m.data as unknown as BestIntercept & { event_id: string });
       }
     };
     this.map.on("moveend", () => this.saveView());
@@ -187,11 +177,12 @@ class App {
 
   private async loadLatest(): Promise<void> {
     const [tracks, events] = await Promise.all([
-      api.get<unknown>("/api/tracks").catch((e) => (this.hint(`tracks: ${(e as Error).message}`), null)),
-      api.get<unknown>(`/api/alerts${query({ limit: 300 })}`).catch((e) => (this.hint(`events: ${(e as Error).message}`), null)),
+      api.get("/api/tracks").catch((e) => (this.hint(`tracks: ${(e as Error).message}`), null)),
+      api.get("/api/alerts", { query: { limit: 300 } }).catch((e) => (this.hint(`events: ${(e as Error).message}`), null)),
     ]);
-    for (const f of featuresOf(tracks)) this.tracks.upsert(f);
-    this.alerts.load(eventsOf(events));
+    if (tracks) this.liveMaxAgeS = tracks.max_age_s;
+    for (const f of tracks?.features ?? []) this.tracks.upsert(f);
+    this.alerts.load(events?.alerts ?? []);
     this.fitOnce();
   }
 
@@ -202,23 +193,23 @@ class App {
     document.body.dataset.replay = "loading";
     try {
       const [now, ...older] = await Promise.all(
-        [0, ...TRAIL_OFFSETS_MIN].map((m) => api.get<unknown>(`/api/tracks${query({ at: isoSeconds(atMs - m * 60000) })}`)),
+        [0, ...TRAIL_OFFSETS_MIN].map((m) => api.get("/api/tracks", { query: { at: isoSeconds(atMs - m * 60000) } })),
       );
-      const events = await api.get<unknown>(
-        `/api/alerts${query({ since: isoSeconds(atMs - span), until: isoSeconds(atMs), limit: 300 })}`,
-      ).catch(() => []);
+      const events = await api.get(
+        "/api/alerts", { query: { since: isoSeconds(atMs - span), until: isoSeconds(atMs), limit: 300 } },
+      ).catch(() => null);
       if (token !== this.replayToken || this.timeline.live) return;
       const trails = new Map<string, [number, number][]>();
       for (const batch of older) {
-        for (const f of featuresOf(batch)) {
+        for (const f of batch.features) {
           const id = f.properties?.track_id;
           if (!id || !f.geometry) continue;
           const [lon, lat] = f.geometry.coordinates;
           trails.set(id, [...(trails.get(id) ?? []), [lat, lon]]);
         }
       }
-      this.tracks.replaceAll(featuresOf(now), trails);
-      this.alerts.load(eventsOf(events));
+      this.tracks.replaceAll(now.features, trails);
+      this.alerts.load(events?.alerts ?? []);
       document.body.dataset.replay = "ready";
       $("time-label").dataset.count = String(this.tracks.size);
     } catch (err) {
@@ -270,13 +261,13 @@ class App {
     this.status.render(this.tracks.latestMs);
     if (this.timeline.live) {
       this.timeline.follow(this.tracks.latestMs);
-      this.tracks.expire(LIVE_MAX_AGE_MS);
+      if (this.liveMaxAgeS !== null) this.tracks.expire(this.liveMaxAgeS * 1000);
     }
     if (!this.fitted && this.tracks.size > 0) this.fitOnce();
   }
 
   private viewKey(): string {
-    return `seawatch.view.${this.me.username ?? this.me.name ?? "user"}`;
+    return `seawatch.view.${this.me.name}`;
   }
 
   private restoreView(): void {

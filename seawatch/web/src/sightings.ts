@@ -1,22 +1,9 @@
 // Sightings form: a patrol reports a contact; it is posted to /api/sightings and becomes an observation.
 import * as L from "leaflet";
 import { api } from "./api";
+import type { Sighting } from "./types";
+import type { SightingIn } from "./generated/api";
 import { $, esc, fmtNum, fromLocalInput, isoMinute, toLocalInput } from "./util";
-
-/** A patrol's report as the node stores and pushes it. */
-export interface Sighting {
-  id?: string | number;
-  t?: number;
-  time?: string;
-  lat: number;
-  lon: number;
-  mmsi?: number | null;
-  sog_kn?: number | null;
-  cog_deg?: number | null;
-  name?: string | null;
-  notes?: string | null;
-  reported_by?: string | null;
-}
 
 const MAX_SHOWN = 200;
 
@@ -56,16 +43,16 @@ export class SightingForm {
   }
 
   async load(): Promise<void> {
-    const rows = await api.get<Sighting[]>("/api/sightings");
-    for (const row of (Array.isArray(rows) ? rows : []).slice(0, MAX_SHOWN)) this.show(row);
+    const rows = await api.get("/api/sightings");
+    for (const row of rows.slice(0, MAX_SHOWN)) this.show(row);
   }
 
   /** Put a reported sighting on the map (a yellow star with the report in a popup). */
   show(s: Sighting): void {
-    if (!s || !Number.isFinite(s.lat) || !Number.isFinite(s.lon)) return;
-    const key = String(s.id ?? `${s.lat},${s.lon},${s.t ?? s.time}`);
+    if (!Number.isFinite(s.lat) || !Number.isFinite(s.lon)) return;
+    const key = s.id;
     if (this.shown.has(key)) return;
-    const ms = typeof s.t === "number" ? s.t * 1000 : s.time ? Date.parse(s.time) : NaN;
+    const ms = s.t * 1000;
     const marker = L.marker([s.lat, s.lon], {
       icon: L.divIcon({
         className: "sighting-icon",
@@ -118,13 +105,13 @@ export class SightingForm {
       name,
       notes,
     };
-    const body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== ""));
+    // left out when empty: the node names a missing or invalid field in its answer (problem+json)
+    const body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== "")) as SightingIn;
     this.result.className = "note";
     try {
-      const saved = await api.post<Record<string, unknown>>("/api/sightings", body);
-      if (saved && typeof saved === "object" && "lat" in saved) this.show(saved as unknown as Sighting);
-      const id = saved && typeof saved === "object" ? saved.id ?? saved.sighting_id : undefined;
-      this.result.textContent = `sighting sent${id ? ` (#${id})` : ""}`;
+      const saved = await api.post("/api/sightings", body);
+      this.show(saved);
+      this.result.textContent = `sighting sent (#${saved.id})`;
       this.result.dataset.state = "sent";
       ($("sighting-notes") as HTMLTextAreaElement).value = "";
       this.marker.remove();

@@ -118,7 +118,10 @@ export function symbolSvg(p: TrackProps, selected: boolean): string {
 }
 
 export function legendHtml(): string {
-  const fake = (extra: Partial<TrackProps>): TrackProps => ({ track_id: "", sog_kn: 10, heading_deg: 45, ...extra });
+  const fake = (extra: Partial<TrackProps>): TrackProps => ({
+    track_id: "", mmsi: null, name: null, ship_type: null, sources: [], sensors: [], nodes: [], dark: false,
+    sog_kn: 10, cog_deg: null, heading_deg: 45, time: "", ...extra,
+  });
   const row = (svg: string, label: string) => `<div class="legend-row">${svg}<span>${label}</span></div>`;
   const swatch = (colour: string, label: string) =>
     `<div class="legend-row"><span class="swatch" style="background:${colour}"></span><span>${label}</span></div>`;

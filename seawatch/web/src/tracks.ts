@@ -103,15 +103,10 @@ export class TrackLayer {
     this.scheduleRender();
   }
 
-  /** Apply one live update (a GeoJSON Point feature); a feature with `deleted: true` removes the track. */
+  /** Apply one live update (a GeoJSON Point feature); tracks leave the picture by `expire`. */
   upsert(feature: TrackFeature): void {
     const p = feature.properties;
-    const id = p?.track_id ?? (feature.id as string | undefined);
-    if (!id) return;
-    if (p.deleted === true) {
-      this.remove(String(id));
-      return;
-    }
+    const id = p.track_id;
     const coords = feature.geometry?.coordinates;
     if (!coords || !Number.isFinite(coords[0]) || !Number.isFinite(coords[1])) return;
     const [lon, lat] = coords;

@@ -1,56 +1,22 @@
-// Shapes exchanged with the node (docs/INTERFACES.md). Optional fields are read defensively.
-import type { Feature, FeatureCollection, Point, Polygon, MultiPolygon } from "geojson";
+// Shapes exchanged with the node: generated from its /openapi.json (generated/api.ts, `npm run gen`),
+// never written by hand. Change the response models in seawatch/api/models.py instead.
+import type * as Api from "./generated/api";
 
-export interface TrackProps {
-  track_id: string;
-  mmsi?: number | null;
-  name?: string | null;
-  ship_type?: number | string | null;
-  sources?: string[];
-  sensors?: string[];
-  nodes?: string[];
-  dark?: boolean;
-  sog_kn?: number | null;
-  cog_deg?: number | null;
-  heading_deg?: number | null;
-  time?: string | null;
-  [key: string]: unknown;
-}
+export type TrackProps = Api.TrackProperties;
+export type TrackFeature = Api.TrackFeature;
+export type TrackCollection = Api.TrackCollection;
+export type SeaEvent = Api.SeaEvent;
+export type EventType = Api.EventType;
+export type EventDetails = Api.EventDetails;
+export type ZoneFeature = Api.ZoneFeature;
+export type ZoneCollection = Api.ZoneCollection;
+export type LiveMessage = Api.LiveMessage;
+export type Me = Api.Me;
+export type Role = Api.Role;
+export type Sighting = Api.Sighting;
+export type VesselDossier = Api.VesselDossier;
+export type HistoryFeature = Api.HistoryFeature;
+export type Problem = Api.Problem;
 
-export type TrackFeature = Feature<Point, TrackProps>;
-export type TrackCollection = FeatureCollection<Point, TrackProps>;
-
-export interface SeaEvent {
-  id: string;
-  type: string;
-  mmsi: number[];
-  start: string;
-  end: string;
-  lat: number;
-  lon: number;
-  details?: Record<string, unknown>;
-  params?: Record<string, unknown>;
-  track_ids?: string[];
-}
-
-export interface ZoneProps {
-  id?: string | number;
-  zone_id?: string | number;
-  name?: string;
-  kind?: string;
-  [key: string]: unknown;
-}
-
-export type ZoneFeature = Feature<Polygon | MultiPolygon, ZoneProps> & { id?: string | number };
-
-export interface LiveMessage {
-  kind: string;
-  data: unknown;
-}
-
-export interface Me {
-  username?: string;
-  name?: string;
-  role?: string;
-  roles?: string[];
-}
+/** The node's roles, lowest first (from the schema). */
+export { roleValues as ROLES, eventTypeValues as EVENT_TYPES } from "./generated/api";

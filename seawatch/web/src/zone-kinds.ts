@@ -3,12 +3,6 @@
 import { api } from "./api";
 import { $ } from "./util";
 
-interface ZoneKindsBody {
-  kinds: { kind: string; label: string }[];
-  default: string;
-  aliases?: Record<string, string>;
-}
-
 export const ZONE_KIND_COLOURS: Record<string, string> = {
   custom: "#ff9f43",
   territorial_sea: "#3d8bfd",
@@ -37,7 +31,7 @@ export function kindColour(kind: unknown): string {
 
 /** Fill the zone form's kind selector from the node's list (once per page). */
 export async function loadZoneKinds(): Promise<void> {
-  const body = await api.get<ZoneKindsBody>("/api/zones/kinds");
+  const body = await api.get("/api/zones/kinds");
   aliases = body.aliases ?? {};
   const select = $("zone-kind") as HTMLSelectElement;
   select.replaceChildren();

@@ -8,14 +8,7 @@ import { canonicalKind, kindColour, kindLabel, loadZoneKinds } from "./zone-kind
 
 
 export function zoneId(f: ZoneFeature): string {
-  const p = f.properties ?? {};
-  return String(f.id ?? p.zone_id ?? p.id ?? "");
-}
-
-function zonesOf(body: unknown): ZoneFeature[] {
-  if (Array.isArray(body)) return body as ZoneFeature[];
-  const b = body as { type?: string; features?: ZoneFeature[]; zones?: ZoneFeature[] };
-  return b?.features ?? b?.zones ?? [];
+  return f.id;
 }
 
 export class ZoneLayer {
@@ -58,7 +51,7 @@ export class ZoneLayer {
       await loadZoneKinds();
       this.kindsLoaded = true;
     }
-    const features = zonesOf(await api.get<unknown>("/api/zones"));
+    const { features } = await api.get("/api/zones");
     this.group.clearLayers();
     this.layers.clear();
     this.zones.clear();
@@ -73,7 +66,7 @@ export class ZoneLayer {
     this.zones.set(id, f);
     const kind = canonicalKind(f.properties?.kind);
     const colour = kindColour(kind);
-    const layer = L.GeoJSON.geometryToLayer(f as GeoJSON.Feature, {
+    const layer = L.GeoJSON.geometryToLayer(f as unknown as GeoJSON.Feature, {
       style: () => ({ color: colour, weight: 1.5, fillOpacity: 0.08, dashArray: kind === "custom" ? "6 4" : undefined }),
     } as L.GeoJSONOptions) as L.Polygon;
     layer.setStyle({ color: colour, weight: 1.5, fillOpacity: 0.08, dashArray: kind === "custom" ? "6 4" : undefined });
@@ -137,7 +130,7 @@ export class ZoneLayer {
     const kind = ($("zone-kind") as HTMLSelectElement).value;
     const geometry = this.pending.toGeoJSON().geometry;
     try {
-      await api.post("/api/zones", { type: "Feature", geometry, properties: { name, kind } });
+      await api.post("/api/zones", { type: "Feature", geometry: { ...geometry }, properties: { name, kind } });
       this.cancelDraw();
       ($("zone-name") as HTMLInputElement).value = "";
       await this.load();
@@ -165,7 +158,7 @@ export class ZoneLayer {
         const layer = this.layers.get(id);
         if (!f || !layer) continue;
         const geometry = layer.toGeoJSON().geometry;
-        await api.put(`/api/zones/${encodeURIComponent(id)}`, { ...f, geometry });
+        await api.put("/api/zones/{zone_id}", { ...f, geometry: { ...geometry } }, { path: { zone_id: id } });
       }
     } catch (err) {
       this.onError(`zone not saved: ${(err as Error).message}`);
@@ -175,7 +168,7 @@ export class ZoneLayer {
 
   private async remove(id: string): Promise<void> {
     try {
-      await api.del(`/api/zones/${encodeURIComponent(id)}`);
+      await api.del("/api/zones/{zone_id}", { path: { zone_id: id } });
     } catch (err) {
       this.onError(`zone not deleted: ${(err as Error).message}`);
     }

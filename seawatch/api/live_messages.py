@@ -1,0 +1,43 @@
+"""Messages of the live WebSocket (`/api/live`): not an HTTP route, so published by `api/docs.py` among
+the OpenAPI document's schemas as `LiveMessage`, for the page's generated types."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from seawatch.api.models import ApiModel, SeaEvent, Sighting, TrackFeature
+from seawatch.api.schemas_alerts import AlertStateOut
+
+
+class LiveTrack(ApiModel):
+    kind: Literal["track"]
+    data: TrackFeature
+
+
+class LiveEvent(ApiModel):
+    kind: Literal["event"]
+    data: SeaEvent
+
+
+class LiveSighting(ApiModel):
+    kind: Literal["sighting"]
+    data: Sighting
+
+
+class LiveAlertState(ApiModel):
+    kind: Literal["alert_state"]
+    data: AlertStateOut
+
+
+class LiveOps(ApiModel):
+    """Operations (`ops/service.py`): an asset's view, a tasking, an alert's best intercept."""
+
+    kind: Literal["asset", "tasking", "intercept"]
+    data: dict[str, Any]
+
+
+LiveMessage = Annotated[
+    LiveTrack | LiveEvent | LiveSighting | LiveAlertState | LiveOps, Field(discriminator="kind")
+]
