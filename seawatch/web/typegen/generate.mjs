@@ -1,5 +1,5 @@
 // Generates the page's API types, src/generated/api.ts, from the node's OpenAPI document:
-// `python -m seawatch.api.openapi_dump` (the app factory, no server) → openapi-typescript.
+// `python -m seawatch openapi` (the app factory, no server) → openapi-typescript.
 // Run by `npm run build` and `npm run check`; SEAWATCH_PYTHON names the interpreter (default python3).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -15,7 +15,7 @@ if (!existsSync(join(here, "node_modules", "openapi-typescript"))) {
   execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: here, stdio: "inherit" });
 }
 // From the repository root, so this checkout's `seawatch` is the one imported.
-const schemaText = execFileSync(process.env.SEAWATCH_PYTHON ?? "python3", ["-m", "seawatch.api.openapi_dump"], {
+const schemaText = execFileSync(process.env.SEAWATCH_PYTHON ?? "python3", ["-m", "seawatch", "openapi"], {
   cwd: repo,
   encoding: "utf8",
   stdio: ["ignore", "pipe", "inherit"],
