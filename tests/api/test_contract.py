@@ -163,8 +163,14 @@ def test_real_answers_match_the_models(live_node: RunningNode) -> None:
         check("operator", "PUT", state, json={"state": "open"})
     check("viewer", "PUT", "/api/me/profile", json={"values": {"map.zoom": 7}})
     check("viewer", "GET", "/api/me/profile")
-    for path in ("/api/ops/assets", "/api/ops/readiness", "/api/ops/alerts", "/api/ops/taskings"):
+    for path in (
+        "/api/ops/assets",
+        "/api/ops/readiness",
+        "/api/ops/alerts",
+        "/api/ops/taskings",
+    ):
         check("viewer", "GET", path)
+    check("analyst", "GET", "/api/ops/tak")
 
     zone = {
         "type": "Feature",
