@@ -4,23 +4,14 @@ import * as L from "leaflet";
 import { api } from "./api";
 import { kindColour } from "./zone-kinds";
 
-interface BundledZones {
-  features: GeoJSON.Feature[];
-  attribution?: string | null;
-}
-
-interface Coverage {
-  sites: { id: string; kind: string; feed: string; lat: number; lon: number; range_m: number }[];
-}
-
 export async function addReferenceLayers(map: L.Map): Promise<void> {
   const control = L.control.layers(undefined, undefined, { position: "topright", collapsed: true }).addTo(map);
   const [zones, coverage] = await Promise.all([
-    api.get<BundledZones>("/api/zones/bundled").catch(() => null),
-    api.get<Coverage>("/api/layers/coverage").catch(() => null),
+    api.get("/api/zones/bundled").catch(() => null),
+    api.get("/api/layers/coverage").catch(() => null),
   ]);
   if (zones?.features?.length) {
-    const seas = L.geoJSON(zones.features as GeoJSON.Feature[], {
+    const seas = L.geoJSON(zones.features as unknown as GeoJSON.Feature[], {
       interactive: false,
       pmIgnore: true,
       style: (f) => ({ color: kindColour(f?.properties?.kind), weight: 1, opacity: 0.55, fill: false, dashArray: "2 4" }),

@@ -5,7 +5,7 @@ import "./styles.css";
 import * as L from "leaflet";
 import { AlertsPanel } from "./alerts";
 import type { AlertState } from "./alert-types";
-import { api, ApiError, query } from "./api";
+import { api, ApiError } from "./api";
 import { AssetLayer, type AssetView } from "./assets";
 import { addBaseMap } from "./basemap";
 import { addReferenceLayers } from "./layers";

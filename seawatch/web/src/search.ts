@@ -1,7 +1,6 @@
 // Vessel search in the top bar: name, MMSI, call sign or IMO. Live tracks first (they can be centred on),
 // then vessels the node knows from their static reports (GET /api/search/vessels).
-import { api, query } from "./api";
-import type { VesselIdentity } from "./alert-types";
+import { api } from "./api";
 import type { TrackProps } from "./types";
 import { $, esc } from "./util";
 
@@ -45,7 +44,7 @@ export class VesselSearch {
       mmsi: typeof p.mmsi === "number" ? p.mmsi : null, name: p.name ?? null, trackId: p.track_id, detail: "live",
     }));
     try {
-      const known = await api.get<{ vessels: VesselIdentity[] }>(`/api/search/vessels${query({ q: text, limit: 10 })}`);
+      const known = await api.get("/api/search/vessels", { query: { q: text, limit: 10 } });
       for (const v of known.vessels) {
         if (hits.some((h) => h.mmsi === v.mmsi)) continue;
         hits.push({ mmsi: v.mmsi, name: v.name, detail: [v.callsign, v.imo ? `IMO ${v.imo}` : ""].filter(Boolean).join(" · ") || "known" });
