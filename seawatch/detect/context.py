@@ -123,6 +123,23 @@ class DetectContext:
         return value
 
     @cached_property
+    def severity_zones(self) -> dict[str, list[int]]:
+        """event type -> indices of the zones that override its severity (file order)."""
+        out: dict[str, list[int]] = {}
+        for j, zone in enumerate(self.zones):
+            for event_type in zone.overrides.get("severity", {}):
+                out.setdefault(event_type, []).append(j)
+        return out
+
+    @cached_property
+    def zone_position(self) -> dict[str, int]:
+        """zone id -> index in `zones` (the first one when ids repeat)."""
+        out: dict[str, int] = {}
+        for j, zone in enumerate(self.zones):
+            out.setdefault(zone.zone_id, j)
+        return out
+
+    @cached_property
     def _params(self) -> dict[str, dict[str, Any]]:
         return {
             name: {k: _jsonable(v) for k, v in values.items() if k != "enabled"}

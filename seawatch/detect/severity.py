@@ -21,21 +21,21 @@ _ZONE_EVENTS = ("zone_entry", "zone_exit")
 def severity_of(event: Event, ctx: DetectContext) -> str:
     cfg = ctx.config.severity
     level = cfg.of(event.type)
-    overriding = [z for z in ctx.zones if event.type in z.overrides.get("severity", {})]
+    overriding = ctx.severity_zones.get(event.type, [])
     if event.type in _ZONE_EVENTS:
-        zone_id = event.details.get("zone_id")
-        zone = next((z for z in ctx.zones if z.zone_id == zone_id), None)
+        j = ctx.zone_position.get(str(event.details.get("zone_id")))
+        zone = ctx.zones[j] if j is not None else None
         kind = ZONE_KIND_ALIASES.get(zone.kind, zone.kind) if zone is not None else None
         if event.type == "zone_entry" and kind in cfg.watched_zone_kinds:
             level = "alert"
-        if zone is not None and zone in overriding:
+        if zone is not None and j in overriding:
             level = zone.overrides["severity"][event.type]
         return level
     if overriding:
         inside = ctx.zone_index.zones_at(event.lon, event.lat)
-        for j, zone in enumerate(ctx.zones):
-            if j in inside and zone in overriding:
-                level = zone.overrides["severity"][event.type]
+        for j in overriding:  # file order: the last zone containing the event wins
+            if j in inside:
+                level = ctx.zones[j].overrides["severity"][event.type]
     return level
 
 

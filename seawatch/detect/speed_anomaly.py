@@ -80,8 +80,8 @@ def _add(run: _Run, t: float, lat: float, lon: float, smoothed: float, speed: fl
 def _smoothed_bulk(tf: TrackFrame, idx: np.ndarray, window_s: float, floor_kn: float) -> np.ndarray:
     """Trailing-window median speed at each row of `idx` (rows of usable fixes, in track/time order).
 
-    Only rows that can be fast are computed (some fix ≥ the lowest threshold in their window; a median
-    is never above every value); the others are NaN (not fast)."""
+    Only rows that can be fast are computed (at least half of their window ≥ the lowest threshold:
+    otherwise the median is below it); the others are NaN (not fast)."""
     speed = tf.speed_kn[idx]
     t = tf.t[idx]
     kid = tf.kid[idx]
@@ -96,13 +96,11 @@ def _smoothed_bulk(tf: TrackFrame, idx: np.ndarray, window_s: float, floor_kn: f
         lo, hi = int(starts[k]), int(ends[k])
         tt, sp = t[lo:hi], speed[lo:hi]
         first = np.searchsorted(tt, tt - window_s, side="left")
-        # rows within window_s after some fast fix of the track: the only ones that can be fast
-        fast = np.flatnonzero(sp >= floor_kn)
-        reach = np.searchsorted(tt, tt[fast] + window_s, side="right")
-        mark = np.zeros(hi - lo + 1, dtype=np.int64)
-        np.add.at(mark, fast, 1)
-        np.add.at(mark, reach, -1)
-        for r in np.flatnonzero(np.cumsum(mark)[:-1] > 0).tolist():
+        # a median at or above the floor needs at least half its window at or above it: only those rows
+        fast_so_far = np.concatenate([[0], np.cumsum(sp >= floor_kn)])
+        rows = np.arange(hi - lo)
+        n_fast = fast_so_far[rows + 1] - fast_so_far[first]
+        for r in np.flatnonzero(2 * n_fast >= rows - first + 1).tolist():
             out[lo + r] = median(sp[int(first[r]) : r + 1].tolist())
     return out
 
