@@ -65,7 +65,9 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def fuse_contacts(positions: pl.DataFrame, counts: Counter[str]) -> tuple[pl.DataFrame, list[Event]]:
+def fuse_contacts(
+    positions: pl.DataFrame, counts: Counter[str], revisit_s: dict[str, float] | None = None
+) -> tuple[pl.DataFrame, list[Event]]:
     """Turn radar / satellite rows into tracks before detection: with any such row, every row (AIS
     included) goes through `fusion.pipeline.fuse_frame` and detection runs on the fused tracks
     (`track_id` set; AIS tracks keep their MMSI), with its `dark_target` events added.
@@ -76,9 +78,11 @@ def fuse_contacts(positions: pl.DataFrame, counts: Counter[str]) -> tuple[pl.Dat
     contacts = positions.filter(sensor.is_in(CONTACT_SENSORS))
     if contacts.height == 0:
         return positions, []
+    from seawatch.fusion.config import FusionConfig
     from seawatch.fusion.pipeline import fuse_frame
 
-    result = fuse_frame(positions)
+    # each radar's report interval from its sites file (sensors.toml) when given; else it is learned
+    result = fuse_frame(positions, FusionConfig(revisit_s=dict(revisit_s or {})))
     tracks = result.tracks
     cols = tracks.columns
     # positions: the filtered estimate (radar noise smoothed); speed: what the sensor reported (AIS SOG,
@@ -99,7 +103,9 @@ def _load(args: argparse.Namespace, counts: Counter[str]) -> tuple[pl.DataFrame,
     from seawatch.sources.inputs import load_inputs
     from seawatch.sources.sensors import configure_sensors, sensors_for_inputs
 
-    configure_sensors(sensors_for_inputs(args.inputs, args.sensors))
+    sensors = sensors_for_inputs(args.inputs, args.sensors)
+    args.revisit_s = sensors.revisit_s()
+    configure_sensors(sensors)
     try:
         loaded = load_inputs(args.inputs)
     finally:
@@ -155,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         positions, statics = _load(args, counts)
         if status is not None:
             status.update(f"fusing / detecting over {positions.height:,} rows...")
-        positions, fused_events = fuse_contacts(positions, counts)
+        positions, fused_events = fuse_contacts(positions, counts, getattr(args, "revisit_s", None))
         if args.live:
             from seawatch.detect.replay import replay_live
 

@@ -65,11 +65,14 @@ def fuse_inputs(inputs: list[str], sensors: Path | None, config: FusionConfig) -
     from seawatch.sources import radar
     from seawatch.sources.inputs import load_inputs
 
-    radar.configure_sensors(sensors_for_inputs(inputs, sensors))
+    sites = sensors_for_inputs(inputs, sensors)
+    radar.configure_sensors(sites)
     try:
         loaded = load_inputs(inputs)
     finally:
         radar.configure_sensors(None)
+    if sites.revisit_s():  # report intervals from the sites file, under any given in the config
+        config = config.model_copy(update={"revisit_s": {**sites.revisit_s(), **config.revisit_s}})
     return fuse_frame(loaded.positions, config), loaded
 
 

@@ -10,6 +10,7 @@ A site file is TOML (the simulator writes one as `sensors.toml` beside its radar
     range_m = 44000           # instrumented range; farther contacts are rejected
     bearing_sigma_deg = 0.5   # 1-sigma bearing error
     range_sigma_m = 30        # 1-sigma range error
+    report_interval_s = 30    # optional: how often it reports each target (else the tracker learns it)
 
     [[satellite]]             # optional: per-provider position error of detections
     id = "ksat"
@@ -41,6 +42,7 @@ class RadarSite:
     range_m: float = 48_000.0
     bearing_sigma_deg: float = 0.5
     range_sigma_m: float = 30.0
+    report_interval_s: float | None = None  # revisit of each target; None: learned from the data
 
     def position_sigma_m(self, range_m: float) -> float:
         """Isotropic 1-sigma position error at a range: the larger of range and cross-range error."""
@@ -93,6 +95,10 @@ class SensorConfig:
                 return sat.position_sigma_m
         return default_m
 
+    def revisit_s(self) -> dict[str, float]:
+        """Site id -> configured report interval (for `FusionConfig.revisit_s`)."""
+        return {s.id: s.report_interval_s for s in self.radars if s.report_interval_s is not None}
+
     def merged(self, other: SensorConfig) -> SensorConfig:
         radars = {s.id: s for s in self.radars} | {s.id: s for s in other.radars}
         sats = {s.id: s for s in self.satellites} | {s.id: s for s in other.satellites}
@@ -128,9 +134,15 @@ def parse_sensors(doc: dict[str, Any], source: str = "<config>") -> SensorConfig
             range_m=_float(entry, "range_m", where, 48_000.0),
             bearing_sigma_deg=_float(entry, "bearing_sigma_deg", where, 0.5),
             range_sigma_m=_float(entry, "range_sigma_m", where, 30.0),
+            report_interval_s=(
+                _float(entry, "report_interval_s", where) if "report_interval_s" in entry else None
+            ),
         )
         if site.range_m <= 0 or site.bearing_sigma_deg <= 0 or site.range_sigma_m <= 0:
             raise ConfigError(f"{where}: range_m and sigmas must be positive")
+        if site.report_interval_s is not None and not 0 < site.report_interval_s <= 3600:
+            got = site.report_interval_s
+            raise ConfigError(f"{where}: report_interval_s = {got}: expected more than 0 and at most 3600")
         radars.append(site)
     sats = [
         SatelliteSensor(

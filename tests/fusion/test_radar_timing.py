@@ -120,3 +120,18 @@ def test_a_radar_whose_period_changes() -> None:
     assert {k for k in confirmed if k > 100} == {101, 102, 103, 104, 105}
     assert max(v for k, v in confirmed.items() if k > 100) <= 3
     assert before  # tracks from the first period
+
+
+def test_sites_file_gives_each_radar_its_report_interval() -> None:
+    import pytest
+
+    from seawatch.errors import ConfigError
+    from seawatch.sources.sensors import parse_sensors
+
+    doc = {"radar": [{"id": "KIN-1", "lat": 17.9, "lon": -76.8, "report_interval_s": 30}, {"id": "KIN-2"}]}
+    sites = parse_sensors(doc, "sites.toml")
+    assert sites.revisit_s() == {"KIN-1": 30.0}  # KIN-2's is learned from its target numbers
+    with pytest.raises(ConfigError, match=r"report_interval_s = -5.0: expected more than 0"):
+        parse_sensors({"radar": [{"id": "X", "report_interval_s": -5}]}, "sites.toml")
+    with pytest.raises(ConfigError, match=r"'report_interval_s' must be a number, got 'often'"):
+        parse_sensors({"radar": [{"id": "X", "report_interval_s": "often"}]}, "sites.toml")
