@@ -1,7 +1,7 @@
 // Builds the web picture into dist/: one JS bundle, one CSS bundle, index.html and the offline base map.
 // Usage: node build.mjs [--watch]
 import { build, context } from "esbuild";
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -17,6 +17,10 @@ for (const name of ["countries-50m.json", "countries-10m.json"]) {
 copyFileSync(join(here, "src", "index.html"), join(out, "index.html"));
 
 // Swagger UI for the node's /docs, served from here: no CDN (swagger-ui-dist, Apache-2.0).
+if (!existsSync(join(here, "node_modules", "swagger-ui-dist"))) {
+  console.error("swagger-ui-dist is missing from node_modules: package.json changed, run `npm ci` here (or `make web`)");
+  process.exit(1);
+}
 mkdirSync(join(out, "swagger"));
 for (const name of ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "LICENSE", "NOTICE"]) {
   copyFileSync(join(here, "node_modules", "swagger-ui-dist", name), join(out, "swagger", name));
