@@ -65,9 +65,11 @@ def test_the_page_works_under_its_csp(node: NodeProc, chromium: Any) -> None:
             page.locator("[data-testid=app]").wait_for(state="visible")
             page.locator("[data-testid=live-status][data-state=open]").wait_for()
             page.locator(".leaflet-container").wait_for(state="visible")
+            # a vessel drawn: the first visible path or marker (layers such as the territorial seas
+            # may put hidden paths first)
             page.locator(
                 "[data-testid=map] .leaflet-overlay-pane path, [data-testid=map] .leaflet-marker-icon"
-            ).first.wait_for()
+            ).locator("visible=true").first.wait_for()
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             shot: Path = ARTIFACTS / "page-under-csp.png"
             page.screenshot(path=str(shot))
