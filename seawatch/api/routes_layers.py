@@ -1,16 +1,22 @@
-"""Map layers besides tracks and zones: the coverage of the node's configured radar sites."""
+"""Map layers besides tracks and zones: the coverage of the node's radar sites (configured or simulated)
+and the maritime limits (EEZ, contiguous zone) bundled with the package."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from seawatch.api.auth import require
 from seawatch.errors import SeawatchError
+from seawatch.geo.bundled import MARITIME_LIMITS_FILE, bundled_path
+from seawatch.geo.land import read_geojson
 from seawatch.node.node import Node
+from seawatch.node.settings import FeedSettings
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", dependencies=[Depends(require("viewer"))])
@@ -29,30 +35,76 @@ class CoverageOut(BaseModel):
     sites: list[SensorSite]
 
 
-@router.get("/layers/coverage", response_model=CoverageOut, summary="Radar sites and their range")
-def coverage(request: Request) -> CoverageOut:
-    from seawatch.sources.sensors import load_sensors
+class LimitLineProps(BaseModel):
+    id: str
+    kind: Literal["eez", "contiguous_zone"]
+    boundary: bool  # a treaty line with a neighbour rather than a unilateral limit
+    region: str
+    legal_authority: str | None
 
-    node: Node = request.app.state.node
-    sites: list[SensorSite] = []
-    for feed in node.settings.feeds:
-        if feed.sensors is None:
-            continue
+
+class LimitLineGeometry(BaseModel):
+    type: Literal["LineString", "MultiLineString"]
+    coordinates: list[list[float]] | list[list[list[float]]]
+
+
+class LimitLine(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    properties: LimitLineProps
+    geometry: LimitLineGeometry
+
+
+class MaritimeLimitsOut(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    attribution: str
+    features: list[LimitLine]
+
+
+@functools.cache
+def _maritime_limits() -> MaritimeLimitsOut:
+    return MaritimeLimitsOut.model_validate(read_geojson(bundled_path(MARITIME_LIMITS_FILE)))
+
+
+@router.get(
+    "/layers/maritime-limits",
+    response_model=MaritimeLimitsOut,
+    summary="EEZ and contiguous-zone limit lines (NOAA: Puerto Rico, USVI, Gulf of Mexico)",
+)
+def maritime_limits() -> MaritimeLimitsOut:
+    return _maritime_limits()
+
+
+def _radar_sites(feed: FeedSettings) -> list[SensorSite]:
+    """The radar sites of one feed: its sensors file, or for a `sim` feed its scenario's radars."""
+    if feed.kind == "sim" and feed.sensors is None:
+        from seawatch.node.feeds import SIM_DEFAULT_SCENARIO
+        from seawatch.sim.scenario import load_scenario
+
+        try:
+            radars = load_scenario(feed.scenario or SIM_DEFAULT_SCENARIO, check_geo=False).radars
+        except (SeawatchError, OSError) as exc:  # the feed itself reports it; the layer stays usable
+            log.warning("coverage: feed %s scenario unreadable: %s", feed.name, exc)
+            return []
+        found = [(r.id, r.lat, r.lon, r.range_m) for r in radars]
+    elif feed.sensors is not None:
+        from seawatch.sources.sensors import load_sensors
+
         try:
             config = load_sensors(feed.sensors)
-        except (SeawatchError, OSError) as exc:  # the feed itself reports it; the layer stays usable
+        except (SeawatchError, OSError) as exc:
             log.warning("coverage: feed %s sensors unreadable: %s", feed.name, exc)
-            continue
-        for site in config.radars:
-            if math.isfinite(site.lat) and math.isfinite(site.lon):
-                sites.append(
-                    SensorSite(
-                        id=site.id,
-                        kind="radar",
-                        feed=feed.name,
-                        lat=site.lat,
-                        lon=site.lon,
-                        range_m=site.range_m,
-                    )
-                )
-    return CoverageOut(sites=sites)
+            return []
+        found = [(r.id, r.lat, r.lon, r.range_m) for r in config.radars]
+    else:
+        return []
+    return [
+        SensorSite(id=site_id, kind="radar", feed=feed.name, lat=lat, lon=lon, range_m=range_m)
+        for site_id, lat, lon, range_m in found
+        if math.isfinite(lat) and math.isfinite(lon)
+    ]
+
+
+@router.get("/layers/coverage", response_model=CoverageOut, summary="Radar sites and their range")
+def coverage(request: Request) -> CoverageOut:
+    node: Node = request.app.state.node
+    return CoverageOut(sites=[site for feed in node.settings.feeds for site in _radar_sites(feed)])

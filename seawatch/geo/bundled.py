@@ -18,6 +18,8 @@ LAND_FILES = (
 )
 PORTS_FILE = "nga_wpi_ports.csv.gz"  # WPI: Main Port Name, UN/LOCODE, Country Code, Latitude, Longitude
 ZONES_FILE = "caribbean_zones.geojson"
+# NOAA EEZ and contiguous-zone limit lines of Puerto Rico / USVI and the Gulf (public domain)
+MARITIME_LIMITS_FILE = "us_maritime_limits_caribbean_gulf.geojson.gz"
 
 
 def bundled_path(name: str) -> Path:

@@ -327,6 +327,9 @@ def scenario_lines(name: str, round_no: int = 0) -> tuple[list[tuple[float, str]
     return [(float(times[k]), lines[k]) for k in order.tolist()], sensors_toml(result)
 
 
+SIM_DEFAULT_SCENARIO = "caribbean-gofast"  # what a `sim` feed without `scenario` plays
+
+
 async def sim_feed(feed: FeedSettings, put: Put) -> None:
     """Stream a simulator scenario (AIS and radar) live at `speed` × simulated time; with `loop`, the
     exercise repeats (later in data time each round) until the feed is stopped."""
@@ -345,7 +348,7 @@ async def _sim_round(feed: FeedSettings, put: Put, round_no: int) -> None:
     from seawatch.sources.radar import RadarNmeaDecoder
     from seawatch.sources.sensors import parse_sensors
 
-    scenario = feed.scenario or "caribbean-gofast"
+    scenario = feed.scenario or SIM_DEFAULT_SCENARIO
     timed, sites = await asyncio.to_thread(scenario_lines, scenario, round_no)
     ais = NmeaAisDecoder(source=feed.name)
     radar = RadarNmeaDecoder(
