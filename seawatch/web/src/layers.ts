@@ -1,14 +1,34 @@
 // Reference layers an operations centre keeps on: the bundled territorial seas the detectors watch (and
-// that alerts name), and the coverage of the node's radar sites. Toggled in the map's layer control.
+// that alerts name), the EEZ / contiguous-zone limit lines (NOAA: Puerto Rico, USVI, Gulf) and the
+// coverage of the node's radar sites. Toggled in the map's layer control, explained in the legend.
 import * as L from "leaflet";
 import { api } from "./api";
 import { kindColour } from "./zone-kinds";
 
+const LIMIT_STYLE: Record<"eez" | "contiguous_zone", L.PathOptions> = {
+  eez: { color: "#b4a7d6", weight: 1.2, opacity: 0.7, dashArray: "8 6" },
+  contiguous_zone: { color: "#b4a7d6", weight: 1, opacity: 0.5, dashArray: "2 5" },
+};
+const COVERAGE_COLOUR = "#9fb7d0";
+
+/** Legend rows for the reference lines (a short stroke drawn as the map draws it). */
+export function referenceLegendHtml(): string {
+  const stroke = (o: L.PathOptions, label: string) =>
+    `<div class="legend-row"><svg width="22" height="10"><line x1="0" y1="5" x2="22" y2="5" stroke="${o.color}"`
+    + ` stroke-width="${o.weight}" stroke-opacity="${o.opacity}" stroke-dasharray="${o.dashArray ?? ""}"/></svg>`
+    + `<span>${label}</span></div>`;
+  return `<div class="legend-head">Reference</div>`
+    + stroke(LIMIT_STYLE.eez, "EEZ limit (200 nm)")
+    + stroke(LIMIT_STYLE.contiguous_zone, "contiguous zone (24 nm)")
+    + stroke({ color: COVERAGE_COLOUR, weight: 1, opacity: 0.8 }, "radar coverage");
+}
+
 export async function addReferenceLayers(map: L.Map): Promise<void> {
   const control = L.control.layers(undefined, undefined, { position: "topright", collapsed: true }).addTo(map);
-  const [zones, coverage] = await Promise.all([
+  const [zones, coverage, limits] = await Promise.all([
     api.get("/api/zones/bundled").catch(() => null),
     api.get("/api/layers/coverage").catch(() => null),
+    api.get("/api/layers/maritime-limits").catch(() => null),
   ]);
   if (zones?.features?.length) {
     const seas = L.geoJSON(zones.features as unknown as GeoJSON.Feature[], {
@@ -19,12 +39,21 @@ export async function addReferenceLayers(map: L.Map): Promise<void> {
     control.addOverlay(seas, "Territorial seas (watched)");
     if (zones.attribution) map.attributionControl.addAttribution("Territorial seas © OpenStreetMap (ODbL)");
   }
+  if (limits?.features?.length) {
+    const lines = L.geoJSON(limits.features as unknown as GeoJSON.Feature[], {
+      interactive: false,
+      pmIgnore: true,
+      style: (f) => LIMIT_STYLE[f?.properties?.kind === "eez" ? "eez" : "contiguous_zone"],
+    } as L.GeoJSONOptions).addTo(map);
+    control.addOverlay(lines, "EEZ / contiguous zone (US, NOAA)");
+    map.attributionControl.addAttribution("Maritime limits: NOAA (public domain)");
+  }
   const sites = coverage?.sites ?? [];
   const group = L.layerGroup(sites.map((s) => L.circle([s.lat, s.lon], {
-    radius: s.range_m, color: "#9fb7d0", weight: 1, opacity: 0.6, fillOpacity: 0.04, interactive: false, pmIgnore: true,
+    radius: s.range_m, color: COVERAGE_COLOUR, weight: 1, opacity: 0.6, fillOpacity: 0.04, interactive: false, pmIgnore: true,
   } as L.CircleMarkerOptions)));
   for (const s of sites) {
-    L.circleMarker([s.lat, s.lon], { radius: 3, color: "#9fb7d0", fillOpacity: 1, pmIgnore: true } as L.CircleMarkerOptions)
+    L.circleMarker([s.lat, s.lon], { radius: 3, color: COVERAGE_COLOUR, fillOpacity: 1, pmIgnore: true } as L.CircleMarkerOptions)
       .bindTooltip(`${s.kind} ${s.id}`, { className: "zone-tip" }).addTo(group);
   }
   group.addTo(map);

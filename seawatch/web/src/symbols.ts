@@ -1,4 +1,5 @@
 // Track symbology: what kind of track (by source) and what kind of ship (by AIS type), drawn as rotated SVG.
+import { referenceLegendHtml } from "./layers";
 import { GO_FAST_KN, hasOpenAlert, THREAT } from "./threat";
 import type { TrackProps } from "./types";
 
@@ -133,6 +134,7 @@ export function legendHtml(): string {
     + row(symbolSvg(fake({ mmsi: 1, sources: ["ais"], ship_type: 70 }), false), "AIS vessel")
     + row(symbolSvg(fake({ sources: ["radar"] }), false), "radar / sensor only")
     + row(symbolSvg(fake({ mmsi: 1, sources: ["partner"], ship_type: 70 }), false), "partner")
+    + referenceLegendHtml()
     + `<details class="legend-types"><summary>Ship types</summary>`
     + SHIP_CATEGORIES.map((c) => swatch(c.colour, c.label)).join("") + `</details>`;
 }
