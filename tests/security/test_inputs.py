@@ -117,4 +117,6 @@ def test_a_nested_zone_is_refused_with_the_field_named(node: NodeProc) -> None:
 @pytest.mark.parametrize("mmsi", ["0", "999999999", "123456789"])
 def test_vessel_numbers_in_range_are_answered(node: NodeProc, mmsi: str) -> None:
     with node.client("viewer") as viewer:
-        assert viewer.get(f"/api/vessels/{mmsi}").status_code == 404  # nothing known, cleanly
+        # in range, so never refused (422): unknown (404), or known (200) when the fuzzers' generated
+        # observations or sightings named this boundary number earlier in the suite
+        assert viewer.get(f"/api/vessels/{mmsi}").status_code in (200, 404)

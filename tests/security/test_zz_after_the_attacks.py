@@ -19,11 +19,13 @@ def test_the_nodes_files_are_owner_only(node: NodeProc) -> None:
     FIGURES["owner_only_files"] = len(checked)
 
 
-def test_no_secret_in_the_logs(node: NodeProc, strict_node: NodeProc) -> None:
-    text = node.log_path.read_text(errors="replace") + strict_node.log_path.read_text(errors="replace")
+def test_no_secret_in_the_logs(node: NodeProc, strict_node: NodeProc, fed_node: NodeProc) -> None:
+    nodes = (node, strict_node, fed_node)
+    text = "".join(n.log_path.read_text(errors="replace") for n in nodes)
     assert '"GET /api/' in text  # the access log was on
+    assert '"GET /api/share/' in text  # the federated node's too
     assert "token=[redacted]" in text  # a WebSocket URL with its token was logged, masked
-    secrets = set(node.secrets + strict_node.secrets)
+    secrets = {s for n in nodes for s in n.secrets}
     leaked = sorted(s[:6] + "..." for s in secrets if s in text)
     FIGURES["log_secret_grep"] = {"log_lines": text.count("\n"), "secrets_searched": len(secrets), "found": 0}
     assert not leaked, leaked
