@@ -175,6 +175,7 @@ async def health(request: Request, who: Viewer) -> Any:
             "received": node.metrics.received.get(feed.name, 0),
             "decoded": node.metrics.decoded.get(feed.name, 0),
             "rejected": node.metrics.rejected.get(feed.name, 0),
+            "duplicate": node.metrics.duplicates.get(feed.name, 0),
         }
         status = node.feed_status.get(feed.name)
         if status is not None:
@@ -189,7 +190,12 @@ async def health(request: Request, who: Viewer) -> Any:
             "acknowledged": acknowledged,
             "feeds": feeds,
             "sources": {
-                s: {"received": n, "decoded": node.metrics.decoded[s], "rejected": node.metrics.rejected[s]}
+                s: {
+                    "received": n,
+                    "decoded": node.metrics.decoded[s],
+                    "rejected": node.metrics.rejected[s],
+                    "duplicate": node.metrics.duplicates[s],
+                }
                 for s, n in node.metrics.received.items()
             },
             "gauges": node.gauges(),

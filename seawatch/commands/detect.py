@@ -5,7 +5,9 @@ Writes one JSON object per event to stdout (JSON Lines, the shape of `Event.to_j
 `mmsi` (a list; two entries for encounters and rendezvous), `start`, `end` (ISO 8601 UTC), `lat`,
 `lon`, `details` (type-specific: distance, duration, median speed, zone or port name...), `params`
 (the thresholds that fired it), `track_ids` (fused tracks only). Events are sorted by start time.
-A summary of events by type, fixes used and flagged, and rejected input lines goes to stderr.
+A summary of events by type, fixes used and flagged, rejected input lines and duplicate reports goes to
+stderr. With several inputs (receivers), an AIS report heard by more than one within 2 s is one
+observation (`feeders/dedupe.py`; counted as duplicate reports).
 
 Inputs: AIS NMEA (tag-block times), AIS CSV (MarineCadastre or generic), radar NMEA and satellite
 detections (fused into tracks first when the fusion engine is installed). Zones default to the bundled
@@ -110,11 +112,16 @@ def _load(args: argparse.Namespace, counts: Counter[str]) -> tuple[pl.DataFrame,
         loaded = load_inputs(args.inputs)
     finally:
         configure_sensors(None)
-    counts["input_rows"] += loaded.positions.height
+    positions = loaded.positions
+    if len(args.inputs) > 1:  # several receivers: the same report heard twice is one observation
+        from seawatch.feeders.dedupe import drop_duplicate_rows
+
+        positions, counts["duplicate"] = drop_duplicate_rows(positions)
+    counts["input_rows"] += positions.height
     counts["rejected_lines"] += len(loaded.rejects)
     for r in loaded.rejects[:5]:
         log.info("rejected %s:%s: %s", r.source, r.line_no, r.reason)
-    return loaded.positions, loaded.statics
+    return positions, loaded.statics
 
 
 def _progress(args: argparse.Namespace) -> AbstractContextManager[Any]:
@@ -194,7 +201,8 @@ def _summary(
         f"{len(events)} events ({kinds}) = {levels}; {counts['input_rows']} rows,"
         f" {track_counts.get('used', 0)} fixes used in {track_counts.get('tracks', 0) or 'n/a'} tracks;"
         f" flagged: {flagged_text};"
-        f" rejected input lines: {counts['rejected_lines']}{'; ' + extra if extra else ''};"
+        f" rejected input lines: {counts['rejected_lines']}; duplicate reports: {counts['duplicate']}"
+        f"{'; ' + extra if extra else ''};"
         f" {elapsed_s:.1f} s",
         file=sys.stderr,
     )

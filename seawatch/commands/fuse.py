@@ -5,7 +5,8 @@ one per kept observation in time order: `track_id, time, lat, lon` (filtered est
 cog_deg` (estimate), `mmsi` (null for unidentified tracks), `sensor` (this observation's sensor kind),
 `sensors` (every sensor that fed the track), `source`, `target_ref`, `dark`, `nearest_ais_m`.
 Dark-target events go to `--events FILE` (JSON lines, the `seawatch detect` shape); a summary goes to
-stderr. Radar sites come from `--sensors` and from any `sensors.toml` beside a radar input.
+stderr. Radar sites come from `--sensors` and from any `sensors.toml` beside a radar input. With several
+inputs, an AIS report heard by more than one receiver within 2 s is fused once (counted as duplicate).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from seawatch.errors import ConfigError
+from seawatch.feeders.dedupe import drop_duplicate_rows
 from seawatch.fusion.config import FusionConfig
 from seawatch.fusion.pipeline import FusedResult, fuse_frame
 from seawatch.sources.sensors import sensors_for_inputs
@@ -61,7 +63,8 @@ def load_fusion_config(path: Path | None) -> FusionConfig:
 
 
 def fuse_inputs(inputs: list[str], sensors: Path | None, config: FusionConfig) -> tuple[FusedResult, Any]:
-    """Load inputs through the format registry (radar sites configured first) and fuse them."""
+    """Load inputs through the format registry (radar sites configured first) and fuse them; with
+    several inputs (receivers), AIS reports heard twice are fused once (`loaded.counts["duplicate"]`)."""
     from seawatch.sources import radar
     from seawatch.sources.inputs import load_inputs
 
@@ -73,7 +76,10 @@ def fuse_inputs(inputs: list[str], sensors: Path | None, config: FusionConfig) -
         radar.configure_sensors(None)
     if sites.revisit_s():  # report intervals from the sites file, under any given in the config
         config = config.model_copy(update={"revisit_s": {**sites.revisit_s(), **config.revisit_s}})
-    return fuse_frame(loaded.positions, config), loaded
+    positions = loaded.positions
+    if len(inputs) > 1:
+        positions, loaded.counts["duplicate"] = drop_duplicate_rows(positions)
+    return fuse_frame(positions, config), loaded
 
 
 def state_frame(result: FusedResult) -> pl.DataFrame:
@@ -130,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     n_tracks = result.counts.get("tracks", 0)
     print(
         f"fused {states.height} states into {n_tracks} tracks; {len(result.events)} dark targets; "
-        f"{len(loaded.rejects)} rejected",
+        f"{len(loaded.rejects)} rejected; {loaded.counts.get('duplicate', 0)} duplicate reports",
         file=sys.stderr,
     )
     return 0

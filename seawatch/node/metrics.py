@@ -11,6 +11,7 @@ class NodeMetrics:
     received: Counter[str] = field(default_factory=Counter)  # per source
     decoded: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
+    duplicates: Counter[str] = field(default_factory=Counter)  # reports another receiver gave first
     reject_reasons: Counter[str] = field(default_factory=Counter)
     batches: int = 0
     positions: int = 0
@@ -37,6 +38,12 @@ def prometheus_text(m: NodeMetrics, gauges: dict[str, float], acknowledged: dict
     counter("seawatch_received_total", "Items received per source.", m.received, "source")
     counter("seawatch_decoded_total", "Items decoded per source.", m.decoded, "source")
     counter("seawatch_rejected_total", "Items rejected per source.", m.rejected, "source")
+    counter(
+        "seawatch_duplicate_total",
+        "AIS reports already heard from another receiver, per source.",
+        m.duplicates,
+        "source",
+    )
     counter("seawatch_rejected_reason_total", "Rejected items per reason.", m.reject_reasons, "reason")
     counter("seawatch_http_requests_total", "HTTP answers per status class.", m.http_requests, "status")
     totals: tuple[tuple[str, int], ...] = (

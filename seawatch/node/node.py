@@ -30,7 +30,7 @@ from seawatch.node.metrics import NodeMetrics
 from seawatch.node.pipeline import EventStage, Item, LivePipeline, PartnerEvent, StepResult, TrackStage
 from seawatch.node.settings import NodeSettings
 from seawatch.node.silence import SilenceMonitor
-from seawatch.node.stages import live_detectors, make_tracker, watchlist_of, zones_for_detectors
+from seawatch.node.stages import live_detectors, make_dedupe, make_tracker, watchlist_of, zones_for_detectors
 from seawatch.store.base import Store, TrackState
 from seawatch.store.sqlite import SqliteStore
 from seawatch.timeutil import iso_utc, utc_from_epoch
@@ -63,7 +63,7 @@ class Node:
         self.metrics = NodeMetrics()
         self.tracker: TrackStage = tracker or make_tracker(settings)
         stages = list(detectors) if detectors is not None else live_detectors(settings, self.store)
-        self.pipeline = LivePipeline(self.node_id, self.tracker, stages)
+        self.pipeline = LivePipeline(self.node_id, self.tracker, stages, make_dedupe(settings))
         self.silence = SilenceMonitor()
         self.rejects: deque[Rejected] = deque(maxlen=1000)
         self.live: dict[str, TrackState] = {}
@@ -259,6 +259,7 @@ class Node:
         m.received.update(result.received)
         m.decoded.update(result.decoded)
         m.rejected.update(result.rejected)
+        m.duplicates.update(result.duplicates)
         for rej in result.rejects:
             m.reject_reasons[rej.reason.split(":", 1)[0]] += 1
         self.rejects.extend(result.rejects)

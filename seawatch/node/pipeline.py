@@ -1,8 +1,11 @@
-"""The live pipeline core: items → quality gate (feeders) → track stage → event stages → one `IngestBatch`.
+"""The live pipeline core: items → quality gate and dedupe (feeders) → track stage → event stages → one
+`IngestBatch`.
 
 Pure and synchronous (no I/O, no wall clock); the `Node` feeds it batches taken from its queue and
-commits what it returns. Stages are typed (`TrackStage`, `EventStage` protocols): the node's are
-`node/stages.py`'s adapters over fusion's `LiveFusion` and detect's `LiveDetector`.
+commits what it returns. Stages are typed (`DedupeStage`, `TrackStage`, `EventStage` protocols): the
+node's are feeders' `DuplicateStage` and `node/stages.py`'s adapters over fusion's `LiveFusion` and
+detect's `LiveDetector`. A report another receiver already delivered is counted as a duplicate (per
+source), neither rejected nor passed on.
 """
 
 from __future__ import annotations
@@ -31,6 +34,19 @@ class PartnerEvent:
 
 
 Item = Observation | AisStatic | AisPosition | Rejected | PartnerEvent
+
+
+class DedupeStage(Protocol):
+    """Recognises a report already delivered (by another receiver) within its window of data time."""
+
+    def is_duplicate(self, item: Observation | AisStatic) -> bool: ...
+
+
+class NoDedupe:
+    """Every report is new (a pipeline built without a dedupe stage)."""
+
+    def is_duplicate(self, item: Observation | AisStatic) -> bool:
+        return False
 
 
 class TrackStage(Protocol):
@@ -82,14 +98,22 @@ class StepResult:
     decoded: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     rejects: list[Rejected] = field(default_factory=list)
+    duplicates: Counter[str] = field(default_factory=Counter)  # per source: reports heard before
     undated: int = 0
 
 
 class LivePipeline:
-    def __init__(self, node_id: str, tracker: TrackStage, detectors: Sequence[EventStage] = ()) -> None:
+    def __init__(
+        self,
+        node_id: str,
+        tracker: TrackStage,
+        detectors: Sequence[EventStage] = (),
+        dedupe: DedupeStage | None = None,
+    ) -> None:
         self.node_id = node_id
         self.tracker = tracker
         self.detectors = list(detectors)
+        self.dedupe: DedupeStage = dedupe if dedupe is not None else NoDedupe()
         self._pending_zones: list[Any] | None = None
         self._pending_watchlist: Watchlist | None = None
 
@@ -126,13 +150,26 @@ class LivePipeline:
             result.rejects.append(Rejected(repr(item)[:500], reason, source))
 
         received, decoded = result.received, result.decoded
+        is_duplicate, duplicates = self.dedupe.is_duplicate, result.duplicates
+
+        def admit(source: str, obs: Observation) -> None:
+            problem = observation_problem(obs)
+            if problem is not None:
+                reject(source, obs, problem)
+            elif is_duplicate(obs):
+                duplicates[source] += 1
+            else:
+                observations.append((source, obs))
+
         for source, item in items:
             received[source] += 1
             if type(item) is Observation:  # the common case first
-                if plainly_good(item):
-                    observations.append((source, item))
+                if not plainly_good(item):
+                    admit(source, item)
+                elif is_duplicate(item):
+                    duplicates[source] += 1
                 else:
-                    self._admit(source, item, observations, reject)
+                    observations.append((source, item))
             elif isinstance(item, Rejected):
                 result.rejected[source] += 1
                 result.rejects.append(item)
@@ -143,6 +180,9 @@ class LivePipeline:
                 problem = static_problem(item)
                 if problem is not None:
                     reject(source, item, problem)
+                    continue
+                if is_duplicate(item):
+                    duplicates[source] += 1
                     continue
                 try:
                     state = self.tracker.observe_static(item)
@@ -161,9 +201,9 @@ class LivePipeline:
                     result.undated += 1
                     reject(source, item, "no time for position")
                     continue
-                self._admit(source, Observation.from_ais(item, item.received_at), observations, reject)
+                admit(source, Observation.from_ais(item, item.received_at))
             elif isinstance(item, Observation):
-                self._admit(source, item, observations, reject)
+                admit(source, item)
             else:
                 reject(source, item, f"unknown_item: {type(item).__name__}")
         detectors, positions, node_id = self.detectors, batch.positions, self.node_id
@@ -208,19 +248,6 @@ class LivePipeline:
         batch.received = sum(result.received.values())
         batch.rejected = sum(result.rejected.values())
         return result
-
-    @staticmethod
-    def _admit(
-        source: str,
-        obs: Observation,
-        into: list[tuple[str, Observation]],
-        reject: Callable[[str, object, str], None],
-    ) -> None:
-        problem = observation_problem(obs)
-        if problem is None:
-            into.append((source, obs))
-        else:
-            reject(source, obs, problem)
 
     def _track(
         self, observations: list[tuple[str, Observation]], reject: Callable[[str, object, str], None]

@@ -19,6 +19,7 @@ from pydantic_settings import (
 
 from seawatch.detect.config import DetectConfig
 from seawatch.errors import ConfigError
+from seawatch.feeders.dedupe import DEFAULT_WINDOW_S
 from seawatch.fusion.config import FusionConfig
 from seawatch.ops.assets import AssetConfig
 from seawatch.ops.tak import TakFeedSettings
@@ -92,6 +93,12 @@ class PipelineSettings(BaseModel):
     fusion: dict[str, Any] = Field(
         default_factory=dict,
         description="fusion parameters over the defaults (`FusionConfig`: gate_max_m, dark_distance_m...)",
+    )
+    dedupe_window_s: float = Field(
+        default=DEFAULT_WINDOW_S,
+        ge=0,
+        description="an AIS report repeated within this data time (any receiver) is one observation"
+        " (counted as duplicate), s",
     )
     tracker: Literal["fusion", "latest"] = Field(
         default="fusion",

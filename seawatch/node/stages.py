@@ -17,10 +17,11 @@ from seawatch.detect.context import DetectContext
 from seawatch.detect.live import LiveDetector
 from seawatch.detect.watchlist import Watchlist
 from seawatch.errors import ConfigError
+from seawatch.feeders.dedupe import DuplicateStage
 from seawatch.geo.zones import default_zones, parse_zones
 from seawatch.model.zone import Zone
 from seawatch.node.fused import FusedTrackStage
-from seawatch.node.pipeline import EventStage, TrackStage
+from seawatch.node.pipeline import DedupeStage, EventStage, TrackStage
 from seawatch.node.settings import NodeSettings
 from seawatch.node.tracker import LatestStateTracker
 from seawatch.store.base import Store
@@ -36,6 +37,11 @@ def watchlist_of(entries: Iterable[dict[str, Any]]) -> Watchlist:
         if isinstance(mmsi, int):
             watched[mmsi] = str(entry.get("reason") or entry.get("name") or entry.get("id") or "")
     return Watchlist(mmsi=watched)
+
+
+def make_dedupe(settings: NodeSettings) -> DedupeStage:
+    """Duplicate suppression across the node's receivers (feeders' `DuplicateStage`)."""
+    return DuplicateStage(settings.pipeline.dedupe_window_s)
 
 
 def make_tracker(settings: NodeSettings) -> TrackStage:

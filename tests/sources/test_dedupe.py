@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from seawatch.feeders.dedupe import DuplicateSentenceFilter, sentence_key
@@ -49,3 +53,50 @@ def test_real_stream_received_twice_is_deduplicated() -> None:
                 kept.append(line)
     assert len(kept) == len({sentence_key(x) for x in lines}) > 150
     assert f.suppressed == 2 * len(lines) - len(kept)
+
+
+def test_detect_with_a_second_receiver_gives_the_same_events_and_counts_duplicates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`seawatch detect` on a real file and on it plus a second receiver's copy: same events, and the
+    copy's dated reports are counted as duplicate reports in the summary."""
+    from seawatch.cli import main
+
+    path = require_shared("ais-nmea-tagblock-kystverket", "norwegian_2024-12-09.nmea")
+    second = tmp_path / "station-b.nmea"
+    second.write_bytes(path.read_bytes())
+
+    def run(*inputs: Path) -> tuple[list[dict[str, object]], str]:
+        assert main(["detect", *map(str, inputs)]) == 0
+        out, err = capsys.readouterr()
+        events = [json.loads(line) for line in out.splitlines()]
+        return [{k: v for k, v in e.items() if k != "id"} for e in events], err
+
+    once, once_summary = run(path)
+    twice, twice_summary = run(path, second)
+    assert once and twice == once
+    assert "duplicate reports: 0" in once_summary
+    fixes = re.search(r"(\d+) fixes used", once_summary)
+    assert fixes is not None and int(fixes.group(1)) > 100
+    # every position report of the copy that has a time (undated ones cannot be matched; kept as flagged)
+    assert f"duplicate reports: {fixes.group(1)};" in twice_summary
+
+
+def test_duplicate_rows_dropped_only_within_the_window() -> None:
+    import polars as pl
+
+    from seawatch.feeders.dedupe import drop_duplicate_rows
+
+    rows = {
+        "t": [100.0, 100.5, 103.0, 100.2, None],
+        "mmsi": [1, 1, 1, 2, 1],
+        "lat": [1.0] * 5,
+        "lon": [2.0] * 5,
+        "sog_kn": [3.0] * 5,
+        "cog_deg": [4.0] * 5,
+        "heading_deg": [5.0] * 5,
+        "sensor": ["ais", None, "ais", "ais", "ais"],
+    }
+    kept, dropped = drop_duplicate_rows(pl.DataFrame(rows), window_s=2.0)
+    assert dropped == 1  # the 100.5 copy; 103.0 is past the window, mmsi 2 differs, no time is kept
+    assert kept["t"].to_list() == [100.0, 103.0, 100.2, None]
