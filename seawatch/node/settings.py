@@ -32,37 +32,65 @@ class FeedSettings(BaseModel):
     """One input feed. `tcp`/`udp` connect to (or listen on, `listen_*`) a line feed; `file` replays
     files at `speed` × real time (0 = as fast as possible); `sim` streams a simulator scenario."""
 
-    name: str
-    kind: FeedKind
-    host: str = "127.0.0.1"
-    port: int | None = None
-    paths: list[Path] = Field(default_factory=list)
-    speed: float = 1.0
-    loop: bool = False
-    scenario: str | None = None
-    sensors: Path | None = None  # radar site config (TOML) for radar feeds
-    timeout_s: float = 300.0  # silent longer than this raises a sensor_silent event
-    lat: float | None = None  # where the sensor is (for the sensor_silent event)
-    lon: float | None = None
+    name: str = Field(description="the feed's name: its source in counts, health and stored positions")
+    kind: FeedKind = Field(description="tcp / udp (connect), listen_tcp / listen_udp (listen), file, sim")
+    host: str = Field(default="127.0.0.1", description="address to connect to or listen on")
+    port: int | None = Field(default=None, description="TCP/UDP port (network feeds)")
+    paths: list[Path] = Field(default_factory=list, description="files to replay (kind = file)")
+    speed: float = Field(
+        default=1.0, description="replay / sim pace, × real time of the data (0 = as fast as possible)"
+    )
+    loop: bool = Field(default=False, description="replay the files, or repeat the exercise, until stopped")
+    scenario: str | None = Field(default=None, description="simulator scenario name (kind = sim)")
+    sensors: Path | None = Field(default=None, description="radar site config (TOML) for radar feeds")
+    timeout_s: float = Field(
+        default=300.0, description="silent longer than this raises a sensor_silent event, s"
+    )
+    lat: float | None = Field(default=None, description="where the sensor is (sensor_silent event), degrees")
+    lon: float | None = Field(default=None, description="where the sensor is (sensor_silent event), degrees")
 
 
 class ApiSettings(BaseModel):
-    max_request_bytes: int = 1_048_576  # larger bodies get 413
-    rate_limit_per_s: float = 50.0  # token bucket per client (token, session or address)
-    rate_limit_burst: int = 200
-    ws_client_buffer: int = 2000  # messages queued per WebSocket client before it is disconnected
-    session_ttl_s: float = 12 * 3600.0
-    api_token_ttl_days: float = 90.0  # default lifetime of a new API token
-    cookie_secure: bool = False  # set when served behind HTTPS
-    ws_recheck_s: float = 1.0  # a live WebSocket re-checks its session/token this often
-    allowed_origins: list[str] = Field(default_factory=list)  # WebSocket Origins besides the node's own
-    trusted_proxies: list[str] = Field(default_factory=list)  # reverse proxies whose X-Forwarded-For counts
-    max_json_depth: int = 32  # deeper request bodies get 422
-    rate_limit_clients: int = 10_000  # buckets kept; the least recently seen is evicted beyond
-    login_free_failures: int = 5  # failed logins per (user, address) before the delays start
-    login_delay_s: float = 1.0  # the first delay; doubles with every further failure (at most 5 min)
-    tls_certfile: Path | None = None  # HTTPS served by the node itself (else put a reverse proxy in front)
-    tls_keyfile: Path | None = None
+    """The HTTP API and WebSocket: request limits, sessions and tokens, TLS."""
+
+    max_request_bytes: int = Field(default=1_048_576, description="larger request bodies get 413, bytes")
+    rate_limit_per_s: float = Field(
+        default=50.0, description="token bucket refill per client (token, session or address), requests/s"
+    )
+    rate_limit_burst: int = Field(default=200, description="token bucket size per client, requests")
+    ws_client_buffer: int = Field(
+        default=2000, description="messages queued per WebSocket client before it is disconnected"
+    )
+    session_ttl_s: float = Field(default=12 * 3600.0, description="lifetime of a login session, s")
+    api_token_ttl_days: float = Field(default=90.0, description="default lifetime of a new API token, days")
+    cookie_secure: bool = Field(
+        default=False, description="Secure session cookie (set when served over HTTPS)"
+    )
+    ws_recheck_s: float = Field(
+        default=1.0, description="a live WebSocket re-checks its session/token this often, s"
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="WebSocket Origins accepted besides the node's own"
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="reverse proxies (addresses) whose X-Forwarded-For counts"
+    )
+    max_json_depth: int = Field(default=32, description="deeper request bodies get 422, nesting levels")
+    rate_limit_clients: int = Field(
+        default=10_000, description="rate-limit buckets kept; the least recently seen is evicted beyond"
+    )
+    login_free_failures: int = Field(
+        default=5, description="failed logins per (user, address) before the delays start"
+    )
+    login_delay_s: float = Field(
+        default=1.0,
+        description="the first login delay; doubles with every further failure (at most 5 min), s",
+    )
+    tls_certfile: Path | None = Field(
+        default=None,
+        description="certificate (PEM) for HTTPS served by the node itself (else a reverse proxy)",
+    )
+    tls_keyfile: Path | None = Field(default=None, description="private key (PEM) of tls_certfile")
 
 
 class PipelineSettings(BaseModel):

@@ -15,6 +15,7 @@ LINES = (
     "!AIVDM,1,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,0*5C",  # type 1, MMSI 366053209
     "!AIVDM,1,1,,A,this is not ais,0*00",
 )
+OTHER_VESSEL = "!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23"  # type 1, another MMSI
 
 
 async def test_udp_feed_counts_and_goes_silent(tmp_path: Path) -> None:
@@ -48,7 +49,8 @@ async def test_tcp_listen_feed_joins_lines_split_across_reads(tmp_path: Path) ->
     await node.start()
     try:
         await asyncio.sleep(0.3)
-        payload = (LINES[0] + "\n" + LINES[0] + "\n").encode()
+        # two different reports: the same one twice within 2 s would be one observation (a duplicate)
+        payload = (LINES[0] + "\n" + OTHER_VESSEL + "\n").encode()
         _, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(payload[:20])
         await writer.drain()
@@ -64,3 +66,4 @@ async def test_tcp_listen_feed_joins_lines_split_across_reads(tmp_path: Path) ->
     finally:
         await node.stop()
     assert node.metrics.decoded["tcp-ais"] == 2 and node.metrics.rejected["tcp-ais"] == 0
+    assert node.metrics.duplicates["tcp-ais"] == 0
