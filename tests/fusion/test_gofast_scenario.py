@@ -115,6 +115,7 @@ def test_radar_track_purity_and_completeness(scenario: tuple[Path, FusedResult])
 
 
 def test_live_fusion_gives_the_same_dark_targets(scenario: tuple[Path, FusedResult]) -> None:
+    from seawatch.feeders.dedupe import DuplicateStage
     from seawatch.fusion.pipeline import LiveFusion
     from seawatch.model.observation import Observation
     from seawatch.sources import radar
@@ -128,6 +129,9 @@ def test_live_fusion_gives_the_same_dark_targets(scenario: tuple[Path, FusedResu
         obs = sorted((o for o in iter_inputs(paths) if isinstance(o, Observation)), key=lambda o: o.time)
     finally:
         radar.configure_sensors(None)
+    # as the node does, and as `fuse_inputs` does with several inputs: a report two stations heard is one
+    dedupe = DuplicateStage()
+    obs = [o for o in obs if not dedupe.is_duplicate(o)]
     live = LiveFusion(CONFIG)
     events: dict[str, Event] = {}
     created = 0
