@@ -278,12 +278,14 @@ class FeedHealth(ApiModel):
     received: int
     decoded: int
     rejected: int
+    duplicate: int = Field(description="AIS reports another receiver delivered first (within the window)")
 
 
 class SourceCounts(ApiModel):
     received: int
     decoded: int
     rejected: int
+    duplicate: int = Field(description="AIS reports another receiver delivered first (within the window)")
 
 
 class Health(ApiModel):
