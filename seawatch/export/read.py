@@ -17,21 +17,10 @@ import polars as pl
 from seawatch.errors import InputError
 from seawatch.export.query import ExportQuery
 from seawatch.model import Event
+from seawatch.store.history import HISTORY_SCHEMA
 
 HOUR_S = 3600.0
-POSITION_COLUMNS: dict[str, pl.DataType] = {
-    "t": pl.Float64(),
-    "track_id": pl.String(),
-    "mmsi": pl.Int64(),
-    "lat": pl.Float64(),
-    "lon": pl.Float64(),
-    "sog_kn": pl.Float64(),
-    "cog_deg": pl.Float64(),
-    "heading_deg": pl.Float64(),
-    "sensor": pl.String(),
-    "source": pl.String(),
-    "node": pl.String(),
-}
+POSITION_COLUMNS: dict[str, pl.DataType] = {k: v for k, v in HISTORY_SCHEMA.items() if k != "seq"}
 MAX_EVENTS = 10_000_000
 
 

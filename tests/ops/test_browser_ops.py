@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import shutil
 import subprocess
 import sys
 import threading
@@ -25,11 +24,10 @@ import pytest
 from seawatch.ops.tak import cot_event
 from tests.web.harness import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DIST,
     SESSION_COOKIE,
     free_port,
+    launched_chromium,
     seawatch,
     shot,
     unavailable,
@@ -174,16 +172,8 @@ def _cookie(url: str, user: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        unavailable(f"{CHROMIUM} not found: install Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 def _open(browser: Any, url: str, user: str, width: int, height: int) -> tuple[Any, Any, list[str]]:

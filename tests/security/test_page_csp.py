@@ -4,6 +4,7 @@ violation. Also the headers themselves and the session cookie's flags."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from tests.security.conftest import ARTIFACTS, FIGURES, NodeProc
 from tests.security.helpers import real_nmea_lines, udp_traffic
-from tests.web.harness import CHROMIUM, CHROMIUM_ARGS, DIST, unavailable
+from tests.web.harness import launched_chromium
 
 
 def test_security_headers_and_cookie_flags(node: NodeProc) -> None:
@@ -34,19 +35,9 @@ def test_security_headers_and_cookie_flags(node: NodeProc) -> None:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Any:
-    if not (DIST / "index.html").is_file():
-        unavailable(f"web picture not built ({DIST}/index.html missing): run `make web`")
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} not found: install Debian's chromium (make system-deps)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+def chromium() -> Iterator[Any]:
+    with launched_chromium() as browser:
+        yield browser
 
 
 def test_the_page_works_under_its_csp(node: NodeProc, chromium: Any) -> None:

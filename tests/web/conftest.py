@@ -7,7 +7,6 @@ keep arriving over the WebSocket while the tests run. Screenshots go to test-art
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -20,8 +19,6 @@ import pytest
 
 from tests.web.harness import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DIST,
     PASSWORD,
     REPLAY_SPEED,
@@ -30,6 +27,7 @@ from tests.web.harness import (
     NodeProcess,
     free_port,
     gulf_slice,
+    launched_chromium,
     real_names,
     seawatch,
     unavailable,
@@ -107,16 +105,8 @@ def node(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        unavailable(f"{CHROMIUM} not found: install Debian's chromium (make system-deps)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="package")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -34,6 +35,23 @@ CHROMIUM_ARGS = [
 REPLAY_SPEED = 300.0  # data seconds per wall second: the day's 23 h would pass in about 4.6 min
 USER, PASSWORD = "watch-officer", "harbour-lights-42"
 SESSION_COOKIE = "seawatch_session"
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser), closed on leaving."""
+    if not (DIST / "index.html").is_file():
+        unavailable(f"web picture not built ({DIST}/index.html missing): run `make web`")
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        unavailable(f"{CHROMIUM} not found: install Debian's chromium (make system-deps)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def unavailable(message: str) -> None:
