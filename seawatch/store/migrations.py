@@ -140,6 +140,15 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX reject_samples_reason ON reject_samples(source, reason_key, id);
         """,
     ),
+    (
+        7,
+        # Tokens issued before tokens expired get the default 90-day lifetime from their creation,
+        # but at least a week from the upgrade, so an administrator can re-issue them in time.
+        """
+        UPDATE tokens SET expires_at = max(created_at + 7776000, CAST(strftime('%s', 'now') AS REAL) + 604800)
+        WHERE expires_at IS NULL;
+        """,
+    ),
 )
 
 
