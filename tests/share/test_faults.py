@@ -63,6 +63,32 @@ def _acked(base: Path) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
 
+def _queued(outbox_db: Path) -> int:
+    rows = _query(outbox_db, "SELECT COALESCE(SUM(count), 0) FROM share_outbox")
+    return int(rows[0][0]) if rows else 0
+
+
+def _kill_sender_with_items_queued(
+    server: LocalNatsServer, sender: subprocess.Popen[bytes], outbox_db: Path
+) -> int:
+    """SIGKILL the sender while its outbox holds items; return how many it held.
+
+    On a fast machine the outbox drains as soon as an item lands, so a kill at a random moment finds it
+    empty and proves nothing. The broker is paused (SIGSTOP) meanwhile: publishing still succeeds (the
+    item is in the fsynced outbox) but nothing leaves until the broker resumes.
+    """
+    assert server.proc is not None
+    server.proc.send_signal(signal.SIGSTOP)
+    try:
+        deadline = time.monotonic() + 20
+        while (queued := _queued(outbox_db)) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        _kill(sender)
+        return queued
+    finally:
+        server.proc.send_signal(signal.SIGCONT)
+
+
 def test_kill9_sender_receiver_broker_nothing_acked_lost(tmp_path: Path) -> None:
     base = tmp_path
     (base / "keys").mkdir()
@@ -90,9 +116,9 @@ def test_kill9_sender_receiver_broker_nothing_acked_lost(tmp_path: Path) -> None
                 server.start()
             else:
                 if victim == "sender":
-                    queued = _query(outbox_db, "SELECT COALESCE(SUM(count), 0) FROM share_outbox")
-                    queued_at_kill += int(queued[0][0]) if queued else 0
-                _kill(procs[victim])
+                    queued_at_kill += _kill_sender_with_items_queued(server, procs["sender"], outbox_db)
+                else:
+                    _kill(procs[victim])
                 if victim == "sender":
                     acked = _acked(base)
                     in_flight.add(f"s{int(acked[-1][1:]) + 1}" if acked else "s1")
