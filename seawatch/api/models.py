@@ -69,6 +69,16 @@ class TrackProperties(ApiModel):
     cog_deg: float | None
     heading_deg: float | None
     time: IsoTime
+    pos_sigma_m: float | None = Field(
+        None,
+        description="position uncertainty of the fused estimate, 1 sigma along the worst axis, m"
+        " (null: not estimated, e.g. a past picture or a partner's track)",
+    )
+    vel_sigma_mps: float | None = Field(
+        None,
+        description="velocity uncertainty of the fused estimate, 1 sigma along the worst axis, m/s"
+        " (null: not estimated)",
+    )
 
 
 class TrackFeature(ApiModel):

@@ -125,6 +125,8 @@ class TrackStep:
     sensors: tuple[str, ...]
     sources: tuple[str, ...]
     nearest_ais_m: float | None = None
+    pos_sigma_m: float | None = None  # 1 sigma of the position estimate along its worst axis (m)
+    vel_sigma_mps: float | None = None  # 1 sigma of the velocity estimate along its worst axis (m/s)
 
 
 class _Table:
@@ -617,6 +619,7 @@ class Tracker:
             # one projection and one speed/course conversion for all the batch's tracks
             lats, lons = self.frame.to_latlon(x[:, 0], x[:, 1])
             sogs, cogs = sog_cog(x[:, 2], x[:, 3])
+            pos_sigma, vel_sigma = (v.tolist() for v in sigma_of(tr.p[rows]))
             t_rows = tr.t[rows].tolist()
             mmsis = tr.mmsi[rows].tolist()
             masks = tr.sensors[rows].tolist()
@@ -645,6 +648,8 @@ class Tracker:
                         sensors=sensors,
                         sources=tuple(sorted(sources.get(num, ()))),
                         nearest_ais_m=near if math.isfinite(near) else None,
+                        pos_sigma_m=pos_sigma[k],
+                        vel_sigma_mps=vel_sigma[k],
                     )
                 )
         if res.deleted:
@@ -665,6 +670,20 @@ class Tracker:
                 )
             )
         return steps
+
+
+def _worst_axis_sigma(a: Array, b: Array, c: Array) -> Array:
+    """Square root of the larger eigenvalue of the 2x2 covariances [[a, b], [b, c]]."""
+    half = 0.5 * (a + c)
+    return np.sqrt(half + np.sqrt(np.maximum(half * half - (a * c - b * b), 0.0)))
+
+
+def sigma_of(p: Array) -> tuple[Array, Array]:
+    """Per track of the (k, 4, 4) covariances over (e, n, ve, vn): the 1-sigma position (m) and
+    velocity (m/s) uncertainty along the worst axis (the error ellipse's major semi-axis)."""
+    pos = _worst_axis_sigma(p[:, 0, 0], p[:, 0, 1], p[:, 1, 1])
+    vel = _worst_axis_sigma(p[:, 2, 2], p[:, 2, 3], p[:, 3, 3])
+    return pos, vel
 
 
 def _repeated_reports(b: MeasurementBatch, idx: IntArray) -> tuple[IntArray, IntArray, IntArray]:

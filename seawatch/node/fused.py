@@ -101,6 +101,8 @@ class FusedTrackStage:
             sensors=sensors,
             nodes=node_ids,
             dark=step.mmsi is None and "ais" not in sources,
+            pos_sigma_m=step.pos_sigma_m,
+            vel_sigma_mps=step.vel_sigma_mps,
         )
 
     def update(self, observations: Sequence[Observation]) -> list[tuple[str, TrackState | None]]:

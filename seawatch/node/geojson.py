@@ -31,6 +31,8 @@ def track_feature(s: TrackState) -> dict[str, Any]:
             "cog_deg": _r(s.cog_deg, 1),
             "heading_deg": _r(s.heading_deg, 1),
             "time": iso_utc(s.time),
+            "pos_sigma_m": _r(s.pos_sigma_m, 1),
+            "vel_sigma_mps": _r(s.vel_sigma_mps, 2),
         },
     }
 

@@ -45,6 +45,10 @@ class TrackState:
     sensors: tuple[str, ...] = ()  # sensor ids (feed names, radar sites)
     nodes: tuple[str, ...] = ()  # nodes of origin
     dark: bool = False
+    # fusion's Kalman uncertainty at `time`, 1 sigma along the worst axis; None when not estimated
+    # (a track restored from the store, a partner's track): not stored, a live-only figure
+    pos_sigma_m: float | None = None
+    vel_sigma_mps: float | None = None
 
 
 @dataclass(slots=True)
