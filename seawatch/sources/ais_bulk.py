@@ -1,6 +1,7 @@
 """AIS NMEA files (plain or gzip) decoded whole: one compiled pass over the text (`ais_scan`), field
 values by numpy with pyais's decoder plans (`ais_fast`), `NmeaAisDecoder` (pyais) for the messages no
-plan covers. Without the compiled scanner, `NmeaAisDecoder` does it all, line by line.
+plan covers. `decode_bytes(..., fast=False)` lets `NmeaAisDecoder` do it all, line by line (the
+reference the fast path is tested against).
 
 `decode_bytes(data)` gives a `BulkDecodeResult`: the numpy-decoded columns, the other decoded messages,
 rejects and counts; from it come the polars frames (`positions_frame`, `statics_frame`) and the
@@ -300,13 +301,11 @@ def _slow_record(dec: DecodedAis) -> dict[str, Any]:
 def decode_bytes(
     data: bytes, source: str = "", enforce_checksum: bool = True, fast: bool = True
 ) -> BulkDecodeResult:
-    """Decode a whole NMEA text. Lines are numbered from 1. `fast=False` (or no compiled scanner)
-    decodes line by line with `NmeaAisDecoder` only: the reference the fast path is tested against."""
+    """Decode a whole NMEA text. Lines are numbered from 1. `fast=False` decodes line by line with
+    `NmeaAisDecoder` only: the reference the fast path is tested against."""
     decoder = NmeaAisDecoder(source=source, enforce_checksum=enforce_checksum)
-    if fast and data and ais_scan.AVAILABLE:
-        return _decode_scanned(data, source, decoder)
     if fast and data:
-        _warn_no_scanner()
+        return _decode_scanned(data, source, decoder)
     result = BulkDecodeResult(source=source)
     lines = data.split(b"\n")
     if lines and not lines[-1]:
@@ -355,16 +354,6 @@ def _decode_scanned(data: bytes, source: str, decoder: NmeaAisDecoder) -> BulkDe
     for r in result.slow_rejects:
         counts[f"rejected:{r.reason.split(':', 1)[0]}"] += 1
     return result
-
-
-_warned = False
-
-
-def _warn_no_scanner() -> None:
-    global _warned
-    if not _warned:
-        log.warning("the compiled AIS scanner is not built (pip install -e .): decoding with pyais only")
-        _warned = True
 
 
 def decode_file(path: Path, enforce_checksum: bool = True, fast: bool = True) -> BulkDecodeResult:

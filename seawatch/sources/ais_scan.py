@@ -29,10 +29,12 @@ from seawatch.timeutil import utc_from_epoch
 
 try:
     from seawatch.sources import _nmea_scan
-except ImportError:  # not built (a source checkout without `pip install -e .`): callers use pyais
-    _nmea_scan = None  # type: ignore[assignment]
-
-AVAILABLE = _nmea_scan is not None
+except ImportError as exc:  # the wheel always builds it: a missing or broken scanner is an install fault
+    raise ImportError(
+        "seawatch's compiled AIS scanner (seawatch.sources._nmea_scan, from _nmea_scan.c) is missing or"
+        " broken: reinstall the package (`pip install .`, or `pip install -e .` in a checkout), which"
+        f" compiles it ({exc})"
+    ) from exc
 
 # The scanner's own reject codes (see _nmea_scan.c); `{a}`/`{b}` are the two numbers it gives.
 _FIXED_REASONS = {

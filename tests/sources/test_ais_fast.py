@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import glob
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -218,10 +220,10 @@ def test_records_built_a_slice_at_a_time_are_the_same(monkeypatch: pytest.Monkey
 
 
 def test_compiled_scanner_is_built() -> None:
-    """`pip install -e .` builds it; without it decoding silently runs at pyais speed."""
+    """`pip install -e .` builds it (a compiled module, not a stand-in)."""
     from seawatch.sources import ais_scan
 
-    assert ais_scan.AVAILABLE
+    assert ais_scan._nmea_scan.__file__ is not None and ais_scan._nmea_scan.__file__.endswith(".so")
 
 
 _DAMAGE = b"\\!$*,:-.0123456789ABCDEFabcdefgsc \t\r\x0b\x80\xffVDMO"
@@ -273,18 +275,29 @@ def test_damaged_real_lines_same_on_both_paths(data: bytes, enforce_checksum: bo
     assert fast.statics_frame().equals(slow.statics_frame())
 
 
-def test_without_the_compiled_scanner_pyais_decodes_everything(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    """A source checkout that was never built still decodes (at pyais speed), and says so."""
-    from seawatch.sources import ais_bulk, ais_scan
+def test_without_the_compiled_scanner_the_import_fails_loudly() -> None:
+    """The wheel always builds the scanner: a missing or broken one stops the import with a message
+    saying how to fix it, instead of decoding quietly at pyais speed."""
+    hide = (
+        "import importlib.abc, sys\n"
+        "class Hide(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name == 'seawatch.sources._nmea_scan':\n"
+        "            raise ImportError('simulated: not built')\n"
+        "sys.meta_path.insert(0, Hide())\n"
+        "import seawatch.sources.ais_bulk\n"
+    )
+    done = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "compiled AIS scanner" in done.stderr and "pip install" in done.stderr
+    assert "simulated: not built" in done.stderr
 
+
+def test_reference_path_decodes_as_the_compiled_one() -> None:
+    """`fast=False` (NmeaAisDecoder line by line, the reference) gives the compiled path's records."""
     lines = _real_lines()[-1000:]
     built = bulk_decode(lines)
-    monkeypatch.setattr(ais_scan, "AVAILABLE", False)
-    monkeypatch.setattr(ais_bulk, "_warned", False)
-    unbuilt = bulk_decode(lines)
-    assert unbuilt.n_fast == 0 and unbuilt.n_decoded == built.n_decoded > 100
-    assert "not built" in caplog.text
-    a, b = list(built.iter_records()), list(unbuilt.iter_records())
+    reference = bulk_decode(lines, fast=False)
+    assert reference.n_fast == 0 and reference.n_decoded == built.n_decoded > 100
+    a, b = list(built.iter_records()), list(reference.iter_records())
     assert all(records_equal(x, y) for x, y in zip(a, b, strict=True))
