@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {
     # a module can sit above or below its package: the ops service runs on the node's live bus; the
     # sharing policy (what may leave, field by field) and the NMEA output settings are plain rules
     "ops.service": 7,
-    "share.policy": 5, "share.fields": 5,
+    "share.policy": 5, "share.fields": 5, "share.kinds": 5,
     "outputs": 7, "outputs.settings": 5,
 }  # fmt: skip
 SAME_LAYER_FORBIDDEN = {("api", "share"), ("share", "api"), ("sources", "sim"), ("feeders", "sim")}

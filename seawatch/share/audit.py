@@ -12,12 +12,12 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from seawatch.share.responses import ShareAuditRecord
 from seawatch.timeutil import iso_utc
 
 ACTIONS = (
@@ -48,23 +48,8 @@ CREATE INDEX IF NOT EXISTS share_audit_action ON share_audit (action, partner);
 """
 
 
-@dataclass(frozen=True, slots=True)
-class AuditRecord:
-    id: int
-    time: str
-    action: str
-    partner: str | None
-    origin: str | None
-    seq: int | None
-    kind: str | None
-    user: str | None
-    reason: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-AUDIT_FIELDS = tuple(AuditRecord.__dataclass_fields__)
+AuditRecord = ShareAuditRecord  # one declaration of an audit row: the API's (share/responses.py)
+AUDIT_FIELDS = tuple(ShareAuditRecord.model_fields)
 
 
 @contextmanager
@@ -161,7 +146,9 @@ class AuditLog:
         args.append(int(limit))
         with self._lock:
             rows = self._conn.execute(sql, args).fetchall()
-        return [AuditRecord(r[0], iso_utc(r[1]), *r[2:]) for r in rows]
+        return [
+            AuditRecord(**dict(zip(AUDIT_FIELDS, (r[0], iso_utc(r[1]), *r[2:]), strict=True))) for r in rows
+        ]
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -171,12 +158,12 @@ class AuditLog:
     def export(self, fmt: str, records: Iterable[AuditRecord]) -> str:
         """CSV (with header) or JSONL text of the records."""
         if fmt == "jsonl":
-            return "".join(orjson.dumps(r.to_json()).decode() + "\n" for r in records)
+            return "".join(orjson.dumps(r.model_dump()).decode() + "\n" for r in records)
         if fmt == "csv":
             buf = io.StringIO()
             writer = csv.DictWriter(buf, fieldnames=AUDIT_FIELDS)
             writer.writeheader()
             for r in records:
-                writer.writerow(r.to_json())
+                writer.writerow(r.model_dump())
             return buf.getvalue()
         raise ValueError(f"unknown export format {fmt!r} (csv or jsonl)")

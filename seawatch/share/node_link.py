@@ -1,33 +1,23 @@
-"""Wiring between a `Node` and its `Federation` (both directions).
+"""The node's live items out to its `Federation` (partner items in: `share.node_sink.NodeSink`).
 
-Out: the node's live bus hands every committed track state, event and sighting to `NodeLink.on_live`,
-which converts it to a `ShareItem` and queues it; a flush task passes batches to
+The node's live bus hands every committed track state, event and sighting to `NodeLink.on_live`, which
+converts it to a `ShareItem` (`OUTGOING`, per live kind) and queues it; a flush task passes batches to
 `Federation.publish_many` in a worker thread (policies, signing and the outbox write never stall the
-node's committer).
-
-In: verified partner items become node input. Tracks and sightings enter fusion as observations with
-`sensor = partner`, `source = partner:<origin>`, the node of origin in `extra["node"]` (so the track
-state lists it in `nodes`) and `target_ref = <origin>:<partner track id>`; an AIS-identified partner
-track lands on the same `mmsi:<mmsi>` track as our own AIS, giving one track with both nodes as sources.
-Events go to `Node.ingest_events(events, origin)`. Case messages stay in the federation's received table.
+node's committer). Events and sightings go to the outbox at once (before the node confirms them).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-import math
-from datetime import timedelta
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from seawatch.model import AisStatic, Event, Observation, SensorKind
-from seawatch.share.envelope import Envelope
+from seawatch.model import Event
 from seawatch.share.federation import Federation
-from seawatch.share.policy import ShareItem
-from seawatch.store.base import PartnerItem
-from seawatch.timeutil import iso_utc, parse_utc
+from seawatch.share.kinds import ShareItem
+from seawatch.timeutil import iso_utc
 
 if TYPE_CHECKING:
     from seawatch.node.bus import LiveItem
@@ -59,226 +49,47 @@ def track_item(state: TrackState) -> ShareItem:
     )
 
 
-def live_to_item(live: LiveItem, own_node: str) -> ShareItem | None:
-    """A node live item as something to share (None for what is not ours to share)."""
+def _track(live: LiveItem, own_node: str) -> ShareItem | None:
     from seawatch.store.base import TrackState
 
-    if live.kind == "track" and isinstance(live.item, TrackState):
-        if live.item.nodes and own_node not in live.item.nodes:
-            return None  # purely a partner's track: nothing of ours in it
-        return track_item(live.item)
-    if live.kind == "event" and isinstance(live.item, Event):
-        data = live.item.to_json()
-        if live.origin != own_node:
-            data["origin_node"] = live.origin  # a partner's event: re-share rules apply
-        return ShareItem("event", data)
-    if live.kind == "sighting" and isinstance(live.item, dict):
-        data = dict(live.item)
-        if "t" in data and "time" not in data:
-            data["time"] = iso_utc(float(data["t"]))
-        return ShareItem("sighting", data)
-    return None
-
-
-def _partner_static(env: Envelope, obs: Observation) -> AisStatic | None:
-    p = env.payload
-    name, ship_type = p.get("name"), p.get("ship_type")
-    if obs.mmsi is None or (name is None and ship_type is None):
+    if not isinstance(live.item, TrackState):
         return None
-    return AisStatic(
-        mmsi=obs.mmsi,
-        msg_type=5,
-        shipname=None if name is None else str(name),
-        ship_type=None if ship_type is None else int(ship_type),
-        received_at=obs.time,
-        source=f"partner:{env.origin}",
-    )
+    if live.item.nodes and own_node not in live.item.nodes:
+        return None  # purely a partner's track: nothing of ours in it
+    return track_item(live.item)
 
 
-def envelope_observation(env: Envelope) -> Observation | None:
-    """A partner track or sighting as an observation for fusion (None if it has no usable position)."""
-    p = env.payload
-    try:
-        when = parse_utc(str(p["time"])) if "time" in p else env.time
-        lat, lon = float(p["lat"]), float(p["lon"])
-    except (KeyError, TypeError, ValueError):
+def _event(live: LiveItem, own_node: str) -> ShareItem | None:
+    if not isinstance(live.item, Event):
         return None
-    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+    data = live.item.to_json()
+    if live.origin != own_node:
+        data["origin_node"] = live.origin  # a partner's event: re-share rules apply
+    return ShareItem("event", data)
+
+
+def _sighting(live: LiveItem, own_node: str) -> ShareItem | None:
+    if not isinstance(live.item, dict):
         return None
-    ref = p.get("track_id") or p.get("id") or f"{env.kind}-{env.seq}"
-    mmsi = p.get("mmsi")
-
-    def _f(key: str) -> float | None:
-        value = p.get(key)
-        return None if value is None else float(value)
-
-    return Observation(
-        time=when,
-        lat=lat,
-        lon=lon,
-        sensor=SensorKind.PARTNER,
-        source=f"partner:{env.origin}",
-        mmsi=int(mmsi) if mmsi is not None else None,
-        target_ref=f"{env.origin}:{ref}",
-        sog_kn=_f("sog_kn"),
-        cog_deg=_f("cog_deg"),
-        heading_deg=_f("heading_deg"),
-        received_at=env.time,
-        extra={
-            "node": env.origin,
-            "share_seq": env.seq,
-            "share_kind": env.kind,
-            "partner_sources": list(p.get("sources") or ()),
-        },
-    )
+    data = dict(live.item)
+    if "t" in data and "time" not in data:
+        data["time"] = iso_utc(float(data["t"]))
+    return ShareItem("sighting", data)
 
 
-SAME_EVENT_SLACK = timedelta(hours=1)  # a partner's event this close to our own one is the same event
-OWN_TRACK_WINDOW_S = 1800.0  # a partner's report of a vessel we track ourselves within this time...
-OWN_TRACK_GATE_M = 5_000.0  # ...that lies farther than this (plus 50 kn for the time between) is refused
-MAX_SOG_MPS = 50 * 0.514444
+# a live item of each kind as something to share (share/kinds.py: adding a kind)
+OUTGOING: dict[str, Callable[[LiveItem, str], ShareItem | None]] = {
+    "track": _track,
+    "event": _event,
+    "sighting": _sighting,
+}
+IMMEDIATE = frozenset({"event", "sighting"})  # into the outbox before the node confirms them
 
 
-class NodeSink:
-    """FederationSink that feeds a Node. A partner never writes into the node's own data: its events
-    are stored under its origin (an event id the node already holds from another origin is not
-    rewritten, see store/events.py), and a position report for a vessel the node itself tracks (same
-    MMSI, own data within `OWN_TRACK_WINDOW_S`) that contradicts the node's own position is not merged,
-    so it cannot drag or replace the own track; consistent reports merge into it (one track, both
-    nodes)."""
-
-    def __init__(self, node: Node) -> None:
-        self.node = node
-        self.skipped = 0
-        self.own_preferred = 0
-        self.merged_into_own = 0
-
-    def _own_same_event(self, event: Event) -> str | None:
-        """The node's own event of the same type, vessel(s) and time, if it has one."""
-        if not event.mmsi:
-            return None  # no identity to match on (dark targets): kept as the partner's
-        from seawatch.store.base import EventQuery
-
-        store = self.node.store
-        query = EventQuery(
-            types=(event.type,),
-            mmsi=event.mmsi[0],
-            since=event.start - SAME_EVENT_SLACK,
-            until=event.end + SAME_EVENT_SLACK,
-            limit=20,
-        )
-        for candidate in store.events(query):
-            if (
-                set(candidate.mmsi) == set(event.mmsi)
-                and store.event_origin(candidate.event_id) == self.node.node_id
-            ):
-                return candidate.event_id
-        return None
-
-    def _own_tracks(self) -> dict[int, tuple[float, float, float]]:
-        """MMSI -> (time, lat, lon) of the node's own latest state for vessels it tracks itself."""
-        own = self.node.node_id
-        out: dict[int, tuple[float, float, float]] = {}
-        for state in self.node.live.values():
-            if state.mmsi and (not state.nodes or own in state.nodes):
-                t = state.time.timestamp()
-                if state.mmsi not in out or out[state.mmsi][0] < t:
-                    out[state.mmsi] = (t, state.lat, state.lon)
-        return out
-
-    @staticmethod
-    def _contradicts(obs: Observation, own: tuple[float, float, float] | None) -> bool:
-        if own is None:
-            return False
-        dt = abs(obs.time.timestamp() - own[0])
-        if dt > OWN_TRACK_WINDOW_S:
-            return False
-        gap_m = _distance_m(obs.lat, obs.lon, own[1], own[2])
-        return gap_m > OWN_TRACK_GATE_M + MAX_SOG_MPS * dt
-
-    async def merge(self, envelopes: list[Envelope]) -> None:
-        by_origin: dict[str, tuple[list[Observation], list[Event]]] = {}
-        noted: list[PartnerItem] = []
-        own_tracks = self._own_tracks()
-        statics: dict[str, list[AisStatic]] = {}
-        for env in envelopes:
-            obs_list, events = by_origin.setdefault(env.origin, ([], []))
-            if env.kind in ("track", "sighting"):
-                obs = envelope_observation(env)
-                if obs is None:
-                    self.skipped += 1
-                    continue
-                if obs.mmsi and self._contradicts(obs, own_tracks.get(obs.mmsi)):
-                    self.own_preferred += 1  # kept in the federation's received table, not in our track
-                    log.info(
-                        "partner %s report of %s contradicts our own track: not merged", env.origin, obs.mmsi
-                    )
-                    continue
-                obs_list.append(obs)
-                static = _partner_static(env, obs)
-                if static is not None and obs.mmsi not in own_tracks:  # never rename a vessel we track
-                    statics.setdefault(env.origin, []).append(static)
-                noted.append(
-                    PartnerItem(
-                        env.origin, env.seq, env.kind, obs.target_ref, obs.time.timestamp(), obs.lat, obs.lon
-                    )
-                )
-            elif env.kind == "event":
-                try:
-                    payload = env.payload
-                    if payload.get("withheld"):  # positions the partner's policy kept back: say so
-                        details = {**(payload.get("details") or {}), "withheld": list(payload["withheld"])}
-                        payload = {**payload, "details": details}
-                    event = Event.from_json(payload)
-                except (KeyError, TypeError, ValueError) as exc:
-                    log.warning("partner event %s:%s unusable: %s", env.origin, env.seq, exc)
-                    self.skipped += 1
-                    continue
-                own = await asyncio.to_thread(self._own_same_event, event)
-                if own is not None:  # we detected it too: one event, listing the partner as well
-                    await asyncio.to_thread(self.node.store.also_reported_by, own, env.origin)
-                    self.merged_into_own += 1
-                    continue
-                events.append(event)
-                noted.append(PartnerItem(env.origin, env.seq, env.kind, event.event_id))
-        if noted:  # before the items reach the store, so whatever they leave there can be found again
-            await asyncio.to_thread(self.node.store.note_partner_items, noted)
-        for origin, (obs_list, events) in by_origin.items():
-            if statics.get(origin):  # name and ship type, where the partner's policy let them through
-                await self.node.submit(f"partner:{origin}", statics[origin])
-            if obs_list:
-                await self.node.ingest_observations(obs_list, origin)
-            if events:
-                await self.node.ingest_events(events, origin)
-
-    def forget_derived(self, event_ids: list[str]) -> None:
-        """Own events raised on partner data, past the shortest retention of their sources: deleted
-        (through the store's partner-item bookkeeping, under our own origin)."""
-        own = self.node.node_id
-        items = [
-            PartnerItem(
-                own, -(int.from_bytes(hashlib.sha256(e.encode()).digest()[:7], "big") + 1), "event", e
-            )
-            for e in event_ids
-        ]
-        self.node.store.note_partner_items(items)
-        self.node.store.forget_partner_items([(i.origin, i.seq, i.kind) for i in items])
-
-    def forget(self, gone: list[tuple[str, int, str]]) -> None:
-        """Partner items past their retention: deleted from the store, their tracks from the picture."""
-        dropped = self.node.store.forget_partner_items(gone)
-        self.node.drop_from_picture(dropped)
-        if dropped:
-            log.info("%d partner tracks past retention left the picture", len(dropped))
-
-
-def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6_371_000.0 * math.asin(min(1.0, math.sqrt(a)))
+def live_to_item(live: LiveItem, own_node: str) -> ShareItem | None:
+    """A node live item as something to share (None for what is not ours to share)."""
+    convert = OUTGOING.get(live.kind)
+    return None if convert is None else convert(live, own_node)
 
 
 class NodeLink:
@@ -304,7 +115,7 @@ class NodeLink:
                     self.federation.note_derived(live.item.event_id, derived)
                 except Exception:
                     log.exception("derived event retention not noted")
-        if item.kind in ("event", "sighting"):
+        if item.kind in IMMEDIATE:
             # into the outbox now, before the node confirms the sighting to its reporter or moves on:
             # a kill -9 after that confirmation must not lose it (tracks are superseded by the next state)
             try:

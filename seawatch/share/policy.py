@@ -28,20 +28,14 @@ from shapely.geometry import shape
 
 from seawatch.errors import ConfigError
 from seawatch.share.fields import POSITIONS, ROLES, SCHEMAS, Field
+from seawatch.share.kinds import ITEM_KINDS, KINDS, ShareItem
 
-ITEM_KINDS = ("track", "event", "sighting", "case_message")
+__all__ = ["ITEM_KINDS", "ShareItem", "SharePolicy", "policies_from_settings", "share_nothing"]
+
 TRACK_SOURCES = ("ais", "radar", "satellite", "patrol", "sighting", "partner")
 EARTH_RADIUS_M = 6_371_000.0
 DEFAULT_HIDDEN_ROLES = frozenset({"sensor", "text"})  # sent only when a policy's `fields` names them
 _PROCESS_SECRET = os.urandom(32)  # jitter key when the caller has none (never derivable from the item)
-
-
-@dataclass(frozen=True, slots=True)
-class ShareItem:
-    """One thing the node may share: a kind and its JSON-able data."""
-
-    kind: str
-    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -89,20 +83,8 @@ class SharePolicy:
 
     # --- decisions -------------------------------------------------------------------------------
     def allows_kind(self, item: ShareItem) -> bool:
-        data = item.data
-        if item.kind == "track":
-            sensor = "patrol" if data.get("asset") else data.get("sensor")
-            if sensor:
-                return str(sensor) in self.track_sources
-            sources = set(data.get("sources") or ())
-            return bool(sources) and sources <= self.track_sources
-        if item.kind == "event":
-            return "*" in self.event_types or str(data.get("type")) in self.event_types
-        if item.kind == "sighting":
-            return self.sightings
-        if item.kind == "case_message":
-            return self.case_messages
-        return False
+        kind = KINDS.get(item.kind)
+        return kind is not None and kind.released(self, item.data)
 
     def in_area(self, item: ShareItem) -> bool:
         if not self._prepared:
@@ -324,8 +306,7 @@ def _inside(areas: tuple[Any, ...], lat: float, lon: float) -> bool:
 def _jitter_key(item: ShareItem, partner: str, path: str, secret: bytes) -> bytes:
     """HMAC of the item's identity under the node's secret: repeatable for the node, unknowable for the
     partner (who sees the id and time but not the secret)."""
-    d = item.data
-    ref, when = d.get("track_id") or d.get("id") or "", d.get("time") or d.get("start") or ""
+    ref, when = KINDS[item.kind].identity(item.data)
     ident = f"{partner}|{item.kind}|{ref}|{when}"
     return hmac.new(secret, f"{ident}|{path}".encode(), hashlib.sha256).digest()
 

@@ -40,6 +40,8 @@ class SharePolicyOut(_Closed):
 
 
 class ShareAuditRecord(_Closed):
+    """One audit row (the only declaration: `share.audit` keeps and exports these)."""
+
     id: int
     time: str
     action: str

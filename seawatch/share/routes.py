@@ -177,7 +177,7 @@ def audit(
         action=action, partner=partner, origin=origin, since_s=since_s, until_s=until_s, limit=limit
     )
     if format == "json":
-        return {"records": [r.to_json() for r in records], "counts": fed.audit.counts()}
+        return {"records": [r.model_dump() for r in records], "counts": fed.audit.counts()}
     media = "text/csv" if format == "csv" else "application/x-ndjson"
     return PlainTextResponse(fed.audit.export(format, records), media_type=media)
 

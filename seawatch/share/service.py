@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from seawatch.share.federation import Federation
-from seawatch.share.node_link import NodeLink, NodeSink
+from seawatch.share.node_link import NodeLink
+from seawatch.share.node_sink import NodeSink
 from seawatch.share.settings import FederationSettings, nats_transport
 from seawatch.share.transport import Transport
 
