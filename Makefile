@@ -13,8 +13,8 @@ test: setup system-deps web lint pytest package
 
 setup: $(VENV)/.installed
 
-# The package includes one C extension (the AIS scanner): a compiler and Python's headers come first.
-$(VENV)/.installed: pyproject.toml setup.py seawatch/sources/_nmea_scan.c
+# The package includes two C extensions (the AIS scanner, the decode JSON Lines encoder): a compiler and Python's headers come first.
+$(VENV)/.installed: pyproject.toml setup.py seawatch/sources/_nmea_scan.c seawatch/sources/_ais_jsonl.c
 	PYTHON=$(PYTHON) bash scripts/install-system-deps.sh build
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip

@@ -1,4 +1,4 @@
-"""`seawatch decode INPUT... [--format jsonl|csv|parquet] [--out FILE] [--rejects FILE]`: AIS to records.
+"""`seawatch decode INPUT... [--format jsonl|csv|parquet] [--out FILE|DIR] [--rejects FILE]`: AIS to records.
 
 One record per decoded AIS message with pyais's field names (`msg_type`, `mmsi`, `lat`, `lon`,
 `speed`, `course`, `heading`, `status`, `shipname`, ...; values exactly as pyais gives them, so
@@ -10,9 +10,13 @@ AIS CSV inputs (MarineCadastre or the generic mapping) give one record per row.
 `--format csv` writes fixed columns (other fields are only in JSON Lines): msg_type, mmsi, lat, lon,
 speed, course, heading, status, turn, accuracy, second, shipname, callsign, imo, ship_type, to_bow,
 to_stern, to_port, to_starboard, draught, destination, received_at, station, source.
-`--format parquet` writes one wide table to `--out FILE` (required): every field of every message
-type as a column (null where a message type has no such field), rows in input order, the same values
-as JSON Lines (bytes as hex text).
+`--format parquet` writes one table per message family into the directory `--out DIR` (required):
+DIR/position_a.parquet (types 1-3), base_station (4, 11), static_voyage (5), position_b (18),
+position_b_extended (19), aid_to_navigation (21), static_b (24), interrogation (15), data_link (20),
+... (every family in seawatch.sources.ais_records.FAMILIES; AIS CSV rows: csv_positions). A table's
+columns are its types' fields (null where a type of the family has no such field), then received_at,
+station, source; rows in input order; the same values as JSON Lines (bytes as hex text). Tables an
+earlier run left in DIR are replaced; other files are left alone.
 Sentences with a wrong NMEA checksum are rejected unless `--no-checksum` is given.
 `--rejects FILE` writes one JSON object per rejected line: `source`, `line_no`, `reason`, `raw`.
 A summary of decoded and rejected counts (by reason) goes to stderr.
@@ -35,7 +39,14 @@ import polars as pl
 from seawatch.errors import InputError
 from seawatch.model.observation import Rejected
 from seawatch.sources.ais_bulk import decode_file
-from seawatch.sources.ais_records import wide_frame, write_jsonl
+from seawatch.sources.ais_records import (
+    JSONL_AVAILABLE,
+    family_frames,
+    family_of,
+    is_family_name,
+    tail_last,
+    write_jsonl,
+)
 from seawatch.sources.csv_ais import load_csv
 from seawatch.sources.inputs import resolve_input
 from seawatch.sources.nmea import NmeaAisDecoder
@@ -65,7 +76,7 @@ def register(subparsers: Any) -> None:
         "--format", choices=("jsonl", "csv", "parquet"), default="jsonl", help="output format (jsonl)"
     )
     parser.add_argument(
-        "--out", type=Path, metavar="FILE", help="write here instead of stdout (parquet: required)"
+        "--out", type=Path, metavar="FILE", help="write here instead of stdout (parquet: a directory, required)"
     )
     parser.add_argument("--rejects", type=Path, metavar="FILE", help="write rejected lines here (JSON Lines)")
     parser.add_argument(
@@ -236,27 +247,40 @@ def _summary(counts: Counter[str]) -> str:
 
 
 class ParquetCollector:
-    """Records of every input gathered as frames, written as one wide Parquet table at the end."""
+    """Records of every input gathered by message family; one Parquet file per family at the end."""
 
     def __init__(self) -> None:
-        self.frames: list[pl.DataFrame] = []
+        self.frames: dict[str, list[pl.DataFrame]] = {}
         self.count = 0
 
-    def add_frame(self, frame: pl.DataFrame) -> None:
-        self.frames.append(frame)
+    def add_frame(self, family: str, frame: pl.DataFrame) -> None:
+        self.frames.setdefault(family, []).append(frame)
         self.count += frame.height
 
     def write_many(self, records: Iterable[dict[str, Any]]) -> None:
-        rows = [{k: (v.hex() if isinstance(v, bytes) else v) for k, v in _finish(r).items()} for r in records]
-        if rows:
-            self.add_frame(pl.from_dicts(rows, infer_schema_length=None))
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for r in records:
+            rec = {k: (v.hex() if isinstance(v, bytes) else v) for k, v in _finish(r).items()}
+            rows.setdefault(family_of(rec.get("msg_type")), []).append(rec)
+        for family, part in rows.items():
+            self.add_frame(family, pl.from_dicts(part, infer_schema_length=None))
 
-    def write(self, path: Path) -> None:
-        frame = pl.concat(self.frames, how="diagonal_relaxed") if self.frames else pl.DataFrame()
+    def write(self, directory: Path) -> list[str]:
+        """Each family's table as DIRECTORY/FAMILY.parquet (tables of an earlier run there are
+        replaced); returns what was written."""
         try:
-            frame.write_parquet(path, compression="zstd")
+            directory.mkdir(parents=True, exist_ok=True)
+            for old in directory.glob("*.parquet"):
+                if is_family_name(old.stem):
+                    old.unlink()
+            written = []
+            for family, frames in self.frames.items():
+                table = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+                tail_last(table).write_parquet(directory / f"{family}.parquet", compression="zstd")
+                written.append(f"{family} {table.height}")
         except OSError as exc:
-            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+            raise InputError(f"cannot write {directory}: {exc.strerror or exc}") from exc
+        return written
 
 
 def _open_out(path: Path | None) -> IO[bytes]:
@@ -270,7 +294,9 @@ def _open_out(path: Path | None) -> IO[bytes]:
 
 def run(args: argparse.Namespace) -> int:
     if args.format == "parquet" and args.out is None:
-        raise InputError("--format parquet needs --out FILE (Parquet is not written to a terminal or pipe)")
+        raise InputError("--format parquet needs --out DIR (one Parquet file per message family)")
+    if args.format == "parquet" and args.out.exists() and not args.out.is_dir():
+        raise InputError(f"--format parquet writes a directory of tables: {args.out} is a file")
     specs = {}
     for name in args.inputs:  # check every input before writing anything
         if name == "-":
@@ -295,9 +321,11 @@ def run(args: argparse.Namespace) -> int:
                 records, rej, counts, n = _csv_records(path)
             else:
                 result = decode_file(path, enforce_checksum=enforce, fast=not args.no_fast)
-                columnar = not args.no_fast and args.format != "csv"  # columns straight out, no dicts
+                jsonl = args.format == "jsonl" and JSONL_AVAILABLE
+                columnar = not args.no_fast and (parquet is not None or jsonl)  # columns out, no dicts
                 if columnar and parquet is not None:
-                    parquet.add_frame(wide_frame(result))
+                    for family, frame in family_frames(result):
+                        parquet.add_frame(family, frame)
                 elif columnar:
                     write_jsonl(result, out)
                 if rejects.fh is not None:  # building the Rejected objects costs (~1 us each)
@@ -312,11 +340,13 @@ def run(args: argparse.Namespace) -> int:
             writer.write_many(records)
             total.update(counts)
         if parquet is not None:
-            parquet.write(args.out)
+            written = parquet.write(args.out)
     finally:
         rejects.close()
         out.flush()
         if out is not sys.stdout.buffer:
             out.close()
     print(_summary(total), file=sys.stderr)
+    if parquet is not None:
+        print(f"seawatch decode: tables in {args.out}: {', '.join(written) or 'none'}", file=sys.stderr)
     return 0

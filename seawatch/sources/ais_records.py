@@ -1,22 +1,24 @@
-"""A bulk decode's records as columns: JSON Lines and Parquet without a Python dict per message.
+"""`seawatch decode` outputs written from a bulk decode's columns, without a Python dict per message.
 
 `BulkDecodeResult.iter_records()` builds one dict per message (pyais field names and values, then
-`received_at`, `station`, `source`), which costs more than the decode itself. Here each group the
-numpy path decoded (one message type and bit length) becomes one polars frame with the same columns
-in the same order; polars encodes its rows as JSON (`struct.json_encode`), and the messages pyais
-decoded are encoded by orjson; the lines are merged back into input order by line number. The
-records are the same objects, key for key and value for value (tests compare them with
-`iter_records` on every real line in the shared data).
+`received_at`, `station`, `source`), which costs more than the decode itself. Here:
 
-Parquet (`wide_frame`) is one wide table: every field of every message type as a column (nulls where
-a message type has no such field), rows in input order. A record is a row's columns that its
-message type has: `msg_type` says which.
+- JSON Lines (`write_jsonl`): the compiled encoder (`_ais_jsonl.c`) writes each record straight from the
+  decoded columns of its group (one message type and bit length), in input order (the messages pyais
+  decoded are encoded by orjson and put in their places), a window of records at a time into one
+  reused buffer. Same objects as `iter_records`, key for key and value for value.
+- Parquet (`family_frames`): one table per message family (`FAMILIES`: types with the same fields,
+  e.g. 1-3 position reports), each family's columns pyais's fields in pyais's order, then
+  `received_at`, `station`, `source`; rows in input order within a family. A family that mixes types
+  with different fields (24 part A and B) has the union of their fields, null where a type has none.
+
+Both are tested equal to `iter_records` on every real line of the shared data.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
 import numpy as np
@@ -27,46 +29,50 @@ from seawatch.sources.ais_bulk import BulkDecodeResult, _slow_record
 from seawatch.sources.ais_fast import FastBatch, FastGroup
 from seawatch.timeutil import iso_utc
 
+try:
+    from seawatch.sources import _ais_jsonl as _jsonl
+except ImportError:  # not built (`pip install -e .` builds it): `seawatch decode` writes record by record
+    _jsonl = None  # type: ignore[assignment]
+
+JSONL_AVAILABLE = _jsonl is not None
 TAIL_COLUMNS = ("received_at", "station", "source")
+# message family -> its types (pyais's message classes; types in one family share their fields)
+FAMILIES: dict[str, tuple[int, ...]] = {
+    "position_a": (1, 2, 3), "base_station": (4, 11), "static_voyage": (5,), "binary_addressed": (6,),
+    "binary_ack": (7, 13), "binary_broadcast": (8,), "sar_aircraft": (9,), "utc_inquiry": (10,),
+    "safety_addressed": (12,), "safety_broadcast": (14,), "interrogation": (15,), "assignment": (16,),
+    "dgnss": (17,), "position_b": (18,), "position_b_extended": (19,), "data_link": (20,),
+    "aid_to_navigation": (21,), "channel_management": (22,), "group_assignment": (23,),
+    "static_b": (24,), "binary_single_slot": (25,), "binary_multi_slot": (26,), "long_range": (27,),
+}  # fmt: skip
+FAMILY_OF = {t: name for name, types in FAMILIES.items() for t in types}
 
 
-def _iso_times(t: np.ndarray) -> tuple[pl.Series, np.ndarray]:
+CSV_FAMILY = "csv_positions"  # AIS CSV rows (positions, no message type)
+
+
+def family_of(msg_type: Any) -> str:
+    if msg_type is None:
+        return CSV_FAMILY
+    return FAMILY_OF.get(msg_type, f"type_{msg_type}")
+
+
+def is_family_name(name: str) -> bool:
+    """A table name `family_of` gives (an earlier run's output in a directory)."""
+    return name in FAMILIES or name == CSV_FAMILY or re.fullmatch(r"type_\d+", name) is not None
+
+
+def _iso_times(t: np.ndarray) -> tuple[list[str | None], np.ndarray]:
     """(ISO text per distinct receive time, index of each row's text): receive times repeat (a
     feed's whole seconds), so each is formatted once, by the same `iso_utc` as every record."""
     uniq, inverse = np.unique(t, return_inverse=True)
-    texts = pl.Series([None if u != u else iso_utc(u) for u in uniq.tolist()], dtype=pl.String)
-    return texts, inverse.ravel()
+    return [None if u != u else iso_utc(u) for u in uniq.tolist()], inverse.ravel()
 
 
-def group_frame(
-    batch: FastBatch,
-    g: FastGroup,
-    source: str,
-    iso: tuple[pl.Series, np.ndarray],
-    lo: int = 0,
-    hi: int | None = None,
-) -> pl.DataFrame:
-    """One decoded group's rows [lo, hi) as a frame: pyais's fields in pyais's order, then
-    `received_at`, `station`, `source`."""
-    rows = g.rows[lo:hi]
-    n = len(rows)
-    columns: list[pl.Series] = []
-    for name in g.order:
-        col = g.columns[name]
-        if col is None:
-            columns.append(pl.Series(name, [None] * n, dtype=pl.Null))
-            continue
-        col = col[lo:hi]
-        if isinstance(col, list) and col and isinstance(col[0], bytes):  # binary fields as hex text
-            col = [v.hex() if isinstance(v, bytes) else v for v in col]
-        columns.append(pl.Series(name, col, strict=False))
-    texts, inverse = iso
-    stations = pl.Series([*batch.stations, None], dtype=pl.String)
+def _station_codes(batch: FastBatch, rows: np.ndarray) -> np.ndarray:
+    """Each row's index into `[*batch.stations, None]`."""
     codes = batch.station_code[rows]
-    columns.append(texts.gather(inverse[rows]).alias("received_at"))
-    columns.append(stations.gather(np.where(codes < 0, len(batch.stations), codes)).alias("station"))
-    columns.append(pl.Series("source", [source], dtype=pl.String).new_from_index(0, n))
-    return pl.DataFrame(columns)
+    return np.where(codes < 0, len(batch.stations), codes)
 
 
 def _hexed(rec: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +80,7 @@ def _hexed(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _slow_records(result: BulkDecodeResult) -> tuple[list[int], list[dict[str, Any]]]:
+    """The records pyais decoded, in line order, with ISO receive times, and their lines."""
     slow = sorted(result.slow, key=lambda d: d.line_no or 0)
     recs = []
     for dec in slow:
@@ -84,14 +91,6 @@ def _slow_records(result: BulkDecodeResult) -> tuple[list[int], list[dict[str, A
     return [d.line_no or 0 for d in slow], recs
 
 
-def _frames(result: BulkDecodeResult) -> Iterator[tuple[np.ndarray, pl.DataFrame]]:
-    """(batch rows, frame) of each numpy-decoded group."""
-    batch = result.fast
-    iso = _iso_times(batch.t)
-    for g in batch.groups:
-        yield g.rows, group_frame(batch, g, result.source, iso)
-
-
 def _merged_order(result: BulkDecodeResult, slow_lines: list[int]) -> np.ndarray:
     """Input order of fast rows (0..n-1) and slow records (n..): by line; at one line the numpy
     record first (as `iter_records`)."""
@@ -100,70 +99,116 @@ def _merged_order(result: BulkDecodeResult, slow_lines: list[int]) -> np.ndarray
     return np.lexsort((second, lines))
 
 
-WINDOW_ROWS = 131072  # records encoded and written this many at a time (memory reused, not grown)
+# -- JSON Lines ---------------------------------------------------------------------------------
+
+_NULL, _ARRAY, _LIST, _CODES, _CONST, _LINES = range(6)  # field kinds of _jsonl.encode
+WINDOW_ROWS = 32768  # records encoded and written this many at a time (one buffer, reused)
+
+
+def _json_fields(
+    batch: FastBatch, g: FastGroup, source: str, iso: tuple[list[bytes], np.ndarray], stations: list[bytes]
+) -> tuple[tuple[bytes, int, Any, Any], ...]:
+    """A group's fields for the encoder: pyais's fields in pyais's order, then the tail."""
+    fields: list[tuple[bytes, int, Any, Any]] = []
+    for i, name in enumerate(g.order):
+        prefix = (b"{" if i == 0 else b",") + orjson.dumps(name) + b":"
+        col = g.columns[name]
+        if col is None:
+            fields.append((prefix, _NULL, None, None))
+        elif isinstance(col, np.ndarray) and col.dtype != object:
+            fields.append((prefix, _ARRAY, col, None))
+        else:
+            fields.append((prefix, _LIST, col.tolist() if isinstance(col, np.ndarray) else col, None))
+    texts, inverse = iso
+    fields.append((b',"received_at":', _CODES, inverse[g.rows], texts))
+    fields.append((b',"station":', _CODES, _station_codes(batch, g.rows), stations))
+    fields.append((b',"source":' + orjson.dumps(source), _CONST, None, None))
+    return tuple(fields)
 
 
 def write_jsonl(result: BulkDecodeResult, out: IO[bytes]) -> int:
-    """Every record of `result` as JSON Lines to `out`, in input order; returns the record count.
-    A window of records at a time: each group's rows in the window are encoded by polars (the lines
-    stay polars strings, no Python object per record), merged by input place and written."""
+    """Every record of `result` as JSON Lines to `out`, in input order; returns the record count."""
+    if _jsonl is None:
+        raise RuntimeError("seawatch.sources._ais_jsonl is not built: run `pip install -e .`")
+    batch = result.fast
+    slow_lines, slow_recs = _slow_records(result)
+    n_fast = len(batch)
+    group_of = np.empty(n_fast, dtype=np.int32)  # each fast row's group, and its row in the group
+    row_in = np.empty(n_fast, dtype=np.int64)
+    for gi, g in enumerate(batch.groups):
+        group_of[g.rows] = gi
+        row_in[g.rows] = np.arange(len(g.rows))
+    order = _merged_order(result, slow_lines)
+    which = np.concatenate([group_of, np.full(len(slow_recs), len(batch.groups), np.int32)])[order]
+    row = np.concatenate([row_in, np.arange(len(slow_recs), dtype=np.int64)])[order]
+    texts, inverse = _iso_times(batch.t)
+    iso = ([orjson.dumps(x) for x in texts], inverse)
+    stations = [orjson.dumps(s) for s in [*batch.stations, None]]
+    groups = [_json_fields(batch, g, result.source, iso, stations) for g in batch.groups]
+    groups.append(((b"", _LINES, [orjson.dumps(_hexed(r)) for r in slow_recs], None),))
+    buffer = bytearray(1 << 23)  # the encoder grows it when a window needs more
+    n = len(which)
+    for lo in range(0, n, WINDOW_ROWS):
+        used = _jsonl.encode(groups, which, row, lo, min(n, lo + WINDOW_ROWS), buffer)
+        with memoryview(buffer)[:used] as view:  # released before the next window (may resize)
+            out.write(view)
+    return n
+
+
+# -- Parquet ------------------------------------------------------------------------------------
+
+_PLACE = "__place"  # a record's place in input order, while a family's table is built
+
+
+def group_frame(
+    batch: FastBatch, g: FastGroup, source: str, iso: tuple[pl.Series, np.ndarray]
+) -> pl.DataFrame:
+    """One decoded group's rows as a frame: pyais's fields in pyais's order, then `received_at`,
+    `station`, `source`."""
+    n = len(g.rows)
+    columns: list[pl.Series] = []
+    for name in g.order:
+        col = g.columns[name]
+        if col is None:
+            columns.append(pl.Series(name, [None] * n, dtype=pl.Null))
+            continue
+        if isinstance(col, list) and col and isinstance(col[0], bytes):  # binary fields as hex text
+            col = [v.hex() if isinstance(v, bytes) else v for v in col]
+        columns.append(pl.Series(name, col, strict=False))
+    texts, inverse = iso
+    stations = pl.Series([*batch.stations, None], dtype=pl.String)
+    columns.append(texts.gather(inverse[g.rows]).alias("received_at"))
+    columns.append(stations.gather(_station_codes(batch, g.rows)).alias("station"))
+    columns.append(pl.Series("source", [source], dtype=pl.String).new_from_index(0, n))
+    return pl.DataFrame(columns)
+
+
+def family_frames(result: BulkDecodeResult) -> Iterator[tuple[str, pl.DataFrame]]:
+    """(family, its records as one frame in input order) of every family the result has."""
     slow_lines, slow_recs = _slow_records(result)
     n = len(result.fast) + len(slow_recs)
     rank = np.empty(n, dtype=np.int64)
     rank[_merged_order(result, slow_lines)] = np.arange(n)  # a record's place in input order
     batch = result.fast
-    iso = _iso_times(batch.t)
-    groups = [(rank[g.rows], g) for g in batch.groups]  # places ascend in each group
-    slow_places = rank[len(result.fast) :]
-    slow_json = [orjson.dumps(_hexed(r)).decode() for r in slow_recs]
-
-    def encode(lo: int) -> pl.DataFrame:
-        """The window [lo, lo + WINDOW_ROWS) of records as JSON lines, in input order."""
-        hi = lo + WINDOW_ROWS
-        parts = []
-        for places, g in groups:
-            a, b = np.searchsorted(places, (lo, hi)).tolist()
-            if a < b:
-                frame = group_frame(batch, g, result.source, iso, a, b)
-                encoded = frame.select(pl.struct(pl.all()).struct.json_encode().alias("line"))
-                parts.append(encoded.with_columns(place=pl.Series(places[a:b])))
-        a, b = np.searchsorted(slow_places, (lo, hi)).tolist()
-        if a < b:
-            parts.append(pl.DataFrame({"line": slow_json[a:b], "place": slow_places[a:b]}))
-        lines = pl.concat([p.cast(_LINE_SCHEMA).select(*_LINE_SCHEMA) for p in parts])  # type: ignore[arg-type]
-        return lines.sort("place").select("line")
-
-    # the next window is encoded while this one is written (polars and the write both release the GIL)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(encode, 0) if n else None
-        for lo in range(0, n, WINDOW_ROWS):
-            assert pending is not None
-            lines = pending.result()
-            pending = pool.submit(encode, lo + WINDOW_ROWS) if lo + WINDOW_ROWS < n else None
-            lines.write_csv(out, include_header=False, quote_style="never")
-    return n
+    texts, inverse = _iso_times(batch.t)
+    iso = (pl.Series(texts, dtype=pl.String), inverse)
+    parts: dict[str, list[pl.DataFrame]] = {}
+    for g in batch.groups:
+        frame = group_frame(batch, g, result.source, iso).with_columns(pl.Series(_PLACE, rank[g.rows]))
+        parts.setdefault(family_of(g.msg_type), []).append(frame)
+    slow_places = rank[len(batch) :]
+    by_family: dict[str, list[int]] = {}
+    for i, rec in enumerate(slow_recs):
+        by_family.setdefault(family_of(rec.get("msg_type")), []).append(i)
+    for family, index in by_family.items():
+        frame = pl.from_dicts([_hexed(slow_recs[i]) for i in index], infer_schema_length=None)
+        parts.setdefault(family, []).append(frame.with_columns(pl.Series(_PLACE, slow_places[index])))
+    for family, frames in parts.items():
+        table = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed").sort(_PLACE)
+        yield family, tail_last(table.drop(_PLACE))
 
 
-_LINE_SCHEMA = {"line": pl.String, "place": pl.Int64}
-
-
-def wide_frame(result: BulkDecodeResult) -> pl.DataFrame:
-    """Every record as one row of a wide table (every field seen as a column), in input order."""
-    slow_lines, slow_recs = _slow_records(result)
-    n = len(result.fast) + len(slow_recs)
-    rank = np.empty(n, dtype=np.int64)
-    rank[_merged_order(result, slow_lines)] = np.arange(n)  # a record's place in input order
-    parts = [frame.with_columns(pl.Series(_PLACE, rank[rows])) for rows, frame in _frames(result)]
-    if slow_recs:
-        slow = pl.from_dicts([_hexed(r) for r in slow_recs], infer_schema_length=None)
-        parts.append(slow.with_columns(pl.Series(_PLACE, rank[len(result.fast) :])))
-    if not parts:
-        return pl.DataFrame(schema={"msg_type": pl.Int64, **dict.fromkeys(TAIL_COLUMNS, pl.String)})
-    wide = pl.concat(parts, how="diagonal_relaxed").sort(_PLACE).drop(_PLACE)
-    front = [*(c for c in ("msg_type", "mmsi") if c in wide.columns)]
-    tail = [c for c in TAIL_COLUMNS if c in wide.columns]
-    middle = [c for c in wide.columns if c not in front and c not in tail]
-    return wide.select([*front, *middle, *tail])
-
-
-_PLACE = "__place"  # a record's place in input order, while the wide table is built
+def tail_last(frame: pl.DataFrame) -> pl.DataFrame:
+    """`received_at`, `station`, `source` as the last columns (a family's types' fields first)."""
+    tail = [c for c in TAIL_COLUMNS if c in frame.columns]
+    return frame.select([*(c for c in frame.columns if c not in tail), *tail])
