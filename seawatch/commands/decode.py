@@ -76,7 +76,7 @@ def register(subparsers: Any) -> None:
         "--format", choices=("jsonl", "csv", "parquet"), default="jsonl", help="output format (jsonl)"
     )
     parser.add_argument(
-        "--out", type=Path, metavar="FILE", help="write here instead of stdout (parquet: a directory, required)"
+        "--out", type=Path, metavar="FILE", help="write here, not stdout (parquet: a directory, required)"
     )
     parser.add_argument("--rejects", type=Path, metavar="FILE", help="write rejected lines here (JSON Lines)")
     parser.add_argument(
@@ -305,6 +305,12 @@ def run(args: argparse.Namespace) -> int:
         if spec.name not in AIS_FORMATS:
             raise InputError(f"{name}: {spec.name} input is not AIS (decode reads AIS NMEA or AIS CSV)")
         specs[name] = (path, spec)
+    if args.format == "jsonl" and not JSONL_AVAILABLE and not args.no_fast:
+        print(
+            "seawatch decode: the compiled JSON Lines encoder (seawatch/sources/_ais_jsonl.c) is not built"
+            " (`pip install -e .` builds it): writing record by record, several times slower",
+            file=sys.stderr,
+        )
     parquet = ParquetCollector() if args.format == "parquet" else None
     out = _open_out(None if parquet else args.out)
     writer: RecordWriter | ParquetCollector = parquet or RecordWriter(out, args.format)
