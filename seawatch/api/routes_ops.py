@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from seawatch.api.auth import Admin, Operator, require
 from seawatch.ops.assets import AssetConfig, AssetPosition, Readiness
-from seawatch.ops.intercept import TargetState
+from seawatch.ops.intercept import InterceptPlan, TargetState
+from seawatch.ops.plane import KN_PER_MPS
 from seawatch.ops.service import ConflictError, OpsService
 
 router = APIRouter(prefix="/api/ops", tags=["operations"])
@@ -26,23 +27,6 @@ class AssetOut(AssetConfig):
     readiness_now: Readiness
     where: AssetPosition
     tasking: dict[str, Any] | None = None
-
-
-class PlanOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    asset: str
-    reachable: bool
-    eta_s: float | None
-    lat: float | None
-    lon: float | None
-    route_nm: float | None
-    return_nm: float | None
-    fuel_ok: bool
-    route: list[list[float]]
-    in_territorial_sea: bool
-    zone: str | None
-    reason: str
 
 
 class BoardDay(BaseModel):
@@ -78,6 +62,8 @@ class TargetIn(BaseModel):
     cog_deg: float = Field(ge=0, lt=360)
     sog_kn: float = Field(ge=0, le=120)
     time: datetime | None = None
+    pos_sigma_m: float = Field(default=0.0, ge=0, le=100_000, description="position error, 1 sigma (m)")
+    vel_sigma_mps: float = Field(default=0.0, ge=0, le=50, description="velocity error, 1 sigma (m/s)")
 
 
 class TaskIn(BaseModel):
@@ -94,6 +80,7 @@ class TakReject(BaseModel):
 
 class TakStatus(BaseModel):
     feeds: list[str]
+    connected: dict[str, bool] = Field(description="TAK server (TCP/TLS) feeds: connected now")
     sent: dict[str, int]
     dropped: int
     received: int
@@ -175,15 +162,15 @@ def board(request: Request) -> Any:
     return ops(request).board()
 
 
-@router.get("/intercept/{track_id}", response_model=list[PlanOut], dependencies=viewer)
+@router.get("/intercept/{track_id}", response_model=list[InterceptPlan], dependencies=viewer)
 async def plan_for_track(request: Request, track_id: str) -> Any:
     s = ops(request)
     state = s.track(track_id)
     plans = await asyncio.to_thread(s.plan_track, state)
-    return [{**p.to_json(), "track_id": track_id} for p in plans]
+    return [p.to_json() for p in plans]
 
 
-@router.post("/intercept", response_model=list[PlanOut], dependencies=viewer)
+@router.post("/intercept", response_model=list[InterceptPlan], dependencies=viewer)
 async def plan_for_target(request: Request, body: TargetIn) -> Any:
     target = TargetState(
         lat=body.lat,
@@ -191,6 +178,8 @@ async def plan_for_target(request: Request, body: TargetIn) -> Any:
         cog_deg=body.cog_deg,
         sog_kn=body.sog_kn,
         time=body.time or datetime.now(UTC),
+        sigma_m=body.pos_sigma_m,
+        sigma_kn=body.vel_sigma_mps * KN_PER_MPS,
     )
     plans = await asyncio.to_thread(ops(request).plan_target, target)
     return [p.to_json() for p in plans]
@@ -201,9 +190,10 @@ def tak_status(request: Request) -> Any:
     """TAK feeds: CoT sent and dropped, asset positions received, and rejected messages with reasons."""
     bridge = ops(request).tak
     if bridge is None:
-        return TakStatus(feeds=[], sent={}, dropped=0, received=0, reject_counts={}, rejects=[])
+        return TakStatus(feeds=[], connected={}, sent={}, dropped=0, received=0, reject_counts={}, rejects=[])
     return TakStatus(
         feeds=[f.name for f in bridge.feeds],
+        connected=dict(bridge.connected),
         sent=dict(bridge.sent),
         dropped=bridge.dropped,
         received=bridge.received,

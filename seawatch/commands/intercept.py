@@ -22,7 +22,8 @@ def register(subparsers: Any) -> None:
             "For a target holding its course and speed, print one JSON object per asset (best first): "
             "asset, reachable, eta_s (from --time), lat, lon (intercept point), route_nm, return_nm, "
             "fuel_ok, route (GeoJSON LineString coordinates, around land), in_territorial_sea, zone, "
-            "method, reason. Boats route over water (Natural Earth land); aircraft fly straight."
+            "uncertainty_nm, search_radius_nm, eta_worst_s (with --target-sigma), method, reason. Boats "
+            "route over water (Natural Earth land); aircraft fly straight."
         ),
     )
     src = p.add_mutually_exclusive_group(required=True)
@@ -34,6 +35,13 @@ def register(subparsers: Any) -> None:
         help="a boat at LAT,LON with top speed SPEED_KN (and fuel range, one way and back); repeatable",
     )
     p.add_argument("--target", required=True, metavar="LAT,LON,COURSE_DEG,SPEED_KN")
+    p.add_argument(
+        "--target-sigma",
+        default=None,
+        metavar="POS_M,VEL_MPS",
+        help="the target's position and velocity error (1 sigma, per axis): gives the search radius at the "
+        "intercept and a conservative ETA (eta_worst_s, 95 %%), by which plans are ranked",
+    )
     p.add_argument("--time", default=None, metavar="ISO", help="time of the target fix (default: now, UTC)")
     p.add_argument("--method", choices=("fmm", "dijkstra"), default="fmm", help="sea distance solver")
     p.set_defaults(func=run)
@@ -61,10 +69,26 @@ def _time(text: str | None) -> datetime:
 
 def run(args: argparse.Namespace) -> int:
     from seawatch.ops.intercept import InterceptPlanner, Pursuer, TargetState, rank_key
+    from seawatch.ops.plane import KN_PER_MPS
 
     when = _time(args.time)
     lat, lon, cog, sog = _numbers(args.target, 4, "--target")
-    target = TargetState(lat=lat, lon=lon, cog_deg=cog % 360.0, sog_kn=sog, time=when)
+    sigma_m, sigma_mps = 0.0, 0.0
+    if args.target_sigma is not None:
+        sigma_m, sigma_mps = _numbers(args.target_sigma, 2, "--target-sigma")
+        if not (0.0 <= sigma_m <= 100_000.0 and 0.0 <= sigma_mps <= 50.0):
+            raise InputError(
+                f"--target-sigma {args.target_sigma!r}: 0 <= POS_M <= 100000 and 0 <= VEL_MPS <= 50"
+            )
+    target = TargetState(
+        lat=lat,
+        lon=lon,
+        cog_deg=cog % 360.0,
+        sog_kn=sog,
+        time=when,
+        sigma_m=sigma_m,
+        sigma_kn=sigma_mps * KN_PER_MPS,
+    )
     planner = InterceptPlanner(method=args.method)
     if args.assets is not None:
         from seawatch.ops.fleetfile import load_assets

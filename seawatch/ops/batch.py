@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 import shapely
 
-from seawatch.ops.intercept import InterceptPlan, InterceptPlanner, Pursuer, TargetState, unreachable
+from seawatch.ops.intercept import InterceptPlan, InterceptPlanner, Pursuer, TargetState
 from seawatch.ops.plane import NM_PER_DEG_LAT, LocalPlane, velocity_kn
 
 
@@ -86,7 +85,8 @@ def best_intercepts(
         for rank, j in enumerate(order[i]):
             if not np.isfinite(bound[i, j]):
                 break
-            if best is not None and best.eta_s is not None and bound[i, j] * 3600.0 >= best.eta_s:
+            # the closed-form time bounds the nominal ETA, which bounds the conservative one
+            if best is not None and bound[i, j] * 3600.0 >= _worst_s(best):
                 break
             p = pursuers[j]
             if rank == 0:
@@ -106,13 +106,23 @@ def best_intercepts(
                     np.array([0.0, float(ex)]),
                     np.array([0.0, float(ey)]),
                     "air" if not p.over_water else "direct",
+                    float(delay[j]),
                 )
             else:
                 plan = _full(planner, target, p, float(delay[j]))
-            if plan.reachable and (best is None or (plan.eta_s or 0.0) < (best.eta_s or 0.0)):
+            if plan.reachable and (best is None or _earlier(plan, best)):
                 best = plan
         out.append(best)
     return out
+
+
+def _worst_s(plan: InterceptPlan) -> float:
+    return plan.eta_worst_s if plan.eta_worst_s is not None else math.inf
+
+
+def _earlier(a: InterceptPlan, b: InterceptPlan) -> bool:
+    """By the conservative ETA, then the nominal one."""
+    return (_worst_s(a), a.eta_s or 0.0) < (_worst_s(b), b.eta_s or 0.0)
 
 
 def _clear(
@@ -140,18 +150,4 @@ def _clear(
 
 def _full(planner: InterceptPlanner, target: TargetState, p: Pursuer, delay_h: float) -> InterceptPlan:
     """The full plan (over water), for an asset that starts `delay_h` from now."""
-    if delay_h <= 0.0:
-        return planner.plan(target, p, checked=True)
-    from datetime import timedelta
-
-    vx, vy = velocity_kn(target.cog_deg, target.sog_kn)
-    lat, lon = LocalPlane(target.lat, target.lon).to_latlon(vx * delay_h, vy * delay_h)
-    if bool(planner.mask.is_on_land(float(lon), float(lat))[0]):
-        return unreachable(p.asset_id, "the target makes landfall within the standby notice")
-    moved = replace(target, lat=float(lat), lon=float(lon), time=target.time + timedelta(hours=delay_h))
-    plan = planner.plan(moved, p, checked=True)
-    if plan.eta_s is None:
-        return plan
-    return replace(
-        plan, eta_s=plan.eta_s + delay_h * 3600.0, extra={**plan.extra, "notice_s": delay_h * 3600.0}
-    )
+    return planner.plan_after(target, p, delay_h)

@@ -10,6 +10,13 @@ land-free route itself. Aircraft fly straight.
 
 A plan is reachable when the asset can get there within its endurance and fuel range (one way);
 `fuel_ok` says whether it can also get back to its home base (over water) on the fuel it has.
+
+The target's uncertainty (the tracker's position and velocity sigma) is carried to the meeting: each plan
+reports the 1-sigma error there, a 95 % search radius around the intercept point, and a conservative ETA
+(`eta_worst_s`: by then the asset could be anywhere in that circle; `ops/uncertainty.py`). Plans are ranked
+by the conservative ETA, so a well-known target comes before a vague one at the same nominal ETA.
+
+`InterceptPlan` is the one declaration of a plan's fields: the CLI prints it, the API's response model is it.
 """
 
 from __future__ import annotations
@@ -17,12 +24,13 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import shapely
+from pydantic import BaseModel, ConfigDict
 
 from seawatch.errors import InputError
 from seawatch.geo.land import LandMask, default_land
@@ -36,6 +44,7 @@ from seawatch.ops.seagrid import (
     path_length_nm,
     pull_taut,
 )
+from seawatch.ops.uncertainty import K95, sigma_nm, worst_after_meeting_h, worst_open_sea_h
 
 MAX_SPEED_KN = 600.0  # faster is a typo (a maritime patrol aircraft cruises at ~250-350 kn)
 DEFAULT_HORIZON_H = 12.0  # look-ahead when an asset's endurance is not given
@@ -51,9 +60,17 @@ class TargetState:
     cog_deg: float
     sog_kn: float
     time: datetime
-    sigma_m: float = 0.0  # position uncertainty (1 sigma)
-    sigma_kn: float = 0.0  # velocity uncertainty (1 sigma per axis)
+    sigma_m: float = 0.0  # position uncertainty (1 sigma per axis, metres)
+    sigma_kn: float = 0.0  # velocity uncertainty (1 sigma per axis, knots)
     track_id: str | None = None
+    age_h: float = 0.0  # hours since the tracker's fix that the sigmas are of (a predicted state)
+
+    def after(self, hours: float) -> TargetState:
+        """Where the target is predicted `hours` on (its error keeps growing from the fix)."""
+        vx, vy = velocity_kn(self.cog_deg, self.sog_kn)
+        lat, lon = LocalPlane(self.lat, self.lon).to_latlon(vx * hours, vy * hours)
+        at = self.time + timedelta(hours=hours)
+        return replace(self, lat=float(lat), lon=float(lon), time=at, age_h=self.age_h + hours)
 
 
 @dataclass(frozen=True)
@@ -73,47 +90,66 @@ class Pursuer:
     kind: str = "boat"
 
 
-@dataclass(frozen=True)
-class InterceptPlan:
+class InterceptPlan(BaseModel):
+    """One asset's plan against one target (`eta_s` counts from the target's time)."""
+
+    model_config = ConfigDict(frozen=True)
+
     asset: str
     reachable: bool
-    eta_s: float | None
-    lat: float | None
+    eta_s: float | None  # to the predicted intercept point
+    lat: float | None  # the predicted intercept point
     lon: float | None
     route_nm: float | None
-    return_nm: float | None
-    fuel_ok: bool
+    return_nm: float | None  # from the intercept point back to the home base, over water
+    fuel_ok: bool  # enough fuel range for the route and the return
     route: tuple[tuple[float, float], ...]  # (lon, lat) from the asset to the intercept point
     in_territorial_sea: bool = False
     zone: str | None = None
-    uncertainty_nm: float | None = None  # target position error (1 sigma) at the intercept
+    uncertainty_nm: float | None = None  # the target's position error (1 sigma per axis) at the intercept
+    search_radius_nm: float | None = None  # 95 % of the target's possible positions then are within this
+    eta_worst_s: float | None = None  # conservative (95 %) ETA: the asset can cover the whole search circle
     method: str = "direct"  # direct | sea_grid | air
     reason: str = ""  # why not reachable
-    extra: dict[str, Any] = field(default_factory=dict)
+    notice_s: float | None = None  # a standby asset's notice, included in the ETAs
+    track_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "asset": self.asset,
-            "reachable": self.reachable,
-            "eta_s": None if self.eta_s is None else round(self.eta_s, 1),
-            "lat": None if self.lat is None else round(self.lat, 6),
-            "lon": None if self.lon is None else round(self.lon, 6),
-            "route_nm": None if self.route_nm is None else round(self.route_nm, 3),
-            "return_nm": None if self.return_nm is None else round(self.return_nm, 3),
-            "fuel_ok": self.fuel_ok,
-            "route": [[round(x, 6), round(y, 6)] for x, y in self.route],
-            "in_territorial_sea": self.in_territorial_sea,
-            "zone": self.zone,
-            "uncertainty_nm": None if self.uncertainty_nm is None else round(self.uncertainty_nm, 3),
-            "method": self.method,
-            "reason": self.reason,
-            **self.extra,
-        }
+        out = self.model_dump()
+        for key, digits in _ROUNDING.items():
+            if out[key] is not None:
+                out[key] = round(out[key], digits)
+        out["route"] = [[round(x, 6), round(y, 6)] for x, y in self.route]
+        return out
 
 
-def rank_key(plan: InterceptPlan) -> tuple[bool, bool, float]:
-    """Best first: reachable, able to return, then earliest."""
-    return (not plan.reachable, not plan.fuel_ok, plan.eta_s if plan.eta_s is not None else math.inf)
+_ROUNDING = {
+    "eta_s": 1,
+    "eta_worst_s": 1,
+    "notice_s": 1,
+    "lat": 6,
+    "lon": 6,
+    "route_nm": 3,
+    "return_nm": 3,
+    "uncertainty_nm": 3,
+    "search_radius_nm": 3,
+}
+
+
+def rank_key(plan: InterceptPlan) -> tuple[bool, bool, float, float]:
+    """Best first: reachable, able to return, then earliest by the conservative ETA, then the nominal one
+    (a plan whose search circle cannot be covered within the asset's reach comes after those that can)."""
+    eta = plan.eta_s if plan.eta_s is not None else math.inf
+    worst = plan.eta_worst_s if plan.eta_worst_s is not None else math.inf
+    return (not plan.reachable, not plan.fuel_ok, worst, eta)
+
+
+def reach_h(p: Pursuer) -> float:
+    """How long the asset can run at top speed: its endurance and its fuel range, whichever ends first."""
+    limits = [DEFAULT_HORIZON_H if p.endurance_h is None else p.endurance_h]
+    if p.fuel_range_nm is not None:
+        limits.append(p.fuel_range_nm / p.speed_kn)
+    return min(limits)
 
 
 def validate_pursuer(p: Pursuer) -> None:
@@ -244,10 +280,7 @@ class InterceptPlanner:
         plane = LocalPlane(p.lat, p.lon)
         tx, ty = (float(v) for v in plane.to_xy(target.lat, target.lon))
         vx, vy = velocity_kn(target.cog_deg, target.sog_kn)
-        limits = [DEFAULT_HORIZON_H if p.endurance_h is None else p.endurance_h]
-        if p.fuel_range_nm is not None:
-            limits.append(p.fuel_range_nm / p.speed_kn)
-        horizon_h = min(limits)
+        horizon_h = reach_h(p)
         t0 = closed_form_intercept_h(tx, ty, vx, vy, p.speed_kn)
         if t0 is None:
             return unreachable(p.asset_id, "target is faster than the asset and not closing")
@@ -274,6 +307,20 @@ class InterceptPlanner:
 
         return plan_over_water(self, target, p, (tx, ty, vx, vy), t0, horizon_h)
 
+    def plan_after(self, target: TargetState, p: Pursuer, delay_h: float) -> InterceptPlan:
+        """The plan of an asset that sails `delay_h` from now (a standby notice): the target has moved on."""
+        if delay_h <= 0.0:
+            return self.plan(target, p, checked=True)
+        moved = target.after(delay_h)
+        if bool(self.mask.is_on_land(moved.lon, moved.lat)[0]):
+            return unreachable(p.asset_id, "the target makes landfall within the standby notice")
+        plan = self.plan(moved, p, checked=True)
+        if plan.eta_s is None:
+            return plan
+        later = delay_h * 3600.0
+        worst = None if plan.eta_worst_s is None else plan.eta_worst_s + later
+        return plan.model_copy(update={"eta_s": plan.eta_s + later, "eta_worst_s": worst, "notice_s": later})
+
     def _target_grounds(self, target: TargetState, t_h: float, lat: float, lon: float) -> bool:
         """Whether the target's own straight track to the meeting point crosses land."""
         return self._blocked_line(target.lat, target.lon, lat, lon)
@@ -287,7 +334,9 @@ class InterceptPlanner:
         xs: np.ndarray,
         ys: np.ndarray,
         method: str,
+        delay_h: float = 0.0,
     ) -> InterceptPlan:
+        """The plan of a meeting at `t_h` at the end of the route `xs, ys` (in `plane`, from the asset)."""
         lat, lon = plane.to_latlon(xs, ys)
         route = tuple((float(a), float(b)) for a, b in zip(lon.tolist(), lat.tolist(), strict=True))
         end_lat, end_lon = float(lat[-1]), float(lon[-1])
@@ -302,7 +351,9 @@ class InterceptPlanner:
         fuel_ok = p.fuel_range_nm is None or route_nm + (return_nm or 0.0) <= p.fuel_range_nm
         zones = self.sea_zones.zones_at(end_lon, end_lat)
         zone = self.sea_zones.zones[min(zones)].name if zones else None
-        sigma_nm = math.hypot(target.sigma_m / M_PER_NM, target.sigma_kn * t_h)
+        one_sigma, worst_h = self._margin(
+            p, target, plane, (float(xs[0]), float(ys[0])), t_h, method, delay_h
+        )
         return InterceptPlan(
             asset=p.asset_id,
             reachable=True,
@@ -315,9 +366,56 @@ class InterceptPlanner:
             route=route,
             in_territorial_sea=zone is not None,
             zone=zone,
-            uncertainty_nm=sigma_nm,
+            uncertainty_nm=one_sigma,
+            search_radius_nm=K95 * one_sigma,
+            eta_worst_s=None if worst_h is None else worst_h * 3600.0,
             method=method,
+            track_id=target.track_id,
         )
+
+    @staticmethod
+    def _margin(
+        p: Pursuer,
+        target: TargetState,
+        plane: LocalPlane,
+        start: tuple[float, float],
+        t_h: float,
+        method: str,
+        delay_h: float,
+    ) -> tuple[float, float | None]:
+        """The target's 1-sigma error at the meeting, and the conservative ETA (h; None beyond reach)."""
+        sp, sv = target.sigma_m / M_PER_NM, target.sigma_kn
+        one_sigma = float(sigma_nm(sp, sv, t_h + target.age_h))
+        if one_sigma == 0.0:
+            return 0.0, t_h
+        horizon = np.array(reach_h(p) + delay_h)
+        vx, vy = velocity_kn(target.cog_deg, target.sog_kn)
+        if method == "sea_grid":
+            worst = worst_after_meeting_h(
+                np.array(t_h),
+                np.array(p.speed_kn),
+                np.array(target.sog_kn),
+                np.array(sp),
+                np.array(sv),
+                horizon,
+            )
+        else:
+            tx, ty = (float(v) for v in plane.to_xy(target.lat, target.lon))
+            worst = worst_open_sea_h(
+                np.array(tx - start[0]),
+                np.array(ty - start[1]),
+                np.array(vx),
+                np.array(vy),
+                np.array(p.speed_kn),
+                np.array(sp),
+                np.array(sv),
+                np.array(t_h),
+                horizon,
+                delay_h,
+                target.age_h,
+            )
+        value = float(worst)
+        return one_sigma, (value if math.isfinite(value) else None)
 
 
 def unreachable(asset_id: str, reason: str) -> InterceptPlan:

@@ -16,6 +16,7 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 NM_PER_DEG_LAT = 60.0
 M_PER_NM = 1852.0
+KN_PER_MPS = 3600.0 / M_PER_NM
 
 
 @dataclass(frozen=True)

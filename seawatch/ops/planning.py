@@ -65,30 +65,7 @@ def plan_fleet(
                 why += f" ({state.reason})"
             plans.append(unreachable(asset.id, why))
             continue
-        plan = planner.plan(target, pursuer_of(asset, position_of(asset, live)))
-        if state.state == "standby" and plan.reachable and plan.eta_s is not None:
-            # it sails after its notice: the target has moved on meanwhile, so plan from then
-            notice_s = (state.notice_h or 0.0) * 3600.0
-            plan = _after_notice(planner, target, asset, position_of(asset, live), notice_s)
-        plans.append(plan)
+        # a standby asset sails after its notice: the target has moved on meanwhile, so plan from then
+        notice_h = (state.notice_h or 0.0) if state.state == "standby" else 0.0
+        plans.append(planner.plan_after(target, pursuer_of(asset, position_of(asset, live)), notice_h))
     return sorted(plans, key=rank_key)
-
-
-def _after_notice(
-    planner: InterceptPlanner, target: TargetState, asset: AssetConfig, where: AssetPosition, notice_s: float
-) -> InterceptPlan:
-    from dataclasses import replace
-    from datetime import timedelta
-
-    from seawatch.ops.plane import LocalPlane, velocity_kn
-
-    vx, vy = velocity_kn(target.cog_deg, target.sog_kn)
-    plane = LocalPlane(target.lat, target.lon)
-    lat, lon = plane.to_latlon(vx * notice_s / 3600.0, vy * notice_s / 3600.0)
-    moved = replace(target, lat=float(lat), lon=float(lon), time=target.time + timedelta(seconds=notice_s))
-    if bool(planner.mask.is_on_land(moved.lon, moved.lat)[0]):
-        return unreachable(asset.id, "the target makes landfall within the standby notice")
-    plan = planner.plan(moved, pursuer_of(asset, where), checked=True)
-    if plan.eta_s is None:
-        return plan
-    return replace(plan, eta_s=plan.eta_s + notice_s, extra={**plan.extra, "notice_s": notice_s})

@@ -9,6 +9,7 @@ ones, then the unreachable; at the same rank and ETA a go-fast first, then the n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from seawatch.errors import InputError
 from seawatch.model import Event
 from seawatch.ops.batch import best_intercepts
 from seawatch.ops.intercept import InterceptPlan, InterceptPlanner, Pursuer, TargetState
+from seawatch.ops.plane import KN_PER_MPS
 from seawatch.store.base import TrackState
 
 # alert-level events about a target one could send a boat to (not e.g. a silent sensor)
@@ -38,21 +40,40 @@ MAX_ALERTS = 2000  # alerts kept for ranking (oldest forgotten first)
 
 
 def target_of(state: TrackState) -> TargetState:
+    """The planner's target from a live track, with the tracker's position and velocity error (1 sigma)
+    when the track carries them (`pos_sigma_m`, `vel_sigma_mps`), else none."""
+    pos_sigma_m = _finite(getattr(state, "pos_sigma_m", None))
+    vel_sigma_mps = _finite(getattr(state, "vel_sigma_mps", None))
     return TargetState(
         lat=state.lat,
         lon=state.lon,
         cog_deg=(state.cog_deg or 0.0) % 360.0,
         sog_kn=min(max(state.sog_kn or 0.0, 0.0), 120.0),
         time=state.time,
+        sigma_m=min(pos_sigma_m, 100_000.0),
+        sigma_kn=min(vel_sigma_mps * KN_PER_MPS, 100.0),
         track_id=state.track_id,
     )
 
 
+def _finite(value: object) -> float:
+    """A non-negative finite number, or 0 (a track without the figure, or with a broken one)."""
+    try:
+        out = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return out if math.isfinite(out) and out > 0.0 else 0.0
+
+
 def alert_rank_key(best: dict[str, Any]) -> tuple[int, float]:
-    """0: reachable inside the territorial sea; 1: reachable elsewhere; 2: no asset can reach it."""
+    """0: reachable inside the territorial sea; 1: reachable elsewhere; 2: no asset can reach it; then by
+    the conservative ETA (the asset can cover the target's 95 % search circle), else the nominal one."""
     if not best.get("reachable"):
         return (2, 0.0)
-    return (0 if best.get("in_territorial_sea") else 1, float(best.get("eta_s") or 0.0))
+    eta = best.get("eta_worst_s")
+    if eta is None:
+        eta = float(best.get("eta_s") or 0.0) + 1e9  # not sure within reach: after those that are
+    return (0 if best.get("in_territorial_sea") else 1, float(eta))
 
 
 class AlertBook:
@@ -172,6 +193,8 @@ def _view(state: TrackState, top: InterceptPlan | None, names: Mapping[str, str]
         "asset": top.asset,
         "asset_name": names.get(top.asset, top.asset),
         "eta_s": top.eta_s,
+        "eta_worst_s": top.eta_worst_s,
+        "search_radius_nm": top.search_radius_nm,
         "lat": top.lat,
         "lon": top.lon,
         "in_territorial_sea": top.in_territorial_sea,

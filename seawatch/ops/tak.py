@@ -36,7 +36,9 @@ ALL_SENDS: tuple[TakSend, ...] = ("dark_target", "go_fast", "tasking", "intercep
 
 class TakFeedSettings(BaseModel):
     """One TAK feed: `url` to send to (`tcp://host:8087` a TAK server, `udp://239.2.3.1:6969` multicast,
-    `udp://host:port` unicast); `listen` (`udp+ro://0.0.0.0:4242`, read-only UDP) for asset positions."""
+    `udp://host:port` unicast); `listen` (`udp+ro://0.0.0.0:4242`, read-only UDP) for asset positions.
+    A TAK server's connection goes both ways: the positions it relays from the crews' devices are read
+    from it too."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -143,6 +145,11 @@ def _pytak_config(url: str) -> Any:
     return parser["tak"]
 
 
+def _is_stream(url: str) -> bool:
+    """TCP or TLS to a TAK server (a connection both ways), not UDP datagrams."""
+    return urlparse(url).scheme.split("+")[0] in ("tcp", "tls", "ssl")
+
+
 def _send_only(url: str) -> str:
     """A UDP url as pytak's write-only form: a sender must not also bind the peer's port."""
     scheme, sep, rest = url.partition("://")
@@ -163,6 +170,8 @@ class TakBridge:
         self.rejects: deque[tuple[str, str]] = deque(maxlen=200)  # (reason, first bytes) kept for the analyst
         self.reject_counts: Counter[str] = Counter()
         self.received = 0
+        self.connected: dict[str, bool] = {}  # stream (TCP/TLS) feeds: whether the server is connected now
+        self.streams: dict[str, asyncio.StreamWriter] = {}  # their current connections
         self._queues: dict[str, asyncio.Queue[bytes]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: Any = None
@@ -252,6 +261,9 @@ class TakBridge:
         import pytak
 
         assert feed.url is not None
+        if _is_stream(feed.url):
+            await self._stream_loop(feed)
+            return
         queue = self._queues[feed.name]
         writer: Any = None
         while True:
@@ -259,17 +271,68 @@ class TakBridge:
             try:
                 if writer is None:
                     _, writer = await pytak.protocol_factory(_pytak_config(_send_only(feed.url)))
-                if urlparse(feed.url).scheme.startswith("udp"):
-                    await writer.send(message)
-                else:
-                    writer.write(message)
-                    await writer.drain()
+                await writer.send(message)
                 self.sent[feed.name] += 1
             except (OSError, ConnectionError) as exc:
                 log.warning("TAK feed %s: %s (message dropped, reconnecting)", feed.name, exc)
                 self.dropped += 1
                 writer = None
                 await asyncio.sleep(1.0)
+
+    async def _stream_loop(self, feed: TakFeedSettings) -> None:
+        """A TAK server over TCP (or TLS): one connection, kept up, both ways. What we send goes out on
+        it; what the server relays (the crews' devices' positions among others) is read from it.
+        Messages wait in the feed's queue while the server is away (the oldest dropped when full)."""
+        import pytak
+
+        assert feed.url is not None
+        queue = self._queues[feed.name]
+        pending: bytes | None = None
+        while True:
+            try:
+                reader, writer = await pytak.protocol_factory(_pytak_config(feed.url))
+            except (OSError, ConnectionError) as exc:
+                log.warning("TAK feed %s: cannot connect: %s (retrying)", feed.name, exc)
+                await asyncio.sleep(1.0)
+                continue
+            self.connected[feed.name] = True
+            self.streams[feed.name] = writer
+            receiving = asyncio.create_task(self._read_stream(feed, reader), name=f"tak-rx-{feed.name}")
+            try:
+                while True:
+                    if pending is None:
+                        get = asyncio.ensure_future(queue.get())
+                        done, _ = await asyncio.wait({get, receiving}, return_when=asyncio.FIRST_COMPLETED)
+                        if get not in done:
+                            get.cancel()
+                            raise ConnectionError("the server closed the connection")
+                        pending = get.result()
+                    writer.write(pending)
+                    await writer.drain()
+                    self.sent[feed.name] += 1
+                    pending = None
+            except (OSError, ConnectionError) as exc:
+                log.warning("TAK feed %s: %s (reconnecting)", feed.name, exc)
+            finally:
+                self.connected[feed.name] = False
+                receiving.cancel()
+                await asyncio.gather(receiving, return_exceptions=True)
+                writer.close()
+            await asyncio.sleep(1.0)
+
+    async def _read_stream(self, feed: TakFeedSettings, reader: asyncio.StreamReader) -> None:
+        """CoT events from a TAK server's stream, one `</event>` at a time; an over-long one is rejected
+        and skipped, the stream goes on."""
+        while True:
+            try:
+                data = await reader.readuntil(b"</event>")
+            except asyncio.LimitOverrunError as exc:
+                skipped = await reader.read(exc.consumed)
+                self._reject(f"too large (over {exc.consumed} bytes without </event>)", skipped)
+                continue
+            except asyncio.IncompleteReadError:
+                return  # the server closed the connection
+            self.take(data.strip())
 
     # -- in ----------------------------------------------------------------------------------------
     def take(self, data: bytes) -> CotFix | None:

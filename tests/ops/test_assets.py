@@ -128,6 +128,19 @@ def test_cli_prints_one_object_per_asset_best_first(tmp_path: Path) -> None:
         assert key in rows[0]
     assert rows[0]["reachable"] and rows[0]["eta_s"] < rows[1]["eta_s"]
     assert not rows[2]["reachable"] and "hull" in rows[2]["reason"]
+    assert rows[0]["search_radius_nm"] == 0.0 and rows[0]["eta_worst_s"] == rows[0]["eta_s"]
+
+
+def test_cli_target_sigma_gives_a_search_radius_and_a_conservative_eta() -> None:
+    args = ("--asset", "a,17.9,-64.65,35", "--target", "17.95,-64.6,90,10", "--time", "2026-12-07T06:00:00Z")
+    sure = json.loads(_cli(*args).stdout)
+    vague = json.loads(_cli(*args, "--target-sigma", "500,1.5").stdout)
+    assert vague["eta_s"] == sure["eta_s"]  # the same predicted meeting ...
+    assert vague["eta_worst_s"] > vague["eta_s"]  # ... but sure of it only later
+    t_h = vague["eta_s"] / 3600.0
+    one_sigma = ((500 / 1852.0) ** 2 + (1.5 * 3600 / 1852.0 * t_h) ** 2) ** 0.5
+    assert vague["uncertainty_nm"] == pytest.approx(one_sigma, abs=1e-3)
+    assert vague["search_radius_nm"] == pytest.approx(2.4477 * one_sigma, abs=2e-3)
 
 
 @pytest.mark.parametrize(
@@ -138,6 +151,11 @@ def test_cli_prints_one_object_per_asset_best_first(tmp_path: Path) -> None:
         (("--asset", "a,17.8", "--target", "17.95,-64.6,0,5"), "expected 3"),
         (("--asset", "a,17.8,-64.7,30", "--target", "17.95,-64.6,0,5", "--time", "yesterday"), "ISO"),
         (("--assets", "/nonexistent/fleet.toml", "--target", "17.95,-64.6,0,5"), "cannot read"),
+        (
+            ("--asset", "a,17.8,-64.7,30", "--target", "17.95,-64.6,0,5", "--target-sigma=-5,1"),
+            "0 <= POS_M",
+        ),
+        (("--asset", "a,17.8,-64.7,30", "--target", "17.95,-64.6,0,5", "--target-sigma", "50"), "expected 2"),
     ],
 )
 def test_cli_bad_input_is_one_line(args: tuple[str, ...], message: str) -> None:

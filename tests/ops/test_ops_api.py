@@ -341,6 +341,13 @@ def test_plan_for_a_given_target_and_a_position_by_hand(ops_node: tuple[RunningN
     reachable = [p for p in plans if p["reachable"]]
     assert reachable and all(p["route"][-1] == pytest.approx([p["lon"], p["lat"]]) for p in reachable)
     assert [p["eta_s"] for p in reachable] == sorted(p["eta_s"] for p in reachable)
+    vague = viewer.post("/api/ops/intercept", json={**target, "pos_sigma_m": 400, "vel_sigma_mps": 1}).json()
+    assert [p["asset"] for p in vague if p["reachable"]] == [p["asset"] for p in reachable]
+    for p in (p for p in vague if p["reachable"]):
+        assert p["search_radius_nm"] > 0.5 and p["eta_worst_s"] > p["eta_s"]
+    refused = viewer.post("/api/ops/intercept", json={**target, "pos_sigma_m": -1})
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
     moved = operator.put("/api/ops/assets/CG-2/position", json={"lat": 17.60, "lon": -64.80})
     assert moved.status_code == 200 and moved.json()["where"]["source"] == "manual"
     log = viewer.get("/api/ops/assets/CG-2/log").json()

@@ -1,0 +1,243 @@
+"""Cursor-on-Target through a real TAK server: taky (a TAK server from PyPI) runs here as its own process
+on a real TCP port; the node's `[[tak]]` feed connects to it, and a crew's TAK device is pytak's own TCP
+client connected to the same server. The tasked target and the intercept point reach the device through
+the server with the right position, type and time; the device's own position, relayed by the server,
+moves the asset (API and the WebSocket's `asset` message, which moves its symbol on the map)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+import pytest
+
+from seawatch.model import Event, Observation, SensorKind
+from seawatch.node.settings import ApiSettings, NodeSettings, PipelineSettings
+from seawatch.ops.tak import TakFeedSettings, cot_event
+from tests.node.harness import RunningNode, free_port, running_node
+from tests.ops.test_ops_api import _boat
+
+pytak = pytest.importorskip("pytak")
+pytest.importorskip("taky")
+
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2)
+
+
+@pytest.fixture(scope="module")
+def tak_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """taky on 127.0.0.1, plain TCP (its SSL off), in its own process."""
+    root = tmp_path_factory.mktemp("taky")
+    port = free_port()
+    conf = root / "taky.conf"
+    conf.write_text(
+        "[taky]\nhostname = localhost\nnode_id = SEAWATCH-TEST\nbind_ip = 127.0.0.1\n"
+        f"root_dir = {root}\n[cot_server]\nport = {port}\n[dp_server]\nupload_path = {root / 'dp'}\n"
+        "[ssl]\nenabled = false\n",
+        encoding="utf-8",
+    )
+    log = (root / "taky.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "taky.cot", "-c", str(conf), "-l", "info"], stdout=log, stderr=log, cwd=root
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"taky did not start: {(root / 'taky.log').read_text()}") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+class TakDevice:
+    """A crew's TAK device: pytak's TCP client to the server, in a thread with its own loop."""
+
+    def __init__(self, port: int) -> None:
+        self.messages: list[bytes] = []
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._writer: Any = None
+        self._port = port
+        threading.Thread(target=self._loop.run_forever, daemon=True).start()
+        asyncio.run_coroutine_threadsafe(self._connect(), self._loop).result(20)
+
+    async def _connect(self) -> None:
+        from configparser import ConfigParser
+
+        parser = ConfigParser()
+        parser["device"] = {"COT_URL": f"tcp://127.0.0.1:{self._port}"}
+        reader, self._writer = await pytak.protocol_factory(parser["device"])
+        self._loop.create_task(self._read(reader))
+
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        while True:
+            self.messages.append((await reader.readuntil(b"</event>")).strip())
+
+    def send(self, data: bytes) -> None:
+        async def write() -> None:
+            self._writer.write(data)
+            await self._writer.drain()
+
+        asyncio.run_coroutine_threadsafe(write(), self._loop).result(10)
+
+    def wait_for(self, uid: str, has: str = "", timeout_s: float = 30.0) -> ET.Element:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for raw in list(self.messages):
+                root = ET.fromstring(raw)
+                if root.get("uid") == uid and has in raw.decode():
+                    return root
+            time.sleep(0.05)
+        raise AssertionError(f"no CoT {uid} ({has}) among {len(self.messages)} messages")
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._writer.close)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory, tak_server: int) -> Iterator[RunningNode]:
+    settings = NodeSettings(
+        node_id="ops-tak",
+        data_dir=tmp_path_factory.mktemp("ops-tak-node"),
+        port=free_port(),
+        api=ApiSettings(rate_limit_per_s=10_000, rate_limit_burst=10_000),
+        pipeline=PipelineSettings(tracker="latest"),
+        assets=[_boat("CG-1", 17.78, -64.45, tak_uid="ANDROID-cg1")],
+        tak=[TakFeedSettings(name="server", url=f"tcp://127.0.0.1:{tak_server}")],
+    )
+    with running_node(settings, wait_feeds=False) as running:
+        yield running
+
+
+def _on_node(running: RunningNode, coro: Any) -> Any:
+    assert running.node.loop is not None
+    return asyncio.run_coroutine_threadsafe(coro, running.node.loop).result(30)
+
+
+def _until(check: Any, timeout_s: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_tasked_target_reaches_the_device_through_the_tak_server_and_its_position_comes_back(
+    node: RunningNode, tak_server: int
+) -> None:
+    device = TakDevice(tak_server)
+    try:
+        viewer, operator, analyst = node.client("viewer"), node.client("operator"), node.client("analyst")
+        _until(lambda: analyst.get("/api/ops/tak").json()["connected"].get("server"))
+        go_fast = Observation(
+            time=T0,
+            lat=17.80,
+            lon=-64.40,
+            sensor=SensorKind.RADAR,
+            source="radar:east",
+            target_ref="GF1",
+            sog_kn=32.0,
+            cog_deg=80.0,
+        )
+        _on_node(node, node.node.ingest_observations([go_fast], "ops"))
+        event = Event(
+            type="speed_anomaly",
+            mmsi=(),
+            start=T0 - timedelta(minutes=12),
+            end=T0,
+            lat=17.80,
+            lon=-64.40,
+            track_ids=("radar:GF1",),
+        )
+        _on_node(node, node.node.ingest_events([event], "ops"))
+        # the go-fast itself goes out as soon as it is raised
+        assert device.wait_for("seawatch.radar:GF1").get("type") == "a-s-S"
+
+        tasked = operator.post("/api/ops/assets/CG-1/task", json={"track_id": "radar:GF1"})
+        assert tasked.status_code == 200, tasked.text
+        plan = tasked.json()["tasking"]["plan"]
+        cot = device.wait_for("seawatch.radar:GF1", has="tasked: CG-1")
+        assert cot.get("type") == "a-s-S"
+        point = cot.find("point")
+        assert point is not None
+        assert (float(point.get("lat", 0)), float(point.get("lon", 0))) == pytest.approx((17.80, -64.40))
+        assert datetime.fromisoformat(str(cot.get("time")).replace("Z", "+00:00")) == T0
+        meet = device.wait_for("seawatch.radar:GF1.intercept.CG-1")
+        assert meet.get("type") == "b-m-p-w"
+        meet_point = meet.find("point")
+        assert meet_point is not None
+        assert float(meet_point.get("lat", 0)) == pytest.approx(plan["lat"], abs=1e-5)
+        assert float(meet_point.get("lon", 0)) == pytest.approx(plan["lon"], abs=1e-5)
+        meet_at = datetime.fromisoformat(str(meet.get("time")).replace("Z", "+00:00"))
+        assert (meet_at - T0).total_seconds() == pytest.approx(plan["eta_s"], abs=0.01)
+
+        # the crew's device reports the boat under way; the server relays it to the node
+        bus = node.node.bus.add_client(1000)
+        at = datetime.now(UTC).replace(microsecond=0)
+        device.send(cot_event("ANDROID-stranger", "a-f-G-U-C", 17.70, -64.60, at))  # not one of ours
+        device.send(cot_event("ANDROID-cg1", "a-f-S-X-L", 17.71, -64.52, at, callsign="CG-1"))
+        where = _until(
+            lambda: (w := viewer.get("/api/ops/assets/CG-1").json()["where"])["source"] == "tak" and w
+        )
+        assert (where["lat"], where["lon"]) == pytest.approx((17.71, -64.52))
+        assert datetime.fromisoformat(where["time"].replace("Z", "+00:00")) == at
+        moved = []
+        while not bus.queue.empty():
+            message = orjson.loads(bus.queue.get_nowait())
+            if message["kind"] == "asset" and message["data"]["id"] == "CG-1":
+                moved.append(message["data"]["where"])
+        assert moved and moved[-1]["source"] == "tak" and moved[-1]["lat"] == pytest.approx(17.71)
+        status = analyst.get("/api/ops/tak").json()
+        assert status["received"] >= 1 and status["sent"]["server"] >= 3
+        assert any("unknown sender 'ANDROID-stranger'" in r["reason"] for r in status["rejects"])
+    finally:
+        device.close()
+
+
+def test_the_feed_connects_again_when_its_connection_drops(node: RunningNode, tak_server: int) -> None:
+    """The node keeps one connection to the server; if it drops, the feed connects again and what was
+    queued meanwhile still goes out."""
+    bridge = node.app.state.ops.tak  # type: ignore[attr-defined]
+    analyst = node.client("analyst")
+    _until(lambda: analyst.get("/api/ops/tak").json()["connected"].get("server"))
+    # cut the node's connection under it (as a network cut or a server restart would)
+    writer = bridge.streams["server"]
+    assert node.node.loop is not None
+    node.node.loop.call_soon_threadsafe(writer.transport.abort)
+    _until(lambda: not bridge.connected.get("server"), 10)
+    _until(lambda: bridge.connected.get("server"), 30)
+    device = TakDevice(tak_server)
+    try:
+        time.sleep(0.5)  # the device is registered with the server
+        bridge.on_ops(
+            "tasking",
+            {
+                "asset_id": "CG-1",
+                "track_id": "radar:AFTER",
+                "tasked_by": "operator",
+                "target": {"lat": 17.5, "lon": -64.5, "time": T0.isoformat()},
+                "plan": {"reachable": False},
+            },
+        )
+        assert device.wait_for("seawatch.radar:AFTER").get("type") == "a-s-S"
+    finally:
+        device.close()
