@@ -40,29 +40,24 @@ MAX_ALERTS = 2000  # alerts kept for ranking (oldest forgotten first)
 
 
 def target_of(state: TrackState) -> TargetState:
-    """The planner's target from a live track, with the tracker's position and velocity error (1 sigma)
-    when the track carries them (`pos_sigma_m`, `vel_sigma_mps`), else none."""
-    pos_sigma_m = _finite(getattr(state, "pos_sigma_m", None))
-    vel_sigma_mps = _finite(getattr(state, "vel_sigma_mps", None))
+    """The planner's target from a live track, with the tracker's position and velocity error (1 sigma
+    along the error ellipse's major axis, taken on both axes: the conservative side); none when the
+    track has no estimate (restored from the store, a partner's)."""
     return TargetState(
         lat=state.lat,
         lon=state.lon,
         cog_deg=(state.cog_deg or 0.0) % 360.0,
         sog_kn=min(max(state.sog_kn or 0.0, 0.0), 120.0),
         time=state.time,
-        sigma_m=min(pos_sigma_m, 100_000.0),
-        sigma_kn=min(vel_sigma_mps * KN_PER_MPS, 100.0),
+        sigma_m=min(_finite(state.pos_sigma_m), 100_000.0),
+        sigma_kn=min(_finite(state.vel_sigma_mps) * KN_PER_MPS, 100.0),
         track_id=state.track_id,
     )
 
 
-def _finite(value: object) -> float:
+def _finite(value: float | None) -> float:
     """A non-negative finite number, or 0 (a track without the figure, or with a broken one)."""
-    try:
-        out = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0.0
-    return out if math.isfinite(out) and out > 0.0 else 0.0
+    return value if value is not None and math.isfinite(value) and value > 0.0 else 0.0
 
 
 def alert_rank_key(best: dict[str, Any]) -> tuple[int, float]:

@@ -5,7 +5,6 @@ tracker's error (each sample's own closed-form intercept, solved here)."""
 from __future__ import annotations
 
 import math
-from dataclasses import make_dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -133,11 +132,7 @@ def test_standby_notice_grows_the_uncertainty(planner: InterceptPlanner) -> None
 
 
 def test_live_track_carries_the_trackers_error() -> None:
-    # the tracker's live state with its error figures (fields named as the tracker publishes them)
-    Tracked = make_dataclass(
-        "Tracked", [("pos_sigma_m", float, 0.0), ("vel_sigma_mps", float, 0.0)], bases=(TrackState,)
-    )
-    state = Tracked(
+    state = TrackState(
         "radar:T1", NOW, 14.9, -70.9, sog_kn=20.0, cog_deg=90.0, pos_sigma_m=120.0, vel_sigma_mps=1.5
     )
     target = target_of(state)
@@ -145,5 +140,5 @@ def test_live_track_carries_the_trackers_error() -> None:
     assert target.sigma_kn == pytest.approx(1.5 * 3600 / M_PER_NM)
     # a track without the figures, or with broken ones, plans without a margin (never crashes)
     assert target_of(TrackState("radar:T2", NOW, 14.9, -70.9)).sigma_m == 0.0
-    broken = Tracked("radar:T3", NOW, 14.9, -70.9, pos_sigma_m=math.nan, vel_sigma_mps=-1.0)
+    broken = TrackState("radar:T3", NOW, 14.9, -70.9, pos_sigma_m=math.nan, vel_sigma_mps=-1.0)
     assert (target_of(broken).sigma_m, target_of(broken).sigma_kn) == (0.0, 0.0)
