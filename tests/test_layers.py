@@ -19,7 +19,8 @@ LAYERS: dict[str, int] = {
     "fusion": 3,
     "detect": 4,
     "store": 5, "ops": 5,
-    "node": 6,
+    "node": 6, "cases": 6,  # cases: model and service over the store; the evidence pack uses export
+    "cases.evidence": 7,
     "api": 7, "share": 7, "export": 7,
     "server": 8, "commands": 8, "cli": 8, "__main__": 8, "web": 8,
     # a module can sit above or below its package: the ops service runs on the node's live bus; the

@@ -23,6 +23,7 @@ from seawatch import __version__
 from seawatch.api import (
     live,
     routes_alerts,
+    routes_cases,
     routes_edit,
     routes_export,
     routes_layers,
@@ -85,6 +86,7 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
     app.include_router(routes_edit.router)
     app.include_router(routes_users.router)
     app.include_router(routes_export.router)
+    routes_cases.install(app)
     app.include_router(live.router)
     ops = routes_ops.install(app, node)
     outputs = NmeaOutputs(node)  # [[outputs]]: the picture as NMEA for chart plotters

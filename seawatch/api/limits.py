@@ -56,6 +56,8 @@ def client_address(scope: Scope) -> str:
 
 # a string, or an unterminated one running to the end: every match attempt succeeds, so linear time
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+# case attachments are files, not JSON: their own (larger) limit, `max_attachment_bytes`
+_ATTACHMENT_PATH = re.compile(r"^/api/cases/[^/]+/attachments$")
 _DEPTH = np.zeros(256, dtype=np.int8)
 _DEPTH[[ord("["), ord("{")]] = 1
 _DEPTH[[ord("]"), ord("}")]] = -1
@@ -88,6 +90,7 @@ class LimitsMiddleware:
     ) -> None:
         self.app = app
         self.max_bytes = settings.max_request_bytes
+        self.max_attachment_bytes = max(settings.max_attachment_bytes, settings.max_request_bytes)
         self.max_depth = settings.max_json_depth
         self.buckets = TokenBuckets(
             settings.rate_limit_per_s, settings.rate_limit_burst, settings.rate_limit_clients
@@ -123,11 +126,10 @@ class LimitsMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+        limit = self.max_attachment_bytes if _ATTACHMENT_PATH.match(scope.get("path", "")) else self.max_bytes
+        if length is not None and length.isdigit() and int(length) > limit:
             self.metrics.http_requests["4xx"] += 1
-            await _send_problem(
-                send, 413, "Request too large", f"body larger than {self.max_bytes} bytes", []
-            )
+            await _send_problem(send, 413, "Request too large", f"body larger than {limit} bytes", [])
             return
         received = 0
         started = False
@@ -137,7 +139,7 @@ class LimitsMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _TooLarge
             return message
 
@@ -168,9 +170,7 @@ class LimitsMiddleware:
         except _TooLarge:
             if not started:
                 self.metrics.http_requests["4xx"] += 1
-                await _send_problem(
-                    send, 413, "Request too large", f"body larger than {self.max_bytes} bytes", []
-                )
+                await _send_problem(send, 413, "Request too large", f"body larger than {limit} bytes", [])
 
     @staticmethod
     async def _read_body(receive: Receive) -> tuple[bytes, Receive]:

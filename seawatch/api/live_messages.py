@@ -9,6 +9,7 @@ from pydantic import Field
 
 from seawatch.api.models import ApiModel, SeaEvent, Sighting, TrackFeature
 from seawatch.api.schemas_alerts import AlertStateOut
+from seawatch.api.schemas_cases import CaseSummary
 
 
 class LiveTrack(ApiModel):
@@ -38,6 +39,13 @@ class LiveOps(ApiModel):
     data: dict[str, Any]
 
 
+class LiveCase(ApiModel):
+    """A case opened or changed (`/api/cases`): its summary; fetch the case for the rest."""
+
+    kind: Literal["case"]
+    data: CaseSummary
+
+
 LiveMessage = Annotated[
-    LiveTrack | LiveEvent | LiveSighting | LiveAlertState | LiveOps, Field(discriminator="kind")
+    LiveTrack | LiveEvent | LiveSighting | LiveAlertState | LiveOps | LiveCase, Field(discriminator="kind")
 ]

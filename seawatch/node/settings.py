@@ -54,6 +54,9 @@ class ApiSettings(BaseModel):
     """The HTTP API and WebSocket: request limits, sessions and tokens, TLS."""
 
     max_request_bytes: int = Field(default=1_048_576, description="larger request bodies get 413, bytes")
+    max_attachment_bytes: int = Field(
+        default=8_388_608, description="larger case attachments (files) get 413, bytes"
+    )
     rate_limit_per_s: float = Field(
         default=50.0, description="token bucket refill per client (token, session or address), requests/s"
     )

@@ -149,6 +149,48 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         WHERE expires_at IS NULL;
         """,
     ),
+    (
+        8,
+        # Cases (seawatch/cases): the case, what it links (tracks, events, sightings, assets, vessels),
+        # notes, attachments (files under cases/ in the data folder) and its timeline (who, when, what).
+        """
+        CREATE TABLE cases (
+            case_id TEXT PRIMARY KEY, title TEXT NOT NULL, status TEXT NOT NULL, outcome TEXT,
+            summary TEXT NOT NULL DEFAULT '', opened_from TEXT NOT NULL, opened_ref TEXT,
+            releasable_to TEXT NOT NULL DEFAULT '[]', origin_node TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL, created_by TEXT NOT NULL, updated_at REAL NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX cases_updated ON cases(updated_at);
+        CREATE INDEX cases_status ON cases(status, updated_at);
+        CREATE TABLE case_links (
+            case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE, kind TEXT NOT NULL,
+            ref TEXT NOT NULL, mmsi INTEGER, label TEXT, t REAL NOT NULL, actor TEXT NOT NULL,
+            PRIMARY KEY (case_id, kind, ref)
+        );
+        CREATE INDEX case_links_ref ON case_links(kind, ref);
+        CREATE INDEX case_links_mmsi ON case_links(mmsi);
+        CREATE TABLE case_notes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
+            t REAL NOT NULL, author TEXT NOT NULL, text TEXT NOT NULL
+        );
+        CREATE INDEX case_notes_case ON case_notes(case_id, id);
+        CREATE TABLE case_attachments (
+            attachment_id TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
+            name TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+            t REAL NOT NULL, actor TEXT NOT NULL
+        );
+        CREATE INDEX case_attachments_case ON case_attachments(case_id, t);
+        CREATE TABLE case_timeline (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
+            t REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, details TEXT NOT NULL
+        );
+        CREATE INDEX case_timeline_case ON case_timeline(case_id, id);
+        """,
+    ),
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from seawatch.store.alert_states import SqliteAlertStates
 from seawatch.store.assets import SqliteAssets
 from seawatch.store.audit import SqliteAudit, SqliteSightings
+from seawatch.store.cases import SqliteCases
 from seawatch.store.events import SqliteEvents
 from seawatch.store.ingest import SqliteIngest
 from seawatch.store.partner import SqlitePartnerData
@@ -35,5 +36,6 @@ class SqliteStore(
     SqliteAlertStates,
     SqliteProfiles,
     SqliteRejects,
+    SqliteCases,
 ):
     """Embedded store in `data_dir` (`seawatch.db` + `history/`); implements `store.base.Store`."""

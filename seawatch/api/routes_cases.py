@@ -1,0 +1,280 @@
+"""Cases (`/api/cases`): viewers read, operators open and change them, analysts and above download
+the evidence pack. Every change is on the case's timeline and in the audit log (`case.*`), and pushed
+on the WebSocket as `{"kind": "case", "data": <case summary>}`.
+
+Attachments are sent as the raw body (`POST /api/cases/{id}/attachments?name=photo.jpg` with the
+file's `Content-Type`): a type off the allow-list is a 415, a file over `api.max_attachment_bytes` a
+413, content that is not its declared type or an empty file a 422, all problem+json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from seawatch.api.auth import Analyst, Operator, require
+from seawatch.api.problems import problem
+from seawatch.api.schemas import SightingIn, parse_time
+from seawatch.api.schemas_cases import (
+    CaseAttachment,
+    CaseIn,
+    CaseMap,
+    CaseOut,
+    CasePatch,
+    CasesOut,
+    CaseVocabulary,
+    LinkIn,
+    NoteIn,
+)
+from seawatch.cases.evidence import EVIDENCE_MEDIA_TYPE, case_features, evidence_pack
+from seawatch.cases.model import ATTACHMENT_TYPES, LINK_KINDS, MAX_NOTE_CHARS, OUTCOMES, STATUSES
+from seawatch.cases.service import (
+    AttachmentTooLarge,
+    AttachmentTypeRefused,
+    CaseFieldError,
+    CaseService,
+    check_attachment_type,
+    service_for,
+)
+from seawatch.node.node import Node
+from seawatch.store.cases import CaseQuery
+
+router = APIRouter(prefix="/api", tags=["cases"])
+_VIEWER = [Depends(require("viewer"))]
+
+
+def _node(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+def _service(request: Request) -> CaseService:
+    return service_for(_node(request).store)
+
+
+def _summary(case: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in case.items() if k not in ("links", "notes", "attachments", "timeline")}
+
+
+def _answer(request: Request, case: dict[str, Any]) -> CaseOut:
+    """Push the changed case's summary to live clients; answer the whole case."""
+    _node(request).bus.broadcast("case", _summary(case))
+    return CaseOut.model_validate(case)
+
+
+def install(app: FastAPI) -> None:
+    """The router and the answers to the cases' own errors (422 naming the field, 413, 415)."""
+    app.include_router(router)
+
+    @app.exception_handler(CaseFieldError)
+    async def on_field(request: Request, exc: CaseFieldError) -> JSONResponse:
+        errors = [{"field": exc.field, "message": exc.message}]
+        return problem(422, str(exc), request.url.path, errors=errors)
+
+    @app.exception_handler(AttachmentTooLarge)
+    async def on_large(request: Request, exc: AttachmentTooLarge) -> JSONResponse:
+        return problem(413, str(exc), request.url.path)
+
+    @app.exception_handler(AttachmentTypeRefused)
+    async def on_type(request: Request, exc: AttachmentTypeRefused) -> JSONResponse:
+        return problem(415, str(exc), request.url.path)
+
+
+@router.get("/cases/vocabulary", response_model=CaseVocabulary, dependencies=_VIEWER,
+            summary="Statuses, outcomes, link kinds and attachment types")  # fmt: skip
+def vocabulary(request: Request) -> CaseVocabulary:
+    return CaseVocabulary.model_validate({
+        "statuses": list(STATUSES), "outcomes": list(OUTCOMES), "link_kinds": list(LINK_KINDS),
+        "attachment_types": sorted(ATTACHMENT_TYPES),
+        "max_attachment_bytes": _node(request).settings.api.max_attachment_bytes,
+        "max_note_chars": MAX_NOTE_CHARS,
+    })  # fmt: skip
+
+
+@router.get("/cases", response_model=CasesOut, dependencies=_VIEWER,
+            summary="Cases, last changed first, filtered by status, text, time and vessel")  # fmt: skip
+async def list_cases(
+    request: Request,
+    status: str | None = Query(None, description="comma-separated: open, monitoring, interdiction, closed"),
+    q: str | None = Query(
+        None, max_length=100, description="text in the id, title, summary, a note or a link"
+    ),
+    since: str | None = Query(None, description="changed at or after this ISO time"),
+    until: str | None = Query(None, description="opened at or before this ISO time"),
+    vessel: int | None = Query(None, ge=0, le=999_999_999, description="links this MMSI"),
+    track: str | None = Query(None, max_length=200, description="links this track id"),
+    event: str | None = Query(None, max_length=200, description="links this event id"),
+    limit: int = Query(200, ge=1, le=1000),
+) -> CasesOut:
+    start: datetime | None = parse_time(since, "since")
+    end: datetime | None = parse_time(until, "until")
+    link = ("track", track) if track else ("event", event) if event else None
+    query = CaseQuery(
+        statuses=tuple(s for s in (status or "").split(",") if s),
+        text=(q or "").strip() or None,
+        since_s=start.timestamp() if start else None,
+        until_s=end.timestamp() if end else None,
+        mmsi=vessel,
+        link=link,
+        limit=limit,
+    )
+    rows = await asyncio.to_thread(_service(request).find, query)
+    return CasesOut.model_validate({"cases": rows})
+
+
+@router.post("/cases", status_code=201, response_model=CaseOut,
+             summary="Open a case from an alert, a track or by hand (operator)")  # fmt: skip
+async def open_case(request: Request, body: CaseIn, who: Operator) -> CaseOut:
+    opened_from, ref = (
+        ("alert", body.event_id)
+        if body.event_id
+        else ("track", body.track_id)
+        if body.track_id
+        else ("manual", None)
+    )
+    case = await asyncio.to_thread(
+        _service(request).open,
+        who.name,
+        opened_from,
+        ref,
+        body.title,
+        body.summary,
+        body.releasable_to,
+        body.status,
+    )
+    return _answer(request, case)
+
+
+@router.get("/cases/{case_id}", response_model=CaseOut, dependencies=_VIEWER,
+            summary="A case with its links, notes, attachments and timeline")  # fmt: skip
+async def get_case(request: Request, case_id: str) -> CaseOut:
+    return CaseOut.model_validate(await asyncio.to_thread(_service(request).get, case_id))
+
+
+@router.get("/cases/{case_id}/map", response_model=CaseMap, dependencies=_VIEWER,
+            summary="The case's tracks, events and sightings as GeoJSON (the case view's map)")  # fmt: skip
+async def case_map(request: Request, case_id: str) -> CaseMap:
+    return CaseMap.model_validate(await asyncio.to_thread(case_features, _service(request), case_id))
+
+
+@router.patch("/cases/{case_id}", response_model=CaseOut,
+              summary="Change title, summary, status, outcome or releasability (operator)")  # fmt: skip
+async def patch_case(request: Request, case_id: str, body: CasePatch, who: Operator) -> CaseOut:
+    case = await asyncio.to_thread(_service(request).update, case_id, who.name, body.changes())
+    return _answer(request, case)
+
+
+@router.post("/cases/{case_id}/links", response_model=CaseOut,
+             summary="Link a track, event, sighting, patrol asset or vessel (operator)")  # fmt: skip
+async def add_link(request: Request, case_id: str, body: LinkIn, who: Operator) -> CaseOut:
+    case = await asyncio.to_thread(_service(request).link, case_id, who.name, body.kind, body.ref)
+    return _answer(request, case)
+
+
+@router.delete("/cases/{case_id}/links/{kind}/{ref}", response_model=CaseOut,
+               summary="Remove a link (operator; kept on the timeline)")  # fmt: skip
+async def remove_link(request: Request, case_id: str, kind: str, ref: str, who: Operator) -> CaseOut:
+    case = await asyncio.to_thread(_service(request).unlink, case_id, who.name, kind, ref)
+    return _answer(request, case)
+
+
+@router.post("/cases/{case_id}/notes", response_model=CaseOut, summary="Add a note (operator)")
+async def add_note(request: Request, case_id: str, body: NoteIn, who: Operator) -> CaseOut:
+    case = await asyncio.to_thread(_service(request).note, case_id, who.name, body.text)
+    return _answer(request, case)
+
+
+@router.post("/cases/{case_id}/sightings", response_model=CaseOut,
+             summary="Report a sighting for this case (operator): kept, shown, linked")  # fmt: skip
+async def add_sighting(request: Request, case_id: str, body: SightingIn, who: Operator) -> CaseOut:
+    service = _service(request)
+    await asyncio.to_thread(service.row, case_id)  # 404 before anything is reported
+    row = {
+        "t": body.epoch(), "lat": body.lat, "lon": body.lon, "mmsi": body.mmsi, "sog_kn": body.sog_kn,
+        "cog_deg": body.cog_deg, "name": body.name, "notes": body.notes, "reported_by": who.name,
+    }  # fmt: skip
+    saved = await _node(request).report_sighting(row)
+    case = await asyncio.to_thread(service.link_sighting, case_id, who.name, saved)
+    return _answer(request, case)
+
+
+_ATTACHMENT_BODY = {
+    "required": True,
+    "description": "the file itself, with its Content-Type",
+    "content": {
+        media: {"schema": {"type": "string", "format": "binary"}} for media in sorted(ATTACHMENT_TYPES)
+    },
+}
+
+
+@router.post(
+    "/cases/{case_id}/attachments",
+    status_code=201,
+    response_model=CaseAttachment,
+    openapi_extra={"requestBody": _ATTACHMENT_BODY},
+    responses={
+        413: {"description": "larger than api.max_attachment_bytes"},
+        415: {"description": "a type off the allow-list"},
+    },
+    summary="Attach a file (operator): the raw body, its type in Content-Type",
+)
+async def add_attachment(
+    request: Request,
+    case_id: str,
+    who: Operator,
+    name: str = Query(min_length=1, max_length=200, description="the file's name, as shown"),
+) -> CaseAttachment:
+    limit = _node(request).settings.api.max_attachment_bytes
+    media_type = request.headers.get("content-type", "")
+    service = _service(request)
+    await asyncio.to_thread(service.row, case_id)
+    check_attachment_type(media_type)  # 415 before the body is read
+    content = await request.body()
+    saved = await asyncio.to_thread(service.attach, case_id, who.name, name, media_type, content, limit)
+    _node(request).bus.broadcast("case", _summary(await asyncio.to_thread(service.row, case_id)))
+    return CaseAttachment.model_validate(saved)
+
+
+_FILE = {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+@router.get(
+    "/cases/{case_id}/attachments/{attachment_id}",
+    dependencies=_VIEWER,
+    response_class=Response,
+    responses={200: {"description": "the file, as attached (Content-Disposition: attachment)", **_FILE}},
+    summary="Download an attachment",
+)
+async def get_attachment(request: Request, case_id: str, attachment_id: str) -> Response:
+    meta, content = await asyncio.to_thread(_service(request).attachment, case_id, attachment_id)
+    return Response(content, media_type=meta["media_type"], headers=_disposition(meta["name"]))
+
+
+def _disposition(name: str) -> dict[str, str]:
+    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
+    return {"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"}
+
+
+@router.get(
+    "/cases/{case_id}/evidence",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The evidence pack: one zip, reproducible byte for byte from the same data",
+            "content": {EVIDENCE_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+    summary="Download the case's evidence pack (analyst and above; audited)",
+)
+async def evidence(request: Request, case_id: str, who: Analyst) -> Response:
+    node = _node(request)
+    service = _service(request)
+    pack = await asyncio.to_thread(evidence_pack, service, case_id)
+    details = {"case_id": case_id, "sha256": pack.sha256, "bytes": len(pack.content)}
+    await asyncio.to_thread(node.store.audit, who.name, "case.evidence", details)
+    return Response(pack.content, media_type=EVIDENCE_MEDIA_TYPE, headers=_disposition(pack.filename))

@@ -1,0 +1,352 @@
+"""Cases (incidents): the case row, what it links, its notes and attachments, and its timeline.
+
+Every change is written with its timeline row and its audit row in one transaction (as assets are),
+so a change is never half-recorded; the case's `version` and `updated_at` move with each change.
+Attachments are files under `cases/<case_id>/<attachment_id>` in the data folder, named by the node
+(never by the uploader), owner-only, written to a temporary name and renamed once complete.
+Validation (statuses, kinds, sizes, types) is the service's (`seawatch/cases/service.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seawatch.model import Event
+from seawatch.store.connection import SqliteDb
+from seawatch.store.private import FILE_MODE, private_dir
+
+_CASE_COLUMNS = (
+    "case_id, title, status, outcome, summary, opened_from, opened_ref, releasable_to, origin_node,"
+    " created_at, created_by, updated_at, version"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseQuery:
+    """Cases listed newest change first; every filter optional."""
+
+    statuses: tuple[str, ...] = ()
+    text: str | None = None  # in the id, title, summary or a note
+    since_s: float | None = None  # changed at or after
+    until_s: float | None = None  # opened at or before
+    mmsi: int | None = None  # links this vessel (its track, an event or a sighting of it)
+    link: tuple[str, str] | None = None  # links this (kind, ref)
+    limit: int = 200
+
+
+def _case_row(r: Sequence[Any]) -> dict[str, Any]:
+    return {
+        "id": r[0],
+        "title": r[1],
+        "status": r[2],
+        "outcome": r[3],
+        "summary": r[4],
+        "opened_from": r[5],
+        "opened_ref": r[6],
+        "releasable_to": json.loads(r[7]),
+        "origin_node": r[8],
+        "created_at": r[9],
+        "created_by": r[10],
+        "updated_at": r[11],
+        "version": r[12],
+    }
+
+
+def _record(db: sqlite3.Connection, case_id: str, actor: str, action: str, details: dict[str, Any]) -> int:
+    """The timeline row and the audit row of one change; bumps the case's version. Returns the row id."""
+    now = time.time()
+    logged = json.dumps(details, default=str, sort_keys=True)
+    cur = db.execute(
+        "INSERT INTO case_timeline (case_id, t, actor, action, details) VALUES (?,?,?,?,?)",
+        (case_id, now, actor, action, logged),
+    )
+    db.execute(
+        "INSERT INTO audit (t, actor, action, details) VALUES (?,?,?,?)",
+        (now, actor, f"case.{action}", json.dumps({"case_id": case_id, **details}, default=str)),
+    )
+    db.execute("UPDATE cases SET updated_at=?, version=version+1 WHERE case_id=?", (now, case_id))
+    return int(cur.lastrowid or 0)
+
+
+class SqliteCases(SqliteDb):
+    # -- writes --------------------------------------------------------------------------------------
+    def create_case(self, case: dict[str, Any], links: Sequence[dict[str, Any]], actor: str) -> int:
+        """Insert a case (its `id` given) with its first links; the timeline's `open` row says how."""
+        now = time.time()
+        with self._tx() as db:
+            db.execute(
+                f"INSERT INTO cases ({_CASE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)",
+                (
+                    case["id"],
+                    case["title"],
+                    case["status"],
+                    case.get("outcome"),
+                    case.get("summary") or "",
+                    case["opened_from"],
+                    case.get("opened_ref"),
+                    json.dumps(sorted(case.get("releasable_to") or [])),
+                    case.get("origin_node") or "",
+                    now,
+                    actor,
+                    now,
+                ),
+            )
+            for link in links:
+                self._insert_link(db, case["id"], link, actor, now)
+            details = {
+                "title": case["title"],
+                "opened_from": case["opened_from"],
+                "ref": case.get("opened_ref"),
+                "links": [[link["kind"], link["ref"]] for link in links],
+                "releasable_to": sorted(case.get("releasable_to") or []),
+            }
+            return _record(db, case["id"], actor, "open", details)
+
+    def update_case(self, case_id: str, changes: dict[str, Any], actor: str) -> int | None:
+        """Set the given columns (title, status, outcome, summary, releasable_to); the timeline row
+        holds each changed field's old and new value. None when the case does not exist; 0 when
+        nothing changed (no row written)."""
+        with self._tx() as db:
+            row = db.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE case_id=?", (case_id,)).fetchone()
+            if row is None:
+                return None
+            old = _case_row(row)
+            changed: dict[str, list[Any]] = {}
+            for key, value in changes.items():
+                if key == "releasable_to":
+                    value = sorted(value)
+                if old[key] != value:
+                    changed[key] = [old[key], value]
+                    stored = json.dumps(value) if key == "releasable_to" else value
+                    db.execute(f"UPDATE cases SET {key}=? WHERE case_id=?", (stored, case_id))
+            if not changed:
+                return 0
+            return _record(db, case_id, actor, "update", {"changed": changed})
+
+    def _insert_link(
+        self, db: sqlite3.Connection, case_id: str, link: dict[str, Any], actor: str, now: float
+    ) -> bool:
+        cur = db.execute(
+            "INSERT OR IGNORE INTO case_links (case_id, kind, ref, mmsi, label, t, actor)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (case_id, link["kind"], str(link["ref"]), link.get("mmsi"), link.get("label"), now, actor),
+        )
+        return cur.rowcount > 0
+
+    def add_case_links(self, case_id: str, links: Sequence[dict[str, Any]], actor: str) -> int | None:
+        """Link (kind, ref) items; those already linked are left alone. None: no such case; 0: all
+        were linked already."""
+        now = time.time()
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM cases WHERE case_id=?", (case_id,)).fetchone() is None:
+                return None
+            added = [link for link in links if self._insert_link(db, case_id, link, actor, now)]
+            if not added:
+                return 0
+            details = {"links": [[link["kind"], str(link["ref"])] for link in added]}
+            return _record(db, case_id, actor, "link", details)
+
+    def remove_case_link(self, case_id: str, kind: str, ref: str, actor: str) -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "DELETE FROM case_links WHERE case_id=? AND kind=? AND ref=?", (case_id, kind, ref)
+            )
+            if cur.rowcount == 0:
+                return False
+            _record(db, case_id, actor, "unlink", {"kind": kind, "ref": ref})
+            return True
+
+    def add_case_note(self, case_id: str, text: str, author: str) -> dict[str, Any] | None:
+        now = time.time()
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM cases WHERE case_id=?", (case_id,)).fetchone() is None:
+                return None
+            cur = db.execute(
+                "INSERT INTO case_notes (case_id, t, author, text) VALUES (?,?,?,?)",
+                (case_id, now, author, text),
+            )
+            note = {"id": int(cur.lastrowid or 0), "t": now, "author": author, "text": text}
+            _record(db, case_id, author, "note", {"note_id": note["id"], "text": text})
+            return note
+
+    def attachment_path(self, case_id: str, attachment_id: str) -> Path:
+        return self.data_dir / "cases" / case_id / attachment_id
+
+    def add_case_attachment(self, case_id: str, meta: dict[str, Any], content: bytes, actor: str) -> bool:
+        """Write the file (owner-only, complete or absent) and record it; False: no such case."""
+        if self._reader().execute("SELECT 1 FROM cases WHERE case_id=?", (case_id,)).fetchone() is None:
+            return False
+        path = self.attachment_path(case_id, meta["id"])
+        private_dir(path.parent)
+        partial = path.with_name(path.name + ".part")
+        fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+        with os.fdopen(fd, "wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+        try:
+            with self._tx() as db:
+                db.execute(
+                    "INSERT INTO case_attachments (attachment_id, case_id, name, media_type, size, sha256, t,"
+                    " actor) VALUES (?,?,?,?,?,?,?,?)",
+                    (meta["id"], case_id, meta["name"], meta["media_type"], meta["size"], meta["sha256"],
+                     time.time(), actor),
+                )  # fmt: skip
+                details = {k: meta[k] for k in ("id", "name", "media_type", "size", "sha256")}
+                _record(db, case_id, actor, "attach", details)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return True
+
+    # -- reads ---------------------------------------------------------------------------------------
+    def case_row(self, case_id: str) -> dict[str, Any] | None:
+        row = (
+            self._reader()
+            .execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE case_id=?", (case_id,))
+            .fetchone()
+        )
+        return None if row is None else _case_row(row)
+
+    def case_links(self, case_id: str) -> list[dict[str, Any]]:
+        rows = self._reader().execute(
+            "SELECT kind, ref, mmsi, label, t, actor FROM case_links WHERE case_id=? ORDER BY t, kind, ref",
+            (case_id,),
+        )
+        return [{"kind": r[0], "ref": r[1], "mmsi": r[2], "label": r[3], "t": r[4], "by": r[5]} for r in rows]
+
+    def case_notes(self, case_id: str) -> list[dict[str, Any]]:
+        rows = self._reader().execute(
+            "SELECT id, t, author, text FROM case_notes WHERE case_id=? ORDER BY id", (case_id,)
+        )
+        return [{"id": r[0], "t": r[1], "author": r[2], "text": r[3]} for r in rows]
+
+    def case_attachments(self, case_id: str) -> list[dict[str, Any]]:
+        rows = self._reader().execute(
+            "SELECT attachment_id, name, media_type, size, sha256, t, actor FROM case_attachments"
+            " WHERE case_id=? ORDER BY t, attachment_id",
+            (case_id,),
+        )
+        keys = ("id", "name", "media_type", "size", "sha256", "t", "by")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def case_timeline(self, case_id: str) -> list[dict[str, Any]]:
+        rows = self._reader().execute(
+            "SELECT id, t, actor, action, details FROM case_timeline WHERE case_id=? ORDER BY id", (case_id,)
+        )
+        return [
+            {"id": r[0], "t": r[1], "actor": r[2], "action": r[3], "details": json.loads(r[4])} for r in rows
+        ]
+
+    def case_changes(self, after_id: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+        """Timeline rows of every case after `after_id`, in order (a feed for followers)."""
+        rows = self._reader().execute(
+            "SELECT id, case_id, t, actor, action, details FROM case_timeline WHERE id > ?"
+            " ORDER BY id LIMIT ?",
+            (after_id, limit),
+        )
+        keys = ("id", "case_id", "t", "actor", "action")
+        return [{**dict(zip(keys, r[:5], strict=True)), "details": json.loads(r[5])} for r in rows]
+
+    def cases(self, query: CaseQuery) -> list[dict[str, Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if query.statuses:
+            clauses.append(f"c.status IN ({','.join('?' * len(query.statuses))})")
+            params.extend(query.statuses)
+        if query.since_s is not None:
+            clauses.append("c.updated_at >= ?")
+            params.append(query.since_s)
+        if query.until_s is not None:
+            clauses.append("c.created_at <= ?")
+            params.append(query.until_s)
+        if query.mmsi is not None:
+            clauses.append("EXISTS (SELECT 1 FROM case_links l WHERE l.case_id=c.case_id AND l.mmsi=?)")
+            params.append(query.mmsi)
+        if query.link is not None:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM case_links l WHERE l.case_id=c.case_id AND l.kind=? AND l.ref=?)"
+            )
+            params.extend(query.link)
+        if query.text:
+            like = (
+                "%" + query.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            )
+            clauses.append(
+                "(lower(c.case_id) LIKE ? ESCAPE '\\' OR lower(c.title) LIKE ? ESCAPE '\\'"
+                " OR lower(c.summary) LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM case_notes n"
+                " WHERE n.case_id=c.case_id AND lower(n.text) LIKE ? ESCAPE '\\')"
+                " OR EXISTS (SELECT 1 FROM case_links l WHERE l.case_id=c.case_id"
+                " AND lower(coalesce(l.label, '')) LIKE ? ESCAPE '\\'))"
+            )
+            params.extend([like] * 5)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        columns = ", ".join(f"c.{c.strip()}" for c in _CASE_COLUMNS.split(","))
+        sql = f"SELECT {columns} FROM cases c {where} ORDER BY c.updated_at DESC, c.case_id LIMIT ?"
+        rows = self._reader().execute(sql, (*params, query.limit)).fetchall()
+        found = [_case_row(r) for r in rows]
+        counts = self._link_counts([c["id"] for c in found])
+        return [{**c, "counts": counts.get(c["id"], {})} for c in found]
+
+    def _link_counts(self, case_ids: list[str]) -> dict[str, dict[str, int]]:
+        if not case_ids:
+            return {}
+        marks = ",".join("?" * len(case_ids))
+        out: dict[str, dict[str, int]] = {}
+        for sql in (
+            f"SELECT case_id, kind, count(*) FROM case_links WHERE case_id IN ({marks})"
+            " GROUP BY case_id, kind",
+            f"SELECT case_id, 'note', count(*) FROM case_notes WHERE case_id IN ({marks}) GROUP BY case_id",
+            f"SELECT case_id, 'attachment', count(*) FROM case_attachments WHERE case_id IN ({marks})"
+            " GROUP BY case_id",
+        ):
+            for case_id, kind, n in self._reader().execute(sql, case_ids):
+                out.setdefault(case_id, {})[kind] = int(n)
+        return out
+
+    def events_by_id(self, event_ids: Sequence[str]) -> list[Event]:
+        """The stored events with these ids (unknown ids left out), by start then id."""
+        if not event_ids:
+            return []
+        marks = ",".join("?" * len(event_ids))
+        rows = self._reader().execute(f"SELECT json FROM events WHERE event_id IN ({marks})", list(event_ids))
+        events = [Event.from_json(json.loads(r[0])) for r in rows]
+        return sorted(events, key=lambda e: (e.start, e.event_id))
+
+    def track_known(self, track_id: str) -> dict[str, Any] | None:
+        """{"track_id", "mmsi", "name"} of a live or recorded track, None if the node never had it."""
+        row = (
+            self._reader()
+            .execute("SELECT track_id, mmsi, name FROM tracks WHERE track_id=?", (track_id,))
+            .fetchone()
+        )
+        if row is None:
+            row = (
+                self._reader()
+                .execute("SELECT track_id, mmsi, NULL FROM positions WHERE track_id=? LIMIT 1", (track_id,))
+                .fetchone()
+            )
+        if row is None:
+            return None
+        return {"track_id": row[0], "mmsi": row[1], "name": row[2]}
+
+    def vessel_tracks(self, mmsi: int) -> list[str]:
+        """The live tracks that carry this MMSI."""
+        rows = self._reader().execute("SELECT track_id FROM tracks WHERE mmsi=? ORDER BY track_id", (mmsi,))
+        return [str(r[0]) for r in rows]
+
+    def sighting(self, sighting_id: str) -> dict[str, Any] | None:
+        row = (
+            self._reader()
+            .execute("SELECT json FROM sightings WHERE sighting_id=?", (sighting_id,))
+            .fetchone()
+        )
+        return None if row is None else dict(json.loads(row[0]))
