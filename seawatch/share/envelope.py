@@ -52,20 +52,30 @@ class Releasability:
     recipients: tuple[str, ...]
     may_reshare: bool = False
     retention_s: float = 7 * 86400.0
+    # when it may be re-shared: the limits every node it passed through put on it, first the originator's
+    # (`SharePolicy.onward_limits`: delay, areas, fields, precision, jitter); a re-sharer applies them all
+    limits: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "recipients": list(self.recipients),
             "may_reshare": self.may_reshare,
             "retention_s": self.retention_s,
         }
+        if self.limits:
+            out["limits"] = list(self.limits)
+        return out
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Releasability:
+        limits = obj.get("limits") or ()
+        if not isinstance(limits, list | tuple) or not all(isinstance(x, dict) for x in limits):
+            raise ValueError("releasability limits must be a list of objects")
         return cls(
             recipients=tuple(str(r) for r in obj["recipients"]),
             may_reshare=bool(obj["may_reshare"]),
             retention_s=float(obj["retention_s"]),
+            limits=tuple(dict(x) for x in limits),
         )
 
 

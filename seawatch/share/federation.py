@@ -264,6 +264,7 @@ class Federation:
                 if self.receiver.retry_merge:
                     await self.merge_unmerged()
                 self.expire()
+                await self.sender.prune_sent()
             except Exception:
                 log.exception("retention")
             await asyncio.sleep(5.0)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,9 @@ import orjson
 
 from seawatch.share.audit import _SCHEMA as AUDIT_SCHEMA
 from seawatch.share.audit import connect, transaction
+from seawatch.share.outbox_db import OutboxRow, OutboxTables, QueuedRow, SentRow, _audit
+
+__all__ = ["OutboxRow", "QuarantinedRow", "QueuedRow", "ReceivedRow", "SentRow", "ShareDb"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS share_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,6 +39,18 @@ CREATE TABLE IF NOT EXISTS share_outbox (
     created_t REAL
 );
 CREATE INDEX IF NOT EXISTS share_outbox_nb ON share_outbox (not_before, id);
+CREATE TABLE IF NOT EXISTS share_sent (
+    partner TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    stream_seq INTEGER NOT NULL,
+    items BLOB,
+    original INTEGER,
+    created_t REAL,
+    sent_t REAL NOT NULL,
+    PRIMARY KEY (partner, seq)
+);
 CREATE TABLE IF NOT EXISTS share_seen (
     origin TEXT NOT NULL, seq INTEGER NOT NULL, t REAL NOT NULL, PRIMARY KEY (origin, seq)
 ) WITHOUT ROWID;
@@ -68,32 +82,6 @@ CREATE TABLE IF NOT EXISTS share_policy (partner TEXT PRIMARY KEY, policy BLOB N
 
 
 @dataclass(frozen=True, slots=True)
-class OutboxRow:
-    """One signed bundle waiting for the broker: items `seq` .. `seq + count - 1` for `partner`."""
-
-    id: int
-    partner: str
-    seq: int
-    count: int
-    kind: str
-    subject: str
-    wire: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class QueuedRow:
-    """An outbox row with its plaintext items, for re-applying a changed policy."""
-
-    id: int
-    seq: int
-    count: int
-    kind: str
-    not_before: float
-    items: list[list[Any]] | None  # [[seq, data], ...]
-    created_t: float | None
-
-
-@dataclass(frozen=True, slots=True)
 class ReceivedRow:
     origin: str
     seq: int
@@ -115,14 +103,16 @@ class QuarantinedRow:
     payload: bytes
 
 
-class ShareDb:
+class ShareDb(OutboxTables):
+    """The federation's tables in one SQLite file (the outbox side: `share.outbox_db`)."""
+
     def __init__(self, path: Path | str) -> None:
         self._conn = connect(path)
         self._lock = threading.Lock()
         self._conn.executescript(_SCHEMA)
         self._conn.executescript(AUDIT_SCHEMA)  # audit rows are written inside this db's transactions
         outbox_columns = {r[1] for r in self._conn.execute("PRAGMA table_info(share_outbox)")}
-        for column, sql_type in (("items", "BLOB"), ("created_t", "REAL")):
+        for column, sql_type in (("items", "BLOB"), ("created_t", "REAL"), ("original", "INTEGER")):
             if column not in outbox_columns:  # a database from before re-applying policies to the queue
                 self._conn.execute(f"ALTER TABLE share_outbox ADD COLUMN {column} {sql_type}")
         columns = {r[1] for r in self._conn.execute("PRAGMA table_info(share_received)")}
@@ -131,80 +121,6 @@ class ShareDb:
 
     def close(self) -> None:
         self._conn.close()
-
-    # --- sequence + outbox -----------------------------------------------------------------------
-    def next_seqs(self, n: int) -> range:
-        """Reserve n sequence numbers (persisted, so a restart never reuses one)."""
-        with self._lock, transaction(self._conn):
-            row = self._conn.execute("SELECT value FROM share_meta WHERE key = 'next_seq'").fetchone()
-            first = int(row[0]) if row else 1
-            self._conn.execute(
-                "INSERT OR REPLACE INTO share_meta (key, value) VALUES ('next_seq', ?)", (str(first + n),)
-            )
-        return range(first, first + n)
-
-    def enqueue(self, rows: Iterable[tuple[str, int, int, str, str, bytes, float, bytes, float]]) -> None:
-        """(partner, first seq, count, kind, subject, wire, not_before, items, created_t) rows, in one
-        transaction. `items` (orjson `[[seq, data], ...]`) is the plaintext of what `wire` seals, kept
-        locally so a changed policy can be re-applied to what is still queued."""
-        with self._lock, transaction(self._conn):
-            self._conn.executemany(
-                "INSERT INTO share_outbox"
-                " (partner, seq, count, kind, subject, wire, not_before, items, created_t)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                list(rows),
-            )
-
-    def queued_for(self, partner: str) -> list[QueuedRow]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, seq, count, kind, not_before, items, created_t FROM share_outbox"
-                " WHERE partner = ? ORDER BY id",
-                (partner,),
-            ).fetchall()
-        return [
-            QueuedRow(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5]) if r[5] else None, r[6]) for r in rows
-        ]
-
-    def requeue(self, deletes: list[int], updates: list[tuple[bytes, int, int, float, bytes, int]]) -> None:
-        """Re-applied rows: `deletes` (ids, nothing left) and `updates` (wire, first seq, count,
-        not_before, items, id), in one transaction."""
-        with self._lock, transaction(self._conn):
-            self._conn.executemany("DELETE FROM share_outbox WHERE id = ?", [(i,) for i in deletes])
-            self._conn.executemany(
-                "UPDATE share_outbox SET wire = ?, seq = ?, count = ?, not_before = ?, items = ?"
-                " WHERE id = ?",
-                updates,
-            )
-
-    def waiting_by_partner(self) -> dict[str, tuple[int, float | None]]:
-        """Per partner: items waiting in the outbox and the oldest one's creation time."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT partner, COALESCE(SUM(count), 0), MIN(created_t) FROM share_outbox GROUP BY partner"
-            ).fetchall()
-        return {str(p): (int(n), None if t is None else float(t)) for p, n, t in rows}
-
-    def due(self, now_s: float, limit: int) -> list[OutboxRow]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, partner, seq, count, kind, subject, wire FROM share_outbox"
-                " WHERE not_before <= ? ORDER BY id LIMIT ?",
-                (now_s, limit),
-            ).fetchall()
-        return [OutboxRow(*r) for r in rows]
-
-    def mark_sent(self, ids: Iterable[int], audit_rows: Iterable[Sequence[Any]] = ()) -> None:
-        """Delete confirmed rows and record their `sent` audit in the same transaction (a crash cannot
-        leave an item delivered but unaudited)."""
-        with self._lock, transaction(self._conn):
-            self._conn.executemany("DELETE FROM share_outbox WHERE id = ?", [(i,) for i in ids])
-            _audit(self._conn, audit_rows)
-
-    def outbox_size(self) -> int:
-        """Items (not bundles) waiting to be sent."""
-        with self._lock:
-            return int(self._conn.execute("SELECT COALESCE(SUM(count), 0) FROM share_outbox").fetchone()[0])
 
     # --- receive side ----------------------------------------------------------------------------
     def accept(self, rows: list[ReceivedRow]) -> list[bool]:
@@ -384,14 +300,3 @@ def _raw_payload(payload: Any) -> bytes:
         return orjson.dumps(payload)
     except TypeError:
         return repr(payload).encode()[:65536]
-
-
-def _audit(conn: Any, rows: Iterable[Sequence[Any]]) -> None:
-    """Audit rows (action, partner, origin, seq, kind, user, reason) inside the caller's transaction
-    (the audit table lives in the same database file: share/audit.py)."""
-    now = time.time()
-    conn.executemany(
-        "INSERT INTO share_audit (t, action, partner, origin, seq, kind, user, reason)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(now, *row) for row in rows],
-    )

@@ -11,16 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from seawatch.model import Event
+from seawatch.node.bus import LiveItem
 from seawatch.share.federation import Federation
 from seawatch.share.kinds import ShareItem
+from seawatch.share.node_sink import NodeSink
 from seawatch.timeutil import iso_utc
 
 if TYPE_CHECKING:
-    from seawatch.node.bus import LiveItem
     from seawatch.node.node import Node
     from seawatch.store.base import TrackState
 
@@ -95,15 +97,20 @@ def live_to_item(live: LiveItem, own_node: str) -> ShareItem | None:
 class NodeLink:
     """Subscribes the federation to the node's live bus and batches what goes out."""
 
-    def __init__(self, node: Node, federation: Federation, flush_s: float = 0.05) -> None:
+    def __init__(
+        self, node: Node, federation: Federation, sink: NodeSink | None = None, flush_s: float = 0.05
+    ) -> None:
         self.node = node
         self.federation = federation
+        self.sink = sink
         self.flush_s = flush_s
         self._pending: list[ShareItem] = []
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Any = None
 
     def on_live(self, live: LiveItem) -> None:
+        if live.kind == "event" and live.origin == self.node.node_id and isinstance(live.item, Event):
+            self._fold(live.item)
         item = live_to_item(live, self.node.node_id)
         if item is None:
             return
@@ -124,6 +131,36 @@ class NodeLink:
                 log.exception("federation publish failed")
             return
         self._pending.append(item)
+
+    def _fold(self, event: Event) -> None:
+        """Our own detection of what a partner reported first: one alert listing both (the partner's
+        copy is folded into ours; operators' pages are told it is dismissed as the same alert)."""
+        if self.sink is None:
+            return
+        try:
+            folded = self.sink.fold_partner_copies(event)
+        except Exception:
+            log.exception("folding partner copies of %s", event.event_id)
+            return
+        if folded:
+            now = time.time()
+            reason = f"same alert as {event.event_id} (one alert, both origins)"
+            self.node.bus.publish(
+                [
+                    LiveItem(
+                        "alert_state",
+                        {
+                            "event_id": pid,
+                            "state": "dismissed",
+                            "reason": reason,
+                            "by": self.node.node_id,
+                            "at": now,
+                        },
+                        self.node.node_id,
+                    )
+                    for pid in folded
+                ]
+            )
 
     def _event_nodes(self, event: Event) -> list[str]:
         """Nodes behind the tracks an event was raised on (our detectors also watch partner tracks)."""

@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING
 
 from seawatch.model import AisStatic, Event, Observation, SensorKind
 from seawatch.share.envelope import Envelope
-from seawatch.store.base import PartnerItem
+from seawatch.store.base import EventQuery, PartnerItem
 from seawatch.timeutil import parse_utc
 
 if TYPE_CHECKING:
     from seawatch.node.node import Node
+    from seawatch.store.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,28 @@ OWN_TRACK_GATE_M = 5_000.0  # ...that lies farther than this (plus 50 kn for the
 MAX_SOG_MPS = 50 * 0.514444
 
 
+def same_events(store: Store, event: Event, wanted: Callable[[str | None], bool]) -> list[tuple[str, str]]:
+    """(event id, origin) of stored events of the same thing as `event` (same type, same vessels, within
+    `SAME_EVENT_SLACK`) whose origin `wanted` accepts. Dark targets (no MMSI) match nothing."""
+    if not event.mmsi:
+        return []
+    query = EventQuery(
+        types=(event.type,),
+        mmsi=event.mmsi[0],
+        since=event.start - SAME_EVENT_SLACK,
+        until=event.end + SAME_EVENT_SLACK,
+        limit=20,
+    )
+    out: list[tuple[str, str]] = []
+    for candidate in store.events(query):
+        if set(candidate.mmsi) != set(event.mmsi):
+            continue
+        origin = store.event_origin(candidate.event_id)
+        if wanted(origin):
+            out.append((candidate.event_id, str(origin)))
+    return out
+
+
 @dataclass
 class _Batch:
     """What one merge collects per origin before handing it to the node."""
@@ -122,25 +145,20 @@ class NodeSink:
 
     def _own_same_event(self, event: Event) -> str | None:
         """The node's own event of the same type, vessel(s) and time, if it has one."""
-        if not event.mmsi:
-            return None  # no identity to match on (dark targets): kept as the partner's
-        from seawatch.store.base import EventQuery
+        found = same_events(self.node.store, event, lambda origin: origin == self.node.node_id)
+        return found[0][0] if found else None
 
-        store = self.node.store
-        query = EventQuery(
-            types=(event.type,),
-            mmsi=event.mmsi[0],
-            since=event.start - SAME_EVENT_SLACK,
-            until=event.end + SAME_EVENT_SLACK,
-            limit=20,
-        )
-        for candidate in store.events(query):
-            if (
-                set(candidate.mmsi) == set(event.mmsi)
-                and store.event_origin(candidate.event_id) == self.node.node_id
-            ):
-                return candidate.event_id
-        return None
+    def fold_partner_copies(self, event: Event) -> list[str]:
+        """An own event just committed: partner events of the same thing already stored become part of
+        it (`details.also_reported_by`), so the picture shows one alert whichever came first. Returns
+        the partner event ids folded in."""
+        own = self.node.node_id
+        folded: list[str] = []
+        for partner_id, origin in same_events(self.node.store, event, lambda o: o is not None and o != own):
+            if self.node.store.fold_partner_event(event.event_id, partner_id, origin):
+                folded.append(partner_id)
+                self.merged_into_own += 1
+        return folded
 
     def _own_tracks(self) -> dict[int, tuple[float, float, float]]:
         """MMSI -> (time, lat, lon) of the node's own latest state for vessels it tracks itself."""

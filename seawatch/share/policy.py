@@ -97,10 +97,11 @@ class SharePolicy:
         except (TypeError, ValueError):
             return False
 
-    def apply(self, item: ShareItem, secret: bytes | None = None) -> ShareItem | None:
+    def apply(self, item: ShareItem, secret: bytes | None = None, *, gate: bool = True) -> ShareItem | None:
         """The item as this partner may see it, or None when it must not be shared. `secret` keys the
-        jitter (the federation passes one derived from the node's key)."""
-        if item.kind not in SCHEMAS or not self.allows_kind(item) or not self.in_area(item):
+        jitter (the federation passes one derived from the node's key). `gate=False`: the kind switches
+        were already decided (areas, fields and positions still apply)."""
+        if item.kind not in SCHEMAS or (gate and not self.allows_kind(item)) or not self.in_area(item):
             return None
         data = self._select(item.data, SCHEMAS[item.kind], "")
         if item.kind == "track" and isinstance(data.get("sources"), list):
@@ -123,8 +124,8 @@ class SharePolicy:
                 lat, lon = round(lat, self.precision_decimals), round(lon, self.precision_decimals)
             _set(data, lat_path, lat)
             _set(data, lon_path, lon)
-        if withheld:
-            data["withheld"] = withheld  # the recipient can say "position withheld" instead of guessing
+        if withheld:  # the recipient can say "position withheld" instead of guessing
+            data["withheld"] = [*(data.get("withheld") or ()), *withheld]
         return ShareItem(item.kind, data)
 
     def at_least_as_open_as(self, old: SharePolicy) -> bool:
@@ -158,6 +159,38 @@ class SharePolicy:
             and self.retention_s >= old.retention_s
             and self.may_reshare >= old.may_reshare
         )
+
+    def onward_limits(self, node: str, onward_delay_s: float) -> dict[str, Any]:
+        """What a partner that may re-share must keep applying (carried in the releasability): this
+        policy's areas, fields, precision and jitter, and `onward_delay_s`, the longest delay this node
+        gives anyone (so no one gets the item earlier through a re-sharer than from us)."""
+        from shapely.geometry import mapping
+
+        return {
+            "node": node,
+            "delay_s": max(self.delay_s, onward_delay_s),
+            "areas": [mapping(a) for a in self.areas],  # type: ignore[arg-type]
+            "fields": None if self.fields is None else list(self.fields),
+            "strip_fields": list(self.strip_fields),
+            "precision_decimals": self.precision_decimals,
+            "jitter_m": self.jitter_m,
+        }
+
+    @classmethod
+    def from_limits(cls, partner: str, limits: Mapping[str, Any]) -> SharePolicy:
+        """An upstream node's `onward_limits` as a policy to apply with `gate=False`: its areas, fields
+        and precision; no jitter (the upstream node jittered already: see `OriginLimits.limit`)."""
+        try:
+            decimals = limits.get("precision_decimals")
+            return cls(
+                partner=partner,
+                areas=tuple(_geometry(a) for a in limits.get("areas") or ()),
+                strip_fields=tuple(str(s) for s in limits.get("strip_fields") or ()),
+                fields=None if limits.get("fields") is None else tuple(str(s) for s in limits["fields"]),
+                precision_decimals=None if decimals is None else int(decimals),
+            )
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise ConfigError(f"invalid onward limits from {limits.get('node')!r}: {exc}") from exc
 
     def allows_nothing(self) -> bool:
         return not (self.track_sources or self.event_types or self.sightings or self.case_messages)

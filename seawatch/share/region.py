@@ -16,6 +16,8 @@ public_key_file = "keys/bb.pub"   # the node's signing + sealing public key (sea
 [[nations]]
 id = "tt"
 public_key_file = "keys/tt.pub"
+island = true                     # tt runs its own broker, a leaf node of the hub (see below)
+island_port = 4334                # where tt's node reaches it (default 4334 + the nation's index)
 ```
 What the broker enforces (one account `SEAWATCH`, one user per nation, mapped from its certificate):
 - nation N publishes only on `seawatch.N.>` and manages only stream `SEAWATCH_N` (create, update,
@@ -24,6 +26,17 @@ What the broker enforces (one account `SEAWATCH`, one user per nation, mapped fr
   cannot create, list or delete consumers on P's stream, read its messages directly, purge or delete it;
 - N subscribes only to its own reply inbox `_INBOX_N.>`; a client without a certificate of the region's
   CA is refused at the TLS handshake.
+
+Islands (`island = true`): the nation runs its own nats-server (`seawatch region broker --leaf N`), a
+leaf node of the hub with its own JetStream domain `N`, where its node records while the link is cut.
+The hub keeps a copy of N's stream, sourced from the island over the leaf link (catching up after an
+outage); partners read that copy exactly as any other stream, so no request of theirs ever reaches the
+island. The island's leaf connection authenticates with N's certificate, and N's hub user is what
+limits it: it may publish only its hub-side stream and consumer requests, the source's deliveries
+(`$SW.N.src.>`) and replies to the hub's source requests (`$JSC.R.>`), and receive only its own inbox,
+its own domain's API and its own stream's acks and flow control. It can never publish into another
+nation's reply inbox (no forged confirmations: `allow_responses` does not work across leaf connections,
+nats-server issue 2949, so inboxes are not opened at all), nor read or ack another nation's stream.
 """
 
 from __future__ import annotations
@@ -42,10 +55,16 @@ from seawatch.share.transport import consumer_name, inbox_prefix, stream_name
 SYNC_CHOICES = ("always", "1s", "10s", "2m")
 
 
+HUB_DOMAIN = "hub"
+ISLAND_BASE_PORT = 4334
+
+
 @dataclass(frozen=True)
 class Nation:
     id: str
     public_key: str
+    island: bool = False
+    island_port: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +79,16 @@ class RegionAgreement:
     @property
     def ids(self) -> list[str]:
         return [n.id for n in self.nations]
+
+    @property
+    def islands(self) -> list[str]:
+        return [n.id for n in self.nations if n.island]
+
+    def nation(self, nid: str) -> Nation:
+        for n in self.nations:
+            if n.id == nid:
+                return n
+        raise ConfigError(f"{nid!r} is not a nation of region {self.region}")
 
 
 def load_agreement(path: Path) -> RegionAgreement:
@@ -84,7 +113,11 @@ def agreement_from_dict(raw: dict[str, Any], *, base: Path, source: str = "regio
                 raise ConfigError(f"{source}: nation {nid}: {exc}") from exc
         else:
             raise ConfigError(f"{source}: nation {nid} needs public_key or public_key_file")
-        nations.append(Nation(nid, key))
+        island = bool(entry.get("island", False))
+        port = entry.get("island_port")
+        if island and port is None:
+            port = ISLAND_BASE_PORT + len(nations)
+        nations.append(Nation(nid, key, island, None if port is None else int(port)))
     if len(nations) < 2:
         raise ConfigError(f"{source}: a region needs at least two [[nations]]")
     if len({n.id for n in nations}) != len(nations):
@@ -93,6 +126,8 @@ def agreement_from_dict(raw: dict[str, Any], *, base: Path, source: str = "regio
     if sync not in SYNC_CHOICES:
         raise ConfigError(f"{source}: broker.sync_interval must be one of {SYNC_CHOICES}")
     leaf = broker.get("leafnode_port")
+    if leaf is None and any(n.island for n in nations):
+        leaf = 7422  # islands need the hub to accept leaf node connections
     return RegionAgreement(
         region=str(raw.get("region", "region")),
         host=str(broker.get("host", "127.0.0.1")),
@@ -103,8 +138,11 @@ def agreement_from_dict(raw: dict[str, Any], *, base: Path, source: str = "regio
     )
 
 
-def permissions_for(nation: str, region: list[str]) -> dict[str, Any]:
-    """The allow-list of one nation's broker user (everything not listed is refused by the broker)."""
+def permissions_for(nation: str, region: list[str], island: bool = False) -> dict[str, Any]:
+    """The allow-list of one nation's broker user (everything not listed is refused by the broker). An
+    island's user is the one its leaf connection is bound to (see the module's docstring)."""
+    if island:
+        return island_permissions(nation, region)
     own = stream_name(nation)
     publish = [
         f"seawatch.{nation}.>",
@@ -128,10 +166,52 @@ def permissions_for(nation: str, region: list[str]) -> dict[str, Any]:
     return {"publish": {"allow": publish}, "subscribe": {"allow": [f"{inbox_prefix(nation)}.>"]}}
 
 
+def island_permissions(nation: str, region: list[str]) -> dict[str, Any]:
+    """What an island's leaf connection may carry into and out of the hub."""
+    own, api = stream_name(nation), f"$JS.{HUB_DOMAIN}.API"
+    publish = [
+        f"{api}.STREAM.CREATE.{own}",
+        f"{api}.STREAM.UPDATE.{own}",
+        f"{api}.STREAM.INFO.{own}",
+        f"{api}.STREAM.PURGE.{own}",
+        f"{api}.STREAM.MSG.GET.{own}",
+        f"{api}.CONSUMER.CREATE.{own}.>",
+        f"{api}.CONSUMER.DURABLE.CREATE.{own}.*",
+        f"{api}.CONSUMER.INFO.{own}.*",
+        f"{source_deliver_prefix(nation)}.>",  # the hub's copy of the island's stream, delivered
+        "$JSC.R.>",  # replies to the hub's requests for that source (its consumer on the island)
+    ]
+    for partner in region:
+        if partner == nation:
+            continue
+        theirs, mine = stream_name(partner), consumer_name(nation)
+        publish += [
+            f"{api}.CONSUMER.MSG.NEXT.{theirs}.{mine}",
+            f"{api}.CONSUMER.INFO.{theirs}.{mine}",
+            f"$JS.ACK.{theirs}.{mine}.>",
+        ]
+    subscribe = [
+        f"{inbox_prefix(nation)}.>",
+        f"$JS.{nation}.API.>",  # the hub's source requests into the island's domain
+        f"$JS.ACK.{own}.>",
+        f"$JS.FC.{own}.>",
+        f"$JS.FC.{nation}.>",
+    ]
+    return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}}
+
+
+def source_deliver_prefix(nation: str) -> str:
+    """Where the island's JetStream delivers the hub's copy of its stream."""
+    return f"$SW.{nation}.src"
+
+
 def server_config(agreement: RegionAgreement, out: Path) -> str:
     """nats-server.conf text for the hub (paths absolute, so it runs from any folder)."""
     broker = (out / "broker").resolve()
-    users = [{"user": f"CN={n}", "permissions": permissions_for(n, agreement.ids)} for n in agreement.ids]
+    users = [
+        {"user": f"CN={n.id}", "permissions": permissions_for(n.id, agreement.ids, n.island)}
+        for n in agreement.nations
+    ]
     conf: dict[str, Any] = {
         "server_name": f"{agreement.region}_hub",
         "listen": f"{_bind_host(agreement.host)}:{agreement.port}",
@@ -139,7 +219,7 @@ def server_config(agreement: RegionAgreement, out: Path) -> str:
         "jetstream": {
             "store_dir": str(broker / "store"),
             "sync_interval": agreement.sync_interval,
-            "domain": "hub",
+            "domain": HUB_DOMAIN,
         },
         "tls": {
             "cert_file": str(broker / "server.pem"),
@@ -159,6 +239,50 @@ def server_config(agreement: RegionAgreement, out: Path) -> str:
     return json.dumps(conf, indent=2) + "\n"
 
 
+def island_config(agreement: RegionAgreement, nation: str, out: Path) -> str:
+    """nats-server.conf text for one island: a leaf node of the hub with its own JetStream domain,
+    listening for its own node only (on the loopback), with the nation's credential for the hub."""
+    n = agreement.nation(nation)
+    if not n.island or n.island_port is None or agreement.leafnode_port is None:
+        raise ConfigError(f"{nation} is not an island of region {agreement.region}")
+    home = (out / "nodes" / nation).resolve()
+    island = home / "island"
+    client_tls = {
+        "cert_file": str(home / f"{nation}.pem"),
+        "key_file": str(home / f"{nation}.key"),
+        "ca_file": str(home / "ca.pem"),
+    }
+    conf: dict[str, Any] = {
+        "server_name": f"{nation}_island",
+        "listen": f"127.0.0.1:{n.island_port}",
+        "max_payload": 1024 * 1024,
+        "jetstream": {
+            "store_dir": str(island / "store"),
+            "sync_interval": agreement.sync_interval,
+            "domain": nation,
+        },
+        "tls": {
+            "cert_file": str(island / "server.pem"),
+            "key_file": str(island / "server.key"),
+            "ca_file": str(home / "ca.pem"),
+            "verify_and_map": True,
+            "timeout": 5,
+        },
+        "accounts": {"SEAWATCH": {"jetstream": "enabled", "users": [{"user": f"CN={nation}"}]}},
+        "leafnodes": {
+            "reconnect": 1,
+            "remotes": [
+                {
+                    "url": f"tls://{agreement.host}:{agreement.leafnode_port}",
+                    "account": "SEAWATCH",
+                    "tls": {**client_tls, "timeout": 5},
+                }
+            ],
+        },
+    }
+    return json.dumps(conf, indent=2) + "\n"
+
+
 def _bind_host(host: str) -> str:
     return host if host.replace(".", "").isdigit() or host == "localhost" else "0.0.0.0"
 
@@ -166,15 +290,19 @@ def _bind_host(host: str) -> str:
 def federation_snippet(agreement: RegionAgreement, nation: str, node_dir: Path) -> str:
     """The `[federation]` table for one nation's settings file (partners with their public keys; no
     policy = share nothing until the nation writes one)."""
+    n = agreement.nation(nation)
+    url = f"tls://127.0.0.1:{n.island_port}" if n.island else f"tls://{agreement.host}:{agreement.port}"
     lines = [
         "[federation]",
-        f'nats_url = "tls://{agreement.host}:{agreement.port}"',
+        f'nats_url = "{url}"',
         f'tls_ca_file = "{node_dir / "ca.pem"}"',
         f'tls_cert_file = "{node_dir / f"{nation}.pem"}"',
         f'tls_key_file = "{node_dir / f"{nation}.key"}"',
         f'private_key_file = "keys/{nation}.key"',
-        "",
     ]
+    if n.island:  # the node's broker is its island; its stream is copied to the hub's domain
+        lines.append(f'hub_domain = "{HUB_DOMAIN}"')
+    lines.append("")
     for other in agreement.nations:
         if other.id == nation:
             continue
@@ -209,6 +337,14 @@ def generate(agreement: RegionAgreement, out: Path, *, force: bool = False) -> l
         pki.write_public(node_dir / "ca.pem", ca.cert_pem)
         pki.write_public(node_dir / f"{nation}.pem", cred.cert_pem)
         pki.write_private(node_dir / f"{nation}.key", cred.key_pem)
+        if agreement.nation(nation).island:
+            island = node_dir / "island"
+            leaf_server = pki.issue(ca, f"{nation} island", server_hosts=("127.0.0.1", "localhost"))
+            pki.write_public(island / "server.pem", leaf_server.cert_pem)
+            pki.write_private(island / "server.key", leaf_server.key_pem)
+            (island / "store").mkdir(parents=True, exist_ok=True)
+            pki.write_private(island / "nats-server.conf", island_config(agreement, nation, out).encode())
+            written += [island / "server.pem", island / "server.key", island / "nats-server.conf"]
         snippet = node_dir / "federation.toml"
         pki.write_public(snippet, federation_snippet(agreement, nation, node_dir.resolve()).encode())
         written += [node_dir / f"{nation}.pem", node_dir / f"{nation}.key", snippet]

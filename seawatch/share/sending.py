@@ -9,9 +9,12 @@ an outage just lets the outbox grow until the broker comes back."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,7 +37,25 @@ from seawatch.share.transport import Transport, TransportError, subject_for
 
 log = logging.getLogger(__name__)
 
-Planned = tuple[str, ShareItem, SharePolicy]  # partner, the item as it may see it, the policy that applied
+SENT_KEEP_S = 15 * 86400.0  # past the broker's 14 days a sent item cannot be purged any more
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One item for one partner: as the node has it, as the partner may see it, under which policy
+    (ours, made as restrictive as the originators' for a re-share) and with which onward limits."""
+
+    partner: str
+    original: ShareItem
+    shared: ShareItem
+    policy: SharePolicy
+    limits: tuple[dict[str, Any], ...]
+
+
+def _msg_id(node: str, row: OutboxRow) -> str:
+    """The broker's duplicate key: a re-publish of the same sealed row (its confirmation was lost) is
+    dropped; a bundle sealed again after a purge (same sequence numbers, new bytes) is not."""
+    return f"{node}:{row.seq}+{row.count}:{hashlib.blake2b(row.wire, digest_size=8).hexdigest()}"
 
 
 def jitter_secret(key: Ed25519PrivateKey) -> bytes:
@@ -73,10 +94,46 @@ class Sender:
         self.wake = wake
         self.jitter_secret = jitter_secret(settings.private_key)
         self.purge_wanted: set[str] = set()
-        self._withheld_audited: dict[tuple[str, tuple[str, ...]], float] = {}
+        self._withheld_audited: dict[tuple[str, str], float] = {}
 
     def policy_for(self, partner: str) -> SharePolicy:
         return self.policies.get(partner) or SharePolicy(partner=partner)
+
+    # --- planning: one item for one partner -------------------------------------------------------
+    def plan(self, item: ShareItem, partner: str, policy: SharePolicy) -> Planned | str | None:
+        """The item for `partner` (None: its policy does not cover it; a str: withheld, and why)."""
+        if not policy.allows_kind(item) or not policy.in_area(item):
+            return None
+        foreign = self.origins.foreign_origins(item)
+        if not foreign:
+            shared = policy.apply(item, self.jitter_secret, gate=False)
+            if shared is None:
+                return None
+            return Planned(partner, item, shared, policy, self._onward(policy, ()))
+        blocked = self.origins.blocked(partner, foreign)
+        if blocked:
+            return f"no re-share of {blocked}"
+        upstream = self.origins.upstream(foreign)
+        passed: ShareItem | None = item
+        for limits in upstream:  # the originators' areas, fields and precision first
+            passed = SharePolicy.from_limits(partner, limits).apply(passed, gate=False) if passed else None
+        if passed is None:
+            return f"outside the areas of {foreign}"
+        theirs_only = self.node_id not in (item.data.get("nodes") or ())
+        effective = self.origins.limit(policy, foreign, theirs_only)
+        shared = effective.apply(passed, self.jitter_secret, gate=False)
+        if shared is None:
+            return None
+        return Planned(partner, item, shared, effective, self._onward(effective, upstream))
+
+    def _onward(
+        self, policy: SharePolicy, upstream: tuple[dict[str, Any], ...]
+    ) -> tuple[dict[str, Any], ...]:
+        """The limits a partner that may re-share must keep: every upstream node's, then ours."""
+        if not policy.may_reshare:
+            return ()
+        longest = max((p.delay_s for p in self.policies.values()), default=0.0)
+        return (*upstream, policy.onward_limits(self.node_id, longest))
 
     # --- queueing ----------------------------------------------------------------------------------
     def publish_many(self, items: Iterable[ShareItem | Event | dict[str, Any]]) -> int:
@@ -88,22 +145,14 @@ class Sender:
             item = as_share_item(raw)
             if item.kind not in ITEM_KINDS:
                 raise ShareError(f"unknown item kind {item.kind!r}")
-            foreign = self.origins.foreign_origins(item)
             for partner, policy in self.policies.items():
-                shared = policy.apply(item, self.jitter_secret)
-                if shared is None:
-                    continue
-                blocked = self.origins.blocked(partner, foreign)
-                if blocked:
+                plan = self.plan(item, partner, policy)
+                if isinstance(plan, str):
                     self.stats["withheld"] += 1
-                    if self._audit_withheld_now(partner, blocked, now):
-                        withheld.append(
-                            ("withheld", partner, None, None, item.kind, None, f"no re-share of {blocked}")
-                        )
-                    continue
-                if foreign:
-                    policy = self.origins.limit(policy, foreign)
-                planned.append((partner, shared, policy))
+                    if self._audit_withheld_now(partner, plan, now):
+                        withheld.append(("withheld", partner, None, None, item.kind, None, plan))
+                elif plan is not None:
+                    planned.append(plan)
         if withheld:
             self.audit.record_many(withheld)
         if not planned:
@@ -112,28 +161,32 @@ class Sender:
 
     def _enqueue_bundles(self, planned: list[Planned], now: float) -> int:
         """Group per (partner, kind, delay) in order, cut into bundles, number, sign and queue them."""
-        groups: dict[tuple[str, str, float], list[tuple[ShareItem, SharePolicy, int]]] = {}
+        groups: dict[tuple[str, str, float], list[tuple[Planned, int]]] = {}
         oversized: list[tuple[Any, ...]] = []
         limit = self.settings.max_item_bytes
-        for partner, shared, policy in planned:
-            size = len(orjson.dumps(shared.data))
+        for plan in planned:
+            size = len(orjson.dumps(plan.shared.data))
             if size > limit:
-                oversized.append(("withheld", partner, None, None, shared.kind, None, f"oversized: {size} B"))
+                oversized.append(
+                    ("withheld", plan.partner, None, None, plan.shared.kind, None, f"oversized: {size} B")
+                )
                 continue
-            groups.setdefault((partner, shared.kind, policy.delay_s), []).append((shared, policy, size))
+            extra = len(orjson.dumps(plan.limits)) if plan.limits else 0
+            key = (plan.partner, plan.shared.kind, plan.policy.delay_s)
+            groups.setdefault(key, []).append((plan, size + extra))
         if oversized:
             self.audit.record_many(oversized)
             self.stats["withheld"] += len(oversized)
-        bundles: list[tuple[str, str, float, list[tuple[ShareItem, SharePolicy]]]] = []
+        bundles: list[tuple[str, str, float, list[Planned]]] = []
         max_items, max_bytes = self.settings.bundle_max_items, self.settings.max_payload_bytes // 2
         for (partner, kind, delay_s), members in groups.items():
-            current: list[tuple[ShareItem, SharePolicy]] = []
+            current: list[Planned] = []
             used = 0
-            for shared, policy, size in members:
+            for plan, size in members:
                 if current and (len(current) >= max_items or used + size > max_bytes):
                     bundles.append((partner, kind, delay_s, current))
                     current, used = [], 0
-                current.append((shared, policy))
+                current.append(plan)
                 used += size + 200  # envelope overhead
             if current:
                 bundles.append((partner, kind, delay_s, current))
@@ -141,30 +194,16 @@ class Sender:
             return 0
         total = sum(len(b[3]) for b in bundles)
         seq = self.db.next_seqs(total).start
-        stamp = datetime.fromtimestamp(now, tz=UTC)
         rows = []
         for partner, kind, delay_s, bundle in bundles:
-            first = seq
-            envelopes = []
-            for shared, policy in bundle:
-                envelopes.append(
-                    Envelope(
-                        origin=self.node_id,
-                        seq=seq,
-                        time=stamp,
-                        kind=shared.kind,
-                        releasability=Releasability((partner,), policy.may_reshare, policy.retention_s),
-                        payload=shared.data,
-                    )
-                )
-                seq += 1
-            wire = seal(envelopes, self.settings.private_key, partner, self.settings.partner_keys[partner])
-            plain = orjson.dumps([[e.seq, e.payload] for e in envelopes])
+            numbered = list(zip(range(seq, seq + len(bundle)), bundle, strict=True))
+            seq += len(bundle)
+            wire, plain = self._seal(partner, numbered, now)
             rows.append(
                 (
                     partner,
-                    first,
-                    len(envelopes),
+                    numbered[0][0],
+                    len(numbered),
                     kind,
                     subject_for(self.node_id, partner, kind),
                     wire,
@@ -178,20 +217,65 @@ class Sender:
         self.wake()
         return total
 
-    def _audit_withheld_now(self, partner: str, blocked: list[str], now: float) -> bool:
-        """One audit row per (partner, blocked origins) and minute: the count is in `stats`."""
-        key = (partner, tuple(blocked))
+    def _seal(
+        self, partner: str, numbered: list[tuple[int, Planned]], created_t: float
+    ) -> tuple[bytes, bytes]:
+        """The wire bytes of one bundle for `partner`, and the items as the node had them (kept in the
+        outbox, so a changed policy is applied to the originals: positions are jittered once, keyed as
+        before, never jittered again)."""
+        stamp = datetime.fromtimestamp(created_t, tz=UTC)
+        envelopes = [
+            Envelope(
+                origin=self.node_id,
+                seq=seq,
+                time=stamp,
+                kind=plan.shared.kind,
+                releasability=Releasability(
+                    (partner,), plan.policy.may_reshare, plan.policy.retention_s, plan.limits
+                ),
+                payload=plan.shared.data,
+            )
+            for seq, plan in numbered
+        ]
+        wire = seal(envelopes, self.settings.private_key, partner, self.settings.partner_keys[partner])
+        return wire, orjson.dumps([[seq, plan.original.data] for seq, plan in numbered])
+
+    def _audit_withheld_now(self, partner: str, reason: str, now: float) -> bool:
+        """One audit row per (partner, reason) and minute: the count is in `stats`."""
+        key = (partner, reason)
         if now - self._withheld_audited.get(key, -1e18) < 60.0:
             return False
         self._withheld_audited[key] = now
         return True
 
     # --- a changed policy --------------------------------------------------------------------------
+    def _replan(
+        self, partner: str, kind: str, items: list[list[Any]], original: bool, user: str | None, why: str
+    ) -> tuple[list[tuple[int, Planned]], list[tuple[Any, ...]]]:
+        """Items queued or sent for `partner`, planned again under its current policy: (kept, audit rows
+        of the withheld). Rows from before originals were kept hold the policy's output: the new policy
+        is applied to that without jitter (it was jittered already)."""
+        policy = self.policy_for(partner)
+        kept: list[tuple[int, Planned]] = []
+        withheld: list[tuple[Any, ...]] = []
+        for seq, data in items:
+            item = ShareItem(kind, data)
+            if original:
+                plan = self.plan(item, partner, policy)
+            else:
+                shared = dataclasses.replace(policy, jitter_m=0.0).apply(item)
+                plan = None if shared is None else Planned(partner, shared, shared, policy, ())
+            if isinstance(plan, Planned):
+                kept.append((int(seq), plan))
+            else:
+                reason = why if plan is None else f"{why}: {plan}"
+                withheld.append(("withheld", partner, self.node_id, int(seq), kind, user, reason))
+        return kept, withheld
+
     def reapply_queued(self, partner: str, user: str | None = None) -> int:
         """Apply the partner's current policy to everything still in the outbox for it: items it no
         longer allows are withheld (and audited), the rest re-sealed, held at least the new delay.
         Returns how many items were withheld."""
-        policy = self.policy_for(partner)
         deletes: list[int] = []
         updates: list[tuple[bytes, int, int, float, bytes, int]] = []
         withheld: list[tuple[Any, ...]] = []
@@ -203,24 +287,16 @@ class Sender:
                     for q in range(row.seq, row.seq + row.count)
                 ]
                 continue
-            kept: list[Envelope] = []
-            for seq, data in row.items:
-                shared = policy.apply(ShareItem(row.kind, data), self.jitter_secret)
-                if shared is None:
-                    withheld.append(
-                        ("withheld", partner, self.node_id, seq, row.kind, user, "policy changed")
-                    )
-                    continue
-                stamp = datetime.fromtimestamp(row.created_t or self.clock(), tz=UTC)
-                rel = Releasability((partner,), policy.may_reshare, policy.retention_s)
-                kept.append(Envelope(self.node_id, int(seq), stamp, row.kind, rel, shared.data))
+            kept, dropped = self._replan(partner, row.kind, row.items, row.original, user, "policy changed")
+            withheld += dropped
             if not kept:
                 deletes.append(row.id)
                 continue
-            wire = seal(kept, self.settings.private_key, partner, self.settings.partner_keys[partner])
-            not_before = max(row.not_before, (row.created_t or 0.0) + policy.delay_s)
-            plain = orjson.dumps([[e.seq, e.payload] for e in kept])
-            updates.append((wire, kept[0].seq, len(kept), not_before, plain, row.id))
+            created = row.created_t or self.clock()
+            wire, plain = self._seal(partner, kept, created)
+            delay = max(plan.policy.delay_s for _, plan in kept)
+            not_before = max(row.not_before, (row.created_t or 0.0) + delay)
+            updates.append((wire, kept[0][0], len(kept), not_before, plain, row.id))
         if deletes or updates:
             self.db.requeue(deletes, updates)
         if withheld:
@@ -229,18 +305,57 @@ class Sender:
         return len(withheld)
 
     async def purge(self) -> None:
-        """Drop from the broker what it still holds, undelivered, for partners whose policy narrowed."""
+        """For partners whose policy narrowed: drop from the broker what it still holds that the partner
+        has not acknowledged, then queue again, from the sent table, what the new policy still allows
+        (same sequence numbers: a copy the partner did take is refused there as a replay); only what the
+        new policy withholds is withheld, and audited."""
         for partner in sorted(self.purge_wanted):
+            lag = await self.transport.lag(self.node_id, partner)
+            if lag is None:
+                log.info("purge for %s postponed: no consumer info", partner)
+                continue
             try:
                 purged = await self.transport.purge_partner(self.node_id, partner)
             except TransportError as exc:
                 log.info("purge for %s postponed: %s", partner, exc)
                 continue
             self.purge_wanted.discard(partner)
-            reason = f"policy narrowed: {purged} undelivered messages purged from the broker"
-            await asyncio.to_thread(
-                self.audit.record_many, [("withheld", partner, self.node_id, None, None, None, reason)]
+            withheld = await asyncio.to_thread(
+                self._resend_after_purge, partner, lag.last_ack_stream_seq, purged
             )
+            self.stats["withheld"] += withheld
+
+    def _resend_after_purge(self, partner: str, floor: int, purged: int) -> int:
+        rows: list[tuple[Any, ...]] = []
+        audit: list[tuple[Any, ...]] = []
+        requeued = 0
+        now = self.clock()
+        for sent in self.db.sent_after(partner, floor):
+            if sent.items is None:
+                continue
+            kept, dropped = self._replan(
+                partner, sent.kind, sent.items, sent.original, None, "policy narrowed: purged from the broker"
+            )
+            audit += dropped
+            if not kept:
+                continue
+            created = sent.created_t or now
+            wire, plain = self._seal(partner, kept, created)
+            delay = max(plan.policy.delay_s for _, plan in kept)
+            subject = subject_for(self.node_id, partner, sent.kind)
+            rows.append(
+                (partner, kept[0][0], len(kept), sent.kind, subject, wire, created + delay, plain, created)
+            )
+            requeued += len(kept)
+        summary = (
+            f"policy narrowed: {purged} undelivered messages purged from the broker,"
+            f" {requeued} items still allowed queued again, {len(audit)} withheld"
+        )
+        audit.append(("withheld", partner, self.node_id, None, None, None, summary))
+        self.db.resend(partner, floor, rows, audit)
+        if rows:
+            self.wake()
+        return len(audit) - 1
 
     # --- to the broker -----------------------------------------------------------------------------
     async def send_due(self) -> int:
@@ -256,29 +371,40 @@ class Sender:
             log.debug("outgoing stream: %s", exc)
             return 0
         results = await asyncio.gather(
-            *(self.transport.publish(r.subject, r.wire, f"{self.node_id}:{r.seq}+{r.count}") for r in rows),
+            *(self.transport.publish(r.subject, r.wire, _msg_id(self.node_id, r)) for r in rows),
             return_exceptions=True,
         )
-        sent = [r for r, res in zip(rows, results, strict=True) if res is None]
-        failed = [res for res in results if res is not None]
+        sent = [(r, res) for r, res in zip(rows, results, strict=True) if isinstance(res, int)]
+        failed = [res for res in results if not isinstance(res, int)]
         if sent:
             await asyncio.to_thread(self._mark_sent, sent)
         if failed:
             self.stats["publish_failures"] += len(failed)
             for r, res in zip(rows, results, strict=True):
-                if res is not None:
+                if not isinstance(res, int):
                     self.links.note_error(r.partner, f"publish: {res}")
             log.info("%d publishes failed (kept in outbox): %s", len(failed), failed[0])
         return len(sent)
 
-    def _mark_sent(self, sent: list[OutboxRow]) -> None:
+    def _mark_sent(self, sent: list[tuple[OutboxRow, int]]) -> None:
         self.db.mark_sent(
-            (r.id for r in sent),
+            [(r.id, stream_seq) for r, stream_seq in sent],
             [
                 ("sent", r.partner, self.node_id, seq, r.kind, None, None)
-                for r in sent
+                for r, _ in sent
                 for seq in range(r.seq, r.seq + r.count)
             ],
+            self.clock(),
         )
-        self.stats["sent"] += sum(r.count for r in sent)
-        self.links.note_sent(r.partner for r in sent)
+        self.stats["sent"] += sum(r.count for r, _ in sent)
+        self.links.note_sent(r.partner for r, _ in sent)
+
+    async def prune_sent(self) -> None:
+        """Forget the sent items each partner acknowledged (they cannot be purged any more)."""
+        if not self.transport.connected:
+            return
+        oldest = self.clock() - SENT_KEEP_S
+        for partner in sorted(self.settings.partner_keys):
+            lag = await self.transport.lag(self.node_id, partner)
+            if lag is not None:
+                await asyncio.to_thread(self.db.prune_sent, partner, lag.last_ack_stream_seq, oldest)

@@ -109,8 +109,9 @@ class Transport(Protocol):
         """The broker's view of what `partner` has not yet taken (None when unknown)."""
         ...
 
-    async def publish(self, subject: str, data: bytes, msg_id: str) -> None:
-        """Publish and wait for the broker to store it; raises TransportError otherwise."""
+    async def publish(self, subject: str, data: bytes, msg_id: str) -> int:
+        """Publish and wait for the broker to store it; returns its stream sequence number (of the
+        first copy, for a duplicate), raises TransportError otherwise."""
         ...
 
     async def fetch(self, origin: str, partner: str, batch: int, timeout_s: float) -> list[Delivery]:
@@ -140,6 +141,7 @@ class NatsTransport:
         self.stream_max_age_s = stream_max_age_s  # a partner away longer than this misses the oldest items
         self._nc: Any = None
         self._js: Any = None
+        self._read_js: Any = None
         self._subs: dict[tuple[str, str], Any] = {}
         self._streams_ready: set[str] = set()
 
@@ -188,6 +190,7 @@ class NatsTransport:
         except Exception as exc:  # nats raises several unrelated types on a failed first connect
             raise TransportError(f"cannot connect to {self.url}: {exc}") from exc
         self._js = self._nc.jetstream()
+        self._read_js = self._js  # where partners' streams are (an island reads them from the hub)
 
     async def close(self) -> None:
         if self._nc is not None:
@@ -201,12 +204,17 @@ class NatsTransport:
         self._streams_ready.clear()
 
     async def ensure_outgoing(self, origin: str, partners: list[str]) -> None:
-        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
-
         if origin in self._streams_ready:
             return
         if self._js is None:
             raise TransportError("not connected")
+        await self._ensure_stream(self._js, self.stream_config(origin))
+        await self._ensure_consumers(self._js, origin, partners)
+        self._streams_ready.add(origin)
+
+    def stream_config(self, origin: str, **changes: Any) -> Any:
+        from nats.js.api import StorageType, StreamConfig
+
         config = StreamConfig(
             name=stream_name(origin),
             subjects=[f"seawatch.{origin}.>"],
@@ -215,17 +223,26 @@ class NatsTransport:
             max_age=self.stream_max_age_s,
             duplicate_window=120.0,
         )
+        for key, value in changes.items():
+            setattr(config, key, value)
+        return config
+
+    async def _ensure_stream(self, js: Any, config: Any) -> None:
         try:
-            await self._js.add_stream(config)
+            await js.add_stream(config)
         except Exception as exc:
             try:  # exists with another config: update it
-                await self._js.update_stream(config)
+                await js.update_stream(config)
             except Exception:
                 raise TransportError(f"cannot create stream {config.name}: {exc}") from exc
+
+    async def _ensure_consumers(self, js: Any, origin: str, partners: list[str]) -> None:
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
         for partner in partners:
             name = consumer_name(partner)
             try:
-                await self._js.add_consumer(
+                await js.add_consumer(
                     stream_name(origin),
                     ConsumerConfig(
                         name=name,
@@ -238,15 +255,19 @@ class NatsTransport:
                     ),
                 )
             except Exception as exc:
-                raise TransportError(f"cannot create consumer {name} on {config.name}: {exc}") from exc
-        self._streams_ready.add(origin)
+                raise TransportError(
+                    f"cannot create consumer {name} on {stream_name(origin)}: {exc}"
+                ) from exc
 
     async def purge_partner(self, origin: str, partner: str) -> int:
         if self._js is None or not self.connected:
             raise TransportError("not connected")
+        return await self._purge("$JS.API", origin, partner)
+
+    async def _purge(self, api: str, origin: str, partner: str) -> int:
         try:
             resp = await self._nc.request(
-                f"$JS.API.STREAM.PURGE.{stream_name(origin)}",
+                f"{api}.STREAM.PURGE.{stream_name(origin)}",
                 json.dumps({"filter": partner_filter(origin, partner)}).encode(),
                 timeout=self.publish_timeout_s,
             )
@@ -272,16 +293,17 @@ class NatsTransport:
             int(getattr(info.ack_floor, "stream_seq", 0) or 0),
         )
 
-    async def publish(self, subject: str, data: bytes, msg_id: str) -> None:
+    async def publish(self, subject: str, data: bytes, msg_id: str) -> int:
         if self._js is None or not self.connected:
             raise TransportError("not connected")
         try:
-            await self._js.publish(
+            ack = await self._js.publish(
                 subject, data, timeout=self.publish_timeout_s, headers={"Nats-Msg-Id": msg_id}
             )
         except Exception as exc:
             self._streams_ready.clear()  # a broker that lost its store needs the stream again
             raise TransportError(f"publish {subject}: {exc}") from exc
+        return int(ack.seq)
 
     async def fetch(self, origin: str, partner: str, batch: int, timeout_s: float) -> list[Delivery]:
         import nats.errors
@@ -294,8 +316,8 @@ class NatsTransport:
         sub = self._subs.get(key)
         if sub is None:
             try:  # bind only: the origin made the consumer (a partner may not create one)
-                await self._js.consumer_info(stream_name(origin), consumer_name(partner), timeout=1.0)
-                sub = await self._js.pull_subscribe_bind(
+                await self._read_js.consumer_info(stream_name(origin), consumer_name(partner), timeout=1.0)
+                sub = await self._read_js.pull_subscribe_bind(
                     durable=consumer_name(partner),
                     stream=stream_name(origin),
                     inbox_prefix=(inbox_prefix(partner) + ".").encode(),
@@ -324,7 +346,7 @@ class MemoryBroker:
 
     def __init__(self) -> None:
         self.streams: dict[str, list[tuple[str, bytes]]] = {}
-        self.msg_ids: set[str] = set()
+        self.msg_ids: dict[str, int] = {}  # msg id -> stream sequence (1-based)
         self.cursors: dict[tuple[str, str], int] = {}
         self.up = True
 
@@ -371,16 +393,17 @@ class MemoryTransport:
         prefix = partner_filter(origin, partner)[:-1]
         start = self.broker.cursors.get((origin, partner), 0)
         waiting = sum(1 for subject, _ in stream[start:] if subject.startswith(prefix))
-        return PartnerLag(partner, waiting, 0, 0)
+        return PartnerLag(partner, waiting, 0, start)  # taken = acknowledged here (no-op acks)
 
-    async def publish(self, subject: str, data: bytes, msg_id: str) -> None:
+    async def publish(self, subject: str, data: bytes, msg_id: str) -> int:
         if not self.connected:
             raise TransportError("not connected")
         if msg_id in self.broker.msg_ids:
-            return
-        origin = subject.split(".")[1]
-        self.broker.msg_ids.add(msg_id)
-        self.broker.streams.setdefault(stream_name(origin), []).append((subject, data))
+            return self.broker.msg_ids[msg_id]
+        stream = self.broker.streams.setdefault(stream_name(subject.split(".")[1]), [])
+        stream.append((subject, data))
+        self.broker.msg_ids[msg_id] = len(stream)
+        return len(stream)
 
     async def fetch(self, origin: str, partner: str, batch: int, timeout_s: float) -> list[Delivery]:
         if not self.connected:

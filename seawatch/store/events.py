@@ -10,15 +10,23 @@ from seawatch.model import Event
 from seawatch.store.base import EventQuery
 from seawatch.store.connection import SqliteDb
 
+# partners that reported the same event (share/node_sink.py) stay listed as the event grows
+_KEEP_ALSO_REPORTED = (
+    "CASE WHEN json_extract(events.json, '$.details.also_reported_by') IS NULL THEN excluded.json"
+    " ELSE json_set(excluded.json, '$.details.also_reported_by',"
+    " json(json_extract(events.json, '$.details.also_reported_by'))) END"
+)
+
 
 def upsert_event(db: sqlite3.Connection, event: Event, origin: str) -> None:
-    """Insert an event, or grow the stored one with the same id (end, position, JSON)."""
+    """Insert an event, or grow the stored one with the same id (end, position, JSON; the partners
+    listed in `details.also_reported_by` stay)."""
     obj = event.to_json()
     db.execute(
         "INSERT INTO events (event_id, type, start, end, lat, lon, json, origin_node)"
         " VALUES (?,?,?,?,?,?,?,?)"
         " ON CONFLICT(event_id) DO UPDATE SET end=excluded.end, lat=excluded.lat, lon=excluded.lon,"
-        " json=excluded.json"
+        f" json={_KEEP_ALSO_REPORTED}"
         " WHERE events.origin_node IS excluded.origin_node",  # no partner rewrites another origin's event
         (
             obj["id"],

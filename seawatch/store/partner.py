@@ -39,6 +39,27 @@ class SqlitePartnerData(SqliteDb):
                 db.execute("UPDATE events SET json=? WHERE event_id=?", (json.dumps(obj), event_id))
         return True
 
+    def fold_partner_event(self, own_id: str, partner_id: str, origin: str) -> bool:
+        """The node detected itself what a partner reported first: one event, the node's own, listing
+        the partner in `details.also_reported_by`; the partner's copy leaves the store (an operator's
+        state on it moves to the own event unless that has one). False when either is not there."""
+        with self._tx() as db:
+            row = db.execute("SELECT json FROM events WHERE event_id=?", (own_id,)).fetchone()
+            theirs = db.execute(
+                "SELECT 1 FROM events WHERE event_id=? AND origin_node=?", (partner_id, origin)
+            ).fetchone()
+            if row is None or theirs is None or own_id == partner_id:
+                return False
+            obj = json.loads(row[0])
+            origins = obj.setdefault("details", {}).setdefault("also_reported_by", [])
+            if origin not in origins:
+                origins.append(origin)
+                db.execute("UPDATE events SET json=? WHERE event_id=?", (json.dumps(obj), own_id))
+            db.execute("UPDATE OR IGNORE alert_states SET event_id=? WHERE event_id=?", (own_id, partner_id))
+            for table in ("alert_states", "event_vessels", "events"):
+                db.execute(f"DELETE FROM {table} WHERE event_id=?", (partner_id,))
+        return True
+
     def forget_partner_items(self, gone: Sequence[tuple[str, int, str]]) -> list[str]:
         """Delete what partner items past their retention left in the store: their events, the
         positions they produced (recent table and Parquet history), and the latest state of tracks

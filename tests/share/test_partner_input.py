@@ -255,3 +255,48 @@ async def test_partner_report_of_our_own_event_is_one_event_with_both_origins(tt
     assert (ours.lat, ours.lon) == (10.6, -61.5)
     [bbs] = [e for e in events if set(e.mmsi) != set(pair)]
     assert store.event_origin(bbs.event_id) == "bb"
+
+
+async def test_own_detection_after_the_partners_report_is_one_event_with_both_origins(
+    tt: FederatedNode,
+) -> None:
+    """The other way round: bb's event came first (an operator acknowledged it), tt's detectors raise the
+    same encounter later: one event, tt's own, listing bb; bb's copy leaves the list, its state moves."""
+    from seawatch.node.bus import LiveItem
+
+    pair = (366_000_501, 366_000_502)
+    theirs = {
+        "type": "encounter",
+        "mmsi": list(pair),
+        "start": T0.isoformat(),
+        "end": (T0 + timedelta(hours=2)).isoformat(),
+        "lat": 10.61,
+        "lon": -61.49,
+        "details": {"duration_s": 7200.0},
+    }
+    unrelated = {**theirs, "mmsi": [366_000_503, 366_000_504]}
+    assert await tt.federation.handle([_wire(1, "event", [theirs, unrelated])]) == 2
+    await tt.node.drain()
+    store = tt.node.store
+    [bbs] = [e for e in store.events(EventQuery(types=("encounter",), limit=10)) if set(e.mmsi) == set(pair)]
+    assert store.event_origin(bbs.event_id) == "bb"
+    assert store.set_alert_state(bbs.event_id, "acknowledged", None, "op1") is not None
+    seen: list[LiveItem] = []
+    tt.node.subscribe(seen.append)
+    own = Event("encounter", pair, T0 + timedelta(minutes=5), T0 + timedelta(hours=2), 10.6, -61.5, {})
+    await tt.node.submit("tt-detect", [PartnerEvent(own, "tt")])
+    await tt.node.drain()
+    events = store.events(EventQuery(types=("encounter",), limit=10))
+    assert len(events) == 2  # tt's (with bb folded in) and bb's unrelated one
+    [ours] = [e for e in events if set(e.mmsi) == set(pair)]
+    assert ours.event_id == own.event_id and store.event_origin(ours.event_id) == "tt"
+    assert ours.details["also_reported_by"] == ["bb"]
+    assert store.alert_states([own.event_id])[own.event_id]["state"] == "acknowledged"
+    assert store.alert_states([bbs.event_id]) == {}
+    dismissed = [i.item for i in seen if i.kind == "alert_state"]
+    assert [d["event_id"] for d in dismissed] == [bbs.event_id] and dismissed[0]["state"] == "dismissed"
+    # a later update of the own event (it grows) folds nothing more and keeps both origins
+    await tt.node.submit("tt-detect", [PartnerEvent(own, "tt")])
+    await tt.node.drain()
+    [ours] = [e for e in store.events(EventQuery(types=("encounter",), limit=10)) if set(e.mmsi) == set(pair)]
+    assert store.event_origin(ours.event_id) == "tt" and ours.details["also_reported_by"] == ["bb"]

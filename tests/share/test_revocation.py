@@ -122,3 +122,57 @@ async def test_revocation_purges_undelivered_on_broker(tmp_path: Path, nats_serv
         for fed in (bb, jm, tt):
             await fed.transport.close()
             fed.close()
+
+
+@pytest.mark.broker
+async def test_narrowing_purge_delivers_what_is_still_allowed(
+    tmp_path: Path, nats_server: LocalNatsServer
+) -> None:
+    """A narrowing purges what the broker holds for the partner, then sends again what the new policy
+    still allows: the partner ends with every allowed item once, the rest withheld item by item."""
+    keys = make_keys(["bb", "jm"])
+    bb = Federation(
+        make_settings(
+            "bb", keys, tmp_path, {"jm": {"event_types": ["*"], "track_sources": ["radar"]}}, nats_server.url
+        ),
+        NatsTransport(nats_server.url),
+    )
+    jm = Federation(make_settings("jm", keys, tmp_path, {}, nats_server.url), NatsTransport(nats_server.url))
+    try:
+        await bb.transport.start()
+        await jm.transport.start()
+        bb.publish_many([_event(i) for i in range(2)])
+        while bb.db.outbox_size():
+            assert await bb.send_due() > 0
+        taken = 0
+        for _ in range(20):  # jm takes (and acks) the first two
+            taken += await jm.receive_from("bb", timeout_s=0.3)
+            if taken == 2:
+                break
+        assert taken == 2
+        bb.publish_many([_event(i) for i in range(2, 5)] + [radar_track(i) for i in range(3)])
+        while bb.db.outbox_size():
+            assert await bb.send_due() > 0
+        lag = await bb.transport.lag("bb", "jm")
+        assert lag is not None and lag.waiting == 2  # two bundles: 3 events, 3 tracks
+        bb.set_policy("jm", {"event_types": ["*"]}, user="admin")  # tracks no longer
+        await bb.send_due()  # purge, then the 3 events queued again...
+        while bb.db.outbox_size():
+            await bb.send_due()  # ...and sent
+        for _ in range(20):
+            taken += await jm.receive_from("bb", timeout_s=0.3)
+            if taken >= 5:
+                break
+        await jm.receive_from("bb", timeout_s=0.3)  # nothing more comes
+        received = jm.db.received(origin="bb")
+        assert sorted(r.seq for r in received) == [1, 2, 3, 4, 5]  # every event once
+        assert {r.kind for r in received} == {"event"}
+        withheld = bb.audit.query(action="withheld", partner="jm")
+        assert sorted(r.seq for r in withheld if r.seq is not None) == [6, 7, 8]  # the tracks, by seq
+        summary = [r.reason or "" for r in withheld if r.seq is None]
+        assert any("3 items still allowed queued again, 3 withheld" in r for r in summary), summary
+        assert jm.stats["rejected"] == 0  # no replay: nothing sent twice
+    finally:
+        for fed in (bb, jm):
+            await fed.transport.close()
+            fed.close()
