@@ -159,7 +159,7 @@ def main() -> int:
     if args.record and args.input is None:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         machine = f"{platform.machine()}, 2 cores shared with other jobs, Python {platform.python_version()}"
-        _record(f"## decode\n\n`bench/decode/run.py`, {stamp}, {machine}\n\n{text}\n")
+        record_section(f"## decode\n\n`bench/decode/run.py`, {stamp}, {machine}\n\n{text}\n")
     return 0
 
 
@@ -167,11 +167,12 @@ def _cpus(runs: list[dict[str, float]]) -> str:
     return ", ".join(f"{r['cpu_s']:.2f}" for r in runs)
 
 
-def _record(section: str) -> None:
-    """Replace the `## decode` section of bench/RESULTS.md (or append it)."""
+def record_section(section: str) -> None:
+    """Replace the section of bench/RESULTS.md whose heading is `section`'s first line (or append it)."""
+    heading = section.split("\n", 1)[0]
     path = REPO / "bench" / "RESULTS.md"
     parts = re.split(r"(?m)^(?=## )", path.read_text())
-    index = next((i for i, p in enumerate(parts) if p.startswith("## decode")), None)
+    index = next((i for i, p in enumerate(parts) if p.split("\n", 1)[0] == heading), None)
     if index is None:
         parts.append("\n" + section)
     else:

@@ -3,13 +3,19 @@
 Input: the same replicated real receiver recordings as `bench/decode/run.py` (~1 M lines).
 Each variant is one whole process, file in, file out (start-up and imports included), timed by the
 parent with `os.wait4` (wall, user + system CPU, peak RSS):
-- `seawatch decode FILE --out OUT.jsonl` and `seawatch decode FILE --format parquet --out OUT.parquet`
-- AIS-catcher's decoder (PyPI `aiscat`, GPL-3: a benchmark peer only, never a seawatch dependency;
-  `pip install aiscat` to include it): `aiscat.from_file(FILE, format="json")`, one line each
+- `seawatch decode FILE --out OUT.jsonl` and `seawatch decode FILE --format parquet --out DIR`
+- AIS-catcher's decoder, PyPI `aiscat`: `aiscat.from_file(FILE, format="json")`, one line each. It is
+  GPL-3: a benchmark peer only, never a seawatch dependency, so it is not in pyproject.toml; install
+  it by hand into the venv the benchmark runs with: `.venv/bin/pip install aiscat` (a wheel with the
+  compiled decoder; left out, with a note, when it is not installed)
 - `gpsdecode` (Debian gpsd-clients, gpsd's AIS decoder, JSON by default): `gpsdecode < FILE > OUT`
 - the pyais loop: `IterMessages` + `decode()` + `asdict()` + orjson, one line each
-Each runs `--repeat` times, alternating; the best wall time is reported, with CPU.
-Run: `.venv/bin/python -m bench.decode.to_files [--lines N] [--repeat N] [--record]`.
+Each runs `--repeat` times, alternating; the best wall time is reported, with CPU (the machine's 2
+cores are shared with other jobs: CPU is the fairer figure, and the load average is reported).
+`--callgrind` also runs seawatch JSON Lines and AIS-catcher once each under
+`valgrind --tool=callgrind` and reports the instructions each executed (the same count whatever else
+the machine is doing; `perf stat` counters are not available on this machine).
+Run: `.venv/bin/python -m bench.decode.to_files [--lines N] [--repeat N] [--callgrind] [--record]`.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,7 +35,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.decode.run import REPO, build_input
+from bench.decode.run import REPO, build_input, record_section
 
 AISCAT = """
 import sys, aiscat
@@ -46,41 +53,63 @@ with open(sys.argv[1], "rb") as fh, open(sys.argv[2], "wb") as out:
         except Exception:
             pass
 """
+MINE, PEER = "seawatch jsonl", "AIS-catcher (aiscat) json"
+Variant = tuple[list[str], Path | None, Path]  # argv, stdin file or None, output file or directory
 
 
-def _variants(path: Path, out_dir: Path) -> dict[str, tuple[list[str], Path | None, Path]]:
-    """name -> (argv, stdin file or None, output file)."""
+def _variants(path: Path, out_dir: Path) -> dict[str, Variant]:
     py = sys.executable
-    out: dict[str, tuple[list[str], Path | None, Path]] = {
-        "seawatch jsonl": ([py, "-m", "seawatch", "decode", str(path), "--out", str(out_dir / "s.jsonl")],
-                           None, out_dir / "s.jsonl"),
+    out: dict[str, Variant] = {
+        MINE: ([py, "-m", "seawatch", "decode", str(path), "--out", str(out_dir / "s.jsonl")], None,
+               out_dir / "s.jsonl"),
         "seawatch parquet": ([py, "-m", "seawatch", "decode", str(path), "--format", "parquet",
-                              "--out", str(out_dir / "s.parquet")], None, out_dir / "s.parquet"),
+                              "--out", str(out_dir / "tables")], None, out_dir / "tables"),
         "pyais loop jsonl": ([py, "-c", PYAIS, str(path), str(out_dir / "p.jsonl")], None,
                              out_dir / "p.jsonl"),
     }  # fmt: skip
     if importlib.util.find_spec("aiscat") is not None:
-        out["AIS-catcher (aiscat) json"] = ([py, "-c", AISCAT, str(path), str(out_dir / "a.jsonl")], None,
-                                            out_dir / "a.jsonl")  # fmt: skip
+        out[PEER] = ([py, "-c", AISCAT, str(path), str(out_dir / "a.jsonl")], None, out_dir / "a.jsonl")
+    else:
+        print(f"aiscat not installed: `{py} -m pip install aiscat` to include AIS-catcher", file=sys.stderr)
     if shutil.which("gpsdecode"):
         out["gpsdecode json"] = (["gpsdecode"], path, out_dir / "g.jsonl")
     return out
 
 
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO)}
+
+
 def _timed(argv: list[str], stdin: Path | None, output: Path) -> dict[str, float]:
-    """One whole process: wall s, CPU s (user + system), peak RSS MB, output lines and MB."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    """One whole process: wall s, CPU s (user + system), peak RSS MB, output records and MB."""
     with open(stdin or os.devnull, "rb") as fin, open(output if stdin else os.devnull, "wb") as fout:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL, cwd=REPO, env=env)
+        proc = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL, cwd=REPO, env=_env())
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{argv[:4]} exited {proc.returncode}")
-    lines = _count_lines(output) if output.suffix != ".parquet" else _parquet_rows(output)
+    if output.is_dir():
+        files = list(output.glob("*.parquet"))
+        records, size = _parquet_rows(files), sum(f.stat().st_size for f in files)
+    else:
+        records, size = _count_lines(output), output.stat().st_size
     return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024,
-            "records": lines, "out_mb": output.stat().st_size / 1e6}  # fmt: skip
+            "records": records, "out_mb": size / 1e6}  # fmt: skip
+
+
+def _instructions(argv: list[str], stdin: Path | None, output: Path) -> int:
+    """Instructions the process executed, counted by callgrind (all its threads)."""
+    with open(stdin or os.devnull, "rb") as fin, open(output if stdin else os.devnull, "wb") as fout:
+        proc = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+            stdin=fin, stdout=fout, stderr=subprocess.PIPE, cwd=REPO, env=_env(), text=True, check=True,
+        )  # fmt: skip
+    match = re.search(r"Collected : (\d+)", proc.stderr)
+    if match is None:
+        raise RuntimeError(f"no callgrind total for {argv[:4]}: {proc.stderr[-500:]}")
+    return int(match.group(1))
 
 
 def _count_lines(path: Path) -> int:
@@ -93,10 +122,35 @@ def _count_lines(path: Path) -> int:
     return n
 
 
-def _parquet_rows(path: Path) -> int:
+def _parquet_rows(paths: list[Path]) -> int:
     import pyarrow.parquet as pq
 
-    return int(pq.ParquetFile(path).metadata.num_rows)
+    return sum(int(pq.ParquetFile(p).metadata.num_rows) for p in paths)
+
+
+def _ratio_lines(runs: dict[str, list[dict[str, float]]], repeat: int) -> list[str]:
+    """seawatch JSON Lines against AIS-catcher: records per CPU second and per wall second, best and
+    run by run (the runs alternate, so run i of each shared the machine's load of that moment)."""
+    mine, theirs = runs[MINE], runs[PEER]
+
+    def rate(r: dict[str, float], key: str) -> float:
+        return r["records"] / r[key]
+
+    cpu = [rate(a, "cpu_s") / rate(b, "cpu_s") for a, b in zip(mine, theirs, strict=True)]
+    wall = [rate(a, "wall_s") / rate(b, "wall_s") for a, b in zip(mine, theirs, strict=True)]
+    best_cpu = rate(min(mine, key=lambda r: r["cpu_s"]), "cpu_s") / rate(
+        min(theirs, key=lambda r: r["cpu_s"]), "cpu_s"
+    )
+    best_wall = rate(min(mine, key=lambda r: r["wall_s"]), "wall_s") / rate(
+        min(theirs, key=lambda r: r["wall_s"]), "wall_s"
+    )
+    return [
+        f"- seawatch JSON Lines vs AIS-catcher's file -> JSON, records/s: x{best_cpu:.2f} by CPU, "
+        f"x{best_wall:.2f} by wall (best of {repeat} each; target x1.0); run by run x{min(cpu):.2f}-"
+        f"{max(cpu):.2f} by CPU (median x{statistics.median(cpu):.2f}), x{min(wall):.2f}-{max(wall):.2f} "
+        "by wall. AIS-catcher writes more records: it decodes lines seawatch rejects (bad tag-block "
+        "checksums, type 15 with a bad MMSI...), and longer ones (its JSON carries the NMEA and text fields)"
+    ]
 
 
 def main() -> int:
@@ -105,6 +159,7 @@ def main() -> int:
     )
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--callgrind", action="store_true", help="also count instructions (callgrind)")
     parser.add_argument(
         "--record", action="store_true", help="write to bench/RESULTS.md (## decode to files)"
     )
@@ -121,6 +176,11 @@ def main() -> int:
             for name, (argv, stdin, output) in variants.items():
                 runs[name].append(_timed(argv, stdin, output))
         load_after = os.getloadavg()[0]
+        counted = {}
+        if args.callgrind:
+            for name in (MINE, PEER):  # gpsdecode: ~170 k instructions a record, too slow to count
+                if name in variants:
+                    counted[name] = _instructions(*variants[name])
         size_mb = path.stat().st_size / 1e6
     best = {name: min(r, key=lambda x: x["wall_s"]) for name, r in runs.items()}
     cpu = {name: min(x["cpu_s"] for x in r) for name, r in runs.items()}
@@ -130,41 +190,33 @@ def main() -> int:
         lines.append(
             f"- {name}: {b['wall_s']:.2f} s wall, {cpu[name]:.2f} s CPU, {b['records']:,} records "
             f"({b['records'] / b['wall_s']:,.0f} rec/s wall, {b['records'] / cpu[name]:,.0f} rec/s CPU), "
-            f"{b['out_mb']:.1f} MB out, peak RSS {b['peak_rss_mb']:.0f} MB"
+            f"{b['out_mb']:.1f} MB out, peak RSS {b['peak_rss_mb']:.0f} MB; CPU per run "
+            + ", ".join(f"{r['cpu_s']:.2f}" for r in runs[name])
         )
-    peer = "AIS-catcher (aiscat) json"
-    if peer in best:
-        mine, theirs = best["seawatch jsonl"], best[peer]
-        rate = (mine["records"] / cpu["seawatch jsonl"]) / (theirs["records"] / cpu[peer])
-        wall_rate = (mine["records"] / mine["wall_s"]) / (theirs["records"] / theirs["wall_s"])
+    if PEER in best:
+        lines += _ratio_lines(runs, args.repeat)
+    if counted:
+        per = {name: counted[name] / best[name]["records"] for name in counted}
         lines.append(
-            f"- seawatch JSON Lines vs AIS-catcher's file -> JSON: x{rate:.2f} records/s by CPU, "
-            f"x{wall_rate:.2f} by wall (target x1.0; best of {args.repeat}). AIS-catcher writes more "
-            "records: it decodes lines seawatch rejects (bad tag-block checksums, type 15 with a bad "
-            "MMSI...), and longer ones (its JSON carries the NMEA and text fields)"
+            "- instructions (callgrind, one run each, whole process): "
+            + ", ".join(f"{n} {counted[n] / 1e9:.2f} G ({per[n]:,.0f} per record)" for n in counted)
         )
+        if PEER in counted:
+            lines.append(
+                f"- by instructions per record, seawatch JSON Lines is x{per[PEER] / per[MINE]:.2f} "
+                "AIS-catcher (a count, not time: it does not depend on the machine's load)"
+            )
     lines.append(
-        f"- load average (1 min) {load_before:.1f} before, {load_after:.1f} after, 2 cores shared with "
-        "other jobs: CPU is the fairer figure"
+        f"- load average (1 min) {load_before:.1f} before, {load_after:.1f} after the timed runs, "
+        f"{os.cpu_count()} cores shared with other jobs: CPU is the fairer figure"
     )
     text = "\n".join(lines)
     print(text)
     if args.record:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         machine = f"{platform.machine()}, Python {platform.python_version()}"
-        _record(f"## decode to files\n\n`bench/decode/to_files.py`, {stamp}, {machine}\n\n{text}\n")
+        record_section(f"## decode to files\n\n`bench/decode/to_files.py`, {stamp}, {machine}\n\n{text}\n")
     return 0
-
-
-def _record(section: str) -> None:
-    path = REPO / "bench" / "RESULTS.md"
-    parts = re.split(r"(?m)^(?=## )", path.read_text())
-    index = next((i for i, p in enumerate(parts) if p.startswith("## decode to files")), None)
-    if index is None:
-        parts.append("\n" + section)
-    else:
-        parts[index] = section + "\n"
-    path.write_text("".join(parts))
 
 
 if __name__ == "__main__":

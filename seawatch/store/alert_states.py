@@ -9,9 +9,11 @@ import time
 from typing import Any
 
 from seawatch.store.base import ALERT_STATES, AlertQuery
-from seawatch.store.connection import SqliteDb
+from seawatch.store.connection import SqliteDb, rows_in
 
 _SEVERITY = "json_extract(e.json, '$.severity')"
+_VESSEL_SELECT = "SELECT mmsi, shipname, callsign, imo, ship_type FROM vessels"
+_VESSEL_KEYS = ("mmsi", "name", "callsign", "imo", "ship_type")
 
 
 class SqliteAlertStates(SqliteDb):
@@ -34,17 +36,8 @@ class SqliteAlertStates(SqliteDb):
         return _state(event_id, state, reason, actor, now)
 
     def alert_states(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for chunk in range(0, len(event_ids), 500):
-            ids = event_ids[chunk : chunk + 500]
-            rows = self._reader().execute(
-                f"SELECT event_id, state, reason, actor, t FROM alert_states"
-                f" WHERE event_id IN ({','.join('?' * len(ids))})",
-                ids,
-            )
-            for r in rows:
-                out[r[0]] = _state(*r)
-        return out
+        select = "SELECT event_id, state, reason, actor, t FROM alert_states"
+        return {r[0]: _state(*r) for r in rows_in(self._reader(), select, "event_id", event_ids)}
 
     def ranked_alerts(self, query: AlertQuery) -> list[dict[str, Any]]:
         """Event JSON with `origin`, `state` and `vessels` (name, call sign, IMO, ship type by MMSI),
@@ -78,13 +71,7 @@ class SqliteAlertStates(SqliteDb):
         for doc, origin, state, reason, actor, t in reader.execute(sql, (*params, int(query.limit))):
             obj = json.loads(doc)
             obj["origin"] = origin
-            obj["state"] = {
-                "event_id": obj["id"],
-                "state": state or "open",
-                "reason": reason,
-                "by": actor,
-                "at": t,
-            }
+            obj["state"] = _state(obj["id"], state or "open", reason, actor, t)
             out.append(obj)
         mmsis = sorted({int(m) for o in out for m in o.get("mmsi") or []} | _identified(out))
         vessels = self._vessel_names(mmsis)
@@ -98,32 +85,16 @@ class SqliteAlertStates(SqliteDb):
         like = "%" + text.upper().replace("%", "").replace("_", "") + "%"
         prefix = text.replace("%", "").replace("_", "") + "%"
         rows = self._reader().execute(
-            "SELECT mmsi, shipname, callsign, imo, ship_type FROM vessels WHERE upper(shipname) LIKE ?"
+            f"{_VESSEL_SELECT} WHERE upper(shipname) LIKE ?"
             " OR upper(callsign) LIKE ? OR CAST(mmsi AS TEXT) LIKE ? OR CAST(imo AS TEXT) LIKE ?"
             " ORDER BY shipname IS NULL, shipname LIMIT ?",
             (like, like, prefix, prefix, int(limit)),
         )
-        keys = ("mmsi", "name", "callsign", "imo", "ship_type")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
+        return [dict(zip(_VESSEL_KEYS, r, strict=True)) for r in rows]
 
     def _vessel_names(self, mmsis: list[int]) -> dict[int, dict[str, Any]]:
-        found: dict[int, dict[str, Any]] = {}
-        for chunk in range(0, len(mmsis), 500):
-            ids = mmsis[chunk : chunk + 500]
-            rows = self._reader().execute(
-                f"SELECT mmsi, shipname, callsign, imo, ship_type FROM vessels"
-                f" WHERE mmsi IN ({','.join('?' * len(ids))})",
-                ids,
-            )
-            for m, name, callsign, imo, ship_type in rows:
-                found[int(m)] = {
-                    "mmsi": m,
-                    "name": name,
-                    "callsign": callsign,
-                    "imo": imo,
-                    "ship_type": ship_type,
-                }
-        return found
+        rows = rows_in(self._reader(), _VESSEL_SELECT, "mmsi", mmsis)
+        return {int(r[0]): dict(zip(_VESSEL_KEYS, r, strict=True)) for r in rows}
 
 
 def _state(

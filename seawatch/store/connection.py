@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from seawatch.store.history import ParquetHistory
 from seawatch.store.migrations import migrate
 from seawatch.store.private import private_dir, private_files
+
+IN_CHUNK = 500  # values bound in one `IN (...)`: SQLite caps the number of bound parameters
+
+
+def rows_in(db: sqlite3.Connection, select: str, column: str, values: Sequence[Any]) -> Iterator[Any]:
+    """The rows of `select WHERE column IN (values)`, asked `IN_CHUNK` values at a time."""
+    for i in range(0, len(values), IN_CHUNK):
+        chunk = list(values[i : i + IN_CHUNK])
+        yield from db.execute(f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
 
 
 class SqliteDb:

@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any
 
 from seawatch.model import AisStatic
-from seawatch.store.connection import SqliteDb
+from seawatch.store.connection import SqliteDb, rows_in
 
 _STATIC_FIELDS = ("shipname", "callsign", "imo", "ship_type", "destination")
 _IDENTITY_KEYS = (
@@ -53,15 +53,8 @@ def upsert_static(db: sqlite3.Connection, s: AisStatic) -> None:
 
 def names_and_types(db: sqlite3.Connection, mmsis: list[int]) -> dict[int, dict[str, Any]]:
     """`{mmsi: {"shipname", "ship_type"}}` for the vessels known among `mmsis`."""
-    out: dict[int, dict[str, Any]] = {}
-    for i in range(0, len(mmsis), 500):  # SQLite caps the number of bound parameters
-        chunk = mmsis[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in db.execute(
-            f"SELECT mmsi, shipname, ship_type FROM vessels WHERE mmsi IN ({marks})", chunk
-        ):
-            out[row[0]] = {"shipname": row[1], "ship_type": row[2]}
-    return out
+    rows = rows_in(db, "SELECT mmsi, shipname, ship_type FROM vessels", "mmsi", mmsis)
+    return {row[0]: {"shipname": row[1], "ship_type": row[2]} for row in rows}
 
 
 class SqliteVessels(SqliteDb):

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,16 +29,8 @@ def _obs(minutes: float, mmsi: int, lat: float = 18.0, lon: float = -66.0) -> Ob
 class PoisonStage:
     """A detector with a bug that only one vessel's reports trigger."""
 
-    def observe_values(
-        self,
-        t: float | None,
-        mmsi: int | None,
-        lat: float | None,
-        lon: float | None,
-        sog_kn: float | None,
-        track_id: str | None,
-        is_ais: bool,
-    ) -> list[Event]:
+    def observe_values(self, t: float | None, mmsi: int | None, *values: Any, **named: Any) -> list[Event]:
+        """`EventStage.observe_values`: only the MMSI matters here."""
         if mmsi == POISON_MMSI:
             raise RuntimeError("detector bug")
         return []
