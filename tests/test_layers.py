@@ -14,7 +14,7 @@ PACKAGE = Path(seawatch.__file__).resolve().parent
 # Lowest first. A module may import its own package and any package of a lower layer.
 LAYERS: dict[str, int] = {
     "__init__": 0, "errors": 0, "timeutil": 0, "model": 0,
-    "geo": 1,
+    "geo": 1, "i18n": 1,
     "sources": 2, "feeders": 2, "sim": 2,  # sim below fusion/detect: truth is not computed by what it scores
     "fusion": 3,
     "detect": 4,

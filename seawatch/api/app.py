@@ -24,6 +24,7 @@ from seawatch.api import (
     live,
     routes_alerts,
     routes_cases,
+    routes_chat,
     routes_edit,
     routes_export,
     routes_layers,
@@ -87,6 +88,7 @@ def create_app(node: Node, manage_node: bool = True, web_dir: Path | None = None
     app.include_router(routes_users.router)
     app.include_router(routes_export.router)
     routes_cases.install(app)
+    app.include_router(routes_chat.router)
     app.include_router(live.router)
     ops = routes_ops.install(app, node)
     outputs = NmeaOutputs(node)  # [[outputs]]: the picture as NMEA for chart plotters

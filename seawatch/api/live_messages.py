@@ -10,6 +10,7 @@ from pydantic import Field
 from seawatch.api.models import ApiModel, SeaEvent, Sighting, TrackFeature
 from seawatch.api.schemas_alerts import AlertStateOut
 from seawatch.api.schemas_cases import CaseSummary
+from seawatch.api.schemas_chat import ChatMessage, ChatRoom
 
 
 class LiveTrack(ApiModel):
@@ -32,6 +33,20 @@ class LiveAlertState(ApiModel):
     data: AlertStateOut
 
 
+class LiveChatMessage(ApiModel):
+    """A chat message, own or a partner's (again, with `translations`, when a translation is ready)."""
+
+    kind: Literal["case_message"]
+    data: ChatMessage
+
+
+class LiveChatRoom(ApiModel):
+    """A chat room opened or changed (here or by a partner)."""
+
+    kind: Literal["chat_room"]
+    data: ChatRoom
+
+
 class LiveOps(ApiModel):
     """Operations (`ops/service.py`): an asset's view, a tasking, an alert's best intercept."""
 
@@ -47,5 +62,13 @@ class LiveCase(ApiModel):
 
 
 LiveMessage = Annotated[
-    LiveTrack | LiveEvent | LiveSighting | LiveAlertState | LiveOps | LiveCase, Field(discriminator="kind")
+    LiveTrack
+    | LiveEvent
+    | LiveSighting
+    | LiveAlertState
+    | LiveChatMessage
+    | LiveChatRoom
+    | LiveOps
+    | LiveCase,
+    Field(discriminator="kind"),
 ]

@@ -18,13 +18,14 @@ from seawatch.store.base import TrackState
 
 log = logging.getLogger(__name__)
 
-LiveKind = Literal["track", "event", "sighting", "alert_state"]
+LiveKind = Literal["track", "event", "sighting", "alert_state", "case_message", "chat_room"]
 
 
 @dataclass(frozen=True, slots=True)
 class LiveItem:
-    """What subscribers receive: `item` is a `TrackState`, an `Event`, a sighting dict or an alert state
-    dict (what an operator did with an alert: `store/alert_states.py`)."""
+    """What subscribers receive: `item` is a `TrackState`, an `Event`, a sighting dict, an alert state
+    dict (what an operator did with an alert: `store/alert_states.py`), or a chat message or room dict
+    (`store/chat.py`)."""
 
     kind: LiveKind
     item: TrackState | Event | dict[str, Any]

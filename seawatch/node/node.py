@@ -23,6 +23,7 @@ import orjson
 
 from seawatch.model import Event, Observation, Rejected, SensorKind
 from seawatch.node.bus import LiveBus, LiveItem, Subscriber
+from seawatch.node.chat import ChatService
 from seawatch.node.feeds import FEEDS, NET_KINDS, FeedStatus
 from seawatch.node.geojson import track_feature
 from seawatch.node.live_index import LiveIndex
@@ -76,6 +77,7 @@ class Node:
         self.feed_status: dict[str, FeedStatus] = {}  # network feeds: connections, drops
         self.index = LiveIndex()
         self._track_of_mmsi: dict[int, str] = {}
+        self.chat = ChatService(self)  # rooms and messages, shared with partners by the federation link
         self._load_state()
 
     # -- lifecycle -----------------------------------------------------------------------------------

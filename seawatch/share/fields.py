@@ -8,8 +8,9 @@ The declaration is the allow-list both ways:
 
 Roles: `lat`/`lon` (a position; `POSITIONS` pairs them), `sensor` (sensor or receiver identifiers),
 `text` (free text written by people or copied from messages), `identity` (MMSI, names, call signs),
-`id` (references between items), `time`, `kinematics` (speed, course), `meta` (everything else:
-durations, counts, thresholds).
+`id` (references between items), `time`, `kinematics` (speed, course), `message` (the body of a case
+chat message: sent whenever chat is, strippable like any role), `meta` (everything else: durations,
+counts, thresholds).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from seawatch.timeutil import parse_utc
 
-ROLES = ("lat", "lon", "sensor", "text", "identity", "id", "time", "kinematics", "meta")
+ROLES = ("lat", "lon", "sensor", "text", "identity", "id", "time", "kinematics", "message", "meta")
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,14 +192,60 @@ SIGHTING: dict[str, Field] = {
     "reported_by": _s("sensor", 128),
 }
 
-CASE_MESSAGE: dict[str, Field] = {
-    "id": _s("id", 64),
-    "case_id": _s("id", 64),
+# Chat (seawatch/node/chat.py): rooms per case and regional rooms; `releasable_to` lists the nations
+# (node ids) that may see the room, its owner included: a partner not in it is never sent the room or
+# its messages (share.policy) and refuses them on receipt (share.node_link).
+NODES = _strs("id", 32)
+CHAT_REPORT: dict[str, Field] = {  # seawatch/i18n/reports.py: the same names, checked again there
+    "type": _s("meta", 16),
     "time": TIME,
-    "author": _s("identity", 128),
-    "text": _s("text", 4000),
     "lat": LAT,
     "lon": LON,
+    "what": _s("meta", 32),
+    "course_deg": DEG,
+    "speed_kn": _f("kinematics", 0, 99),
+    "activity": _s("meta", 32),
+    "mmsi": MMSI,
+    "need": _s("meta", 32),
+    "urgency": _s("meta", 16),
+    "persons": _i("meta", 0, 10_000),
+    "to_node": _s("id", 32),
+    "reason": _s("meta", 32),
+}
+
+CASE_MESSAGE: dict[str, Field] = {
+    "id": _s("id", 64),
+    "room_id": _s("id", 160),
+    "case_id": _s("id", 64),
+    "seq": _i("meta", 1, 2**53),
+    "time": TIME,
+    "author": _s("identity", 128),
+    "lang": _s("meta", 8),
+    "text": _s("message", 4000),
+    "report": Field("obj", "message", fields=CHAT_REPORT),
+    "releasable_to": NODES,
+    "lat": LAT,
+    "lon": LON,
+}
+
+CASE: dict[str, Field] = {  # a case's header: enough for a partner to show it and its chat room
+    "id": _s("id", 64),
+    "room_id": _s("id", 160),
+    "owner": _s("id", 32),
+    "title": _s("message", 200),
+    "status": _s("meta", 32),
+    "opened": TIME,
+    "updated": TIME,
+    "releasable_to": NODES,
+}
+
+CHAT_ROOM: dict[str, Field] = {  # a regional room between partners, created by an admin of its owner
+    "room_id": _s("id", 160),
+    "owner": _s("id", 32),
+    "title": _s("message", 200),
+    "created": TIME,
+    "updated": TIME,
+    "releasable_to": NODES,
 }
 
 SCHEMAS: dict[str, dict[str, Field]] = {
@@ -206,6 +253,8 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     "event": EVENT,
     "sighting": SIGHTING,
     "case_message": CASE_MESSAGE,
+    "case": CASE,
+    "chat_room": CHAT_ROOM,
 }
 
 # (lat path, lon path) of every position an item may carry; the first is the item's own position
@@ -219,7 +268,9 @@ POSITIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("details.port_lat", "details.port_lon"),
     ),
     "sighting": (("lat", "lon"),),
-    "case_message": (("lat", "lon"),),
+    "case_message": (("lat", "lon"), ("report.lat", "report.lon")),
+    "case": (),
+    "chat_room": (),
 }
 
 
@@ -243,7 +294,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "track": ("lat", "lon"),
     "event": ("type", "start", "end", "lat", "lon"),
     "sighting": ("lat", "lon"),
-    "case_message": (),
+    "case_message": ("id", "room_id", "seq", "time", "releasable_to"),
+    "case": ("id", "room_id", "owner", "releasable_to"),
+    "chat_room": ("room_id", "owner", "releasable_to"),
 }
 
 

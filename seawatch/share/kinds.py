@@ -86,7 +86,19 @@ def register(kind: ItemKind) -> ItemKind:
 register(ItemKind("track", _track_released))
 register(ItemKind("event", _event_released))
 register(ItemKind("sighting", lambda policy, data: policy.sightings))
-register(ItemKind("case_message", lambda policy, data: policy.case_messages))
+
+
+def _chat_released(policy: SharePolicy, data: Mapping[str, Any]) -> bool:
+    """Chat (a case's header, a regional room, a message): the partner's agreement allows chat AND the
+    case or room is releasable to that partner (`releasable_to`, stamped by node/chat.py)."""
+    return policy.case_messages and policy.partner in (data.get("releasable_to") or ())
+
+
+register(ItemKind("case_message", _chat_released))
+register(ItemKind("case", _chat_released, ref_keys=("room_id",), time_keys=("updated",)))
+register(ItemKind("chat_room", _chat_released, ref_keys=("room_id",), time_keys=("updated",)))
+# chat goes where the case's releasability says, wherever its positions lie: areas do not apply
+CHAT_KINDS = frozenset({"case_message", "case", "chat_room"})
 
 ITEM_KINDS = tuple(KINDS)
 

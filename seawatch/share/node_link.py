@@ -3,7 +3,9 @@
 The node's live bus hands every committed track state, event and sighting to `NodeLink.on_live`, which
 converts it to a `ShareItem` (`OUTGOING`, per live kind) and queues it; a flush task passes batches to
 `Federation.publish_many` in a worker thread (policies, signing and the outbox write never stall the
-node's committer). Events and sightings go to the outbox at once (before the node confirms them).
+node's committer). Events, sightings and chat go to the outbox at once (before the node confirms them).
+Chat rooms and messages (`node/chat.py`) leave stamped with their room's releasability (`releasable_to`):
+only partners named there (and whose policy has `case_messages`) are sent them.
 """
 
 from __future__ import annotations
@@ -79,13 +81,28 @@ def _sighting(live: LiveItem, own_node: str) -> ShareItem | None:
     return ShareItem("sighting", data)
 
 
-# a live item of each kind as something to share (share/kinds.py: adding a kind)
+def _chat(node: Node) -> Callable[[LiveItem, str], ShareItem | None]:
+    """An own chat room (its header: `case` or `chat_room`) or message, stamped with the room's
+    releasability by the node's chat; a partner's is never passed on."""
+
+    def convert(live: LiveItem, own_node: str) -> ShareItem | None:
+        if live.origin != own_node or not isinstance(live.item, dict):
+            return None
+        shared = node.chat.share_data(live.kind, live.item)
+        return None if shared is None else ShareItem(*shared)
+
+    return convert
+
+
+# a live item of each kind as something to share (share/kinds.py: adding a kind); chat: `NodeLink`
 OUTGOING: dict[str, Callable[[LiveItem, str], ShareItem | None]] = {
     "track": _track,
     "event": _event,
     "sighting": _sighting,
 }
-IMMEDIATE = frozenset({"event", "sighting"})  # into the outbox before the node confirms them
+CHAT_LIVE = ("chat_room", "case_message")  # live kinds of chat (chat_room: a case's header or a room)
+# into the outbox before the node confirms them (chat: before the poster's answer, header before messages)
+IMMEDIATE = frozenset({"event", "sighting", *CHAT_LIVE})
 
 
 def live_to_item(live: LiveItem, own_node: str) -> ShareItem | None:
@@ -105,13 +122,15 @@ class NodeLink:
         self.sink = sink
         self.flush_s = flush_s
         self._pending: list[ShareItem] = []
+        self._outgoing = {**OUTGOING, **dict.fromkeys(CHAT_LIVE, _chat(node))}
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Any = None
 
     def on_live(self, live: LiveItem) -> None:
         if live.kind == "event" and live.origin == self.node.node_id and isinstance(live.item, Event):
             self._fold(live.item)
-        item = live_to_item(live, self.node.node_id)
+        convert = self._outgoing.get(live.kind)
+        item = None if convert is None else convert(live, self.node.node_id)
         if item is None:
             return
         if item.kind == "event" and isinstance(live.item, Event):
@@ -122,7 +141,7 @@ class NodeLink:
                     self.federation.note_derived(live.item.event_id, derived)
                 except Exception:
                     log.exception("derived event retention not noted")
-        if item.kind in IMMEDIATE:
+        if live.kind in IMMEDIATE:
             # into the outbox now, before the node confirms the sighting to its reporter or moves on:
             # a kill -9 after that confirmation must not lose it (tracks are superseded by the next state)
             try:

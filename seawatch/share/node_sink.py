@@ -4,8 +4,10 @@ Tracks and sightings enter fusion as observations with `sensor = partner`, `sour
 the node of origin in `extra["node"]` (so the track state lists it in `nodes`) and
 `target_ref = <origin>:<partner track id>`; an AIS-identified partner track lands on the same
 `mmsi:<mmsi>` track as our own AIS, giving one track with both nodes as sources. Events go to
-`Node.ingest_events(events, origin)`. A kind without a handler in `NodeSink.handlers` (case messages)
-stays in the federation's received table (GET /api/share/received).
+`Node.ingest_events(events, origin)`. Chat (a case's header `case`, a regional `chat_room`, a
+`case_message`) goes to the node's chat (`node/chat.py`), in order, after `NodeSink.vet` checked it
+against the case's or room's releasability (what fails is quarantined by the federation). A kind without
+a handler in `NodeSink.handlers` stays in the federation's received table (GET /api/share/received).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from seawatch.model import AisStatic, Event, Observation, SensorKind
 from seawatch.share.envelope import Envelope
+from seawatch.share.kinds import CHAT_KINDS
 from seawatch.store.base import EventQuery, PartnerItem
 from seawatch.timeutil import parse_utc
 
@@ -138,6 +141,9 @@ class NodeSink:
             "track": self._position,
             "sighting": self._position,
             "event": self._event,
+            "case": self._chat,
+            "chat_room": self._chat,
+            "case_message": self._chat,
         }
         self.skipped = 0
         self.own_preferred = 0
@@ -198,6 +204,19 @@ class NodeSink:
                 await self.node.ingest_observations(batch.observations[origin], origin)
             if batch.events.get(origin):
                 await self.node.ingest_events(batch.events[origin], origin)
+
+    def vet(self, envelopes: list[Envelope]) -> list[tuple[Envelope, str]]:
+        """Chat items the node must refuse (a case or room not releasable to us, a message for a room we
+        do not know or from a nation not in it): quarantined by the federation with the reason."""
+        chat = [e for e in envelopes if e.kind in CHAT_KINDS]
+        if not chat:
+            return []
+        refused = self.node.chat.vet([(e.origin, e.kind, e.payload) for e in chat])
+        return [(chat[i], reason) for i, reason in sorted(refused.items())]
+
+    async def _chat(self, env: Envelope, batch: _Batch) -> None:
+        """A vetted case header, room or message: kept by the node's chat and pushed to its pages."""
+        await self.node.chat.receive(env.origin, env.kind, env.payload)
 
     async def _position(self, env: Envelope, batch: _Batch) -> None:
         """A partner track state or sighting: into fusion, unless it contradicts our own track."""

@@ -28,7 +28,7 @@ from shapely.geometry import shape
 
 from seawatch.errors import ConfigError
 from seawatch.share.fields import POSITIONS, ROLES, SCHEMAS, Field
-from seawatch.share.kinds import ITEM_KINDS, KINDS, ShareItem
+from seawatch.share.kinds import CHAT_KINDS, ITEM_KINDS, KINDS, ShareItem
 
 __all__ = ["ITEM_KINDS", "ShareItem", "SharePolicy", "policies_from_settings", "share_nothing"]
 
@@ -87,7 +87,7 @@ class SharePolicy:
         return kind is not None and kind.released(self, item.data)
 
     def in_area(self, item: ShareItem) -> bool:
-        if not self._prepared:
+        if not self._prepared or item.kind in CHAT_KINDS:  # chat: the case's releasability decides
             return True
         lat, lon = item.data.get("lat"), item.data.get("lon")
         if lat is None or lon is None:
@@ -107,12 +107,13 @@ class SharePolicy:
         if item.kind == "track" and isinstance(data.get("sources"), list):
             data["sources"] = [s for s in data["sources"] if s in self.track_sources or s == "partner"]
         withheld: list[str] = []
+        withhold_outside = bool(self._prepared) and item.kind not in CHAT_KINDS  # chat: the case decides
         for index, (lat_path, lon_path) in enumerate(POSITIONS[item.kind]):
             lat, lon = _get(data, lat_path), _get(data, lon_path)
             if lat is None or lon is None:
                 continue
             lat, lon = float(lat), float(lon)
-            if index > 0 and self._prepared and not _inside(self._prepared, lat, lon):
+            if index > 0 and withhold_outside and not _inside(self._prepared, lat, lon):
                 _set(data, lat_path, None)
                 _set(data, lon_path, None)
                 withheld.append(lat_path.removesuffix("_lat").removesuffix("lat").rstrip("._") or "position")

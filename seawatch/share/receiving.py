@@ -40,6 +40,9 @@ class FederationSink(Protocol):
 
     def forget(self, gone: list[tuple[str, int, str]]) -> None: ...
 
+    # optional: `vet(envelopes) -> [(envelope, reason), ...]`: the node's own refusals in a verified batch
+    # (in order), quarantined like items failing their declaration (NodeSink: chat releasability)
+
 
 class NullSink:
     """Keeps nothing beyond the federation's own received table."""
@@ -185,6 +188,10 @@ class Receiver:
                 except Invalid as exc:
                     bad[(env.origin, env.seq)] = str(exc)
                 accepted.append(env)
+        vet = getattr(self.sink, "vet", None)  # the node's own checks (chat: the case's releasability)
+        if vet is not None and accepted:
+            for env, reason in vet([e for e in accepted if (e.origin, e.seq) not in bad]):
+                bad.setdefault((env.origin, env.seq), reason)
         rows = [
             ReceivedRow(
                 e.origin,

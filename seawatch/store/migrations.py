@@ -191,6 +191,29 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX case_timeline_case ON case_timeline(case_id, id);
         """,
     ),
+    (
+        9,
+        # Chat (store/chat.py): rooms (one per case, regional ones between partners), messages with
+        # their origin node and that node's sequence, machine translations beside the original.
+        """
+        CREATE TABLE chat_rooms (
+            room_id TEXT PRIMARY KEY, kind TEXT NOT NULL, case_id TEXT, title TEXT NOT NULL,
+            owner TEXT NOT NULL, members TEXT NOT NULL, status TEXT, created_t REAL NOT NULL,
+            updated_t REAL NOT NULL
+        );
+        CREATE TABLE chat_messages (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, msg_id TEXT NOT NULL UNIQUE, room_id TEXT NOT NULL,
+            origin TEXT NOT NULL, origin_seq INTEGER NOT NULL, author TEXT NOT NULL, t REAL NOT NULL,
+            lang TEXT, lang_source TEXT NOT NULL, text TEXT, report TEXT, received_t REAL NOT NULL,
+            UNIQUE (origin, origin_seq)
+        );
+        CREATE INDEX chat_messages_room ON chat_messages(room_id, seq);
+        CREATE TABLE chat_translations (
+            msg_id TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL, engine TEXT NOT NULL,
+            t REAL NOT NULL, PRIMARY KEY (msg_id, lang)
+        );
+        """,
+    ),
 )
 
 

@@ -10,6 +10,7 @@ from seawatch.store.alert_states import SqliteAlertStates
 from seawatch.store.assets import SqliteAssets
 from seawatch.store.audit import SqliteAudit, SqliteSightings
 from seawatch.store.cases import SqliteCases
+from seawatch.store.chat import SqliteChat
 from seawatch.store.events import SqliteEvents
 from seawatch.store.ingest import SqliteIngest
 from seawatch.store.partner import SqlitePartnerData
@@ -37,5 +38,6 @@ class SqliteStore(
     SqliteProfiles,
     SqliteRejects,
     SqliteCases,
+    SqliteChat,
 ):
     """Embedded store in `data_dir` (`seawatch.db` + `history/`); implements `store.base.Store`."""

@@ -221,6 +221,18 @@ def test_real_answers_match_the_models(live_node: RunningNode) -> None:
     observation = {"time": end.isoformat(), "lat": 18.4, "lon": -66.2, "mmsi": 338000333, "sog_kn": 8.0}
     check("operator", "POST", "/api/observations", json={"observations": [observation]})
 
+    case = check("operator", "POST", "/api/cases", json={"title": "chat contract", "releasable_to": ["tt"]})
+    chat = "/api/chat/rooms/" + check("viewer", "GET", f"/api/chat/cases/{case['id']}")["room_id"]
+    check(
+        "admin", "POST", "/api/chat/rooms", json={"slug": "contract", "title": "contract", "members": ["tt"]}
+    )
+    check("viewer", "GET", "/api/chat/rooms")
+    check("viewer", "GET", chat)
+    check("operator", "POST", f"{chat}/messages", json={"text": "contract text", "lang": "en"})
+    report = {"type": "assistance", "need": "tow", "lat": 18.0, "lon": -66.0, "time": end.isoformat()}
+    check("operator", "POST", f"{chat}/messages", json={"report": report})
+    assert len(check("viewer", "GET", f"{chat}/messages", params={"lang": "pap"})["messages"]) == 2
+
     check("viewer", "GET", "/api/auth/me")
     check("admin", "GET", "/api/users")
     check("admin", "POST", "/api/users", json={"name": "contract", "role": "viewer"})
@@ -267,6 +279,15 @@ def test_live_messages_match_the_schema(live_node: RunningNode) -> None:
             assert operator.post("/api/sightings", json=sighting).status_code == 201
             assert operator.post("/api/cases", json={"title": "live contract"}).status_code == 201
         while kinds != {"track", "event", "sighting", "case"}:
+            message = json.loads(ws.recv(timeout=30))
+            adapter.validate_python(message)
+            kinds.add(message["kind"])
+        with live_node.client("operator") as operator:
+            case = operator.post("/api/cases", json={"title": "live chat"}).json()
+            room = operator.get(f"/api/chat/cases/{case['id']}").json()
+            body = {"text": "live contract", "lang": "en"}
+            assert operator.post(f"/api/chat/rooms/{room['room_id']}/messages", json=body).status_code == 201
+        while not {"chat_room", "case_message"} <= kinds:
             message = json.loads(ws.recv(timeout=30))
             adapter.validate_python(message)
             kinds.add(message["kind"])
