@@ -2,6 +2,7 @@
 
 seawatch region init --config region.toml --out region     # CA, broker config + cert, node credentials
 seawatch region broker --out region                        # run the hub's nats-server with that config
+seawatch region broker --out region --leaf bb              # run island bb's nats-server (a leaf node)
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     init.add_argument("--force", action="store_true", help="replace an existing region CA (re-issues all)")
     broker = sub.add_parser("broker", help="run the hub broker (nats-server) from --out's config")
     broker.add_argument("--out", type=Path, required=True, help="the folder `region init` wrote")
+    broker.add_argument(
+        "--leaf",
+        metavar="NATION",
+        help="run that island's own broker (a leaf node of the hub, its own JetStream domain) instead",
+    )
     parser.set_defaults(func=run)
 
 
@@ -41,13 +47,25 @@ def run(args: argparse.Namespace) -> int:
                 f"  {nation}: give it {args.out}/nodes/{nation}/ (its [federation] table is federation.toml)",
                 file=sys.stderr,
             )
+        for nation in agreement.islands:
+            print(
+                f"  {nation}'s island broker: seawatch region broker --out {args.out} --leaf {nation}",
+                file=sys.stderr,
+            )
         return 0
     if args.region_command == "broker":
         from seawatch.share.localbroker import find_nats_server
 
-        conf = args.out / "broker" / "nats-server.conf"
-        if not conf.is_file():
-            raise ConfigError(f"{conf} not found: run `seawatch region init` first")
+        if args.leaf:
+            conf = args.out / "nodes" / args.leaf / "island" / "nats-server.conf"
+            if not conf.is_file():
+                raise ConfigError(
+                    f"{conf} not found: is {args.leaf} an island (island = true) of the region?"
+                )
+        else:
+            conf = args.out / "broker" / "nats-server.conf"
+            if not conf.is_file():
+                raise ConfigError(f"{conf} not found: run `seawatch region init` first")
         binary = str(find_nats_server())
         os.execv(binary, [binary, "-c", str(conf)])
     raise ConfigError(f"unknown region action {args.region_command!r}")

@@ -49,6 +49,7 @@ from typing import Any
 
 from seawatch.errors import ConfigError
 from seawatch.share import pki
+from seawatch.share.island import source_deliver_prefix
 from seawatch.share.settings import check_node_id
 from seawatch.share.transport import consumer_name, inbox_prefix, stream_name
 
@@ -200,11 +201,6 @@ def island_permissions(nation: str, region: list[str]) -> dict[str, Any]:
     return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}}
 
 
-def source_deliver_prefix(nation: str) -> str:
-    """Where the island's JetStream delivers the hub's copy of its stream."""
-    return f"$SW.{nation}.src"
-
-
 def server_config(agreement: RegionAgreement, out: Path) -> str:
     """nats-server.conf text for the hub (paths absolute, so it runs from any folder)."""
     broker = (out / "broker").resolve()
@@ -233,6 +229,7 @@ def server_config(agreement: RegionAgreement, out: Path) -> str:
     if agreement.leafnode_port is not None:
         conf["leafnodes"] = {
             "listen": f"{_bind_host(agreement.host)}:{agreement.leafnode_port}",
+            "no_advertise": True,  # islands reach the hub by the address they were given, nothing else
             "tls": {**conf["tls"], "verify_and_map": True},
         }
     # nats-server's configuration format accepts JSON: no hand-written quoting to get wrong

@@ -12,6 +12,7 @@ tls_ca_file = "region/nodes/bb/ca.pem"      # from `seawatch region init` (the r
 tls_cert_file = "region/nodes/bb/bb.pem"    # bb's broker credential (client certificate)
 tls_key_file = "region/nodes/bb/bb.key"
 # allow_insecure_broker = true             # only to talk to a broker without TLS and credentials
+# hub_domain = "hub"                       # an island: nats_url is its own leaf broker (region init)
 private_key_file = "keys/bb.key"      # base64 of the raw 32-byte Ed25519 key (seawatch node --keygen)
 max_payload_bytes = 524288              # one broker message (a signed bundle of items)
 
@@ -63,6 +64,9 @@ class FederationSettings:
     fetch_batch: int = 64
     tls: TlsFiles | None = None  # mutual TLS to the broker (the node's credential)
     allow_insecure_broker: bool = False  # the operator's explicit choice to run without TLS
+    # set when the node's broker is its island (a leaf node with JetStream domain = node_id): the
+    # stream is copied to this domain on the hub, where partners read it and we read theirs
+    hub_domain: str | None = None
 
     def __post_init__(self) -> None:
         for nid in (self.node_id, *self.partner_keys):
@@ -79,6 +83,12 @@ def nats_transport(settings: FederationSettings) -> NatsTransport:
         raise ConfigError(
             f"{settings.node_id}: broker {settings.nats_url} has no TLS credential: set tls_ca_file,"
             " tls_cert_file, tls_key_file (seawatch region init writes them), or allow_insecure_broker = true"
+        )
+    if settings.hub_domain is not None:
+        from seawatch.share.island import IslandTransport
+
+        return IslandTransport(
+            settings.nats_url, tls=settings.tls, node_id=settings.node_id, hub_domain=settings.hub_domain
         )
     return NatsTransport(settings.nats_url, tls=settings.tls, node_id=settings.node_id)
 
@@ -154,4 +164,5 @@ def federation_from_parts(
         max_item_bytes=int(fed.get("max_item_bytes", 64 * 1024)),
         tls=tls,
         allow_insecure_broker=bool(fed.get("allow_insecure_broker", False)),
+        hub_domain=None if fed.get("hub_domain") is None else str(fed["hub_domain"]),
     )
