@@ -76,27 +76,14 @@ def maritime_limits() -> MaritimeLimitsOut:
 
 def _radar_sites(feed: FeedSettings) -> list[SensorSite]:
     """The radar sites of one feed: its sensors file, or for a `sim` feed its scenario's radars."""
-    if feed.kind == "sim" and feed.sensors is None:
-        from seawatch.node.feeds import SIM_DEFAULT_SCENARIO
-        from seawatch.sim.scenario import load_scenario
+    from seawatch.node.sites import feed_sites
 
-        try:
-            radars = load_scenario(feed.scenario or SIM_DEFAULT_SCENARIO, check_geo=False).radars
-        except (SeawatchError, OSError) as exc:  # the feed itself reports it; the layer stays usable
-            log.warning("coverage: feed %s scenario unreadable: %s", feed.name, exc)
-            return []
-        found = [(r.id, r.lat, r.lon, r.range_m) for r in radars]
-    elif feed.sensors is not None:
-        from seawatch.sources.sensors import load_sensors
-
-        try:
-            config = load_sensors(feed.sensors)
-        except (SeawatchError, OSError) as exc:
-            log.warning("coverage: feed %s sensors unreadable: %s", feed.name, exc)
-            return []
-        found = [(r.id, r.lat, r.lon, r.range_m) for r in config.radars]
-    else:
+    try:
+        config = feed_sites(feed)
+    except (SeawatchError, OSError) as exc:  # the feed itself reports it; the layer stays usable
+        log.warning("coverage: feed %s sites unreadable: %s", feed.name, exc)
         return []
+    found = [(r.id, r.lat, r.lon, r.range_m) for r in config.radars]
     return [
         SensorSite(id=site_id, kind="radar", feed=feed.name, lat=lat, lon=lon, range_m=range_m)
         for site_id, lat, lon, range_m in found

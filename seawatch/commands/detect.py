@@ -103,20 +103,16 @@ def fuse_contacts(
 
 def _load(args: argparse.Namespace, counts: Counter[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     from seawatch.sources.inputs import load_inputs
-    from seawatch.sources.sensors import configure_sensors, sensors_for_inputs
+    from seawatch.sources.sensors import sensors_for_inputs
 
     sensors = sensors_for_inputs(args.inputs, args.sensors)
     args.revisit_s = sensors.revisit_s()
-    configure_sensors(sensors)
-    try:
-        loaded = load_inputs(args.inputs)
-    finally:
-        configure_sensors(None)
+    loaded = load_inputs(args.inputs, sensors)
     positions = loaded.positions
-    if len(args.inputs) > 1:  # several receivers: the same report heard twice is one observation
-        from seawatch.feeders.dedupe import drop_duplicate_rows
+    # a report delivered twice within 2 s (two receivers, or one twice) is one observation, as in the node
+    from seawatch.feeders.dedupe import drop_duplicate_rows
 
-        positions, counts["duplicate"] = drop_duplicate_rows(positions)
+    positions, counts["duplicate"] = drop_duplicate_rows(positions)
     counts["input_rows"] += positions.height
     counts["rejected_lines"] += len(loaded.rejects)
     for r in loaded.rejects[:5]:

@@ -63,22 +63,16 @@ def load_fusion_config(path: Path | None) -> FusionConfig:
 
 
 def fuse_inputs(inputs: list[str], sensors: Path | None, config: FusionConfig) -> tuple[FusedResult, Any]:
-    """Load inputs through the format registry (radar sites configured first) and fuse them; with
-    several inputs (receivers), AIS reports heard twice are fused once (`loaded.counts["duplicate"]`)."""
-    from seawatch.sources import radar
+    """Load inputs through the format registry (with the radar sites) and fuse them; an AIS report
+    delivered twice within 2 s (two receivers, or one twice) is fused once (`loaded.counts["duplicate"]`)."""
     from seawatch.sources.inputs import load_inputs
 
     sites = sensors_for_inputs(inputs, sensors)
-    radar.configure_sensors(sites)
-    try:
-        loaded = load_inputs(inputs)
-    finally:
-        radar.configure_sensors(None)
+    loaded = load_inputs(inputs, sites)
     if sites.revisit_s():  # report intervals from the sites file, under any given in the config
         config = config.model_copy(update={"revisit_s": {**sites.revisit_s(), **config.revisit_s}})
     positions = loaded.positions
-    if len(inputs) > 1:
-        positions, loaded.counts["duplicate"] = drop_duplicate_rows(positions)
+    positions, loaded.counts["duplicate"] = drop_duplicate_rows(positions)  # the node's rule (feeders)
     return fuse_frame(positions, config), loaded
 
 

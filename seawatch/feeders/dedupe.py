@@ -2,9 +2,13 @@
 
 Two levels, one rule (`DuplicateFilter`): raw sentences keyed on the sentence without its tag block
 (receivers add their own `s:`/`c:`), and decoded reports keyed on what the vessel said (`report_key`:
-MMSI and the position report's fields, or the static report's), without who heard it or when. The
-node runs `DuplicateStage` beside the quality gate; `seawatch detect`/`fuse` with several inputs run
-`drop_duplicate_rows` on the loaded positions. Repeats are counted as `duplicate`, never rejected.
+MMSI and the position report's fields, or the static report's), without who heard it or when.
+
+The rule, the same in the CLI and the node: an AIS report delivered again within the window (data
+time) is one observation, whoever delivered it: another receiver, or the same one again (a feed
+re-sending). The node runs `DuplicateStage` beside the quality gate on every feed; `seawatch
+detect`/`fuse` run `drop_duplicate_rows` on the loaded positions of one input or several (so a file
+gives the events a node fed with it gives). Repeats are counted as `duplicate`, never rejected.
 Time comes from the data (`time_s`, epoch seconds: the receive time), never from the wall clock, so
 replays behave like live; receivers further apart in data time than the window are not merged.
 """
@@ -132,12 +136,23 @@ def drop_duplicate_rows(
 
     if positions.height == 0:
         return positions, 0
-    ais = pl.col("sensor").fill_null("ais") == "ais"
-    candidates = positions.with_row_index("_row").filter(
-        ais & pl.col("mmsi").is_not_null() & pl.col("t").is_not_null()
+    ais = pl.col("sensor").fill_null("ais") == "ais" if "sensor" in positions.columns else pl.lit(True)
+    # only a report present twice within the window can repeat: a hash of its vessel and position
+    # (collisions only add candidates) seen twice, then within `window_s` of its neighbour in time;
+    # the exact pass below sees just those
+    same = pl.col("mmsi").hash(1) ^ pl.col("lat").hash(2) ^ pl.col("lon").hash(3)
+    candidates = (
+        positions.with_row_index("_row")
+        .filter(ais & pl.col("mmsi").is_not_null() & pl.col("t").is_not_null())
+        .with_columns(same.alias("_same"))
+        .filter(pl.col("_same").is_duplicated())
     )
-    # only reports present more than once can repeat: the Python pass sees just those
-    candidates = candidates.filter(pl.struct(REPORT_COLUMNS).is_duplicated()).sort("t", maintain_order=True)
+    if candidates.height == 0:
+        return positions, 0
+    near = (pl.col("_same") == pl.col("_same").shift(1)) & (pl.col("t").diff() <= window_s)
+    candidates = (
+        candidates.sort("_same", "t").filter((near | near.shift(-1)).fill_null(False)).sort("t", "_row")
+    )
     if candidates.height == 0:
         return positions, 0
     dedupe = DuplicateFilter(window_s)

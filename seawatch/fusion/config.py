@@ -8,7 +8,7 @@ Unknown keys, text where a number belongs ('16'), negative or NaN numbers are re
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -34,6 +34,12 @@ class FusionConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # "tracks": the multi-sensor tracker (kinematic association, M-of-N, fused track ids T000123);
+    # "identity": one track per reported identity (`mmsi:<mmsi>`, `<sensor>:<target ref>`, a partner's
+    # track id), its state the latest report (speed and course from consecutive fixes when not
+    # reported), no fusion across sensors: for a node that relays identified reports (AIS only) and
+    # for replays checked row by row against their file (`fusion/identity.py`)
+    association: Literal["tracks", "identity"] = "tracks"
     origin_lat: Annotated[float, Field(ge=-90, le=90, strict=True)] | None = None
     origin_lon: Annotated[float, Field(ge=-180, le=180, strict=True)] | None = None
     accel_sigma_mps2: PositiveNum = 0.5  # white-noise acceleration of the constant-velocity model

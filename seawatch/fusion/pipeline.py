@@ -1,7 +1,10 @@
 """Fusion pipeline: positions of every sensor -> fused tracks (with `track_id`) and dark-target events.
 
 Bulk: `fuse_frame(positions, config) -> FusedResult(tracks, events, counts)`.
-Live: `LiveFusion(config).ingest(observations) -> (track_steps, events)`, per observation batch.
+Live: `LiveFusion(config).ingest(observations) -> (track_steps, events)`, per observation batch, or
+`LiveFusion.scans(observations)`: the same work scan batch by scan batch, with the track each
+observation fed (what the node's track stage records). `FusionConfig.association = "identity"` makes
+LiveFusion keep one track per reported identity instead (`fusion/identity.py`).
 Both cut the time-ordered input into the same batches (radar/satellite contacts within
 `scan_window_s` of the batch start; AIS-only stretches up to `AIS_WINDOW_S`) and run the same
 `Tracker` and the same dark-target accumulator.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +36,7 @@ from seawatch.fusion.config import FusionConfig
 from seawatch.fusion.dark_target import DarkTargetAccumulator, dark_target_events
 from seawatch.fusion.delete import KIND_CODE
 from seawatch.fusion.frame import LocalFrame, sog_cog, velocity_en
+from seawatch.fusion.identity import IdentityTracks, LastFix
 from seawatch.fusion.noise import as_cov, polar_cov
 from seawatch.fusion.tracker import (
     AIS,
@@ -219,6 +224,18 @@ def fuse_frame(positions: pl.DataFrame, config: FusionConfig | None = None) -> F
     return FusedResult(out, events, counts)
 
 
+@dataclass
+class ScanStep:
+    """One scan batch of a `LiveFusion.scans` call: `index` are the positions (in the call's input) of
+    its observations, `track_ids` the shown track each fed (None: a tentative track, or none), then the
+    batch's track steps and its dark-target events (new or grown)."""
+
+    index: list[int]
+    track_ids: list[str | None]
+    steps: list[TrackStep]
+    events: list[Event]
+
+
 class LiveFusion:
     """Incremental fusion for a live node: `ingest(observations)` per batch of new observations.
 
@@ -236,30 +253,54 @@ class LiveFusion:
             dict(self.config.dark_min_contacts),
         )
         self._pending: dict[int, list[dict[str, Any]]] = {}  # tentative track -> its dark contacts so far
-        self._dark_tracks: set[str] = set()
+        self.identity = IdentityTracks() if self.config.association == "identity" else None
 
     def ingest(self, observations: list[Observation]) -> tuple[list[TrackStep], list[Event]]:
-        usable = [o for o in observations if o.sensor != SensorKind.AIS or o.mmsi]
-        if not usable:
-            return [], []
-        usable.sort(key=lambda o: o.time)
-        t = np.array([o.time.timestamp() for o in usable])
-        contact = np.array([o.sensor != SensorKind.AIS for o in usable])
-        bounds = batch_bounds(t, contact, self.config.scan_window_s)
         steps: list[TrackStep] = []
         events: dict[str, Event] = {}
-        for lo, hi in itertools.pairwise(bounds):
-            chunk = usable[lo:hi]
-            res = self.tracker.process(self.tracker.batch_from_observations(chunk))
-            steps.extend(self.tracker.steps_of(res, chunk))
-            for ev in self._dark_events(res, chunk):
+        for scan in self.scans(observations):
+            steps.extend(scan.steps)
+            for ev in scan.events:
                 events[ev.event_id] = ev
         return steps, list(events.values())
 
-    def dark_events(self, res: BatchResult, chunk: list[Observation]) -> list[Event]:
-        """Dark-target events (new or grown) of one processed batch `chunk` (for callers that drive
-        `self.tracker.process` themselves, e.g. the node's track stage)."""
-        return self._dark_events(res, chunk)
+    def scans(self, observations: Sequence[Observation]) -> Iterator[ScanStep]:
+        """The batch cut into scan batches (time order) and run through the tracker, one `ScanStep`
+        each. An AIS report without MMSI feeds no track (it is in no scan). With the identity
+        association, one step for the whole batch in input order."""
+        if self.identity is not None:
+            ids, steps = self.identity.assign(observations)
+            yield ScanStep(list(range(len(observations))), ids, steps, [])
+            return
+        idx = [i for i, o in enumerate(observations) if o.sensor != SensorKind.AIS or o.mmsi]
+        if not idx:
+            return
+        idx.sort(key=lambda i: observations[i].time)
+        usable = [observations[i] for i in idx]
+        t = np.array([o.time.timestamp() for o in usable])
+        contact = np.array([o.sensor != SensorKind.AIS for o in usable])
+        tracker = self.tracker
+        for lo, hi in itertools.pairwise(batch_bounds(t, contact, self.config.scan_window_s)):
+            chunk = usable[lo:hi]
+            res = tracker.process(tracker.batch_from_observations(chunk))
+            shown = tracker.confirmed_nums
+            ids = [track_id_of(n) if n >= 0 and n in shown else None for n in res.track_num.tolist()]
+            yield ScanStep(idx[lo:hi], ids, tracker.steps_of(res, chunk), self._dark_events(res, chunk))
+
+    def continue_numbering_after(self, last_num: int) -> None:
+        """New fused tracks get numbers above `last_num` (a restarted node keeps its track ids unique)."""
+        self.tracker.continue_numbering_after(last_num)
+
+    def resume_identity(self, track_id: str, fix: LastFix) -> None:
+        """Identity association, after a restart: a stored track's last fix."""
+        if self.identity is not None:
+            self.identity.resume(track_id, fix)
+
+    def drop_older_than(self, epoch_s: float) -> None:
+        """Identity association: forget tracks last reported before this data time (the tracker
+        deletes its own tracks by their time-outs)."""
+        if self.identity is not None:
+            self.identity.drop_older_than(epoch_s)
 
     def _dark_events(self, res: BatchResult, chunk: list[Observation]) -> list[Event]:
         out: list[Event] = []

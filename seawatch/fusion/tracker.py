@@ -119,12 +119,13 @@ class TrackStep:
     time: datetime
     lat: float
     lon: float
-    sog_kn: float
-    cog_deg: float
+    sog_kn: float | None
+    cog_deg: float | None
     mmsi: int | None
     sensors: tuple[str, ...]
     sources: tuple[str, ...]
     nearest_ais_m: float | None = None
+    heading_deg: float | None = None  # as reported (identity association only)
     pos_sigma_m: float | None = None  # 1 sigma of the position estimate along its worst axis (m)
     vel_sigma_mps: float | None = None  # 1 sigma of the velocity estimate along its worst axis (m/s)
 

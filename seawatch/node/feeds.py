@@ -18,12 +18,14 @@ from typing import Any
 import polars as pl
 
 from seawatch.errors import InputError
+from seawatch.feeders.reorder import in_time_order
 from seawatch.model import AisStatic, Observation, Rejected, SensorKind
 from seawatch.node.pipeline import Item
 from seawatch.node.settings import FeedSettings
 from seawatch.sources.ais_stream import AisStreamDecoder
 from seawatch.sources.formats import detect_format
 from seawatch.sources.net import MAX_LINE_BYTES, READ_BYTES, LineBuffer, udp_kernel_drops
+from seawatch.sources.sensors import SensorConfig, load_sensors
 from seawatch.timeutil import utc_from_epoch
 
 log = logging.getLogger(__name__)
@@ -33,12 +35,12 @@ LineDecoder = Callable[[str, datetime], list[Any]]
 
 
 # -- file replay ---------------------------------------------------------------------------------
-def _load_frames(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[Rejected]]:
+def _load_frames(path: Path, sites: SensorConfig | None) -> tuple[pl.DataFrame, pl.DataFrame, list[Rejected]]:
     """Positions and statics of one file through the sources' format registry."""
     spec = detect_format(path)
     if spec is None:
         raise InputError(f"{path}: unknown input format")
-    result = spec.load(path)
+    result = spec.load(path, sites)
     return result.positions, result.statics, result.rejects
 
 
@@ -46,13 +48,16 @@ def _none(value: Any) -> Any:
     return None if value is None else value
 
 
-def replay_items(paths: list[Path], source: str) -> list[tuple[float, Item]]:
-    """Every item of the files with its data time, in time order (positions without time are rejected)."""
+def replay_items(
+    paths: list[Path], source: str, sites: SensorConfig | None = None
+) -> list[tuple[float, Item]]:
+    """Every item of the files with its data time, in time order (positions without time are rejected).
+    `sites`: the feed's sensor sites (radar files also read a `sensors.toml` beside them)."""
     timed: list[tuple[float, Item]] = []
     for path in paths:
         if not Path(path).is_file():
             raise InputError(f"replay file not found: {path}")
-        positions, statics, rejects = _load_frames(Path(path))
+        positions, statics, rejects = _load_frames(Path(path), sites)
         timed.extend((0.0, r) for r in rejects)
         has_ref = "target_ref" in positions.columns
         for row in positions.iter_rows(named=True):
@@ -93,13 +98,14 @@ def replay_items(paths: list[Path], source: str) -> list[tuple[float, Item]]:
                     ),
                 )
             )
-    timed.sort(key=lambda pair: pair[0])
-    return timed
+    return in_time_order(timed, lambda pair: pair[0])  # the reorder feeder (undated items first, at 0)
 
 
 async def replay_feed(feed: FeedSettings, put: Put, items: list[tuple[float, Item]] | None = None) -> None:
     """Replay files at `feed.speed` × real time (data time drives the pacing)."""
-    items = items if items is not None else await asyncio.to_thread(replay_items, feed.paths, feed.name)
+    if items is None:
+        sites = load_sensors(feed.sensors) if feed.sensors is not None else None
+        items = await asyncio.to_thread(replay_items, feed.paths, feed.name, sites)
     while True:
         await _pace(feed, put, items)
         if not feed.loop:
@@ -125,7 +131,6 @@ def line_decoder(feed: FeedSettings) -> LineDecoder:
     """AIS NMEA lines, or radar NMEA lines when the feed names a sensors file."""
     if feed.sensors is not None:
         from seawatch.sources.radar import RadarNmeaDecoder
-        from seawatch.sources.sensors import load_sensors
 
         radar = RadarNmeaDecoder(load_sensors(feed.sensors), source=feed.name, enforce_checksum=False)
 

@@ -1,5 +1,5 @@
-"""The live pipeline core: items → quality gate and dedupe (feeders) → track stage → event stages → one
-`IngestBatch`.
+"""The live pipeline core: items → reorder, quality gate and dedupe (feeders) → track stage → event
+stages → one `IngestBatch`.
 
 Pure and synchronous (no I/O, no wall clock); the `Node` feeds it batches taken from its queue and
 commits what it returns. Stages are typed (`DedupeStage`, `TrackStage`, `EventStage` protocols): the
@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from seawatch.detect.watchlist import Watchlist
 from seawatch.feeders.quality import observation_problem, plainly_good, static_problem
+from seawatch.feeders.reorder import ReorderStage
 from seawatch.model import AisPosition, AisStatic, Event, Observation, Rejected, SensorKind
 from seawatch.model.zone import Zone
 from seawatch.store.base import IngestBatch, PositionRow, TrackState
@@ -109,11 +110,13 @@ class LivePipeline:
         tracker: TrackStage,
         detectors: Sequence[EventStage] = (),
         dedupe: DedupeStage | None = None,
+        reorder: ReorderStage | None = None,
     ) -> None:
         self.node_id = node_id
         self.tracker = tracker
         self.detectors = list(detectors)
         self.dedupe: DedupeStage = dedupe if dedupe is not None else NoDedupe()
+        self.reorder = reorder if reorder is not None else ReorderStage()
         self._pending_zones: list[Any] | None = None
         self._pending_watchlist: Watchlist | None = None
 
@@ -139,6 +142,7 @@ class LivePipeline:
         """One batch. An item that fails its quality check, or makes a stage fail, is rejected with its
         reason and counted; the rest of the batch goes on (the node commits it)."""
         self._apply_pending()
+        items = self.reorder.order(items)  # data-time order within the batch (feeders/reorder.py)
         result = StepResult(batch=IngestBatch())
         batch = result.batch
         observations: list[tuple[str, Observation]] = []

@@ -133,7 +133,8 @@ class PipelineSettings(BaseModel):
     )
     tracker: Literal["fusion", "latest"] = Field(
         default="fusion",
-        description="fusion's LiveFusion, or one track per MMSI / target (tests, benchmarks)",
+        description='"latest": short for fusion.association = "identity" (one track per MMSI / target,'
+        " its state the latest report: AIS-only relays, replays checked row by row)",
     )
 
     @field_validator("detect_config")
@@ -156,7 +157,10 @@ class PipelineSettings(BaseModel):
         return values
 
     def fusion_config(self) -> FusionConfig:
-        return FusionConfig.from_dict(dict(self.fusion), "pipeline.fusion")
+        values = dict(self.fusion)
+        if self.tracker == "latest":
+            values.setdefault("association", "identity")
+        return FusionConfig.from_dict(values, "pipeline.fusion")
 
 
 class NodeSettings(BaseSettings):

@@ -404,8 +404,8 @@ register_format(
     FormatSpec(
         name="ais_nmea",
         sniff=sniff_nmea,
-        load=load_nmea,
-        iterate=iterate_nmea,
+        load=lambda path, sites=None: load_nmea(path),
+        iterate=lambda path, sites=None: iterate_nmea(path),
         priority=20,
         description="AIS NMEA 0183 !AIVDM/!AIVDO (tag blocks, multi-sentence), plain or gzip",
     )

@@ -389,8 +389,8 @@ register_format(
     FormatSpec(
         name="ais_csv",
         sniff=sniff_csv,
-        load=load_csv,
-        iterate=iterate_csv,
+        load=lambda path, sites=None: load_csv(path),
+        iterate=lambda path, sites=None: iterate_csv(path),
         priority=10,
         description="AIS CSV: MarineCadastre/NOAA columns or the generic mapping (time, MMSI, lat, lon...)",
     )

@@ -1,8 +1,10 @@
 """Registry of input formats: each format module registers a `FormatSpec` when imported.
 
 A spec says how to recognise a file (`sniff(path, head)` on its first bytes, already gunzipped),
-how to load it whole into columns (`load(path) -> LoadResult`) and how to stream it
-(`iterate(path) -> Iterator[Observation | AisStatic | Rejected]`).
+how to load it whole into columns (`load(path, sites) -> LoadResult`) and how to stream it
+(`iterate(path, sites) -> Iterator[Observation | AisStatic | Rejected]`). `sites` are the sensor sites
+given by the caller (`--sensors FILE`, a feed's `sensors`), passed explicitly; the radar loader merges
+them over any `sensors.toml` beside the file, the other formats do not need them.
 
 The built-in formats are known before their modules are imported (`KNOWN_FORMATS`): each one's
 sniffer lives in a module that is cheap to import (`sniffers`, or a loader that needs only polars),
@@ -21,11 +23,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 
 from seawatch.model.columns import STATIC_SCHEMA, empty_positions
 from seawatch.model.observation import AisStatic, Observation, Rejected
+from seawatch.sources.sensors import SensorConfig
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +73,26 @@ class LoadResult:
 Item = Observation | AisStatic | Rejected
 
 
+class Loader(Protocol):
+    """Loads a whole file; `sites`: the sensor sites given by the caller (None: none given)."""
+
+    def __call__(self, path: Path, sites: SensorConfig | None = None) -> LoadResult: ...
+
+
+class Streamer(Protocol):
+    """Streams a file's items; `sites` as for `Loader`."""
+
+    def __call__(self, path: Path, sites: SensorConfig | None = None) -> Iterator[Item]: ...
+
+
 @dataclass(frozen=True)
 class FormatSpec:
     """One input format. `priority`: higher is sniffed first (specific formats before generic ones)."""
 
     name: str
     sniff: Callable[[Path, bytes], bool]
-    load: Callable[[Path], LoadResult]
-    iterate: Callable[[Path], Iterator[Item]]
+    load: Loader
+    iterate: Streamer
     priority: int = 0
     description: str = ""
 

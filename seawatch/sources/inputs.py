@@ -10,6 +10,7 @@ from pathlib import Path
 
 from seawatch.errors import InputError
 from seawatch.sources.formats import FormatSpec, Item, LoadResult, detect_format, format_names, read_head
+from seawatch.sources.sensors import SensorConfig
 
 log = logging.getLogger(__name__)
 
@@ -52,22 +53,23 @@ def _paths(paths: Sequence[str | Path]) -> list[tuple[str, Path, bool]]:
     return out
 
 
-def load_inputs(paths: Sequence[str | Path]) -> LoadResult:
-    """Load every input whole into columns (positions, statics), with rejects and counts."""
+def load_inputs(paths: Sequence[str | Path], sites: SensorConfig | None = None) -> LoadResult:
+    """Load every input whole into columns (positions, statics), with rejects and counts; `sites`: the
+    sensor sites given by the caller (radar inputs also read a `sensors.toml` beside them)."""
     results = []
     for name, path, is_temp in _paths(paths):
         try:
             p, spec = resolve_input(path)
             log.info("loading %s as %s", name, spec.name)
-            results.append(spec.load(p))
+            results.append(spec.load(p, sites))
         finally:
             if is_temp:
                 path.unlink(missing_ok=True)
     return LoadResult.concat(results)
 
 
-def iter_inputs(paths: Sequence[str | Path]) -> Iterator[Item]:
-    """Stream every input in turn as observations, statics and rejects."""
+def iter_inputs(paths: Sequence[str | Path], sites: SensorConfig | None = None) -> Iterator[Item]:
+    """Stream every input in turn as observations, statics and rejects (`sites` as in `load_inputs`)."""
     resolved = []
     for path in paths:  # fail on a missing input before yielding anything
         if str(path) != "-":
@@ -77,9 +79,9 @@ def iter_inputs(paths: Sequence[str | Path]) -> Iterator[Item]:
             tmp = _stdin_to_file()
             try:
                 p, spec = resolve_input(tmp)
-                yield from spec.iterate(p)
+                yield from spec.iterate(p, sites)
             finally:
                 tmp.unlink(missing_ok=True)
         else:
             p, spec = resolved.pop(0)
-            yield from spec.iterate(p)
+            yield from spec.iterate(p, sites)

@@ -27,8 +27,7 @@ import pynmea2
 from pyproj import Geod
 
 from seawatch.model.observation import Observation, Rejected, SensorKind
-from seawatch.sources.sensors import RadarSite, SensorConfig, explicit_sensors
-from seawatch.sources.sensors import configure_sensors as configure_sensors  # re-exported: callers use it
+from seawatch.sources.sensors import RadarSite, SensorConfig
 from seawatch.sources.sniffers import sniff_radar as sniff_radar  # re-exported: registered below
 
 log = logging.getLogger(__name__)
@@ -509,23 +508,23 @@ def load_radar_file(
 
 
 # ---------------------------------------------------------------- format registry
-def _sensors_for(path: Path) -> SensorConfig:
+def _sensors_for(path: Path, sites: SensorConfig | None) -> SensorConfig:
+    """The sites given by the caller merged over any `sensors.toml` beside the file."""
     from seawatch.sources.sensors import sensors_for_inputs
 
-    config = sensors_for_inputs([path])
-    explicit = explicit_sensors()
-    return config.merged(explicit) if explicit is not None else config
+    beside = sensors_for_inputs([path])
+    return beside if sites is None else beside.merged(sites)
 
 
 def _register() -> None:
     from seawatch.sources.formats import FormatSpec, LoadResult, register_format
 
-    def load(path: Path) -> LoadResult:
-        frame, rejects, counts = load_radar_file(path, _sensors_for(path))
+    def load(path: Path, sites: SensorConfig | None = None) -> LoadResult:
+        frame, rejects, counts = load_radar_file(path, _sensors_for(path, sites))
         return LoadResult(positions=frame, rejects=rejects, counts=counts)
 
-    def iterate(path: Path) -> Iterator[Observation | Rejected]:
-        return iter_radar_file(path, _sensors_for(path))
+    def iterate(path: Path, sites: SensorConfig | None = None) -> Iterator[Observation | Rejected]:
+        return iter_radar_file(path, _sensors_for(path, sites))
 
     register_format(
         FormatSpec(

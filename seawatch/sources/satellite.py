@@ -44,6 +44,7 @@ from typing import Any
 import polars as pl
 
 from seawatch.model.observation import Observation, Rejected, SensorKind
+from seawatch.sources.sensors import SensorConfig
 from seawatch.timeutil import parse_utc, utc_from_epoch
 
 log = logging.getLogger(__name__)
@@ -270,16 +271,19 @@ def load_satellite_file(path: str | Path) -> tuple[pl.DataFrame, list[Rejected],
 def _register() -> None:
     from seawatch.sources.formats import FormatSpec, LoadResult, register_format
 
-    def load(path: Path) -> LoadResult:
+    def load(path: Path, sites: SensorConfig | None = None) -> LoadResult:
         frame, rejects, counts = load_satellite_file(path)
         return LoadResult(positions=frame, rejects=rejects, counts=counts)
+
+    def iterate(path: Path, sites: SensorConfig | None = None) -> Iterator[Observation | Rejected]:
+        return iter_satellite_file(path)
 
     register_format(
         FormatSpec(
             name="satellite-detections",
             sniff=sniff_satellite,
             load=load,
-            iterate=iter_satellite_file,
+            iterate=iterate,
             priority=20,
             description="satellite vessel detections: generic CSV / GeoJSON, KSAT deliveries",
         )

@@ -182,19 +182,3 @@ def sensors_for_inputs(paths: Iterable[str | Path], explicit: str | Path | None 
     if explicit is not None:
         config = config.merged(load_sensors(explicit))
     return config
-
-
-# sites given on the command line (`--sensors FILE`), used by the radar loader besides any
-# `sensors.toml` beside the input; held here so that setting them does not import the radar decoder
-_explicit_sensors: SensorConfig | None = None
-
-
-def configure_sensors(config: SensorConfig | None) -> None:
-    """Set (or clear, with None) the sensor sites the format registry's radar loader adds to the
-    `sensors.toml` found beside each input (the CLI calls this with `--sensors FILE`)."""
-    global _explicit_sensors
-    _explicit_sensors = config
-
-
-def explicit_sensors() -> SensorConfig | None:
-    return _explicit_sensors

@@ -118,17 +118,13 @@ def test_live_fusion_gives_the_same_dark_targets(scenario: tuple[Path, FusedResu
     from seawatch.feeders.dedupe import DuplicateStage
     from seawatch.fusion.pipeline import LiveFusion
     from seawatch.model.observation import Observation
-    from seawatch.sources import radar
     from seawatch.sources.inputs import iter_inputs
     from seawatch.sources.sensors import sensors_for_inputs
 
     out, result = scenario
     paths = [str(out / "ais.nmea"), str(out / "radar.nmea"), str(out / "sar_detections.csv")]
-    radar.configure_sensors(sensors_for_inputs(paths))
-    try:
-        obs = sorted((o for o in iter_inputs(paths) if isinstance(o, Observation)), key=lambda o: o.time)
-    finally:
-        radar.configure_sensors(None)
+    sites = sensors_for_inputs(paths)
+    obs = sorted((o for o in iter_inputs(paths, sites) if isinstance(o, Observation)), key=lambda o: o.time)
     # as the node does, and as `fuse_inputs` does with several inputs: a report two stations heard is one
     dedupe = DuplicateStage()
     obs = [o for o in obs if not dedupe.is_duplicate(o)]

@@ -1,4 +1,5 @@
-"""Pure parts of the node: fallback tracker, pipeline counters, watchlist and silence events, live bus."""
+"""Pure parts of the node: its fusion stage with the identity association, pipeline counters, watchlist
+and silence events, live bus."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from seawatch.errors import ConfigError
+from seawatch.fusion.config import FusionConfig
 from seawatch.model import AisPosition, AisStatic, Observation, Rejected, SensorKind
 from seawatch.node.bus import LiveBus, LiveItem
 from seawatch.node.pipeline import LivePipeline
 from seawatch.node.settings import load_settings
 from seawatch.node.silence import SilenceMonitor
-from seawatch.node.tracker import LatestStateTracker
+from seawatch.node.stages import FusionStage
 from seawatch.store.base import EventQuery, TrackState
 
 T0 = datetime(2020, 6, 30, 10, 0, tzinfo=UTC)
@@ -27,8 +29,13 @@ def _obs(
     return Observation(T0 + timedelta(minutes=minutes), lat, lon, sensor, "feed", mmsi=mmsi, target_ref=ref)
 
 
+def _identity_stage() -> FusionStage:
+    """The node's fusion stage with `association = "identity"` (what `pipeline.tracker = "latest"` means)."""
+    return FusionStage("n1", FusionConfig(association="identity"))
+
+
 def test_tracker_derives_speed_and_course_and_ignores_late_reports() -> None:
-    tracker = LatestStateTracker("n1")
+    tracker = _identity_stage()
     tracker.update([_obs(0, 18.0, -66.0)])
     (key, state), (_, late) = tracker.update([_obs(60, 18.0 + 30 / 60, -66.0), _obs(30, 0.0, 0.0)])
     assert key == "mmsi:366000001"
@@ -40,7 +47,7 @@ def test_tracker_derives_speed_and_course_and_ignores_late_reports() -> None:
 
 
 def test_pipeline_counts_per_source_and_keeps_rejects() -> None:
-    tracker = LatestStateTracker("n1")
+    tracker = _identity_stage()
     pipeline = LivePipeline("n1", tracker)
     undated = AisPosition(366000002, 1, 18.0, -66.0)
     static = AisStatic(366000001, 5, shipname="SEA BIRD", ship_type=70, received_at=T0)

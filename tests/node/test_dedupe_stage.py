@@ -14,10 +14,9 @@ from seawatch.feeders.dedupe import DuplicateStage
 from seawatch.geo.zones import default_zones
 from seawatch.model import Observation
 from seawatch.node.feeds import replay_items
-from seawatch.node.fused import FusedTrackStage
 from seawatch.node.pipeline import Item, LivePipeline, StepResult
 from seawatch.node.settings import NodeSettings
-from seawatch.node.stages import make_dedupe
+from seawatch.node.stages import FusionStage, make_dedupe
 from tests.shared import require_shared
 
 
@@ -26,7 +25,7 @@ def _run(items: list[tuple[str, Item]]) -> tuple[StepResult, list[dict[str, obje
     settings = NodeSettings()
     pipeline = LivePipeline(
         "n1",
-        FusedTrackStage("n1", settings.pipeline.fusion_config()),
+        FusionStage("n1", settings.pipeline.fusion_config()),
         [LiveDetector(context)],
         make_dedupe(settings),
     )

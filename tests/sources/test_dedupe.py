@@ -100,3 +100,40 @@ def test_duplicate_rows_dropped_only_within_the_window() -> None:
     kept, dropped = drop_duplicate_rows(pl.DataFrame(rows), window_s=2.0)
     assert dropped == 1  # the 100.5 copy; 103.0 is past the window, mmsi 2 differs, no time is kept
     assert kept["t"].to_list() == [100.0, 103.0, 100.2, None]
+
+
+def test_one_input_is_deduped_as_the_node_dedupes_one_feed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One rule in the CLI and the node: a single file in which a receiver delivered reports twice
+    (within 2 s) counts them as duplicate reports, as a node fed with that file does."""
+    from seawatch.cli import main
+    from seawatch.node.feeds import replay_items
+    from seawatch.node.pipeline import LivePipeline
+    from seawatch.node.settings import NodeSettings
+    from seawatch.node.stages import make_dedupe, make_tracker
+
+    path = require_shared("ais-nmea-tagblock-kystverket", "norwegian_2024-12-09.nmea")
+    lines = path.read_text().splitlines()
+    doubled = tmp_path / "resent.nmea"
+    doubled.write_text("\n".join(line for line in lines for _ in (0, 1)) + "\n")  # every line sent twice
+
+    assert main(["detect", str(path)]) == 0
+    once = capsys.readouterr()
+    assert main(["detect", str(doubled)]) == 0
+    twice = capsys.readouterr()
+    fixes = re.search(r"(\d+) fixes used", once.err)
+    assert fixes is not None and int(fixes.group(1)) > 100
+    assert "duplicate reports: 0" in once.err
+    assert f"duplicate reports: {fixes.group(1)};" in twice.err
+    assert twice.out == once.out  # the same events
+
+    def node(file: Path) -> tuple[int, int]:
+        settings = NodeSettings()
+        pipeline = LivePipeline("n1", make_tracker(settings), dedupe=make_dedupe(settings))
+        result = pipeline.process([("f", item) for _, item in replay_items([file], "f")])
+        return len(result.batch.positions), result.duplicates["f"]
+
+    assert node(path) == (int(fixes.group(1)), 0)
+    positions, duplicates = node(doubled)
+    assert positions == int(fixes.group(1)) and duplicates >= positions  # (static reports too)
