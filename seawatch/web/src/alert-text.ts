@@ -94,6 +94,25 @@ export function whyText(e: SeaEvent): { rule: string; checks: string[] } {
   return { rule: why?.rule ?? "", checks };
 }
 
+/** Where a shared event came from: "from bb", "also reported by bb, jm", and the positions the
+ *  sharing partner's policy withheld ("bb withheld: end position"), so an operator is told why
+ *  a place or a track is missing instead of meeting a bare "not found". */
+export function sharingText(e: SeaEvent, ownNode?: string): string[] {
+  const d = e.details ?? {};
+  const origin = (e as { origin?: string | null }).origin ?? undefined;
+  const partner = origin && origin !== ownNode ? origin : undefined;
+  const out: string[] = [];
+  if (partner) out.push(`shared by ${partner}`);
+  const also = Array.isArray(d.also_reported_by) ? (d.also_reported_by as unknown[]).map(String) : [];
+  if (also.length) out.push(`also reported by ${also.join(", ")}`);
+  const withheld = Array.isArray(d.withheld) ? (d.withheld as unknown[]).map(String) : [];
+  if (withheld.length) {
+    const names = withheld.map((w) => `${w.replace(/^details\./, "").replace(/_/g, " ")} position`);
+    out.push(`${partner ?? "the sharing partner"} withheld: ${names.join(", ")}`);
+  }
+  return out;
+}
+
 /** One line for the dossier's event list: why it fired, and for how long. */
 export function eventSummary(e: SeaEvent): string {
   const why = whyText(e);

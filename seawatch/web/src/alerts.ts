@@ -3,7 +3,7 @@
 // live for every operator (WebSocket "alert_state"). The severity filter is kept in the user's profile.
 import "./alerts.css";
 import { api } from "./api";
-import { eventLabel, severityOf, whoText, whyText } from "./alert-text";
+import { eventLabel, severityOf, sharingText, whoText, whyText } from "./alert-text";
 import type { AlertEvent, AlertState, AlertStateName } from "./alert-types";
 import type { Profile } from "./profile";
 import { alertKeys, setOpenAlert } from "./threat";
@@ -30,6 +30,17 @@ export class AlertsPanel {
   /** A vessel's name from the live picture, for events that arrive without one. */
   nameOf: (mmsi: number) => string | undefined = () => undefined;
   canAct = false;
+
+  /** This node's id (from /api/health): events of any other origin were shared by a partner. */
+  private ownNode: string | undefined;
+
+  setOwnNode(node: string): void {
+    this.ownNode = node;
+    for (const [id, e] of this.events) {
+      const item = this.item(id);
+      if (item) this.fill(item, e);
+    }
+  }
 
   constructor(private readonly profile: Profile) {
     this.level.value = profile.get<string>(LEVEL_KEY, "alert") === "all" ? "all" : "alert";
@@ -164,6 +175,7 @@ export class AlertsPanel {
     item.dataset.state = state.state;
     item.tabIndex = 0;
     const why = whyText(e);
+    const shared = sharingText(e, this.ownNode);
     const stateText = state.state === "open" ? ""
       : `${state.state === "acknowledged" ? "acknowledged" : "dismissed"}${state.by ? ` by ${state.by}` : ""}`
         + `${state.reason ? `: ${state.reason}` : ""}`;
@@ -171,6 +183,7 @@ export class AlertsPanel {
       + `<span class="alert-time">${esc(isoMinute(Date.parse(e.start)))}</span></div>`
       + `<div class="alert-who" data-testid="alert-who">${esc(whoText(e, this.nameFor(e)))}</div>`
       + `<div class="alert-why" data-testid="alert-why" title="${esc(why.rule)}">${esc(why.checks.join(" · ") || why.rule)}</div>`
+      + (shared.length ? `<div class="alert-share" data-testid="alert-share">${esc(shared.join(" · "))}</div>` : "")
       + (stateText ? `<div class="alert-state" data-testid="alert-state">${esc(stateText)}</div>` : "")
       + (this.canAct ? this.actionsHtml(state.state) : "");
     item.onclick = (ev) => {

@@ -2,6 +2,8 @@
 import * as L from "leaflet";
 import { api } from "./api";
 import { eventLabel, eventSummary } from "./alerts";
+import { sharingText } from "./alert-text";
+import { ApiError } from "./api";
 import { shipCategory, trackClass } from "./symbols";
 import { trackTitle } from "./tracks";
 import type { HistoryFeature, SeaEvent, TrackProps, VesselDossier } from "./types";
@@ -33,6 +35,8 @@ export class DossierPanel {
   private readonly history: L.LayerGroup;
   private token = 0;
   onEvent: (e: SeaEvent) => void = () => {};
+  /** This node's id (from /api/health): events of any other origin were shared by a partner. */
+  ownNode: string | undefined;
   onClose: () => void = () => {};
   /** The end of the period to show history for (live: undefined; replay: the picture time). */
   historyEnd: () => number | undefined = () => undefined;
@@ -59,7 +63,7 @@ export class DossierPanel {
     this.panel.dataset.mmsi = vesselMmsi ? String(vesselMmsi) : "";
     this.panel.dataset.trackId = track?.track_id ?? event?.track_ids?.[0] ?? "";
     this.title.textContent = track ? trackTitle(track) : vesselMmsi ? `MMSI ${vesselMmsi}` : "Contact";
-    this.body.innerHTML = `${event ? eventBlock(event) : ""}${track ? stateBlock(track) : ""}`
+    this.body.innerHTML = `${event ? eventBlock(event, this.ownNode) : ""}${track ? stateBlock(track) : ""}`
       + `<p class="muted" data-testid="dossier-loading">loading…</p>`;
     this.history.clearLayers();
 
@@ -69,7 +73,7 @@ export class DossierPanel {
       try {
         dossier = await api.get("/api/vessels/{mmsi}", { path: { mmsi: vesselMmsi } });
       } catch (err) {
-        error = (err as Error).message;
+        error = missingText(err, event, this.ownNode);
       }
     }
     let points = historyPoints(dossier?.history);
@@ -81,7 +85,7 @@ export class DossierPanel {
         const params = end ? { start: new Date(start).toISOString(), end: new Date(end).toISOString() } : {};
         points = historyPoints(await api.get("/api/tracks/{track_id}/history", { path: { track_id: trackId }, query: params }));
       } catch (err) {
-        error = error || (err as Error).message;
+        error = error || missingText(err, event, this.ownNode);
       }
     }
     if (token !== this.token) return;
@@ -93,7 +97,7 @@ export class DossierPanel {
     const events = dossier?.events ?? [];
     const changes = dossier?.identity_changes ?? [];
     this.body.innerHTML = [
-      event ? eventBlock(event) : "",
+      event ? eventBlock(event, this.ownNode) : "",
       track ? stateBlock(track) : "",
       identityBlock(identity, vesselMmsi),
       changesBlock(changes),
@@ -117,11 +121,23 @@ function row(label: string, value: string, testid = ""): string {
   return `<tr${testid ? ` data-testid="${testid}"` : ""}><th>${esc(label)}</th><td>${value}</td></tr>`;
 }
 
-function eventBlock(e: SeaEvent): string {
+/** What to say when the vessel or its track is not held here: for a partner's event, why (it is the
+ *  partner's, and what its policy withheld), never a bare "Not found". */
+function missingText(err: unknown, event: SeaEvent | undefined, ownNode: string | undefined): string {
+  if (!(err instanceof ApiError) || err.status !== 404) return (err as Error).message;
+  const shared = event ? sharingText(event, ownNode) : [];
+  if (!shared.length) return "No track or history of this vessel is held here.";
+  return `No track or history of this vessel is held here: ${shared.join("; ")}.`;
+}
+
+function eventBlock(e: SeaEvent, ownNode?: string): string {
+  const shared = sharingText(e, ownNode);
   return `<div class="dossier-event" data-testid="dossier-event" data-event-id="${esc(e.id)}"`
     + ` data-lat="${esc(e.lat)}" data-lon="${esc(e.lon)}">`
     + `<b>${esc(eventLabel(e.type))}</b> ${esc(isoMinute(Date.parse(e.start)))} → ${esc(isoMinute(Date.parse(e.end)))}`
-    + `<br><span class="muted">${esc(eventSummary(e))}</span></div>`;
+    + `<br><span class="muted">${esc(eventSummary(e))}</span>`
+    + (shared.length ? `<br><span class="share-note" data-testid="dossier-share">${esc(shared.join(" · "))}</span>` : "")
+    + `</div>`;
 }
 
 function stateBlock(p: TrackProps): string {

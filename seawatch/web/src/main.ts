@@ -100,6 +100,10 @@ class App {
     };
     this.tracks.onSelect = (p) => this.openTrack(p);
     this.alerts.onOpen = (e) => this.openEvent(e);
+    void api.get("/api/health").then((h) => {
+      this.alerts.setOwnNode(h.node_id);
+      this.dossier.ownNode = h.node_id;
+    }).catch(() => undefined);
     this.alerts.nameOf = (mmsi) => this.tracks.findByMmsi(mmsi)?.name?.trim() || undefined;
     this.search.liveMatches = (text) => this.tracks.search(text);
     this.search.onPick = ({ trackId, mmsi }) => {
