@@ -4,6 +4,9 @@ Run: `python scripts/make_maritime_limits.py` (needs ../shared/data or SEAWATCH_
 NOAA's U.S. Maritime Limits and Boundaries (public domain) hold LINES: the 200 nm EEZ limit and treaty
 boundaries, the 24 nm contiguous zone, the 12 nm territorial sea. The map only needs the outer two, for
 Puerto Rico / USVI and the Gulf, clipped to the Caribbean / Gulf box and simplified to ~200 m.
+Beyond the US lines: Natural Earth's maritime indicator lines (public domain) in the same box, the EEZ
+boundaries between the Caribbean states (median lines, treaty lines, disputed lines, 200 nm limits):
+indicative, as Natural Earth says, for orientation on the wall map.
 """
 
 from __future__ import annotations
@@ -58,12 +61,52 @@ def build() -> dict[str, object]:
                 "geometry": shapely.geometry.mapping(line),
             }
         )
+    features += _natural_earth_lines()
     features.sort(key=lambda f: (f["properties"]["kind"], f["properties"]["id"]))  # type: ignore[index]
     return {
         "type": "FeatureCollection",
-        "attribution": "U.S. Maritime Limits and Boundaries, NOAA Office of Coast Survey (public domain)",
+        "attribution": "U.S. Maritime Limits and Boundaries, NOAA Office of Coast Survey (public domain);"
+        " Caribbean EEZ boundaries (indicative): Natural Earth maritime indicator lines (public domain)",
         "features": features,
     }
+
+
+NE_KINDS = {
+    "Marine Indicator Median": "median line",
+    "Marine Indicator Treaty": "treaty line",
+    "Marine Indicator Disputed": "disputed line",
+    "Marine Indicator 200 mi nl": "200 nm limit",
+}
+
+
+def _natural_earth_lines() -> list[dict[str, object]]:
+    source = read_geojson(
+        shared_data_path("natural-earth-marine", "ne_10m_admin_0_boundary_lines_maritime_indicator.geojson")
+    )
+    out: list[dict[str, object]] = []
+    for n, feature in enumerate(source["features"]):
+        props = feature.get("properties") or {}
+        what = NE_KINDS.get(str(props.get("featurecla")))
+        line = shapely.intersection(shapely.geometry.shape(feature["geometry"]), BOX)
+        if what is None or line.is_empty:
+            continue
+        line = shapely.set_precision(line.simplify(SIMPLIFY_DEG, preserve_topology=False), 10**-DECIMALS)
+        if line.is_empty or line.geom_type not in ("LineString", "MultiLineString"):
+            continue
+        out.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": f"ne-{props.get('note') or n}",
+                    "kind": "eez",
+                    "boundary": what != "200 nm limit",
+                    "region": f"Caribbean and neighbours (Natural Earth, indicative {what})",
+                    "legal_authority": None,
+                },
+                "geometry": shapely.geometry.mapping(line),
+            }
+        )
+    return out
 
 
 def main() -> None:

@@ -68,7 +68,8 @@ def _maritime_limits() -> MaritimeLimitsOut:
 @router.get(
     "/layers/maritime-limits",
     response_model=MaritimeLimitsOut,
-    summary="EEZ and contiguous-zone limit lines (NOAA: Puerto Rico, USVI, Gulf of Mexico)",
+    summary="EEZ and contiguous-zone limit lines (NOAA: Puerto Rico, USVI, Gulf of Mexico) and the"
+    " Caribbean states' EEZ boundaries (Natural Earth, indicative)",
 )
 def maritime_limits() -> MaritimeLimitsOut:
     return _maritime_limits()

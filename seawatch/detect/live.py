@@ -17,6 +17,7 @@ from seawatch.detect.ais_gap import LiveGap
 from seawatch.detect.bins import LiveBins
 from seawatch.detect.context import DetectContext
 from seawatch.detect.identity_conflict import LiveIdentity
+from seawatch.detect.jumps import measurement_sigma_m
 from seawatch.detect.loitering import LiveLoitering
 from seawatch.detect.pairs import LivePairs
 from seawatch.detect.port_visit import LivePortVisit
@@ -104,6 +105,7 @@ class LiveDetector:
             obs.sog_kn,
             track_id,
             obs.sensor == SensorKind.AIS,
+            measurement_sigma_m(obs.extra),
         )
 
     def observe_values(
@@ -115,9 +117,11 @@ class LiveDetector:
         sog_kn: float | None = None,
         track_id: str | None = None,
         is_ais: bool = True,
+        sigma_m: float | None = None,
     ) -> list[Event]:
-        """The same as `observe` from plain values (the columnar replay path)."""
-        fix = self.builder.add(t, lat, lon, mmsi, track_id, sog_kn, is_ais)
+        """The same as `observe` from plain values (the columnar replay path); `sigma_m`: the fix's
+        1-sigma position error when its sensor gave one (`jumps.measurement_sigma_m`)."""
+        fix = self.builder.add(t, lat, lon, mmsi, track_id, sog_kn, is_ais, sigma_m)
         if fix is None:
             return []
         if self._zone_index is not None:

@@ -8,6 +8,10 @@ which the two are not both reporting, and ends at a bin where both report but do
 is a run of at least `min_duration_s` (bins × bin_s). Start/end are bin boundaries; the position is the
 midpoint in the first bin. A bin where both vessels are at most `berth_max_sog_kn` within
 `berth_shore_distance_m` of the coastline is two ships tied up at a berth: it does not qualify.
+One meeting, one event: a rendezvous run that shares a qualifying bin with an encounter run of the same
+pair that reaches its duration is that encounter (the longer definition wins). It is not reported; the
+encounter lists in `details["supersedes"]` the ids of such rendezvous that qualified no later than its
+last bin (live: raised earlier, so a store drops them when it stores the encounter).
 A pair needs two identified vessels with distinct MMSIs: an unidentified
 (radar/satellite-only) track that close to an AIS vessel cannot be told from a second track of that same
 vessel (dark vessels are dark_target's), and one MMSI is one vessel. Candidate pairs come from a cell
@@ -51,9 +55,14 @@ class _RunStats:
     distances: list[float] = field(default_factory=list)
     speeds: list[float] = field(default_factory=list)
     emitted: bool = False
+    qualified_bin: int | None = None  # the bin at which the run reached its duration
+    linked: list[_RunStats] = field(default_factory=list)  # the other kind's runs sharing a bin (live)
+    superseded: bool = False  # a rendezvous that is an encounter's
 
 
-def _event(kind: str, ctx: DetectContext, run: _RunStats, bin_s: float) -> Event:
+def _event(
+    kind: str, ctx: DetectContext, run: _RunStats, bin_s: float, supersedes: list[str] | None = None
+) -> Event:
     bins = len(run.distances)
     details: dict[str, Any] = {
         "duration_s": (run.last_bin - run.first_bin + 1) * bin_s,
@@ -62,6 +71,8 @@ def _event(kind: str, ctx: DetectContext, run: _RunStats, bin_s: float) -> Event
         "min_distance_m": min(run.distances),
         "median_sog_kn": median(run.speeds),
     }
+    if supersedes:
+        details["supersedes"] = sorted(supersedes)
     params = ctx.params(kind, max_sog_kn=run.max_sog, min_port_distance_m=run.min_port)
     return make_event(
         kind,
@@ -137,8 +148,9 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
     n_tracks = tf.n_tracks
     nbins = int(bt.bin.max()) - b0 + 1
     present = np.sort(bt.kid * nbins + (bt.bin - b0))
-    events: list[Event] = []
+    found: dict[str, list[tuple[tuple[int, int], npt.NDArray[np.int64], _RunStats]]] = {}
     for kind, cfg in enabled:
+        found[kind] = []
         ok, max_sog, min_port = _qualify(
             ctx, kind, cfg, dist, bt.speed_kn[a], bt.speed_kn[b], mid_lat, mid_lon, member_a, mmsi_a, mmsi_b
         )
@@ -167,6 +179,7 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
             if (last_bin - first_bin + 1) * bin_s < cfg.min_duration_s:
                 continue
             rows = q[s:e]
+            bins = qb[s:e]
             a0, b0_ = int(a[rows[0]]), int(b[rows[0]])
             ka0, kb0 = int(bt.kid[a0]), int(bt.kid[b0_])
             run = _RunStats(
@@ -181,7 +194,34 @@ def detect_bulk(tf: TrackFrame, bt: BinTable, ctx: DetectContext) -> list[Event]
                 distances=[float(d) for d in dist[rows]],
                 speeds=[float(v) for r in rows for v in (bt.speed_kn[a[r]], bt.speed_kn[b[r]])],
             )
-            events.append(_event(kind, ctx, run, bin_s))
+            reached = (bins - first_bin + 1) * bin_s >= cfg.min_duration_s
+            run.qualified_bin = int(bins[int(np.argmax(reached))])  # as the live form raises it
+            found[kind].append(((ka0, kb0), bins, run))
+    return _one_per_meeting(ctx, found, bin_s)
+
+
+def _one_per_meeting(
+    ctx: DetectContext,
+    found: dict[str, list[tuple[tuple[int, int], npt.NDArray[np.int64], _RunStats]]],
+    bin_s: float,
+) -> list[Event]:
+    """Bulk: a rendezvous sharing a qualifying bin with an encounter of its pair is that encounter's."""
+    rendezvous: dict[tuple[int, int], list[tuple[npt.NDArray[np.int64], _RunStats]]] = {}
+    for pair, bins, run in found.get("rendezvous", []):
+        rendezvous.setdefault(pair, []).append((bins, run))
+    events: list[Event] = []
+    taken: set[int] = set()
+    for pair, bins, run in found.get("encounter", []):
+        supersedes = []
+        for r_bins, r_run in rendezvous.get(pair, []):
+            if np.intersect1d(bins, r_bins, assume_unique=True).size:
+                taken.add(id(r_run))
+                if r_run.qualified_bin is not None and r_run.qualified_bin <= run.last_bin:
+                    supersedes.append(_event("rendezvous", ctx, r_run, bin_s).event_id)
+        events.append(_event("encounter", ctx, run, bin_s, supersedes))
+    for _, _, run in found.get("rendezvous", []):
+        if id(run) not in taken:
+            events.append(_event("rendezvous", ctx, run, bin_s))
     return events
 
 
@@ -306,14 +346,42 @@ class LivePairs:
         run.last_bin = b
         run.distances.append(dist)
         run.speeds.extend((fa.speed_kn, fb.speed_kn))
+        out: list[Event] = []
+        encounter = self.runs.get("encounter", {}).get(pair) if kind == "rendezvous" else None
+        if encounter is not None and encounter.last_bin == b and encounter not in run.linked:
+            run.linked.append(encounter)  # one bin of both (encounters are extended first)
+            encounter.linked.append(run)
+            if encounter.emitted and run.emitted and not run.superseded:
+                run.superseded = True
+                out.append(self._encounter_event(encounter))
         cfg: PairConfig = self.ctx.config.section(kind)
         if not run.emitted and (run.last_bin - run.first_bin + 1) * self.bin_s >= cfg.min_duration_s:
             run.emitted = True
-            return [_event(kind, self.ctx, run, self.bin_s)]
-        return []
+            run.qualified_bin = b
+            if kind == "encounter":
+                for r in run.linked:
+                    r.superseded = True
+                out.append(self._encounter_event(run))
+            elif any(e.emitted for e in run.linked):
+                run.superseded = True  # raised as the encounter already
+            else:
+                out.append(_event(kind, self.ctx, run, self.bin_s))
+        return out
+
+    def _encounter_event(self, run: _RunStats) -> Event:
+        supersedes = [
+            _event("rendezvous", self.ctx, r, self.bin_s).event_id
+            for r in run.linked
+            if r.qualified_bin is not None and r.qualified_bin <= run.last_bin
+        ]
+        return _event("encounter", self.ctx, run, self.bin_s, supersedes)
 
     def _close(self, kind: str, run: _RunStats) -> list[Event]:
-        return [_event(kind, self.ctx, run, self.bin_s)] if run.emitted else []
+        if not run.emitted or run.superseded:
+            return []
+        if kind == "encounter":
+            return [self._encounter_event(run)]
+        return [_event(kind, self.ctx, run, self.bin_s)]
 
     def flush(self) -> list[Event]:
         out: list[Event] = []

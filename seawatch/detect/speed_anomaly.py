@@ -81,7 +81,8 @@ def _smoothed_bulk(tf: TrackFrame, idx: np.ndarray, window_s: float, floor_kn: f
     """Trailing-window median speed at each row of `idx` (rows of usable fixes, in track/time order).
 
     Only rows that can be fast are computed (at least half of their window ≥ the lowest threshold:
-    otherwise the median is below it); the others are NaN (not fast)."""
+    otherwise the median is below it); the others are NaN (not fast). The medians are taken together
+    for all rows whose windows have the same length (numpy's median is the live form's `median`)."""
     speed = tf.speed_kn[idx]
     t = tf.t[idx]
     kid = tf.kid[idx]
@@ -92,6 +93,8 @@ def _smoothed_bulk(tf: TrackFrame, idx: np.ndarray, window_s: float, floor_kn: f
     bounds = np.flatnonzero(np.diff(kid)) + 1
     starts = np.concatenate([[0], bounds])
     ends = np.concatenate([bounds, [idx.size]])
+    cand_rows: list[np.ndarray] = []
+    cand_first: list[np.ndarray] = []
     for k in np.unique(np.searchsorted(ends, fast_rows, side="right")).tolist():
         lo, hi = int(starts[k]), int(ends[k])
         tt, sp = t[lo:hi], speed[lo:hi]
@@ -100,8 +103,16 @@ def _smoothed_bulk(tf: TrackFrame, idx: np.ndarray, window_s: float, floor_kn: f
         fast_so_far = np.concatenate([[0], np.cumsum(sp >= floor_kn)])
         rows = np.arange(hi - lo)
         n_fast = fast_so_far[rows + 1] - fast_so_far[first]
-        for r in np.flatnonzero(2 * n_fast >= rows - first + 1).tolist():
-            out[lo + r] = median(sp[int(first[r]) : r + 1].tolist())
+        keep = np.flatnonzero(2 * n_fast >= rows - first + 1)
+        cand_rows.append(lo + keep)
+        cand_first.append(lo + first[keep])
+    row = np.concatenate(cand_rows)
+    first_row = np.concatenate(cand_first)
+    length = row - first_row + 1
+    for n in np.unique(length).tolist():
+        at = np.flatnonzero(length == n)
+        window = speed[first_row[at, None] + np.arange(n)]
+        out[row[at]] = np.median(window, axis=1)
     return out
 
 
@@ -124,11 +135,14 @@ def detect_bulk(tf: TrackFrame, ctx: DetectContext, ship_types: dict[int, int]) 
         if tf.t[r1] - tf.t[r0] < cfg.min_duration_s:
             continue
         first = int(fast_pos[s])
-        run = _Run(float(tf.t[r0]), float(tf.lat[r0]), float(tf.lon[r0]), float(min_sog[first]))
-        for j in range(s, e + 1):
-            r, p = rows[j], int(fast_pos[j])
-            _add(run, float(tf.t[r]), float(tf.lat[r]), float(tf.lon[r]), float(smoothed[p]),
-                 float(tf.speed_kn[r]), cfg.min_duration_s)  # fmt: skip
+        t0 = float(tf.t[r0])
+        run = _Run(t0, float(tf.lat[r0]), float(tf.lon[r0]), float(min_sog[first]))
+        # the live form's `_add` fix by fix, at once
+        run_t = tf.t[rows[s : e + 1]]
+        run.t1, run.lat1, run.lon1 = float(tf.t[r1]), float(tf.lat[r1]), float(tf.lon[r1])
+        run.smoothed = smoothed[fast_pos[s : e + 1]].tolist()
+        run.max_sog = max(0.0, float(tf.speed_kn[rows[s : e + 1]].max()))
+        run.qualified_at = float(run_t[int(np.argmax(run_t - t0 >= cfg.min_duration_s))])
         k = int(tf.kid[r0])
         m = int(tf.track_mmsi[k])
         events.append(_event(ctx, m, tf.track_ids[k], run, ship_types.get(m)))

@@ -14,7 +14,8 @@ Definitions (both forms):
   reported SOG, else the implied speed when the fixes are ≥ `tracks.min_speed_dt_s` apart, else unknown.
 - Jumps (judged against the track's last good fix, see `jumps.py`: one outlier is one jump, and the fix
   after it is measured from the good fix before it): a fix `dist_m` ≥ `position_jump.min_distance_m`
-  (radar/satellite: also ≥ `non_ais_min_distance_m`) with `implied_kn` >
+  (radar/satellite: also ≥ `non_ais_sigma_factor` × the two fixes' combined error when they carry it,
+  else ≥ `non_ais_min_distance_m`) with `implied_kn` >
   `position_jump.min_implied_sog_kn` is a jump. It stays in the track (a transmission happened: it
   counts for gaps) but is left out of speed, loitering, pair, port and zone detectors.
 - A single-fix track is a valid track: it can start a zone/port/watchlist event only where one fix is
@@ -33,7 +34,7 @@ import numpy.typing as npt
 import polars as pl
 
 from seawatch.detect.context import DetectContext
-from seawatch.detect.jumps import JumpRule, LiveAnchor, judge_bulk, judge_live
+from seawatch.detect.jumps import JumpRule, LiveAnchor, judge_bulk, judge_live, sigma_column
 from seawatch.geo.distance import MS_PER_KN, consecutive_m, haversine_1
 
 FLAGS = {
@@ -185,6 +186,7 @@ def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
     }
     df = positions.select(
         [(pl.col(c) if c in positions.columns else pl.lit(None)).cast(d).alias(c) for c, d in cols.items()]
+        + [sigma_column(positions)]
     ).with_row_index("row")
     df = df.with_columns(_flag_exprs(ctx))
     any_flag = bool((df["flags"] != 0).any())
@@ -199,6 +201,7 @@ def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
     lon = np.asarray(good["lon"].to_numpy()[keep], dtype=np.float64)
     sog = np.asarray(good["sog_kn"].to_numpy()[keep], dtype=np.float64)  # nulls read as NaN
     is_ais = np.asarray((good["sensor"].fill_null("ais") == "ais").to_numpy()[keep], dtype=bool)
+    sigma = np.asarray(good["sigma_m"].to_numpy()[keep], dtype=np.float64)
     first_rows = keep[np.flatnonzero(new)]
     track_mmsi = np.asarray(good["mmsi"].fill_null(-1).to_numpy()[first_rows], dtype=np.int64)
     track_ids: list[str | None] = (
@@ -228,7 +231,7 @@ def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
     dist[new] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         implied = dist / dt / MS_PER_KN
-    jump = judge_bulk(jump_rule(ctx), t, lat, lon, dt, dist, implied, is_ais)
+    jump = judge_bulk(jump_rule(ctx), t, lat, lon, dt, dist, implied, is_ais, sigma)
     min_dt = ctx.config.tracks.min_speed_dt_s
     speed = np.where(np.isfinite(sog), sog, np.where(dt >= min_dt, implied, np.nan))
 
@@ -265,7 +268,9 @@ def build_tracks(positions: pl.DataFrame, ctx: DetectContext) -> TrackFrame:
 
 def jump_rule(ctx: DetectContext) -> JumpRule:
     cfg = ctx.config.position_jump
-    return JumpRule(cfg.min_distance_m, cfg.min_implied_sog_kn, cfg.non_ais_min_distance_m)
+    return JumpRule(
+        cfg.min_distance_m, cfg.min_implied_sog_kn, cfg.non_ais_min_distance_m, cfg.non_ais_sigma_factor
+    )
 
 
 @dataclass(slots=True)
@@ -295,6 +300,7 @@ class _TrackState:
     last_t: float
     last_lat: float
     last_lon: float
+    last_sigma_m: float = math.nan
 
 
 class LiveTrackBuilder:
@@ -341,6 +347,7 @@ class LiveTrackBuilder:
         track_id: str | None,
         sog_kn: float | None,
         is_ais: bool,
+        sigma_m: float | None = None,
     ) -> LiveFix | None:
         reason = self.flag(t, lat, lon, mmsi, track_id)
         if reason is not None:
@@ -350,10 +357,11 @@ class LiveTrackBuilder:
         key = track_id if track_id is not None else f"mmsi:{mmsi}"
         state = self.tracks.get(key)
         sog = math.nan if sog_kn is None else float(sog_kn)
+        sigma = math.nan if sigma_m is None else float(sigma_m)
         if state is None:
             m = -1 if mmsi is None else int(mmsi)
-            self.tracks[key] = _TrackState(m, t, lat, lon)
-            self.anchors[key] = LiveAnchor(t, lat, lon)
+            self.tracks[key] = _TrackState(m, t, lat, lon, sigma)
+            self.anchors[key] = LiveAnchor(t, lat, lon, sigma)
             self._count("used")
             return LiveFix(
                 key, m, track_id, t, lat, lon, sog, sog, math.nan, math.nan, math.nan, False, is_ais, True
@@ -366,11 +374,12 @@ class LiveTrackBuilder:
         dt = t - state.last_t
         dist = haversine_1(state.last_lat, state.last_lon, lat, lon)
         implied = dist / dt / MS_PER_KN
+        rule, anchor = self._jump_rule, self.anchors[key]
         jump, dt, dist, implied = judge_live(
-            self._jump_rule, self.anchors[key], t, lat, lon, dt, dist, implied, is_ais
+            rule, anchor, t, lat, lon, dt, dist, implied, is_ais, sigma, state.last_sigma_m
         )
         speed = sog if not math.isnan(sog) else (implied if dt >= self._min_dt else math.nan)
-        state.last_t, state.last_lat, state.last_lon = t, lat, lon
+        state.last_t, state.last_lat, state.last_lon, state.last_sigma_m = t, lat, lon, sigma
         self._count("used")
         return LiveFix(
             key, state.mmsi, track_id, t, lat, lon, sog, speed, dt, dist, implied, jump, is_ais, False

@@ -67,6 +67,13 @@ class Event:
             key += f"|{self.details['zone_id']}"
         return hashlib.sha1(key.encode()).hexdigest()[:16]
 
+    @property
+    def supersedes(self) -> tuple[str, ...]:
+        """Ids of events this one replaces (an encounter raised earlier as a rendezvous): a consumer
+        keeping events by id drops these when it keeps this one."""
+        ids = self.details.get("supersedes")
+        return tuple(str(i) for i in ids) if isinstance(ids, list) else ()
+
     def to_json(self) -> dict[str, Any]:
         start = iso_utc(self.start)
         return {

@@ -125,10 +125,17 @@ class JumpConfig(Section):
         60.0, "kn", "a fix implying more than this from the track's last good fix ..."
     )
     min_distance_m: float = num(1000.0, "m", "... and at least this far from it (GPS noise is no jump)")
+    non_ais_sigma_factor: float = num(
+        3.5,
+        "sigma",
+        "radar/satellite fixes that carry their position error: also at least this many times the"
+        " combined 1-sigma error of the two fixes (range-dependent cross-range error of a radar plot)",
+    )
     non_ais_min_distance_m: float = num(
         5000.0,
         "m",
-        "radar/satellite tracks: also at least this far (3.5 sigma of two plots ~1 km off at 40 nm)",
+        "radar/satellite fixes of unknown error: also at least this far (3.5 sigma of two plots ~1 km off"
+        " at 40 nm)",
     )
 
 

@@ -309,13 +309,17 @@ threshold (6 h), long enough that no vessel's jump back to its start implies 60 
 within a scenario's area, and skipped in wall time (the next round starts at once)."""
 
 
-def scenario_lines(name: str, round_no: int = 0) -> tuple[list[tuple[float, str]], str]:
-    """Every AIS and radar line of a simulated scenario in time order, and its radar sites (TOML).
+def scenario_lines(
+    name: str, round_no: int = 0
+) -> tuple[list[tuple[float, str]], str, list[tuple[float, dict[str, Any]]]]:
+    """Every AIS and radar line of a simulated scenario in time order, its radar sites (TOML), and its
+    satellite SAR detections as rows of the generic detection CSV (time, row), in time order.
 
     Round `round_no` of a repeating exercise starts `round_no` × (duration + `ROUND_GAP_S`) later."""
     import numpy as np
 
     from seawatch.sim.engine import run_simulation
+    from seawatch.sim.sar import SAR_COLUMNS
     from seawatch.sim.scenario import load_scenario
     from seawatch.sim.writers import sensors_toml
 
@@ -329,7 +333,9 @@ def scenario_lines(name: str, round_no: int = 0) -> tuple[list[tuple[float, str]
     times = np.concatenate([ais_t, radar_t])
     lines = ais_lines + radar_lines
     order = np.argsort(times, kind="stable")
-    return [(float(times[k]), lines[k]) for k in order.tolist()], sensors_toml(result)
+    sar = result.sar.sort("t", maintain_order=True) if result.sar.height else result.sar
+    detections = [(float(row["t"]), {c: row[c] for c in SAR_COLUMNS}) for row in sar.iter_rows(named=True)]
+    return [(float(times[k]), lines[k]) for k in order.tolist()], sensors_toml(result), detections
 
 
 SIM_DEFAULT_SCENARIO = "caribbean-gofast"  # what a `sim` feed without `scenario` plays
@@ -354,7 +360,7 @@ async def _sim_round(feed: FeedSettings, put: Put, round_no: int) -> None:
     from seawatch.sources.sensors import parse_sensors
 
     scenario = feed.scenario or SIM_DEFAULT_SCENARIO
-    timed, sites = await asyncio.to_thread(scenario_lines, scenario, round_no)
+    timed, sites, detections = await asyncio.to_thread(scenario_lines, scenario, round_no)
     ais = NmeaAisDecoder(source=feed.name)
     radar = RadarNmeaDecoder(
         parse_sensors(tomllib.loads(sites), "scenario"), source=feed.name, enforce_checksum=False
@@ -362,7 +368,10 @@ async def _sim_round(feed: FeedSettings, put: Put, round_no: int) -> None:
     log.info("sim feed %s round %d: %d lines", feed.name, round_no, len(timed))
     first = timed[0][0] if timed else 0.0
     wall0 = time.monotonic()
+    sar = _sar_items(detections, feed.name)
     for i, (t, line) in enumerate(timed):
+        while sar and sar[0][0] <= t:  # a SAR scene's detections when its data time comes
+            await put(feed.name, sar.pop(0)[1])
         if feed.speed > 0:
             delay = wall0 + (t - first) / feed.speed - time.monotonic()
             if delay > 0:
@@ -375,6 +384,20 @@ async def _sim_round(feed: FeedSettings, put: Put, round_no: int) -> None:
         )
         for item in items:
             await put(feed.name, item)
+    for _, item in sar:
+        await put(feed.name, item)
+
+
+def _sar_items(detections: list[tuple[float, dict[str, Any]]], source: str) -> list[tuple[float, Any]]:
+    """The scenario's SAR detections read as `seawatch detect` reads its detection CSV."""
+    from seawatch.sources.satellite import generic_mapping, iter_detection_rows
+
+    if not detections:
+        return []
+    rows = [{k: "" if v is None else str(v) for k, v in row.items()} for _, row in detections]
+    layout = "generic" if generic_mapping(list(rows[0])) is not None else ""
+    items = list(iter_detection_rows(iter(rows), layout, source))
+    return [(t, item) for (t, _), item in zip(detections, items, strict=True)]
 
 
 NET_KINDS = frozenset({"tcp", "listen_tcp", "udp", "listen_udp"})  # runners that take a FeedStatus

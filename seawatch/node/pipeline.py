@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from seawatch.detect.jumps import measurement_sigma_m
 from seawatch.detect.watchlist import Watchlist
 from seawatch.feeders.quality import observation_problem, plainly_good, static_problem
 from seawatch.feeders.reorder import ReorderStage
@@ -83,6 +84,7 @@ class EventStage(Protocol):
         sog_kn: float | None,
         track_id: str | None,
         is_ais: bool,
+        sigma_m: float | None = None,
     ) -> list[Event]: ...
     def observe_static(self, static: AisStatic) -> None: ...
     def replace_zones(self, zones: Sequence[Zone]) -> None: ...
@@ -217,10 +219,14 @@ class LivePipeline:
             mmsi, t = obs.mmsi, obs.time.timestamp()
             track_id = key if mmsi is None and state is not None else None
             is_ais = obs.sensor is SensorKind.AIS
+            sigma = None if is_ais else measurement_sigma_m(obs.extra)  # radar: judged on its own error
+            sog = obs.sog_kn
+            if sog is None and not is_ais and state is not None:
+                sog = state.sog_kn  # a plot without speed: the track's estimate, as `seawatch detect` fuses
             found: list[Event] = []
             try:
                 for detector in detectors:
-                    found += detector.observe_values(t, mmsi, obs.lat, obs.lon, obs.sog_kn, track_id, is_ais)
+                    found += detector.observe_values(t, mmsi, obs.lat, obs.lon, sog, track_id, is_ais, sigma)
             except Exception as exc:
                 log.exception("observation failed in the detectors: rejected")
                 reject(source, obs, f"pipeline_error: {type(exc).__name__}: {exc}")

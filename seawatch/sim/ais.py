@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from seawatch.sim.detection import at_range
 from seawatch.sim.geodata import SimGeo, haversine_m
 from seawatch.sim.nmea import encode_positions, encode_static, tag_blocks
 from seawatch.sim.scenario import Scenario
@@ -62,8 +63,9 @@ def _heard(
     """Per station, which of these transmissions it logs."""
     out = []
     for rx in sc.ais.receivers:
-        in_range = haversine_m(lon, lat, rx.lon, rx.lat) <= rx.range_m
-        out.append((rx.id, in_range & (rng.random(len(times)) >= rx.loss)))
+        dist = haversine_m(lon, lat, rx.lon, rx.lat)
+        loss = at_range(dist, rx.range_m, rx.loss, rx.edge_loss, rx.full_range_fraction)
+        out.append((rx.id, (dist <= rx.range_m) & (rng.random(len(times)) >= loss)))
     t0 = sc.start_epoch_s
     for sat in sc.ais.satellite_passes:
         a0 = t0 + sat.start_h * 3600.0

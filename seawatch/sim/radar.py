@@ -1,5 +1,6 @@
 """Coastal radars: every `report_interval_s` each site reports the vessels within range that it detects
-(probability `detection_probability`), with Gaussian range/bearing noise (so the cross-range error grows
+(probability `detection_probability` near the site, falling to `edge_detection_probability` at its range:
+sim/detection.py), with Gaussian range/bearing noise (so the cross-range error grows
 with range), plus Poisson clutter (false contacts that never repeat at one place). Each site numbers its
 own targets (1-999, reused once free); a target keeps its number while it is missed for at most 3 scans.
 
@@ -20,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from seawatch.sim.ais import LineBatch
+from seawatch.sim.detection import at_range
 from seawatch.sim.geodata import SimGeo, bearing_deg, destination, haversine_m
 from seawatch.sim.nmea import sentence, tag_block
 from seawatch.sim.scenario import Radar, Scenario
@@ -138,7 +140,9 @@ def _one_site(
     present &= report_t < sc.end_epoch_s
     rng_m = haversine_m(site.lon, site.lat, lon, lat)
     visible = present & (rng_m <= site.range_m)
-    detected = visible & (rng.random(visible.shape) < site.detection_probability)
+    pd = at_range(rng_m, site.range_m, site.detection_probability, site.edge_detection_probability,
+                  site.full_range_fraction)  # fmt: skip
+    detected = visible & (rng.random(visible.shape) < pd)
     # every detection's measurement at once (order: scan, then vessel)
     det_j, det_i = np.nonzero(detected.T)
     n_det = len(det_i)

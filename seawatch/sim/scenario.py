@@ -46,13 +46,17 @@ def _check_bbox(value: BBox) -> BBox:
 
 
 class AisReceiver(_Strict):
-    """A shore AIS receiver: hears vessels within range_m, losing a fraction `loss` of messages."""
+    """A shore AIS receiver: hears vessels within range_m, losing a fraction `loss` of messages near it,
+    more (`edge_loss`) towards the edge of its range (sim/detection.py)."""
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,32}$")]
     lat: Annotated[float, Field(ge=-90, le=90)]
     lon: Annotated[float, Field(ge=-180, le=180)]
     range_m: Annotated[float, Field(gt=0, le=500_000)] = 74_000.0
     loss: Annotated[float, Field(ge=0, le=1)] = 0.05
+    # slots lost with range: `loss` up to full_range_fraction × range_m, rising to edge_loss at range_m
+    edge_loss: Annotated[float, Field(ge=0, le=1)] = 0.3
+    full_range_fraction: Annotated[float, Field(ge=0, le=1)] = 0.5
 
 
 class SatellitePass(_Strict):
@@ -89,6 +93,10 @@ class Radar(_Strict):
     bearing_sigma_deg: Annotated[float, Field(ge=0, le=10)] = 0.3
     range_sigma_m: Annotated[float, Field(ge=0, le=1000)] = 25.0
     detection_probability: Annotated[float, Field(gt=0, le=1)] = 0.9
+    # probability of detection falls with range: detection_probability up to full_range_fraction ×
+    # range_m, then down to edge_detection_probability at range_m (sim/detection.py)
+    edge_detection_probability: Annotated[float, Field(ge=0, le=1)] = 0.6
+    full_range_fraction: Annotated[float, Field(ge=0, le=1)] = 0.5
     clutter_per_scan: Annotated[float, Field(ge=0, le=50)] = 0.05
     report_interval_s: Annotated[float, Field(ge=1, le=600)] = 30.0
     sweep_period_s: Annotated[float, Field(ge=0.5, le=60)] = 2.5

@@ -14,7 +14,7 @@ Definitions (PRODUCT.md defaults; TRUTH_PARAMS below):
   mean position ≥ 3 km from every WPI port (the near-shore profile:
   vessels moored side by side in a port are a port stay, not a rendezvous). Steps where both vessels are
   still (≤ berth_max_sog_kn) within berth_shore_distance_m of the coastline are two ships at a berth: no
-  pair step (encounters too).
+  pair step (encounters too). A rendezvous overlapping an encounter of the pair is that encounter.
 - loitering: one AIS vessel with true speed < 2 kn on consecutive grid steps for ≥ 4 h, mean position ≥ 20 nm
   from shore.
 - speed_anomaly: true speed ≥ 25 kn for ≥ 10 min by a vessel not declared high-speed / law enforcement;
@@ -459,8 +459,13 @@ def _pairs(g: StateGrid, geo: SimGeo) -> list[Event]:
                     },
                 )
             )
-        out += encounters + rendezvous
+        # one meeting, one event: a rendezvous within an encounter of the pair is that encounter
+        out += encounters + [r for r in rendezvous if not any(_overlap(r, e) for e in encounters)]
     return out
+
+
+def _overlap(a: Event, b: Event) -> bool:
+    return a.start <= b.end and b.start <= a.end
 
 
 def _berthed(g: StateGrid, geo: SimGeo, ia: int, ib: int, steps: np.ndarray) -> np.ndarray:

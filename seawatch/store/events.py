@@ -20,7 +20,7 @@ _KEEP_ALSO_REPORTED = (
 
 def upsert_event(db: sqlite3.Connection, event: Event, origin: str) -> None:
     """Insert an event, or grow the stored one with the same id (end, position, JSON; the partners
-    listed in `details.also_reported_by` stay)."""
+    listed in `details.also_reported_by` stay); events it supersedes (same origin) are deleted."""
     obj = event.to_json()
     db.execute(
         "INSERT INTO events (event_id, type, start, end, lat, lon, json, origin_node)"
@@ -43,6 +43,9 @@ def upsert_event(db: sqlite3.Connection, event: Event, origin: str) -> None:
         "INSERT OR IGNORE INTO event_vessels (event_id, mmsi) VALUES (?,?)",
         [(obj["id"], m) for m in event.mmsi],
     )
+    for gone in event.supersedes:  # an encounter raised earlier as a rendezvous: one meeting, one event
+        if db.execute("DELETE FROM events WHERE event_id=? AND origin_node IS ?", (gone, origin)).rowcount:
+            db.execute("DELETE FROM event_vessels WHERE event_id=?", (gone,))
 
 
 class SqliteEvents(SqliteDb):

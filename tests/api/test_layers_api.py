@@ -19,7 +19,7 @@ def _points(geometry: dict[str, object]) -> list[list[float]]:
     return coords if geometry["type"] == "LineString" else [p for part in coords for p in part]
 
 
-def test_maritime_limits_are_noaa_lines_around_puerto_rico_and_the_gulf(live_node: RunningNode) -> None:
+def test_maritime_limits_are_noaa_lines_and_caribbean_eez_boundaries(live_node: RunningNode) -> None:
     with live_node.client("viewer") as viewer:
         body = viewer.get("/api/layers/maritime-limits").json()
     assert "NOAA" in body["attribution"]
@@ -27,7 +27,19 @@ def test_maritime_limits_are_noaa_lines_around_puerto_rico_and_the_gulf(live_nod
     kinds = {f["properties"]["kind"] for f in features}
     regions = {f["properties"]["region"] for f in features}
     assert kinds == {"eez", "contiguous_zone"}
-    assert regions == {"Puerto Rico and U.S. Virgin Islands", "Atlantic Coast and Gulf of Mexico"}
+    assert {"Puerto Rico and U.S. Virgin Islands", "Atlantic Coast and Gulf of Mexico"} <= regions
+    assert "Natural Earth" in body["attribution"]
+    # beyond the US lines: the EEZ boundaries between the other Caribbean states (Natural Earth)
+    ne = [f for f in features if f["properties"]["region"].startswith("Caribbean and neighbours")]
+    assert len(ne) >= 20 and all(f["properties"]["kind"] == "eez" for f in ne)
+    # e.g. the median line between the Dominican Republic and Puerto Rico (Mona Passage, ~67.5-68.5 W)
+    mona = [
+        (lon, lat)
+        for f in ne
+        for lon, lat in _points(f["geometry"])
+        if 17.5 < lat < 19.0 and -68.5 < lon < -67.3
+    ]
+    assert mona
     points = [p for f in features for p in _points(f["geometry"])]
     assert all(-100 <= lon <= -55 and 5 <= lat <= 35 for lon, lat in points)
     # the EEZ of Puerto Rico / USVI reaches ~200 nm north of San Juan (18.5 N): past 20 N, below 22 N

@@ -67,3 +67,33 @@ def test_radar_plot_noise_at_long_range_is_no_jump(ctx: DetectContext) -> None:
         e for e in detect_both(_frame(far, lon, sensor="radar", dt_s=30.0), ctx) if e.type == "position_jump"
     ]
     assert len(jumps) == 1
+
+
+def _with_error(frame: pl.DataFrame, range_sigma_m: float, cross_sigma_m: np.ndarray) -> pl.DataFrame:
+    """Radar plots carrying their sensor's error, as `seawatch detect` reads a configured site's TTM."""
+    return frame.with_columns(
+        pl.lit(range_sigma_m).alias("range_sigma_m"), pl.Series("cross_sigma_m", cross_sigma_m)
+    )
+
+
+def test_radar_jump_is_judged_against_the_plot_error(ctx: DetectContext) -> None:
+    rng = np.random.default_rng(2)
+    lat, lon = _steady(60)
+    # far out (40 nm): cross-range error 1 km per plot; noise of that size is no jump
+    far_noise = lat + rng.normal(0, 1000 / 111_000, 60)
+    far = _with_error(_frame(far_noise, lon, sensor="radar", dt_s=30.0), 30.0, np.full(60, 1000.0))
+    assert [e for e in detect_both(far, ctx) if e.type == "position_jump"] == []
+    # near the radar (3 nm): 30 m error per plot; a plot 2.5 km off is a bad plot, one jump (the fixed
+    # 5 km floor for plots of unknown error would have let it through)
+    near_lat = lat + rng.normal(0, 30 / 111_000, 60)
+    near_lat[30] += 2500 / 111_000
+    near = _with_error(_frame(near_lat, lon, sensor="radar", dt_s=30.0), 30.0, np.full(60, 30.0))
+    jumps = [e for e in detect_both(near, ctx) if e.type == "position_jump"]
+    assert len(jumps) == 1 and jumps[0].start.timestamp() == START + 30 * 30.0
+    unknown = _frame(near_lat, lon, sensor="radar", dt_s=30.0)
+    assert [e for e in detect_both(unknown, ctx) if e.type == "position_jump"] == []
+    # the same plot 2.5 km off at long range is within the error: no jump
+    far_bad = far_noise.copy()
+    far_bad[30] += 2500 / 111_000
+    far_plot = _with_error(_frame(far_bad, lon, sensor="radar", dt_s=30.0), 30.0, np.full(60, 1000.0))
+    assert [e for e in detect_both(far_plot, ctx) if e.type == "position_jump"] == []

@@ -91,7 +91,7 @@ def test_demo_shows_radar_coverage_and_eez_lines(
         page.wait_for_selector("body[data-layers=ready]", state="attached")
         control = page.locator(".leaflet-control-layers")
         labels = control.text_content() or ""
-        assert f"Radar coverage ({len(radars)})" in labels and "EEZ / contiguous zone" in labels
+        assert f"Radar coverage ({len(radars)})" in labels and "EEZ boundaries / contiguous zone" in labels
         assert all(box.is_checked() for box in control.locator("input[type=checkbox]").all())
         legend = page.get_by_test_id("legend").inner_text()
         assert "EEZ limit" in legend and "contiguous zone" in legend and "radar coverage" in legend

@@ -78,6 +78,8 @@ export class AlertsPanel {
   /** A live event: new ones flash; an update to a known event (same id) refreshes it in place. */
   add(e: AlertEvent, flash = true): void {
     if (!e || !e.id || !e.type) return;
+    const gone = e.details?.supersedes; // an encounter first raised as a rendezvous: one meeting, one item
+    if (Array.isArray(gone)) for (const id of gone) this.remove(String(id));
     const known = this.events.get(e.id);
     const merged: AlertEvent = { ...e, vessels: e.vessels ?? known?.vessels };
     this.events.set(e.id, merged);
@@ -90,6 +92,16 @@ export class AlertsPanel {
     if (!existing) list.prepend(item);
     if (flash && !known && severity === "alert" && this.state(e.id).state === "open") this.flash(item);
     this.trim(list);
+    this.count();
+  }
+
+  private remove(id: string): void {
+    const e = this.events.get(id);
+    if (!e) return;
+    this.markThreat(e, false);
+    this.events.delete(id);
+    this.states.delete(id);
+    this.item(id)?.remove();
     this.count();
   }
 

@@ -1,5 +1,6 @@
 // Reference layers an operations centre keeps on: the bundled territorial seas the detectors watch (and
-// that alerts name), the EEZ / contiguous-zone limit lines (NOAA: Puerto Rico, USVI, Gulf) and the
+// that alerts name), the EEZ / contiguous-zone limit lines (NOAA: Puerto Rico, USVI, Gulf; Natural Earth's
+// indicative EEZ boundaries between the other Caribbean states) and the
 // coverage of the node's radar sites. Toggled in the map's layer control, explained in the legend.
 import * as L from "leaflet";
 import { api } from "./api";
@@ -45,8 +46,8 @@ export async function addReferenceLayers(map: L.Map): Promise<void> {
       pmIgnore: true,
       style: (f) => LIMIT_STYLE[f?.properties?.kind === "eez" ? "eez" : "contiguous_zone"],
     } as L.GeoJSONOptions).addTo(map);
-    control.addOverlay(lines, "EEZ / contiguous zone (US, NOAA)");
-    map.attributionControl.addAttribution("Maritime limits: NOAA (public domain)");
+    control.addOverlay(lines, "EEZ boundaries / contiguous zone");
+    map.attributionControl.addAttribution("Maritime limits: NOAA, Natural Earth");
   }
   const sites = coverage?.sites ?? [];
   const group = L.layerGroup(sites.map((s) => L.circle([s.lat, s.lon], {

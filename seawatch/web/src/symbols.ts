@@ -85,6 +85,8 @@ export function headingOf(p: TrackProps): number | null {
 
 const BOAT = "M11 1 L17 19 L11 15 L5 19 Z";
 const DIAMOND = "M11 3 L19 11 L11 19 L3 11 Z";
+/** Radii of the rings around a symbol (its body reaches 8 px from the centre). */
+const RING_R = { gofast: 12, alert: 15.5, selected: 18.5 } as const;
 
 /** SVG markup for one track symbol, 22×22 px, rotated to its heading. */
 export function symbolSvg(p: TrackProps, selected: boolean): string {
@@ -93,9 +95,11 @@ export function symbolSvg(p: TrackProps, selected: boolean): string {
   const moving = typeof p.sog_kn === "number" ? p.sog_kn >= 0.5 : heading !== null;
   const colour = shipCategory(p.ship_type).colour;
   const fast = typeof p.sog_kn === "number" && p.sog_kn >= GO_FAST_KN && shipCategoryKey(p.ship_type) !== "highspeed";
-  const ring = (selected ? `<circle cx="11" cy="11" r="12" fill="none" stroke="#ffffff" stroke-width="1.5"/>` : "")
-    + (hasOpenAlert(p.track_id, p.mmsi) ? `<circle cx="11" cy="11" r="10.5" fill="none" stroke="${THREAT.alert}" stroke-width="2"/>` : "")
-    + (fast ? `<circle cx="11" cy="11" r="8.5" fill="none" stroke="${THREAT.gofast}" stroke-width="2" stroke-dasharray="3 2"/>` : "");
+  // rings outside the body, each at its own radius, so a dark go-fast with an open alert shows all three:
+  // the red body, the magenta dashed go-fast ring, the yellow alert ring (and white when selected)
+  const ring = (selected ? `<circle cx="11" cy="11" r="${RING_R.selected}" fill="none" stroke="#ffffff" stroke-width="1.5"/>` : "")
+    + (hasOpenAlert(p.track_id, p.mmsi) ? `<circle class="ring-alert" cx="11" cy="11" r="${RING_R.alert}" fill="none" stroke="${THREAT.alert}" stroke-width="2.5"/>` : "")
+    + (fast ? `<circle class="ring-gofast" cx="11" cy="11" r="${RING_R.gofast}" fill="none" stroke="${THREAT.gofast}" stroke-width="2.5" stroke-dasharray="4 3"/>` : "");
   let body: string;
   if (cls === "dark") {
     body = `<circle class="pulse" cx="11" cy="11" r="9" fill="none" stroke="${THREAT.dark}" stroke-width="1.5"/>`
@@ -123,13 +127,13 @@ export function legendHtml(): string {
     track_id: "", mmsi: null, name: null, ship_type: null, sources: [], sensors: [], nodes: [], dark: false,
     sog_kn: 10, cog_deg: null, heading_deg: 45, time: "", ...extra,
   });
-  const row = (svg: string, label: string) => `<div class="legend-row">${svg}<span>${label}</span></div>`;
+  const row = (svg: string, label: string, cls = "") => `<div class="legend-row${cls}">${svg}<span>${label}</span></div>`;
   const swatch = (colour: string, label: string) =>
     `<div class="legend-row"><span class="swatch" style="background:${colour}"></span><span>${label}</span></div>`;
   return `<div class="legend-head">Threat</div>`
     + row(symbolSvg(fake({ sources: ["radar"], dark: true }), false), "dark target (no AIS)")
-    + row(symbolSvg(fake({ mmsi: 1, sources: ["ais"], ship_type: 70, sog_kn: 30 }), false), `go-fast ≥ ${GO_FAST_KN} kn`)
-    + `<div class="legend-row"><svg width="22" height="22" viewBox="-2 -4 26 26"><circle cx="11" cy="11" r="9" fill="none" stroke="${THREAT.alert}" stroke-width="2"/></svg><span>open alert</span></div>`
+    + row(symbolSvg(fake({ mmsi: 1, sources: ["ais"], ship_type: 70, sog_kn: 30 }), false), `go-fast ≥ ${GO_FAST_KN} kn`, " ringed")
+    + `<div class="legend-row ringed"><svg width="22" height="22" viewBox="-2 -4 26 26" overflow="visible"><circle cx="11" cy="11" r="${RING_R.alert}" fill="none" stroke="${THREAT.alert}" stroke-width="2.5"/><circle cx="11" cy="11" r="4.5" fill="#8a96a8"/></svg><span>open alert</span></div>`
     + `<div class="legend-head">Track</div>`
     + row(symbolSvg(fake({ mmsi: 1, sources: ["ais"], ship_type: 70 }), false), "AIS vessel")
     + row(symbolSvg(fake({ sources: ["radar"] }), false), "radar / sensor only")

@@ -260,7 +260,9 @@ export class TrackLayer {
       iconAnchor: [11, 11],
       html: `<div data-testid="track-marker" data-track-id="${esc(id)}" data-class="${cls}"`
         + ` data-mmsi="${esc(p.mmsi ?? "")}">${svg}</div>`
-        + (p.name ? `<span class="track-label">${esc(String(p.name).trim())}</span>` : ""),
+        + (p.name ? `<span class="track-label">${esc(String(p.name).trim())}</span>`
+          // a dark target has no name: its track id, as its alerts say ("track T000055")
+          : cls === "dark" ? `<span class="track-label dark">${esc(id)}</span>` : ""),
     });
   }
 }
