@@ -5,7 +5,9 @@
     python -m tests.share.fault_worker receiver DIR URL  # receives into DIR/tt/share.sqlite
 
 Keys come from DIR/keys/{bb,tt}.key (written by the test). The sender stops producing when DIR/stop
-exists but keeps sending what is queued.
+exists but keeps sending what is queued. With DIR/region (written by `seawatch.share.region.generate`)
+each worker uses its nation's TLS credential, and a sender whose nation is an island there talks to its
+island (`hub_domain`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,24 @@ from seawatch.share.envelope import load_private_key
 from seawatch.share.federation import Federation
 from seawatch.share.policy import SharePolicy
 from seawatch.share.settings import FederationSettings, nats_transport
+from seawatch.share.transport import TlsFiles
 
 
 def settings(node: str, base: Path, url: str) -> FederationSettings:
     keys = {n: load_private_key(base / "keys" / f"{n}.key") for n in ("bb", "tt")}
     partner = "tt" if node == "bb" else "bb"
+    region = base / "region" / "nodes" / node
+    if region.is_dir():
+        return FederationSettings(
+            node_id=node,
+            nats_url=url,
+            private_key=keys[node],
+            db_path=base / node / "share.sqlite",
+            partner_keys={partner: keys[partner].public_key()},
+            policies={"tt": SharePolicy.from_dict("tt", {"sightings": True})} if node == "bb" else {},
+            tls=TlsFiles(str(region / "ca.pem"), str(region / f"{node}.pem"), str(region / f"{node}.key")),
+            hub_domain="hub" if (region / "island").is_dir() else None,
+        )
     return FederationSettings(
         node_id=node,
         nats_url=url,

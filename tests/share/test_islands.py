@@ -160,6 +160,14 @@ async def test_island_records_while_cut_off_and_catches_up(islands: Islands, tmp
         assert await wait_until(lambda: len(bb.db.received(origin="tt")) == 5, timeout_s=60)
         links = {row["partner"]: row for row in await bb.link_health()}
         assert links["tt"]["broker_waiting_messages"] == 0
+        # tt's acknowledgement floor on the hub's copy, read back as the island's own sequence
+        lag = await bb.transport.lag("bb", "tt")
+        assert lag is not None and 0 < lag.last_ack_stream_seq <= total  # bundles on the island
+        # a narrowing purges both copies and re-sends nothing tt already took
+        bb.set_policy("tt", {"track_sources": ["ais"]})
+        await bb.send_due()
+        await asyncio.sleep(1.0)
+        assert bb.db.outbox_size() == 0 and tt.stats["rejected"] == 0
     finally:
         await bb.stop()
         await tt.stop()

@@ -12,14 +12,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
 import pytest
 
-from seawatch.share.envelope import generate_key, private_key_to_text
+from seawatch.share.envelope import generate_key, private_key_to_text, public_key_to_text
 from seawatch.share.localbroker import find_nats_server
-from tests.share.test_faults import ROOT, _acked, _query
+from seawatch.share.region import agreement_from_dict, generate
+from tests.share.test_faults import ROOT, _acked, _query, _queued
 
 pytestmark = pytest.mark.broker
 TAG = f"sw{os.getpid() % 100000}"
@@ -134,6 +136,106 @@ def test_partitioned_island_loses_nothing(hosts: dict[str, str], tmp_path: Path)
                 proc.wait(timeout=10)
     assert recorded_while_cut > 100  # the island kept acknowledging its own reports while cut off
     assert arrived_while_cut < len(acked)
+    rows = _query(received_db, "SELECT origin, seq, payload FROM share_received")
+    ids = [orjson.loads(p)["id"] for _o, _s, p in rows]
+    assert not set(acked) - set(ids), "acknowledged items lost across the partition"
+    assert len(ids) == len(set(ids)), "duplicated"
+
+
+@contextmanager
+def _names(entries: dict[str, str]) -> Iterator[None]:
+    """`hub.test` resolving, in each namespace, to the hub's address on that namespace's link
+    (`ip netns exec` mounts /etc/netns/<ns>/hosts over /etc/hosts)."""
+    made = []
+    try:
+        for ns, address in entries.items():
+            folder = Path("/etc/netns") / ns
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "hosts").write_text(f"127.0.0.1 localhost\n{address} hub.test\n")
+            made.append(folder)
+        yield
+    finally:
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_island_leaf_node_records_across_a_partition(hosts: dict[str, str], tmp_path: Path) -> None:
+    """The island as `seawatch region init` writes it (a NATS leaf node with its own JetStream domain) in
+    its own namespace, the hub in another, the partner in a third; the island's veth link is taken down
+    while bb reports: bb's own broker keeps acknowledging (its outbox stays short), tt gets nothing new;
+    link up: tt has every acknowledged item, once."""
+    base = tmp_path
+    (base / "keys").mkdir()
+    keys = {n: generate_key() for n in ("bb", "tt")}
+    for n, key in keys.items():
+        (base / "keys" / f"{n}.key").write_text(private_key_to_text(key))
+    island_port = 4334
+    raw = {
+        "region": "netns",
+        "broker": {"host": "hub.test", "port": 4333, "leafnode_port": 7422},
+        "nations": [
+            {"id": "bb", "public_key": public_key_to_text(keys["bb"].public_key()), "island": True,
+             "island_port": island_port},
+            {"id": "tt", "public_key": public_key_to_text(keys["tt"].public_key())},
+        ],
+    }  # fmt: skip
+    generate(agreement_from_dict(raw, base=base), base / "region")
+    nats = str(find_nats_server())
+    hub_conf = base / "region" / "broker" / "nats-server.conf"
+    island_conf = base / "region" / "nodes" / "bb" / "island" / "nats-server.conf"
+    worker = [sys.executable, "-m", "tests.share.fault_worker"]
+    procs: list[subprocess.Popen[bytes]] = []
+    with _names({ISLAND: hosts["island_broker"], PEER: hosts["peer_broker"]}):
+        try:
+            procs.append(
+                _in(HUB, [nats, "-c", str(hub_conf), "-a", "0.0.0.0", "-p", "4333"], base / "hub.log")
+            )
+            procs.append(_in(ISLAND, [nats, "-c", str(island_conf)], base / "island.log"))
+            time.sleep(1.5)
+            procs.append(
+                _in(
+                    ISLAND,
+                    [*worker, "sender", str(base), f"tls://127.0.0.1:{island_port}"],
+                    base / "sender.log",
+                )
+            )
+            procs.append(
+                _in(PEER, [*worker, "receiver", str(base), "tls://hub.test:4333"], base / "receiver.log")
+            )
+            received_db, outbox_db = base / "tt" / "share.sqlite", base / "bb" / "share.sqlite"
+
+            def received_ids() -> set[str]:
+                rows = _query(received_db, "SELECT payload FROM share_received")
+                return {orjson.loads(p)["id"] for (p,) in rows}
+
+            deadline = time.monotonic() + 120
+            while len(received_ids()) < 50:
+                assert time.monotonic() < deadline, (base / "sender.log").read_text()[-2000:]
+                time.sleep(0.3)
+            _ip("-n", ISLAND, "link", "set", hosts["island_link"], "down")  # the island is cut off
+            cut_at = len(_acked(base))
+            time.sleep(3.0)
+            arrived_at_cut = len(received_ids())
+            time.sleep(5.0)
+            recorded_while_cut = len(_acked(base)) - cut_at
+            queued_while_cut = _queued(outbox_db)
+            arrived_while_cut = len(received_ids()) - arrived_at_cut
+            _ip("-n", ISLAND, "link", "set", hosts["island_link"], "up")
+            time.sleep(2.0)
+            (base / "stop").touch()
+            time.sleep(0.5)
+            acked = _acked(base)
+            deadline = time.monotonic() + 180
+            while not set(acked) <= received_ids() and time.monotonic() < deadline:
+                time.sleep(0.5)
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait(timeout=10)
+    assert recorded_while_cut > 100  # bb kept acknowledging its own reports while cut off...
+    assert queued_while_cut < 100, queued_while_cut  # ...into its own broker, not its outbox
+    assert arrived_while_cut == 0
     rows = _query(received_db, "SELECT origin, seq, payload FROM share_received")
     ids = [orjson.loads(p)["id"] for _o, _s, p in rows]
     assert not set(acked) - set(ids), "acknowledged items lost across the partition"

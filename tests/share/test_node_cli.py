@@ -123,8 +123,8 @@ def test_two_node_processes_share_real_ais(tmp_path: Path, nats_server: LocalNat
         ].to_list()
     )
     try:
-        _wait_port(bb_port, procs[0])
-        _wait_port(tt_port, procs[1])
+        _wait_port(bb_port, procs[0], timeout_s=120)  # a loaded 2-core machine imports slowly
+        _wait_port(tt_port, procs[1], timeout_s=120)
         headers = {"authorization": f"Bearer {token}"}
         url = f"http://127.0.0.1:{tt_port}"
         assert httpx.get(f"{url}/api/share/status").status_code == 401
