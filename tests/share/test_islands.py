@@ -303,3 +303,41 @@ async def test_attacker_leaf_cannot_read_ack_or_forge(islands: Islands, tmp_path
         for fed in (bb, tt):
             await fed.transport.close()
             fed.close()
+
+
+async def test_island_broker_killed_while_recording_loses_nothing(islands: Islands, tmp_path: Path) -> None:
+    """kill -9 of the island's nats-server twice while bb records (and once while cut off from the hub):
+    what its JetStream confirmed survives (sync always), what it did not stays in bb's outbox."""
+    bb, tt = _federation(islands, "bb", tmp_path), _federation(islands, "tt", tmp_path)
+    await bb.start()
+    await tt.start()
+    try:
+        n = 0
+        for round_ in range(3):
+            if round_ == 2:
+                islands.proxy.partition()
+            for _ in range(40):
+                bb.publish(radar_track(n))
+                n += 1
+                await asyncio.sleep(0.01)
+            islands.island.stop()  # SIGKILL
+            await asyncio.sleep(0.5)
+            bb.publish_many([radar_track(i) for i in range(n, n + 20)])  # queued in bb's outbox meanwhile
+            n += 20
+            islands.island.start()
+        islands.proxy.heal()
+        expected = n  # every item goes to tt (and jm)
+        assert await wait_until(lambda: bb.db.outbox_size() == 0, timeout_s=90), bb.db.outbox_size()
+        assert await wait_until(lambda: len(tt.db.received(origin="bb")) >= expected, timeout_s=150), len(
+            tt.db.received(origin="bb")
+        )
+        await asyncio.sleep(1.0)
+        seqs = [r.seq for r in tt.db.received(origin="bb", limit=10_000)]
+        sent = {r.seq for r in bb.audit.query(action="sent", partner="tt", limit=10_000)}
+        assert len(seqs) == len(set(seqs)) == expected
+        assert set(seqs) == sent
+    finally:
+        await bb.stop()
+        await tt.stop()
+        bb.close()
+        tt.close()
