@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
-from seawatch.ops.intercept import InterceptPlan, InterceptPlanner, Pursuer, TargetState
+from seawatch.ops.intercept import InterceptPlan, InterceptPlanner, Pursuer, TargetState, reach_h
 from seawatch.ops.plane import NM_PER_DEG_LAT, LocalPlane, velocity_kn
 
 
@@ -41,6 +42,47 @@ def _closed_form(dx: np.ndarray, dy: np.ndarray, vx: np.ndarray, vy: np.ndarray,
     return np.where(np.isfinite(t), t, np.nan)
 
 
+@dataclass(frozen=True)
+class PairGeometry:
+    """Every (target, asset) pair in closed form: (n, m) arrays unless said otherwise."""
+
+    t_lat: np.ndarray  # (n, 1) the targets now
+    t_lon: np.ndarray
+    a_lat: np.ndarray  # (m,) the assets
+    a_lon: np.ndarray
+    vx: np.ndarray  # (n, 1) target velocity, kn east / north
+    vy: np.ndarray
+    dx: np.ndarray  # target minus asset when the asset sails (after its notice), nm east / north
+    dy: np.ndarray
+    t: np.ndarray  # the asset's running time to the meeting in open water (h; NaN: never)
+    meet_lat: np.ndarray  # where they meet
+    meet_lon: np.ndarray
+
+
+def pair_geometry(
+    targets: Sequence[TargetState], pursuers: Sequence[Pursuer], delay: np.ndarray
+) -> PairGeometry:
+    """The closed-form meeting of every pair, in a plane per pair centred on the asset, then again
+    half-way (as `plan` does)."""
+    a_lat = np.array([p.lat for p in pursuers])
+    a_lon = np.array([p.lon for p in pursuers])
+    speed = np.array([p.speed_kn for p in pursuers])
+    t_lat = np.array([t.lat for t in targets])[:, None]
+    t_lon = np.array([t.lon for t in targets])[:, None]
+    v = np.array([velocity_kn(t.cog_deg, t.sog_kn) for t in targets])
+    vx, vy = v[:, :1], v[:, 1:]
+    lat0 = np.broadcast_to(a_lat, (len(targets), len(pursuers)))
+    for _ in range(2):
+        kx = NM_PER_DEG_LAT * np.cos(np.radians(lat0))
+        dx = ((t_lon - a_lon + 180.0) % 360.0 - 180.0) * kx + vx * delay
+        dy = (t_lat - a_lat) * NM_PER_DEG_LAT + vy * delay
+        t = _closed_form(dx, dy, vx, vy, speed)
+        meet_lat = a_lat + (dy + vy * np.nan_to_num(t)) / NM_PER_DEG_LAT
+        lat0 = (a_lat + meet_lat) / 2.0
+    meet_lon = a_lon + (dx + vx * np.nan_to_num(t)) / kx
+    return PairGeometry(t_lat, t_lon, a_lat, a_lon, vx, vy, dx, dy, t, meet_lat, meet_lon)
+
+
 def best_intercepts(
     planner: InterceptPlanner,
     targets: Sequence[TargetState],
@@ -53,26 +95,10 @@ def best_intercepts(
     if not pursuers:
         return [None] * len(targets)
     delay = np.asarray(delays_h if delays_h is not None else [0.0] * len(pursuers), dtype=np.float64)
-    a_lat = np.array([p.lat for p in pursuers])
-    a_lon = np.array([p.lon for p in pursuers])
-    speed = np.array([p.speed_kn for p in pursuers])
-    horizon = np.array(
-        [min(p.endurance_h or 12.0, (p.fuel_range_nm or math.inf) / p.speed_kn) for p in pursuers]
-    )
-    t_lat = np.array([t.lat for t in targets])[:, None]
-    t_lon = np.array([t.lon for t in targets])[:, None]
-    v = np.array([velocity_kn(t.cog_deg, t.sog_kn) for t in targets])
-    vx, vy = v[:, :1], v[:, 1:]
-    # a plane per pair centred on the asset, then again half-way (as `plan` does)
-    lat0 = np.broadcast_to(a_lat, (len(targets), len(pursuers)))
-    for _ in range(2):
-        kx = NM_PER_DEG_LAT * np.cos(np.radians(lat0))
-        dx = ((t_lon - a_lon + 180.0) % 360.0 - 180.0) * kx + vx * delay
-        dy = (t_lat - a_lat) * NM_PER_DEG_LAT + vy * delay
-        t = _closed_form(dx, dy, vx, vy, speed)
-        meet_lat = a_lat + (dy + vy * np.nan_to_num(t)) / NM_PER_DEG_LAT
-        lat0 = (a_lat + meet_lat) / 2.0
-    meet_lon = a_lon + (dx + vx * np.nan_to_num(t)) / kx
+    geo = pair_geometry(targets, pursuers, delay)
+    a_lat, a_lon, t_lat, t_lon = geo.a_lat, geo.a_lon, geo.t_lat, geo.t_lon
+    meet_lat, meet_lon, t = geo.meet_lat, geo.meet_lon, geo.t
+    horizon = np.array([reach_h(p) for p in pursuers])
     bound = np.where(np.isfinite(t) & (t <= horizon), t + delay, np.inf)
     order = np.argsort(bound, axis=1)
     # one STR-tree batch for every target's first candidate: its straight run and the target's own track
@@ -90,12 +116,13 @@ def best_intercepts(
                 break
             p = pursuers[j]
             if rank == 0:
-                straight = clear_run[i] and clear_track[i]
+                run_ok, track_ok = bool(clear_run[i]), bool(clear_track[i])
             else:
-                straight = not planner._blocked_line(p.lat, p.lon, meet_lat[i, j], meet_lon[i, j]) and not (
-                    planner._blocked_line(target.lat, target.lon, meet_lat[i, j], meet_lon[i, j])
+                track_ok = not planner._blocked_line(target.lat, target.lon, meet_lat[i, j], meet_lon[i, j])
+                run_ok = not p.over_water or not planner._blocked_line(
+                    p.lat, p.lon, meet_lat[i, j], meet_lon[i, j]
                 )
-            if not p.over_water or straight:
+            if track_ok and (run_ok or not p.over_water):
                 plane = LocalPlane(float(a_lat[j]), float(a_lon[j]))
                 ex, ey = plane.to_xy(meet_lat[i, j], meet_lon[i, j])
                 plan = planner._finish(

@@ -298,6 +298,8 @@ class InterceptPlanner:
         lat0, lon0 = (float(v) for v in mid.to_latlon(x0, y0))
         straight_x, straight_y = np.array([ax, x0]), np.array([ay, y0])
         if not p.over_water:
+            if self._target_grounds(target, t0, lat0, lon0):
+                return unreachable(p.asset_id, "the target makes landfall before the aircraft can meet it")
             return self._finish(p, target, mid, t0, straight_x, straight_y, "air")
         if not self._blocked_line(p.lat, p.lon, lat0, lon0) and not self._target_grounds(
             target, t0, lat0, lon0
@@ -312,7 +314,7 @@ class InterceptPlanner:
         if delay_h <= 0.0:
             return self.plan(target, p, checked=True)
         moved = target.after(delay_h)
-        if bool(self.mask.is_on_land(moved.lon, moved.lat)[0]):
+        if self._blocked_line(target.lat, target.lon, moved.lat, moved.lon):
             return unreachable(p.asset_id, "the target makes landfall within the standby notice")
         plan = self.plan(moved, p, checked=True)
         if plan.eta_s is None:

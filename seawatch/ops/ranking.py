@@ -10,13 +10,14 @@ ones, then the unreachable; at the same rank and ETA a go-fast first, then the n
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from seawatch.errors import InputError
 from seawatch.model import Event
-from seawatch.ops.batch import best_intercepts
+from seawatch.ops.fastbest import fleet_best
 from seawatch.ops.intercept import InterceptPlan, InterceptPlanner, Pursuer, TargetState
 from seawatch.ops.plane import KN_PER_MPS
 from seawatch.store.base import TrackState
@@ -75,8 +76,9 @@ class AlertBook:
     def __init__(self) -> None:
         self.alerts: dict[str, Event] = {}
         self.best: dict[str, dict[str, Any]] = {}  # event id -> best intercept
-        # track ids to replan, oldest first (a dict keeps order; a target marked again keeps its place)
-        self.dirty: dict[str, None] = {}
+        # track ids to replan -> when first marked since their last plan (perf_counter s); a target marked
+        # again keeps its place and time: its next plan covers every update since
+        self.dirty: dict[str, float] = {}
         self._per_track: dict[str, int] = {}  # track id -> alerts on it
 
     def note_event(self, event: Event) -> None:
@@ -86,7 +88,7 @@ class AlertBook:
         if event.event_id not in self.alerts:
             self._per_track[track] = self._per_track.get(track, 0) + 1
         self.alerts[event.event_id] = event
-        self.dirty.setdefault(track)
+        self.dirty.setdefault(track, time.perf_counter())
         while len(self.alerts) > MAX_ALERTS:
             gone = self.alerts.pop(next(iter(self.alerts)))
             self.best.pop(gone.event_id, None)
@@ -99,16 +101,16 @@ class AlertBook:
     def note_track(self, track_id: str) -> None:
         """A target moved: replan it if an alert is on it."""
         if track_id in self._per_track:
-            self.dirty.setdefault(track_id)
+            self.dirty.setdefault(track_id, time.perf_counter())
 
     def mark_all(self) -> None:
+        now = time.perf_counter()
         for track_id in self._per_track:
-            self.dirty.setdefault(track_id)
+            self.dirty.setdefault(track_id, now)
 
-    def take(self, count: int) -> list[str]:
-        batch = list(self.dirty)[:count]
-        for track_id in batch:
-            del self.dirty[track_id]
+    def take_all(self) -> dict[str, float]:
+        """Every target to replan, with when it was first marked; the book starts afresh."""
+        batch, self.dirty = self.dirty, {}
         return batch
 
     def replan(
@@ -132,8 +134,9 @@ class AlertBook:
                 states.append(state)
         for state, best in zip(states, best_for(states), strict=True):
             updates.update(dict.fromkeys(by_track[state.track_id], best))
+        changed = {k: v for k, v in updates.items() if _changed(self.best.get(k), v)}
         self.best.update(updates)
-        return updates
+        return changed
 
     def ranked(self) -> list[dict[str, Any]]:
         rows = []
@@ -149,6 +152,22 @@ class AlertBook:
             )
         )
         return rows
+
+
+def _changed(before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
+    """Worth telling the screens: another asset or verdict, or the ETA moved by over 10 s (and 1 %)."""
+    if before is None:
+        return True
+    for key in ("reachable", "asset", "in_territorial_sea", "reason"):
+        if before.get(key) != after.get(key):
+            return True
+    for key in ("eta_s", "eta_worst_s"):
+        a, b = before.get(key), after.get(key)
+        if (a is None) != (b is None):
+            return True
+        if a is not None and b is not None and abs(a - b) > max(10.0, 0.01 * abs(b)):
+            return True
+    return False
 
 
 def best_views(
@@ -172,7 +191,7 @@ def best_views(
         targets.append(target)
         ok.append(True)
         out.append({})
-    plans = iter(best_intercepts(planner, targets, pursuers, delays_h))
+    plans = iter(fleet_best(planner, targets, pursuers, delays_h))
     for k, state in enumerate(states):
         if ok[k]:
             out[k] = _view(state, next(plans), names)

@@ -1,9 +1,14 @@
 """`OpsService`: the node's fleet, live asset positions, taskings, and alerts ranked by interceptability.
 
 It sits beside the node and uses the picture through the node's own interfaces (`Node.subscribe`,
-`Node.live`, the store). A bus callback never plans (that would slow the commit loop): it notes which
-targets changed, and a background loop replans them in a worker thread, at most every `replan_s`.
-The ranking of alerts by interceptability is `ops/ranking.py`.
+`Node.live`, the store). A bus callback never plans (that would slow the commit loop): it marks the
+target of every track update that has an alert on it, and a background loop, every `replan_s`, replans
+every marked target at once in a worker thread (`ops/fastbest.py`: closed form and field lookups, the
+fields kept per asset), from its newest state. So every track update is covered by a plan made at most
+`replan_s` plus one planning pass after it; updates of one target within that time share one plan (the
+newest state supersedes the others). The screens are told only when a best intercept changes (another
+asset or verdict, or the ETA moves by over 10 s). The ranking of alerts by interceptability is
+`ops/ranking.py`.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -37,9 +43,7 @@ class OpsService:
         self,
         node: Any,
         planner: InterceptPlanner | None = None,
-        replan_s: float = 0.5,
-        replan_budget_s: float = 0.1,
-        replan_batch: int = 50,
+        replan_s: float = 0.1,
     ) -> None:
         self.node = node
         if not isinstance(node.store, SqliteAssets):
@@ -47,8 +51,8 @@ class OpsService:
         self.store: SqliteAssets = node.store
         self._planner = planner
         self.replan_s = replan_s  # period of the replanning loop
-        self.replan_budget_s = replan_budget_s  # planning time per period (≈ 20 % of one core)
-        self.replan_batch = replan_batch  # targets planned together
+        self.plan_lag_s: deque[float] = deque(maxlen=100_000)  # track update -> its plan made, per target
+        self.plan_passes: deque[tuple[float, int]] = deque(maxlen=100_000)  # (seconds, targets) per pass
         self.assets: dict[str, AssetConfig] = {}
         self.positions: dict[str, AssetPosition] = {}  # live (own AIS, TAK)
         self.taskings: dict[str, dict[str, Any]] = {t["asset_id"]: t for t in self.store.taskings()}
@@ -150,21 +154,20 @@ class OpsService:
 
     async def _replan_loop(self) -> None:
         while True:
-            await asyncio.sleep(self.replan_s)
-            spent_s = 0.0
-            # a CPU budget per period: planning shares the interpreter with the node's commit path, so
-            # under load targets wait their turn (oldest first) rather than the alerts waiting for plans
-            while self.book.dirty and spent_s < self.replan_budget_s:
-                batch = self.book.take(self.replan_batch)
-                started = time.perf_counter()
+            started = time.perf_counter()
+            if self.book.dirty:
+                batch = self.book.take_all()
                 try:
                     updates = await asyncio.to_thread(self.replan, set(batch))
                 except Exception:
                     log.exception("replanning failed")
-                    break
-                spent_s += time.perf_counter() - started
+                    updates = {}
+                done = time.perf_counter()
+                self.plan_passes.append((done - started, len(batch)))
+                self.plan_lag_s.extend(done - marked for marked in batch.values())
                 for event_id, best in updates.items():
                     self.broadcast("intercept", {"event_id": event_id, **best})
+            await asyncio.sleep(max(self.replan_s - (time.perf_counter() - started), 0.005))
 
     def replan(self, track_ids: set[str]) -> dict[str, dict[str, Any]]:
         """Best intercept for every alert on these tracks, all targets at once (worker thread)."""

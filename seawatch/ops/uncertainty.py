@@ -35,7 +35,7 @@ def sigma_nm(sigma_p_nm: npt.ArrayLike, sigma_v_kn: npt.ArrayLike, t_h: npt.Arra
 
 
 def first_root_concave(
-    f: Callable[[FloatArray], FloatArray], lo: FloatArray, hi: FloatArray, iterations: int = 48
+    f: Callable[[FloatArray], FloatArray], lo: FloatArray, hi: FloatArray, iterations: int = 32
 ) -> FloatArray:
     """For concave `f` (element-wise over arrays): the first t in [lo, hi] with f(t) >= 0, NaN if none."""
     lo, hi = np.asarray(lo, dtype=np.float64).copy(), np.asarray(hi, dtype=np.float64).copy()
@@ -74,9 +74,11 @@ def worst_open_sea_h(
     """Conservative ETA (h) in open sea, NaN when the 95 % circle cannot be covered within the horizon.
     `age_h`: how long before the target's state the tracker's fix was (its error has grown since)."""
 
+    p2, v2 = np.square(sigma_p_nm), np.square(sigma_v_kn)
+
     def f(t: FloatArray) -> FloatArray:
         gap = np.hypot(dx + vx * t, dy + vy * t)
-        margin = K95 * sigma_nm(sigma_p_nm, sigma_v_kn, t + age_h)
+        margin = K95 * np.sqrt(p2 + v2 * np.square(t + age_h))
         return np.asarray(speed_kn * (t - delay_h) - gap - margin)
 
     return first_root_concave(f, np.asarray(t_nominal_h), np.maximum(horizon_h, t_nominal_h))
@@ -94,8 +96,10 @@ def worst_after_meeting_h(
     """Conservative ETA (h) when the route to the nominal meeting goes round land: the margin is covered
     from the meeting point on, in open water; NaN when not within the horizon."""
 
+    p2, v2 = np.square(sigma_p_nm), np.square(sigma_v_kn)
+
     def f(t: FloatArray) -> FloatArray:
         run = (speed_kn - target_kn) * (t - t_meet_h)
-        return np.asarray(run - K95 * sigma_nm(sigma_p_nm, sigma_v_kn, t + age_h))
+        return np.asarray(run - K95 * np.sqrt(p2 + v2 * np.square(t + age_h)))
 
     return first_root_concave(f, np.asarray(t_meet_h), np.maximum(horizon_h, t_meet_h))

@@ -9,6 +9,7 @@ import pytest
 
 from seawatch.geo.land import default_land
 from seawatch.ops.batch import _full, best_intercepts
+from seawatch.ops.fastbest import fleet_best
 from seawatch.ops.intercept import InterceptPlanner, Pursuer, TargetState
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
@@ -63,3 +64,51 @@ def test_best_of_fleet_matches_the_full_plans() -> None:
         compared += 1
     assert compared >= 20
     assert any(p is not None and p.method == "sea_grid" for p in best), "some best routes must go round land"
+
+
+def test_fast_best_for_every_update_agrees_with_the_full_plans() -> None:
+    """`fleet_best` (closed form + field lookups, what ranking runs on every track update) against the
+    full plans (routes pulled taut round the real coastline), islands in the way."""
+    rng = np.random.default_rng(8)
+    box = (17.0, 18.8, -65.3, -63.5)
+    planner = InterceptPlanner()  # the node's fields: 500 cells a side
+    fleet = [
+        Pursuer(
+            f"B{i}",
+            lat,
+            lon,
+            float(rng.uniform(25, 45)),
+            base_lat=lat,
+            base_lon=lon,
+            fuel_range_nm=150.0,
+            endurance_h=5.0,
+        )
+        for i, (lat, lon) in enumerate(_water(rng, 5, box))
+    ] + [Pursuer("AIR", 18.4, -64.6, 150.0, over_water=False, endurance_h=4.0, fuel_range_nm=500.0)]
+    delays = [0.0] * 5 + [1.5]
+    targets = [
+        TargetState(lat, lon, float(rng.uniform(0, 360)), float(rng.uniform(0, 40)), NOW)
+        for lat, lon in _water(rng, 80, box)
+    ]
+    fast = fleet_best(planner, targets, fleet, delays)
+    compared, round_land = 0, 0
+    for target, got in zip(targets, fast, strict=True):
+        plans = {
+            p.asset: p for p in (_full(planner, target, q, d) for q, d in zip(fleet, delays, strict=True))
+        }
+        reachable = [p for p in plans.values() if p.reachable and p.eta_s is not None]
+        if not reachable:
+            assert got is None
+            continue
+        want = min(p.eta_s for p in reachable if p.eta_s is not None)
+        assert got is not None and got.eta_s is not None
+        # in clear water (checked on the land polygons) exactly the closed form; round land the field's
+        # time, within 7 % of the taut route's (land cells widen the coast by up to a cell)
+        rel = 0.07 if got.method == "sea_grid" else 1e-6
+        assert got.eta_s == pytest.approx(want, rel=rel, abs=60.0)
+        named = plans[got.asset]  # and the asset it names really meets the target about then
+        assert named.reachable and named.eta_s == pytest.approx(got.eta_s, rel=rel, abs=60.0)
+        compared += 1
+        round_land += got.method == "sea_grid"
+    assert compared >= 40
+    assert round_land >= 5, "some best intercepts must go round land"

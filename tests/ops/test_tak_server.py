@@ -73,6 +73,7 @@ class TakDevice:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._writer: Any = None
+        self._reading: asyncio.Task[None] | None = None
         self._port = port
         threading.Thread(target=self._loop.run_forever, daemon=True).start()
         asyncio.run_coroutine_threadsafe(self._connect(), self._loop).result(20)
@@ -83,7 +84,7 @@ class TakDevice:
         parser = ConfigParser()
         parser["device"] = {"COT_URL": f"tcp://127.0.0.1:{self._port}"}
         reader, self._writer = await pytak.protocol_factory(parser["device"])
-        self._loop.create_task(self._read(reader))
+        self._reading = self._loop.create_task(self._read(reader))
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
         while True:
@@ -107,7 +108,12 @@ class TakDevice:
         raise AssertionError(f"no CoT {uid} ({has}) among {len(self.messages)} messages")
 
     def close(self) -> None:
-        self._loop.call_soon_threadsafe(self._writer.close)
+        async def stop() -> None:
+            if self._reading is not None:
+                self._reading.cancel()
+            self._writer.close()
+
+        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
 
 
