@@ -7,6 +7,8 @@ moves the asset (API and the WebSocket's `asset` message, which moves its symbol
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import os
 import socket
 import subprocess
 import sys
@@ -27,7 +29,14 @@ from tests.node.harness import RunningNode, free_port, running_node
 from tests.ops.test_ops_api import _boat
 
 pytak = pytest.importorskip("pytak")
-pytest.importorskip("taky")
+if importlib.util.find_spec("taky") is None:
+    pytest.skip("taky (the dev extra's TAK server) is not installed", allow_module_level=True)
+
+# taky reads its own version with pkg_resources, which setuptools 81+ no longer ships: a stand-in
+PKG_RESOURCES_SHIM = (
+    "from importlib.metadata import PackageNotFoundError as DistributionNotFound\n"
+    "from importlib.metadata import distribution as get_distribution\n"
+)
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2)
 
@@ -44,9 +53,19 @@ def tak_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         "[ssl]\nenabled = false\n",
         encoding="utf-8",
     )
+    env = dict(os.environ)
+    if importlib.util.find_spec("pkg_resources") is None:
+        shim = root / "shim"
+        shim.mkdir()
+        (shim / "pkg_resources.py").write_text(PKG_RESOURCES_SHIM, encoding="utf-8")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(shim), env.get("PYTHONPATH")]))
     log = (root / "taky.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "taky.cot", "-c", str(conf), "-l", "info"], stdout=log, stderr=log, cwd=root
+        [sys.executable, "-m", "taky.cot", "-c", str(conf), "-l", "info"],
+        stdout=log,
+        stderr=log,
+        cwd=root,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 30
