@@ -37,7 +37,8 @@ def _export(store: SqliteStore, kind: str, fmt: str, **kw: Any) -> bytes:
 
 def _placemarks(kml_bytes: bytes) -> list[Any]:
     """The Placemarks of the document, as fastkml parses them."""
-    root: Any = fkml.KML.from_string(kml_bytes.decode())
+    # bytes, not str: with lxml installed, fastkml refuses a str that carries an XML declaration
+    root: Any = fkml.KML.from_string(kml_bytes)  # type: ignore[arg-type]
     return list(root.features[0].features)
 
 

@@ -46,7 +46,7 @@ class RunningNode:
 
     def client(self, role: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        return httpx.Client(base_url=self.url, headers=headers, timeout=120)
 
 
 def prepare_users(data_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
