@@ -22,15 +22,19 @@
 
 enum { K_NULL = 0, K_ARRAY = 1, K_LIST = 2, K_CODES = 3, K_CONST = 4, K_LINES = 5 };
 
+#define SHORT 32 /* a prefix this short is copied as one fixed-size block */
+
 typedef struct {
     const char *prefix;
     Py_ssize_t prefix_len;
+    char short_prefix[SHORT]; /* the prefix, zero padded, when it is at most SHORT bytes */
     int kind;
     char type;  /* ARRAY/CODES: the buffer's format letter */
     Py_buffer view;
     int has_view;
     PyObject *data; /* borrowed */
     PyObject *aux;  /* borrowed */
+    int hint;       /* decimals the last float needed */
 } Field;
 
 typedef struct {
@@ -95,8 +99,19 @@ static const double POW10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
 static const uint64_t UPOW10[] = {1ull,      10ull,      100ull,      1000ull,      10000ull,
                                   100000ull, 1000000ull, 10000000ull, 100000000ull, 1000000000ull};
 
-/* Needs 32 bytes of room (the fallback reserves its own). */
-static int put_double(Out *o, double d) {
+/* Whether the decimal text m / 10^k (m = a * 10^k rounded) reads back as `a`: m and 10^k are exact
+   doubles and IEEE division rounds correctly, so m / 10^k is exactly the double that text reads as. */
+static inline int fits(double a, int k, double *m) {
+    double s = a * POW10[k];
+    if (s >= 9007199254740992.0) return 0;
+    *m = (double)(int64_t)(s + 0.5); /* s >= 0: rounded (a rare miss at .5 only costs a decimal) */
+    return *m / POW10[k] == a;
+}
+
+/* Needs 32 bytes of room (the fallback reserves its own). `*hint` is the decimals the field's last
+   value needed: a column's values mostly need the same (lat/lon 6, speed 1), and if k decimals fit so
+   do k + 1, so k fitting and k - 1 not is the fewest, found in two tries instead of k + 1. */
+static int put_double(Out *o, double d, int *hint) {
     if (!isfinite(d)) {
         memcpy(o->p, "null", 4);
         o->p += 4;
@@ -104,26 +119,31 @@ static int put_double(Out *o, double d) {
     }
     double a = fabs(d);
     if (a == 0.0 || (a >= 1e-4 && a < 1e15)) {
-        for (int k = 0; k <= 9; k++) {
-            double s = a * POW10[k];
-            if (s >= 9007199254740992.0) break;
-            double m = nearbyint(s);
-            /* m and 10^k are exact doubles and IEEE division rounds correctly, so this is exactly
-               the double that the decimal text m / 10^k reads back as */
-            if (m / POW10[k] != a) continue;
+        double m = 0.0, m_less;
+        int k = *hint;
+        if (!(fits(a, k, &m) && (k == 0 || !fits(a, k - 1, &m_less)))) {
+            for (k = 0; k <= 9 && !fits(a, k, &m); k++) {
+            }
+        }
+        if (k <= 9) {
+            *hint = k;
             char *p = o->p;
             if (signbit(d)) *p++ = '-';
             uint64_t mi = (uint64_t)m;
-            p = put_u64(p, mi / UPOW10[k]);
+            /* constant divisors for the common decimals (a multiply, not a division) */
+            uint64_t q = k == 6 ? mi / 1000000 : k == 1 ? mi / 10 : mi / UPOW10[k];
+            p = put_u64(p, q);
             *p++ = '.';
             if (k == 0) {
                 *p++ = '0';
             } else {
-                uint64_t frac = mi % UPOW10[k];
-                for (int j = k - 1; j >= 0; j--) {
-                    p[j] = (char)('0' + frac % 10);
-                    frac /= 10;
+                uint64_t frac = mi - q * UPOW10[k];
+                int j = k;
+                for (; j >= 2; j -= 2) {
+                    memcpy(p + j - 2, DIGITS2 + 2 * (frac % 100), 2);
+                    frac /= 100;
                 }
+                if (j == 1) p[0] = (char)('0' + frac);
                 p += k;
             }
             o->p = p;
@@ -180,7 +200,7 @@ static int put_str(Out *o, PyObject *s) {
     return 0;
 }
 
-static int put_object(Out *o, PyObject *v) {
+static int put_object(Out *o, PyObject *v, int *hint) {
     if (v == Py_None) {
         memcpy(o->p, "null", 4);
         o->p += 4;
@@ -202,7 +222,7 @@ static int put_object(Out *o, PyObject *v) {
         if (x == -1 && PyErr_Occurred()) return -1;
         o->p = put_i64(o->p, x);
     } else if (PyFloat_Check(v)) {
-        return put_double(o, PyFloat_AS_DOUBLE(v));
+        return put_double(o, PyFloat_AS_DOUBLE(v), hint);
     } else if (PyBytes_Check(v)) {
         Py_ssize_t n = PyBytes_GET_SIZE(v);
         const unsigned char *b = (const unsigned char *)PyBytes_AS_STRING(v);
@@ -227,7 +247,7 @@ static inline const char *item(const Field *f, Py_ssize_t i) {
     return (const char *)f->view.buf + i * f->view.strides[0];
 }
 
-static int put_array(Out *o, const Field *f, Py_ssize_t i) {
+static int put_array(Out *o, Field *f, Py_ssize_t i) {
     const char *q = item(f, i);
     switch (f->type) {
     case '?':
@@ -249,8 +269,8 @@ static int put_array(Out *o, const Field *f, Py_ssize_t i) {
     case 'L': o->p = put_u64(o->p, *(const unsigned long *)q); return 0;
     case 'q': o->p = put_i64(o->p, *(const long long *)q); return 0;
     case 'Q': o->p = put_u64(o->p, *(const unsigned long long *)q); return 0;
-    case 'f': return put_double(o, *(const float *)q);
-    case 'd': return put_double(o, *(const double *)q);
+    case 'f': return put_double(o, *(const float *)q, &f->hint);
+    case 'd': return put_double(o, *(const double *)q, &f->hint);
     }
     PyErr_Format(PyExc_TypeError, "unsupported array type %c", f->type);
     return -1;
@@ -292,6 +312,7 @@ static int open_field(Field *f, PyObject *spec) {
     }
     f->prefix = PyBytes_AS_STRING(prefix);
     f->prefix_len = PyBytes_GET_SIZE(prefix);
+    if (f->prefix_len <= SHORT) memcpy(f->short_prefix, f->prefix, f->prefix_len);
     f->kind = (int)PyLong_AsLong(PyTuple_GET_ITEM(spec, 1));
     f->data = PyTuple_GET_ITEM(spec, 2);
     f->aux = PyTuple_GET_ITEM(spec, 3);
@@ -325,9 +346,9 @@ static Py_ssize_t field_len(const Field *f) {
     return PY_SSIZE_T_MAX;
 }
 
-static int put_record(Out *o, const Group *grp, Py_ssize_t r) {
+static int put_record(Out *o, Group *grp, Py_ssize_t r) {
     for (Py_ssize_t j = 0; j < grp->n; j++) {
-        const Field *f = &grp->fields[j];
+        Field *f = &grp->fields[j];
         if (f->kind == K_LINES) {
             PyObject *line = PyList_GET_ITEM(f->data, r);
             if (!PyBytes_Check(line)) {
@@ -341,8 +362,11 @@ static int put_record(Out *o, const Group *grp, Py_ssize_t r) {
             *o->p++ = '\n';
             return 0;
         }
-        if (reserve(o, f->prefix_len + 40) < 0) return -1;
-        memcpy(o->p, f->prefix, f->prefix_len);
+        if (reserve(o, f->prefix_len + SHORT + 40) < 0) return -1;
+        if (f->prefix_len <= SHORT)
+            memcpy(o->p, f->short_prefix, SHORT); /* a constant size: a few moves, no call */
+        else
+            memcpy(o->p, f->prefix, f->prefix_len);
         o->p += f->prefix_len;
         switch (f->kind) {
         case K_NULL:
@@ -353,7 +377,7 @@ static int put_record(Out *o, const Group *grp, Py_ssize_t r) {
             if (put_array(o, f, r) < 0) return -1;
             break;
         case K_LIST:
-            if (put_object(o, PyList_GET_ITEM(f->data, r)) < 0) return -1;
+            if (put_object(o, PyList_GET_ITEM(f->data, r), &f->hint) < 0) return -1;
             break;
         case K_CODES: {
             int64_t c = code_at(f, r);
@@ -441,7 +465,7 @@ static PyObject *encode(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_IndexError, "group index out of range");
             goto done;
         }
-        const Group *grp = &groups[gi];
+        Group *grp = &groups[gi];
         if (r < 0 || r >= grp->rows) {
             PyErr_SetString(PyExc_IndexError, "row out of range");
             goto done;
