@@ -4,6 +4,8 @@ the output's extension, clear one-line errors."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +68,38 @@ def test_bad_requests_are_one_line_errors(
     assert main(["export", *args]) != 0
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def _stderr_on_a_terminal(argv: list[str], stdout: Path) -> tuple[int, bytes]:
+    """Run `argv` with stderr on a pseudo-terminal (as a user at a shell sees it); stdout to a file."""
+    main_fd, term_fd = pty.openpty()
+    with open(stdout, "wb") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=term_fd, stdin=subprocess.DEVNULL)
+    os.close(term_fd)
+    seen = b""
+    while True:
+        try:
+            block = os.read(main_fd, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not block:
+            break
+        seen += block
+    os.close(main_fd)
+    return proc.wait(timeout=120), seen
+
+
+def test_progress_on_a_terminal_only(store: SqliteStore, tmp_path: Path) -> None:
+    """A large export shows its rows and megabytes so far on a terminal's stderr; piped, only the
+    one-line summary."""
+    argv = [sys.executable, "-m", "seawatch", "export", "positions", "--data-dir", str(store.data_dir),
+            *WINDOW, "--format", "csv"]  # fmt: skip
+    code, seen = _stderr_on_a_terminal(argv, tmp_path / "p.csv")
+    assert code == 0
+    text = seen.decode(errors="replace")
+    assert "export positions" in text and "\x1b[" in text  # the live line, drawn with terminal codes
+    assert "8,699 positions (csv" in text
+    piped = subprocess.run(argv, capture_output=True, timeout=120, check=True)
+    assert piped.stdout == (tmp_path / "p.csv").read_bytes()
+    assert piped.stderr.decode().startswith("seawatch export: 8,699 positions (csv")
+    assert "\x1b[" not in piped.stderr.decode()
