@@ -6,7 +6,7 @@ broker, its outbox empties), then healed; measured: the time until tt, on the hu
 zero lost and zero duplicated (by sequence). Secured region (TLS, one user per nation, `sync_interval:
 always`) as `seawatch region` writes it.
 
-    .venv/bin/python -m bench.federation.island [--outage-items 600000] [--record]
+    .venv/bin/python -m bench.federation.island [--outage-items 600000] [--delay-s 0.6] [--record]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from seawatch.share.transport import TlsFiles
 LINK = "600 ms each way, a 1.5 s stall every 10 s"
 
 
-async def bench(outage_items: int) -> dict[str, Any]:
+async def bench(outage_items: int, delay_s: float = 0.6) -> dict[str, Any]:
     keys = {n: generate_key() for n in ("bb", "tt")}
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
@@ -50,7 +50,10 @@ async def bench(outage_items: int) -> dict[str, Any]:
         }  # fmt: skip
         out = tmp / "region"
         generate(agreement_from_dict(raw, base=tmp), out)
-        proxy = FaultProxy(("127.0.0.1", leaf_port), delay_s=0.6, stall_every_s=10.0, stall_s=1.5)
+        stall = (10.0, 1.5) if delay_s > 0 else (0.0, 0.0)
+        proxy = FaultProxy(
+            ("127.0.0.1", leaf_port), delay_s=delay_s, stall_every_s=stall[0], stall_s=stall[1]
+        )
         await proxy.start()
         conf_path = out / "nodes" / "bb" / "island" / "nats-server.conf"
         conf = json.loads(conf_path.read_text())
@@ -88,7 +91,10 @@ async def bench(outage_items: int) -> dict[str, Any]:
         )
         sink = CountingSink()
         bb, tt = Federation(bb_set, nats_transport(bb_set)), Federation(tt_set, nats_transport(tt_set), sink)
-        result: dict[str, Any] = {"items": outage_items, "link": LINK}
+        link = (
+            LINK if delay_s == 0.6 else f"{delay_s * 1000:.0f} ms each way" + (", stalls" if delay_s else "")
+        )
+        result: dict[str, Any] = {"items": outage_items, "link": link}
         try:
             await bb.start()
             await tt.start()
@@ -159,9 +165,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--outage-items", type=int, default=600_000)
+    parser.add_argument("--delay-s", type=float, default=0.6, help="one-way delay on the leaf link (0: none)")
     parser.add_argument("--record", action="store_true", help="append the result to bench/RESULTS.md")
     args = parser.parse_args()
-    result = asyncio.run(bench(args.outage_items))
+    result = asyncio.run(bench(args.outage_items, args.delay_s))
     text = _markdown(result)
     print(text)
     print(result)
