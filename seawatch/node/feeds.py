@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +24,7 @@ from seawatch.node.pipeline import Item
 from seawatch.node.settings import FeedSettings
 from seawatch.sources.ais_stream import AisStreamDecoder
 from seawatch.sources.formats import detect_format
-from seawatch.sources.net import MAX_LINE_BYTES, READ_BYTES, LineBuffer, udp_kernel_drops
+from seawatch.sources.net import MAX_LINE_BYTES, Block, TcpLineSource, UdpLineSource, serve_tcp
 from seawatch.sources.sensors import SensorConfig, load_sensors
 from seawatch.timeutil import utc_from_epoch
 
@@ -42,10 +42,6 @@ def _load_frames(path: Path, sites: SensorConfig | None) -> tuple[pl.DataFrame, 
         raise InputError(f"{path}: unknown input format")
     result = spec.load(path, sites)
     return result.positions, result.statics, result.rejects
-
-
-def _none(value: Any) -> Any:
-    return None if value is None else value
 
 
 def replay_items(
@@ -165,57 +161,45 @@ class FeedStatus:
 
     connections: int = 0
     overlong_lines: int = 0  # lines longer than MAX_LINE_BYTES, dropped (each also a reject)
-    udp_datagrams: int = 0  # datagrams read from the socket (queued or dropped)
-    udp_queue_drops: int = 0  # datagrams dropped because the feed's queue was full
-    udp_socket: Any = None  # for the kernel's own drop count
+    udp: UdpLineSource | None = None  # a UDP feed's source: its datagram and drop counts
 
     def to_json(self) -> dict[str, Any]:
-        kernel = None if self.udp_socket is None else udp_kernel_drops(self.udp_socket)
+        udp = self.udp
         return {
             "connections": self.connections,
             "overlong_lines": self.overlong_lines,
-            "udp_datagrams": self.udp_datagrams,
-            "udp_queue_drops": self.udp_queue_drops,
-            "udp_kernel_drops": kernel,
+            "udp_datagrams": 0 if udp is None else udp.datagrams_read,  # read from the socket
+            "udp_queue_drops": 0 if udp is None else udp.dropped,  # the feed's queue was full
+            "udp_kernel_drops": None if udp is None else udp.kernel_drops,
         }
 
 
-async def _emit_stream(
+async def _emit_blocks(
     feed: FeedSettings,
     put: Put,
-    reader: asyncio.StreamReader,
+    blocks: AsyncIterator[Block],
     decode: LineDecoder,
     status: FeedStatus | None = None,
 ) -> None:
-    """Read whole chunks (up to 64 KiB) and decode their complete lines; a partial line waits for the next
-    (held by a `LineBuffer`: linear time, and a line over `MAX_LINE_BYTES` is dropped and rejected).
-
-    AIS feeds decode each read's lines in one vectorised pass (`AisStreamDecoder`); radar feeds
-    line by line."""
+    """Decode the complete lines of each block the transport (`sources/net.py`) read; a line over
+    `MAX_LINE_BYTES` was dropped there and is rejected here. AIS feeds decode each block in one
+    vectorised pass (`AisStreamDecoder`, one per connection); radar feeds line by line. A connection's
+    `last` block ends it (its pending fragments are flushed)."""
     stream = AisStreamDecoder(feed.name) if feed.sensors is None else None
-    lines = LineBuffer(MAX_LINE_BYTES)
-    while chunk := await reader.read(READ_BYTES):
-        block = lines.feed(chunk)
-        for head in lines.take_overlong():
-            if status is not None:
-                status.overlong_lines += 1
+    async for block in blocks:
+        if status is not None and block.overlong:
+            status.overlong_lines += len(block.overlong)
+        for head in block.overlong:
             raw = head.decode("ascii", "backslashreplace") + "..."
             await put(feed.name, Rejected(raw, f"line_too_long: over {MAX_LINE_BYTES} bytes", feed.name))
-        if not block:
-            continue
         if stream is not None:
-            await _put_all(feed, put, stream.decode(block, datetime.now(UTC)))
-        else:
-            await _emit_lines(
-                feed, put, [line.decode("ascii", "replace") for line in block.split(b"\n")], decode
-            )
-    rest = lines.flush()
-    if stream is not None:
-        await _put_all(
-            feed, put, stream.decode(rest + b"\n" if rest.strip() else b"", datetime.now(UTC), final=True)
-        )
-    elif rest.strip():
-        await _emit_lines(feed, put, [rest.decode("ascii", "replace")], decode)
+            if block.data or block.last:
+                await _put_all(feed, put, stream.decode(block.data, block.received_at, final=block.last))
+            if block.last:
+                stream = AisStreamDecoder(feed.name)
+        elif block.data:
+            lines = [line.decode("ascii", "replace") for line in block.data.split(b"\n")]
+            await _emit_lines(feed, put, lines, decode)
 
 
 async def _put_all(feed: FeedSettings, put: Put, items: Sequence[Item]) -> None:
@@ -223,84 +207,48 @@ async def _put_all(feed: FeedSettings, put: Put, items: Sequence[Item]) -> None:
         await put(feed.name, item)
 
 
-async def tcp_client_feed(feed: FeedSettings, put: Put, status: FeedStatus | None = None) -> None:
-    """Connect to a TCP line feed; reconnect with backoff when it drops."""
-    decode = line_decoder(feed)
-    backoff_s = 1.0
-    while True:
-        try:
-            reader, writer = await asyncio.open_connection(feed.host, feed.port)
-        except OSError as exc:
-            log.warning(
-                "feed %s: cannot connect to %s:%s (%s); retry in %.0f s",
-                feed.name,
-                feed.host,
-                feed.port,
-                exc,
-                backoff_s,
-            )
-            await asyncio.sleep(backoff_s)
-            backoff_s = min(backoff_s * 2, 60.0)
-            continue
-        backoff_s = 1.0
-        if status is not None:
+async def _counted(blocks: AsyncIterator[Block], status: FeedStatus | None) -> AsyncIterator[Block]:
+    """The blocks, counting a connection when its first block comes."""
+    new = True
+    async for block in blocks:
+        if new and status is not None:
             status.connections += 1
-        try:
-            await _emit_stream(feed, put, reader, decode, status)
-        finally:
-            writer.close()
-        log.warning("feed %s: connection closed; reconnecting", feed.name)
+        new = block.last
+        yield block
+
+
+async def tcp_client_feed(feed: FeedSettings, put: Put, status: FeedStatus | None = None) -> None:
+    """Connect to a TCP line feed (`sources/net.py` `TcpLineSource`); reconnect with backoff (1 s,
+    doubling to 60 s) when it drops."""
+    source = TcpLineSource(feed.host, feed.port or 0, min_backoff_s=1.0, max_backoff_s=60.0)
+    await _emit_blocks(feed, put, _counted(source.blocks(), status), line_decoder(feed), status)
 
 
 async def tcp_listen_feed(feed: FeedSettings, put: Put, status: FeedStatus | None = None) -> None:
-    """Listen for senders of NMEA lines (one decoder per connection)."""
+    """Listen for senders of NMEA lines (`sources/net.py` `serve_tcp`; one decoder per connection)."""
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        decode = line_decoder(feed)
+    async def connection(blocks: AsyncIterator[Block]) -> None:
         if status is not None:
             status.connections += 1
-        try:
-            await _emit_stream(feed, put, reader, decode, status)
-        finally:
-            writer.close()
+        await _emit_blocks(feed, put, blocks, line_decoder(feed), status)
 
-    server = await asyncio.start_server(handle, feed.host, feed.port)
-    async with server:
-        await server.serve_forever()
-
-
-class _Datagrams(asyncio.DatagramProtocol):
-    def __init__(self, queue: asyncio.Queue[bytes], status: FeedStatus) -> None:
-        self.queue = queue
-        self.status = status
-
-    def datagram_received(self, data: bytes, addr: Any) -> None:
-        self.status.udp_datagrams += 1
-        try:
-            self.queue.put_nowait(data)
-        except asyncio.QueueFull:
-            self.status.udp_queue_drops += 1
-            if self.status.udp_queue_drops % 1000 == 1:
-                log.warning("UDP feed overloaded: %d datagrams dropped", self.status.udp_queue_drops)
+    await serve_tcp(feed.host, feed.port or 0, connection)
 
 
 async def udp_feed(feed: FeedSettings, put: Put, status: FeedStatus | None = None) -> None:
-    """Receive NMEA lines in UDP datagrams on host:port (`udp` and `listen_udp` both bind). Datagrams
-    the kernel drops (receive buffer full) are counted from /proc and shown in the feed's status."""
+    """Receive NMEA lines in UDP datagrams on host:port (`udp` and `listen_udp` both bind;
+    `sources/net.py` `UdpLineSource`). Datagrams dropped because the feed is behind, and those the
+    kernel drops (receive buffer full, counted from /proc), are shown in the feed's status."""
     status = status if status is not None else FeedStatus()
-    queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=10_000)
-    loop = asyncio.get_running_loop()
-    transport, _ = await loop.create_datagram_endpoint(
-        lambda: _Datagrams(queue, status), local_addr=(feed.host, feed.port or 0)
-    )
-    status.udp_socket = transport.get_extra_info("socket")
+    source = UdpLineSource(feed.host, feed.port or 0, queue_size=10_000)
+    await source.start()
+    status.udp = source
     decode = line_decoder(feed)
     try:
-        while True:
-            data = await queue.get()
+        async for data, _ in source.datagrams():
             await _emit_lines(feed, put, data.decode("ascii", "replace").splitlines(), decode)
     finally:
-        transport.close()
+        source.stop()
 
 
 ROUND_GAP_S = 5.5 * 3600.0

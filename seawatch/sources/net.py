@@ -1,6 +1,12 @@
-"""Network line sources (asyncio): a TCP client that reconnects with exponential backoff, and a UDP
-listener. Both are async iterators of `(line, received_at)`; `received_at` is the UTC time the line
-arrived (sources are the I/O edge, so they may read the clock).
+"""Network line sources (asyncio), the one transport of the CLI and the node: a TCP client that
+reconnects with exponential backoff, a TCP listener, and a UDP listener.
+
+Each reads whole chunks and cuts them into lines with a `LineBuffer` (linear time however the sender
+splits or stalls; a line over `MAX_LINE_BYTES` is dropped, counted and its head kept for a reject).
+Line by line: `async for line, received_at in TcpLineSource(...)` / `UdpLineSource(...)`; block by
+block (the node's vectorised AIS decoder): `TcpLineSource.blocks()`, `serve_tcp(...)`,
+`UdpLineSource.datagrams()`. `received_at` is the UTC time the data arrived (sources are the I/O edge,
+so they may read the clock).
 
     async for line, received_at in TcpLineSource("ais.example.org", 4001):
         for item in decoder.feed(line, received_at): ...
@@ -13,7 +19,8 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 
@@ -115,6 +122,55 @@ def _text(raw: bytes) -> str:
     return raw.decode("ascii", "backslashreplace").strip()
 
 
+@dataclass(slots=True)
+class Block:
+    """What one read gave: `data`, complete lines ending in a newline (b"" when none), and the heads of
+    the lines dropped for being over the cap (`overlong`). `last` marks a connection's end (`data` then
+    holds its last line, given a newline, if it had no newline of its own)."""
+
+    data: bytes
+    received_at: datetime
+    overlong: list[bytes] = field(default_factory=list)
+    last: bool = False
+
+
+async def stream_blocks(
+    reader: asyncio.StreamReader, max_line_bytes: int = MAX_LINE_BYTES
+) -> AsyncIterator[Block]:
+    """The blocks of one connection, up to and including its `last` one."""
+    lines = LineBuffer(max_line_bytes)
+    try:
+        while chunk := await reader.read(READ_BYTES):
+            data = lines.feed(chunk)
+            overlong = lines.take_overlong()
+            if data or overlong:
+                yield Block(data, _now(), overlong)
+    except (OSError, asyncio.IncompleteReadError) as exc:
+        log.warning("read failed: %s", exc)
+    rest = lines.flush()
+    yield Block(rest + b"\n" if rest.strip() else b"", _now(), last=True)
+
+
+async def serve_tcp(
+    host: str,
+    port: int,
+    on_connection: Callable[[AsyncIterator[Block]], Awaitable[None]],
+    max_line_bytes: int = MAX_LINE_BYTES,
+) -> None:
+    """Listen on host:port; each connection's blocks go to `on_connection` (one call per connection,
+    the connection closed when it returns). Runs until cancelled."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await on_connection(stream_blocks(reader, max_line_bytes))
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, host, port)
+    async with server:
+        await server.serve_forever()
+
+
 class TcpLineSource:
     """Connect to `host:port`, yield lines; on close or error, reconnect after a growing delay.
 
@@ -154,7 +210,9 @@ class TcpLineSource:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopped.wait(), timeout=delay_s)
 
-    async def __aiter__(self) -> AsyncIterator[tuple[str, datetime]]:
+    async def blocks(self) -> AsyncIterator[Block]:
+        """Blocks as read, over every connection in turn (each ends with a `last` block), reconnecting
+        after a growing delay until `stop()`."""
         delay_s = self.min_backoff_s
         while not self._stopped.is_set():
             got_data = False
@@ -172,17 +230,11 @@ class TcpLineSource:
                 self.connects += 1
                 self._writer = writer
                 log.info("tcp %s:%d connected", self.host, self.port)
-                lines = LineBuffer(self.max_line_bytes)
                 try:
-                    while not self._stopped.is_set():
-                        chunk = await reader.read(READ_BYTES)
-                        if not chunk:
-                            break
-                        got_data = True
-                        block = lines.feed(chunk)
-                        dropped = lines.take_overlong()
-                        self.overlong += len(dropped)
-                        for head in dropped:
+                    async for block in stream_blocks(reader, self.max_line_bytes):
+                        got_data = got_data or bool(block.data or block.overlong)
+                        self.overlong += len(block.overlong)
+                        for head in block.overlong:
                             log.warning(
                                 "tcp %s:%d: line over %d bytes dropped (%r...)",
                                 self.host,
@@ -190,16 +242,9 @@ class TcpLineSource:
                                 self.max_line_bytes,
                                 head[:40],
                             )
-                        received_at = _now()
-                        for raw in block.split(b"\n"):
-                            line = _text(raw)
-                            if line:
-                                yield line, received_at
-                    last = _text(lines.flush())
-                    if last:
-                        yield last, _now()
-                except (OSError, asyncio.IncompleteReadError) as exc:
-                    log.warning("tcp %s:%d read failed: %s", self.host, self.port, exc)
+                        yield block
+                        if self._stopped.is_set():
+                            break
                 finally:
                     self._writer = None
                     writer.close()
@@ -213,34 +258,46 @@ class TcpLineSource:
             await self._sleep(delay_s)
             delay_s = min(delay_s * 2, self.max_backoff_s) if not got_data else self.min_backoff_s
 
+    async def __aiter__(self) -> AsyncIterator[tuple[str, datetime]]:
+        async for block in self.blocks():
+            for raw in block.data.split(b"\n"):
+                line = _text(raw)
+                if line:
+                    yield line, block.received_at
+
 
 class _UdpProtocol(asyncio.DatagramProtocol):
-    def __init__(self, queue: asyncio.Queue[tuple[str, datetime]], source: UdpLineSource) -> None:
-        self.queue = queue
+    def __init__(self, source: UdpLineSource) -> None:
         self.source = source
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
-        now = _now()
-        for raw in data.splitlines():
-            line = _text(raw)
-            if not line:
-                continue
-            if self.queue.full():  # keep the newest: drop the oldest and count it
-                self.queue.get_nowait()
-                self.source.dropped += 1
-            self.queue.put_nowait((line, now))
+        source = self.source
+        source.datagrams_read += 1
+        try:
+            source._queue.put_nowait((data, _now()))
+        except asyncio.QueueFull:  # the reader is behind: this datagram is dropped and counted
+            source.dropped += 1
+            if source.dropped % 1000 == 1:
+                log.warning(
+                    "udp %s:%d overloaded: %d datagrams dropped", source.host, source.port, source.dropped
+                )
 
 
 class UdpLineSource:
     """Listen on `host:port` (port 0: any free port, see `.port` after `start()`); a datagram may hold
-    several lines. Use as `async with UdpLineSource(...) as src: async for line, t in src: ...`."""
+    several lines. Use as `async with UdpLineSource(...) as src: async for line, t in src: ...`, or
+    `src.datagrams()` for whole datagrams. Counted: `datagrams_read` (taken from the socket), `dropped`
+    (read while `queue_size` datagrams were waiting: the newest is dropped) and `kernel_drops` (dropped
+    by the kernel before we read them)."""
 
-    def __init__(self, host: str = "0.0.0.0", port: int = 0, queue_size: int = 100_000) -> None:
+    def __init__(self, host: str = "0.0.0.0", port: int = 0, queue_size: int = 10_000) -> None:
         self.host = host
         self.port = port
+        self.datagrams_read = 0
         self.dropped = 0
-        self._queue: asyncio.Queue[tuple[str, datetime]] = asyncio.Queue(maxsize=queue_size)
+        self._queue: asyncio.Queue[tuple[bytes, datetime]] = asyncio.Queue(maxsize=queue_size)
         self._transport: asyncio.DatagramTransport | None = None
+        self._closed = False
 
     @property
     def kernel_drops(self) -> int | None:
@@ -251,18 +308,19 @@ class UdpLineSource:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(
-            lambda: _UdpProtocol(self._queue, self), local_addr=(self.host, self.port)
+            lambda: _UdpProtocol(self), local_addr=(self.host, self.port)
         )
         self._transport = transport
         self.port = transport.get_extra_info("sockname")[1]
         log.info("udp listening on %s:%d", self.host, self.port)
 
     def stop(self) -> None:
+        self._closed = True
         if self._transport is not None:
             self._transport.close()
             self._transport = None
         with contextlib.suppress(asyncio.QueueFull):
-            self._queue.put_nowait(("", _now()))  # wake the reader
+            self._queue.put_nowait((b"", _now()))  # wake the reader
 
     async def __aenter__(self) -> UdpLineSource:
         await self.start()
@@ -273,12 +331,20 @@ class UdpLineSource:
     ) -> None:
         self.stop()
 
-    async def __aiter__(self) -> AsyncIterator[tuple[str, datetime]]:
-        if self._transport is None:
+    async def datagrams(self) -> AsyncIterator[tuple[bytes, datetime]]:
+        """Each datagram with the time it arrived, until `stop()`."""
+        if self._transport is None and not self._closed:
             await self.start()
         while True:
-            line, received_at = await self._queue.get()
-            if not line and self._transport is None:
+            data, received_at = await self._queue.get()
+            if not data and self._closed:
                 return
-            if line:
-                yield line, received_at
+            if data:
+                yield data, received_at
+
+    async def __aiter__(self) -> AsyncIterator[tuple[str, datetime]]:
+        async for data, received_at in self.datagrams():
+            for raw in data.splitlines():
+                line = _text(raw)
+                if line:
+                    yield line, received_at
