@@ -37,17 +37,10 @@ from seawatch.fusion.dark_target import DarkTargetAccumulator, dark_target_event
 from seawatch.fusion.delete import KIND_CODE
 from seawatch.fusion.frame import LocalFrame, sog_cog, velocity_en
 from seawatch.fusion.identity import IdentityTracks, LastFix
+from seawatch.fusion.measurements import MeasurementBatch, default_sigma, ref_hash, sensor_key
 from seawatch.fusion.noise import as_cov, polar_cov
-from seawatch.fusion.tracker import (
-    AIS,
-    BatchResult,
-    MeasurementBatch,
-    Tracker,
-    TrackStep,
-    ref_hash,
-    sensor_key,
-    track_id_of,
-)
+from seawatch.fusion.steps import TrackStep, track_id_of
+from seawatch.fusion.tracker import AIS, BatchResult, Tracker
 from seawatch.model.columns import conform_positions
 from seawatch.model.event import Event
 from seawatch.model.observation import Observation, SensorKind
@@ -82,14 +75,6 @@ def batch_bounds(t: NDArray[np.float64], is_contact: NDArray[np.bool_], scan_win
     return starts
 
 
-def _sigma_default(config: FusionConfig, sensor: str) -> float:
-    return {
-        "ais": config.ais_sigma_m,
-        "radar": config.radar_sigma_m,
-        "satellite": config.satellite_sigma_m,
-    }.get(sensor, config.radar_sigma_m)
-
-
 def fuse_frame(positions: pl.DataFrame, config: FusionConfig | None = None) -> FusedResult:
     """Fuse a positions frame (AIS, radar and satellite rows) into tracks and dark-target events."""
     config = config or FusionConfig()
@@ -117,7 +102,7 @@ def fuse_frame(positions: pl.DataFrame, config: FusionConfig | None = None) -> F
     keys = [sensor_key(s, st) for s, st in zip(sensor, station, strict=True)]
     bits = np.array([tracker.sensor_bit(k) for k in keys], dtype=np.int64)
     kind = np.array([KIND_CODE.get(s, KIND_CODE["partner"]) for s in sensor], dtype=np.int64)
-    sig_default = np.array([_sigma_default(config, s) for s in sensor])
+    sig_default = np.array([default_sigma(config, s) for s in sensor])
     if "sigma_m" in kept.columns:
         sig = kept["sigma_m"].cast(pl.Float64).fill_null(np.nan).to_numpy()
         sig = np.where(np.isfinite(sig) & (sig > 0), sig, sig_default)

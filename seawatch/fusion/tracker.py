@@ -21,9 +21,7 @@ reported (`nearest_ais_m`), which is what the dark-target rule needs.
 
 from __future__ import annotations
 
-import math
-import zlib
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
@@ -33,15 +31,16 @@ from scipy.spatial import cKDTree
 from seawatch.fusion.associate import associate
 from seawatch.fusion.config import FusionConfig
 from seawatch.fusion.delete import KIND_CODE, KINDS, expired, timeout_vector
-from seawatch.fusion.frame import LocalFrame, sog_cog, velocity_en
+from seawatch.fusion.frame import LocalFrame
 from seawatch.fusion.gate import gate
 from seawatch.fusion.initiate import initial_states, m_of_n
-from seawatch.fusion.noise import as_cov, polar_cov
+from seawatch.fusion.measurements import MeasurementBatch, observations_batch
 from seawatch.fusion.predict import predict
 from seawatch.fusion.revisit import RevisitClock
+from seawatch.fusion.steps import TrackStep, steps_of
+from seawatch.fusion.table import REF_SLOTS, BatchResult, TrackTable, repeated_reports
 from seawatch.fusion.update import update
-from seawatch.model.observation import Observation, SensorKind
-from seawatch.timeutil import utc_from_epoch
+from seawatch.model.observation import Observation
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -55,129 +54,13 @@ MAX_SENSOR_BITS = 62
 KN = 1852.0 / 3600.0
 
 
-def track_id_of(num: int) -> str:
-    return f"T{num:06d}"
-
-
-@dataclass
-class MeasurementBatch:
-    """Measurements as arrays in the local frame. `mmsi` 0 when unknown; `ve/vn` NaN when not reported."""
-
-    t: Array
-    e: Array
-    n: Array
-    r_var: Array  # (k,) isotropic variance or (k,3) covariance xx, xy, yy (m²)
-    kind: IntArray
-    sensor_bit: IntArray
-    mmsi: IntArray
-    ve: Array
-    vn: Array
-    ref: IntArray | None = None  # stable hash of the sensor's own target id (`target_ref`), 0: none
-
-    def __post_init__(self) -> None:
-        if self.ref is None:
-            self.ref = np.zeros(len(self.t), np.int64)
-
-    def __len__(self) -> int:
-        return len(self.t)
-
-    def subset(self, idx: IntArray) -> MeasurementBatch:
-        return MeasurementBatch(*(getattr(self, f)[idx] for f in _BATCH_FIELDS))
-
-
-_BATCH_FIELDS = ("t", "e", "n", "r_var", "kind", "sensor_bit", "mmsi", "ve", "vn", "ref")
-REF_SLOTS = 4  # per track, the last target id of up to 4 sensors (slot = sensor bit % 4)
-
-
-def ref_hash(target_ref: str | None) -> int:
-    """Stable non-zero 31-bit hash of a sensor's target id (0 for none)."""
-    return (zlib.crc32(target_ref.encode()) | 1) if target_ref else 0
-
-
-@dataclass
-class BatchResult:
-    """Per measurement: its track number (-1: none), state after update (e, n, ve, vn), and the distance
-    to / MMSI of the nearest projected AIS vessel (NaN / 0 for AIS reports). Plus the batch's track events."""
-
-    track_num: IntArray
-    state: Array
-    nearest_ais_m: Array
-    nearest_ais_mmsi: IntArray
-    track_mmsi: IntArray | None = None  # MMSI of each measurement's track right after the batch (0: none)
-    confirmed: list[int] = field(default_factory=list)
-    deleted: list[int] = field(default_factory=list)
-    relabelled: list[tuple[int, int]] = field(default_factory=list)
-    duplicates: int = 0  # repeated reports (same sensor, target id and time): given their original's track
-
-
-@dataclass(frozen=True)
-class TrackStep:
-    """What happened to one track in a step: `created` (confirmed), `updated` or `deleted`."""
-
-    kind: str
-    track_id: str
-    time: datetime
-    lat: float
-    lon: float
-    sog_kn: float | None
-    cog_deg: float | None
-    mmsi: int | None
-    sensors: tuple[str, ...]
-    sources: tuple[str, ...]
-    nearest_ais_m: float | None = None
-    heading_deg: float | None = None  # as reported (identity association only)
-    pos_sigma_m: float | None = None  # 1 sigma of the position estimate along its worst axis (m)
-    vel_sigma_mps: float | None = None  # 1 sigma of the velocity estimate along its worst axis (m/s)
-
-
-class _Table:
-    """Live tracks as parallel arrays."""
-
-    def __init__(self) -> None:
-        self.num = np.empty(0, np.int64)
-        self.x = np.empty((0, 4))
-        self.p = np.empty((0, 4, 4))
-        self.t = np.empty(0)
-        self.mmsi = np.empty(0, np.int64)
-        self.confirmed = np.empty(0, bool)
-        self.hits = np.empty(0, np.int64)
-        self.scans = np.empty(0, np.int64)
-        self.born_t = np.empty(0)
-        self.origin = np.empty(0, np.int64)
-        self.sensors = np.empty(0, np.int64)
-        self.last_seen = np.empty((0, len(KINDS)))
-        self.last_ref = np.empty((0, REF_SLOTS), np.int64)
-        self.ever_dark = np.empty(0, bool)  # some contact had no AIS vessel within dark_distance_m
-        self.votes = np.empty(0, np.int64)  # consecutive AIS reports co-located with this anonymous track
-        self.vote_mmsi = np.empty(0, np.int64)
-        self.vote_t = np.empty(0)
-
-    _FIELDS = (
-        "num", "x", "p", "t", "mmsi", "confirmed", "hits", "scans", "born_t", "origin", "sensors",
-        "last_seen", "ever_dark", "votes", "vote_mmsi", "vote_t", "last_ref",
-    )  # fmt: skip
-
-    def __len__(self) -> int:
-        return len(self.num)
-
-    def append(self, **cols: NDArray) -> IntArray:
-        start = len(self)
-        for name in self._FIELDS:
-            setattr(self, name, np.concatenate([getattr(self, name), cols[name]]))
-        return np.arange(start, len(self), dtype=np.int64)
-
-    def keep(self, mask: BoolArray) -> None:
-        for name in self._FIELDS:
-            setattr(self, name, getattr(self, name)[mask])
-
-
 class Tracker:
     """Multi-sensor tracker. `process(batch)` for arrays (bulk, bench); `step(observations)` for live use."""
 
     def __init__(self, config: FusionConfig | None = None, frame: LocalFrame | None = None) -> None:
         self.config = config or FusionConfig()
         self.frame = frame
-        self.tracks = _Table()
+        self.tracks = TrackTable()
         self._next_num = 1
         self._timeouts = timeout_vector(self.config.timeout_s)
         self.sensor_bits: dict[str, int] = {}
@@ -499,7 +382,7 @@ class Tracker:
         if len(rest):
             bits = b.sensor_bit[rest]
             for bit in np.unique(bits).tolist():
-                first, repeats, of = _repeated_reports(b, rest[bits == bit])
+                first, repeats, of = repeated_reports(b, rest[bits == bit])
                 self._process_contacts(b, first, res)
                 if repeats.size:  # a duplicated report is the same plot: no second track, no second hit
                     res.track_num[repeats] = res.track_num[of]
@@ -539,53 +422,8 @@ class Tracker:
         return int(self.tracks.sensors[hit[0]]) if len(hit) else self.sensors_of.get(num, 0)
 
     # ------------------------------------------------------------ observations (live)
-    def batch_from_observations(self, observations: list[Observation]) -> MeasurementBatch:
-        lat = np.array([o.lat for o in observations], dtype=float)
-        lon = np.array([o.lon for o in observations], dtype=float)
-        frame = self._ensure_frame(lat, lon)
-        e, n = frame.to_en(lat, lon)
-        kind = np.array([KIND_CODE[SensorKind(o.sensor).value] for o in observations], dtype=np.int64)
-        keys = [sensor_key(SensorKind(o.sensor).value, o.station) for o in observations]
-        sigma = np.array(
-            [
-                float(o.extra.get("sigma_m") or self._default_sigma(SensorKind(o.sensor).value))
-                for o in observations
-            ]
-        )
-        r_cov = as_cov(sigma**2)
-        for i, o in enumerate(observations):
-            if not self.config.radar_error_ellipse:
-                break
-            ex = o.extra
-            if (
-                ex
-                and ex.get("range_sigma_m")
-                and ex.get("cross_sigma_m")
-                and ex.get("bearing_deg") is not None
-            ):
-                r_cov[i] = polar_cov(ex["range_sigma_m"], ex["cross_sigma_m"], ex["bearing_deg"])[0]
-        ve, vn = velocity_en(
-            [np.nan if o.sog_kn is None else o.sog_kn for o in observations],
-            [np.nan if o.cog_deg is None else o.cog_deg for o in observations],
-        )
-        return MeasurementBatch(
-            t=np.array([o.time.timestamp() for o in observations]),
-            e=e,
-            n=n,
-            r_var=r_cov,
-            kind=kind,
-            sensor_bit=np.array([self.sensor_bit(k) for k in keys], dtype=np.int64),
-            mmsi=np.array([o.mmsi or 0 for o in observations], dtype=np.int64),
-            ref=np.array([ref_hash(o.target_ref) for o in observations], dtype=np.int64),
-            ve=ve,
-            vn=vn,
-        )
-
-    def _default_sigma(self, kind: str) -> float:
-        c = self.config
-        return {"ais": c.ais_sigma_m, "radar": c.radar_sigma_m, "satellite": c.satellite_sigma_m}.get(
-            kind, c.radar_sigma_m
-        )
+    def batch_from_observations(self, observations: Sequence[Observation]) -> MeasurementBatch:
+        return observations_batch(self, observations)
 
     def step(self, observations: list[Observation], time: datetime | None = None) -> list[TrackStep]:
         """Live form: one batch of observations -> created / updated / deleted track steps."""
@@ -595,121 +433,5 @@ class Tracker:
         res = self.process(b)
         return self.steps_of(res, observations)
 
-    def steps_of(self, res: BatchResult, observations: list[Observation]) -> list[TrackStep]:
-        assert self.frame is not None
-        steps: list[TrackStep] = []
-        created = set(res.confirmed)
-        tr = self.tracks
-        latest: dict[int, int] = {}
-        for i, num in enumerate(res.track_num.tolist()):
-            if num >= 0 and num in self.confirmed_nums:
-                latest[num] = i
-        sources: dict[int, set[str]] = {}
-        for i, num in enumerate(res.track_num.tolist()):
-            if num in latest:
-                sources.setdefault(num, set()).add(SensorKind(observations[i].sensor).value)
-        # rows of the live tracks (numbers are kept sorted: new tracks get higher numbers)
-        want = np.fromiter(latest, dtype=np.int64, count=len(latest))
-        pos = np.minimum(np.searchsorted(tr.num, want), max(len(tr) - 1, 0))
-        live = (tr.num[pos] == want).tolist() if len(tr) else [False] * len(want)
-        pairs = zip(latest.items(), pos.tolist(), live, strict=True)
-        shown = [(num, i, r) for (num, i), r, ok in pairs if ok]
-        if shown:
-            rows = np.array([r for _, _, r in shown], dtype=np.int64)
-            x = tr.x[rows]
-            # one projection and one speed/course conversion for all the batch's tracks
-            lats, lons = self.frame.to_latlon(x[:, 0], x[:, 1])
-            sogs, cogs = sog_cog(x[:, 2], x[:, 3])
-            pos_sigma, vel_sigma = (v.tolist() for v in sigma_of(tr.p[rows]))
-            t_rows = tr.t[rows].tolist()
-            mmsis = tr.mmsi[rows].tolist()
-            masks = tr.sensors[rows].tolist()
-            near_all = res.nearest_ais_m[[i for _, i, _ in shown]].tolist()
-            names: dict[int, tuple[str, ...]] = {}
-            times: dict[float, datetime] = {}  # tracks updated in the same second share one datetime
-            for k, (num, _, _) in enumerate(shown):
-                mask = int(masks[k])
-                sensors = names.get(mask)
-                if sensors is None:
-                    sensors = names[mask] = self.sensor_names(mask)
-                near = near_all[k]
-                when = times.get(t_rows[k])
-                if when is None:
-                    when = times[t_rows[k]] = utc_from_epoch(float(t_rows[k]))
-                steps.append(
-                    TrackStep(
-                        kind="created" if num in created else "updated",
-                        track_id=track_id_of(num),
-                        time=when,
-                        lat=float(lats[k]),
-                        lon=float(lons[k]),
-                        sog_kn=float(sogs[k]),
-                        cog_deg=float(cogs[k]),
-                        mmsi=int(mmsis[k]) or None,
-                        sensors=sensors,
-                        sources=tuple(sorted(sources.get(num, ()))),
-                        nearest_ais_m=near if math.isfinite(near) else None,
-                        pos_sigma_m=pos_sigma[k],
-                        vel_sigma_mps=vel_sigma[k],
-                    )
-                )
-        if res.deleted:
-            deleted_at = utc_from_epoch(max(o.time.timestamp() for o in observations))
-        for num in res.deleted:
-            steps.append(
-                TrackStep(
-                    kind="deleted",
-                    track_id=track_id_of(num),
-                    time=deleted_at,
-                    lat=float("nan"),
-                    lon=float("nan"),
-                    sog_kn=float("nan"),
-                    cog_deg=float("nan"),
-                    mmsi=self.mmsi_of.get(num),
-                    sensors=self.sensor_names(self.sensors_of.get(num, 0)),
-                    sources=(),
-                )
-            )
-        return steps
-
-
-def _worst_axis_sigma(a: Array, b: Array, c: Array) -> Array:
-    """Square root of the larger eigenvalue of the 2x2 covariances [[a, b], [b, c]]."""
-    half = 0.5 * (a + c)
-    return np.sqrt(half + np.sqrt(np.maximum(half * half - (a * c - b * b), 0.0)))
-
-
-def sigma_of(p: Array) -> tuple[Array, Array]:
-    """Per track of the (k, 4, 4) covariances over (e, n, ve, vn): the 1-sigma position (m) and
-    velocity (m/s) uncertainty along the worst axis (the error ellipse's major semi-axis)."""
-    pos = _worst_axis_sigma(p[:, 0, 0], p[:, 0, 1], p[:, 1, 1])
-    vel = _worst_axis_sigma(p[:, 2, 2], p[:, 2, 3], p[:, 3, 3])
-    return pos, vel
-
-
-def _repeated_reports(b: MeasurementBatch, idx: IntArray) -> tuple[IntArray, IntArray, IntArray]:
-    """(first reports, repeated ones, the first report each repeats) among one sensor's `idx`: the
-    same target id at the same time (a feed sending a line twice); reports without an id are all kept."""
-    assert b.ref is not None
-    ref, t = b.ref[idx], b.t[idx]
-    if idx.size < 2 or not ref.any():
-        return idx, idx[:0], idx[:0]
-    keyed = np.flatnonzero(ref != 0)
-    order = keyed[np.lexsort((t[keyed], ref[keyed]))]
-    same = (ref[order][1:] == ref[order][:-1]) & (t[order][1:] == t[order][:-1])
-    if not same.any():
-        return idx, idx[:0], idx[:0]
-    head = np.concatenate([[0], np.cumsum(~same)])  # group number of each sorted report
-    first_of_group = order[np.r_[0, np.flatnonzero(~same) + 1]]
-    repeat_pos = order[1:][same]
-    origin = first_of_group[head[1:][same]]
-    keep = np.ones(idx.size, bool)
-    keep[repeat_pos] = False
-    return idx[keep], idx[repeat_pos], idx[origin]
-
-
-def sensor_key(kind: str, station: str | None) -> str:
-    """Provenance name of a sensor: `radar:<site>`; AIS and satellite as one sensor each per kind."""
-    if kind == "radar" and station:
-        return f"radar:{station}"
-    return kind
+    def steps_of(self, res: BatchResult, observations: Sequence[Observation]) -> list[TrackStep]:
+        return steps_of(self, res, observations)

@@ -175,10 +175,6 @@ class Ports:
         found: dict[tuple[int, int], tuple[int, ...]] = cache[max_m]
         return found
 
-    def near_cells(self, max_m: float) -> set[tuple[int, int]]:
-        """0.1° cells (floor(lat*10), floor(lon*10)) that may hold a point within `max_m` of a port."""
-        return set(self._cell_ports(max_m))
-
     @classmethod
     def from_arrays(cls, lat: FloatArray, lon: FloatArray, names: list[str], countries: list[str]) -> Ports:
         """Ports at exactly the same place are kept once (the first), so the nearest port is unambiguous."""

@@ -45,10 +45,6 @@ def port_path(a: Port, b: Port) -> tuple[np.ndarray, np.ndarray]:
     return densify(arr[:, 0], arr[:, 1])
 
 
-def path_length_m(lon: np.ndarray, lat: np.ndarray) -> float:
-    return float(np.sum(haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:]))) if len(lon) > 1 else 0.0
-
-
 def first_land_point(
     geo: SimGeo, lon: np.ndarray, lat: np.ndarray, *, port_margin_m: float = 0.0, ports: tuple[Port, ...] = ()
 ) -> int | None:

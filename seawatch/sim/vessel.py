@@ -3,7 +3,6 @@ behaviour (off windows, spoofed windows, shared MMSI). Positions at any time com
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -229,7 +228,3 @@ class TrajectoryBuilder:
             watchlisted=watchlisted,
             role=role,
         )
-
-
-def mean_speed_kn(dist_m: float, dt_s: float) -> float:
-    return dist_m / dt_s / KN_MS if dt_s > 0 else math.inf

@@ -25,19 +25,19 @@ import polars as pl
 from seawatch.model.columns import POSITION_SCHEMA, STATIC_SCHEMA
 from seawatch.model.observation import AisPosition, AisStatic, Observation, Rejected, SensorKind
 from seawatch.sources import ais_fast, ais_scan
-from seawatch.sources.formats import FormatSpec, LoadResult, read_input, register_format
-from seawatch.sources.nmea import (
+from seawatch.sources.ais_convert import (
     LAT_NA,
     LON_NA,
     POSITION_TYPES,
     STATIC_TYPES,
     DecodedAis,
-    NmeaAisDecoder,
     course_deg,
     heading_deg,
     speed_kn,
     to_models,
 )
+from seawatch.sources.formats import FormatSpec, LoadResult, read_input, register_format
+from seawatch.sources.nmea import NmeaAisDecoder
 from seawatch.sources.sniffers import sniff_nmea  # recognising a file must not import this module
 from seawatch.timeutil import utc_from_epoch
 

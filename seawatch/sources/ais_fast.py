@@ -30,8 +30,8 @@ import numpy as np
 from pyais import messages as pm
 from pyais.bit_vector import _SIXBIT_CHAR
 
+from seawatch.sources.ais_convert import LAT_NA, LON_NA, MIN_BITS, MIN_MMSI, plain
 from seawatch.sources.ais_scan import ScanResult
-from seawatch.sources.nmea import LAT_NA, LON_NA, MIN_BITS, MIN_MMSI, plain
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from pyais.messages import AISSentence
 
-from seawatch.sources.nmea import LineReject, LineSkip, parse_line
+from seawatch.sources.nmea_line import LineReject, LineSkip, parse_line
 from seawatch.timeutil import utc_from_epoch
 
 try:

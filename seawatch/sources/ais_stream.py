@@ -20,7 +20,7 @@ import polars as pl
 from seawatch.model import AisStatic, Observation, Rejected, SensorKind
 from seawatch.sources import ais_fast
 from seawatch.sources.ais_bulk import decode_bytes
-from seawatch.sources.nmea import STATIC_TYPES, DecodedAis, to_models
+from seawatch.sources.ais_convert import STATIC_TYPES, DecodedAis, to_models
 from seawatch.timeutil import utc_from_epoch
 
 StreamItem = Observation | AisStatic | Rejected

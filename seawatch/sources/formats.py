@@ -157,12 +157,6 @@ def formats() -> list[FormatSpec]:
     return [_REGISTRY[name] for name in format_names() if name in _REGISTRY]
 
 
-def get_format(name: str) -> FormatSpec:
-    known = _KNOWN.get(name)
-    spec = _import_known(known) if known is not None else None
-    return spec if spec is not None else _REGISTRY[name]
-
-
 def read_head(path: Path, n_bytes: int = HEAD_BYTES) -> bytes:
     """First bytes of a file, gunzipped when it is gzip."""
     with open(path, "rb") as fh:

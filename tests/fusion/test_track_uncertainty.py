@@ -9,7 +9,7 @@ import numpy as np
 
 from seawatch.fusion.config import FusionConfig
 from seawatch.fusion.pipeline import LiveFusion
-from seawatch.fusion.tracker import sigma_of
+from seawatch.fusion.steps import sigma_of
 from seawatch.model.observation import Observation, SensorKind
 
 T0 = datetime(2024, 5, 1, 12, tzinfo=UTC)

@@ -18,9 +18,9 @@ from pyais import decode as pyais_decode
 from pyais import encode_dict
 
 from seawatch.sources.ais_bulk import decode_bytes
+from seawatch.sources.ais_convert import plain
 from seawatch.sources.ais_fast import iter_dicts
 from seawatch.sources.formats import open_binary
-from seawatch.sources.nmea import plain
 from seawatch.sources.tagblock import xor_checksum
 from tests.shared import require_shared
 from tests.sources.ais_helpers import bulk_decode, load_json, records_equal, same_value, strip_trailer

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from seawatch.model.observation import Rejected
-from seawatch.sources.nmea import DecodedAis
+from seawatch.sources.ais_convert import DecodedAis
 from tests.shared import require_shared
 from tests.sources.ais_helpers import bulk_decode, json_lines, live_decode, load_json, strip_trailer
 
