@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from seawatch.fusion.tracker import TrackStep
+from seawatch.fusion.steps import TrackStep
 from seawatch.model import Observation, SensorKind
 
 EARTH_RADIUS_M = 6_371_008.8

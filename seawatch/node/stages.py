@@ -26,7 +26,7 @@ from seawatch.feeders.dedupe import DuplicateStage
 from seawatch.fusion.config import FusionConfig
 from seawatch.fusion.identity import LastFix, identity_key
 from seawatch.fusion.pipeline import LiveFusion
-from seawatch.fusion.tracker import TrackStep
+from seawatch.fusion.steps import TrackStep
 from seawatch.geo.zones import default_zones, parse_zones
 from seawatch.model import AisStatic, Event, Observation
 from seawatch.model.zone import Zone
