@@ -15,6 +15,7 @@ from seawatch.api.auth import Admin, Operator, require
 from seawatch.ops.assets import AssetConfig, AssetPosition, Readiness
 from seawatch.ops.intercept import InterceptPlan, TargetState
 from seawatch.ops.plane import KN_PER_MPS
+from seawatch.ops.planning import Tasking
 from seawatch.ops.service import ConflictError, OpsService
 
 router = APIRouter(prefix="/api/ops", tags=["operations"])
@@ -26,7 +27,7 @@ class AssetOut(AssetConfig):
 
     readiness_now: Readiness
     where: AssetPosition
-    tasking: dict[str, Any] | None = None
+    tasking: Tasking | None = None
 
 
 class BoardDay(BaseModel):
@@ -152,7 +153,7 @@ def release_asset(request: Request, asset_id: str, who: Operator) -> Any:
         raise _conflict(exc) from exc
 
 
-@router.get("/taskings", response_model=list[dict[str, Any]], dependencies=viewer)
+@router.get("/taskings", response_model=list[Tasking], dependencies=viewer)
 def taskings(request: Request) -> Any:
     return list(ops(request).taskings.values())
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict
+
 from seawatch.ops.assets import AssetConfig, AssetPosition
 from seawatch.ops.intercept import (
     InterceptPlan,
@@ -17,6 +19,30 @@ from seawatch.ops.intercept import (
     rank_key,
     unreachable,
 )
+
+
+class TaskedTarget(BaseModel):
+    """The target as it was when the asset was tasked (its track moves on)."""
+
+    lat: float
+    lon: float
+    cog_deg: float | None
+    sog_kn: float | None
+    time: datetime
+
+
+class Tasking(BaseModel):
+    """An asset tasked on a track: who, when, the target then, and the plan the asset follows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    asset_id: str
+    track_id: str
+    event_id: str | None = None
+    tasked_by: str
+    tasked_at: datetime
+    target: TaskedTarget
+    plan: InterceptPlan
 
 
 def position_of(asset: AssetConfig, live: Mapping[str, AssetPosition] | None = None) -> AssetPosition:

@@ -26,7 +26,7 @@ from seawatch.model import Event
 from seawatch.node.bus import LiveItem
 from seawatch.ops.assets import AssetConfig, AssetPosition, Readiness, readiness_board
 from seawatch.ops.intercept import InterceptPlan, InterceptPlanner, TargetState
-from seawatch.ops.planning import plan_fleet
+from seawatch.ops.planning import TaskedTarget, Tasking, plan_fleet
 from seawatch.ops.ranking import AlertBook, best_views, target_of
 from seawatch.store.assets import SqliteAssets
 from seawatch.store.base import TrackState
@@ -288,21 +288,17 @@ class OpsService:
         )
         if not plan.reachable:
             raise ConflictError(f"asset {asset_id} cannot reach track {track_id}: {plan.reason}")
-        tasking = {
-            "asset_id": asset_id,
-            "track_id": track_id,
-            "event_id": event_id,
-            "tasked_by": actor,
-            "tasked_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-            "target": {
-                "lat": state.lat,
-                "lon": state.lon,
-                "cog_deg": state.cog_deg,
-                "sog_kn": state.sog_kn,
-                "time": state.time.isoformat().replace("+00:00", "Z"),
-            },
-            "plan": plan.to_json(),
-        }
+        tasking = Tasking(
+            asset_id=asset_id,
+            track_id=track_id,
+            event_id=event_id,
+            tasked_by=actor,
+            tasked_at=datetime.now(UTC),
+            target=TaskedTarget(
+                lat=state.lat, lon=state.lon, cog_deg=state.cog_deg, sog_kn=state.sog_kn, time=state.time
+            ),
+            plan=InterceptPlan.model_validate(plan.to_json()),  # as the CLI prints it (rounded)
+        ).model_dump(mode="json")
         changed = asset.model_copy(update={"readiness": Readiness(state="on_task", task=track_id)})
         self.store.save_asset(
             changed.model_dump(mode="json"),
