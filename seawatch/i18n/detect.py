@@ -16,27 +16,29 @@ def _words(text: str) -> frozenset[str]:
 
 _WORDS: dict[str, frozenset[str]] = {
     "en": _words(
-        "the and is are was with from this that have has not for you we our your will at of to on "
-        "boat vessel heading north south east west"
+        "received our now here yes but also plane aircraft ten we are the and is are was with from this "
+        "that have has not for you we our your will at of to on boat vessel heading north south east west"
     ),
     "es": _words(
-        "el la los las es son está están con del por para que una uno y no se su sus hacia nuestro "
-        "lancha buque rumbo norte sur este oeste muy"
+        "recibido avión diez minutos sale hay pero también ahora aquí sí está estamos el la los las es "
+        "son está están con del por para que una uno y no se su sus hacia nuestro lancha buque rumbo "
+        "norte sur este oeste muy"
     ),
     "fr": _words(
-        "le la les est sont avec du des pour que une un et ne pas se son ses vers notre nous vous "
-        "bateau navire cap nord sud est ouest très"
+        "reçu avion dix il mais aussi maintenant ici oui sommes dans le la les est sont avec du des pour "
+        "que une un et ne pas se son ses vers notre nous vous bateau navire cap nord sud est ouest très"
     ),
     "nl": _words(
-        "de het een is zijn met van voor dat en niet naar ons onze wij jullie wordt op te "
-        "schip boot koers noord zuid oost west zeer"
+        "ontvangen vliegtuig tien minuten maar ook nu hier ja wij zijn de het een is zijn met van voor "
+        "dat en niet naar ons onze wij jullie wordt op te schip boot koers noord zuid oost west zeer"
     ),
     "ht": _words(
-        "nan ak pou se li yo nou ou pa gen ki sou te ap kounye a bato wè direksyon nò sid lès lwès anpil kote"
+        "resevwa avyon dis minit men tou isit wi nou nan ak pou se li yo nou ou pa gen ki sou te ap "
+        "kounye a bato wè direksyon nò sid lès lwès anpil kote"
     ),
     "pap": _words(
-        "e ta di ku i no nan bo nos boso tin un esaki awor riba pa barku boto rumbo nort zùit ost "
-        "wèst hopi kaminda"
+        "risibí dies minüt tambe awe akinan si nos ta e ta di ku i no nan bo nos boso tin un esaki awor "
+        "riba pa barku boto rumbo nort zùit ost wèst hopi kaminda"
     ),
 }
 _TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)

@@ -195,7 +195,7 @@ class ChatService:
             t=time.time(),
         )
         stored, _ = await asyncio.to_thread(self.node.store.chat_add_message, msg, True)
-        self.node.bus.publish([LiveItem("case_message", stored, self.node_id)])
+        self.node.bus.publish([LiveItem("case_message", _live(stored), self.node_id)])
         self._translate_later(stored)
         return stored
 
@@ -380,7 +380,7 @@ class ChatService:
         }
         stored, fresh = await asyncio.to_thread(self.node.store.chat_add_message, msg, False)
         if fresh:
-            self.node.bus.publish([LiveItem("case_message", stored, origin)])
+            self.node.bus.publish([LiveItem("case_message", _live(stored), origin)])
             self._translate_later(stored)
 
     # --- translation (optional, never in the way) ----------------------------------------------------
@@ -410,7 +410,15 @@ class ChatService:
                 self.translated += 1
                 done = True
         if done:  # to the page only: the message itself was shared already
-            self.node.bus.broadcast("case_message", msg)
+            found = await asyncio.to_thread(self.node.store.chat_translations, [msg["id"]])
+            self.node.bus.broadcast("case_message", {**msg, "translations": found.get(msg["id"], {})})
+
+
+def _live(msg: dict[str, Any]) -> dict[str, Any]:
+    """A kept message as the page gets it live (as the API answers it): no translation yet, and a note
+    when the node has no model to make one."""
+    note = translate.NO_MODEL if msg.get("text") and not translate.available() else None
+    return {**msg, "translations": {}, "translation_note": note}
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:

@@ -50,14 +50,18 @@ class Served:
         self.thread.join(timeout=60)
 
 
+def password(role: str) -> str:
+    return f"pw-{role}-harbour"
+
+
 def users(data_dir: Path) -> dict[str, str]:
-    """An account per role (kept across restarts: the same tokens)."""
+    """An account per role, named after it, with `password(role)` (kept across restarts)."""
     store = SqliteStore(data_dir)
     tokens = {}
     try:
         for role in ROLES:
             if store.user(role) is None:
-                add_user(store, role, role, None)
+                add_user(store, role, role, password(role))
             tokens[role] = new_token(store, role, "api", None)
     finally:
         store.close()

@@ -7,6 +7,7 @@ import { AlertsPanel } from "./alerts";
 import type { AlertState } from "./alert-types";
 import { api, ApiError } from "./api";
 import { AssetLayer, type AssetView } from "./assets";
+import { ChatPanel } from "./chat";
 import { addBaseMap } from "./basemap";
 import { addReferenceLayers } from "./layers";
 import { Profile } from "./profile";
@@ -60,6 +61,7 @@ class App {
   private readonly sightings: SightingForm;
   private readonly assets: AssetLayer;
   private readonly intercepts: InterceptView;
+  private readonly chat: ChatPanel;
   private fitted = false;
   private replayToken = 0;
   /** The node's live window (`max_age_s` of /api/tracks): older tracks leave the live picture. */
@@ -74,8 +76,10 @@ class App {
     $("sighting-panel").hidden = rank < ROLES.indexOf("operator");
     $("zone-draw").hidden = $("zone-edit").hidden = rank < ROLES.indexOf("analyst");
     this.alerts.canAct = rank >= ROLES.indexOf("operator");
+    this.chat = new ChatPanel(rank >= ROLES.indexOf("operator"));
     this.map = L.map("map", { zoomControl: true, worldCopyJump: true, preferCanvas: false, attributionControl: true });
     this.map.attributionControl.setPrefix("").addAttribution("Natural Earth · Seawatch");
+    this.chat.centre = () => [this.map.getCenter().lat, this.map.getCenter().wrap().lng];
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(this.map);
     this.restoreView();
     this.addLegend();
@@ -152,6 +156,10 @@ class App {
         this.assets.upsert(m.data as unknown as AssetView); // ops messages: open objects in the schema
       } else if (m.kind === "tasking") {
         this.intercepts.showTasking(m.data as unknown as Tasking);
+      } else if (m.kind === "case_message") {
+        this.chat.onMessage(m.data);
+      } else if (m.kind === "chat_room") {
+        this.chat.onRoom(m.data);
       } else if (m.kind === "intercept") {
         this.intercepts.update(m.data as unknown as BestIntercept & { event_id: string });
       }
