@@ -9,6 +9,7 @@ A partner offline during the chat gets every message when it comes back, in orde
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,6 +114,14 @@ def test_case_chat_reaches_the_released_partner_only(region: Region) -> None:
         ]
         page = viewer.get(f"/api/chat/rooms/{room}/messages", params={"lang": "fr"}).json()
     got = page["messages"]
+    # the report bb sent in Spanish, read at tt in English and in French: the same facts
+    with tt.client("viewer") as viewer:
+        english = viewer.get(f"/api/chat/rooms/{room}/messages", params={"lang": "en"}).json()["messages"][1]
+    facts = [re.findall(r"\d+(?:[.,]\d+)?", line["value"]) for line in english["rendered"]["lines"]]
+    assert [re.findall(r"\d+(?:[.,]\d+)?", line["value"]) for line in got[1]["rendered"]["lines"]] == [
+        [n.replace(".", ",") for n in numbers] for numbers in facts
+    ]
+    assert english["rendered"]["text"].splitlines()[:2] == ["Contact report", "What: Go-fast boat"]
     assert [m["id"] for m in got] == [m["id"] for m in sent]
     assert [m["origin"] for m in got] == ["bb"] * 3 and [m["author"] for m in got] == ["operator"] * 3
     assert got[0]["text"] == "Lancha rápida con tres personas, rumbo sur" and got[0]["lang"] == "es"

@@ -28,6 +28,7 @@ export function readerLang(): Lang {
 }
 
 function lookup(tree: Tree, key: string): string | null {
+  if (typeof tree[key] === "string") return tree[key] as string; // a flat catalogue
   let node: string | Tree | undefined = tree;
   for (const part of key.split(".")) {
     if (typeof node !== "object" || node === null) return null;
