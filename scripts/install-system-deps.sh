@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages Seawatch needs on a fresh Debian machine. Idempotent: installs only what is missing.
 # Uses sudo when not root.
-#   build  a C compiler and Python's headers (the compiled AIS scanner, seawatch/sources/_nmea_scan.c)
+#   build  a C compiler and Python's headers (the compiled AIS scanner and JSON Lines encoder, seawatch/sources/_nmea_scan.c and _ais_jsonl.c)
 #   all    (default) build + Chromium for the browser tests + Node.js/npm for the web build
 #          + gpsd and gpsd-clients (gpsdecode, gpspipe: the real NMEA consumer in tests/outputs, a decode peer)
 set -euo pipefail
