@@ -216,6 +216,8 @@ class NodeSink:
 
     async def _chat(self, env: Envelope, batch: _Batch) -> None:
         """A vetted case header, room or message: kept by the node's chat and pushed to its pages."""
+        if env.kind == "case_message":  # deleted when the partner's retention for it ends
+            batch.noted.append(PartnerItem(env.origin, env.seq, env.kind, str(env.payload.get("id"))))
         await self.node.chat.receive(env.origin, env.kind, env.payload)
 
     async def _position(self, env: Envelope, batch: _Batch) -> None:

@@ -77,6 +77,10 @@ class SqlitePartnerData(SqliteDb):
                     continue
                 kind, ref, t, lat, lon = row
                 db.execute("DELETE FROM partner_items WHERE origin=? AND seq=?", (origin, seq))
+                if kind == "case_message":  # a partner's chat message (store/chat.py)
+                    db.execute("DELETE FROM chat_translations WHERE msg_id=?", (ref,))
+                    db.execute("DELETE FROM chat_messages WHERE msg_id=? AND origin=?", (ref, origin))
+                    continue
                 if kind == "event":
                     cur = db.execute("DELETE FROM events WHERE event_id=? AND origin_node=?", (ref, origin))
                     if cur.rowcount:

@@ -173,3 +173,38 @@ def test_store_survives_restart(tmp_path: Path) -> None:
         texts = [m["text"] for m in op.get(f"/api/chat/rooms/{room}/messages").json()["messages"]]
     assert texts == ["one", "two"]
     assert second["origin_seq"] == first["origin_seq"] + 1
+
+
+def test_partner_message_deleted_when_its_retention_ends(tmp_path: Path) -> None:
+    """A partner's message noted as a partner item leaves the store with it (federation retention)."""
+    from seawatch.store.base import PartnerItem
+    from seawatch.store.sqlite import SqliteStore
+
+    store = SqliteStore(tmp_path)
+    try:
+        room = {
+            "room_id": "case:tt:x",
+            "kind": "case",
+            "case_id": "x",
+            "title": "t",
+            "owner": "tt",
+            "members": ["bb"],
+        }
+        store.chat_put_room(room)
+        msg = {
+            "msg_id": "tt:1",
+            "room_id": "case:tt:x",
+            "origin": "tt",
+            "origin_seq": 1,
+            "author": "a",
+            "t": 1.0,
+        }
+        store.note_partner_items([PartnerItem("tt", 7, "case_message", "tt:1")])
+        store.chat_add_message({**msg, "text": "hola", "lang": "es"}, own=False)
+        store.chat_set_translation("tt:1", "en", "hello", "argos")
+        assert store.chat_message("tt:1") is not None
+        store.forget_partner_items([("tt", 7, "case_message")])
+        assert store.chat_message("tt:1") is None and store.chat_translations(["tt:1"]) == {}
+        assert store.chat_room("case:tt:x") is not None  # the room stays (its header has no retention here)
+    finally:
+        store.close()
