@@ -15,9 +15,14 @@ from seawatch.api.schemas_alerts import (
     AlertsOut,
     AlertStateIn,
     AlertStateOut,
+    VesselsOut,
+)
+from seawatch.api.schemas_profile import (
+    MAX_PROFILE_BYTES,
+    MAX_PROFILE_KEYS,
     ProfileIn,
     ProfileOut,
-    VesselsOut,
+    profile_bytes,
 )
 from seawatch.errors import NotFoundError
 from seawatch.model.severity import SEVERITIES
@@ -89,9 +94,20 @@ def get_profile(request: Request, who: Viewer) -> ProfileOut:
     return ProfileOut(user=who.name, values=_node(request).store.profile(who.name))
 
 
-@router.put("/me/profile", response_model=ProfileOut, summary="Save some of the user's settings")
+@router.put(
+    "/me/profile",
+    response_model=ProfileOut,
+    summary="Save some of the user's settings (language, alert filter, filters, map view and layers...)",
+)
 def put_profile(request: Request, body: ProfileIn, who: Viewer) -> ProfileOut:
-    return ProfileOut(user=who.name, values=_node(request).store.update_profile(who.name, body.values))
+    store = _node(request).store
+    merged = {**store.profile(who.name), **body.values}
+    merged = {key: value for key, value in merged.items() if value is not None}
+    if len(merged) > MAX_PROFILE_KEYS or profile_bytes(merged) > MAX_PROFILE_BYTES:
+        raise FieldError(
+            "values", f"the profile would exceed {MAX_PROFILE_KEYS} keys or {MAX_PROFILE_BYTES} bytes of JSON"
+        )
+    return ProfileOut(user=who.name, values=store.update_profile(who.name, body.values))
 
 
 @router.get(

@@ -1,17 +1,15 @@
-"""Alert panel and per-user profile bodies (`/api/alerts`, `/api/me/profile`)."""
+"""Alert panel bodies (`/api/alerts`); the per-user profile's are in schemas_profile."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from seawatch.api.models import SeaEvent
+from seawatch.api.schemas_profile import ProfileIn, ProfileOut
 
-MAX_PROFILE_KEYS = 64
-MAX_PROFILE_VALUE_BYTES = 4096
-PROFILE_KEY_PATTERN = r"^[a-z][a-z0-9_.-]{0,63}$"
+__all__ = ["ProfileIn", "ProfileOut"]  # the profile's bodies live in schemas_profile
 
 
 class AlertStateIn(BaseModel):
@@ -59,27 +57,3 @@ class AlertOut(SeaEvent):
 
 class AlertsOut(BaseModel):
     alerts: list[AlertOut]
-
-
-class ProfileIn(BaseModel):
-    """Keys to set; a null value removes the key."""
-
-    model_config = ConfigDict(extra="forbid")
-    values: dict[str, Any] = Field(max_length=MAX_PROFILE_KEYS)
-
-    @field_validator("values")
-    @classmethod
-    def _small(cls, values: dict[str, Any]) -> dict[str, Any]:
-        import re
-
-        for key, value in values.items():
-            if not re.fullmatch(PROFILE_KEY_PATTERN, key):
-                raise ValueError(f"key {key!r}: lower-case letters, digits, _ . - (at most 64)")
-            if len(orjson.dumps(value)) > MAX_PROFILE_VALUE_BYTES:
-                raise ValueError(f"key {key!r}: value over {MAX_PROFILE_VALUE_BYTES} bytes of JSON")
-        return values
-
-
-class ProfileOut(BaseModel):
-    user: str
-    values: dict[str, Any]

@@ -109,6 +109,22 @@ def browser() -> Iterator[Any]:
         yield chromium
 
 
+PAGE_SETTINGS = ("language", "filters", "map.view", "map.layers")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_settings(request: pytest.FixtureRequest) -> None:
+    """The node keeps each user's page settings (language, filters, map view, layers) across browsers:
+    each test starts from the defaults, whatever an earlier test left in the test user's profile."""
+    if "node" not in request.fixturenames:
+        return
+    node: NodeProcess = request.getfixturevalue("node")
+    cookie: dict[str, str] = request.getfixturevalue("session_cookie")
+    with httpx.Client(base_url=node.url, cookies={cookie["name"]: cookie["value"]}, timeout=30) as client:
+        reset = client.put("/api/me/profile", json={"values": dict.fromkeys(PAGE_SETTINGS)})
+        assert reset.status_code == 200, reset.text
+
+
 @pytest.fixture(scope="package")
 def session_cookie(node: NodeProcess) -> dict[str, str]:
     """One sign-in for the suite (password hashing is slow on purpose); tests reuse its session cookie."""

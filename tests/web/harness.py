@@ -25,6 +25,7 @@ ARTIFACTS = ROOT / "test-artifacts" / "web"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
+    "--lang=en-US",  # the page follows the browser's language (tests that want another set it per context)
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
@@ -144,9 +145,10 @@ def seawatch(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
     )
 
 
-def login(page: Any, node: NodeProcess) -> None:
-    """Open the page (signed in by the session cookie, else through the form) and wait for the picture."""
-    page.goto("/")
+def login(page: Any, node: NodeProcess, path: str = "/") -> None:
+    """Open the page (signed in by the session cookie, else through the form) and wait for the picture.
+    `path` may carry the page's options, e.g. `/?view=25.5,-91.5,9` (open there)."""
+    page.goto(path)
     page.wait_for_selector("[data-testid=app]:visible, [data-testid=login-screen]:visible")
     if page.get_by_test_id("login-screen").is_visible():
         page.get_by_test_id("login-username").fill(node.user)

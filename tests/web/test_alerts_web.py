@@ -189,12 +189,10 @@ def test_severity_filter_is_remembered_per_user(
 
 @pytest.fixture
 def gulf_page(browser: Any, node: NodeProcess, session_cookie: dict[str, str]) -> Iterator[Any]:
-    """Signed in, the map over open water in the middle of the Gulf (zoom 9), for drawing zones."""
+    """A laptop-size context signed in (session cookie); the test opens the map over open water in the
+    middle of the Gulf (`?view=`, zoom 9) to draw zones."""
     context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=node.url)
     context.add_cookies([session_cookie])
-    context.add_init_script(
-        f"localStorage.setItem('seawatch.view.{node.user}', JSON.stringify([25.5, -91.5, 9]))"
-    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     errors: list[str] = []
@@ -225,7 +223,7 @@ def _draw_box(page: Any, half_w: float = 90, half_h: float = 60) -> None:
 
 def test_a_zone_drawn_with_each_kind_the_page_offers_is_watched(gulf_page: Any, node: NodeProcess) -> None:
     page = gulf_page
-    login(page, node)
+    login(page, node, "/?view=25.5,-91.5,9")  # open water in the middle of the Gulf
     kinds = page.eval_on_selector_all("[data-testid=zone-kind] option", "els => els.map(e => e.value)")
     with node.client() as client:
         assert kinds == [k["kind"] for k in client.get("/api/zones/kinds").json()["kinds"]]

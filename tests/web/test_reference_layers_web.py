@@ -82,12 +82,11 @@ def test_demo_shows_radar_coverage_and_eez_lines(
     context = browser.new_context(
         viewport={"width": width, "height": height}, base_url=demo.url, bypass_csp=True
     )
-    context.add_init_script("localStorage.setItem('seawatch.view.demo', JSON.stringify([17.2, -67.5, 6]))")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        login(page, demo)
+        login(page, demo, "/?view=17.2,-67.5,6")
         page.wait_for_selector("body[data-layers=ready]", state="attached")
         control = page.locator(".leaflet-control-layers")
         labels = control.text_content() or ""

@@ -1,31 +1,18 @@
 // Words for an alert: its label, who it is about (name, or "dark target, radar X") and why it fired
 // (the rule's measured values against their thresholds, from the event's details.why).
 import type { AlertEvent as SeaEvent } from "./alert-types";
-import { fmtDuration } from "./util";
+import { fmtDuration, fmtNumber, fmtQuantity, t } from "./i18n";
+import { kindLabel } from "./zone-kinds";
 
 export type Severity = "alert" | "notice";
 
-const LABELS: Record<string, string> = {
-  speed_anomaly: "Go-fast",
-  dark_target: "Dark target",
-  ais_gap: "AIS gap",
-  encounter: "Encounter",
-  rendezvous: "Rendezvous",
-  loitering: "Loitering",
-  zone_entry: "Zone entry",
-  zone_exit: "Zone exit",
-  position_jump: "Position jump",
-  identity_conflict: "Identity conflict",
-  port_visit: "Port visit",
-  watchlist_hit: "Watchlist hit",
-  sensor_silent: "Sensor silent",
-};
-
+/** The event type's name in the user's language (the type itself, spaced, when the catalogue lacks it). */
+/** Until every event carries `severity` (alerts-core): the product's defaults per type. */
 /** Until every event carries `severity` (alerts-core): the product's defaults per type. */
 const DEFAULT_ALERT_TYPES = new Set(["dark_target", "speed_anomaly", "watchlist_hit", "encounter", "ais_gap", "rendezvous"]);
 
 export function eventLabel(type: string): string {
-  return LABELS[type] ?? type.replace(/_/g, " ");
+  return t(`event.${type}`, { defaultValue: type.replace(/_/g, " ") });
 }
 
 export function severityOf(e: SeaEvent): Severity {
@@ -37,10 +24,12 @@ export function severityOf(e: SeaEvent): Severity {
 export function whoText(e: SeaEvent, nameOf: (mmsi: number) => string | undefined): string {
   const d = e.details ?? {};
   if (e.type === "dark_target" && !e.mmsi?.length) {
-    const kind = typeof d.sensor === "string" && d.sensor ? d.sensor : "sensor";
+    // i18n-keys: who.radar who.satellite who.any_sensor
+    const kind = typeof d.sensor === "string" && d.sensor ? t(`who.${d.sensor}`, { defaultValue: d.sensor }) : t("who.any_sensor");
     const sites = Array.isArray(d.sensors) ? d.sensors.join(", ") : "";
-    const named = typeof d.identified_mmsi === "number" ? ` · later AIS ${nameOf(d.identified_mmsi) ?? d.identified_mmsi}` : "";
-    return `dark target, ${kind}${sites ? ` ${sites}` : ""}${named}`;
+    const named = typeof d.identified_mmsi === "number"
+      ? ` · ${t("who.later_ais", { name: nameOf(d.identified_mmsi) ?? d.identified_mmsi })}` : "";
+    return `${t("who.dark_target", { sensor: `${kind}${sites ? ` ${sites}` : ""}` })}${named}`;
   }
   if (e.mmsi?.length) {
     return e.mmsi.map((m) => {
@@ -48,32 +37,22 @@ export function whoText(e: SeaEvent, nameOf: (mmsi: number) => string | undefine
       return name ? `${name} (${m})` : `MMSI ${m}`;
     }).join(" + ");
   }
-  if (e.type === "sensor_silent" && typeof d.sensor === "string") return `sensor ${d.sensor}`;
-  return e.track_ids?.length ? `track ${e.track_ids[0]}` : "";
+  if (e.type === "sensor_silent" && typeof d.sensor === "string") return t("who.sensor", { name: d.sensor });
+  return e.track_ids?.length ? t("who.track", { id: e.track_ids[0] }) : "";
 }
 
-const MEASURES: Record<string, string> = {
-  median_sog_kn: "median speed",
-  max_sog_kn: "top speed",
-  duration_s: "lasted",
-  shore_distance_m: "from shore",
-  port_distance_m: "from port",
-  median_distance_m: "apart",
-  distance_to_nearest_ais_m: "nearest AIS",
-  implied_sog_kn: "implied speed",
-  distance_m: "jump",
-  entry_distance_m: "closest to port",
-  stop_s: "stopped",
-  jumps: "jumps",
-};
-
 function quantity(key: string, value: unknown): string {
-  if (value === null || value === undefined) return "no limit";
+  if (value === null || value === undefined) return t("measure.no_limit");
   if (typeof value !== "number" || !Number.isFinite(value)) return String(value);
-  if (key.endsWith("_kn")) return `${value.toFixed(1)} kn`;
+  if (key.endsWith("_kn")) return fmtQuantity(value, "kn");
   if (key.endsWith("_s")) return fmtDuration(value);
-  if (key.endsWith("_m")) return value >= 1000 ? `${(value / 1000).toFixed(1)} km` : `${Math.round(value)} m`;
-  return String(Math.round(value * 10) / 10);
+  if (key.endsWith("_m")) return value >= 1000 ? fmtQuantity(value / 1000, "km") : fmtQuantity(value, "m", 0);
+  return fmtNumber(value, Number.isInteger(value) ? 0 : 1);
+}
+
+/** What a check measured, in words: `measure.median_sog_kn` ("median speed"). */
+function measureName(key: string): string {
+  return t(`measure.${key}`, { defaultValue: key.replace(/_(kn|m|s)$/, "").replace(/_/g, " ") });
 }
 
 interface Check { measured: string; value: unknown; op: string; threshold: string; limit: unknown }
@@ -84,14 +63,17 @@ export function whyText(e: SeaEvent): { rule: string; checks: string[] } {
   const why = d.why as { rule?: string; checks?: Check[] } | undefined;
   const checks = (why?.checks ?? []).map((c) => {
     const op = c.op === ">=" ? "≥" : c.op === "<=" ? "≤" : c.op;
-    const name = MEASURES[c.measured] ?? c.measured.replace(/_(kn|m|s)$/, "").replace(/_/g, " ");
+    const name = measureName(c.measured);
     return `${name} ${quantity(c.measured, c.value)} ${op} ${quantity(c.measured, c.limit)}`;
   });
   if (!checks.length && typeof d.distance_to_nearest_ais_m === "number") {
-    checks.push(`nearest AIS ${quantity("distance_to_nearest_ais_m", d.distance_to_nearest_ais_m)}`);
+    checks.push(`${measureName("distance_to_nearest_ais_m")} ${quantity("distance_to_nearest_ais_m", d.distance_to_nearest_ais_m)}`);
   }
-  if (typeof d.zone_name === "string") checks.unshift(`zone ${d.zone_name}${typeof d.zone_kind === "string" ? ` (${d.zone_kind.replace(/_/g, " ")})` : ""}`);
-  return { rule: why?.rule ?? "", checks };
+  if (typeof d.zone_name === "string") {
+    const kind = typeof d.zone_kind === "string" ? ` (${kindLabel(d.zone_kind)})` : "";
+    checks.unshift(`${t("who.zone", { name: d.zone_name })}${kind}`);
+  }
+  return { rule: t(`rule.${e.type}`, { defaultValue: why?.rule ?? "" }), checks };
 }
 
 /** Where a shared event came from: "from bb", "also reported by bb, jm", and the positions the

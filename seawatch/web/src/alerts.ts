@@ -7,7 +7,8 @@ import { eventLabel, severityOf, sharingText, whoText, whyText } from "./alert-t
 import type { AlertEvent, AlertState, AlertStateName } from "./alert-types";
 import type { Profile } from "./profile";
 import { alertKeys, setOpenAlert } from "./threat";
-import { $, esc, isoMinute } from "./util";
+import { fmtDateTime, onLanguageChange, t } from "./i18n";
+import { $, esc } from "./util";
 
 const MAX_ITEMS = 300;
 /** At most this many alerts flash at once: a wall of flashing tells the officer nothing (and costs CPU). */
@@ -54,6 +55,15 @@ export class AlertsPanel {
       this.applyFilter();
       void profile.set(HANDLED_KEY, this.handled.checked).catch(() => undefined);
     };
+    onLanguageChange(() => this.redraw());
+  }
+
+  /** Write every item again (after a language change). */
+  private redraw(): void {
+    for (const [id, e] of this.events) {
+      const item = this.item(id);
+      if (item) this.fill(item, e);
+    }
   }
 
   private applyFilter(): void {
@@ -188,11 +198,11 @@ export class AlertsPanel {
     item.tabIndex = 0;
     const why = whyText(e);
     const shared = sharingText(e, this.ownNode);
+    const stateWord = state.state === "acknowledged" ? t("alerts.acknowledged") : t("alerts.dismissed");
     const stateText = state.state === "open" ? ""
-      : `${state.state === "acknowledged" ? "acknowledged" : "dismissed"}${state.by ? ` by ${state.by}` : ""}`
-        + `${state.reason ? `: ${state.reason}` : ""}`;
+      : `${state.by ? t("alerts.by", { state: stateWord, who: state.by }) : stateWord}${state.reason ? `: ${state.reason}` : ""}`;
     item.innerHTML = `<div class="alert-head"><span class="alert-type">${esc(eventLabel(e.type))}</span>`
-      + `<span class="alert-time">${esc(isoMinute(Date.parse(e.start)))}</span></div>`
+      + `<span class="alert-time">${esc(fmtDateTime(Date.parse(e.start), { short: true }))}</span></div>`
       + `<div class="alert-who" data-testid="alert-who">${esc(whoText(e, this.nameFor(e)))}</div>`
       + `<div class="alert-why" data-testid="alert-why" title="${esc(why.rule)}">${esc(why.checks.join(" · ") || why.rule)}</div>`
       + (shared.length ? `<div class="alert-share" data-testid="alert-share">${esc(shared.join(" · "))}</div>` : "")
@@ -210,13 +220,13 @@ export class AlertsPanel {
 
   private actionsHtml(state: AlertStateName): string {
     const buttons = state === "open"
-      ? `<button class="small" data-testid="alert-ack">Acknowledge</button>`
-        + `<button class="small ghost" data-testid="alert-dismiss">Dismiss…</button>`
-      : `<button class="small ghost" data-testid="alert-reopen">Reopen</button>`;
+      ? `<button class="small" data-testid="alert-ack">${esc(t("alerts.ack"))}</button>`
+        + `<button class="small ghost" data-testid="alert-dismiss">${esc(t("alerts.dismiss"))}</button>`
+      : `<button class="small ghost" data-testid="alert-reopen">${esc(t("alerts.reopen"))}</button>`;
     return `<div class="alert-actions">${buttons}</div>`
       + `<form class="alert-reason" data-testid="alert-reason-form" hidden>`
-      + `<input data-testid="alert-reason" placeholder="reason (e.g. known ferry)" minlength="3" maxlength="500" required>`
-      + `<button type="submit" class="small" data-testid="alert-dismiss-confirm">Dismiss</button></form>`;
+      + `<input data-testid="alert-reason" placeholder="${esc(t("alerts.reason"))}" minlength="3" maxlength="500" required>`
+      + `<button type="submit" class="small" data-testid="alert-dismiss-confirm">${esc(t("alerts.dismiss_confirm"))}</button></form>`;
   }
 
   private wireActions(item: HTMLLIElement, id: string): void {
@@ -242,7 +252,7 @@ export class AlertsPanel {
       this.setState(saved);
     } catch (err) {
       const item = this.item(id);
-      item?.setAttribute("title", `not saved: ${(err as Error).message}`);
+      item?.setAttribute("title", t("alerts.not_saved", { reason: (err as Error).message }));
       item?.classList.add("error");
     }
   }

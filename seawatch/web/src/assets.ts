@@ -2,6 +2,7 @@
 // the 7-day readiness board, release of a tasked asset. Live changes arrive as {"kind": "asset"} messages.
 import * as L from "leaflet";
 import { api } from "./api";
+import { fmtQuantity, onLanguageChange, t } from "./i18n";
 import { esc } from "./util";
 
 export interface AssetView {
@@ -33,23 +34,33 @@ const PATHS: Record<string, string> = {
 
 function glyph(kind: string): string {
   const d = PATHS[kind] ?? "M10 3l7 7-7 7-7-7z";
-  return `<svg class="asset-glyph" viewBox="0 0 20 20" width="14" height="14" aria-label="${esc(kind)}"><path d="${d}" fill="currentColor"/></svg>`;
+  // i18n-keys: fleet.boat fleet.aircraft fleet.helicopter
+  return `<svg class="asset-glyph" viewBox="0 0 20 20" width="14" height="14" aria-label="${esc(t(`fleet.${kind}`, { defaultValue: kind }))}"><path d="${d}" fill="currentColor"/></svg>`;
 }
-const STATE_LABEL: Record<string, string> = { ready: "ready", standby: "standby", on_task: "on task", maintenance: "maintenance" };
+/** A readiness state in the user's language. */
+function stateLabel(state: string): string {
+  // i18n-keys: fleet.ready fleet.standby fleet.on_task fleet.maintenance
+  return t(`fleet.${state}`, { defaultValue: state.replace(/_/g, " ") });
+}
 
 export class AssetLayer {
   private readonly markers = new Map<string, L.Marker>();
   readonly assets = new Map<string, AssetView>();
   private readonly panel: HTMLElement;
+  private board: Board | null = null;
   onRelease: (id: string) => void = () => {};
 
   constructor(private readonly map: L.Map, private readonly canTask: boolean) {
     this.panel = document.createElement("section");
     this.panel.className = "panel fleet";
     this.panel.dataset.testid = "fleet-panel";
-    this.panel.innerHTML = `<h2><span class="grow">Fleet</span></h2><div class="board" data-testid="readiness-board"></div>`
-      + `<ul class="list fleet-list" data-testid="fleet-list"></ul>`;
+    this.panel.innerHTML = `<h2><span class="grow" data-i18n="fleet.title">${esc(t("fleet.title"))}</span></h2>`
+      + `<div class="board" data-testid="readiness-board"></div><ul class="list fleet-list" data-testid="fleet-list"></ul>`;
     document.querySelector(".side.left")?.prepend(this.panel);
+    onLanguageChange(() => {
+      this.renderList();
+      if (this.board) this.showBoard(this.board);
+    });
   }
 
   async load(): Promise<void> {
@@ -91,8 +102,8 @@ export class AssetLayer {
   private tooltip(id: string): string {
     const a = this.assets.get(id);
     if (!a) return "";
-    return `<b>${esc(a.name)}</b> (${esc(a.id)})<br>${esc(STATE_LABEL[a.readiness_now.state] ?? a.readiness_now.state)}`
-      + ` · ${a.max_speed_kn} kn · position from ${esc(a.where.source)}`;
+    return `<b>${esc(a.name)}</b> (${esc(a.id)})<br>${esc(stateLabel(a.readiness_now.state))}`
+      + ` · ${esc(fmtQuantity(a.max_speed_kn, "kn", 0))} · ${esc(t("fleet.position_from", { source: a.where.source }))}`;
   }
 
   private renderList(): void {
@@ -106,15 +117,17 @@ export class AssetLayer {
       li.dataset.assetId = a.id;
       li.dataset.state = state;
       let why = "";
-      if (state === "maintenance") why = ` until ${esc((a.readiness.until ?? "").slice(0, 10))}${a.readiness.reason ? ` · ${esc(a.readiness.reason)}` : ""}`;
-      if (state === "standby") why = ` · ${a.readiness.notice_h ?? "?"} h notice`;
+      if (state === "maintenance") {
+        why = ` ${esc(t("fleet.until", { date: (a.readiness.until ?? "").slice(0, 10) }))}${a.readiness.reason ? ` · ${esc(a.readiness.reason)}` : ""}`;
+      }
+      if (state === "standby") why = ` · ${esc(t("fleet.notice", { n: a.readiness.notice_h ?? "?" }))}`;
       if (state === "on_task") why = ` · ${esc(a.readiness.task ?? "")}`;
       li.innerHTML = `<span class="fleet-glyph">${glyph(a.kind)}</span><span class="fleet-name">${esc(a.name)}</span>`
-        + `<span class="fleet-state">${esc(STATE_LABEL[state] ?? state)}${why}</span>`;
+        + `<span class="fleet-state">${esc(stateLabel(state))}${why}</span>`;
       if (state === "on_task" && this.canTask) {
         const b = document.createElement("button");
         b.className = "small ghost";
-        b.textContent = "Release";
+        b.textContent = t("fleet.release");
         b.dataset.testid = "asset-release";
         b.onclick = (e) => { e.stopPropagation(); this.onRelease(a.id); };
         li.append(b);
@@ -125,11 +138,12 @@ export class AssetLayer {
   }
 
   private showBoard(board: Board): void {
+    this.board = board;
     const el = this.panel.querySelector(".board") as HTMLElement;
     const head = board.days.map((d) => `<th>${esc(d.date.slice(8))}</th>`).join("");
     const rows = board.kinds.map((k) => `<tr data-kind="${esc(k)}"><th>${glyph(k)} ${esc(k)}</th>`
       + `<td class="now" data-testid="board-now">${board.now[k] ?? 0}/${board.totals[k] ?? 0}</td>`
       + board.days.map((d) => `<td data-date="${esc(d.date)}">${d.available[k] ?? 0}</td>`).join("") + "</tr>").join("");
-    el.innerHTML = `<table class="board-table"><tr><th></th><th>now</th>${head}</tr>${rows}</table>`;
+    el.innerHTML = `<table class="board-table"><tr><th></th><th>${esc(t("fleet.now"))}</th>${head}</tr>${rows}</table>`;
   }
 }

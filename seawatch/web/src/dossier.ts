@@ -4,23 +4,32 @@ import { api } from "./api";
 import { eventLabel, eventSummary } from "./alerts";
 import { sharingText } from "./alert-text";
 import { ApiError } from "./api";
-import { shipCategory, trackClass } from "./symbols";
+import { shipCategory, shipLabel, trackClass } from "./symbols";
 import { trackTitle } from "./tracks";
 import type { HistoryFeature, SeaEvent, TrackProps, VesselDossier } from "./types";
 import type { IdentityChange, VesselIdentity } from "./generated/api";
-import { $, esc, fmtNum, isoMinute } from "./util";
+import { fmtDateTime, fmtQuantity, locale, onLanguageChange, t } from "./i18n";
+import { $, esc } from "./util";
 
 type LatLon = [number, number];
 
-const IDENTITY_FIELDS: [keyof VesselIdentity, string][] = [
-  ["mmsi", "MMSI"], ["imo", "IMO"], ["callsign", "Call sign"], ["shipname", "Name"], ["ship_type", "Type"],
-  ["length_m", "Length (m)"], ["destination", "Destination"], ["first_seen", "First seen"],
-  ["last_seen", "Last seen"],
+const IDENTITY_FIELDS: (keyof VesselIdentity)[] = [
+  "mmsi", "imo", "callsign", "shipname", "ship_type", "length_m", "destination", "first_seen", "last_seen",
 ];
 
-/** Epoch seconds shown to the minute in UTC. */
+function identityLabel(key: keyof VesselIdentity): string {
+  // i18n-keys: dossier.mmsi dossier.imo dossier.callsign dossier.shipname dossier.ship_type dossier.destination
+  // i18n-keys: dossier.first_seen dossier.last_seen
+  return key === "length_m" ? t("dossier.length", { unit: t("unit.m") }) : t(`dossier.${key}`);
+}
+
+/** Epoch seconds shown to the minute in UTC, in the user's locale. */
 function fmtTime(epochS: number | null): string {
-  return epochS === null ? "—" : isoMinute(epochS * 1000);
+  return epochS === null ? "—" : fmtDateTime(epochS * 1000);
+}
+
+function fmtAngle(value: unknown): string {
+  return typeof value === "number" && Number.isFinite(value) ? `${Math.round(value)}°` : "—";
 }
 
 /** The history line's vertices as Leaflet positions. */
@@ -34,6 +43,7 @@ export class DossierPanel {
   private readonly body = $("dossier-body");
   private readonly history: L.LayerGroup;
   private token = 0;
+  private last: [TrackProps | undefined, number | undefined, SeaEvent | undefined] | null = null;
   onEvent: (e: SeaEvent) => void = () => {};
   /** This node's id (from /api/health): events of any other origin were shared by a partner. */
   ownNode: string | undefined;
@@ -44,6 +54,9 @@ export class DossierPanel {
   constructor(private readonly map: L.Map) {
     this.history = L.layerGroup().addTo(map);
     $("dossier-close").onclick = () => this.close();
+    onLanguageChange(() => {
+      if (!this.panel.hidden && this.last) void this.open(...this.last);
+    });
   }
 
   close(): void {
@@ -56,15 +69,16 @@ export class DossierPanel {
   /** Open for a track (any source); AIS tracks also load the vessel dossier by MMSI. */
   async open(trackIn: TrackProps | undefined, mmsi: number | undefined, event?: SeaEvent): Promise<void> {
     let track = trackIn;
+    this.last = [trackIn, mmsi, event];
     const token = ++this.token;
     this.panel.hidden = false;
     this.panel.dataset.state = "loading";
     const vesselMmsi = mmsi ?? (typeof track?.mmsi === "number" ? track.mmsi : undefined);
     this.panel.dataset.mmsi = vesselMmsi ? String(vesselMmsi) : "";
     this.panel.dataset.trackId = track?.track_id ?? event?.track_ids?.[0] ?? "";
-    this.title.textContent = track ? trackTitle(track) : vesselMmsi ? `MMSI ${vesselMmsi}` : "Contact";
+    this.title.textContent = track ? trackTitle(track) : vesselMmsi ? `MMSI ${vesselMmsi}` : t("dossier.contact");
     this.body.innerHTML = `${event ? eventBlock(event, this.ownNode) : ""}${track ? stateBlock(track) : ""}`
-      + `<p class="muted" data-testid="dossier-loading">loading…</p>`;
+      + `<p class="muted" data-testid="dossier-loading">${esc(t("dossier.loading"))}</p>`;
     this.history.clearLayers();
 
     let dossier: VesselDossier | null = null;
@@ -101,7 +115,8 @@ export class DossierPanel {
       track ? stateBlock(track) : "",
       identityBlock(identity, vesselMmsi),
       changesBlock(changes),
-      `<h3>Track history</h3><p data-testid="dossier-history-count">${points.length} positions</p>`,
+      `<h3>${esc(t("dossier.history"))}</h3>`
+        + `<p data-testid="dossier-history-count">${esc(t("dossier.positions", { n: points.length.toLocaleString(locale()) }))}</p>`,
       eventsBlock(events),
       error ? `<p class="error" data-testid="dossier-error">${esc(error)}</p>` : "",
     ].join("");
@@ -117,8 +132,9 @@ export class DossierPanel {
   }
 }
 
-function row(label: string, value: string, testid = ""): string {
-  return `<tr${testid ? ` data-testid="${testid}"` : ""}><th>${esc(label)}</th><td>${value}</td></tr>`;
+function row(label: string, value: string, testid = "", code = ""): string {
+  const attrs = `${testid ? ` data-testid="${testid}"` : ""}${code ? ` data-value="${esc(code)}"` : ""}`;
+  return `<tr${attrs}><th>${esc(label)}</th><td>${value}</td></tr>`;
 }
 
 /** What to say when the vessel or its track is not held here: for a partner's event, why (it is the
@@ -134,7 +150,7 @@ function eventBlock(e: SeaEvent, ownNode?: string): string {
   const shared = sharingText(e, ownNode);
   return `<div class="dossier-event" data-testid="dossier-event" data-event-id="${esc(e.id)}"`
     + ` data-lat="${esc(e.lat)}" data-lon="${esc(e.lon)}">`
-    + `<b>${esc(eventLabel(e.type))}</b> ${esc(isoMinute(Date.parse(e.start)))} → ${esc(isoMinute(Date.parse(e.end)))}`
+    + `<b>${esc(eventLabel(e.type))}</b> ${esc(fmtDateTime(Date.parse(e.start)))} → ${esc(fmtDateTime(Date.parse(e.end)))}`
     + `<br><span class="muted">${esc(eventSummary(e))}</span>`
     + (shared.length ? `<br><span class="share-note" data-testid="dossier-share">${esc(shared.join(" · "))}</span>` : "")
     + `</div>`;
@@ -142,29 +158,29 @@ function eventBlock(e: SeaEvent, ownNode?: string): string {
 
 function stateBlock(p: TrackProps): string {
   return `<table class="kv" data-testid="dossier-state">`
-    + row("Track", esc(p.track_id))
-    + row("Kind", esc(trackClass(p)), "dossier-kind")
-    + row("Speed", fmtNum(p.sog_kn, 1, " kn"))
-    + row("Course", fmtNum(p.cog_deg, 0, "°"))
-    + row("Heading", fmtNum(p.heading_deg, 0, "°"))
-    + row("Last seen", p.time ? esc(isoMinute(Date.parse(p.time))) : "—")
-    + row("Sources", esc((p.sources ?? []).join(", ") || "—"))
-    + row("Sensors", esc((p.sensors ?? []).join(", ") || "—"))
-    + ((p.nodes ?? []).length ? row("Nodes", esc((p.nodes ?? []).join(", "))) : "")
+    + row(t("dossier.track"), esc(p.track_id))
+    + row(t("dossier.kind"), esc(t(`track_class.${trackClass(p)}`)), "dossier-kind", trackClass(p))
+    + row(t("dossier.speed"), esc(fmtQuantity(p.sog_kn, "kn")))
+    + row(t("dossier.course"), fmtAngle(p.cog_deg))
+    + row(t("dossier.heading"), fmtAngle(p.heading_deg))
+    + row(t("dossier.last_seen"), p.time ? esc(fmtDateTime(Date.parse(p.time))) : "—")
+    + row(t("dossier.sources"), esc((p.sources ?? []).join(", ") || "—"))
+    + row(t("dossier.sensors"), esc((p.sensors ?? []).join(", ") || "—"))
+    + ((p.nodes ?? []).length ? row(t("dossier.nodes"), esc((p.nodes ?? []).join(", "))) : "")
     + `</table>`;
 }
 
 function identityBlock(identity: VesselIdentity | null, mmsi: number | undefined): string {
   const rows: string[] = [];
-  for (const [key, label] of IDENTITY_FIELDS) {
+  for (const key of IDENTITY_FIELDS) {
     const value = key === "mmsi" ? identity?.mmsi ?? mmsi : identity?.[key];
     if (value == null || value === "") continue;
-    const text = key === "ship_type" ? `${value} (${shipCategory(value as number).label})`
+    const text = key === "ship_type" ? `${value} (${shipLabel(shipCategory(value as number).key)})`
       : key === "first_seen" || key === "last_seen" ? fmtTime(value as number) : String(value);
-    rows.push(row(label, esc(text), `dossier-${key}`));
+    rows.push(row(identityLabel(key), esc(text), `dossier-${key}`));
   }
   if (!rows.length) return "";
-  return `<h3>Identity</h3><table class="kv" data-testid="dossier-identity">${rows.join("")}</table>`;
+  return `<h3>${esc(t("dossier.identity"))}</h3><table class="kv" data-testid="dossier-identity">${rows.join("")}</table>`;
 }
 
 function changesBlock(changes: IdentityChange[]): string {
@@ -174,13 +190,14 @@ function changesBlock(changes: IdentityChange[]): string {
     const what = `${c.field}: ${c.old} → ${c.new}`;
     return `<li><span class="muted">${esc(when)}</span> ${esc(what)}</li>`;
   });
-  return `<h3>Identity changes</h3><ul class="list compact" data-testid="dossier-changes">${items.join("")}</ul>`;
+  return `<h3>${esc(t("dossier.identity_changes"))}</h3><ul class="list compact" data-testid="dossier-changes">${items.join("")}</ul>`;
 }
 
 function eventsBlock(events: SeaEvent[]): string {
-  if (!events.length) return `<h3>Events</h3><p class="muted" data-testid="dossier-events">none</p>`;
+  const head = `<h3>${esc(t("dossier.events"))}</h3>`;
+  if (!events.length) return `${head}<p class="muted" data-testid="dossier-events">${esc(t("dossier.none"))}</p>`;
   const items = events.slice(0, 50).map((e, i) =>
     `<li class="alert sev-low" data-event-index="${i}"><b>${esc(eventLabel(e.type))}</b> `
-    + `<span class="muted">${esc(isoMinute(Date.parse(e.start)))}</span></li>`);
-  return `<h3>Events</h3><ul class="list compact" data-testid="dossier-events">${items.join("")}</ul>`;
+    + `<span class="muted">${esc(fmtDateTime(Date.parse(e.start)))}</span></li>`);
+  return `${head}<ul class="list compact" data-testid="dossier-events">${items.join("")}</ul>`;
 }

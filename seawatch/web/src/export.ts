@@ -2,6 +2,7 @@
 // GeoParquet through GET /api/export/{kind}; a problem+json answer is shown, never saved as a file.
 import type * as L from "leaflet";
 import { ApiError, query } from "./api";
+import { onLanguageChange, t } from "./i18n";
 
 const KINDS = ["tracks", "positions", "events", "sightings", "zones"];
 const FORMATS: [string, string][] = [
@@ -24,17 +25,16 @@ export function viewBbox(bounds: L.LatLngBounds): string | null {
   return [wrapLon(west).toFixed(5), lat(bounds.getSouth()), wrapLon(east).toFixed(5), lat(bounds.getNorth())].join(",");
 }
 
-function select(testid: string, options: [string, string][], label: string): HTMLSelectElement {
+function select(testid: string, options: [string, string][]): HTMLSelectElement {
   const el = document.createElement("select");
   el.dataset.testid = testid;
-  el.setAttribute("aria-label", label);
   for (const [value, text] of options) el.add(new Option(text, value));
   return el;
 }
 
 export class ExportControl {
-  readonly kind = select("export-kind", KINDS.map((k) => [k, k]), "what to export");
-  readonly format = select("export-format", FORMATS, "file format");
+  readonly kind = select("export-kind", KINDS.map((k) => [k, k]));
+  readonly format = select("export-format", FORMATS);
   readonly button = document.createElement("button");
   onError: (message: string) => void = () => {};
 
@@ -47,14 +47,23 @@ export class ExportControl {
     const box = document.createElement("span");
     box.className = "export";
     box.dataset.testid = "export";
-    this.button.textContent = "Download";
     this.button.className = "ghost small";
     this.button.dataset.testid = "export-download";
-    this.button.title = "Download what the map shows (the hour before the picture time)";
+    this.label();
+    onLanguageChange(() => this.label());
     this.button.onclick = () => void this.download();
     box.append(this.kind, this.format, this.button);
     const spacer = document.querySelector(".topbar .spacer");
     spacer?.parentElement?.insertBefore(box, spacer);
+  }
+
+  private label(): void {
+    this.button.textContent = t("export.download");
+    this.button.title = t("export.hint");
+    this.kind.setAttribute("aria-label", t("export.what"));
+    this.format.setAttribute("aria-label", t("export.format"));
+    // i18n-keys: export.tracks export.positions export.events export.sightings export.zones
+    for (const option of this.kind.options) option.text = t(`export.${option.value}`);
   }
 
   url(): string {
@@ -88,7 +97,7 @@ export class ExportControl {
         link.remove();
       }, 1000);
     } catch (err) {
-      this.onError(`export: ${(err as Error).message}`);
+      this.onError(t("msg.failed", { what: t("msg.export"), reason: (err as Error).message }));
     } finally {
       this.button.disabled = false;
     }

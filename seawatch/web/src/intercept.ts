@@ -3,7 +3,8 @@
 // and every operator sees the target, the route and the intercept point (WebSocket "tasking" messages).
 import * as L from "leaflet";
 import { api, ApiError } from "./api";
-import { esc, fmtDuration } from "./util";
+import { fmtDuration, onLanguageChange, t } from "./i18n";
+import { esc } from "./util";
 
 export interface BestIntercept {
   reachable: boolean;
@@ -46,8 +47,18 @@ export class InterceptView {
     this.list = document.getElementById("alert-list") as HTMLUListElement;
     this.order = document.createElement("select");
     this.order.dataset.testid = "alert-order";
-    this.order.title = "order of the alerts";
-    this.order.innerHTML = `<option value="time">newest</option><option value="intercept">interceptable</option>`;
+    const label = () => {
+      this.order.title = t("intercept.order_hint");
+      this.order.innerHTML = `<option value="time">${esc(t("intercept.newest"))}</option>`
+        + `<option value="intercept">${esc(t("intercept.interceptable"))}</option>`;
+    };
+    label();
+    onLanguageChange(() => {
+      const value = this.order.value;
+      label();
+      this.order.value = value;
+      this.apply();
+    });
     this.order.onchange = () => this.apply();
     this.list.closest(".panel")?.querySelector("h2")?.append(this.order);
     // the alert panel redraws its items on every update: put our line back each time
@@ -114,16 +125,16 @@ export class InterceptView {
     line.dataset.reachable = b.reachable ? "1" : "0";
     line.dataset.asset = b.asset ?? "";
     if (!b.reachable) {
-      line.innerHTML = `<span class="no-asset">no asset can reach it</span>`;
+      line.innerHTML = `<span class="no-asset">${esc(t("intercept.unreachable"))}</span>`;
       return;
     }
-    const ts = b.in_territorial_sea ? `<span class="in-ts" title="${esc(b.zone ?? "")}">in TS</span>` : "";
+    const ts = b.in_territorial_sea ? `<span class="in-ts" title="${esc(b.zone ?? "")}">${esc(t("intercept.in_ts"))}</span>` : "";
     line.innerHTML = `<span class="best">${esc(b.asset_name ?? b.asset)}</span>`
-      + `<span class="eta" data-testid="alert-eta">ETA ${esc(fmtDuration(b.eta_s ?? 0))}</span>${ts}`;
+      + `<span class="eta" data-testid="alert-eta">${esc(t("intercept.eta", { time: fmtDuration(b.eta_s ?? 0) }))}</span>${ts}`;
     if (this.canTask && b.asset && b.track_id) {
       const button = document.createElement("button");
       button.className = "small";
-      button.textContent = "Task";
+      button.textContent = t("intercept.task");
       button.dataset.testid = "alert-task";
       button.onclick = (e) => {
         e.stopPropagation();
@@ -151,24 +162,24 @@ export class InterceptView {
   }
 
   /** Draw (or on release remove) a tasking: the target, the route over water and the intercept point. */
-  showTasking(t: Tasking): void {
-    this.drawn.get(t.asset_id)?.remove();
-    this.drawn.delete(t.asset_id);
-    if (t.released || !t.plan) return;
+  showTasking(task: Tasking): void {
+    this.drawn.get(task.asset_id)?.remove();
+    this.drawn.delete(task.asset_id);
+    if (task.released || !task.plan) return;
     const group = L.layerGroup();
-    const route = (t.plan.route ?? []).map(([lon, lat]) => [lat, lon] as [number, number]);
+    const route = (task.plan.route ?? []).map(([lon, lat]) => [lat, lon] as [number, number]);
     if (route.length > 1) {
       L.polyline(route, { color: "#3ccf7a", weight: 3, dashArray: "8 6", className: "intercept-route", interactive: false }).addTo(group);
     }
-    if (t.plan.lat !== null && t.plan.lon !== null) {
-      L.circleMarker([t.plan.lat, t.plan.lon], { radius: 7, color: "#3ccf7a", weight: 2, fillOpacity: 0.3, className: "intercept-point" })
-        .bindTooltip(`intercept: ${esc(t.asset_id)} meets ${esc(t.track_id ?? "")} in ${esc(fmtDuration(t.plan.eta_s ?? 0))}`, { className: "track-tip" })
+    if (task.plan.lat !== null && task.plan.lon !== null) {
+      L.circleMarker([task.plan.lat, task.plan.lon], { radius: 7, color: "#3ccf7a", weight: 2, fillOpacity: 0.3, className: "intercept-point" })
+        .bindTooltip(esc(t("intercept.tip", { asset: task.asset_id, track: task.track_id ?? "", time: fmtDuration(task.plan.eta_s ?? 0) })), { className: "track-tip" })
         .addTo(group);
     }
-    if (t.target) {
-      L.circleMarker([t.target.lat, t.target.lon], { radius: 14, color: "#ff3b3b", weight: 2, fill: false, className: "tasked-target" }).addTo(group);
+    if (task.target) {
+      L.circleMarker([task.target.lat, task.target.lon], { radius: 14, color: "#ff3b3b", weight: 2, fill: false, className: "tasked-target" }).addTo(group);
     }
     group.addTo(this.map);
-    this.drawn.set(t.asset_id, group);
+    this.drawn.set(task.asset_id, group);
   }
 }

@@ -4,6 +4,8 @@
 // coverage of the node's radar sites. Toggled in the map's layer control, explained in the legend.
 import * as L from "leaflet";
 import { api } from "./api";
+import { fmtQuantity, onLanguageChange, t } from "./i18n";
+import { esc } from "./util";
 import { kindColour } from "./zone-kinds";
 
 const LIMIT_STYLE: Record<"eez" | "contiguous_zone", L.PathOptions> = {
@@ -18,26 +20,47 @@ export function referenceLegendHtml(): string {
     `<div class="legend-row"><svg width="22" height="10"><line x1="0" y1="5" x2="22" y2="5" stroke="${o.color}"`
     + ` stroke-width="${o.weight}" stroke-opacity="${o.opacity}" stroke-dasharray="${o.dashArray ?? ""}"/></svg>`
     + `<span>${label}</span></div>`;
-  return `<div class="legend-head">Reference</div>`
-    + stroke(LIMIT_STYLE.eez, "EEZ limit (200 nm)")
-    + stroke(LIMIT_STYLE.contiguous_zone, "contiguous zone (24 nm)")
-    + stroke({ color: COVERAGE_COLOUR, weight: 1, opacity: 0.8 }, "radar coverage");
+  const nm = (n: number) => fmtQuantity(n, "nm", 0);
+  return `<div class="legend-head">${esc(t("legend.reference"))}</div>`
+    + stroke(LIMIT_STYLE.eez, esc(t("legend.eez", { distance: nm(200) })))
+    + stroke(LIMIT_STYLE.contiguous_zone, esc(t("legend.contiguous", { distance: nm(24) })))
+    + stroke({ color: COVERAGE_COLOUR, weight: 1, opacity: 0.8 }, esc(t("legend.coverage")));
 }
 
-export async function addReferenceLayers(map: L.Map): Promise<void> {
+/** The reference overlays by their profile name (`map.layers` keeps those switched off). */
+export type OverlayName = "territorial" | "limits" | "coverage";
+
+/**
+ * Adds the reference layers and the layer control. `hidden` names the overlays to start switched off (the
+ * user's profile); `onToggle` hears each switch, with the names now off. The control's names follow the
+ * page's language.
+ */
+export async function addReferenceLayers(
+  map: L.Map, hidden: readonly string[] = [], onToggle: (hidden: OverlayName[]) => void = () => {},
+): Promise<void> {
   const control = L.control.layers(undefined, undefined, { position: "topright", collapsed: true }).addTo(map);
+  const toggle = control.getContainer()?.querySelector<HTMLElement>(".leaflet-control-layers-toggle");
+  const title = () => toggle && (toggle.title = t("map.layers"), toggle.setAttribute("aria-label", t("map.layers")));
+  title();
+  onLanguageChange(title);
   const [zones, coverage, limits] = await Promise.all([
     api.get("/api/zones/bundled").catch(() => null),
     api.get("/api/layers/coverage").catch(() => null),
     api.get("/api/layers/maritime-limits").catch(() => null),
   ]);
+  const overlays = new Map<OverlayName, [L.Layer, () => string]>();
+  const add = (name: OverlayName, layer: L.Layer, label: () => string) => {
+    if (!hidden.includes(name)) layer.addTo(map);
+    overlays.set(name, [layer, label]);
+    control.addOverlay(layer, label());
+  };
   if (zones?.features?.length) {
     const seas = L.geoJSON(zones.features as unknown as GeoJSON.Feature[], {
       interactive: false,
       pmIgnore: true,
       style: (f) => ({ color: kindColour(f?.properties?.kind), weight: 1, opacity: 0.55, fill: false, dashArray: "2 4" }),
-    } as L.GeoJSONOptions).addTo(map);
-    control.addOverlay(seas, "Territorial seas (watched)");
+    } as L.GeoJSONOptions);
+    add("territorial", seas, () => t("layers.territorial"));
     if (zones.attribution) map.attributionControl.addAttribution("Territorial seas © OpenStreetMap (ODbL)");
   }
   if (limits?.features?.length) {
@@ -45,8 +68,8 @@ export async function addReferenceLayers(map: L.Map): Promise<void> {
       interactive: false,
       pmIgnore: true,
       style: (f) => LIMIT_STYLE[f?.properties?.kind === "eez" ? "eez" : "contiguous_zone"],
-    } as L.GeoJSONOptions).addTo(map);
-    control.addOverlay(lines, "EEZ boundaries / contiguous zone");
+    } as L.GeoJSONOptions);
+    add("limits", lines, () => t("layers.limits"));
     map.attributionControl.addAttribution("Maritime limits: NOAA, Natural Earth");
   }
   const sites = coverage?.sites ?? [];
@@ -57,7 +80,14 @@ export async function addReferenceLayers(map: L.Map): Promise<void> {
     L.circleMarker([s.lat, s.lon], { radius: 3, color: COVERAGE_COLOUR, fillOpacity: 1, pmIgnore: true } as L.CircleMarkerOptions)
       .bindTooltip(`${s.kind} ${s.id}`, { className: "zone-tip" }).addTo(group);
   }
-  group.addTo(map);
-  control.addOverlay(group, sites.length ? `Radar coverage (${sites.length})` : "Radar coverage (none configured)");
+  add("coverage", group, () => (sites.length ? t("layers.coverage", { n: sites.length }) : t("layers.coverage_none")));
+  const report = () => onToggle([...overlays].filter(([, [layer]]) => !map.hasLayer(layer)).map(([name]) => name));
+  map.on("overlayadd overlayremove", report);
+  onLanguageChange(() => {
+    for (const [layer, label] of overlays.values()) {
+      control.removeLayer(layer);
+      control.addOverlay(layer, label());
+    }
+  });
   document.body.dataset.layers = "ready";
 }

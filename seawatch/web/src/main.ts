@@ -17,6 +17,8 @@ import { DossierPanel } from "./dossier";
 import { ExportControl } from "./export";
 import { Filters } from "./filters";
 import { type BestIntercept, InterceptView, type Tasking } from "./intercept";
+import { fmtDateTime, isLanguage, language, onLanguageChange, remembered, setLanguage, t, translatePage } from "./i18n";
+import { wireLanguageSwitches } from "./language-switch";
 import { LinksPanel } from "./links";
 import { LiveFeed } from "./live";
 import { SightingForm } from "./sightings";
@@ -30,6 +32,14 @@ import { ZoneLayer } from "./zones";
 const DEFAULT_VIEW: [number, number, number] = [17, -70, 5]; // the Caribbean
 const TRAIL_OFFSETS_MIN = [20, 10];
 const EXPORT_WINDOW_MS = 3600 * 1000; // Download: the hour before the picture time
+type View = { lat: number; lon: number; zoom: number };
+
+/** `?view=lat,lon,zoom` in the page's address: open there (a link to a place), whatever the profile keeps. */
+function linkedView(): View | null {
+  const [lat, lon, zoom] = (new URLSearchParams(location.search).get("view") ?? "").split(",").map(Number);
+  const ok = [lat, lon, zoom].every(Number.isFinite) && Math.abs(lat) <= 90 && zoom >= 0 && zoom <= 22;
+  return ok ? { lat, lon, zoom } : null;
+}
 
 function showLogin(message = ""): void {
   $("app").hidden = true;
@@ -67,9 +77,12 @@ class App {
   /** The node's live window (`max_age_s` of /api/tracks): older tracks leave the live picture. */
   private liveMaxAgeS: number | null = null;
 
-  constructor(private readonly me: Me, profile: Profile) {
+  constructor(private readonly me: Me, private readonly profile: Profile) {
     this.alerts = new AlertsPanel(profile);
-    $("user-name").textContent = `${me.name} (${me.role})`;
+    profile.onError = (message) => this.hint(t("msg.profile", { reason: message }));
+    const who = () => ($("user-name").textContent = `${me.name} (${t(`role.${me.role}`, { defaultValue: me.role })})`);
+    who(); // i18n-keys: role.viewer role.operator role.analyst role.admin
+    onLanguageChange(who);
     // what the role may change (the node checks it anyway): sightings from operator, zones from analyst
     const rank = ROLES.indexOf(me.role);
     document.body.dataset.role = me.role;
@@ -82,10 +95,15 @@ class App {
     this.chat.centre = () => [this.map.getCenter().lat, this.map.getCenter().wrap().lng];
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(this.map);
     this.restoreView();
+    this.mapTitles();
+    onLanguageChange(() => this.mapTitles());
     this.addLegend();
     this.addCursorReadout();
-    void addBaseMap(this.map).catch((err) => this.hint(`base map: ${(err as Error).message}`));
-    void addReferenceLayers(this.map).catch((err) => this.hint(`layers: ${(err as Error).message}`));
+    void addBaseMap(this.map).catch((err) => this.failed("msg.basemap", err));
+    const hiddenLayers = profile.get<{ hidden?: string[] } | null>("map.layers", null)?.hidden ?? [];
+    void addReferenceLayers(this.map, Array.isArray(hiddenLayers) ? hiddenLayers : [], (hidden) => {
+      void profile.set("map.layers", { hidden });
+    }).catch((err) => this.failed("msg.layers", err));
 
     this.tracks = new TrackLayer(this.map);
     this.dossier = new DossierPanel(this.map);
@@ -128,8 +146,11 @@ class App {
     this.dossier.onClose = () => this.tracks.select(null);
     this.dossier.historyEnd = () => (this.timeline.live ? undefined : this.timeline.atMs ?? undefined);
     this.filters.onChange = (f) => this.tracks.setFilter(f);
+    this.filters.onEdit = (state) => void profile.set("filters", state);
+    this.filters.restore(profile.get("filters", null));
     this.zones.onChange = (z) => this.filters.setZones(z);
     this.zones.onError = (m) => this.hint(m);
+    onLanguageChange(() => this.tick());
     this.timeline.onReplay = (at) => void this.replay(at);
     this.timeline.onLive = () => void this.goLive();
     this.sightings.defaultTime = () => this.timeline.atMs ?? (this.tracks.latestMs || Date.now());
@@ -174,11 +195,11 @@ class App {
     this.live.start();
     await Promise.all([
       this.loadLatest(),
-      this.zones.load().catch((e) => this.hint(`zones: ${(e as Error).message}`)),
-      this.sightings.load().catch((e) => this.hint(`sightings: ${(e as Error).message}`)),
-      this.assets.load().catch((e) => this.hint(`assets: ${(e as Error).message}`)),
+      this.zones.load().catch((e) => this.failed("msg.zones", e)),
+      this.sightings.load().catch((e) => this.failed("msg.sightings", e)),
+      this.assets.load().catch((e) => this.failed("msg.assets", e)),
     ]);
-    await this.intercepts.load().catch((e) => this.hint(`intercepts: ${(e as Error).message}`));
+    await this.intercepts.load().catch((e) => this.failed("msg.intercepts", e));
     this.tick();
     document.body.dataset.ready = "1";
   }
@@ -189,8 +210,8 @@ class App {
 
   private async loadLatest(): Promise<void> {
     const [tracks, events] = await Promise.all([
-      api.get("/api/tracks").catch((e) => (this.hint(`tracks: ${(e as Error).message}`), null)),
-      api.get("/api/alerts", { query: { limit: 300 } }).catch((e) => (this.hint(`events: ${(e as Error).message}`), null)),
+      api.get("/api/tracks").catch((e) => (this.failed("msg.tracks", e), null)),
+      api.get("/api/alerts", { query: { limit: 300 } }).catch((e) => (this.failed("msg.events", e), null)),
     ]);
     if (tracks) this.liveMaxAgeS = tracks.max_age_s;
     for (const f of tracks?.features ?? []) this.tracks.upsert(f);
@@ -225,7 +246,7 @@ class App {
       document.body.dataset.replay = "ready";
       $("time-label").dataset.count = String(this.tracks.size);
     } catch (err) {
-      this.hint(`replay: ${(err as Error).message}`);
+      this.failed("msg.replay", err);
       document.body.dataset.replay = "error";
     }
   }
@@ -262,14 +283,16 @@ class App {
   private fitOnce(): void {
     if (this.fitted || this.tracks.size === 0) return;
     this.fitted = true;
-    if (localStorage.getItem(this.viewKey())) return;
+    if (this.savedView() || linkedView()) return;
     const bounds = this.tracks.bounds();
     if (bounds) this.map.fitBounds(bounds.pad(0.05), { maxZoom: 6, animate: false }); // a region, even around one vessel
   }
 
   private tick(): void {
     const at = this.timeline.live ? this.tracks.latestMs : this.timeline.atMs;
-    $("clock").textContent = at ? `${isoSeconds(at).replace("T", " ")}` : "—";
+    const clock = $("clock");
+    clock.textContent = at ? fmtDateTime(at, { seconds: true }) : "—";
+    if (at) clock.dataset.at = isoSeconds(at); // ISO 8601 for tests and tools
     this.status.render(this.tracks.latestMs);
     if (this.timeline.live) {
       this.timeline.follow(this.tracks.latestMs);
@@ -278,25 +301,26 @@ class App {
     if (!this.fitted && this.tracks.size > 0) this.fitOnce();
   }
 
-  private viewKey(): string {
-    return `seawatch.view.${this.me.name}`;
+  /** The map view kept in the user's profile (`map.view`), if a valid one. */
+  private savedView(): View | null {
+    const v = this.profile.get<{ lat?: unknown; lon?: unknown; zoom?: unknown } | null>("map.view", null);
+    const ok = v && [v.lat, v.lon, v.zoom].every((x) => typeof x === "number" && Number.isFinite(x));
+    return ok ? (v as View) : null;
   }
 
   private restoreView(): void {
-    try {
-      const saved = JSON.parse(localStorage.getItem(this.viewKey()) ?? "null") as [number, number, number] | null;
-      const [lat, lon, zoom] = saved ?? DEFAULT_VIEW;
-      this.map.setView([lat, lon], zoom);
-    } catch {
-      this.map.setView([DEFAULT_VIEW[0], DEFAULT_VIEW[1]], DEFAULT_VIEW[2]);
-    }
+    const saved = linkedView() ?? this.savedView();
+    this.map.setView(saved ? [saved.lat, saved.lon] : [DEFAULT_VIEW[0], DEFAULT_VIEW[1]], saved?.zoom ?? DEFAULT_VIEW[2]);
   }
 
   private saveView(): void {
     const c = this.map.getCenter();
     $("map").dataset.center = `${c.lat.toFixed(5)},${c.lng.toFixed(5)},${this.map.getZoom()}`;
-    if (!this.fitted) return;
-    localStorage.setItem(this.viewKey(), JSON.stringify([c.lat, c.lng, this.map.getZoom()]));
+    const saved = this.savedView();
+    if (!this.fitted && !saved && !linkedView()) return; // the first fit to the data is no choice of the user's
+    const view = { lat: Number(c.lat.toFixed(5)), lon: Number((((((c.lng + 180) % 360) + 360) % 360) - 180).toFixed(5)), zoom: this.map.getZoom() };
+    if (saved && saved.lat === view.lat && saved.lon === view.lon && saved.zoom === view.zoom) return;
+    void this.profile.set("map.view", view);
   }
 
   private addLegend(): void {
@@ -305,9 +329,29 @@ class App {
       const div = L.DomUtil.create("div", "legend");
       div.dataset.testid = "legend";
       div.innerHTML = legendHtml();
+      onLanguageChange(() => {
+        const open = div.querySelector("details")?.open ?? false;
+        div.innerHTML = legendHtml();
+        const details = div.querySelector("details");
+        if (details) details.open = open;
+      });
       return div;
     };
     legend.addTo(this.map);
+  }
+
+  /** Leaflet's own control titles (zoom, layers) in the user's language. */
+  private mapTitles(): void {
+    const container = this.map.getContainer();
+    for (const [selector, key] of [
+      [".leaflet-control-zoom-in", "map.zoom_in"], [".leaflet-control-zoom-out", "map.zoom_out"],
+      [".leaflet-control-layers-toggle", "map.layers"],
+    ] as const) {
+      for (const el of container.querySelectorAll<HTMLElement>(selector)) {
+        el.title = t(key);
+        el.setAttribute("aria-label", t(key));
+      }
+    }
   }
 
   private addCursorReadout(): void {
@@ -322,6 +366,10 @@ class App {
     readout.addTo(this.map);
   }
 
+  private failed(what: string, err: unknown): void {
+    this.hint(t("msg.failed", { what: t(what), reason: (err as Error).message }));
+  }
+
   hint(message: string): void {
     const el = $("map-hint");
     el.textContent = message;
@@ -331,6 +379,7 @@ class App {
 }
 
 let app: App | null = null;
+let profile: Profile | null = null; // the signed-in user's, once loaded
 
 async function enter(): Promise<void> {
   const me = await currentUser();
@@ -341,9 +390,13 @@ async function enter(): Promise<void> {
   $("login-screen").hidden = true;
   $("app").hidden = false;
   app?.stop();
-  const profile = new Profile();
-  await profile.load();
-  app = new App(me, profile);
+  const loaded = new Profile();
+  await loaded.load();
+  profile = loaded;
+  const lang = loaded.get<unknown>("language", null);
+  if (isLanguage(lang)) await setLanguage(lang); // the user's language on any browser
+  else if (remembered()) void loaded.set("language", language()); // picked on the sign-in screen
+  app = new App(me, loaded);
   await app.start();
 }
 
@@ -360,7 +413,7 @@ function wireLogin(): void {
       await enter();
     } catch (err) {
       $("login-error").textContent = err instanceof ApiError && err.status === 401
-        ? "wrong user name or password" : (err as Error).message;
+        ? t("msg.wrong_login") : (err as Error).message;
     }
   };
   $("logout").onclick = async () => {
@@ -373,10 +426,12 @@ function wireLogin(): void {
     if (app) {
       app.stop();
       app = null;
-      showLogin("session expired: sign in again");
+      showLogin(t("msg.expired"));
     }
   });
 }
 
+translatePage();
+wireLanguageSwitches((lang) => void profile?.set("language", lang).catch(() => undefined));
 wireLogin();
-void enter().catch((err) => showLogin(`node unreachable: ${(err as Error).message}`));
+void enter().catch((err) => showLogin(t("msg.unreachable", { reason: (err as Error).message })));

@@ -2,6 +2,7 @@
 // then vessels the node knows from their static reports (GET /api/search/vessels).
 import { api } from "./api";
 import type { TrackProps } from "./types";
+import { t } from "./i18n";
 import { $, esc } from "./util";
 
 interface Hit {
@@ -41,13 +42,13 @@ export class VesselSearch {
     const text = this.input.value.trim();
     if (text.length < 2) return this.close();
     const hits: Hit[] = this.liveMatches(text).slice(0, 8).map((p) => ({
-      mmsi: typeof p.mmsi === "number" ? p.mmsi : null, name: p.name ?? null, trackId: p.track_id, detail: "live",
+      mmsi: typeof p.mmsi === "number" ? p.mmsi : null, name: p.name ?? null, trackId: p.track_id, detail: t("search.live"),
     }));
     try {
       const known = await api.get("/api/search/vessels", { query: { q: text, limit: 10 } });
       for (const v of known.vessels) {
         if (hits.some((h) => h.mmsi === v.mmsi)) continue;
-        hits.push({ mmsi: v.mmsi, name: v.name, detail: [v.callsign, v.imo ? `IMO ${v.imo}` : ""].filter(Boolean).join(" · ") || "known" });
+        hits.push({ mmsi: v.mmsi, name: v.name, detail: [v.callsign, v.imo ? `IMO ${v.imo}` : ""].filter(Boolean).join(" · ") || t("search.known") });
       }
     } catch {
       // live matches only
@@ -64,7 +65,7 @@ export class VesselSearch {
       };
       this.results.append(li);
     }
-    if (!hits.length) this.results.innerHTML = `<li class="muted">no vessel matches “${esc(text)}”</li>`;
+    if (!hits.length) this.results.innerHTML = `<li class="muted">${esc(t("search.none", { text }))}</li>`;
     this.results.hidden = false;
   }
 }

@@ -3,7 +3,8 @@ import * as L from "leaflet";
 import { api } from "./api";
 import type { Sighting } from "./types";
 import type { SightingIn } from "./generated/api";
-import { $, esc, fmtNum, fromLocalInput, isoMinute, toLocalInput } from "./util";
+import { fmtDateTime, fmtQuantity, t } from "./i18n";
+import { $, esc, fromLocalInput, toLocalInput } from "./util";
 
 const MAX_SHOWN = 200;
 
@@ -64,9 +65,10 @@ export class SightingForm {
       zIndexOffset: 2000, // above the track its report creates
     });
     marker.bindPopup(
-      `<b>Sighting${s.name ? `: ${esc(s.name)}` : ""}</b><br>${Number.isFinite(ms) ? esc(isoMinute(ms)) : ""}`
-      + ` · ${esc(s.reported_by ?? "")}<br>${s.mmsi ? `MMSI ${esc(s.mmsi)} · ` : ""}`
-      + `${fmtNum(s.sog_kn, 0, " kn")} · ${fmtNum(s.cog_deg, 0, "°")}${s.notes ? `<br>${esc(s.notes)}` : ""}`,
+      () => `<b>${esc(t("sighting.popup"))}${s.name ? `: ${esc(s.name)}` : ""}</b><br>${Number.isFinite(ms) ? esc(fmtDateTime(ms)) : ""}`
+        + ` · ${esc(s.reported_by ?? "")}<br>${s.mmsi ? `MMSI ${esc(s.mmsi)} · ` : ""}`
+        + `${esc(fmtQuantity(s.sog_kn, "kn", 0))} · ${typeof s.cog_deg === "number" ? `${Math.round(s.cog_deg)}°` : "—"}`
+        + `${s.notes ? `<br>${esc(s.notes)}` : ""}`,
       { className: "dark-popup" },
     );
     marker.addTo(this.reports);
@@ -81,7 +83,7 @@ export class SightingForm {
   pick(): void {
     this.picking = true;
     document.body.dataset.picking = "1";
-    this.result.textContent = "click the map where the contact is";
+    this.result.textContent = t("sighting.click_map");
   }
 
   setPosition(lat: number, lon: number): void {
@@ -111,7 +113,7 @@ export class SightingForm {
     try {
       const saved = await api.post("/api/sightings", body);
       this.show(saved);
-      this.result.textContent = `sighting sent (#${saved.id})`;
+      this.result.textContent = t("sighting.sent", { id: saved.id });
       this.result.dataset.state = "sent";
       ($("sighting-notes") as HTMLTextAreaElement).value = "";
       this.marker.remove();

@@ -2,7 +2,8 @@
 // no new data for a while: the picture is old), OFFLINE (no link to the node) or REPLAY (a past time),
 // always with the time of the data shown.
 import "./status.css";
-import { $, isoSeconds } from "./util";
+import { fmtDateTime, t } from "./i18n";
+import { $ } from "./util";
 
 /** No new track over the link for this long (wall clock): the feeds have stopped. `?staleAfterS=N` in the
  * page's address overrides it (a quiet coastal node may set a longer one; tests a shorter one). */
@@ -43,12 +44,13 @@ export class StatusBadge {
     else if (!this.lastArrivalMs || now - this.lastArrivalMs > STALE_AFTER_MS) mode = "stale";
     else mode = "live";
     this.el.dataset.mode = mode;
-    this.el.textContent = mode === "offline" && this.link === "connecting" ? "connecting" : mode;
+    // i18n-keys: status.live status.stale status.offline status.replay
+    this.el.textContent = mode === "offline" && this.link === "connecting" ? t("status.connecting") : t(`status.${mode}`);
     // the clock beside the badge shows the data time; the detail says how old it is when it stops
-    const ago = this.lastArrivalMs ? `${Math.max(1, Math.round((now - this.lastArrivalMs) / 60000))} min` : "";
-    const last = latestDataMs ? ` · last data ${isoSeconds(latestDataMs).replace("T", " ")}` : "";
+    const ago = this.lastArrivalMs ? `${Math.max(1, Math.round((now - this.lastArrivalMs) / 60000))} ${t("unit.min")}` : "";
+    const last = latestDataMs ? ` · ${t("status.last_data", { time: fmtDateTime(latestDataMs, { seconds: true }) })}` : "";
     this.detail.textContent = mode === "stale" || mode === "offline"
-      ? `${ago ? `no new data for ${ago}` : "no new data"}${last}` : "";
-    this.el.title = mode === "stale" ? "no new data from the feeds: the picture is old" : "";
+      ? `${ago ? t("status.no_data_for", { ago }) : t("status.no_data")}${last}` : "";
+    this.el.title = mode === "stale" ? t("status.stale_hint") : "";
   }
 }

@@ -1,7 +1,9 @@
 // Track symbology: what kind of track (by source) and what kind of ship (by AIS type), drawn as rotated SVG.
+import { fmtQuantity, t } from "./i18n";
 import { referenceLegendHtml } from "./layers";
 import { GO_FAST_KN, hasOpenAlert, THREAT } from "./threat";
 import type { TrackProps } from "./types";
+import { esc } from "./util";
 
 export type TrackClass = "ais" | "radar" | "dark" | "partner";
 
@@ -35,6 +37,13 @@ export const SHIP_CATEGORIES: ShipCategory[] = [
 ];
 
 const BY_KEY = new Map(SHIP_CATEGORIES.map((c) => [c.key, c]));
+
+/** A ship category's name in the user's language (`ship.cargo`...). */
+export function shipLabel(key: string): string {
+  // i18n-keys: ship.cargo ship.tanker ship.passenger ship.fishing ship.pleasure ship.highspeed ship.tug
+  // i18n-keys: ship.government ship.other ship.unknown
+  return t(`ship.${key}`, { defaultValue: BY_KEY.get(key)?.label ?? key });
+}
 
 export function shipCategory(shipType: number | string | null | undefined): ShipCategory {
   return BY_KEY.get(shipCategoryKey(shipType)) as ShipCategory;
@@ -130,15 +139,17 @@ export function legendHtml(): string {
   const row = (svg: string, label: string, cls = "") => `<div class="legend-row${cls}">${svg}<span>${label}</span></div>`;
   const swatch = (colour: string, label: string) =>
     `<div class="legend-row"><span class="swatch" style="background:${colour}"></span><span>${label}</span></div>`;
-  return `<div class="legend-head">Threat</div>`
-    + row(symbolSvg(fake({ sources: ["radar"], dark: true }), false), "dark target (no AIS)")
-    + row(symbolSvg(fake({ mmsi: 1, sources: ["ais"], ship_type: 70, sog_kn: 30 }), false), `go-fast ≥ ${GO_FAST_KN} kn`, " ringed")
-    + `<div class="legend-row ringed"><svg width="22" height="22" viewBox="-2 -4 26 26" overflow="visible"><circle cx="11" cy="11" r="${RING_R.alert}" fill="none" stroke="${THREAT.alert}" stroke-width="2.5"/><circle cx="11" cy="11" r="4.5" fill="#8a96a8"/></svg><span>open alert</span></div>`
-    + `<div class="legend-head">Track</div>`
-    + row(symbolSvg(fake({ mmsi: 1, sources: ["ais"], ship_type: 70 }), false), "AIS vessel")
-    + row(symbolSvg(fake({ sources: ["radar"] }), false), "radar / sensor only")
-    + row(symbolSvg(fake({ mmsi: 1, sources: ["partner"], ship_type: 70 }), false), "partner")
+  const head = (key: string) => `<div class="legend-head">${esc(t(key))}</div>`;
+  return head("legend.threat")
+    + row(symbolSvg(fake({ sources: ["radar"], dark: true }), false), esc(t("legend.dark")))
+    + row(symbolSvg(fake({ mmsi: 1, sources: ["ais"], ship_type: 70, sog_kn: 30 }), false),
+      esc(t("legend.gofast", { speed: fmtQuantity(GO_FAST_KN, "kn", 0) })), " ringed")
+    + `<div class="legend-row ringed"><svg width="22" height="22" viewBox="-2 -4 26 26" overflow="visible"><circle cx="11" cy="11" r="${RING_R.alert}" fill="none" stroke="${THREAT.alert}" stroke-width="2.5"/><circle cx="11" cy="11" r="4.5" fill="#8a96a8"/></svg><span>${esc(t("legend.open_alert"))}</span></div>`
+    + head("legend.track")
+    + row(symbolSvg(fake({ mmsi: 1, sources: ["ais"], ship_type: 70 }), false), esc(t("legend.ais")))
+    + row(symbolSvg(fake({ sources: ["radar"] }), false), esc(t("legend.radar")))
+    + row(symbolSvg(fake({ mmsi: 1, sources: ["partner"], ship_type: 70 }), false), esc(t("legend.partner")))
     + referenceLegendHtml()
-    + `<details class="legend-types"><summary>Ship types</summary>`
-    + SHIP_CATEGORIES.map((c) => swatch(c.colour, c.label)).join("") + `</details>`;
+    + `<details class="legend-types"><summary>${esc(t("legend.ship_types"))}</summary>`
+    + SHIP_CATEGORIES.map((c) => swatch(c.colour, esc(shipLabel(c.key)))).join("") + `</details>`;
 }

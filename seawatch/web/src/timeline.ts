@@ -1,5 +1,6 @@
 // Time slider: LIVE follows the feed; moving the slider replays the picture at a past time.
-import { $, fromLocalInput, isoMinute, toLocalInput } from "./util";
+import { fmtDateTime, onLanguageChange, t } from "./i18n";
+import { $, fromLocalInput, toLocalInput } from "./util";
 
 const STEPS = 1440;
 const PLAY_TICK_MS = 1000;
@@ -39,6 +40,10 @@ export class Timeline {
     this.liveButton.onclick = () => this.goLive();
     this.playButton.onclick = () => (this.player === undefined ? this.play() : this.pause());
     this.endInput.value = toLocalInput(this.endMs);
+    this.label.textContent = t("time.live_label");
+    onLanguageChange(() => {
+      this.label.textContent = this.live || this.atMs === null ? t("time.live_label") : t("time.replay_at", { time: fmtDateTime(this.atMs) });
+    });
   }
 
   private spanMs(): number {
@@ -74,7 +79,7 @@ export class Timeline {
     this.atMs = at;
     this.liveButton.classList.remove("active");
     document.body.dataset.mode = "replay";
-    this.label.textContent = `replay ${isoMinute(at)}`;
+    this.label.textContent = t("time.replay_at", { time: fmtDateTime(at) });
     this.label.dataset.at = new Date(at).toISOString();
     this.label.dataset.end = new Date(this.endMs).toISOString(); // the window's end (followed the live time)
     window.clearTimeout(this.timer);
@@ -109,7 +114,7 @@ export class Timeline {
     this.atMs = null;
     this.liveButton.classList.add("active");
     document.body.dataset.mode = "live";
-    this.label.textContent = "live";
+    this.label.textContent = t("time.live_label");
     delete this.label.dataset.at;
     this.slider.value = String(STEPS);
     this.onLive();

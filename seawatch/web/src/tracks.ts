@@ -2,8 +2,9 @@
 import * as L from "leaflet";
 import type { TrackFeature, TrackProps } from "./types";
 import { DenseCanvas, type DenseItem } from "./dense";
-import { shipCategory, symbolSvg, trackClass } from "./symbols";
-import { esc, fmtNum } from "./util";
+import { shipCategory, shipLabel, symbolSvg, trackClass } from "./symbols";
+import { fmtQuantity, t } from "./i18n";
+import { esc } from "./util";
 
 const TRAIL_POINTS = 20;
 const STALE_MS = 20 * 60 * 1000;
@@ -278,11 +279,13 @@ function trailColour(p: TrackProps): string {
 export function trackTitle(p: TrackProps): string {
   if (p.name) return String(p.name);
   if (p.mmsi) return `MMSI ${p.mmsi}`;
-  return `track ${p.track_id}`;
+  return t("who.track", { id: p.track_id });
 }
 
 function tooltip(p: TrackProps): string {
   const cls = trackClass(p);
-  return `<b>${esc(trackTitle(p))}</b><br>${esc(cls)} · ${esc(shipCategory(p.ship_type).label)}<br>`
-    + `${fmtNum(p.sog_kn, 1, " kn")} · ${fmtNum(p.cog_deg, 0, "°")}`;
+  // i18n-keys: track_class.ais track_class.radar track_class.dark track_class.partner
+  const course = typeof p.cog_deg === "number" && Number.isFinite(p.cog_deg) ? `${Math.round(p.cog_deg)}°` : "—";
+  return `<b>${esc(trackTitle(p))}</b><br>${esc(t(`track_class.${cls}`))} · ${esc(shipLabel(shipCategory(p.ship_type).key))}<br>`
+    + `${esc(fmtQuantity(p.sog_kn, "kn"))} · ${course}`;
 }

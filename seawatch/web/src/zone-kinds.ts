@@ -1,6 +1,7 @@
 // The one list of zone kinds, read from the node (GET /api/zones/kinds): the form offers exactly the kinds
 // the detectors watch, so no drawn zone can be refused or ignored for its kind.
 import { api } from "./api";
+import { onLanguageChange, t } from "./i18n";
 import { $ } from "./util";
 
 export const ZONE_KIND_COLOURS: Record<string, string> = {
@@ -20,14 +21,20 @@ export function canonicalKind(kind: unknown): string {
   return aliases[k] ?? k;
 }
 
+/** The kind in the user's language (the node's English label for a kind the catalogue lacks). */
 export function kindLabel(kind: unknown): string {
   const k = canonicalKind(kind);
-  return labels.get(k) ?? k.replace(/_/g, " ");
+  return t(`zone_kind.${k}`, { defaultValue: labels.get(k) ?? k.replace(/_/g, " ") });
 }
 
 export function kindColour(kind: unknown): string {
   return ZONE_KIND_COLOURS[canonicalKind(kind)] ?? ZONE_KIND_COLOURS.custom;
 }
+
+onLanguageChange(() => {
+  const select = document.getElementById("zone-kind") as HTMLSelectElement | null;
+  for (const option of select?.options ?? []) option.text = kindLabel(option.value);
+});
 
 /** Fill the zone form's kind selector from the node's list (once per page). */
 export async function loadZoneKinds(): Promise<void> {
@@ -37,7 +44,7 @@ export async function loadZoneKinds(): Promise<void> {
   select.replaceChildren();
   for (const { kind, label } of body.kinds) {
     labels.set(kind, label);
-    const option = new Option(label, kind, kind === body.default, kind === body.default);
+    const option = new Option(kindLabel(kind), kind, kind === body.default, kind === body.default);
     select.append(option);
   }
 }

@@ -3,6 +3,7 @@ import * as L from "leaflet";
 import "@geoman-io/leaflet-geoman-free";
 import { api } from "./api";
 import type { ZoneFeature } from "./types";
+import { onLanguageChange, t } from "./i18n";
 import { $, esc } from "./util";
 import { canonicalKind, kindColour, kindLabel, loadZoneKinds } from "./zone-kinds";
 
@@ -29,6 +30,10 @@ export class ZoneLayer {
     $("zone-draw").onclick = () => this.startDraw();
     $("zone-edit").onclick = () => void this.toggleEdit();
     $("zone-cancel").onclick = () => this.cancelDraw();
+    onLanguageChange(() => {
+      this.renderList();
+      $("zone-edit").textContent = this.editing ? t("zones.save_shapes") : t("zones.edit");
+    });
     this.form.onsubmit = (e) => {
       e.preventDefault();
       void this.savePending();
@@ -86,7 +91,7 @@ export class ZoneLayer {
       li.innerHTML = `<span class="zone-name">${esc(f.properties?.name ?? id)}</span>`
         + `<span class="muted">${esc(kindLabel(f.properties?.kind))}</span>`
         + (document.body.dataset.role === "viewer" || document.body.dataset.role === "operator"
-          ? "" : `<button class="small ghost" data-testid="zone-delete">delete</button>`);
+          ? "" : `<button class="small ghost" data-testid="zone-delete">${esc(t("zones.delete"))}</button>`);
       li.querySelector<HTMLElement>(".zone-name")!.onclick = () => {
         const layer = this.layers.get(id);
         if (layer) this.map.fitBounds(layer.getBounds(), { maxZoom: 11 });
@@ -95,7 +100,7 @@ export class ZoneLayer {
       if (del) del.onclick = () => {
         if (del.dataset.armed !== "1") {
           del.dataset.armed = "1";
-          del.textContent = "confirm";
+          del.textContent = t("zones.confirm");
           return;
         }
         void this.remove(id);
@@ -135,7 +140,7 @@ export class ZoneLayer {
       ($("zone-name") as HTMLInputElement).value = "";
       await this.load();
     } catch (err) {
-      this.onError(`zone not saved: ${(err as Error).message}`);
+      this.onError(t("zones.not_saved", { reason: (err as Error).message }));
     }
   }
 
@@ -144,7 +149,7 @@ export class ZoneLayer {
     const button = $("zone-edit");
     this.editing = !this.editing;
     button.classList.toggle("active", this.editing);
-    button.textContent = this.editing ? "Save shapes" : "Edit shapes";
+    button.textContent = this.editing ? t("zones.save_shapes") : t("zones.edit");
     for (const layer of this.layers.values()) {
       if (this.editing) layer.pm.enable({ allowSelfIntersection: false, snappable: false });
       else layer.pm.disable();
@@ -161,7 +166,7 @@ export class ZoneLayer {
         await api.put("/api/zones/{zone_id}", { ...f, geometry: { ...geometry } }, { path: { zone_id: id } });
       }
     } catch (err) {
-      this.onError(`zone not saved: ${(err as Error).message}`);
+      this.onError(t("zones.not_saved", { reason: (err as Error).message }));
     }
     await this.load();
   }
@@ -170,7 +175,7 @@ export class ZoneLayer {
     try {
       await api.del("/api/zones/{zone_id}", { path: { zone_id: id } });
     } catch (err) {
-      this.onError(`zone not deleted: ${(err as Error).message}`);
+      this.onError(t("zones.not_deleted", { reason: (err as Error).message }));
     }
     await this.load();
   }
