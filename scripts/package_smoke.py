@@ -5,7 +5,8 @@ Run by `scripts/check-package.sh` from an empty temporary folder with no `../sha
 1. `seawatch simulate` writes a small exercise; `seawatch detect` on its AIS file must find events,
    among them port visits (the bundled ports) and zone entries (the bundled zones);
 2. `seawatch demo --duration-s` must serve the picture, show live tracks to the demo admin, and stop
-   by itself with exit code 0.
+   by itself with exit code 0;
+3. the six message catalogues (seawatch/i18n/locales) ship, complete, for the page and the node.
 """
 
 from __future__ import annotations
@@ -42,6 +43,21 @@ def detect_on_simulated(work: Path) -> None:
     types = {json.loads(line)["type"] for line in found.stdout.splitlines() if line.strip()}
     check(
         {"port_visit", "zone_entry"} <= types, f"detect finds port visits and zone entries ({sorted(types)})"
+    )
+
+
+def catalogues_ship() -> None:
+    code = (
+        "from seawatch import i18n; langs = i18n.LANGUAGES; "
+        "print(sum(len(i18n.catalogue(x)) for x in langs), sum(len(i18n.problems(x)) for x in langs))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], text=True, capture_output=True)
+    counts = done.stdout.split()
+    ok = done.returncode == 0 and len(counts) == 2 and int(counts[0]) > 0 and counts[1] == "0"
+    check(
+        ok,
+        f"the six message catalogues ship complete ({done.stdout.strip()} messages, problems)",
+        done.stderr,
     )
 
 
@@ -91,6 +107,7 @@ def main() -> None:
     work = Path.cwd()
     check(not (work.parent / "shared").exists(), "no ../shared beside the working folder")
     detect_on_simulated(work)
+    catalogues_ship()
     demo_smoke(work)
 
 

@@ -66,9 +66,19 @@ export function language(): Lang {
   return isLanguage(lang) ? lang : "en";
 }
 
+let localeOf: [Lang, string] | null = null;
+const formats = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+
 /** The locale for Intl (numbers, dates): the browser's own variant of the language when it has one. */
 export function locale(): string {
   const lang = language();
+  if (localeOf?.[0] === lang) return localeOf[1];
+  localeOf = [lang, findLocale(lang)];
+  formats.clear();
+  return localeOf[1];
+}
+
+function findLocale(lang: Lang): string {
   const variant = (navigator.languages ?? []).find((tag) => tag.toLowerCase().split("-")[0] === lang);
   for (const candidate of [variant, lang, INTL_FALLBACK[lang]]) {
     if (candidate && Intl.NumberFormat.supportedLocalesOf([candidate]).length) return candidate;
@@ -113,7 +123,13 @@ export function translatePage(root: ParentNode = document): void {
 /** A number in the user's locale (`31,2` in Spanish), `—` when it is not one. */
 export function fmtNumber(value: unknown, digits = 1): string {
   if (typeof value !== "number" || !Number.isFinite(value)) return "—";
-  return new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+  const key = `n${digits}@${locale()}`;
+  let format = formats.get(key) as Intl.NumberFormat | undefined;
+  if (!format) {
+    format = new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    formats.set(key, format);
+  }
+  return format.format(value);
 }
 
 /** A number with its unit's translated label: `fmtQuantity(31.2, "kn")` is `31,2 nudos` in Spanish. */
@@ -125,10 +141,15 @@ export function fmtQuantity(value: unknown, unit: string, digits = 1): string {
 /** A UTC time in the user's locale's date order and words, marked UTC; `short` leaves out the year. */
 export function fmtDateTime(ms: number, { seconds = false, short = false } = {}): string {
   if (!Number.isFinite(ms)) return "—";
-  const format = new Intl.DateTimeFormat(locale(), {
-    year: short ? undefined : "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
-    second: seconds ? "2-digit" : undefined, hourCycle: "h23", timeZone: "UTC",
-  });
+  const key = `d${seconds ? "s" : ""}${short ? "y" : ""}@${locale()}`;
+  let format = formats.get(key) as Intl.DateTimeFormat | undefined;
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale(), {
+      year: short ? undefined : "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+      second: seconds ? "2-digit" : undefined, hourCycle: "h23", timeZone: "UTC",
+    });
+    formats.set(key, format);
+  }
   return `${format.format(ms)} UTC`;
 }
 
