@@ -40,7 +40,6 @@ from seawatch.errors import InputError
 from seawatch.model.observation import Rejected
 from seawatch.sources.ais_bulk import decode_file
 from seawatch.sources.ais_records import (
-    JSONL_AVAILABLE,
     family_frames,
     family_of,
     is_family_name,
@@ -305,12 +304,6 @@ def run(args: argparse.Namespace) -> int:
         if spec.name not in AIS_FORMATS:
             raise InputError(f"{name}: {spec.name} input is not AIS (decode reads AIS NMEA or AIS CSV)")
         specs[name] = (path, spec)
-    if args.format == "jsonl" and not JSONL_AVAILABLE and not args.no_fast:
-        print(
-            "seawatch decode: the compiled JSON Lines encoder (seawatch/sources/_ais_jsonl.c) is not built"
-            " (`pip install -e .` builds it): writing record by record, several times slower",
-            file=sys.stderr,
-        )
     parquet = ParquetCollector() if args.format == "parquet" else None
     out = _open_out(None if parquet else args.out)
     writer: RecordWriter | ParquetCollector = parquet or RecordWriter(out, args.format)
@@ -327,7 +320,7 @@ def run(args: argparse.Namespace) -> int:
                 records, rej, counts, n = _csv_records(path)
             else:
                 result = decode_file(path, enforce_checksum=enforce, fast=not args.no_fast)
-                jsonl = args.format == "jsonl" and JSONL_AVAILABLE
+                jsonl = args.format == "jsonl"
                 columnar = not args.no_fast and (parquet is not None or jsonl)  # columns out, no dicts
                 if columnar and parquet is not None:
                     for family, frame in family_frames(result):

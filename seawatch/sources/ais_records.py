@@ -31,10 +31,13 @@ from seawatch.timeutil import iso_utc
 
 try:
     from seawatch.sources import _ais_jsonl as _jsonl
-except ImportError:  # not built (`pip install -e .` builds it): `seawatch decode` writes record by record
-    _jsonl = None  # type: ignore[assignment]
+except ImportError as exc:  # the wheel always builds it (as the scanner): missing is an install fault
+    raise ImportError(
+        "seawatch's compiled JSON Lines encoder (seawatch.sources._ais_jsonl, from _ais_jsonl.c) is missing"
+        " or broken: reinstall the package (`pip install .`, or `pip install -e .` in a checkout), which"
+        f" compiles it ({exc})"
+    ) from exc
 
-JSONL_AVAILABLE = _jsonl is not None
 TAIL_COLUMNS = ("received_at", "station", "source")
 # message family -> its types (pyais's message classes; types in one family share their fields)
 FAMILIES: dict[str, tuple[int, ...]] = {
@@ -128,8 +131,6 @@ def _json_fields(
 
 def write_jsonl(result: BulkDecodeResult, out: IO[bytes]) -> int:
     """Every record of `result` as JSON Lines to `out`, in input order; returns the record count."""
-    if _jsonl is None:
-        raise RuntimeError("seawatch.sources._ais_jsonl is not built: run `pip install -e .`")
     batch = result.fast
     slow_lines, slow_recs = _slow_records(result)
     n_fast = len(batch)

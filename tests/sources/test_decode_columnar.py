@@ -19,7 +19,6 @@ import pytest
 from pyais import encode_dict
 
 from seawatch.cli import main
-from seawatch.sources import ais_records
 from seawatch.sources.ais_bulk import BulkDecodeResult, decode_bytes
 from seawatch.sources.ais_records import family_frames, family_of, is_family_name, write_jsonl
 from seawatch.sources.formats import open_binary
@@ -38,11 +37,6 @@ def _reference(result: BulkDecodeResult) -> list[dict[str, Any]]:
         rec["received_at"] = None if t is None else iso_utc(t)
         out.append(orjson.loads(orjson.dumps(rec, default=lambda v: v.hex())))
     return out
-
-
-needs_encoder = pytest.mark.skipif(
-    not ais_records.JSONL_AVAILABLE, reason="seawatch.sources._ais_jsonl not built (`pip install -e .`)"
-)
 
 
 def _jsonl(result: BulkDecodeResult) -> list[dict[str, Any]]:
@@ -90,7 +84,6 @@ def _assert_parquet_same(result: BulkDecodeResult, tmp_path: Path) -> None:
     _assert_rows_same(tables, _reference(result))
 
 
-@needs_encoder
 @pytest.mark.parametrize("fast", [True, False])
 def test_jsonl_equals_records_on_every_real_line(fast: bool) -> None:
     lines = _real_lines()
@@ -101,7 +94,6 @@ def test_jsonl_equals_records_on_every_real_line(fast: bool) -> None:
         assert result.n_fast > 1000
 
 
-@needs_encoder
 def test_jsonl_equals_records_on_real_files_as_they_are() -> None:
     for path in _real_nmea_files():
         _assert_jsonl_same(decode_bytes(open_binary(path), str(path)))
@@ -163,7 +155,6 @@ def test_parquet_needs_an_output_directory(tmp_path: Path, capsys: pytest.Captur
 # -- the compiled encoder on values the real data lacks --------------------------------------------
 
 
-@needs_encoder
 def test_encoder_writes_what_orjson_reads_back() -> None:
     from seawatch.sources import _ais_jsonl
 
@@ -219,7 +210,6 @@ def test_encoder_writes_what_orjson_reads_back() -> None:
     assert bytes(buffer[:used]) == b'{"v":null}\n{"v":null}\n'  # as orjson writes NaN and infinity
 
 
-@needs_encoder
 def test_encoder_refuses_what_it_cannot_write() -> None:
     from seawatch.sources import _ais_jsonl
 
