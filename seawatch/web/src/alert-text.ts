@@ -84,13 +84,13 @@ export function sharingText(e: SeaEvent, ownNode?: string): string[] {
   const origin = (e as { origin?: string | null }).origin ?? undefined;
   const partner = origin && origin !== ownNode ? origin : undefined;
   const out: string[] = [];
-  if (partner) out.push(`shared by ${partner}`);
+  if (partner) out.push(t("share.by", { node: partner }));
   const also = Array.isArray(d.also_reported_by) ? (d.also_reported_by as unknown[]).map(String) : [];
-  if (also.length) out.push(`also reported by ${also.join(", ")}`);
+  if (also.length) out.push(t("share.also", { nodes: also.join(", ") }));
   const withheld = Array.isArray(d.withheld) ? (d.withheld as unknown[]).map(String) : [];
   if (withheld.length) {
-    const names = withheld.map((w) => `${w.replace(/^details\./, "").replace(/_/g, " ")} position`);
-    out.push(`${partner ?? "the sharing partner"} withheld: ${names.join(", ")}`);
+    const names = withheld.map((w) => t("share.position", { field: w.replace(/^details\./, "").replace(/_/g, " ") }));
+    out.push(t("share.withheld", { node: partner ?? t("share.partner"), fields: names.join(", ") }));
   }
   return out;
 }

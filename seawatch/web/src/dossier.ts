@@ -142,8 +142,8 @@ function row(label: string, value: string, testid = "", code = ""): string {
 function missingText(err: unknown, event: SeaEvent | undefined, ownNode: string | undefined): string {
   if (!(err instanceof ApiError) || err.status !== 404) return (err as Error).message;
   const shared = event ? sharingText(event, ownNode) : [];
-  if (!shared.length) return "No track or history of this vessel is held here.";
-  return `No track or history of this vessel is held here: ${shared.join("; ")}.`;
+  if (!shared.length) return t("share.not_held");
+  return t("share.not_held_why", { why: shared.join("; ") });
 }
 
 function eventBlock(e: SeaEvent, ownNode?: string): string {
