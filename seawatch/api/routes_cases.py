@@ -128,15 +128,10 @@ async def list_cases(
 
 
 @router.post("/cases", status_code=201, response_model=CaseOut,
-             summary="Open a case from an alert, a track or by hand (operator)")  # fmt: skip
+             summary="Open a case from an alert, a track, a vessel or by hand (operator)")  # fmt: skip
 async def open_case(request: Request, body: CaseIn, who: Operator) -> CaseOut:
-    opened_from, ref = (
-        ("alert", body.event_id)
-        if body.event_id
-        else ("track", body.track_id)
-        if body.track_id
-        else ("manual", None)
-    )
+    origins = [("alert", body.event_id), ("track", body.track_id), ("vessel", body.mmsi and str(body.mmsi))]
+    opened_from, ref = next(((kind, ref) for kind, ref in origins if ref), ("manual", None))
     case = await asyncio.to_thread(
         _service(request).open,
         who.name,

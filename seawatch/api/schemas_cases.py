@@ -18,11 +18,15 @@ PartnerList = list[str]
 
 
 class CaseIn(BaseModel):
-    """Open a case: from an alert (`event_id`), from a track (`track_id`), or by hand (`title`)."""
+    """Open a case: from an alert (`event_id`), a track (`track_id`), a vessel (`mmsi`) or by hand
+    (`title`)."""
 
     model_config = ConfigDict(extra="forbid")
     event_id: str | None = Field(default=None, max_length=200, description="the alert's event id")
     track_id: str | None = Field(default=None, max_length=200, description="a track id")
+    mmsi: int | None = Field(
+        default=None, ge=100_000_000, le=999_999_999, description="a vessel (its recent tracks are linked)"
+    )
     title: str | None = Field(
         default=None, max_length=MAX_TITLE_CHARS, description="default: from the alert/track"
     )
@@ -36,9 +40,9 @@ class CaseIn(BaseModel):
 
     @model_validator(mode="after")
     def _one_origin(self) -> CaseIn:
-        if self.event_id and self.track_id:
-            raise ValueError("event_id: give an event_id or a track_id, not both")
-        if not self.event_id and not self.track_id and not (self.title or "").strip():
+        if sum(x is not None for x in (self.event_id, self.track_id, self.mmsi)) > 1:
+            raise ValueError("event_id: give one of event_id, track_id, mmsi")
+        if not self.event_id and not self.track_id and not self.mmsi and not (self.title or "").strip():
             raise ValueError("title: a case opened by hand needs a title")
         return self
 
@@ -110,7 +114,7 @@ class CaseSummary(ApiModel):
     status: CaseStatus
     outcome: CaseOutcome | None = None
     summary: str
-    opened_from: Literal["alert", "track", "manual"]
+    opened_from: Literal["alert", "track", "vessel", "manual"]
     opened_ref: str | None = None
     releasable_to: list[str]
     origin_node: str = Field(description="'' for this node's cases, else the partner that shared it")

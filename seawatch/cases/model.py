@@ -22,7 +22,7 @@ OUTCOMES = (
     "false_alarm",
     "other",
 )
-OPENED_FROM = ("alert", "track", "manual")
+OPENED_FROM = ("alert", "track", "vessel", "manual")
 LINK_KINDS = ("track", "event", "sighting", "asset", "vessel")
 
 MAX_TITLE_CHARS = 200

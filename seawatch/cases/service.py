@@ -156,7 +156,8 @@ class CaseService:
         releasable_to: Sequence[str] | None = None,
         status: str = "open",
     ) -> dict[str, Any]:
-        """Open a case from an alert (`ref` an event id), a track (`ref` a track id) or by hand."""
+        """Open a case from an alert (`ref` an event id), a track (`ref` a track id), a vessel (`ref`
+        its MMSI: its live or recent tracks are linked) or by hand."""
         if opened_from not in OPENED_FROM:
             raise CaseFieldError("opened_from", f"expected one of {', '.join(OPENED_FROM)}")
         if status not in STATUSES or status == "closed":
@@ -173,6 +174,15 @@ class CaseService:
                 raise CaseFieldError("track_id", "needed to open a case from a track")
             links = self._track_links(ref)
             default_title = links[0]["label"]
+        elif opened_from == "vessel":
+            if not ref or not ref.isdigit():
+                raise CaseFieldError("mmsi", "needed to open a case from a vessel")
+            vessel = self._vessel_link(int(ref))
+            tracks = [
+                t for track_id in self.store.vessel_tracks(int(ref)) for t in self._track_links(track_id)
+            ]
+            links = [vessel, *(t for t in tracks if t["kind"] == "track")]
+            default_title = vessel["label"]
         title = _check_text("title", title or default_title, MAX_TITLE_CHARS, required=True)
         case_id = uuid.uuid4().hex[:12]
         case = {

@@ -338,9 +338,15 @@ class SqliteCases(SqliteDb):
             return None
         return {"track_id": row[0], "mmsi": row[1], "name": row[2]}
 
-    def vessel_tracks(self, mmsi: int) -> list[str]:
-        """The live tracks that carry this MMSI."""
-        rows = self._reader().execute("SELECT track_id FROM tracks WHERE mmsi=? ORDER BY track_id", (mmsi,))
+    def vessel_tracks(self, mmsi: int, limit: int = 5) -> list[str]:
+        """The live tracks that carry this MMSI, else its most recent tracks kept in the database."""
+        db = self._reader()
+        rows = db.execute("SELECT track_id FROM tracks WHERE mmsi=? ORDER BY track_id", (mmsi,)).fetchall()
+        if not rows:
+            rows = db.execute(
+                "SELECT track_id FROM positions WHERE mmsi=? GROUP BY track_id ORDER BY max(t) DESC LIMIT ?",
+                (mmsi, limit),
+            ).fetchall()
         return [str(r[0]) for r in rows]
 
     def sighting(self, sighting_id: str) -> dict[str, Any] | None:

@@ -84,6 +84,11 @@ def test_open_from_an_alert_links_its_event_track_and_vessel(
 def test_open_from_a_track_and_by_hand(service: CaseService) -> None:
     from_track = service.open("op", "track", "T000042")
     assert {link["kind"] for link in from_track["links"]} == {"track", "vessel"}
+    from_vessel = service.open("op", "vessel", str(MMSI))
+    assert {(link["kind"], link["ref"]) for link in from_vessel["links"]} == {
+        ("vessel", str(MMSI)),
+        ("track", "T000042"),
+    }
     by_hand = service.open("op", "manual", None, title="  Overdue fishing boat  ", summary="crew of 3")
     assert by_hand["title"] == "Overdue fishing boat" and by_hand["links"] == []
 

@@ -95,6 +95,8 @@ def test_bad_input(case_node: RunningNode, case: dict[str, Any]) -> None:
         _problem(op.post("/api/cases", json={"event_id": "nope"}), 404, "no event nope")
         _problem(op.post("/api/cases", json={"track_id": "nope"}), 404, "no track nope")
         _problem(op.post("/api/cases", json={}), 422, "title")
+        _problem(op.post("/api/cases", json={"event_id": "x", "mmsi": 338200001}), 422, "one of")
+        _problem(op.post("/api/cases", json={"mmsi": 12}), 422, "mmsi")
         body = _problem(op.post(f"{path}/notes", json={"text": "x" * (MAX_NOTE_CHARS + 1)}), 422, "text")
         assert body["errors"][0]["field"] == "text"
         _problem(op.patch(path, json={"status": "shut"}), 422, "status")
@@ -134,6 +136,18 @@ def test_attachments_round_trip(case_node: RunningNode, case: dict[str, Any]) ->
     assert got.status_code == 200 and got.content == PNG and got.headers["content-type"] == "image/png"
     assert got.headers["content-disposition"].startswith("attachment;")
     assert got.headers["x-content-type-options"] == "nosniff"
+
+
+def test_open_from_a_vessel_links_its_track(case_node: RunningNode, gofast: dict[str, Any]) -> None:
+    with case_node.client("operator") as op:
+        made = op.post("/api/cases", json={"mmsi": GOFAST_MMSI})
+    assert made.status_code == 201, made.text
+    case = made.json()
+    assert case["opened_from"] == "vessel" and case["opened_ref"] == str(GOFAST_MMSI)
+    assert {(link["kind"], link["mmsi"]) for link in case["links"]} == {
+        ("vessel", GOFAST_MMSI),
+        ("track", GOFAST_MMSI),
+    }
 
 
 def test_close_needs_an_outcome_and_reopen(case_node: RunningNode) -> None:

@@ -5,6 +5,7 @@ import "./alerts.css";
 import { api } from "./api";
 import { eventLabel, severityOf, sharingText, whoText, whyText } from "./alert-text";
 import type { AlertEvent, AlertState, AlertStateName } from "./alert-types";
+import { t as caseLabel } from "./cases-text";
 import type { Profile } from "./profile";
 import { alertKeys, setOpenAlert } from "./threat";
 import { fmtDateTime, onLanguageChange, t } from "./i18n";
@@ -28,6 +29,8 @@ export class AlertsPanel {
   private flashing: HTMLLIElement[] = [];
   private readonly threats = new Map<string, string[]>(); // open alerts marked on the map (threat.ts)
   onOpen: (e: AlertEvent) => void = () => {};
+  /** "Open case" on an alert (operators); unset: no button. */
+  onCase: ((e: AlertEvent) => void) | null = null;
   /** A vessel's name from the live picture, for events that arrive without one. */
   nameOf: (mmsi: number) => string | undefined = () => undefined;
   canAct = false;
@@ -223,7 +226,8 @@ export class AlertsPanel {
       ? `<button class="small" data-testid="alert-ack">${esc(t("alerts.ack"))}</button>`
         + `<button class="small ghost" data-testid="alert-dismiss">${esc(t("alerts.dismiss"))}</button>`
       : `<button class="small ghost" data-testid="alert-reopen">${esc(t("alerts.reopen"))}</button>`;
-    return `<div class="alert-actions">${buttons}</div>`
+    const caseButton = this.onCase ? `<button class="small ghost" data-testid="alert-open-case">${esc(caseLabel("cases.open_case"))}</button>` : "";
+    return `<div class="alert-actions">${buttons}${caseButton}</div>`
       + `<form class="alert-reason" data-testid="alert-reason-form" hidden>`
       + `<input data-testid="alert-reason" placeholder="${esc(t("alerts.reason"))}" minlength="3" maxlength="500" required>`
       + `<button type="submit" class="small" data-testid="alert-dismiss-confirm">${esc(t("alerts.dismiss_confirm"))}</button></form>`;
@@ -233,6 +237,10 @@ export class AlertsPanel {
     const send = (state: AlertStateName, reason?: string) => void this.send(id, state, reason);
     item.querySelector<HTMLButtonElement>("[data-testid=alert-ack]")?.addEventListener("click", () => send("acknowledged"));
     item.querySelector<HTMLButtonElement>("[data-testid=alert-reopen]")?.addEventListener("click", () => send("open"));
+    item.querySelector<HTMLButtonElement>("[data-testid=alert-open-case]")?.addEventListener("click", () => {
+      const e = this.events.get(id);
+      if (e) this.onCase?.(e);
+    });
     const form = item.querySelector<HTMLFormElement>("form.alert-reason");
     item.querySelector<HTMLButtonElement>("[data-testid=alert-dismiss]")?.addEventListener("click", () => {
       if (!form) return;

@@ -13,7 +13,7 @@ export class ApiError extends Error {
   }
 }
 
-type Method = "get" | "post" | "put" | "delete";
+type Method = "get" | "post" | "put" | "patch" | "delete";
 type Operation<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
 type JsonOf<R> = R extends { content: { "application/json": infer T } } ? T : undefined;
 type Responses<Op> = Op extends { responses: infer R } ? R : never;
@@ -75,6 +75,8 @@ export const api = {
     request<Answer<P, "post">>("POST", url(path, where), body),
   put: <P extends PathsWith<"put">>(path: P, body: Body<P, "put">, where?: Where<P, "put">) =>
     request<Answer<P, "put">>("PUT", url(path, where), body),
+  patch: <P extends PathsWith<"patch">>(path: P, body: Body<P, "patch">, where?: Where<P, "patch">) =>
+    request<Answer<P, "patch">>("PATCH", url(path, where), body),
   del: <P extends PathsWith<"delete">>(path: P, where?: Where<P, "delete">) =>
     request<Answer<P, "delete">>("DELETE", url(path, where)),
 };

@@ -1,6 +1,7 @@
 // Vessel dossier: identity, identity changes, current state, events and track history (drawn on the map).
 import * as L from "leaflet";
 import { api } from "./api";
+import { t as caseLabel } from "./cases-text";
 import { eventLabel, eventSummary } from "./alerts";
 import { sharingText } from "./alert-text";
 import { ApiError } from "./api";
@@ -51,12 +52,29 @@ export class DossierPanel {
   /** The end of the period to show history for (live: undefined; replay: the picture time). */
   historyEnd: () => number | undefined = () => undefined;
 
+  /** "Open case" for the track or vessel shown (operators); unset: no button. */
+  onCase: ((trackId: string | undefined, mmsi: number | undefined) => void) | null = null;
+
   constructor(private readonly map: L.Map) {
     this.history = L.layerGroup().addTo(map);
     $("dossier-close").onclick = () => this.close();
     onLanguageChange(() => {
       if (!this.panel.hidden && this.last) void this.open(...this.last);
     });
+  }
+
+  /** Offer "Open case" in the dossier's header. */
+  offerCase(onCase: (trackId: string | undefined, mmsi: number | undefined) => void): void {
+    this.onCase = onCase;
+    const button = document.createElement("button");
+    button.className = "small ghost";
+    button.dataset.testid = "dossier-open-case";
+    button.textContent = caseLabel("cases.open_case");
+    button.onclick = () => {
+      const mmsi = Number(this.panel.dataset.mmsi);
+      this.onCase?.(this.panel.dataset.trackId || undefined, Number.isFinite(mmsi) && mmsi > 0 ? mmsi : undefined);
+    };
+    $("dossier-close").before(button);
   }
 
   close(): void {
@@ -106,6 +124,7 @@ export class DossierPanel {
 
     const identity = dossier?.identity ?? null;
     track = track ?? dossier?.track?.properties;
+    if (track?.track_id) this.panel.dataset.trackId = track.track_id;
     const name = identity?.shipname?.trim();
     if (name) this.title.textContent = name;
     const events = dossier?.events ?? [];

@@ -8,6 +8,7 @@ import type { AlertState } from "./alert-types";
 import { api, ApiError } from "./api";
 import { AssetLayer, type AssetView } from "./assets";
 import { ChatPanel } from "./chat";
+import { CasesPanel } from "./cases";
 import { addBaseMap } from "./basemap";
 import { addReferenceLayers } from "./layers";
 import { Profile } from "./profile";
@@ -72,6 +73,7 @@ class App {
   private readonly assets: AssetLayer;
   private readonly intercepts: InterceptView;
   private readonly chat: ChatPanel;
+  private readonly cases: CasesPanel;
   private fitted = false;
   private replayToken = 0;
   /** The node's live window (`max_age_s` of /api/tracks): older tracks leave the live picture. */
@@ -115,6 +117,17 @@ class App {
     this.assets.onRelease = (id) => void this.intercepts.release(id);
     this.intercepts.onError = (m) => this.hint(m);
     new LinksPanel(document.querySelector("aside.side.left"));
+    const right = document.querySelector("aside.side.right") as HTMLElement;
+    this.cases = new CasesPanel(this.map, right, canTask, rank >= ROLES.indexOf("analyst"));
+    this.cases.onError = (m) => this.hint(m);
+    this.cases.view.onChat = (id) => void this.chat.openCase(id).catch((e) => this.hint(`chat: ${(e as Error).message}`));
+    if (canTask) {
+      this.alerts.onCase = (e) => void this.cases.open({ event_id: e.id });
+      this.dossier.offerCase((trackId, mmsi) => {
+        if (trackId) void this.cases.open({ track_id: trackId });
+        else if (mmsi) void this.cases.open({ mmsi }); // its recent tracks are linked by the node
+      });
+    }
 
     this.tracks.onCounts = (total, shown) => {
       $("track-count").textContent = String(total);
@@ -181,6 +194,8 @@ class App {
         this.chat.onMessage(m.data);
       } else if (m.kind === "chat_room") {
         this.chat.onRoom(m.data);
+      } else if (m.kind === "case") {
+        this.cases.upsert(m.data);
       } else if (m.kind === "intercept") {
         this.intercepts.update(m.data as unknown as BestIntercept & { event_id: string });
       }
@@ -198,6 +213,7 @@ class App {
       this.zones.load().catch((e) => this.failed("msg.zones", e)),
       this.sightings.load().catch((e) => this.failed("msg.sightings", e)),
       this.assets.load().catch((e) => this.failed("msg.assets", e)),
+      this.cases.load(),
     ]);
     await this.intercepts.load().catch((e) => this.failed("msg.intercepts", e));
     this.tick();
