@@ -46,9 +46,9 @@ _chat_readers: list[ChatReader] = []
 
 
 def register_chat_reader(reader: ChatReader) -> None:
-    """Let the chat give a case's messages to the pack: `reader(store, case_id)` returns them in
-    order (JSON-able dicts). Without one, the store's own `case_messages(case_id)` is used if it has
-    it, else `chat.json` is an empty list."""
+    """Let another chat give a case's messages to the pack: `reader(store, case_id)` returns them in
+    order (JSON-able dicts). Without one, the chat the store keeps (`store/chat.py`: the case's rooms
+    and their messages) is read; a store without chat gives an empty `chat.json`."""
     if reader not in _chat_readers:
         _chat_readers.append(reader)
 
@@ -56,10 +56,16 @@ def register_chat_reader(reader: ChatReader) -> None:
 def chat_messages(store: Any, case_id: str) -> list[dict[str, Any]]:
     for reader in _chat_readers:
         return [dict(m) for m in reader(store, case_id)]
-    own = getattr(store, "case_messages", None)
-    if callable(own):
-        return [dict(m) for m in own(case_id)]
-    return []
+    rooms, messages = getattr(store, "chat_rooms", None), getattr(store, "chat_messages", None)
+    if not callable(rooms) or not callable(messages):
+        return []
+    out: list[dict[str, Any]] = []
+    for room_id in sorted(r["room_id"] for r in rooms(kind="case") if r.get("case_id") == case_id):
+        after = 0
+        while page := messages(room_id, after_seq=after, limit=1000):  # in the order the node kept them
+            out += [dict(m) for m in page]
+            after = int(page[-1]["seq"])
+    return out
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from tests.node.harness import RunningNode
 
 EXPECTED = {"case.json", "timeline.json", "chat.json", "tracks.geojson", "tracks.kml", "positions.csv",
             "events.geojson", "events.kml", "events.json", "sightings.geojson", "manifest.json"}  # fmt: skip
+CHAT = "Boarding team ready, cutter 2 nm astern"
 TEXT = b"contact report\nposition 25N 90W, 30 kn, heading east\n"
 
 
@@ -37,6 +38,12 @@ def case_id(case_node: RunningNode, gofast: dict[str, Any]) -> str:
         saved = op.post(f"{path}/attachments", params={"name": "report.txt"}, content=TEXT,
                         headers={"content-type": "text/plain"})  # fmt: skip
         assert saved.status_code == 201
+        room = op.get(f"/api/chat/cases/{case['id']}")
+        assert room.status_code == 200, room.text
+        said = op.post(
+            f"/api/chat/rooms/{room.json()['room_id']}/messages", json={"text": CHAT, "lang": "en"}
+        )
+        assert said.status_code in (200, 201), said.text
     return str(case["id"])
 
 
@@ -82,7 +89,8 @@ def test_pack_contents_and_checksums(case_node: RunningNode, case_id: str) -> No
     assert case["title"] == "Go-fast east of the bank" and case["notes"][0]["text"] == "evidence note"
     timeline = json.loads(pack.read(prefix + "timeline.json"))
     assert [e["action"] for e in timeline] == ["open", "note", "link", "attach"]
-    assert json.loads(pack.read(prefix + "chat.json")) == []
+    chat = json.loads(pack.read(prefix + "chat.json"))
+    assert [(m["author"], m["text"]) for m in chat] == [("operator", CHAT)]
     sightings = json.loads(pack.read(prefix + "sightings.geojson"))
     assert [f["properties"]["notes"] for f in sightings["features"]] == ["seen"]
 
