@@ -5,7 +5,7 @@ import "./alerts.css";
 import { api } from "./api";
 import { eventLabel, severityOf, sharingText, whoText, whyText } from "./alert-text";
 import type { AlertEvent, AlertState, AlertStateName } from "./alert-types";
-import { t as caseLabel } from "./cases-text";
+import { label as caseLabel } from "./cases-text";
 import type { Profile } from "./profile";
 import { alertKeys, setOpenAlert } from "./threat";
 import { fmtDateTime, onLanguageChange, t } from "./i18n";

@@ -3,7 +3,7 @@
 // drawn on the map (GET /api/cases/{id}/map) in their own layer, fitted into view when the case opens.
 import * as L from "leaflet";
 import { api, ApiError } from "./api";
-import { t } from "./cases-text";
+import { label } from "./cases-text";
 import type { CaseOut, CaseMap, CaseSummary } from "./generated/api";
 import { esc, isoMinute } from "./util";
 
@@ -86,7 +86,7 @@ export class CaseView {
         const cls = p.kind === "event" ? "case-event" : "case-sighting";
         const color = p.kind === "event" ? "#ff3b3b" : "#ffe14d";
         L.circleMarker([lat, lon], { radius: 7, color, weight: 2, fillOpacity: 0.25, className: cls })
-          .bindTooltip(`${t(`cases.kind.${p.kind}`)}: ${p.label ?? p.ref} · ${p.start.replace("T", " ")}`)
+          .bindTooltip(`${label(`cases.kind.${p.kind}`)}: ${p.label ?? p.ref} · ${p.start.replace("T", " ")}`)
           .addTo(this.layer);
       }
     }
@@ -103,49 +103,49 @@ export class CaseView {
     this.panel.dataset.version = String(c.version);
     const edit = this.canEdit;
     const statusSelect = `<select data-testid="case-status"${edit ? "" : " disabled"}>`
-      + STATUSES.map((s) => `<option value="${s}"${s === c.status ? " selected" : ""}>${esc(t(`cases.status.${s}`))}</option>`).join("")
+      + STATUSES.map((s) => `<option value="${s}"${s === c.status ? " selected" : ""}>${esc(label(`cases.status.${s}`))}</option>`).join("")
       + `</select>`;
-    const outcomeSelect = `<select data-testid="case-outcome"${edit ? "" : " disabled"}><option value="">${esc(t("cases.outcome.none"))}</option>`
-      + OUTCOMES.map((o) => `<option value="${o}"${o === c.outcome ? " selected" : ""}>${esc(t(`cases.outcome.${o}`))}</option>`).join("")
+    const outcomeSelect = `<select data-testid="case-outcome"${edit ? "" : " disabled"}><option value="">${esc(label("cases.outcome.none"))}</option>`
+      + OUTCOMES.map((o) => `<option value="${o}"${o === c.outcome ? " selected" : ""}>${esc(label(`cases.outcome.${o}`))}</option>`).join("")
       + `</select>`;
     const links = c.links.map((l) => `<li data-testid="case-link" data-kind="${esc(l.kind)}" data-ref="${esc(l.ref)}">`
-      + `<span class="case-kind">${esc(t(`cases.kind.${l.kind}`))}</span> ${esc(l.label ?? l.ref)}</li>`).join("");
+      + `<span class="case-kind">${esc(label(`cases.kind.${l.kind}`))}</span> ${esc(l.label ?? l.ref)}</li>`).join("");
     const notes = c.notes.map((n) => `<li data-testid="case-note"><div class="case-when">${esc(n.author)} · ${esc(when(n.t))}</div>`
       + `<div class="case-note-text">${esc(n.text)}</div></li>`).join("");
     const files = c.attachments.map((a) => `<li data-testid="case-file"><a href="/api/cases/${encodeURIComponent(c.id)}/attachments/`
       + `${encodeURIComponent(a.id)}" download>${esc(a.name)}</a> <span class="muted">${Math.ceil(a.size / 1024)} KB</span></li>`).join("");
     const timeline = [...c.timeline].reverse().map((e) => `<li data-testid="case-event" data-action="${esc(e.action)}">`
-      + `<span class="case-when">${esc(when(e.t))}</span> <b>${esc(e.actor)}</b> ${esc(t(`cases.action.${e.action}`))} `
+      + `<span class="case-when">${esc(when(e.t))}</span> <b>${esc(e.actor)}</b> ${esc(label(`cases.action.${e.action}`))} `
       + `<span class="muted">${esc(this.detailText(e.details))}</span></li>`).join("");
     const partners = c.releasable_to.join(", ");
     this.panel.innerHTML = `<h2><span class="grow case-view-title" data-testid="case-title">${esc(c.title)}</span>`
-      + (this.onChat ? `<button class="small ghost" data-testid="case-chat">${esc(t("cases.chat"))}</button>` : "")
-      + `<button class="small ghost" data-testid="case-close" aria-label="${esc(t("cases.close"))}">✕</button></h2>`
-      + `<p class="muted case-origin">${esc(t("cases.opened_by", { who: c.created_by, when: when(c.created_at) }))} `
-      + `${esc(t(`cases.from.${c.opened_from}`))} · <span data-testid="case-id">${esc(c.id)}</span></p>`
-      + `<div class="row"><label>${esc(t("cases.status"))} ${statusSelect}</label>`
-      + `<label>${esc(t("cases.outcome"))} ${outcomeSelect}</label></div>`
-      + `<label>${esc(t("cases.releasable"))} <input data-testid="case-releasable" value="${esc(partners)}"`
-      + ` placeholder="${esc(t("cases.releasable.none"))}" title="${esc(t("cases.releasable.hint"))}"${edit ? "" : " disabled"}></label>`
+      + (this.onChat ? `<button class="small ghost" data-testid="case-chat">${esc(label("cases.chat"))}</button>` : "")
+      + `<button class="small ghost" data-testid="case-close" aria-label="${esc(label("cases.close"))}">✕</button></h2>`
+      + `<p class="muted case-origin">${esc(label("cases.opened_by", { who: c.created_by, when: when(c.created_at) }))} `
+      + `${esc(label(`cases.from.${c.opened_from}`))} · <span data-testid="case-id">${esc(c.id)}</span></p>`
+      + `<div class="row"><label>${esc(label("cases.status"))} ${statusSelect}</label>`
+      + `<label>${esc(label("cases.outcome"))} ${outcomeSelect}</label></div>`
+      + `<label>${esc(label("cases.releasable"))} <input data-testid="case-releasable" value="${esc(partners)}"`
+      + ` placeholder="${esc(label("cases.releasable.none"))}" title="${esc(label("cases.releasable.hint"))}"${edit ? "" : " disabled"}></label>`
       + `<p class="error" data-testid="case-error" role="alert"></p>`
-      + `<h3>${esc(t("cases.links"))}</h3><ul class="list compact case-links" data-testid="case-links">${links}</ul>`
-      + `<h3>${esc(t("cases.notes"))}</h3><ul class="list compact case-notes" data-testid="case-notes">${notes}</ul>`
+      + `<h3>${esc(label("cases.links"))}</h3><ul class="list compact case-links" data-testid="case-links">${links}</ul>`
+      + `<h3>${esc(label("cases.notes"))}</h3><ul class="list compact case-notes" data-testid="case-notes">${notes}</ul>`
       + (edit ? `<form class="case-note-form" data-testid="case-note-form"><textarea rows="2" maxlength="4000" required`
-        + ` data-testid="case-note" placeholder="${esc(t("cases.note.placeholder"))}"></textarea>`
-        + `<button type="submit" class="small">${esc(t("cases.note.add"))}</button></form>`
-        + `<details class="fold" data-testid="case-sighting-fold"><summary>${esc(t("cases.sighting"))}</summary>`
+        + ` data-testid="case-note" placeholder="${esc(label("cases.note.placeholder"))}"></textarea>`
+        + `<button type="submit" class="small">${esc(label("cases.note.add"))}</button></form>`
+        + `<details class="fold" data-testid="case-sighting-fold"><summary>${esc(label("cases.sighting"))}</summary>`
         + `<form class="case-sighting-form" data-testid="case-sighting-form"><div class="row">`
         + `<input data-testid="case-sighting-lat" type="number" step="any" min="-90" max="90" required placeholder="lat">`
         + `<input data-testid="case-sighting-lon" type="number" step="any" min="-180" max="180" required placeholder="lon"></div>`
-        + `<button type="button" class="small ghost" data-testid="case-sighting-pick">${esc(t("cases.sighting.pick"))}</button>`
-        + `<input data-testid="case-sighting-notes" maxlength="2000" placeholder="${esc(t("cases.note.placeholder"))}">`
-        + `<button type="submit" class="small">${esc(t("cases.sighting.add"))}</button></form></details>` : "")
-      + `<h3>${esc(t("cases.files"))}</h3><ul class="list compact" data-testid="case-files">${files}</ul>`
-      + (edit ? `<label class="case-file-add">${esc(t("cases.file.add"))} <input type="file" data-testid="case-file-input"`
+        + `<button type="button" class="small ghost" data-testid="case-sighting-pick">${esc(label("cases.sighting.pick"))}</button>`
+        + `<input data-testid="case-sighting-notes" maxlength="2000" placeholder="${esc(label("cases.note.placeholder"))}">`
+        + `<button type="submit" class="small">${esc(label("cases.sighting.add"))}</button></form></details>` : "")
+      + `<h3>${esc(label("cases.files"))}</h3><ul class="list compact" data-testid="case-files">${files}</ul>`
+      + (edit ? `<label class="case-file-add">${esc(label("cases.file.add"))} <input type="file" data-testid="case-file-input"`
         + ` accept="image/jpeg,image/png,application/pdf,text/plain,text/csv,.geojson,.kml"></label>` : "")
       + (this.canExport ? `<a class="case-evidence" data-testid="case-evidence" href="/api/cases/${encodeURIComponent(c.id)}/evidence"`
-        + ` download>${esc(t("cases.evidence"))}</a>` : "")
-      + `<h3>${esc(t("cases.timeline"))}</h3><ul class="list compact case-timeline" data-testid="case-timeline">${timeline}</ul>`;
+        + ` download>${esc(label("cases.evidence"))}</a>` : "")
+      + `<h3>${esc(label("cases.timeline"))}</h3><ul class="list compact case-timeline" data-testid="case-timeline">${timeline}</ul>`;
     this.wire(c);
   }
 
@@ -153,7 +153,7 @@ export class CaseView {
     const changed = details.changed as Record<string, [unknown, unknown]> | undefined;
     if (changed) return Object.entries(changed).map(([k, [a, b]]) => `${k}: ${JSON.stringify(a)} → ${JSON.stringify(b)}`).join("; ");
     const links = details.links as [string, string][] | undefined;
-    if (links) return links.map(([k, r]) => `${t(`cases.kind.${k}`)} ${r}`).join(", ");
+    if (links) return links.map(([k, r]) => `${label(`cases.kind.${k}`)} ${r}`).join(", ");
     if (typeof details.text === "string") return details.text.length > 80 ? `${details.text.slice(0, 80)}…` : details.text;
     if (typeof details.name === "string") return details.name;
     return "";
@@ -242,7 +242,7 @@ export class CaseView {
     } catch (err) {
       if (this.current) this.render(this.current); // the fields back to what the node keeps
       const box = this.panel.querySelector("[data-testid=case-error]");
-      if (box) box.textContent = t("cases.not_saved", { reason: err instanceof ApiError ? err.message : String(err) });
+      if (box) box.textContent = label("cases.not_saved", { reason: err instanceof ApiError ? err.message : String(err) });
     }
   }
 

@@ -63,7 +63,7 @@ const EN: Record<string, string> = {
 };
 
 /** The label for `key`, with `{name}` placeholders filled from `vars`. */
-export function t(key: string, vars: Record<string, string | number> = {}): string {
+export function label(key: string, vars: Record<string, string | number> = {}): string {
   const text = EN[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`));
 }

@@ -5,7 +5,7 @@ import "./cases.css";
 import type * as L from "leaflet";
 import { api, ApiError } from "./api";
 import { CaseView } from "./case-view";
-import { t } from "./cases-text";
+import { label } from "./cases-text";
 import type { CaseSummary } from "./generated/api";
 import { esc, isoMinute } from "./util";
 
@@ -26,17 +26,17 @@ export class CasesPanel {
     this.panel = document.createElement("section");
     this.panel.className = "panel cases";
     this.panel.dataset.testid = "cases-panel";
-    this.panel.innerHTML = `<h2><span class="grow">${esc(t("cases.title"))} `
+    this.panel.innerHTML = `<h2><span class="grow">${esc(label("cases.title"))} `
       + `<span class="badge quiet" data-testid="case-count">0</span></span>`
-      + (canEdit ? `<button class="small" data-testid="case-new">${esc(t("cases.new"))}</button>` : "")
+      + (canEdit ? `<button class="small" data-testid="case-new">${esc(label("cases.new"))}</button>` : "")
       + `</h2>`
       + `<form class="case-new" data-testid="case-new-form" hidden><input data-testid="case-new-title" maxlength="200"`
-      + ` required placeholder="${esc(t("cases.new_title"))}"><button type="submit" class="small">${esc(t("cases.save"))}</button></form>`
+      + ` required placeholder="${esc(label("cases.new_title"))}"><button type="submit" class="small">${esc(label("cases.save"))}</button></form>`
       + `<div class="row case-filters"><select data-testid="case-filter-status">`
-      + `<option value="${ACTIVE}">${esc(t("cases.filter.active"))}</option>`
-      + ["open", "monitoring", "interdiction", "closed"].map((s) => `<option value="${s}">${esc(t(`cases.status.${s}`))}</option>`).join("")
-      + `<option value="">${esc(t("cases.filter.all"))}</option></select>`
-      + `<input type="search" data-testid="case-search" maxlength="100" placeholder="${esc(t("cases.search"))}"></div>`
+      + `<option value="${ACTIVE}">${esc(label("cases.filter.active"))}</option>`
+      + ["open", "monitoring", "interdiction", "closed"].map((s) => `<option value="${s}">${esc(label(`cases.status.${s}`))}</option>`).join("")
+      + `<option value="">${esc(label("cases.filter.all"))}</option></select>`
+      + `<input type="search" data-testid="case-search" maxlength="100" placeholder="${esc(label("cases.search"))}"></div>`
       + `<ul class="list case-list" data-testid="case-list"></ul>`;
     host.insertBefore(this.panel, host.querySelector("#dossier")); // under the alerts, above the dossier
     this.list = this.panel.querySelector("ul") as HTMLUListElement;
@@ -81,7 +81,7 @@ export class CasesPanel {
       this.upsert(made);
       await this.view.show(made.id);
     } catch (err) {
-      this.onError(err instanceof ApiError ? t("cases.not_saved", { reason: err.message }) : String(err));
+      this.onError(err instanceof ApiError ? label("cases.not_saved", { reason: err.message }) : String(err));
     }
   }
 
@@ -99,9 +99,9 @@ export class CasesPanel {
       item.dataset.caseId = c.id;
       item.dataset.status = c.status;
       item.tabIndex = 0;
-      const counts = Object.entries(c.counts ?? {}).map(([k, n]) => `${n} ${t(`cases.kind.${k}`) === `cases.kind.${k}` ? k : t(`cases.kind.${k}`)}`);
+      const counts = Object.entries(c.counts ?? {}).map(([k, n]) => `${n} ${label(`cases.kind.${k}`) === `cases.kind.${k}` ? k : label(`cases.kind.${k}`)}`);
       item.innerHTML = `<div class="case-head"><span class="case-title">${esc(c.title)}</span>`
-        + `<span class="case-status" data-testid="case-item-status">${esc(t(`cases.status.${c.status}`))}</span></div>`
+        + `<span class="case-status" data-testid="case-item-status">${esc(label(`cases.status.${c.status}`))}</span></div>`
         + `<div class="case-meta"><span>${esc(isoMinute(c.updated_at * 1000))}</span> <span>${esc(counts.join(" · "))}</span></div>`;
       item.onclick = () => void this.view.show(c.id);
       item.onkeydown = (k) => {
@@ -118,7 +118,7 @@ export class CasesPanel {
     const badge = this.panel.querySelector("[data-testid=case-count]") as HTMLElement;
     badge.textContent = String(n);
     this.list.querySelector("li.case-none")?.remove();
-    if (n === 0) this.list.insertAdjacentHTML("beforeend", `<li class="case-none muted">${esc(t("cases.none"))}</li>`);
+    if (n === 0) this.list.insertAdjacentHTML("beforeend", `<li class="case-none muted">${esc(label("cases.none"))}</li>`);
   }
 
   get canOpen(): boolean {

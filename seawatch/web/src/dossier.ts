@@ -1,7 +1,7 @@
 // Vessel dossier: identity, identity changes, current state, events and track history (drawn on the map).
 import * as L from "leaflet";
 import { api } from "./api";
-import { t as caseLabel } from "./cases-text";
+import { label as caseLabel } from "./cases-text";
 import { eventLabel, eventSummary } from "./alerts";
 import { sharingText } from "./alert-text";
 import { ApiError } from "./api";
