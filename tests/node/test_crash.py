@@ -25,7 +25,7 @@ def _start(config: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _health(url: str, token: str, proc: subprocess.Popen[bytes], timeout_s: float = 30) -> dict[str, object]:
+def _health(url: str, token: str, proc: subprocess.Popen[bytes], timeout_s: float = 120) -> dict[str, object]:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -40,7 +40,7 @@ def _health(url: str, token: str, proc: subprocess.Popen[bytes], timeout_s: floa
     raise AssertionError("node did not answer")
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(400)
 def test_kill_9_mid_ingest_loses_nothing_acknowledged(tmp_path: Path) -> None:
     source = require_shared("ais-tracks-us-coastal-2020", "US_coastal_2020_06_30.csv.gz")
     data_dir = tmp_path / "node"
@@ -56,9 +56,9 @@ def test_kill_9_mid_ingest_loses_nothing_acknowledged(tmp_path: Path) -> None:
     proc = _start(config)
     try:
         acknowledged = 0
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # a hang guard (slow only on a loaded machine), not a speed claim
         while acknowledged < 10_000:
-            assert time.monotonic() < deadline, "ingest too slow"
+            assert time.monotonic() < deadline, "ingest stalled"
             acknowledged = int(_health(url, tokens["viewer"], proc)["acknowledged"]["positions"])  # type: ignore[index]
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)

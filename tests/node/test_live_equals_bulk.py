@@ -39,7 +39,12 @@ def _serve(tmp_path: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, str]
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    _health(url, tokens["viewer"], proc)
+    try:
+        _health(url, tokens["viewer"], proc)
+    except BaseException:  # never leave a node running behind a failed start
+        proc.kill()
+        proc.wait(10)
+        raise
     return proc, url, tokens, data_dir
 
 
@@ -75,7 +80,7 @@ def test_node_ingest_gives_the_events_of_seawatch_detect(tmp_path: Path) -> None
     assert sorted(map(_comparable, live)) == sorted(map(_comparable, bulk))
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(300)
 def test_ingest_carries_static_reports_to_the_dossier(tmp_path: Path) -> None:
     """A vessel renamed (new name and call sign, AIS type 5) between two positions."""
     csv = tmp_path / "renamed.csv"
