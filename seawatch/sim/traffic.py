@@ -1,24 +1,22 @@
-"""Build every vessel of a scenario: background traffic (transits on searoute lanes between real ports,
-fishing trips, moored and anchored vessels) and the injected behaviours."""
+"""Build every vessel of a scenario: the injected behaviours (here) and the background traffic
+(`background.py`: transits on searoute lanes between real ports, fishing trips, moored and anchored
+vessels)."""
 
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 
 import numpy as np
 
 from seawatch.errors import ConfigError
-from seawatch.sim.fleet import CATEGORIES, Identity, IdentityFactory
-from seawatch.sim.geodata import Port, SimGeo, destination, haversine_m
+from seawatch.sim.background import PORT_MARGIN_M, H, background_vessels, berth, clear_line
+from seawatch.sim.fleet import Identity, IdentityFactory
+from seawatch.sim.geodata import SimGeo, destination, haversine_m
 from seawatch.sim.paths import densify, first_land_point, port_path, searoute_coords
 from seawatch.sim.scenario import GoFast, Loiter, Meet, Route, Scenario, SharedMmsi, Transit, VesselSpec
-from seawatch.sim.vessel import AT_ANCHOR, KN_MS, MOORED, SimVessel, TrajectoryBuilder
+from seawatch.sim.vessel import KN_MS, MOORED, SimVessel, TrajectoryBuilder
 
 log = logging.getLogger(__name__)
-
-PORT_MARGIN_M = 5_000.0  # searoute lanes may clip the coast this close to a port; beyond it they must not
-H = 3600.0
 
 
 def rng_for(seed: int, component: int) -> np.random.Generator:
@@ -35,7 +33,7 @@ def build_vessels(scenario: Scenario, geo: SimGeo, seed: int) -> list[SimVessel]
             if spec.mmsi is not None:
                 factory.reserve(spec.mmsi)
     injected = _injected(scenario, geo, rng_for(seed, 2), factory)
-    background = _background(scenario, geo, rng_for(seed, 3), factory)
+    background = background_vessels(scenario, geo, rng_for(seed, 3), factory)
     return injected + background
 
 
@@ -45,177 +43,6 @@ def _specs(beh: object) -> list[VesselSpec]:
     if isinstance(beh, Meet):
         return list(beh.vessels)
     return []
-
-
-# ---------------------------------------------------------------- background
-
-
-def _background(
-    sc: Scenario, geo: SimGeo, rng: np.random.Generator, factory: IdentityFactory
-) -> list[SimVessel]:
-    tr = sc.traffic
-    total = tr.vessels + tr.moored + tr.anchored
-    if total == 0:
-        return []
-    ports = [geo.find_port(r) for r in tr.ports] if tr.ports else geo.ports_in(sc.area)
-    if len(ports) < 2:
-        raise ConfigError(f"traffic.ports: the area {list(sc.area)} holds fewer than 2 ports; list some")
-    cats = [c for c, w in tr.mix.items() if w > 0]
-    weights = np.array([tr.mix[c] for c in cats], dtype=float)
-    weights /= weights.sum()
-    t0, t1 = sc.start_epoch_s, sc.end_epoch_s
-    out: list[SimVessel] = []
-    for i in range(tr.vessels):
-        cat = cats[int(rng.choice(len(cats), p=weights))]
-        klass = None if CATEGORIES[cat].class_a else ("B" if rng.random() < tr.class_b_fraction else "A")
-        ident = factory.make(cat, ais_class=klass)
-        vid = f"bg-{i:05d}"
-        vessel = (
-            _fishing_trip(vid, cat, ident, ports, geo, rng, t0, t1)
-            if cat == "fishing"
-            else _transit(vid, cat, ident, ports, geo, rng, t0, t1)
-        )
-        out.append(vessel)
-    for i in range(tr.moored):
-        cat = ("cargo", "tanker", "tug", "pleasure", "fishing")[int(rng.integers(5))]
-        ident = factory.make(cat)
-        port = ports[int(rng.integers(len(ports)))]
-        out.append(_moored(f"bg-moored-{i:04d}", cat, ident, port, rng, t0, t1))
-    for i in range(tr.anchored):
-        cat = ("cargo", "tanker", "reefer")[int(rng.integers(3))]
-        ident = factory.make(cat)
-        port = ports[int(rng.integers(len(ports)))]
-        out.append(_anchored(f"bg-anchored-{i:04d}", cat, ident, port, geo, rng, t0, t1))
-    return out
-
-
-def _moored(
-    vid: str, cat: str, ident: Identity, port: Port, rng: np.random.Generator, t0: float, t1: float
-) -> SimVessel:
-    lon, lat = destination(port.lon, port.lat, float(rng.uniform(0, 360)), float(rng.uniform(100, 600)))
-    b = TrajectoryBuilder(t0 - H, lon, lat).hold(t1 - t0 + 2 * H, MOORED)
-    return b.build(vid, cat, ident)
-
-
-def _anchored(
-    vid: str,
-    cat: str,
-    ident: Identity,
-    port: Port,
-    geo: SimGeo,
-    rng: np.random.Generator,
-    t0: float,
-    t1: float,
-) -> SimVessel:
-    for _ in range(24):
-        lon, lat = destination(
-            port.lon, port.lat, float(rng.uniform(0, 360)), float(rng.uniform(2_000, 5_000))
-        )
-        if not geo.on_land(np.array([lon]), np.array([lat]))[0]:
-            b = TrajectoryBuilder(t0 - H, lon, lat).hold(t1 - t0 + 2 * H, AT_ANCHOR)
-            return b.build(vid, cat, ident)
-    return _moored(vid, cat, ident, port, rng, t0, t1)
-
-
-def _berth(b: TrajectoryBuilder, rng: np.random.Generator) -> None:
-    """From the port's reference point to a berth 100-600 m away, at 3 kn (vessels never share a spot)."""
-    lon, lat = destination(*b.here, float(rng.uniform(0, 360)), float(rng.uniform(100, 600)))
-    b.sail(np.array([lon]), np.array([lat]), 3.0)
-
-
-@lru_cache(maxsize=65536)
-def _sea_path(geo: SimGeo, a: Port, b: Port) -> tuple[np.ndarray, np.ndarray] | None:
-    if haversine_m(a.lon, a.lat, b.lon, b.lat) < 20_000:
-        return None
-    try:
-        lon, lat = port_path(a, b)
-    except Exception:  # searoute has no path (e.g. landlocked network node)
-        return None
-    fine_lon, fine_lat = densify(lon, lat, 300.0)
-    if first_land_point(geo, fine_lon, fine_lat, port_margin_m=PORT_MARGIN_M, ports=(a, b)) is not None:
-        return None
-    return lon, lat
-
-
-def _transit(
-    vid: str,
-    cat: str,
-    ident: Identity,
-    ports: list[Port],
-    geo: SimGeo,
-    rng: np.random.Generator,
-    t0: float,
-    t1: float,
-) -> SimVessel:
-    speed = float(rng.uniform(*CATEGORIES[cat].speed_kn))
-    for _ in range(12):
-        a, b = (ports[int(k)] for k in rng.choice(len(ports), size=2, replace=False))
-        path = _sea_path(geo, a, b)
-        if path is None:
-            continue
-        lon, lat = path
-        if rng.random() < 0.3:  # alongside at the origin, leaves during the scenario
-            b_lon, b_lat = destination(
-                float(lon[0]), float(lat[0]), float(rng.uniform(0, 360)), float(rng.uniform(100, 600))
-            )  # its berth
-            builder = TrajectoryBuilder(t0 - H, b_lon, b_lat)
-            builder.hold(H + float(rng.uniform(0, 0.5)) * (t1 - t0), MOORED)
-            builder.sail(lon[1:], lat[1:], speed)
-        else:  # already under way somewhere along the lane
-            cum = np.concatenate([[0.0], np.cumsum(haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:]))])
-            k = int(np.searchsorted(cum, float(rng.uniform(0.0, 0.9)) * cum[-1]))
-            k = min(k, len(lon) - 2)
-            builder = TrajectoryBuilder(t0 - 60.0, float(lon[k]), float(lat[k]))
-            builder.sail(lon[k + 1 :], lat[k + 1 :], speed)
-        _berth(builder, rng)
-        builder.hold(max(0.0, t1 + H - builder.now), MOORED)
-        return builder.build(vid, cat, ident)
-    return _moored(vid, cat, ident, ports[int(rng.integers(len(ports)))], rng, t0, t1)
-
-
-def _fishing_trip(
-    vid: str,
-    cat: str,
-    ident: Identity,
-    ports: list[Port],
-    geo: SimGeo,
-    rng: np.random.Generator,
-    t0: float,
-    t1: float,
-) -> SimVessel:
-    port = ports[int(rng.integers(len(ports)))]
-    speed = float(rng.uniform(*CATEGORIES[cat].speed_kn))
-
-    def is_clear(lon0: float, lat0: float, lon1: float, lat1: float) -> bool:
-        return _clear_line(geo, lon0, lat0, lon1, lat1)
-
-    for _ in range(16):
-        brg = float(rng.uniform(0, 360))
-        g_lon, g_lat = destination(port.lon, port.lat, brg, float(rng.uniform(15_000, 45_000)))
-        lon, lat = densify(np.array([port.lon, g_lon]), np.array([port.lat, g_lat]), 300.0)
-        if first_land_point(geo, lon, lat, port_margin_m=PORT_MARGIN_M, ports=(port,)) is not None:
-            continue
-        b_lon, b_lat = destination(
-            port.lon, port.lat, float(rng.uniform(0, 360)), float(rng.uniform(100, 600))
-        )
-        builder = TrajectoryBuilder(t0 - H, b_lon, b_lat)
-        builder.hold(H + float(rng.uniform(0, 0.3)) * (t1 - t0), MOORED)
-        builder.sail(np.array([g_lon]), np.array([g_lat]), speed)
-        n_before = len(builder.t)
-        builder.fish(
-            float(rng.uniform(4, 10)) * H, rng, speed_kn=float(rng.uniform(3.0, 4.5)), is_clear=is_clear
-        )
-        f_lon, f_lat = builder.here
-        if is_clear(f_lon, f_lat, g_lon, g_lat):
-            builder.sail(np.array([g_lon, port.lon]), np.array([g_lat, port.lat]), speed)
-        else:  # retrace the fishing track to the ground, then home
-            back_lon = np.array([*builder.lon[n_before - 1 : -1][::-1], port.lon])
-            back_lat = np.array([*builder.lat[n_before - 1 : -1][::-1], port.lat])
-            builder.sail(back_lon, back_lat, speed)
-        _berth(builder, rng)
-        builder.hold(max(0.0, t1 + H - builder.now), MOORED)
-        return builder.build(vid, cat, ident)
-    return _moored(vid, cat, ident, port, rng, t0, t1)
 
 
 # ---------------------------------------------------------------- injected behaviours
@@ -357,11 +184,6 @@ def _route_vessel(
     )
 
 
-def _clear_line(geo: SimGeo, lon0: float, lat0: float, lon1: float, lat1: float) -> bool:
-    lon, lat = densify(np.array([lon0, lon1]), np.array([lat0, lat1]), 300.0)
-    return first_land_point(geo, lon, lat) is None
-
-
 def _approach_bearing(
     geo: SimGeo, rng: np.random.Generator, at: tuple[float, float], preferred: float, dist_m: float
 ) -> float:
@@ -371,7 +193,7 @@ def _approach_bearing(
     candidates += list(rng.uniform(0, 360, 24))
     for brg in candidates:
         s_lon, s_lat = destination(at[0], at[1], float(brg), dist_m)
-        if _clear_line(geo, s_lon, s_lat, at[0], at[1]):
+        if clear_line(geo, s_lon, s_lat, at[0], at[1]):
             return float(brg)
     raise ConfigError(f"no clear sea approach of {dist_m / 1852:.0f} nm to {list(at)}: reduce approach_nm")
 
@@ -408,7 +230,7 @@ def _leave(
     for brg in (out, bearing, (out + 60) % 360, (out - 60) % 360, (out + 120) % 360, (out - 120) % 360):
         lon, lat = b.here
         e_lon, e_lat = destination(lon, lat, brg, dist)
-        if _clear_line(geo, lon, lat, e_lon, e_lat):
+        if clear_line(geo, lon, lat, e_lon, e_lat):
             b.sail(np.array([e_lon]), np.array([e_lat]), speed_kn)
             return
     back_lon, back_lat = destination(at[0], at[1], bearing, dist)  # back the way it came
@@ -430,7 +252,7 @@ def _go_home(b: TrajectoryBuilder, geo: SimGeo, end_s: float, speed_kn: float) -
         if first_land_point(geo, p_lon, p_lat, port_margin_m=PORT_MARGIN_M, ports=(port,)) is not None:
             continue
         b.sail(p_lon[1:], p_lat[1:], speed_kn)
-        _berth(b, np.random.default_rng(int(b.now)))
+        berth(b, np.random.default_rng(int(b.now)))
         b.hold(max(0.0, end_s + H - b.now), MOORED)
         return
 
