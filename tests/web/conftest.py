@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,15 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="package")
-def node(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[NodeProcess]:
+@contextmanager
+def web_node(
+    tmp_path_factory: pytest.TempPathFactory, artifacts: Path, name: str = "webnode"
+) -> Iterator[NodeProcess]:
+    """A node replaying the real Gulf slice; tests that change what the node holds (cases sail a go-fast and
+    report sightings now) start their own, so the shared node's picture stays the data's."""
     if not (DIST / "index.html").is_file():
         unavailable(f"web picture not built ({DIST}/index.html missing): run `make web`")
-    base = tmp_path_factory.mktemp("webnode")
+    base = tmp_path_factory.mktemp(name)
     data = gulf_slice(base / "gulf.csv")
     names = base / "names.nmea"
     spare = real_names(names, data)
@@ -62,7 +67,7 @@ def node(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[
         "user", "add", USER, "--role", "admin", "--password-stdin", *common, input=f"{PASSWORD}\n".encode()
     )
     port = free_port()
-    log = (artifacts / "node.log").open("wb")
+    log = (artifacts / f"{name}.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "seawatch", "serve", *common, "--port", str(port)],
         stdout=log,
@@ -104,6 +109,12 @@ def node(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[
 
 
 @pytest.fixture(scope="package")
+def node(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[NodeProcess]:
+    with web_node(tmp_path_factory, artifacts) as running:
+        yield running
+
+
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     with launched_chromium() as chromium:
         yield chromium
@@ -128,6 +139,10 @@ def _fresh_page_settings(request: pytest.FixtureRequest) -> None:
 @pytest.fixture(scope="package")
 def session_cookie(node: NodeProcess) -> dict[str, str]:
     """One sign-in for the suite (password hashing is slow on purpose); tests reuse its session cookie."""
+    return sign_in(node)
+
+
+def sign_in(node: NodeProcess) -> dict[str, str]:
     with node.client() as client:
         value = client.cookies.get(SESSION_COOKIE)
     assert value, "login did not set the session cookie"

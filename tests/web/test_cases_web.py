@@ -5,15 +5,31 @@ Screenshots at 1366x768 and 2560x1440."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.cases.conftest import sail, wait_event
+from tests.web.conftest import sign_in, web_node
 from tests.web.harness import NodeProcess, login, shot
 
 MMSI = 338_300_001
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[NodeProcess]:
+    """This module's own node: it sails a go-fast and reports sightings at the wall clock's time, which would
+    move the shared node's data time past its replay (the picture and wall tests then saw 'stale')."""
+    with web_node(tmp_path_factory, artifacts, "casesnode") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def session_cookie(node: NodeProcess) -> dict[str, str]:
+    return sign_in(node)
 
 
 @pytest.fixture(scope="module")
