@@ -131,9 +131,14 @@ def test_spanish_page_and_profile_restored_on_another_browser(
     assert "velocidad mediana 30,0 nudos ≥ 25,0 nudos" in why and "duró" in why and "≥ 10 min" in why
     panel = first.get_by_test_id("alerts-panel").inner_text().lower()  # headings are styled in capitals
     assert "alertas" in panel and "atendidas" in panel
-    for other in first.get_by_test_id("alert-item").all()[:20]:
-        kind = other.get_attribute("data-event-type")
-        assert other.locator(".alert-type").inner_text() == ES[f"event.{kind}"]
+    # read each item's type and label in one go: the live list re-renders between two separate reads
+    labelled = first.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=alert-item]')].slice(0, 20)"
+        ".map((li) => [li.dataset.eventType, li.querySelector('.alert-type').innerText])"
+    )
+    assert labelled
+    for kind, label in labelled:
+        assert label == ES[f"event.{kind}"]
     assert re.fullmatch(r"\d{1,2} \w{3,5}\.?,? \d\d:\d\d UTC", item.locator(".alert-time").inner_text())
 
     # filters and legend
