@@ -104,6 +104,9 @@ def test_alert_state_needs_an_operator_and_a_known_event(live_node: RunningNode)
 
 def test_profile_is_per_user_and_survives(live_node: RunningNode) -> None:
     with live_node.client("viewer") as viewer, live_node.client("operator") as operator:
+        for client in (viewer, operator):  # the package's node is shared: start from empty profiles
+            kept = client.get("/api/me/profile").json()["values"]
+            client.put("/api/me/profile", json={"values": dict.fromkeys(kept)})
         saved = viewer.put(
             "/api/me/profile", json={"values": {"alerts.severity": "alert", "layers": ["eez"]}}
         )
