@@ -66,6 +66,8 @@ def new_token(store: Store, user: str, kind: str, ttl_s: float | None, label: st
     if store.user(user) is None:
         raise NotFoundError(f"no such user: {user}")
     token = secrets.token_urlsafe(32)
+    while token.startswith("-"):  # pasted after `--token`, "-x..." would read as a flag to argparse
+        token = secrets.token_urlsafe(32)
     expires = None if ttl_s is None else datetime.now(UTC) + timedelta(seconds=ttl_s)
     store.add_token(token_hash(token), user, kind, expires, label)
     return token

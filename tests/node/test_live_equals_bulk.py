@@ -71,7 +71,7 @@ def test_node_ingest_gives_the_events_of_seawatch_detect(tmp_path: Path) -> None
 
     proc, url, tokens, data_dir = _serve(tmp_path)
     try:
-        _seawatch("ingest", str(source), "--to", url, "--token", tokens["operator"])
+        _seawatch("ingest", str(source), "--to", url, f"--token={tokens['operator']}")
     finally:
         _stop(proc)
     store = SqliteStore(data_dir)
@@ -93,7 +93,7 @@ def test_ingest_carries_static_reports_to_the_dossier(tmp_path: Path) -> None:
     csv.write_text("\n".join([header, *rows]) + "\n")
     proc, url, tokens, _ = _serve(tmp_path)
     try:
-        done = _seawatch("ingest", str(csv), "--to", url, "--token", tokens["operator"])
+        done = _seawatch("ingest", str(csv), "--to", url, f"--token={tokens['operator']}")
         assert "2 static reports" in done.stderr
         headers = {"Authorization": f"Bearer {tokens['viewer']}"}
         dossier = httpx.get(f"{url}/api/vessels/367000001", headers=headers, timeout=10).json()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from seawatch.api.auth import LoginThrottle, verify_password
+from seawatch.api.auth import LoginThrottle, add_user, new_token, verify_password
 from seawatch.api.limits import json_depth
 from seawatch.api.redact import MASK, RedactSecrets, redact
 from seawatch.cli import main
@@ -167,3 +167,15 @@ def test_settings_show_the_policies_set_through_the_api(
     assert shown["overrides"] == [
         {"setting": "federation.partners[tt].policy", "set_by": "api", "at": "2026-05-28T20:26:40Z"}
     ]
+
+
+def test_api_tokens_can_follow_a_command_line_flag(tmp_path: Path) -> None:
+    """A token is pasted after `--token` (e.g. `seawatch ingest`): argparse takes a value starting with
+    '-' for a flag, and one url-safe token in 64 would start so."""
+    store = SqliteStore(tmp_path)
+    add_user(store, "ops", "operator", None)
+    tokens = [new_token(store, "ops", "api", None) for _ in range(1000)]
+    store.close()
+    assert len(set(tokens)) == 1000
+    assert not [t for t in tokens if t.startswith("-")]
+    assert sum("-" in t for t in tokens) > 100  # still the whole url-safe alphabet
