@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from seawatch.api.auth import Analyst, Operator, require
+from seawatch.api.deps import CasesDep, NodeDep
 from seawatch.api.problems import problem
 from seawatch.api.schemas import SightingIn, parse_time
 from seawatch.api.schemas_cases import (
@@ -37,9 +38,7 @@ from seawatch.cases.service import (
     AttachmentTooLarge,
     AttachmentTypeRefused,
     CaseFieldError,
-    CaseService,
     check_attachment_type,
-    service_for,
 )
 from seawatch.node.node import Node
 from seawatch.store.cases import CaseQuery
@@ -48,22 +47,13 @@ router = APIRouter(prefix="/api", tags=["cases"])
 _VIEWER = [Depends(require("viewer"))]
 
 
-def _node(request: Request) -> Node:
-    node: Node = request.app.state.node
-    return node
-
-
-def _service(request: Request) -> CaseService:
-    return service_for(_node(request).store)
-
-
 def _summary(case: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in case.items() if k not in ("links", "notes", "attachments", "timeline")}
 
 
-def _answer(request: Request, case: dict[str, Any]) -> CaseOut:
+def _answer(node: Node, case: dict[str, Any]) -> CaseOut:
     """Push the changed case's summary to live clients; answer the whole case."""
-    _node(request).bus.broadcast("case", _summary(case))
+    node.bus.broadcast("case", _summary(case))
     return CaseOut.model_validate(case)
 
 
@@ -87,11 +77,11 @@ def install(app: FastAPI) -> None:
 
 @router.get("/cases/vocabulary", response_model=CaseVocabulary, dependencies=_VIEWER,
             summary="Statuses, outcomes, link kinds and attachment types")  # fmt: skip
-def vocabulary(request: Request) -> CaseVocabulary:
+def vocabulary(node: NodeDep) -> CaseVocabulary:
     return CaseVocabulary.model_validate({
         "statuses": list(STATUSES), "outcomes": list(OUTCOMES), "link_kinds": list(LINK_KINDS),
         "attachment_types": sorted(ATTACHMENT_TYPES),
-        "max_attachment_bytes": _node(request).settings.api.max_attachment_bytes,
+        "max_attachment_bytes": node.settings.api.max_attachment_bytes,
         "max_note_chars": MAX_NOTE_CHARS,
     })  # fmt: skip
 
@@ -99,7 +89,7 @@ def vocabulary(request: Request) -> CaseVocabulary:
 @router.get("/cases", response_model=CasesOut, dependencies=_VIEWER,
             summary="Cases, last changed first, filtered by status, text, time and vessel")  # fmt: skip
 async def list_cases(
-    request: Request,
+    cases: CasesDep,
     status: str | None = Query(None, description="comma-separated: open, monitoring, interdiction, closed"),
     q: str | None = Query(
         None, max_length=100, description="text in the id, title, summary, a note or a link"
@@ -123,17 +113,17 @@ async def list_cases(
         link=link,
         limit=limit,
     )
-    rows = await asyncio.to_thread(_service(request).find, query)
+    rows = await asyncio.to_thread(cases.find, query)
     return CasesOut.model_validate({"cases": rows})
 
 
 @router.post("/cases", status_code=201, response_model=CaseOut,
              summary="Open a case from an alert, a track, a vessel or by hand (operator)")  # fmt: skip
-async def open_case(request: Request, body: CaseIn, who: Operator) -> CaseOut:
+async def open_case(node: NodeDep, cases: CasesDep, body: CaseIn, who: Operator) -> CaseOut:
     origins = [("alert", body.event_id), ("track", body.track_id), ("vessel", body.mmsi and str(body.mmsi))]
     opened_from, ref = next(((kind, ref) for kind, ref in origins if ref), ("manual", None))
     case = await asyncio.to_thread(
-        _service(request).open,
+        cases.open,
         who.name,
         opened_from,
         ref,
@@ -142,60 +132,64 @@ async def open_case(request: Request, body: CaseIn, who: Operator) -> CaseOut:
         body.releasable_to,
         body.status,
     )
-    return _answer(request, case)
+    return _answer(node, case)
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, dependencies=_VIEWER,
             summary="A case with its links, notes, attachments and timeline")  # fmt: skip
-async def get_case(request: Request, case_id: str) -> CaseOut:
-    return CaseOut.model_validate(await asyncio.to_thread(_service(request).get, case_id))
+async def get_case(cases: CasesDep, case_id: str) -> CaseOut:
+    return CaseOut.model_validate(await asyncio.to_thread(cases.get, case_id))
 
 
 @router.get("/cases/{case_id}/map", response_model=CaseMap, dependencies=_VIEWER,
             summary="The case's tracks, events and sightings as GeoJSON (the case view's map)")  # fmt: skip
-async def case_map(request: Request, case_id: str) -> CaseMap:
-    return CaseMap.model_validate(await asyncio.to_thread(case_features, _service(request), case_id))
+async def case_map(cases: CasesDep, case_id: str) -> CaseMap:
+    return CaseMap.model_validate(await asyncio.to_thread(case_features, cases, case_id))
 
 
 @router.patch("/cases/{case_id}", response_model=CaseOut,
               summary="Change title, summary, status, outcome or releasability (operator)")  # fmt: skip
-async def patch_case(request: Request, case_id: str, body: CasePatch, who: Operator) -> CaseOut:
-    case = await asyncio.to_thread(_service(request).update, case_id, who.name, body.changes())
-    return _answer(request, case)
+async def patch_case(node: NodeDep, cases: CasesDep, case_id: str, body: CasePatch, who: Operator) -> CaseOut:
+    case = await asyncio.to_thread(cases.update, case_id, who.name, body.changes())
+    return _answer(node, case)
 
 
 @router.post("/cases/{case_id}/links", response_model=CaseOut,
              summary="Link a track, event, sighting, patrol asset or vessel (operator)")  # fmt: skip
-async def add_link(request: Request, case_id: str, body: LinkIn, who: Operator) -> CaseOut:
-    case = await asyncio.to_thread(_service(request).link, case_id, who.name, body.kind, body.ref)
-    return _answer(request, case)
+async def add_link(node: NodeDep, cases: CasesDep, case_id: str, body: LinkIn, who: Operator) -> CaseOut:
+    case = await asyncio.to_thread(cases.link, case_id, who.name, body.kind, body.ref)
+    return _answer(node, case)
 
 
 @router.delete("/cases/{case_id}/links/{kind}/{ref}", response_model=CaseOut,
                summary="Remove a link (operator; kept on the timeline)")  # fmt: skip
-async def remove_link(request: Request, case_id: str, kind: str, ref: str, who: Operator) -> CaseOut:
-    case = await asyncio.to_thread(_service(request).unlink, case_id, who.name, kind, ref)
-    return _answer(request, case)
+async def remove_link(
+    node: NodeDep, cases: CasesDep, case_id: str, kind: str, ref: str, who: Operator
+) -> CaseOut:
+    case = await asyncio.to_thread(cases.unlink, case_id, who.name, kind, ref)
+    return _answer(node, case)
 
 
 @router.post("/cases/{case_id}/notes", response_model=CaseOut, summary="Add a note (operator)")
-async def add_note(request: Request, case_id: str, body: NoteIn, who: Operator) -> CaseOut:
-    case = await asyncio.to_thread(_service(request).note, case_id, who.name, body.text)
-    return _answer(request, case)
+async def add_note(node: NodeDep, cases: CasesDep, case_id: str, body: NoteIn, who: Operator) -> CaseOut:
+    case = await asyncio.to_thread(cases.note, case_id, who.name, body.text)
+    return _answer(node, case)
 
 
 @router.post("/cases/{case_id}/sightings", response_model=CaseOut,
              summary="Report a sighting for this case (operator): kept, shown, linked")  # fmt: skip
-async def add_sighting(request: Request, case_id: str, body: SightingIn, who: Operator) -> CaseOut:
-    service = _service(request)
+async def add_sighting(
+    node: NodeDep, cases: CasesDep, case_id: str, body: SightingIn, who: Operator
+) -> CaseOut:
+    service = cases
     await asyncio.to_thread(service.row, case_id)  # 404 before anything is reported
     row = {
         "t": body.epoch(), "lat": body.lat, "lon": body.lon, "mmsi": body.mmsi, "sog_kn": body.sog_kn,
         "cog_deg": body.cog_deg, "name": body.name, "notes": body.notes, "reported_by": who.name,
     }  # fmt: skip
-    saved = await _node(request).report_sighting(row)
+    saved = await node.report_sighting(row)
     case = await asyncio.to_thread(service.link_sighting, case_id, who.name, saved)
-    return _answer(request, case)
+    return _answer(node, case)
 
 
 _ATTACHMENT_BODY = {
@@ -220,18 +214,20 @@ _ATTACHMENT_BODY = {
 )
 async def add_attachment(
     request: Request,
+    node: NodeDep,
+    cases: CasesDep,
     case_id: str,
     who: Operator,
     name: str = Query(min_length=1, max_length=200, description="the file's name, as shown"),
 ) -> CaseAttachment:
-    limit = _node(request).settings.api.max_attachment_bytes
+    limit = node.settings.api.max_attachment_bytes
     media_type = request.headers.get("content-type", "")
-    service = _service(request)
+    service = cases
     await asyncio.to_thread(service.row, case_id)
     check_attachment_type(media_type)  # 415 before the body is read
     content = await request.body()
     saved = await asyncio.to_thread(service.attach, case_id, who.name, name, media_type, content, limit)
-    _node(request).bus.broadcast("case", _summary(await asyncio.to_thread(service.row, case_id)))
+    node.bus.broadcast("case", _summary(await asyncio.to_thread(service.row, case_id)))
     return CaseAttachment.model_validate(saved)
 
 
@@ -245,8 +241,8 @@ _FILE = {"content": {"application/octet-stream": {"schema": {"type": "string", "
     responses={200: {"description": "the file, as attached (Content-Disposition: attachment)", **_FILE}},
     summary="Download an attachment",
 )
-async def get_attachment(request: Request, case_id: str, attachment_id: str) -> Response:
-    meta, content = await asyncio.to_thread(_service(request).attachment, case_id, attachment_id)
+async def get_attachment(cases: CasesDep, case_id: str, attachment_id: str) -> Response:
+    meta, content = await asyncio.to_thread(cases.attachment, case_id, attachment_id)
     return Response(content, media_type=meta["media_type"], headers=_disposition(meta["name"]))
 
 
@@ -266,9 +262,8 @@ def _disposition(name: str) -> dict[str, str]:
     },
     summary="Download the case's evidence pack (analyst and above; audited)",
 )
-async def evidence(request: Request, case_id: str, who: Analyst) -> Response:
-    node = _node(request)
-    service = _service(request)
+async def evidence(node: NodeDep, cases: CasesDep, case_id: str, who: Analyst) -> Response:
+    service = cases
     pack = await asyncio.to_thread(evidence_pack, service, case_id)
     details = {"case_id": case_id, "sha256": pack.sha256, "bytes": len(pack.content)}
     await asyncio.to_thread(node.store.audit, who.name, "case.evidence", details)

@@ -18,9 +18,10 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from seawatch.api.auth import Admin, Operator, require
+from seawatch.api.deps import ChatDep, NodeDep
 from seawatch.api.problems import FieldError
 from seawatch.api.schemas import parse_time
 from seawatch.api.schemas_chat import (
@@ -35,15 +36,9 @@ from seawatch.api.schemas_chat import (
 from seawatch.i18n import translate
 from seawatch.i18n.render import render_report, report_lines
 from seawatch.node.chat import ChatInputError
-from seawatch.node.node import Node
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 VIEWER = [Depends(require("viewer"))]
-
-
-def _node(request: Request) -> Node:
-    node: Node = request.app.state.node
-    return node
 
 
 def _field(exc: ChatInputError) -> FieldError:
@@ -51,14 +46,13 @@ def _field(exc: ChatInputError) -> FieldError:
 
 
 @router.get("/rooms", response_model=ChatRooms, dependencies=VIEWER, summary="Chat rooms")
-async def rooms(request: Request, kind: str | None = Query(None, pattern="^(case|region)$")) -> ChatRooms:
-    found = await asyncio.to_thread(_node(request).store.chat_rooms, kind)
+async def rooms(node: NodeDep, kind: str | None = Query(None, pattern="^(case|region)$")) -> ChatRooms:
+    found = await asyncio.to_thread(node.store.chat_rooms, kind)
     return ChatRooms.model_validate({"rooms": found})
 
 
 @router.post("/rooms", response_model=ChatRoom, status_code=201, summary="Open a regional room (admin)")
-async def open_region(request: Request, body: RegionRoomIn, who: Admin) -> ChatRoom:
-    node = _node(request)
+async def open_region(node: NodeDep, body: RegionRoomIn, who: Admin) -> ChatRoom:
     try:
         room = await asyncio.to_thread(node.chat.open_region_room, body.slug, body.title, body.members)
     except ChatInputError as exc:
@@ -68,13 +62,13 @@ async def open_region(request: Request, body: RegionRoomIn, who: Admin) -> ChatR
 
 
 @router.get("/cases/{case_id}", response_model=ChatRoom, dependencies=VIEWER, summary="A case's chat room")
-async def case_room(request: Request, case_id: str) -> ChatRoom:
-    return ChatRoom.model_validate(await asyncio.to_thread(_node(request).chat.case_room, case_id))
+async def case_room(chat: ChatDep, case_id: str) -> ChatRoom:
+    return ChatRoom.model_validate(await asyncio.to_thread(chat.case_room, case_id))
 
 
 @router.get("/rooms/{room_id}", response_model=ChatRoom, dependencies=VIEWER, summary="One chat room")
-async def room(request: Request, room_id: str) -> ChatRoom:
-    return ChatRoom.model_validate(await asyncio.to_thread(_node(request).chat.room, room_id))
+async def room(chat: ChatDep, room_id: str) -> ChatRoom:
+    return ChatRoom.model_validate(await asyncio.to_thread(chat.room, room_id))
 
 
 @router.get(
@@ -84,7 +78,7 @@ async def room(request: Request, room_id: str) -> ChatRoom:
     summary="A room's messages, oldest first (reports rendered in ?lang=)",
 )
 async def messages(
-    request: Request,
+    node: NodeDep,
     room_id: str,
     after: int | None = Query(None, ge=0, description="only messages with a greater seq"),
     before: int | None = Query(None, ge=1, description="the page of messages before this seq"),
@@ -92,7 +86,6 @@ async def messages(
     limit: int = Query(200, ge=1, le=1000),
     lang: Annotated[Lang | None, Query(description="render reports in this language")] = None,
 ) -> ChatMessages:
-    node = _node(request)
     found = await asyncio.to_thread(node.chat.room, room_id)
     start = parse_time(since, "since")
     rows = await asyncio.to_thread(
@@ -110,11 +103,10 @@ async def messages(
     status_code=201,
     summary="Post a message: free text and/or a structured report (operator)",
 )
-async def post(request: Request, room_id: str, body: MessageIn, who: Operator) -> ChatMessage:
-    node = _node(request)
+async def post(chat: ChatDep, room_id: str, body: MessageIn, who: Operator) -> ChatMessage:
     report = None if body.report is None else body.report.model_dump(mode="json", exclude_none=True)
     try:
-        row = await node.chat.post(room_id, who.name, body.text, body.lang, report)
+        row = await chat.post(room_id, who.name, body.text, body.lang, report)
     except ChatInputError as exc:
         raise _field(exc) from exc
     return ChatMessage.model_validate(_message(row, {}, body.lang))

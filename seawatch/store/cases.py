@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from seawatch.model import Event
-from seawatch.store.connection import SqliteDb
+from seawatch.store.connection import SqliteDb, rows_in
 from seawatch.store.private import FILE_MODE, private_dir
 
 _CASE_COLUMNS = (
@@ -297,27 +297,20 @@ class SqliteCases(SqliteDb):
         return [{**c, "counts": counts.get(c["id"], {})} for c in found]
 
     def _link_counts(self, case_ids: list[str]) -> dict[str, dict[str, int]]:
-        if not case_ids:
-            return {}
-        marks = ",".join("?" * len(case_ids))
         out: dict[str, dict[str, int]] = {}
-        for sql in (
-            f"SELECT case_id, kind, count(*) FROM case_links WHERE case_id IN ({marks})"
-            " GROUP BY case_id, kind",
-            f"SELECT case_id, 'note', count(*) FROM case_notes WHERE case_id IN ({marks}) GROUP BY case_id",
-            f"SELECT case_id, 'attachment', count(*) FROM case_attachments WHERE case_id IN ({marks})"
-            " GROUP BY case_id",
+        db = self._reader()
+        for select, group in (
+            ("SELECT case_id, kind, count(*) FROM case_links", "case_id, kind"),
+            ("SELECT case_id, 'note', count(*) FROM case_notes", "case_id"),
+            ("SELECT case_id, 'attachment', count(*) FROM case_attachments", "case_id"),
         ):
-            for case_id, kind, n in self._reader().execute(sql, case_ids):
+            for case_id, kind, n in rows_in(db, select, "case_id", case_ids, f"GROUP BY {group}"):
                 out.setdefault(case_id, {})[kind] = int(n)
         return out
 
     def events_by_id(self, event_ids: Sequence[str]) -> list[Event]:
         """The stored events with these ids (unknown ids left out), by start then id."""
-        if not event_ids:
-            return []
-        marks = ",".join("?" * len(event_ids))
-        rows = self._reader().execute(f"SELECT json FROM events WHERE event_id IN ({marks})", list(event_ids))
+        rows = rows_in(self._reader(), "SELECT json FROM events", "event_id", list(event_ids))
         events = [Event.from_json(json.loads(r[0])) for r in rows]
         return sorted(events, key=lambda e: (e.start, e.event_id))
 

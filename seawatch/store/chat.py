@@ -14,7 +14,7 @@ import json
 import time
 from typing import Any
 
-from seawatch.store.connection import SqliteDb
+from seawatch.store.connection import SqliteDb, rows_in
 from seawatch.timeutil import iso_utc
 
 _ROOM_COLS = "room_id, kind, case_id, title, owner, members, status, created_t, updated_t"
@@ -189,14 +189,9 @@ class SqliteChat(SqliteDb):
     def chat_translations(self, msg_ids: list[str]) -> dict[str, dict[str, str]]:
         """{msg_id: {lang: translated text}} for the messages that have some."""
         out: dict[str, dict[str, str]] = {}
-        for start in range(0, len(msg_ids), 500):
-            ids = msg_ids[start : start + 500]
-            marks = ",".join("?" * len(ids))
-            rows = self._reader().execute(
-                f"SELECT msg_id, lang, text FROM chat_translations WHERE msg_id IN ({marks})", ids
-            )
-            for msg_id, lang, text in rows:
-                out.setdefault(msg_id, {})[lang] = text
+        select = "SELECT msg_id, lang, text FROM chat_translations"
+        for msg_id, lang, text in rows_in(self._reader(), select, "msg_id", msg_ids):
+            out.setdefault(msg_id, {})[lang] = text
         return out
 
 

@@ -21,11 +21,15 @@ from seawatch.store.private import private_dir, private_files
 IN_CHUNK = 500  # values bound in one `IN (...)`: SQLite caps the number of bound parameters
 
 
-def rows_in(db: sqlite3.Connection, select: str, column: str, values: Sequence[Any]) -> Iterator[Any]:
-    """The rows of `select WHERE column IN (values)`, asked `IN_CHUNK` values at a time."""
+def rows_in(
+    db: sqlite3.Connection, select: str, column: str, values: Sequence[Any], tail: str = ""
+) -> Iterator[Any]:
+    """The rows of `select WHERE column IN (values) tail`, asked `IN_CHUNK` values at a time (`tail`: a
+    GROUP BY on `column`, say, which stays exact because each value is asked in one chunk only)."""
     for i in range(0, len(values), IN_CHUNK):
         chunk = list(values[i : i + IN_CHUNK])
-        yield from db.execute(f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
+        marks = ",".join("?" * len(chunk))
+        yield from db.execute(f"{select} WHERE {column} IN ({marks}) {tail}".rstrip(), chunk)
 
 
 class SqliteDb:
