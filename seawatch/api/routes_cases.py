@@ -10,7 +10,6 @@ file's `Content-Type`): a type off the allow-list is a 415, a file over `api.max
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -20,7 +19,7 @@ from fastapi.responses import JSONResponse
 from seawatch.api.auth import Analyst, Operator, require
 from seawatch.api.deps import CasesDep, NodeDep
 from seawatch.api.problems import problem
-from seawatch.api.schemas import SightingIn, parse_time
+from seawatch.api.schemas import SightingIn
 from seawatch.api.schemas_cases import (
     CaseAttachment,
     CaseIn,
@@ -34,6 +33,7 @@ from seawatch.api.schemas_cases import (
 )
 from seawatch.cases.evidence import EVIDENCE_MEDIA_TYPE, case_features, evidence_pack
 from seawatch.cases.model import ATTACHMENT_TYPES, LINK_KINDS, MAX_NOTE_CHARS, OUTCOMES, STATUSES
+from seawatch.cases.query import case_query
 from seawatch.cases.service import (
     AttachmentTooLarge,
     AttachmentTypeRefused,
@@ -41,7 +41,6 @@ from seawatch.cases.service import (
     check_attachment_type,
 )
 from seawatch.node.node import Node
-from seawatch.store.cases import CaseQuery
 
 router = APIRouter(prefix="/api", tags=["cases"])
 _VIEWER = [Depends(require("viewer"))]
@@ -87,30 +86,38 @@ def vocabulary(node: NodeDep) -> CaseVocabulary:
 
 
 @router.get("/cases", response_model=CasesOut, dependencies=_VIEWER,
-            summary="Cases, last changed first, filtered by status, text, time and vessel")  # fmt: skip
+            summary="Cases, last changed first, filtered by status, text, times, vessel, link")  # fmt: skip
 async def list_cases(
     cases: CasesDep,
     status: str | None = Query(None, description="comma-separated: open, monitoring, interdiction, closed"),
     q: str | None = Query(
-        None, max_length=100, description="text in the id, title, summary, a note or a link"
+        None, max_length=100, description="text in the id, title, summary, a note or a link's label"
     ),
-    since: str | None = Query(None, description="changed at or after this ISO time"),
-    until: str | None = Query(None, description="opened at or before this ISO time"),
-    vessel: int | None = Query(None, ge=0, le=999_999_999, description="links this MMSI"),
+    opened_after: str | None = Query(None, description="opened at or after this ISO time"),
+    opened_before: str | None = Query(None, description="opened at or before this ISO time"),
+    updated_after: str | None = Query(None, description="last changed at or after this ISO time"),
+    updated_before: str | None = Query(None, description="last changed at or before this ISO time"),
+    since: str | None = Query(None, description="same as updated_after (kept for older clients)"),
+    until: str | None = Query(None, description="same as opened_before (kept for older clients)"),
+    vessel: str | None = Query(
+        None, max_length=100, description="a 9-digit MMSI, or part of a vessel's name, the case links"
+    ),
     track: str | None = Query(None, max_length=200, description="links this track id"),
     event: str | None = Query(None, max_length=200, description="links this event id"),
+    asset: str | None = Query(None, max_length=200, description="links this patrol asset id"),
     limit: int = Query(200, ge=1, le=1000),
 ) -> CasesOut:
-    start: datetime | None = parse_time(since, "since")
-    end: datetime | None = parse_time(until, "until")
-    link = ("track", track) if track else ("event", event) if event else None
-    query = CaseQuery(
-        statuses=tuple(s for s in (status or "").split(",") if s),
-        text=(q or "").strip() or None,
-        since_s=start.timestamp() if start else None,
-        until_s=end.timestamp() if end else None,
-        mmsi=vessel,
-        link=link,
+    query = case_query(
+        status=status,
+        text=q,
+        opened_after=opened_after,
+        opened_before=opened_before if opened_before is not None else until,
+        updated_after=updated_after if updated_after is not None else since,
+        updated_before=updated_before,
+        vessel=vessel,
+        track=track,
+        event=event,
+        asset=asset,
         limit=limit,
     )
     rows = await asyncio.to_thread(cases.find, query)

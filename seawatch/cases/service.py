@@ -89,6 +89,8 @@ def check_attachment_type(media_type: str) -> str:
 class CaseService:
     def __init__(self, store: Store) -> None:
         self.store = store
+        # the node's configured partners (`Node.set_partners`); None: not checked (a bare store)
+        self.partners: frozenset[str] | None = None
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
 
@@ -120,6 +122,19 @@ class CaseService:
                 except Exception:  # a listener's bug must not undo or hide the change
                     log.exception("case listener failed")
         return case
+
+    def _check_known(self, partners: Sequence[str], already: Sequence[str] = ()) -> None:
+        """Refuse (422, naming them) partners this node has not configured; those the case is already
+        releasable to stay allowed (a partner dropped from the settings can still be taken off)."""
+        if self.partners is None:
+            return
+        unknown = [p for p in partners if p not in self.partners and p not in already]
+        if unknown:
+            known = ", ".join(sorted(self.partners)) or "none"
+            raise CaseFieldError(
+                "releasable_to",
+                f"unknown partner {', '.join(map(repr, unknown))}: this node's partners are {known}",
+            )
 
     # -- reads ---------------------------------------------------------------------------------------
     def row(self, case_id: str) -> dict[str, Any]:
@@ -184,6 +199,8 @@ class CaseService:
             links = [vessel, *(t for t in tracks if t["kind"] == "track")]
             default_title = vessel["label"]
         title = _check_text("title", title or default_title, MAX_TITLE_CHARS, required=True)
+        partners = check_partners(releasable_to)
+        self._check_known(partners)
         case_id = uuid.uuid4().hex[:12]
         case = {
             "id": case_id,
@@ -192,7 +209,7 @@ class CaseService:
             "summary": _check_text("summary", summary, MAX_SUMMARY_CHARS),
             "opened_from": opened_from,
             "opened_ref": ref,
-            "releasable_to": check_partners(releasable_to),
+            "releasable_to": partners,
         }
         entry = self.store.create_case(case, links, actor)
         return self._changed(case_id, entry)
@@ -258,6 +275,7 @@ class CaseService:
             clean["outcome"] = outcome
         if "releasable_to" in changes:
             clean["releasable_to"] = check_partners(changes["releasable_to"])
+            self._check_known(clean["releasable_to"], current["releasable_to"])
         status = clean.get("status", current["status"])
         outcome = clean.get("outcome", current["outcome"])
         if status == "closed" and not outcome:

@@ -5,7 +5,10 @@ a node's cases from its store (the node may be running).
 and KML of its tracks and events, CSV of positions, events as JSON, timeline, chat, attachments and
 a manifest with the SHA-256 of every file), byte for byte the same from the same data; it is audited
 (`case.evidence`, actor `cli:<user>`). `--out` defaults to `seawatch-case-ID-vVERSION.zip` here.
-`list` prints one line per case (id, status, last change, title), most recently changed first.
+`list` prints one line per case (id, status, last change, title), most recently changed first,
+filtered by `--status S` (repeatable), `--text TEXT`, `--opened-after/--opened-before ISO`,
+`--updated-after/--updated-before ISO`, `--vessel MMSI|NAME`, `--track ID`, `--event ID`, `--asset ID`
+(all given must hold; the same filters as `GET /api/cases`); a bad value exits 1 naming it.
 """
 
 from __future__ import annotations
@@ -35,7 +38,22 @@ def register(subparsers: Any) -> None:
     _store_args(export)
     export.set_defaults(func=run_export)
     listing = actions.add_parser("list", help="list cases, most recently changed first")
-    listing.add_argument("--status", action="append", help="only this status (repeatable)")
+    listing.add_argument(
+        "--status", action="append", metavar="S", help="only this status (repeatable, or comma-separated)"
+    )
+    listing.add_argument("--text", metavar="TEXT", help="text in the id, title, summary, a note or a link")
+    for name, what in (
+        ("opened-after", "opened at or after"),
+        ("opened-before", "opened at or before"),
+        ("updated-after", "last changed at or after"),
+        ("updated-before", "last changed at or before"),
+    ):
+        listing.add_argument(f"--{name}", metavar="ISO", help=f"{what} this time (ISO 8601, UTC if naive)")
+    listing.add_argument("--vessel", metavar="MMSI|NAME", help="links this vessel (9-digit MMSI or name)")
+    listing.add_argument("--track", metavar="ID", help="links this track")
+    listing.add_argument("--event", metavar="ID", help="links this event")
+    listing.add_argument("--asset", metavar="ID", help="links this patrol asset")
+    listing.add_argument("--limit", type=int, default=1000, help="at most this many (1 to 1000; 1000)")
     _store_args(listing)
     listing.set_defaults(func=run_list)
 
@@ -84,13 +102,26 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from seawatch.cases.query import case_query
     from seawatch.cases.service import service_for
-    from seawatch.store.cases import CaseQuery
     from seawatch.timeutil import iso_utc
 
+    query = case_query(
+        status=args.status,
+        text=args.text,
+        opened_after=args.opened_after,
+        opened_before=args.opened_before,
+        updated_after=args.updated_after,
+        updated_before=args.updated_before,
+        vessel=args.vessel,
+        track=args.track,
+        event=args.event,
+        asset=args.asset,
+        limit=args.limit,
+    )  # a bad value: its field named, before the store is opened
     store = _open_store(args)
     try:
-        cases = service_for(store).find(CaseQuery(statuses=tuple(args.status or ()), limit=1000))
+        cases = service_for(store).find(query)
     finally:
         store.close()
     for case in cases:

@@ -100,14 +100,19 @@ class LiveBus:
                 self.dropped_clients += 1
                 self.remove_client(client)
 
-    def publish(self, items: list[LiveItem], features: dict[str, bytes] | None = None) -> None:
-        """Hand items to subscribers and clients; `features` holds pre-encoded track features by id."""
+    def notify(self, items: list[LiveItem]) -> None:
+        """Hand items to subscribers only (the federation), not to WebSocket clients: what partners must
+        get again (chat history for a nation added to a room) that the pages already have."""
         for item in items:
             for callback in list(self._subscribers):
                 try:
                     callback(item)
                 except Exception:  # a subscriber bug must not stop the node
                     log.exception("live subscriber failed")
+
+    def publish(self, items: list[LiveItem], features: dict[str, bytes] | None = None) -> None:
+        """Hand items to subscribers and clients; `features` holds pre-encoded track features by id."""
+        self.notify(items)
         self.published += len(items)
         if not self._clients or not items:
             return

@@ -39,6 +39,7 @@ from seawatch.i18n import LANGUAGES, translate
 from seawatch.i18n.detect import guess_language
 from seawatch.i18n.reports import parse_report, report_json
 from seawatch.node.bus import LiveItem
+from seawatch.node.chat_share import backlog, share_data
 from seawatch.timeutil import parse_utc
 
 if TYPE_CHECKING:
@@ -91,9 +92,11 @@ class ChatService:
         if case.get("origin_node"):
             return  # a partner's case: its owner says who sees it
         try:
-            self.open_case_room(
-                case["id"], case["title"], case.get("releasable_to") or (), case.get("status")
-            )
+            if not SLUG.match(case["id"]):
+                raise ChatInputError("case_id", "letters, digits, - and _ only (at most 64)")
+            room_id = case_room_id(self.node_id, case["id"])
+            members = case.get("releasable_to") or ()
+            self._put_room("case", room_id, case["id"], case["title"], members, case.get("status"), True)
         except Exception:  # the case is changed whatever happens to its room; the room follows on next use
             log.exception("chat room of case %s not updated", case.get("id"))
 
@@ -131,7 +134,11 @@ class ChatService:
         title: str,
         members: Sequence[str],
         status: str | None,
+        share_always: bool = False,
     ) -> dict[str, Any]:
+        """Create or update an own room and publish it when it changed (`share_always`: to the federation
+        even when it did not: its case changed). Nations new to the room are sent this node's earlier
+        messages in it, after the header that names them."""
         title = title.strip()
         if not title or len(title) > MAX_TITLE:
             raise ChatInputError("title", f"1 to {MAX_TITLE} characters")
@@ -147,22 +154,33 @@ class ChatService:
             "members": sorted({*members, self.node_id}),
             "status": status,
         }
+        old = self.node.store.chat_room(room_id)
         stored, changed = self.node.store.chat_put_room(room)
+        header = [LiveItem("chat_room", stored, self.node_id)]
         if changed:
-            self._publish([LiveItem("chat_room", stored, self.node_id)])
+            self._publish(header)
+        elif share_always and len(stored["members"]) > 1:
+            self._publish(header, pages=False)
+        added = set(stored["members"]) - set(old["members"] if old else stored["members"])
+        if added:
+            self._publish(list(backlog(self.node.store, self.node_id, room_id, added)), pages=False)
         return stored
 
-    def _publish(self, items: list[LiveItem]) -> None:
-        """On the node's loop, whichever thread we are in (case listeners run in worker threads)."""
+    def _publish(self, items: list[LiveItem], pages: bool = True) -> None:
+        """On the node's loop, whichever thread we are in (case listeners run in worker threads);
+        `pages=False`: to the node's subscribers (the federation) only, not to the pages."""
+        if not items:
+            return
+        publish = self.node.bus.publish if pages else self.node.bus.notify
         loop = self.node.loop
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if loop is None or running is loop or loop.is_closed():
-            self.node.bus.publish(items)
+            publish(items)
         else:
-            loop.call_soon_threadsafe(self.node.bus.publish, items)
+            loop.call_soon_threadsafe(publish, items)
 
     def room(self, room_id: str) -> dict[str, Any]:
         room = self.node.store.chat_room(room_id)
@@ -224,54 +242,8 @@ class ChatService:
 
     # --- sharing -------------------------------------------------------------------------------------
     def share_data(self, kind: str, item: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-        """(share kind, data) of an own room or message for the federation, `releasable_to` stamped from
-        the room (None: not this node's to share)."""
-        if kind == "chat_room":
-            if item["owner"] != self.node_id:
-                return None
-            times = {"updated": item["updated"]}
-            if item["kind"] == "case":
-                head = {"id": item["case_id"], "status": item.get("status"), "opened": item["created"]}
-                return "case", _clean(
-                    {
-                        **head,
-                        **times,
-                        "room_id": item["room_id"],
-                        "owner": item["owner"],
-                        "title": item["title"],
-                        "releasable_to": item["members"],
-                    }
-                )
-            return "chat_room", _clean(
-                {
-                    **times,
-                    "room_id": item["room_id"],
-                    "owner": item["owner"],
-                    "title": item["title"],
-                    "created": item["created"],
-                    "releasable_to": item["members"],
-                }
-            )
-        if kind == "case_message":
-            if item["origin"] != self.node_id:
-                return None
-            room = self.node.store.chat_room(item["room_id"])
-            if room is None:
-                return None
-            data = {
-                "id": item["id"],
-                "room_id": item["room_id"],
-                "case_id": room.get("case_id"),
-                "seq": item["origin_seq"],
-                "time": item["time"],
-                "author": item["author"],
-                "lang": item.get("lang"),
-                "text": item.get("text"),
-                "report": item.get("report"),
-                "releasable_to": room["members"],
-            }
-            return "case_message", _clean(data)
-        return None
+        """(share kind, data) of an own room or message for the federation (`node/chat_share.py`)."""
+        return share_data(self.node.store, self.node_id, kind, item)
 
     def vet(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> dict[int, str]:
         """For a batch of partner items (origin, kind, payload), in order: index -> why it must be refused
@@ -322,7 +294,12 @@ class ChatService:
             case = {**fields, "id": str(p["id"]), "opened_from": "manual", "origin_node": origin}
             self.node.store.create_case(case, [], actor)
         elif not self.node.store.update_case(str(p["id"]), fields, actor):
-            return None
+            change = p.get("change")
+            if change not in ("link", "unlink", "note", "attach"):
+                return None
+            details = {"origin_change": change, "origin_version": p.get("version")}
+            if not self.node.store.record_case_change(str(p["id"]), actor, details):
+                return None
         row = self.node.store.case_row(str(p["id"]))
         return None if row is None else dict(row)
 
@@ -419,7 +396,3 @@ def _live(msg: dict[str, Any]) -> dict[str, Any]:
     when the node has no model to make one."""
     note = translate.NO_MODEL if msg.get("text") and not translate.available() else None
     return {**msg, "translations": {}, "translation_note": note}
-
-
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not None}

@@ -78,7 +78,13 @@ class Node:
         self.index = LiveIndex()
         self._track_of_mmsi: dict[int, str] = {}
         self.chat = ChatService(self)  # rooms and messages, shared with partners by the federation link
+        self.set_partners(())
         self._load_state()
+
+    def set_partners(self, partners: Iterable[str]) -> None:
+        """The partner nodes configured (a federated node's `[[federation.partners]]`; a lone node has
+        none): the only nations a case may be made releasable to (`/api/cases` answers 422 otherwise)."""
+        self.chat.cases.partners = frozenset(partners)
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def _load_state(self) -> None:

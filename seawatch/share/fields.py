@@ -236,6 +236,8 @@ CASE: dict[str, Field] = {  # a case's header: enough for a partner to show it a
     "status": _s("meta", 32),
     "opened": TIME,
     "updated": TIME,
+    "version": _i("meta", 0, 2**53),  # the case's version at its owner
+    "change": _s("meta", 16),  # what the owner last did to it (open, update, link, unlink, note, attach)
     "releasable_to": NODES,
 }
 

@@ -38,6 +38,7 @@ class FederatedNode:
         if node_settings.node_id != fed_settings.node_id:
             raise ValueError("node and federation settings name different nodes")
         self.node: Node = Node(node_settings, detectors=detectors)
+        self.node.set_partners(fed_settings.partner_keys)
         sink = NodeSink(self.node)
         self.federation = Federation(fed_settings, transport or nats_transport(fed_settings), sink)
         self.link = NodeLink(self.node, self.federation, sink)

@@ -30,15 +30,23 @@ _CASE_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class CaseQuery:
-    """Cases listed newest change first; every filter optional."""
+    """Cases listed newest change first; every filter optional, all given must hold."""
 
     statuses: tuple[str, ...] = ()
-    text: str | None = None  # in the id, title, summary or a note
-    since_s: float | None = None  # changed at or after
-    until_s: float | None = None  # opened at or before
+    text: str | None = None  # in the id, title, summary, a note or a link's label
+    opened_after: float | None = None  # opened at or after (epoch s)
+    opened_before: float | None = None  # opened at or before
+    updated_after: float | None = None  # last changed at or after
+    updated_before: float | None = None  # last changed at or before
     mmsi: int | None = None  # links this vessel (its track, an event or a sighting of it)
-    link: tuple[str, str] | None = None  # links this (kind, ref)
+    vessel_name: str | None = None  # links a vessel of that name (a link's label, or the vessel's name)
+    links: tuple[tuple[str, str], ...] = ()  # links each of these (kind, ref)
     limit: int = 200
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _case_row(r: Sequence[Any]) -> dict[str, Any]:
@@ -163,6 +171,14 @@ class SqliteCases(SqliteDb):
             _record(db, case_id, actor, "unlink", {"kind": kind, "ref": ref})
             return True
 
+    def record_case_change(self, case_id: str, actor: str, details: dict[str, Any]) -> int | None:
+        """A change of a partner's case that its header tells of without changing its fields (a link, a
+        note on the origin's side): an `update` row on the timeline, audited. None: no such case."""
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM cases WHERE case_id=?", (case_id,)).fetchone() is None:
+                return None
+            return _record(db, case_id, actor, "update", details)
+
     def add_case_note(self, case_id: str, text: str, author: str) -> dict[str, Any] | None:
         now = time.time()
         with self._tx() as db:
@@ -262,24 +278,33 @@ class SqliteCases(SqliteDb):
         if query.statuses:
             clauses.append(f"c.status IN ({','.join('?' * len(query.statuses))})")
             params.extend(query.statuses)
-        if query.since_s is not None:
-            clauses.append("c.updated_at >= ?")
-            params.append(query.since_s)
-        if query.until_s is not None:
-            clauses.append("c.created_at <= ?")
-            params.append(query.until_s)
+        for column, op, value in (
+            ("created_at", ">=", query.opened_after),
+            ("created_at", "<=", query.opened_before),
+            ("updated_at", ">=", query.updated_after),
+            ("updated_at", "<=", query.updated_before),
+        ):
+            if value is not None:
+                clauses.append(f"c.{column} {op} ?")
+                params.append(value)
         if query.mmsi is not None:
             clauses.append("EXISTS (SELECT 1 FROM case_links l WHERE l.case_id=c.case_id AND l.mmsi=?)")
             params.append(query.mmsi)
-        if query.link is not None:
+        if query.vessel_name:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM case_links l WHERE l.case_id=c.case_id"
+                " AND l.kind IN ('vessel', 'track', 'event', 'sighting')"
+                " AND (lower(coalesce(l.label, '')) LIKE ? ESCAPE '\\'"
+                " OR l.mmsi IN (SELECT v.mmsi FROM vessels v WHERE lower(v.shipname) LIKE ? ESCAPE '\\')))"
+            )
+            params.extend([_like(query.vessel_name)] * 2)
+        for kind, ref in query.links:
             clauses.append(
                 "EXISTS (SELECT 1 FROM case_links l WHERE l.case_id=c.case_id AND l.kind=? AND l.ref=?)"
             )
-            params.extend(query.link)
+            params.extend((kind, ref))
         if query.text:
-            like = (
-                "%" + query.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            )
+            like = _like(query.text)
             clauses.append(
                 "(lower(c.case_id) LIKE ? ESCAPE '\\' OR lower(c.title) LIKE ? ESCAPE '\\'"
                 " OR lower(c.summary) LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM case_notes n"

@@ -201,6 +201,7 @@ def test_real_answers_match_the_models(live_node: RunningNode) -> None:
     check("operator", "POST", "/api/sightings", json=sighting)
     check("viewer", "GET", "/api/sightings")
 
+    live_node.node.set_partners(["NL", "tt"])  # cases are releasable to configured partners only
     case = check("operator", "POST", "/api/cases", json={"title": "contract case", "releasable_to": ["NL"]})
     path = f"/api/cases/{case['id']}"
     check("viewer", "GET", "/api/cases", params={"status": "open", "q": "contract"})

@@ -53,6 +53,7 @@ def case_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNode]
         ),
     )
     with running_node(settings, wait_feeds=False) as node:
+        node.node.set_partners(["NL", "FR"])  # as a federated node's [[federation.partners]] would
         yield node
 
 

@@ -190,9 +190,9 @@ def test_list_filters(store: SqliteStore, service: CaseService) -> None:
     assert ids(text="culebra") == ids(text="HELICOPTER") == [manual["id"]]
     assert ids(text="100%_") == []
     assert ids(mmsi=MMSI) == [gofast["id"]]
-    assert ids(link=("track", "T000042")) == [gofast["id"]]
-    assert ids(since_s=datetime.now(UTC).timestamp() + 60) == []
-    assert ids(until_s=0) == []
+    assert ids(links=(("track", "T000042"),)) == [gofast["id"]]
+    assert ids(updated_after=datetime.now(UTC).timestamp() + 60) == []
+    assert ids(opened_before=0) == []
     with pytest.raises(CaseFieldError, match="status"):
         service.find(CaseQuery(statuses=("shut",)))
     listed = service.find(CaseQuery(statuses=("open",)))[0]

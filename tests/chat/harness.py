@@ -82,13 +82,17 @@ def serve(app: Any, port: int, tokens: dict[str, str]) -> Served:
 
 
 @contextmanager
-def lone_node(data_dir: Path, node_id: str = "bb") -> Iterator[Served]:
+def lone_node(
+    data_dir: Path, node_id: str = "bb", partners: tuple[str, ...] = ("tt", "jm")
+) -> Iterator[Served]:
+    """A node without a federation running, configured with `partners` (its cases may name them)."""
     from seawatch.api.app import create_app
     from seawatch.node.node import Node
 
     port = free_port()
     tokens = users(data_dir)
     node = Node(NodeSettings(node_id=node_id, data_dir=data_dir, port=port, api=FAST_API))
+    node.set_partners(partners)
     served = serve(create_app(node), port, tokens)
     served.extra["node"] = node
     try:

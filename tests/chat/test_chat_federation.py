@@ -223,3 +223,56 @@ def test_offline_partner_gets_every_message_in_order_once(region: Region) -> Non
         pushed = ws_collect(ws, "case_message", lambda seen: any(m["id"] == later["id"] for m in seen))
         ids = [m["id"] for m in pushed]  # the page saw the backlog arrive (from when it connected), then this
         assert ids == [*want, later["id"]][-len(ids) :] and ids[-1] == later["id"]
+
+
+def test_a_nation_added_later_gets_the_case_and_its_earlier_chat_in_order_once(region: Region) -> None:
+    bb, tt, jm = (region.nodes[n] for n in ("bb", "tt", "jm"))
+    case_id, room = region.open_case("bb", "Drifting panga off Aguadilla", ["tt"])
+    earlier = [_post(bb, room, {"text": f"earlier {i}", "lang": "en"}) for i in range(3)]
+    earlier.append(_post(bb, room, {"report": CONTACT, "lang": "es"}))
+    want = [m["id"] for m in earlier]
+    assert wait_for(lambda: [m["id"] for m in region.stored("tt", room)] == want)
+    assert region.stored("jm", room) == []
+
+    def jm_ids() -> list[str] | None:
+        with jm.client("viewer") as viewer:
+            page = viewer.get(f"/api/chat/rooms/{room}/messages", params={"after": 0, "limit": 1000})
+        return [m["id"] for m in page.json()["messages"]] if page.status_code == 200 else None
+
+    with jm.ws() as jm_ws:
+        with bb.client("operator") as op:  # jm is added to the case's nations
+            changed = op.patch(f"/api/cases/{case_id}", json={"releasable_to": ["tt", "jm"]})
+        assert changed.status_code == 200, changed.text
+        # jm's API: the case, its room, and every earlier message, in the order bb wrote them
+        assert wait_for(lambda: jm_ids() == want, timeout_s=60), jm_ids()
+        pushed = ws_collect(jm_ws, "case_message", lambda seen: len(seen) >= len(want))
+        assert [m["id"] for m in pushed] == want
+    with jm.client("viewer") as viewer:
+        cases = viewer.get("/api/cases").json()["cases"]
+        assert [(c["id"], c["origin_node"]) for c in cases] == [(case_id, "bb")]
+        english = viewer.get(f"/api/chat/rooms/{room}/messages", params={"lang": "en"}).json()["messages"]
+    assert english[-1]["rendered"]["text"].splitlines()[:2] == ["Contact report", "What: Go-fast boat"]
+    # the chat goes on to both; nothing came twice to either (their federation tables: one row each)
+    later = _post(bb, room, {"text": "jm joins the watch", "lang": "en"})
+    assert wait_for(lambda: jm_ids() == [*want, later["id"]]), jm_ids()
+    assert wait_for(lambda: [m["id"] for m in region.stored("tt", room)] == [*want, later["id"]])
+    for node in ("tt", "jm"):
+        received = region.fnode(node).federation.db.received(kind="case_message")
+        assert sorted(r.payload["id"] for r in received) == sorted([*want, later["id"]]), node
+
+    # a change that leaves the header's fields alone (a link, then an unlink) reaches both as an update
+    with bb.client("operator") as op:
+        path = f"/api/cases/{case_id}"
+        assert op.post(f"{path}/links", json={"kind": "vessel", "ref": "338000111"}).status_code == 200
+        unlinked = op.delete(f"{path}/links/vessel/338000111")
+        assert unlinked.status_code == 200 and unlinked.json()["timeline"][-1]["action"] == "unlink"
+
+    def told(node: Served) -> list[str]:
+        with node.client("viewer") as viewer:
+            timeline = viewer.get(f"/api/cases/{case_id}").json()["timeline"]
+        return [e["details"].get("origin_change") for e in timeline if e["actor"] == "partner:bb"][-2:]
+
+    assert wait_for(lambda: told(tt) == ["link", "unlink"] and told(jm) == ["link", "unlink"]), (
+        told(tt),
+        told(jm),
+    )
