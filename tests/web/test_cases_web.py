@@ -116,3 +116,61 @@ def test_case_from_a_track_dossier(page: Any, node: NodeProcess, go_fast: dict[s
     page.wait_for_selector("[data-testid=case-error]:has-text('outcome')")
     assert page.get_by_test_id("case-status").input_value() == "monitoring"
     shot(page, "21-case-from-dossier")
+
+
+ASSET = {
+    "id": "cutter-valiant",
+    "name": "Cutter Valiant",
+    "kind": "boat",
+    "base_lat": 29.2,
+    "base_lon": -89.3,
+    "max_speed_kn": 28,
+    "cruise_speed_kn": 18,
+    "endurance_h": 72,
+    "fuel_range_nm": 1200,
+}
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (2560, 1440)])
+def test_list_filters_asset_link_and_unlink(
+    page: Any, node: NodeProcess, go_fast: dict[str, Any], size: tuple[int, int]
+) -> None:
+    with node.client() as client:
+        if client.get(f"/api/ops/assets/{ASSET['id']}").status_code == 404:
+            assert client.post("/api/ops/assets", json=ASSET).status_code == 201
+        case = client.post("/api/cases", json={"mmsi": MMSI, "title": f"Filtered go-fast {size[0]}"}).json()
+        by_hand = client.post("/api/cases", json={"title": f"Overdue kayak {size[0]}"}).json()
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    login(page, node)
+    panel = page.get_by_test_id("cases-panel")
+    panel.locator(f"[data-testid=case-item][data-case-id='{by_hand['id']}']").wait_for()
+    # the further filters: a vessel by MMSI keeps the go-fast's cases only; a day window after today: none
+    panel.locator("[data-testid=case-filters-more] summary").click()
+    panel.get_by_test_id("case-filter-vessel").fill(str(MMSI))
+    panel.locator(f"[data-testid=case-item][data-case-id='{by_hand['id']}']").wait_for(state="detached")
+    panel.locator(f"[data-testid=case-item][data-case-id='{case['id']}']").wait_for()
+    panel.get_by_test_id("case-filter-vessel").fill("x")  # a one-letter name: the node says why not
+    page.wait_for_function("() => /vessel/.test(document.getElementById('map-hint')?.textContent ?? '')")
+    panel.get_by_test_id("case-filter-vessel").fill(str(MMSI))
+    panel.get_by_test_id("case-filter-when").select_option("opened")
+    panel.get_by_test_id("case-filter-from").fill("2099-01-01")
+    page.wait_for_selector("[data-testid=case-list] .case-none")
+    panel.get_by_test_id("case-filter-from").fill("")
+    panel.locator(f"[data-testid=case-item][data-case-id='{case['id']}']").wait_for()
+    shot(page, f"22-case-filters-{size[0]}x{size[1]}")
+    # the case: link the cutter from the view, then take the vessel off the case
+    panel.locator(f"[data-testid=case-item][data-case-id='{case['id']}']").click()
+    view = page.get_by_test_id("case-view")
+    page.wait_for_selector(f"[data-testid=case-view][data-case-id='{case['id']}']")
+    view.get_by_test_id("case-asset-select").select_option(ASSET["id"])
+    view.get_by_test_id("case-asset-link").click()
+    view.locator("[data-testid=case-link][data-kind=asset]:has-text('Cutter Valiant')").wait_for()
+    view.locator("[data-testid=case-link][data-kind=vessel] [data-testid=case-unlink]").click()
+    view.locator("[data-testid=case-link][data-kind=vessel]").wait_for(state="detached")
+    view.locator("[data-testid=case-event][data-action=unlink]").wait_for()
+    with node.client() as client:
+        kept = client.get(f"/api/cases/{case['id']}").json()
+    assert {link["kind"] for link in kept["links"]} == {"track", "asset"}
+    assert [e["action"] for e in kept["timeline"]][-2:] == ["link", "unlink"]
+    view.evaluate("el => { el.scrollTop = 0; }")
+    shot(page, f"23-case-asset-unlink-{size[0]}x{size[1]}")

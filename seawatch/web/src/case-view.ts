@@ -3,6 +3,7 @@
 // drawn on the map (GET /api/cases/{id}/map) in their own layer, fitted into view when the case opens.
 import * as L from "leaflet";
 import { api, ApiError } from "./api";
+import { assetPicker, unlinkButtons } from "./case-links";
 import { label } from "./cases-text";
 import type { CaseOut, CaseMap, CaseSummary } from "./generated/api";
 import { esc, isoMinute } from "./util";
@@ -156,6 +157,7 @@ export class CaseView {
     if (links) return links.map(([k, r]) => `${label(`cases.kind.${k}`)} ${r}`).join(", ");
     if (typeof details.text === "string") return details.text.length > 80 ? `${details.text.slice(0, 80)}…` : details.text;
     if (typeof details.name === "string") return details.name;
+    if (typeof details.kind === "string" && typeof details.ref === "string") return `${label(`cases.kind.${details.kind}`)} ${details.ref}`;
     return "";
   }
 
@@ -167,6 +169,13 @@ export class CaseView {
       li.onclick = () => this.focus(li.dataset.ref ?? "");
     });
     if (!this.canEdit) return;
+    const links = q<HTMLUListElement>("case-links");
+    if (links) {
+      const path = { case_id: c.id };
+      unlinkButtons(links, (kind, ref) => void this.act(() => api.del("/api/cases/{case_id}/links/{kind}/{ref}", { path: { ...path, kind, ref } })));
+      const assets = new Set(c.links.filter((l) => l.kind === "asset").map((l) => l.ref));
+      void assetPicker(links, assets, (ref) => void this.act(() => api.post("/api/cases/{case_id}/links", { kind: "asset", ref }, { path })));
+    }
     const status = q<HTMLSelectElement>("case-status");
     const outcome = q<HTMLSelectElement>("case-outcome");
     const save = () => void this.patch({ status: status?.value as CaseOut["status"], outcome: (outcome?.value || null) as CaseOut["outcome"] });

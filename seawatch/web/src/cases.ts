@@ -4,9 +4,11 @@
 import "./cases.css";
 import type * as L from "leaflet";
 import { api, ApiError } from "./api";
+import { CaseFilters } from "./case-filters";
 import { CaseView } from "./case-view";
 import { label } from "./cases-text";
 import type { CaseSummary } from "./generated/api";
+import { t } from "./i18n";
 import { esc, isoMinute } from "./util";
 
 const ACTIVE = "open,monitoring,interdiction";
@@ -18,6 +20,8 @@ export class CasesPanel {
   private readonly status: HTMLSelectElement;
   private readonly search: HTMLInputElement;
   private readonly newForm: HTMLFormElement;
+  private readonly filters = new CaseFilters();
+  private reloadTimer = 0;
   private readonly known = new Map<string, CaseSummary>();
   private searchTimer = 0;
   onError: (message: string) => void = () => {};
@@ -40,6 +44,8 @@ export class CasesPanel {
       + `<ul class="list case-list" data-testid="case-list"></ul>`;
     host.insertBefore(this.panel, host.querySelector("#dossier")); // under the alerts, above the dossier
     this.list = this.panel.querySelector("ul") as HTMLUListElement;
+    this.list.before(this.filters.element);
+    this.filters.onChange = () => void this.load();
     this.status = this.panel.querySelector("select") as HTMLSelectElement;
     this.search = this.panel.querySelector("input[type=search]") as HTMLInputElement;
     this.newForm = this.panel.querySelector("form") as HTMLFormElement;
@@ -64,13 +70,15 @@ export class CasesPanel {
   async load(): Promise<void> {
     const q = this.search.value.trim();
     try {
-      const found = await api.get("/api/cases", { query: { status: this.status.value, q, limit: 200 } });
+      const query = { status: this.status.value, q, limit: 200, ...this.filters.params() };
+      const found = await api.get("/api/cases", { query });
       this.known.clear();
       this.list.replaceChildren();
-      for (const c of [...found.cases].reverse()) this.upsert(c);
+      for (const c of [...found.cases].reverse()) this.place(c);
       this.empty();
     } catch (err) {
-      this.onError(`cases: ${(err as Error).message}`);
+      const refused = err instanceof ApiError && err.status === 422;
+      this.onError(refused ? t("case_find.refused", { reason: err.message }) : `cases: ${(err as Error).message}`);
     }
   }
 
@@ -85,8 +93,19 @@ export class CasesPanel {
     }
   }
 
-  /** A case opened or changed (here, by another officer or through the API): refresh its row. */
+  /** A case opened or changed (here, by another officer or through the API): refresh its row. With the
+   * further filters set (vessel, track, days) only the node can tell whether it still belongs: ask again. */
   upsert(c: CaseSummary): void {
+    if (this.filters.active()) {
+      clearTimeout(this.reloadTimer);
+      this.reloadTimer = window.setTimeout(() => void this.load(), 300);
+      if (this.view.caseId === c.id) void this.view.refresh(c.version);
+      return;
+    }
+    this.place(c);
+  }
+
+  private place(c: CaseSummary): void {
     this.known.set(c.id, c);
     const wanted = !this.status.value || this.status.value.split(",").includes(c.status);
     let item = this.list.querySelector<HTMLLIElement>(`li[data-case-id="${CSS.escape(c.id)}"]`);
