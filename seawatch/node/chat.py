@@ -33,13 +33,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from seawatch.cases import STATUSES, service_for
+from seawatch.cases import service_for
 from seawatch.errors import InputError, NotFoundError
 from seawatch.i18n import LANGUAGES, translate
 from seawatch.i18n.detect import guess_language
 from seawatch.i18n.reports import parse_report, report_json
 from seawatch.node.bus import LiveItem
-from seawatch.node.chat_share import backlog, share_data
+from seawatch.node.chat_share import backlog, keep_partner_case, share_data
 from seawatch.timeutil import parse_utc
 
 if TYPE_CHECKING:
@@ -96,7 +96,12 @@ class ChatService:
                 raise ChatInputError("case_id", "letters, digits, - and _ only (at most 64)")
             room_id = case_room_id(self.node_id, case["id"])
             members = case.get("releasable_to") or ()
-            self._put_room("case", room_id, case["id"], case["title"], members, case.get("status"), True)
+            stamp = {  # what the partners are told of the case with its header (node/chat_share.py)
+                "case_version": case.get("version"),
+                "case_change": change["entry"]["action"],
+                "case_updated": case.get("updated_at"),
+            }
+            self._put_room("case", room_id, case["id"], case["title"], members, case.get("status"), stamp)
         except Exception:  # the case is changed whatever happens to its room; the room follows on next use
             log.exception("chat room of case %s not updated", case.get("id"))
 
@@ -134,11 +139,11 @@ class ChatService:
         title: str,
         members: Sequence[str],
         status: str | None,
-        share_always: bool = False,
+        stamp: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Create or update an own room and publish it when it changed (`share_always`: to the federation
-        even when it did not: its case changed). Nations new to the room are sent this node's earlier
-        messages in it, after the header that names them."""
+        """Create or update an own room and publish it when it changed. With `stamp` (its case changed:
+        version, change, time) the federation gets the header stamped with it even when the room did not
+        change. Nations new to the room are sent this node's earlier messages in it, after the header."""
         title = title.strip()
         if not title or len(title) > MAX_TITLE:
             raise ChatInputError("title", f"1 to {MAX_TITLE} characters")
@@ -157,21 +162,31 @@ class ChatService:
         old = self.node.store.chat_room(room_id)
         stored, changed = self.node.store.chat_put_room(room)
         header = [LiveItem("chat_room", stored, self.node_id)]
-        if changed:
-            self._publish(header)
-        elif share_always and len(stored["members"]) > 1:
-            self._publish(header, pages=False)
+        if stamp is None:
+            if changed:
+                self._publish(header, "all")
+        else:
+            if changed:
+                self._publish(header, "pages")
+            if changed or len(stored["members"]) > 1:
+                self._publish([LiveItem("chat_room", {**stored, **stamp}, self.node_id)], "subscribers")
         added = set(stored["members"]) - set(old["members"] if old else stored["members"])
         if added:
-            self._publish(list(backlog(self.node.store, self.node_id, room_id, added)), pages=False)
+            self._publish(list(backlog(self.node.store, self.node_id, room_id, added)), "subscribers")
         return stored
 
-    def _publish(self, items: list[LiveItem], pages: bool = True) -> None:
-        """On the node's loop, whichever thread we are in (case listeners run in worker threads);
-        `pages=False`: to the node's subscribers (the federation) only, not to the pages."""
+    def _publish(self, items: list[LiveItem], to: str) -> None:
+        """On the node's loop, whichever thread we are in (case listeners run in worker threads); `to`:
+        "all" (subscribers such as the federation, and the pages), "pages" or "subscribers" only."""
         if not items:
             return
-        publish = self.node.bus.publish if pages else self.node.bus.notify
+        bus = self.node.bus
+
+        def to_pages(found: list[LiveItem]) -> None:
+            for item in found:
+                bus.broadcast(item.kind, item.item)
+
+        publish = {"all": bus.publish, "subscribers": bus.notify, "pages": to_pages}[to]
         loop = self.node.loop
         try:
             running = asyncio.get_running_loop()
@@ -284,25 +299,6 @@ class ChatService:
                 return f"case {p.get('id')!r} is not {origin}'s"
         return None
 
-    def _keep_partner_case(self, origin: str, p: dict[str, Any]) -> dict[str, Any] | None:
-        """A partner's case header as a case of that origin in the node's case list (created, or its
-        title, status and releasability updated); the case's summary when anything changed."""
-        status = p.get("status") if p.get("status") in STATUSES else "open"
-        fields = {"title": str(p["title"])[:200], "status": status, "releasable_to": list(p["releasable_to"])}
-        actor = f"partner:{origin}"
-        if self.node.store.case_row(str(p["id"])) is None:
-            case = {**fields, "id": str(p["id"]), "opened_from": "manual", "origin_node": origin}
-            self.node.store.create_case(case, [], actor)
-        elif not self.node.store.update_case(str(p["id"]), fields, actor):
-            change = p.get("change")
-            if change not in ("link", "unlink", "note", "attach"):
-                return None
-            details = {"origin_change": change, "origin_version": p.get("version")}
-            if not self.node.store.record_case_change(str(p["id"]), actor, details):
-                return None
-        row = self.node.store.case_row(str(p["id"]))
-        return None if row is None else dict(row)
-
     def _vet_message(self, origin: str, p: dict[str, Any], pending: dict[str, list[str]]) -> str | None:
         room_id = str(p.get("room_id"))
         members = pending.get(room_id)
@@ -337,7 +333,7 @@ class ChatService:
             }
             stored, changed = await asyncio.to_thread(self.node.store.chat_put_room, room)
             if kind == "case":
-                summary = await asyncio.to_thread(self._keep_partner_case, origin, payload)
+                summary = await asyncio.to_thread(keep_partner_case, self.node.store, origin, payload)
                 if summary is not None:
                     self.node.bus.broadcast("case", summary)
             if changed:
