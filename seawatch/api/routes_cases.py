@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from seawatch.api.auth import Analyst, Operator, require
 from seawatch.api.deps import CasesDep, NodeDep
 from seawatch.api.problems import problem
-from seawatch.api.schemas import SightingIn
+from seawatch.api.schemas import SightingIn, parse_time
 from seawatch.api.schemas_cases import (
     CaseAttachment,
     CaseIn,
@@ -107,6 +107,8 @@ async def list_cases(
     asset: str | None = Query(None, max_length=200, description="links this patrol asset id"),
     limit: int = Query(200, ge=1, le=1000),
 ) -> CasesOut:
+    parse_time(since, "since")  # the old names' errors name them
+    parse_time(until, "until")
     query = case_query(
         status=status,
         text=q,
