@@ -157,6 +157,7 @@ export class CaseView {
     if (links) return links.map(([k, r]) => `${label(`cases.kind.${k}`)} ${r}`).join(", ");
     if (typeof details.text === "string") return details.text.length > 80 ? `${details.text.slice(0, 80)}…` : details.text;
     if (typeof details.name === "string") return details.name;
+    if (typeof details.origin_change === "string") return label(`cases.action.${details.origin_change}`); // a partner's case
     if (typeof details.kind === "string" && typeof details.ref === "string") return `${label(`cases.kind.${details.kind}`)} ${details.ref}`;
     return "";
   }
