@@ -19,7 +19,7 @@ export class CaseFilters {
     this.element.innerHTML = `<summary data-i18n="case_find.more"></summary><div class="case-filter-grid">`
       + `<label><span data-i18n="case_find.vessel"></span><input data-testid="case-filter-vessel" maxlength="100"></label>`
       + `<label><span data-i18n="case_find.track"></span><input data-testid="case-filter-track" maxlength="200"></label>`
-      + `<label><span data-i18n="case_find.when"></span><select data-testid="case-filter-when">`
+      + `<label class="case-filter-when"><span data-i18n="case_find.when"></span><select data-testid="case-filter-when">`
       + `<option value="opened" data-i18n="case_find.opened"></option><option value="updated" data-i18n="case_find.updated"></option></select></label>`
       + `<span class="case-filter-days"><label><span data-i18n="case_find.from"></span><input type="date" data-testid="case-filter-from"></label>`
       + `<label><span data-i18n="case_find.to"></span><input type="date" data-testid="case-filter-to"></label></span>`

@@ -28,14 +28,19 @@ export async function assetPicker(after: HTMLElement, linked: ReadonlySet<string
   form.className = "row case-asset-form";
   form.dataset.testid = "case-asset-form";
   after.after(form);
-  let assets: { id: string; name: string; kind: string }[] = [];
+  let all: { id: string; name: string; kind: string }[] = [];
   try {
-    assets = (await api.get("/api/ops/assets")).filter((a) => !linked.has(a.id));
+    all = await api.get("/api/ops/assets");
   } catch {
-    assets = [];
+    all = [];
+  }
+  const assets = all.filter((a) => !linked.has(a.id));
+  if (!all.length) {
+    form.innerHTML = `<span class="muted" data-testid="case-no-assets">${esc(t("case_links.no_assets"))}</span>`;
+    return;
   }
   if (!assets.length) {
-    form.innerHTML = `<span class="muted" data-testid="case-no-assets">${esc(t("case_links.no_assets"))}</span>`;
+    form.remove(); // every asset of the node is linked already
     return;
   }
   form.innerHTML = `<label class="grow">${esc(t("case_links.asset"))} <select data-testid="case-asset-select">`
