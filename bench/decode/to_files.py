@@ -4,6 +4,9 @@ Input: the same replicated real receiver recordings as `bench/decode/run.py` (~1
 Each variant is one whole process, file in, file out (start-up and imports included), timed by the
 parent with `os.wait4` (wall, user + system CPU, peak RSS):
 - `seawatch decode FILE --out OUT.jsonl` and `seawatch decode FILE --format parquet --out DIR`
+- the bulk decoder to columns and nothing written (`decode_file` + `positions_frame`, the figure of
+  `bench/decode/run.py`, here as a whole process with the same start-up and exit as `seawatch decode`):
+  what `--format parquet` is measured against (target: at most ~1.1x its time)
 - AIS-catcher's decoder, PyPI `aiscat`: `aiscat.from_file(FILE, format="json")`, one line each. It is
   GPL-3: a benchmark peer only, never a seawatch dependency, so it is not in pyproject.toml; install
   it by hand into the venv the benchmark runs with: `.venv/bin/pip install aiscat` (a wheel with the
@@ -15,7 +18,8 @@ cores are shared with other jobs: CPU is the fairer figure, and the load average
 `--callgrind` also runs seawatch JSON Lines and AIS-catcher once each under
 `valgrind --tool=callgrind` and reports the instructions each executed (the same count whatever else
 the machine is doing; `perf stat` counters are not available on this machine).
-Run: `.venv/bin/python -m bench.decode.to_files [--lines N] [--repeat N] [--callgrind] [--record]`.
+Run: `.venv/bin/python -m bench.decode.to_files [--lines N] [--repeat N] [--only NAME...] [--callgrind]
+[--record]` (`--only` runs some variants, e.g. `--only "seawatch parquet" "seawatch columns"`).
 """
 
 from __future__ import annotations
@@ -53,7 +57,15 @@ with open(sys.argv[1], "rb") as fh, open(sys.argv[2], "wb") as out:
         except Exception:
             pass
 """
+COLUMNS = """
+import os, sys
+from pathlib import Path
+from seawatch.sources.ais_bulk import decode_file
+decode_file(Path(sys.argv[1])).positions_frame()
+os._exit(0)  # as `seawatch decode` leaves (QUICK_EXIT: no interpreter teardown)
+"""
 MINE, PEER = "seawatch jsonl", "AIS-catcher (aiscat) json"
+PARQUET, BULK = "seawatch parquet", "seawatch columns"
 Variant = tuple[list[str], Path | None, Path]  # argv, stdin file or None, output file or directory
 
 
@@ -62,8 +74,9 @@ def _variants(path: Path, out_dir: Path) -> dict[str, Variant]:
     out: dict[str, Variant] = {
         MINE: ([py, "-m", "seawatch", "decode", str(path), "--out", str(out_dir / "s.jsonl")], None,
                out_dir / "s.jsonl"),
-        "seawatch parquet": ([py, "-m", "seawatch", "decode", str(path), "--format", "parquet",
-                              "--out", str(out_dir / "tables")], None, out_dir / "tables"),
+        PARQUET: ([py, "-m", "seawatch", "decode", str(path), "--format", "parquet",
+                   "--out", str(out_dir / "tables")], None, out_dir / "tables"),
+        BULK: ([py, "-c", COLUMNS, str(path)], None, out_dir / "none"),
         "pyais loop jsonl": ([py, "-c", PYAIS, str(path), str(out_dir / "p.jsonl")], None,
                              out_dir / "p.jsonl"),
     }  # fmt: skip
@@ -90,7 +103,9 @@ def _timed(argv: list[str], stdin: Path | None, output: Path) -> dict[str, float
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{argv[:4]} exited {proc.returncode}")
-    if output.is_dir():
+    if not output.exists():  # the bulk decoder to columns writes nothing
+        records, size = 0, 0
+    elif output.is_dir():
         files = list(output.glob("*.parquet"))
         records, size = _parquet_rows(files), sum(f.stat().st_size for f in files)
     else:
@@ -153,23 +168,49 @@ def _ratio_lines(runs: dict[str, list[dict[str, float]]], repeat: int) -> list[s
     ]
 
 
+def _parquet_lines(runs: dict[str, list[dict[str, float]]], repeat: int) -> list[str]:
+    """seawatch Parquet against the bulk decoder to columns (the same decode, nothing written): time
+    ratios, best and run by run (the runs alternate)."""
+    tables, bulk = runs[PARQUET], runs[BULK]
+    parts = []
+    for key, what in (("wall_s", "wall"), ("cpu_s", "CPU")):
+        best = min(r[key] for r in tables) / min(r[key] for r in bulk)
+        each = [a[key] / b[key] for a, b in zip(tables, bulk, strict=True)]
+        parts.append(
+            f"x{best:.2f} by {what} (run by run x{min(each):.2f}-{max(each):.2f}, "
+            f"median x{statistics.median(each):.2f})"
+        )
+    return [
+        f"- seawatch file -> Parquet tables vs the bulk decoder to columns (decode_file + positions_frame, "
+        f"nothing written; whole processes, best of {repeat}): " + ", ".join(parts) + "; target <= x1.1"
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these variants")
     parser.add_argument("--callgrind", action="store_true", help="also count instructions (callgrind)")
     parser.add_argument(
         "--record", action="store_true", help="write to bench/RESULTS.md (## decode to files)"
     )
     args = parser.parse_args()
+    if args.only and args.record:
+        parser.error("--record replaces the whole section: run every variant (no --only)")
     # as installed: pip compiles the package to bytecode (a checkout run with PYTHONDONTWRITEBYTECODE
     # would compile seawatch's modules in every process)
     compileall.compile_dir(REPO / "seawatch", quiet=1)
     with tempfile.TemporaryDirectory(prefix="seawatch-bench-decode-files-") as tmp:
         path, n_lines = build_input(args.lines, Path(tmp))
         variants = _variants(path, Path(tmp))
+        if args.only:
+            unknown = set(args.only) - variants.keys()
+            if unknown:
+                parser.error(f"unknown variants {sorted(unknown)}; known: {sorted(variants)}")
+            variants = {name: v for name, v in variants.items() if name in args.only}
         load_before = os.getloadavg()[0]
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
         for _ in range(args.repeat):
@@ -187,14 +228,20 @@ def main() -> int:
     lines = [f"- input: {n_lines:,} lines ({size_mb:.1f} MB), the real receiver recordings replicated; "
              "whole processes, file in, file out (start-up and imports included)"]  # fmt: skip
     for name, b in best.items():
-        lines.append(
-            f"- {name}: {b['wall_s']:.2f} s wall, {cpu[name]:.2f} s CPU, {b['records']:,} records "
-            f"({b['records'] / b['wall_s']:,.0f} rec/s wall, {b['records'] / cpu[name]:,.0f} rec/s CPU), "
-            f"{b['out_mb']:.1f} MB out, peak RSS {b['peak_rss_mb']:.0f} MB; CPU per run "
-            + ", ".join(f"{r['cpu_s']:.2f}" for r in runs[name])
+        made = (
+            f"{b['records']:,} records ({b['records'] / b['wall_s']:,.0f} rec/s wall, "
+            f"{b['records'] / cpu[name]:,.0f} rec/s CPU), {b['out_mb']:.1f} MB out"
+            if b["records"]
+            else "nothing written"
         )
-    if PEER in best:
+        lines.append(
+            f"- {name}: {b['wall_s']:.2f} s wall, {cpu[name]:.2f} s CPU, {made}, peak RSS "
+            f"{b['peak_rss_mb']:.0f} MB; CPU per run " + ", ".join(f"{r['cpu_s']:.2f}" for r in runs[name])
+        )
+    if MINE in best and PEER in best:
         lines += _ratio_lines(runs, args.repeat)
+    if PARQUET in best and BULK in best:
+        lines += _parquet_lines(runs, args.repeat)
     if counted:
         per = {name: counted[name] / best[name]["records"] for name in counted}
         lines.append(

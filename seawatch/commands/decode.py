@@ -39,13 +39,8 @@ import polars as pl
 from seawatch.errors import InputError
 from seawatch.model.observation import Rejected
 from seawatch.sources.ais_bulk import decode_file
-from seawatch.sources.ais_records import (
-    family_frames,
-    family_of,
-    is_family_name,
-    tail_last,
-    write_jsonl,
-)
+from seawatch.sources.ais_parquet import family_frames, tail_last, write_tables
+from seawatch.sources.ais_records import family_of, is_family_name, write_jsonl
 from seawatch.sources.csv_ais import load_csv
 from seawatch.sources.inputs import resolve_input
 from seawatch.sources.nmea import NmeaAisDecoder
@@ -272,14 +267,16 @@ class ParquetCollector:
             for old in directory.glob("*.parquet"):
                 if is_family_name(old.stem):
                     old.unlink()
-            written = []
-            for family, frames in self.frames.items():
-                table = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
-                tail_last(table).write_parquet(directory / f"{family}.parquet", compression="zstd")
-                written.append(f"{family} {table.height}")
+            written = write_tables(
+                ((family, _one_table(frames)) for family, frames in self.frames.items()), directory
+            )
         except OSError as exc:
             raise InputError(f"cannot write {directory}: {exc.strerror or exc}") from exc
-        return written
+        return [f"{family} {rows}" for family, rows in written]
+
+
+def _one_table(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    return tail_last(frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed"))
 
 
 def _open_out(path: Path | None) -> IO[bytes]:

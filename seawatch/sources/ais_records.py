@@ -1,4 +1,5 @@
-"""`seawatch decode` outputs written from a bulk decode's columns, without a Python dict per message.
+"""`seawatch decode` JSON Lines written from a bulk decode's columns, without a Python dict per message;
+the message families and helpers the Parquet tables (`ais_parquet`) share.
 
 `BulkDecodeResult.iter_records()` builds one dict per message (pyais field names and values, then
 `received_at`, `station`, `source`), which costs more than the decode itself. Here:
@@ -7,10 +8,8 @@
   decoded columns of its group (one message type and bit length), in input order (the messages pyais
   decoded are encoded by orjson and put in their places), a window of records at a time into one
   reused buffer. Same objects as `iter_records`, key for key and value for value.
-- Parquet (`family_frames`): one table per message family (`FAMILIES`: types with the same fields,
-  e.g. 1-3 position reports), each family's columns pyais's fields in pyais's order, then
-  `received_at`, `station`, `source`; rows in input order within a family. A family that mixes types
-  with different fields (24 part A and B) has the union of their fields, null where a type has none.
+- Parquet: `ais_parquet.family_frames`, one table per message family (`FAMILIES`: types with the same
+  fields, e.g. 1-3 position reports).
 
 Both are tested equal to `iter_records` on every real line of the shared data.
 """
@@ -18,12 +17,10 @@ Both are tested equal to `iter_records` on every real line of the shared data.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import IO, Any
 
 import numpy as np
 import orjson
-import polars as pl
 
 from seawatch.sources.ais_bulk import BulkDecodeResult, _slow_record
 from seawatch.sources.ais_fast import FastBatch, FastGroup
@@ -154,62 +151,3 @@ def write_jsonl(result: BulkDecodeResult, out: IO[bytes]) -> int:
         with memoryview(buffer)[:used] as view:  # released before the next window (may resize)
             out.write(view)
     return n
-
-
-# -- Parquet ------------------------------------------------------------------------------------
-
-_PLACE = "__place"  # a record's place in input order, while a family's table is built
-
-
-def group_frame(
-    batch: FastBatch, g: FastGroup, source: str, iso: tuple[pl.Series, np.ndarray]
-) -> pl.DataFrame:
-    """One decoded group's rows as a frame: pyais's fields in pyais's order, then `received_at`,
-    `station`, `source`."""
-    n = len(g.rows)
-    columns: list[pl.Series] = []
-    for name in g.order:
-        col = g.columns[name]
-        if col is None:
-            columns.append(pl.Series(name, [None] * n, dtype=pl.Null))
-            continue
-        if isinstance(col, list) and col and isinstance(col[0], bytes):  # binary fields as hex text
-            col = [v.hex() if isinstance(v, bytes) else v for v in col]
-        columns.append(pl.Series(name, col, strict=False))
-    texts, inverse = iso
-    stations = pl.Series([*batch.stations, None], dtype=pl.String)
-    columns.append(texts.gather(inverse[g.rows]).alias("received_at"))
-    columns.append(stations.gather(_station_codes(batch, g.rows)).alias("station"))
-    columns.append(pl.Series("source", [source], dtype=pl.String).new_from_index(0, n))
-    return pl.DataFrame(columns)
-
-
-def family_frames(result: BulkDecodeResult) -> Iterator[tuple[str, pl.DataFrame]]:
-    """(family, its records as one frame in input order) of every family the result has."""
-    slow_lines, slow_recs = _slow_records(result)
-    n = len(result.fast) + len(slow_recs)
-    rank = np.empty(n, dtype=np.int64)
-    rank[_merged_order(result, slow_lines)] = np.arange(n)  # a record's place in input order
-    batch = result.fast
-    texts, inverse = _iso_times(batch.t)
-    iso = (pl.Series(texts, dtype=pl.String), inverse)
-    parts: dict[str, list[pl.DataFrame]] = {}
-    for g in batch.groups:
-        frame = group_frame(batch, g, result.source, iso).with_columns(pl.Series(_PLACE, rank[g.rows]))
-        parts.setdefault(family_of(g.msg_type), []).append(frame)
-    slow_places = rank[len(batch) :]
-    by_family: dict[str, list[int]] = {}
-    for i, rec in enumerate(slow_recs):
-        by_family.setdefault(family_of(rec.get("msg_type")), []).append(i)
-    for family, index in by_family.items():
-        frame = pl.from_dicts([_hexed(slow_recs[i]) for i in index], infer_schema_length=None)
-        parts.setdefault(family, []).append(frame.with_columns(pl.Series(_PLACE, slow_places[index])))
-    for family, frames in parts.items():
-        table = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed").sort(_PLACE)
-        yield family, tail_last(table.drop(_PLACE))
-
-
-def tail_last(frame: pl.DataFrame) -> pl.DataFrame:
-    """`received_at`, `station`, `source` as the last columns (a family's types' fields first)."""
-    tail = [c for c in TAIL_COLUMNS if c in frame.columns]
-    return frame.select([*(c for c in frame.columns if c not in tail), *tail])

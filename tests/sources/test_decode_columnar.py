@@ -20,7 +20,8 @@ from pyais import encode_dict
 
 from seawatch.cli import main
 from seawatch.sources.ais_bulk import BulkDecodeResult, decode_bytes
-from seawatch.sources.ais_records import family_frames, family_of, is_family_name, write_jsonl
+from seawatch.sources.ais_parquet import _merged_column, family_frames
+from seawatch.sources.ais_records import family_of, is_family_name, write_jsonl
 from seawatch.sources.formats import open_binary
 from seawatch.sources.tagblock import xor_checksum
 from seawatch.timeutil import iso_utc
@@ -101,6 +102,28 @@ def test_jsonl_equals_records_on_real_files_as_they_are() -> None:
 
 def test_parquet_equals_records_on_every_real_line(tmp_path: Path) -> None:
     _assert_parquet_same(bulk_decode(_real_lines()), tmp_path)
+
+
+def test_family_columns_merged_from_groups_keep_their_values(tmp_path: Path) -> None:
+    """Groups of one family put together by place: integer widths widen, a group without the field
+    gives nulls, floats and integers, text and bytes (as hex) keep each value, through a file."""
+    dest_a, dest_b = np.array([0, 2, 3]), np.array([1, 4])
+    cases: dict[str, tuple[Any, Any, list[Any]]] = {
+        "widen": (np.array([1, 2, 255], np.uint8), np.array([-5, 70000], np.int32), [1, -5, 2, 255, 70000]),
+        "missing": (np.array([1.5, 2.5, 3.5]), None, [1.5, None, 2.5, 3.5, None]),
+        "flags": (None, np.array([True, False]), [None, True, None, None, False]),
+        "float_int": (np.array([0.5, 1.0, 2.0]), np.array([3, 4], np.int64), [0.5, 3, 1.0, 2.0, 4]),
+        "text": (["a", "b", None], None, ["a", None, "b", None, None]),
+        "bytes": ([b"\x01", b"\xff", b""], None, ["01", None, "ff", "", None]),
+        "none": (None, None, [None] * 5),
+    }
+    frame = pl.DataFrame(
+        [_merged_column(name, [(dest_a, a), (dest_b, b)], 5) for name, (a, b, _) in cases.items()]
+    )
+    frame.write_parquet(tmp_path / "t.parquet")
+    back = pl.read_parquet(tmp_path / "t.parquet")
+    assert back.to_dict(as_series=False) == {name: want for name, (_, _, want) in cases.items()}
+    assert back["widen"].dtype == pl.Int32 and back["flags"].dtype == pl.Boolean
 
 
 def test_parquet_of_nothing_is_an_empty_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
