@@ -60,6 +60,7 @@ with open(sys.argv[1], "rb") as fh, open(sys.argv[2], "wb") as out:
 COLUMNS = """
 import os, sys
 from pathlib import Path
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as seawatch.cli, before numpy
 from seawatch.sources.ais_bulk import decode_file
 decode_file(Path(sys.argv[1])).positions_frame()
 os._exit(0)  # as `seawatch decode` leaves (QUICK_EXIT: no interpreter teardown)

@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -38,14 +38,19 @@ from seawatch.sources.ais_records import (
     family_of,
 )
 
-# Parquet compression of the tables: zstd at level 1 (see bench/RESULTS.md, "decode to files")
-COMPRESSION = "zstd"
+# How the tables are written (measured: bench/RESULTS.md, "decode to files"): zstd at level 1 (no
+# slower than lz4 or no compression here, smaller than both), no column statistics (a fifth of the
+# write; a file holds a few row groups, so min/max would let a reader skip little).
+COMPRESSION: Literal["zstd"] = "zstd"
 COMPRESSION_LEVEL = 1
+STATISTICS = False
 WRITE_THREADS = 2
 
 
 def _hex_list(col: list[Any]) -> list[Any]:
-    if col and any(isinstance(v, bytes | bytearray) for v in col):
+    """Bytes values as hex text (a field's values are of one type, or None)."""
+    first = next((v for v in col if v is not None), None)
+    if isinstance(first, bytes | bytearray):
         return [v.hex() if isinstance(v, bytes | bytearray) else v for v in col]
     return col
 
@@ -122,10 +127,10 @@ def _fast_family(
             for name in names
         ]
     texts, inverse = iso
-    stations = pl.Series([*batch.stations, None], dtype=pl.String)
+    stations = pl.Series([*batch.stations, None], dtype=pl.String).cast(pl.Categorical)
     columns.append(texts.gather(inverse[rows]).alias("received_at"))
     columns.append(stations.gather(_station_codes(batch, rows)).alias("station"))
-    columns.append(pl.Series("source", [source], dtype=pl.String).new_from_index(0, n))
+    columns.append(pl.Series("source", [source], dtype=pl.Categorical).new_from_index(0, n))
     return pl.DataFrame(columns)
 
 
@@ -161,7 +166,7 @@ def family_frames(result: BulkDecodeResult) -> Iterator[tuple[str, pl.DataFrame]
     for i, rec in enumerate(slow_recs):
         slow.setdefault(family_of(rec.get("msg_type")), []).append(i)
     texts, inverse = _iso_times(batch.t)
-    iso = (pl.Series(texts, dtype=pl.String), inverse)
+    iso = (pl.Series(texts, dtype=pl.String).cast(pl.Categorical), inverse)
     sizes = {f: sum(len(g.rows) for g in gs) for f, gs in groups.items()}
     for family in sorted(groups.keys() | slow.keys(), key=lambda f: -sizes.get(f, 0)):
         gs = groups.get(family, [])
@@ -172,8 +177,9 @@ def family_frames(result: BulkDecodeResult) -> Iterator[tuple[str, pl.DataFrame]
             frame = _merged_slowly(
                 frame, batch.line[rows], [slow_recs[i] for i in index], [slow_lines[i] for i in index]
             )
+            frame = tail_last(frame)
         assert frame is not None
-        yield family, tail_last(frame)
+        yield family, frame
 
 
 def tail_last(frame: pl.DataFrame) -> pl.DataFrame:
@@ -186,7 +192,9 @@ def write_table(frame: pl.DataFrame, path: Path) -> None:
     """One table, through a temporary file renamed into place (never a half-written table)."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        frame.write_parquet(tmp, compression=COMPRESSION, compression_level=COMPRESSION_LEVEL)
+        frame.write_parquet(
+            tmp, compression=COMPRESSION, compression_level=COMPRESSION_LEVEL, statistics=STATISTICS
+        )
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

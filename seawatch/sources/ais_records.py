@@ -64,9 +64,18 @@ def is_family_name(name: str) -> bool:
 
 def _iso_times(t: np.ndarray) -> tuple[list[str | None], np.ndarray]:
     """(ISO text per distinct receive time, index of each row's text): receive times repeat (a
-    feed's whole seconds), so each is formatted once, by the same `iso_utc` as every record."""
-    uniq, inverse = np.unique(t, return_inverse=True)
-    return [None if u != u else iso_utc(u) for u in uniq.tolist()], inverse.ravel()
+    feed's whole seconds), so each is formatted once, by the same `iso_utc` as every record. The
+    distinct times are found among the first rows of runs of one time (a feed's rows come in runs):
+    `np.unique` over every row sorts them all, ~5x the cost."""
+    if len(t) == 0:
+        return [], np.zeros(0, dtype=np.int64)
+    new_run = np.empty(len(t), dtype=bool)
+    new_run[0] = True
+    np.not_equal(t[1:], t[:-1], out=new_run[1:])
+    new_run[1:] &= ~(np.isnan(t[1:]) & np.isnan(t[:-1]))  # NaN (no time) rows make one run too
+    uniq, first_inverse = np.unique(t[new_run], return_inverse=True)  # NaNs as one value, last
+    inverse = first_inverse.ravel()[np.cumsum(new_run) - 1]
+    return [None if u != u else iso_utc(u) for u in uniq.tolist()], inverse
 
 
 def _station_codes(batch: FastBatch, rows: np.ndarray) -> np.ndarray:
