@@ -241,23 +241,31 @@ def _summary(counts: Counter[str]) -> str:
 
 
 class ParquetCollector:
-    """Records of every input gathered by message family; one Parquet file per family at the end."""
+    """Records of every input gathered by message family; one Parquet file per family at the end.
+    An input's tables are built as they are written (one input: the largest table is being written
+    while the others are built)."""
 
     def __init__(self) -> None:
-        self.frames: dict[str, list[pl.DataFrame]] = {}
-        self.count = 0
+        self.parts: list[Iterable[tuple[str, pl.DataFrame]]] = []  # (family, frame) of each input
 
-    def add_frame(self, family: str, frame: pl.DataFrame) -> None:
-        self.frames.setdefault(family, []).append(frame)
-        self.count += frame.height
+    def add_frames(self, frames: Iterable[tuple[str, pl.DataFrame]]) -> None:
+        self.parts.append(frames)
 
     def write_many(self, records: Iterable[dict[str, Any]]) -> None:
         rows: dict[str, list[dict[str, Any]]] = {}
         for r in records:
             rec = {k: (v.hex() if isinstance(v, bytes) else v) for k, v in _finish(r).items()}
             rows.setdefault(family_of(rec.get("msg_type")), []).append(rec)
-        for family, part in rows.items():
-            self.add_frame(family, pl.from_dicts(part, infer_schema_length=None))
+        self.add_frames([(f, pl.from_dicts(part, infer_schema_length=None)) for f, part in rows.items()])
+
+    def _tables(self) -> Iterable[tuple[str, pl.DataFrame]]:
+        if len(self.parts) == 1:
+            return ((family, tail_last(frame)) for family, frame in self.parts[0])
+        frames: dict[str, list[pl.DataFrame]] = {}
+        for part in self.parts:
+            for family, frame in part:
+                frames.setdefault(family, []).append(frame)
+        return ((family, _one_table(fs)) for family, fs in frames.items())
 
     def write(self, directory: Path) -> list[str]:
         """Each family's table as DIRECTORY/FAMILY.parquet (tables of an earlier run there are
@@ -267,9 +275,7 @@ class ParquetCollector:
             for old in directory.glob("*.parquet"):
                 if is_family_name(old.stem):
                     old.unlink()
-            written = write_tables(
-                ((family, _one_table(frames)) for family, frames in self.frames.items()), directory
-            )
+            written = write_tables(self._tables(), directory)
         except OSError as exc:
             raise InputError(f"cannot write {directory}: {exc.strerror or exc}") from exc
         return [f"{family} {rows}" for family, rows in written]
@@ -320,8 +326,7 @@ def run(args: argparse.Namespace) -> int:
                 jsonl = args.format == "jsonl"
                 columnar = not args.no_fast and (parquet is not None or jsonl)  # columns out, no dicts
                 if columnar and parquet is not None:
-                    for family, frame in family_frames(result):
-                        parquet.add_frame(family, frame)
+                    parquet.add_frames(family_frames(result))  # built as they are written
                 elif columnar:
                     write_jsonl(result, out)
                 if rejects.fh is not None:  # building the Rejected objects costs (~1 us each)

@@ -21,7 +21,7 @@ from pyais import encode_dict
 from seawatch.cli import main
 from seawatch.sources.ais_bulk import BulkDecodeResult, decode_bytes
 from seawatch.sources.ais_parquet import _merged_column, family_frames
-from seawatch.sources.ais_records import family_of, is_family_name, write_jsonl
+from seawatch.sources.ais_records import _iso_times, family_of, is_family_name, write_jsonl
 from seawatch.sources.formats import open_binary
 from seawatch.sources.tagblock import xor_checksum
 from seawatch.timeutil import iso_utc
@@ -126,6 +126,16 @@ def test_family_columns_merged_from_groups_keep_their_values(tmp_path: Path) -> 
     assert back["widen"].dtype == pl.Int32 and back["flags"].dtype == pl.Boolean
 
 
+def test_receive_times_made_unique_through_runs_as_numpy_does() -> None:
+    rng = np.random.default_rng(17)
+    for _ in range(300):
+        t = rng.choice([math.nan, 1.7e9, 1.7e9 + 0.5, 1.7e9 + 1, 0.0, -1.0], size=int(rng.integers(0, 40)))
+        uniq, inverse = np.unique(t, return_inverse=True)
+        texts, got = _iso_times(t)
+        assert texts == [None if u != u else iso_utc(u) for u in uniq.tolist()]
+        assert got.tolist() == inverse.ravel().tolist()
+
+
 def test_parquet_of_nothing_is_an_empty_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "in.nmea"
     path.write_text("!AIVDM,1,1,,B,15MgK45P3@G?fl0E`JbR0OwT0@MS,0*00\n")  # checksum wrong: rejected
@@ -155,6 +165,8 @@ def test_cli_jsonl_and_parquet_agree(tmp_path: Path, capsysbinary: pytest.Captur
     tables = _read_tables(out)
     assert "position_a" in tables
     _assert_rows_same(tables, records + records)  # two inputs: the first's rows, then the second's
+    assert main(["decode", str(path), "--format", "parquet", "--out", str(out)]) == 0  # built as written
+    _assert_rows_same(_read_tables(out), records)
 
 
 def test_parquet_from_csv_and_the_pyais_path(tmp_path: Path) -> None:
