@@ -15,8 +15,9 @@ DIR/position_a.parquet (types 1-3), base_station (4, 11), static_voyage (5), pos
 position_b_extended (19), aid_to_navigation (21), static_b (24), interrogation (15), data_link (20),
 ... (every family in seawatch.sources.ais_records.FAMILIES; AIS CSV rows: csv_positions). A table's
 columns are its types' fields (null where a type of the family has no such field), then received_at,
-station, source; rows in input order; the same values as JSON Lines (bytes as hex text). Tables an
-earlier run left in DIR are replaced; other files are left alone.
+station, source (categorical columns); rows in input order; the same values as JSON Lines (bytes as hex
+text); zstd level 1, no column statistics. Tables an earlier run left in DIR are replaced; other files
+are left alone.
 Sentences with a wrong NMEA checksum are rejected unless `--no-checksum` is given.
 `--rejects FILE` writes one JSON object per rejected line: `source`, `line_no`, `reason`, `raw`.
 A summary of decoded and rejected counts (by reason) goes to stderr.
