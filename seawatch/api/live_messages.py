@@ -3,7 +3,7 @@ the OpenAPI document's schemas as `LiveMessage`, for the page's generated types.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -11,6 +11,8 @@ from seawatch.api.models import ApiModel, SeaEvent, Sighting, TrackFeature
 from seawatch.api.schemas_alerts import AlertStateOut
 from seawatch.api.schemas_cases import CaseSummary
 from seawatch.api.schemas_chat import ChatMessage, ChatRoom
+from seawatch.api.schemas_ops import AssetOut, InterceptUpdate
+from seawatch.ops.planning import Tasking, TaskingReleased
 
 
 class LiveTrack(ApiModel):
@@ -47,11 +49,25 @@ class LiveChatRoom(ApiModel):
     data: ChatRoom
 
 
-class LiveOps(ApiModel):
-    """Operations (`ops/service.py`): an asset's view, a tasking, an alert's best intercept."""
+class LiveAsset(ApiModel):
+    """An asset changed (`ops/service.py`): readiness, position, tasking."""
 
-    kind: Literal["asset", "tasking", "intercept"]
-    data: dict[str, Any]
+    kind: Literal["asset"]
+    data: AssetOut
+
+
+class LiveTasking(ApiModel):
+    """An asset tasked on a track (the target, the route, the intercept point), or its tasking ended."""
+
+    kind: Literal["tasking"]
+    data: Tasking | TaskingReleased
+
+
+class LiveIntercept(ApiModel):
+    """An alert's best intercept changed."""
+
+    kind: Literal["intercept"]
+    data: InterceptUpdate
 
 
 class LiveCase(ApiModel):
@@ -68,7 +84,9 @@ LiveMessage = Annotated[
     | LiveAlertState
     | LiveChatMessage
     | LiveChatRoom
-    | LiveOps
+    | LiveAsset
+    | LiveTasking
+    | LiveIntercept
     | LiveCase,
     Field(discriminator="kind"),
 ]

@@ -100,6 +100,26 @@ class LineGeometry(ApiModel):
     coordinates: list[Position]
 
 
+class MultiLineGeometry(ApiModel):
+    type: Literal["MultiLineString"]
+    coordinates: list[list[Position]]
+
+
+class PolygonGeometry(ApiModel):
+    type: Literal["Polygon"]
+    coordinates: list[list[Position]] = Field(description="rings: the outer one first, then holes")
+
+
+class MultiPolygonGeometry(ApiModel):
+    type: Literal["MultiPolygon"]
+    coordinates: list[list[list[Position]]]
+
+
+# GeoJSON geometries told apart by `type`, as @types/geojson (and so Leaflet) declares them
+AreaGeometry = Annotated[PolygonGeometry | MultiPolygonGeometry, Field(discriminator="type")]
+LinesGeometry = Annotated[LineGeometry | MultiLineGeometry, Field(discriminator="type")]
+
+
 class HistoryProperties(ApiModel):
     track_id: str
     times: list[IsoTime] = Field(description="one per vertex")
@@ -152,6 +172,8 @@ class EventDetails(BaseModel):
     name: str | None = None
     reason: str | None = None
     why: Why | None = None
+    also_reported_by: list[str] | None = Field(None, description="partners that reported it too")
+    withheld: list[str] | None = Field(None, description="fields a sharing partner's policy withheld")
 
 
 class SeaEvent(ApiModel):

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from seawatch.api.auth import require
+from seawatch.api.models import LinesGeometry
 from seawatch.errors import SeawatchError
 from seawatch.geo.bundled import MARITIME_LIMITS_FILE, bundled_path
 from seawatch.geo.land import read_geojson
@@ -43,15 +44,10 @@ class LimitLineProps(BaseModel):
     legal_authority: str | None
 
 
-class LimitLineGeometry(BaseModel):
-    type: Literal["LineString", "MultiLineString"]
-    coordinates: list[list[float]] | list[list[list[float]]]
-
-
 class LimitLine(BaseModel):
     type: Literal["Feature"] = "Feature"
     properties: LimitLineProps
-    geometry: LimitLineGeometry
+    geometry: LinesGeometry
 
 
 class MaritimeLimitsOut(BaseModel):

@@ -9,9 +9,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
 
 from seawatch.api.auth import Admin, Operator, require
+from seawatch.api.schemas_ops import (
+    AssetOut,
+    BoardOut,
+    LogRow,
+    RankedAlert,
+    TakReject,
+    TakStatus,
+    TargetIn,
+    TaskIn,
+)
 from seawatch.ops.assets import AssetConfig, AssetPosition, Readiness
 from seawatch.ops.intercept import InterceptPlan, TargetState
 from seawatch.ops.plane import KN_PER_MPS
@@ -20,73 +29,6 @@ from seawatch.ops.service import ConflictError, OpsService
 
 router = APIRouter(prefix="/api/ops", tags=["operations"])
 viewer = [Depends(require("viewer"))]
-
-
-class AssetOut(AssetConfig):
-    model_config = ConfigDict(frozen=True, extra="allow")
-
-    readiness_now: Readiness
-    where: AssetPosition
-    tasking: Tasking | None = None
-
-
-class BoardDay(BaseModel):
-    date: str
-    available: dict[str, int]
-
-
-class BoardOut(BaseModel):
-    time: str
-    kinds: list[str]
-    totals: dict[str, int]
-    now: dict[str, int]
-    days: list[BoardDay]
-
-
-class LogRow(BaseModel):
-    t: float
-    actor: str
-    action: str
-    details: dict[str, Any]
-
-
-class RankedAlert(BaseModel):
-    event: dict[str, Any]
-    intercept: dict[str, Any]
-
-
-class TargetIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    cog_deg: float = Field(ge=0, lt=360)
-    sog_kn: float = Field(ge=0, le=120)
-    time: datetime | None = None
-    pos_sigma_m: float = Field(default=0.0, ge=0, le=100_000, description="position error, 1 sigma (m)")
-    vel_sigma_mps: float = Field(default=0.0, ge=0, le=50, description="velocity error, 1 sigma (m/s)")
-
-
-class TaskIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    track_id: str = Field(min_length=1, max_length=100)
-    event_id: str | None = Field(default=None, max_length=200)
-
-
-class TakReject(BaseModel):
-    reason: str
-    sample: str  # the message's first 200 characters
-
-
-class TakStatus(BaseModel):
-    feeds: list[str]
-    connected: dict[str, bool] = Field(description="TAK server (TCP/TLS) feeds: connected now")
-    sent: dict[str, int]
-    dropped: int
-    received: int
-    reject_counts: dict[str, int]
-    rejects: list[TakReject]
 
 
 def ops(request: Request) -> OpsService:

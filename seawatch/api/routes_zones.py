@@ -30,7 +30,7 @@ def _node(request: Request) -> Node:
 def _feature(raw: dict[str, Any]) -> ZoneFeature:
     props = raw.get("properties") or {}
     zone_id = str(raw.get("id") or props.get("zone_id") or "")
-    return ZoneFeature(id=zone_id, geometry=raw.get("geometry") or {}, properties=props)
+    return ZoneFeature.model_validate({"id": zone_id, "geometry": raw.get("geometry"), "properties": props})
 
 
 @lru_cache(maxsize=1)
@@ -38,10 +38,12 @@ def _bundled() -> ZoneCollection:
     from seawatch.geo.zones import DEFAULT_ZONES_ATTRIBUTION, default_zones
 
     features = [
-        ZoneFeature(
-            id=z.zone_id,
-            geometry=json.loads(shapely.to_geojson(z.geometry)),
-            properties={"zone_id": z.zone_id, "name": z.name, "kind": z.kind, "bundled": True},
+        ZoneFeature.model_validate(
+            {
+                "id": z.zone_id,
+                "geometry": json.loads(shapely.to_geojson(z.geometry)),
+                "properties": {"zone_id": z.zone_id, "name": z.name, "kind": z.kind, "bundled": True},
+            }
         )
         for z in default_zones()
     ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import shapely
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
+from seawatch.api.models import AreaGeometry, MultiPolygonGeometry, PolygonGeometry
 from seawatch.detect.config import DetectConfig, validate_overrides
 from seawatch.errors import ConfigError
 from seawatch.model.zone import DEFAULT_ZONE_KIND, canonical_zone_kind
@@ -24,6 +25,7 @@ MAX_ZONE_SPAN_DEG = 40.0
 
 
 MAX_PROPERTY_DEPTH = 8
+_AREA: TypeAdapter[PolygonGeometry | MultiPolygonGeometry] = TypeAdapter(AreaGeometry)
 
 
 def _nesting(value: Any, level: int = 0) -> int:
@@ -70,7 +72,12 @@ class ZoneIn(BaseModel):
             )
         if not geom.is_valid:
             raise ValueError(f"invalid polygon: {explain_validity(geom)} (self-intersecting ring?)")
-        return value
+        # stored as the answers declare it (`ZoneFeature.geometry`): type and coordinates, [lon, lat(, alt)]
+        plain = {"type": value["type"], "coordinates": value.get("coordinates")}
+        try:
+            return _AREA.validate_python(plain).model_dump()
+        except ValidationError as exc:
+            raise ValueError(f"not valid GeoJSON geometry ({exc.errors()[0]['msg']})") from None
 
     @field_validator("properties")
     @classmethod
@@ -91,11 +98,21 @@ class ZoneIn(BaseModel):
         return {**value, "name": name.strip(), "kind": kind}
 
 
+class ZoneProperties(BaseModel):
+    """A zone's `name` and `kind` (one of `/api/zones/kinds`); a drawn zone may carry `overrides` and
+    properties of its own (free-form, kept as given), a bundled one `zone_id` and `bundled`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    kind: str
+
+
 class ZoneFeature(BaseModel):
     type: Literal["Feature"] = "Feature"
     id: str
-    geometry: dict[str, Any]
-    properties: dict[str, Any]
+    geometry: AreaGeometry
+    properties: ZoneProperties
 
 
 class ZoneCollection(BaseModel):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -43,6 +44,16 @@ class Tasking(BaseModel):
     tasked_at: datetime
     target: TaskedTarget
     plan: InterceptPlan
+
+
+class TaskingReleased(BaseModel):
+    """An asset's tasking has ended (released, or its readiness changed): every screen drops its route."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    asset_id: str
+    released: Literal[True]
+    track_id: str | None
 
 
 def position_of(asset: AssetConfig, live: Mapping[str, AssetPosition] | None = None) -> AssetPosition:

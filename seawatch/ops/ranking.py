@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from seawatch.errors import InputError
 from seawatch.model import Event
 from seawatch.ops.fastbest import fleet_best
@@ -38,6 +40,29 @@ TARGET_ALERTS = frozenset(
 )
 MOVING_KN = 1.0  # slower targets are planned as they are (stationary), not ranked as moving
 MAX_ALERTS = 2000  # alerts kept for ranking (oldest forgotten first)
+
+
+class BestIntercept(BaseModel):
+    """An alert's best intercept as the API and the WebSocket send it (`best_views`): the fields after
+    `reason` are given when an asset can reach the target."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reachable: bool
+    track_id: str | None = None
+    reason: str | None = Field(None, description="why no asset can reach it (or it is not planned yet)")
+    asset: str | None = None
+    asset_name: str | None = None
+    eta_s: float | None = None
+    eta_worst_s: float | None = Field(None, description="conservative (95 %) ETA")
+    search_radius_nm: float | None = None
+    lat: float | None = Field(None, description="the predicted intercept point")
+    lon: float | None = None
+    in_territorial_sea: bool | None = None
+    zone: str | None = None
+    fuel_ok: bool | None = None
+    moving: bool | None = None
+    planned_at: str | None = Field(None, description="the target's time the plan is for (ISO 8601 UTC)")
 
 
 def target_of(state: TrackState) -> TargetState:

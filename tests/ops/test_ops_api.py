@@ -15,7 +15,9 @@ from urllib.parse import urlparse
 
 import orjson
 import pytest
+from pydantic import TypeAdapter
 
+from seawatch.api.live_messages import LiveMessage
 from seawatch.model import Event, Observation, SensorKind
 from seawatch.node.settings import ApiSettings, NodeSettings, PipelineSettings
 from seawatch.ops.assets import AssetConfig
@@ -25,6 +27,7 @@ from tests.node.harness import RunningNode, free_port, running_node
 pytak = pytest.importorskip("pytak")
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+LIVE_MESSAGE: TypeAdapter[Any] = TypeAdapter(LiveMessage)
 TOMORROW = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
 
 
@@ -177,6 +180,15 @@ def _ranked(client: Any, timeout_s: float = 60.0) -> list[dict[str, Any]]:
     raise AssertionError(f"alerts not planned: {rows}")
 
 
+def _drain(bus_client: Any) -> set[str]:
+    """The kinds of the messages queued for one WebSocket client, each checked against `LiveMessage`."""
+    kinds = set()
+    while not bus_client.queue.empty():
+        message = LIVE_MESSAGE.validate_python(orjson.loads(bus_client.queue.get_nowait()))
+        kinds.add(message.kind)
+    return kinds
+
+
 def test_alerts_ranked_tasking_and_tak(ops_node: tuple[RunningNode, int], peer: UdpPeer) -> None:
     running, _ = ops_node
     viewer, operator = running.client("viewer"), running.client("operator")
@@ -217,11 +229,9 @@ def test_alerts_ranked_tasking_and_tak(ops_node: tuple[RunningNode, int], peer: 
     assert tasked.status_code == 200, tasked.text
     assert tasked.json()["readiness"]["state"] == "on_task"
     assert tasked.json()["tasking"]["plan"]["route"]
-    # every client is told (the WebSocket sends what the bus queues)
-    kinds = []
-    while not bus_client.queue.empty():
-        kinds.append(orjson.loads(bus_client.queue.get_nowait())["kind"])
-    assert "tasking" in kinds and "asset" in kinds
+    # every client is told (the WebSocket sends what the bus queues), as the page's types declare it
+    kinds = _drain(bus_client)
+    assert {"tasking", "asset", "intercept"} <= kinds
     assert viewer.get("/api/ops/taskings").json()[0]["track_id"] == "radar:GF1"
     log = viewer.get("/api/ops/assets/CG-1/log").json()
     assert log[0]["action"] == "asset.task" and log[0]["actor"] == "operator"
@@ -244,6 +254,7 @@ def test_alerts_ranked_tasking_and_tak(ops_node: tuple[RunningNode, int], peer: 
     # released: ready again
     released = operator.post("/api/ops/assets/CG-1/release")
     assert released.status_code == 200 and released.json()["readiness"]["state"] == "ready"
+    assert "tasking" in _drain(bus_client)  # the end of the tasking: every screen drops the route
     assert operator.post("/api/ops/assets/CG-1/release").status_code == 409
 
 

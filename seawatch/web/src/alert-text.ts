@@ -55,12 +55,10 @@ function measureName(key: string): string {
   return t(`measure.${key}`, { defaultValue: key.replace(/_(kn|m|s)$/, "").replace(/_/g, " ") });
 }
 
-interface Check { measured: string; value: unknown; op: string; threshold: string; limit: unknown }
-
 /** "median speed 31.2 kn ≥ 25.0 kn · lasted 14 min ≥ 10 min" (measured against thresholds). */
 export function whyText(e: SeaEvent): { rule: string; checks: string[] } {
   const d = e.details ?? {};
-  const why = d.why as { rule?: string; checks?: Check[] } | undefined;
+  const why = d.why ?? undefined;
   const checks = (why?.checks ?? []).map((c) => {
     const op = c.op === ">=" ? "≥" : c.op === "<=" ? "≤" : c.op;
     const name = measureName(c.measured);
@@ -81,13 +79,13 @@ export function whyText(e: SeaEvent): { rule: string; checks: string[] } {
  *  a place or a track is missing instead of meeting a bare "not found". */
 export function sharingText(e: SeaEvent, ownNode?: string): string[] {
   const d = e.details ?? {};
-  const origin = (e as { origin?: string | null }).origin ?? undefined;
+  const origin = e.origin ?? undefined;
   const partner = origin && origin !== ownNode ? origin : undefined;
   const out: string[] = [];
   if (partner) out.push(t("share.by", { node: partner }));
-  const also = Array.isArray(d.also_reported_by) ? (d.also_reported_by as unknown[]).map(String) : [];
+  const also = d.also_reported_by ?? [];
   if (also.length) out.push(t("share.also", { nodes: also.join(", ") }));
-  const withheld = Array.isArray(d.withheld) ? (d.withheld as unknown[]).map(String) : [];
+  const withheld = d.withheld ?? [];
   if (withheld.length) {
     const names = withheld.map((w) => t("share.position", { field: w.replace(/^details\./, "").replace(/_/g, " ") }));
     out.push(t("share.withheld", { node: partner ?? t("share.partner"), fields: names.join(", ") }));

@@ -3,27 +3,12 @@
 import * as L from "leaflet";
 import { api } from "./api";
 import { fmtQuantity, onLanguageChange, t } from "./i18n";
+import type * as Api from "./generated/api";
 import { esc } from "./util";
 
-export interface AssetView {
-  id: string;
-  name: string;
-  kind: string;
-  home_base?: string;
-  max_speed_kn: number;
-  crew?: number;
-  readiness: { state: string; until?: string | null; reason?: string | null; notice_h?: number | null; task?: string | null };
-  readiness_now: { state: string };
-  where: { lat: number; lon: number; source: string; time?: string | null };
-  tasking?: Record<string, unknown> | null;
-}
-
-interface Board {
-  kinds: string[];
-  totals: Record<string, number>;
-  now: Record<string, number>;
-  days: { date: string; available: Record<string, number> }[];
-}
+/** An asset with its readiness now, where it is and its tasking (GET /api/ops/assets, "asset" messages). */
+export type AssetView = Api.AssetOut;
+type Board = Api.BoardOut;
 
 // inline SVG symbols (emoji and dingbat glyphs are missing from many fonts, e.g. on a watch floor's Linux box)
 const PATHS: Record<string, string> = {
@@ -65,7 +50,7 @@ export class AssetLayer {
 
   async load(): Promise<void> {
     const [assets, board] = await Promise.all([api.get("/api/ops/assets"), api.get("/api/ops/readiness")]);
-    for (const a of assets) this.upsert(a as AssetView); // readiness is optional in the ops model
+    for (const a of assets) this.upsert(a);
     this.showBoard(board);
   }
 

@@ -95,7 +95,7 @@ export class Filters {
       if (!classes.has(trackClass(p))) return false;
       if (type && shipCategoryKey(p.ship_type) !== type) return false;
       if (minSpeed > 0 && !(typeof p.sog_kn === "number" && p.sog_kn >= minSpeed)) return false;
-      if (zone && !pointInGeometry(lon, lat, zone.geometry as Parameters<typeof pointInGeometry>[2])) return false;
+      if (zone && !pointInGeometry(lon, lat, zone.geometry)) return false;
       return true;
     };
   }

@@ -4,34 +4,13 @@
 import * as L from "leaflet";
 import { api, ApiError } from "./api";
 import { fmtDuration, onLanguageChange, t } from "./i18n";
+import type * as Api from "./generated/api";
 import { esc } from "./util";
 
-export interface BestIntercept {
-  reachable: boolean;
-  asset?: string;
-  asset_name?: string;
-  eta_s?: number;
-  lat?: number;
-  lon?: number;
-  in_territorial_sea?: boolean;
-  zone?: string | null;
-  track_id?: string;
-  reason?: string;
-}
-
-interface RankedAlert {
-  event: { id: string; track_ids?: string[] };
-  intercept: BestIntercept;
-}
-
-export interface Tasking {
-  asset_id: string;
-  track_id?: string;
-  event_id?: string | null;
-  released?: boolean;
-  target?: { lat: number; lon: number };
-  plan?: { route: [number, number][]; lat: number | null; lon: number | null; eta_s: number | null };
-}
+/** An alert's best intercept (GET /api/ops/alerts, WebSocket "intercept" messages). */
+export type BestIntercept = Api.BestIntercept;
+/** A tasking (GET /api/ops/taskings, WebSocket "tasking" messages), or its end. */
+export type Tasking = Api.Tasking | Api.TaskingReleased;
 
 export class InterceptView {
   private readonly best = new Map<string, BestIntercept>();
@@ -70,13 +49,12 @@ export class InterceptView {
       api.get("/api/ops/alerts"),
       api.get("/api/ops/taskings"),
     ]);
-    // the ops response models leave these objects open (dict): their shapes are declared here until they are
-    ranked.forEach((r) => this.best.set(String(r.event.id), r.intercept as unknown as BestIntercept));
-    for (const t of taskings) this.showTasking(t as unknown as Tasking);
+    ranked.forEach((r) => this.best.set(r.event.id, r.intercept));
+    for (const t of taskings) this.showTasking(t);
     this.apply();
   }
 
-  update(message: BestIntercept & { event_id: string }): void {
+  update(message: Api.InterceptUpdate): void {
     this.best.set(message.event_id, message);
     this.apply();
   }
@@ -131,14 +109,15 @@ export class InterceptView {
     const ts = b.in_territorial_sea ? `<span class="in-ts" title="${esc(b.zone ?? "")}">${esc(t("intercept.in_ts"))}</span>` : "";
     line.innerHTML = `<span class="best">${esc(b.asset_name ?? b.asset)}</span>`
       + `<span class="eta" data-testid="alert-eta">${esc(t("intercept.eta", { time: fmtDuration(b.eta_s ?? 0) }))}</span>${ts}`;
-    if (this.canTask && b.asset && b.track_id) {
+    const asset = b.asset, track = b.track_id;
+    if (this.canTask && asset && track) {
       const button = document.createElement("button");
       button.className = "small";
       button.textContent = t("intercept.task");
       button.dataset.testid = "alert-task";
       button.onclick = (e) => {
         e.stopPropagation();
-        void this.task(b.asset as string, b.track_id as string, id);
+        void this.task(asset, track, id);
       };
       line.append(button);
     }
@@ -165,20 +144,18 @@ export class InterceptView {
   showTasking(task: Tasking): void {
     this.drawn.get(task.asset_id)?.remove();
     this.drawn.delete(task.asset_id);
-    if (task.released || !task.plan) return;
+    if ("released" in task) return;
     const group = L.layerGroup();
-    const route = (task.plan.route ?? []).map(([lon, lat]) => [lat, lon] as [number, number]);
+    const route = task.plan.route.map(([lon, lat]): L.LatLngTuple => [lat, lon]);
     if (route.length > 1) {
       L.polyline(route, { color: "#3ccf7a", weight: 3, dashArray: "8 6", className: "intercept-route", interactive: false }).addTo(group);
     }
     if (task.plan.lat !== null && task.plan.lon !== null) {
       L.circleMarker([task.plan.lat, task.plan.lon], { radius: 7, color: "#3ccf7a", weight: 2, fillOpacity: 0.3, className: "intercept-point" })
-        .bindTooltip(esc(t("intercept.tip", { asset: task.asset_id, track: task.track_id ?? "", time: fmtDuration(task.plan.eta_s ?? 0) })), { className: "track-tip" })
+        .bindTooltip(esc(t("intercept.tip", { asset: task.asset_id, track: task.track_id, time: fmtDuration(task.plan.eta_s ?? 0) })), { className: "track-tip" })
         .addTo(group);
     }
-    if (task.target) {
-      L.circleMarker([task.target.lat, task.target.lon], { radius: 14, color: "#ff3b3b", weight: 2, fill: false, className: "tasked-target" }).addTo(group);
-    }
+    L.circleMarker([task.target.lat, task.target.lon], { radius: 14, color: "#ff3b3b", weight: 2, fill: false, className: "tasked-target" }).addTo(group);
     group.addTo(this.map);
     this.drawn.set(task.asset_id, group);
   }

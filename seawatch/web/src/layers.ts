@@ -55,20 +55,20 @@ export async function addReferenceLayers(
     control.addOverlay(layer, label());
   };
   if (zones?.features?.length) {
-    const seas = L.geoJSON(zones.features as unknown as GeoJSON.Feature[], {
+    const seas = L.geoJSON(zones.features, {
       interactive: false,
       pmIgnore: true,
       style: (f) => ({ color: kindColour(f?.properties?.kind), weight: 1, opacity: 0.55, fill: false, dashArray: "2 4" }),
-    } as L.GeoJSONOptions);
+    });
     add("territorial", seas, () => t("layers.territorial"));
     if (zones.attribution) map.attributionControl.addAttribution("Territorial seas © OpenStreetMap (ODbL)");
   }
   if (limits?.features?.length) {
-    const lines = L.geoJSON(limits.features as unknown as GeoJSON.Feature[], {
+    const lines = L.geoJSON(limits.features, {
       interactive: false,
       pmIgnore: true,
       style: (f) => LIMIT_STYLE[f?.properties?.kind === "eez" ? "eez" : "contiguous_zone"],
-    } as L.GeoJSONOptions);
+    });
     add("limits", lines, () => t("layers.limits"));
     map.attributionControl.addAttribution("Maritime limits: NOAA, Natural Earth");
   }

@@ -6,7 +6,7 @@ import * as L from "leaflet";
 import { AlertsPanel } from "./alerts";
 import type { AlertState } from "./alert-types";
 import { api, ApiError } from "./api";
-import { AssetLayer, type AssetView } from "./assets";
+import { AssetLayer } from "./assets";
 import { ChatPanel } from "./chat";
 import { CasesPanel } from "./cases";
 import { addBaseMap } from "./basemap";
@@ -17,7 +17,7 @@ import { StatusBadge } from "./status";
 import { DossierPanel } from "./dossier";
 import { ExportControl } from "./export";
 import { Filters } from "./filters";
-import { type BestIntercept, InterceptView, type Tasking } from "./intercept";
+import { InterceptView } from "./intercept";
 import { fmtDateTime, isLanguage, language, onLanguageChange, remembered, setLanguage, t, translatePage } from "./i18n";
 import { wireLanguageSwitches } from "./language-switch";
 import { LinksPanel } from "./links";
@@ -187,9 +187,9 @@ class App {
       } else if (m.kind === "sighting") {
         this.sightings.show(m.data);
       } else if (m.kind === "asset") {
-        this.assets.upsert(m.data as unknown as AssetView); // ops messages: open objects in the schema
+        this.assets.upsert(m.data);
       } else if (m.kind === "tasking") {
-        this.intercepts.showTasking(m.data as unknown as Tasking);
+        this.intercepts.showTasking(m.data);
       } else if (m.kind === "case_message") {
         this.chat.onMessage(m.data);
       } else if (m.kind === "chat_room") {
@@ -197,7 +197,7 @@ class App {
       } else if (m.kind === "case") {
         this.cases.upsert(m.data);
       } else if (m.kind === "intercept") {
-        this.intercepts.update(m.data as unknown as BestIntercept & { event_id: string });
+        this.intercepts.update(m.data);
       }
     };
     this.map.on("moveend", () => this.saveView());

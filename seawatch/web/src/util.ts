@@ -56,9 +56,8 @@ function inRing(lon: number, lat: number, ring: Ring): boolean {
 }
 
 /** Point in a GeoJSON Polygon or MultiPolygon (holes respected). */
-export function pointInGeometry(lon: number, lat: number, geometry: { type: string; coordinates: unknown }): boolean {
-  const polygons = (geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates) as Ring[][];
-  if (geometry.type !== "Polygon" && geometry.type !== "MultiPolygon") return false;
+export function pointInGeometry(lon: number, lat: number, geometry: GeoJSON.Polygon | GeoJSON.MultiPolygon): boolean {
+  const polygons: Ring[][] = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
   return polygons.some((rings) => rings.length > 0 && inRing(lon, lat, rings[0])
     && !rings.slice(1).some((hole) => inRing(lon, lat, hole)));
 }

@@ -71,9 +71,9 @@ export class ZoneLayer {
     this.zones.set(id, f);
     const kind = canonicalKind(f.properties?.kind);
     const colour = kindColour(kind);
-    const layer = L.GeoJSON.geometryToLayer(f as unknown as GeoJSON.Feature, {
+    const layer = L.GeoJSON.geometryToLayer(f, {
       style: () => ({ color: colour, weight: 1.5, fillOpacity: 0.08, dashArray: kind === "custom" ? "6 4" : undefined }),
-    } as L.GeoJSONOptions) as L.Polygon;
+    }) as L.Polygon;
     layer.setStyle({ color: colour, weight: 1.5, fillOpacity: 0.08, dashArray: kind === "custom" ? "6 4" : undefined });
     layer.bindTooltip(esc(f.properties?.name ?? id), { sticky: true, className: "zone-tip" });
     layer.on("pm:edit", () => this.edited.add(id));
