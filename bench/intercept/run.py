@@ -43,8 +43,9 @@ from seawatch.node.settings import ApiSettings, NodeSettings, PipelineSettings
 from seawatch.ops.assets import AssetConfig
 from seawatch.ops.batch import best_intercepts
 from seawatch.ops.fastbest import fleet_best
-from seawatch.ops.intercept import InterceptPlanner, Pursuer, TargetState
+from seawatch.ops.intercept import InterceptPlanner
 from seawatch.ops.plane import LocalPlane, velocity_kn
+from seawatch.ops.pursuit import Pursuer, TargetState
 from seawatch.ops.seagrid import SeaField, SeaGrid
 from tests.node.harness import free_port, running_node
 

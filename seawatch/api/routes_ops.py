@@ -22,9 +22,9 @@ from seawatch.api.schemas_ops import (
     TaskIn,
 )
 from seawatch.ops.assets import AssetConfig, AssetPosition, Readiness
-from seawatch.ops.intercept import InterceptPlan, TargetState
 from seawatch.ops.plane import KN_PER_MPS
 from seawatch.ops.planning import Tasking
+from seawatch.ops.pursuit import InterceptPlan, TargetState
 from seawatch.ops.service import ConflictError, OpsService
 
 router = APIRouter(prefix="/api/ops", tags=["operations"])

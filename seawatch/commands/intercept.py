@@ -68,8 +68,9 @@ def _time(text: str | None) -> datetime:
 
 
 def run(args: argparse.Namespace) -> int:
-    from seawatch.ops.intercept import InterceptPlanner, Pursuer, TargetState, rank_key
+    from seawatch.ops.intercept import InterceptPlanner
     from seawatch.ops.plane import KN_PER_MPS
+    from seawatch.ops.pursuit import Pursuer, TargetState, rank_key
 
     when = _time(args.time)
     lat, lon, cog, sog = _numbers(args.target, 4, "--target")

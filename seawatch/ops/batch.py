@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from seawatch.ops.intercept import InterceptPlan, InterceptPlanner, Pursuer, TargetState, reach_h
+from seawatch.ops.intercept import InterceptPlanner
 from seawatch.ops.plane import NM_PER_DEG_LAT, LocalPlane, velocity_kn
+from seawatch.ops.pursuit import InterceptPlan, Pursuer, TargetState, reach_h
 
 
 def _closed_form(dx: np.ndarray, dy: np.ndarray, vx: np.ndarray, vy: np.ndarray, s: np.ndarray) -> np.ndarray:

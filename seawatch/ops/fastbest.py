@@ -30,15 +30,9 @@ import numpy as np
 import shapely
 
 from seawatch.ops.batch import PairGeometry, pair_geometry
-from seawatch.ops.intercept import (
-    MAX_FIELD_RADIUS_NM,
-    InterceptPlan,
-    InterceptPlanner,
-    Pursuer,
-    TargetState,
-    reach_h,
-)
+from seawatch.ops.intercept import MAX_FIELD_RADIUS_NM, InterceptPlanner
 from seawatch.ops.plane import M_PER_NM, NM_PER_DEG_LAT, LocalPlane
+from seawatch.ops.pursuit import InterceptPlan, Pursuer, TargetState, reach_h
 from seawatch.ops.seagrid import SeaField
 from seawatch.ops.uncertainty import K95, sigma_nm, worst_after_meeting_h, worst_open_sea_h
 

@@ -9,8 +9,9 @@ import math
 import numpy as np
 import shapely
 
-from seawatch.ops.intercept import InterceptPlan, InterceptPlanner, Pursuer, TargetState, unreachable
+from seawatch.ops.intercept import InterceptPlanner
 from seawatch.ops.plane import closed_form_intercept_h
+from seawatch.ops.pursuit import InterceptPlan, Pursuer, TargetState, unreachable
 from seawatch.ops.seagrid import SeaField, path_length_nm, pull_taut
 
 

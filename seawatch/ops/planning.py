@@ -12,14 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from seawatch.ops.assets import AssetConfig, AssetPosition
-from seawatch.ops.intercept import (
-    InterceptPlan,
-    InterceptPlanner,
-    Pursuer,
-    TargetState,
-    rank_key,
-    unreachable,
-)
+from seawatch.ops.intercept import InterceptPlanner
+from seawatch.ops.pursuit import InterceptPlan, Pursuer, TargetState, rank_key, unreachable
 
 
 class TaskedTarget(BaseModel):

@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from seawatch.errors import InputError
 from seawatch.model import Event
 from seawatch.ops.fastbest import fleet_best
-from seawatch.ops.intercept import InterceptPlan, InterceptPlanner, Pursuer, TargetState
+from seawatch.ops.intercept import InterceptPlanner
 from seawatch.ops.plane import KN_PER_MPS
+from seawatch.ops.pursuit import InterceptPlan, Pursuer, TargetState
 from seawatch.store.base import TrackState
 
 # alert-level events about a target one could send a boat to (not e.g. a silent sensor)

@@ -25,8 +25,9 @@ from seawatch.errors import InputError, NotFoundError
 from seawatch.model import Event
 from seawatch.node.bus import LiveItem
 from seawatch.ops.assets import AssetConfig, AssetPosition, Readiness, readiness_board
-from seawatch.ops.intercept import InterceptPlan, InterceptPlanner, TargetState
+from seawatch.ops.intercept import InterceptPlanner
 from seawatch.ops.planning import TaskedTarget, Tasking, plan_fleet
+from seawatch.ops.pursuit import InterceptPlan, TargetState
 from seawatch.ops.ranking import AlertBook, best_views, target_of
 from seawatch.store.assets import SqliteAssets
 from seawatch.store.base import TrackState

@@ -14,8 +14,9 @@ from pydantic import ValidationError
 from seawatch.errors import ConfigError
 from seawatch.ops.assets import AssetConfig, Readiness, readiness_board
 from seawatch.ops.fleetfile import load_assets
-from seawatch.ops.intercept import InterceptPlanner, TargetState
+from seawatch.ops.intercept import InterceptPlanner
 from seawatch.ops.planning import plan_fleet
+from seawatch.ops.pursuit import TargetState
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
 TOMORROW = (NOW + timedelta(days=1)).date()

@@ -10,7 +10,8 @@ import pytest
 from seawatch.geo.land import default_land
 from seawatch.ops.batch import _full, best_intercepts
 from seawatch.ops.fastbest import fleet_best
-from seawatch.ops.intercept import InterceptPlanner, Pursuer, TargetState
+from seawatch.ops.intercept import InterceptPlanner
+from seawatch.ops.pursuit import Pursuer, TargetState
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
 

@@ -13,7 +13,8 @@ from pyproj import Geod
 
 from seawatch.errors import InputError
 from seawatch.geo.land import default_land
-from seawatch.ops.intercept import InterceptPlanner, Pursuer, TargetState
+from seawatch.ops.intercept import InterceptPlanner
+from seawatch.ops.pursuit import Pursuer, TargetState
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
 GEOD = Geod(ellps="WGS84")

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from seawatch.ops.intercept import InterceptPlanner, Pursuer, TargetState
+from seawatch.ops.intercept import InterceptPlanner
+from seawatch.ops.pursuit import Pursuer, TargetState
 from seawatch.ops.ranking import target_of
 from seawatch.store.base import TrackState
 
