@@ -8,7 +8,8 @@ import orjson
 
 from seawatch.share.envelope import Envelope
 from seawatch.share.federation import Federation
-from seawatch.share.transport import Delivery, MemoryBroker, MemoryTransport, _noop_ack
+from seawatch.share.memory_transport import MemoryBroker, MemoryTransport, _noop_ack
+from seawatch.share.transport import Delivery
 from tests.share.helpers import BB_EEZ, make_keys, make_settings, radar_track
 
 

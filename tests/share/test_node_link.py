@@ -11,9 +11,9 @@ from seawatch.model import Event, SensorKind
 from seawatch.node.bus import LiveItem
 from seawatch.share.envelope import Envelope, Releasability
 from seawatch.share.federation import Federation
+from seawatch.share.memory_transport import MemoryBroker, MemoryTransport
 from seawatch.share.node_link import NodeLink
 from seawatch.share.node_sink import envelope_observation
-from seawatch.share.transport import MemoryBroker, MemoryTransport
 from seawatch.store.base import TrackState
 from tests.share.helpers import make_keys, make_settings
 

@@ -16,8 +16,9 @@ from seawatch.model import Event, Observation, SensorKind
 from seawatch.node.pipeline import PartnerEvent
 from seawatch.node.settings import NodeSettings
 from seawatch.share.envelope import Envelope, Releasability, seal
+from seawatch.share.memory_transport import MemoryBroker, MemoryTransport
 from seawatch.share.service import FederatedNode
-from seawatch.share.transport import Delivery, MemoryBroker, MemoryTransport
+from seawatch.share.transport import Delivery
 from seawatch.store.base import EventQuery
 from tests.share.helpers import make_keys, make_settings
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from seawatch.share.federation import Federation
 from seawatch.share.kinds import ShareItem
-from seawatch.share.transport import MemoryBroker, MemoryTransport
+from seawatch.share.memory_transport import MemoryBroker, MemoryTransport
 from tests.share.helpers import BB_EEZ, make_keys, make_settings
 
 T0 = 1_000_000.0

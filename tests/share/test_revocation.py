@@ -9,8 +9,9 @@ import pytest
 
 from seawatch.share.federation import Federation
 from seawatch.share.localbroker import LocalNatsServer
+from seawatch.share.memory_transport import MemoryBroker, MemoryTransport
 from seawatch.share.policy import SharePolicy
-from seawatch.share.transport import MemoryBroker, MemoryTransport, NatsTransport
+from seawatch.share.transport import NatsTransport
 from tests.share.helpers import make_keys, make_settings, radar_track
 
 EVENTS_LATE = {"event_types": ["*"], "delay_s": 600, "track_sources": ["radar"]}
