@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -26,7 +22,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from seawatch.errors import ShareError
 from seawatch.model.event import Event
 from seawatch.share.audit import AuditLog
-from seawatch.share.envelope import Envelope, Releasability, seal
+from seawatch.share.bundling import Planned, cut_bundles, msg_id, seal_bundle
 from seawatch.share.kinds import ITEM_KINDS, ShareItem, as_share_item
 from seawatch.share.links import Links
 from seawatch.share.localdb import OutboxRow, ShareDb
@@ -38,24 +34,6 @@ from seawatch.share.transport import Transport, TransportError, subject_for
 log = logging.getLogger(__name__)
 
 SENT_KEEP_S = 15 * 86400.0  # past the broker's 14 days a sent item cannot be purged any more
-
-
-@dataclass(frozen=True, slots=True)
-class Planned:
-    """One item for one partner: as the node has it, as the partner may see it, under which policy
-    (ours, made as restrictive as the originators' for a re-share) and with which onward limits."""
-
-    partner: str
-    original: ShareItem
-    shared: ShareItem
-    policy: SharePolicy
-    limits: tuple[dict[str, Any], ...]
-
-
-def _msg_id(node: str, row: OutboxRow) -> str:
-    """The broker's duplicate key: a re-publish of the same sealed row (its confirmation was lost) is
-    dropped; a bundle sealed again after a purge (same sequence numbers, new bytes) is not."""
-    return f"{node}:{row.seq}+{row.count}:{hashlib.blake2b(row.wire, digest_size=8).hexdigest()}"
 
 
 def jitter_secret(key: Ed25519PrivateKey) -> bytes:
@@ -161,35 +139,20 @@ class Sender:
 
     def _enqueue_bundles(self, planned: list[Planned], now: float) -> int:
         """Group per (partner, kind, delay) in order, cut into bundles, number, sign and queue them."""
-        groups: dict[tuple[str, str, float], list[tuple[Planned, int]]] = {}
-        oversized: list[tuple[Any, ...]] = []
-        limit = self.settings.max_item_bytes
-        for plan in planned:
-            size = len(orjson.dumps(plan.shared.data))
-            if size > limit:
-                oversized.append(
-                    ("withheld", plan.partner, None, None, plan.shared.kind, None, f"oversized: {size} B")
-                )
-                continue
-            extra = len(orjson.dumps(plan.limits)) if plan.limits else 0
-            key = (plan.partner, plan.shared.kind, plan.policy.delay_s)
-            groups.setdefault(key, []).append((plan, size + extra))
+        bundles, oversized = cut_bundles(
+            planned,
+            self.settings.max_item_bytes,
+            self.settings.bundle_max_items,
+            self.settings.max_payload_bytes // 2,
+        )
         if oversized:
-            self.audit.record_many(oversized)
+            self.audit.record_many(
+                [
+                    ("withheld", partner, None, None, kind, None, f"oversized: {size} B")
+                    for partner, kind, size in oversized
+                ]
+            )
             self.stats["withheld"] += len(oversized)
-        bundles: list[tuple[str, str, float, list[Planned]]] = []
-        max_items, max_bytes = self.settings.bundle_max_items, self.settings.max_payload_bytes // 2
-        for (partner, kind, delay_s), members in groups.items():
-            current: list[Planned] = []
-            used = 0
-            for plan, size in members:
-                if current and (len(current) >= max_items or used + size > max_bytes):
-                    bundles.append((partner, kind, delay_s, current))
-                    current, used = [], 0
-                current.append(plan)
-                used += size + 200  # envelope overhead
-            if current:
-                bundles.append((partner, kind, delay_s, current))
         if not bundles:
             return 0
         total = sum(len(b[3]) for b in bundles)
@@ -198,7 +161,7 @@ class Sender:
         for partner, kind, delay_s, bundle in bundles:
             numbered = list(zip(range(seq, seq + len(bundle)), bundle, strict=True))
             seq += len(bundle)
-            wire, plain = self._seal(partner, numbered, now)
+            wire, plain = seal_bundle(self.settings, partner, numbered, now)
             rows.append(
                 (
                     partner,
@@ -216,29 +179,6 @@ class Sender:
         self.stats["enqueued"] += total
         self.wake()
         return total
-
-    def _seal(
-        self, partner: str, numbered: list[tuple[int, Planned]], created_t: float
-    ) -> tuple[bytes, bytes]:
-        """The wire bytes of one bundle for `partner`, and the items as the node had them (kept in the
-        outbox, so a changed policy is applied to the originals: positions are jittered once, keyed as
-        before, never jittered again)."""
-        stamp = datetime.fromtimestamp(created_t, tz=UTC)
-        envelopes = [
-            Envelope(
-                origin=self.node_id,
-                seq=seq,
-                time=stamp,
-                kind=plan.shared.kind,
-                releasability=Releasability(
-                    (partner,), plan.policy.may_reshare, plan.policy.retention_s, plan.limits
-                ),
-                payload=plan.shared.data,
-            )
-            for seq, plan in numbered
-        ]
-        wire = seal(envelopes, self.settings.private_key, partner, self.settings.partner_keys[partner])
-        return wire, orjson.dumps([[seq, plan.original.data] for seq, plan in numbered])
 
     def _audit_withheld_now(self, partner: str, reason: str, now: float) -> bool:
         """One audit row per (partner, reason) and minute: the count is in `stats`."""
@@ -293,7 +233,7 @@ class Sender:
                 deletes.append(row.id)
                 continue
             created = row.created_t or self.clock()
-            wire, plain = self._seal(partner, kept, created)
+            wire, plain = seal_bundle(self.settings, partner, kept, created)
             delay = max(plan.policy.delay_s for _, plan in kept)
             not_before = max(row.not_before, (row.created_t or 0.0) + delay)
             updates.append((wire, kept[0][0], len(kept), not_before, plain, row.id))
@@ -340,7 +280,7 @@ class Sender:
             if not kept:
                 continue
             created = sent.created_t or now
-            wire, plain = self._seal(partner, kept, created)
+            wire, plain = seal_bundle(self.settings, partner, kept, created)
             delay = max(plan.policy.delay_s for _, plan in kept)
             subject = subject_for(self.node_id, partner, sent.kind)
             rows.append(
@@ -371,7 +311,7 @@ class Sender:
             log.debug("outgoing stream: %s", exc)
             return 0
         results = await asyncio.gather(
-            *(self.transport.publish(r.subject, r.wire, _msg_id(self.node_id, r)) for r in rows),
+            *(self.transport.publish(r.subject, r.wire, msg_id(self.node_id, r)) for r in rows),
             return_exceptions=True,
         )
         sent = [(r, res) for r, res in zip(rows, results, strict=True) if isinstance(res, int)]
