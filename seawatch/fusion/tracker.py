@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from seawatch.fusion.ais_identity import process_ais
 from seawatch.fusion.associate import associate
 from seawatch.fusion.config import FusionConfig
 from seawatch.fusion.delete import KIND_CODE, KINDS, expired, timeout_vector
@@ -44,14 +45,12 @@ from seawatch.model.observation import Observation
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
 
 AIS = KIND_CODE["ais"]
 RADAR = KIND_CODE["radar"]
 SATELLITE = KIND_CODE["satellite"]
 CONFIRM_AT_ONCE = {KIND_CODE["ais"], KIND_CODE["satellite"], KIND_CODE["sighting"], KIND_CODE["partner"]}
 MAX_SENSOR_BITS = 62
-KN = 1852.0 / 3600.0
 
 
 class Tracker:
@@ -98,7 +97,7 @@ class Tracker:
             self.frame = LocalFrame(lat0, lon0)
         return self.frame
 
-    def _new_tracks(self, b: MeasurementBatch, idx: IntArray) -> IntArray:
+    def new_tracks(self, b: MeasurementBatch, idx: IntArray) -> IntArray:
         """Create tracks from measurements idx; returns their table rows."""
         k = len(idx)
         z = np.column_stack([b.e[idx], b.n[idx]])
@@ -141,7 +140,7 @@ class Tracker:
             self.mmsi_of[num] = mmsi
         return rows
 
-    def _apply_update(self, rows: IntArray, xp: Array, pp: Array, b: MeasurementBatch, idx: IntArray) -> None:
+    def apply_update(self, rows: IntArray, xp: Array, pp: Array, b: MeasurementBatch, idx: IntArray) -> None:
         tr = self.tracks
         z = np.column_stack([b.e[idx], b.n[idx]])
         xn, pn = update(xp, pp, z, b.r_var[idx])
@@ -152,134 +151,6 @@ class Tracker:
         assert b.ref is not None
         tr.last_ref[rows, b.sensor_bit[idx] % REF_SLOTS] = b.ref[idx]
         tr.hits[rows] += 1
-
-    # ------------------------------------------------------------ AIS: identity first
-    def _process_ais(self, b: MeasurementBatch, idx: IntArray, res: BatchResult) -> None:
-        if len(idx) == 0:
-            return
-        order = idx[np.lexsort((b.t[idx], b.mmsi[idx]))]
-        mm = b.mmsi[order]
-        first = np.r_[True, mm[1:] != mm[:-1]]
-        grp_start = np.maximum.accumulate(np.where(first, np.arange(len(mm)), 0))
-        rank = np.arange(len(mm)) - grp_start
-        for r in range(int(rank.max()) + 1):
-            self._ais_round(b, order[rank == r], res)
-
-    def _ais_round(self, b: MeasurementBatch, idx: IntArray, res: BatchResult) -> None:
-        tr = self.tracks
-        c = self.config
-        has = tr.mmsi > 0
-        rows_by_mmsi = np.flatnonzero(has)
-        sorted_rows = rows_by_mmsi[np.argsort(tr.mmsi[rows_by_mmsi], kind="stable")]
-        sorted_mmsi = tr.mmsi[sorted_rows]
-        pos = np.searchsorted(sorted_mmsi, b.mmsi[idx])
-        pos_c = np.minimum(pos, max(len(sorted_mmsi) - 1, 0))
-        found = (
-            (len(sorted_mmsi) > 0) & (sorted_mmsi[pos_c] == b.mmsi[idx])
-            if len(sorted_mmsi)
-            else np.zeros(len(idx), bool)
-        )
-        cand = np.where(found, sorted_rows[pos_c] if len(sorted_rows) else 0, -1)
-        # kinematic check against the candidate's last position
-        m_idx, rows = idx[found], cand[found]
-        dt = b.t[m_idx] - tr.t[rows]
-        dist = np.hypot(b.e[m_idx] - tr.x[rows, 0], b.n[m_idx] - tr.x[rows, 1])
-        ok = dist <= c.ais_max_speed_kn * KN * np.abs(dt) + 1_000.0
-        # rare: another track with the same MMSI, or a second ship sharing it
-        for j in np.flatnonzero(~ok).tolist():
-            m = int(m_idx[j])
-            others = np.flatnonzero(tr.mmsi == b.mmsi[m])
-            d = np.hypot(b.e[m] - tr.x[others, 0], b.n[m] - tr.x[others, 1])
-            allowed = c.ais_max_speed_kn * KN * np.abs(b.t[m] - tr.t[others]) + 1_000.0
-            fit = others[d <= allowed]
-            if len(fit):
-                rows[j] = fit[np.argmin(d[d <= allowed])]
-                ok[j] = True
-        u_idx, u_rows = m_idx[ok], rows[ok]
-        if len(u_idx):
-            xp, pp = predict(tr.x[u_rows], tr.p[u_rows], b.t[u_idx] - tr.t[u_rows], c.accel_sigma_mps2)
-            self._apply_update(u_rows, xp, pp, b, u_idx)
-            res.track_num[u_idx] = tr.num[u_rows]
-            res.state[u_idx] = tr.x[u_rows]
-        new_idx = np.concatenate([idx[~found], m_idx[~ok]])
-        if len(new_idx):
-            self._identify_or_create(b, new_idx, idx, has, res)
-        if len(u_idx) and c.merge_votes > 0:
-            self._merge_duplicates(u_rows, float(np.max(b.t[u_idx])), res)
-
-    def _identify_or_create(
-        self, b: MeasurementBatch, new_idx: IntArray, idx: IntArray, has: BoolArray, res: BatchResult
-    ) -> None:
-        tr = self.tracks
-        c = self.config
-        # an unknown MMSI may be the identity of an unidentified track: re-label it, history kept
-        shared = np.isin(b.mmsi[new_idx], tr.mmsi[has])  # sharing an MMSI: never steal another track
-        try_idx = new_idx[~shared]
-        taken = np.zeros(len(new_idx), bool)
-        anon = np.flatnonzero((tr.mmsi == 0) & tr.confirmed & (np.max(b.t[idx]) - tr.t <= c.coast_max_s))
-        if len(try_idx) and len(anon):
-            t_now = float(np.max(b.t[try_idx]))
-            xp, pp = predict(tr.x[anon], tr.p[anon], t_now - tr.t[anon], c.accel_sigma_mps2)
-            z = np.column_stack([b.e[try_idx], b.n[try_idx]])
-            g = gate(xp, pp, z, b.r_var[try_idx], c.gate_chi2, c.gate_max_m)
-            at, am = associate(len(anon), len(try_idx), g.track, g.meas, g.cost)
-            if len(at):
-                rows_r = anon[at]
-                m_r = try_idx[am]
-                tr.mmsi[rows_r] = b.mmsi[m_r]
-                for num, mmsi in zip(tr.num[rows_r].tolist(), b.mmsi[m_r].tolist(), strict=True):
-                    self.mmsi_of[num] = mmsi
-                    res.relabelled.append((num, mmsi))
-                self._apply_update(rows_r, xp[at], pp[at], b, m_r)
-                res.track_num[m_r] = tr.num[rows_r]
-                res.state[m_r] = tr.x[rows_r]
-                taken[np.flatnonzero(~shared)[am]] = True
-        create = new_idx[~taken]
-        if len(create):
-            rows_c = self._new_tracks(b, create)
-            res.track_num[create] = tr.num[rows_c]
-            res.state[create] = tr.x[rows_c]
-            res.confirmed.extend(tr.num[rows_c].tolist())
-
-    def _merge_duplicates(self, ais_rows: IntArray, t_now: float, res: BatchResult) -> None:
-        """An anonymous track that was never dark and sits on an AIS track for `merge_votes` consecutive
-        AIS reports is the same vessel seen twice (e.g. radar took it over during an AIS silence): it is
-        re-labelled with the MMSI (history kept) and closed, so the vessel has one track again. A track
-        that was ever dark is never merged into another vessel (a go-fast alongside a ship stays dark)."""
-        tr = self.tracks
-        c = self.config
-        anon = np.flatnonzero((tr.mmsi == 0) & tr.confirmed & ~tr.ever_dark & (t_now - tr.t <= c.coast_max_s))
-        if len(anon) == 0:
-            return
-        ais_rows = np.unique(ais_rows)
-        xa, pa = predict(tr.x[anon], tr.p[anon], t_now - tr.t[anon], c.accel_sigma_mps2)
-        xs, ps = predict(tr.x[ais_rows], tr.p[ais_rows], t_now - tr.t[ais_rows], c.accel_sigma_mps2)
-        r_var = 0.5 * (ps[:, 0, 0] + ps[:, 1, 1])
-        g = gate(xa, pa, xs[:, :2], r_var, c.gate_chi2, c.gate_max_m)
-        ia, js = associate(len(anon), len(ais_rows), g.track, g.meas, g.cost)
-        if len(ia) == 0:
-            return
-        rows_a = anon[ia]
-        mm = tr.mmsi[ais_rows[js]]
-        same = (tr.vote_mmsi[rows_a] == mm) & (t_now - tr.vote_t[rows_a] <= c.coast_max_s)
-        tr.votes[rows_a] = np.where(same, tr.votes[rows_a] + 1, 1)
-        tr.vote_mmsi[rows_a] = mm
-        tr.vote_t[rows_a] = t_now
-        merge = rows_a[tr.votes[rows_a] >= c.merge_votes]
-        if len(merge) == 0:
-            return
-        drop = np.zeros(len(tr), bool)
-        drop[merge] = True
-        for num, mmsi, mask, conf in zip(
-            tr.num[merge].tolist(), tr.vote_mmsi[merge].tolist(), tr.sensors[merge].tolist(),
-            tr.confirmed[merge].tolist(), strict=True,
-        ):  # fmt: skip
-            self.mmsi_of[num] = mmsi
-            self.sensors_of[num] = mask
-            res.relabelled.append((num, mmsi))
-            if conf:
-                res.deleted.append(num)
-        tr.keep(~drop)
 
     # ------------------------------------------------------------ contacts: GNN per sensor
     def _process_contacts(self, b: MeasurementBatch, idx: IntArray, res: BatchResult) -> None:
@@ -326,7 +197,7 @@ class Tracker:
         if len(at):
             # a tentative track scores at most one hit per half revisit (a duplicate is no new hit)
             too_soon = ~tr.confirmed[at] & (b.t[idx[am]] - tr.t[at] < 0.5 * (period_s or 0.0))
-            self._apply_update(at, xp[at], pp[at], b, idx[am])
+            self.apply_update(at, xp[at], pp[at], b, idx[am])
             tr.hits[at[too_soon]] -= 1
             res.track_num[idx[am]] = tr.num[at]
             res.state[idx[am]] = tr.x[at]
@@ -348,7 +219,7 @@ class Tracker:
         free[am] = False
         new = idx[free]
         if len(new):
-            rows = self._new_tracks(b, new)
+            rows = self.new_tracks(b, new)
             tr.ever_dark[rows] = res.nearest_ais_m[new] > c.dark_distance_m
             res.track_num[new] = tr.num[rows]
             res.state[new] = tr.x[rows]
@@ -377,7 +248,7 @@ class Tracker:
         # a track silent for longer than its time-out may not take a new measurement
         self._delete(float(np.min(b.t)), res, inclusive=False)
         is_ais = b.mmsi > 0  # identified reports (AIS, or partner tracks carrying an MMSI): identity first
-        self._process_ais(b, np.flatnonzero(is_ais), res)
+        process_ais(self, b, np.flatnonzero(is_ais), res)  # fusion/ais_identity.py
         rest = np.flatnonzero(~is_ais)
         if len(rest):
             bits = b.sensor_bit[rest]
