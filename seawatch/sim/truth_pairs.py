@@ -4,6 +4,7 @@ pairs excepted) and loitering (definitions: `truth.py`)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -52,8 +53,6 @@ def pair_events(g: StateGrid, geo: SimGeo) -> list[Event]:
         dists = np.where(berth, np.inf, dists)
         dist_full = np.full(len(g.times), np.inf)
         dist_full[steps] = dists
-        va, vb = g.vessels[ia], g.vessels[ib]
-        mmsi = tuple(sorted((va.mmsi, vb.mmsi)))
         encounters: list[Event] = []
         rendezvous: list[Event] = []
         for a, b in runs_of(mask):
@@ -62,54 +61,48 @@ def pair_events(g: StateGrid, geo: SimGeo) -> list[Event]:
             sog = np.concatenate([g.sog_kn[ia, a : b + 1], g.sog_kn[ib, a : b + 1]])
             if float(np.median(sog)) >= pe["max_median_sog_kn"]:
                 continue
-            lon = float(np.mean(g.rep_lon[[ia, ib], a : b + 1]))
-            lat = float(np.mean(g.rep_lat[[ia, ib], a : b + 1]))
-            if nearest_port_m(geo, lon, lat) < pe["min_port_distance_m"]:
-                continue
-            encounters.append(
-                truth_event(
-                    "encounter",
-                    mmsi,
-                    g.times[a],
-                    g.times[b],
-                    lon,
-                    lat,
-                    {
-                        "duration_s": round(float(g.times[b] - g.times[a])),
-                        "median_distance_m": round(float(np.median(dist_full[a : b + 1]))),
-                        "median_sog_kn": round(float(np.median(sog)), 2),
-                        "sim_vessels": [va.vid, vb.vid],
-                    },
-                )
-            )
+            extra = {"median_sog_kn": round(float(np.median(sog)), 2)}
+            met = _meeting(g, geo, "encounter", (ia, ib), (a, b), dist_full, pe["min_port_distance_m"], extra)
+            if met is not None:
+                encounters.append(met)
         near = dist_full <= pr["max_distance_m"]
         # the detection config's speed rule (one declaration): mean of the two true speeds below it
         near &= (g.sog_kn[ia] + g.sog_kn[ib]) / 2.0 < pr["max_sog_kn"]
         for a, b in runs_of(near):
             if g.times[b] - g.times[a] < pr["min_duration_s"]:
                 continue
-            lon = float(np.mean(g.rep_lon[[ia, ib], a : b + 1]))
-            lat = float(np.mean(g.rep_lat[[ia, ib], a : b + 1]))
-            if nearest_port_m(geo, lon, lat) < pr["min_port_distance_m"]:
-                continue
-            rendezvous.append(
-                truth_event(
-                    "rendezvous",
-                    mmsi,
-                    g.times[a],
-                    g.times[b],
-                    lon,
-                    lat,
-                    {
-                        "duration_s": round(float(g.times[b] - g.times[a])),
-                        "median_distance_m": round(float(np.median(dist_full[a : b + 1]))),
-                        "sim_vessels": [va.vid, vb.vid],
-                    },
-                )
-            )
+            met = _meeting(g, geo, "rendezvous", (ia, ib), (a, b), dist_full, pr["min_port_distance_m"], {})
+            if met is not None:
+                rendezvous.append(met)
         # one meeting, one event: a rendezvous within an encounter of the pair is that encounter
         out += encounters + [r for r in rendezvous if not any(_overlap(r, e) for e in encounters)]
     return out
+
+
+def _meeting(
+    g: StateGrid,
+    geo: SimGeo,
+    kind: str,
+    pair: tuple[int, int],
+    run: tuple[int, int],
+    dist_full: np.ndarray,
+    min_port_distance_m: float,
+    extra: dict[str, Any],
+) -> Event | None:
+    """The event of a pair's meeting over steps `run` (inclusive), None when it is near a port."""
+    (ia, ib), (a, b) = pair, run
+    lon = float(np.mean(g.rep_lon[[ia, ib], a : b + 1]))
+    lat = float(np.mean(g.rep_lat[[ia, ib], a : b + 1]))
+    if nearest_port_m(geo, lon, lat) < min_port_distance_m:
+        return None
+    va, vb = g.vessels[ia], g.vessels[ib]
+    details = {
+        "duration_s": round(float(g.times[b] - g.times[a])),
+        "median_distance_m": round(float(np.median(dist_full[a : b + 1]))),
+        **extra,
+        "sim_vessels": [va.vid, vb.vid],
+    }
+    return truth_event(kind, tuple(sorted((va.mmsi, vb.mmsi))), g.times[a], g.times[b], lon, lat, details)
 
 
 def _overlap(a: Event, b: Event) -> bool:
