@@ -4,6 +4,7 @@ moored and anchored vessels (the injected behaviours are `traffic.py`'s)."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -21,6 +22,25 @@ PORT_MARGIN_M = 5_000.0  # searoute lanes may clip the coast this close to a por
 H = 3600.0
 
 
+@dataclass(frozen=True)
+class _Sea:
+    """What every background vessel is made in: the geography, the random stream, the scenario's span."""
+
+    geo: SimGeo
+    rng: np.random.Generator
+    t0: float
+    t1: float
+
+
+@dataclass(frozen=True)
+class _Hull:
+    """Who a background vessel is: its id, category and identity."""
+
+    vid: str
+    cat: str
+    ident: Identity
+
+
 def background_vessels(
     sc: Scenario, geo: SimGeo, rng: np.random.Generator, factory: IdentityFactory
 ) -> list[SimVessel]:
@@ -34,58 +54,44 @@ def background_vessels(
     cats = [c for c, w in tr.mix.items() if w > 0]
     weights = np.array([tr.mix[c] for c in cats], dtype=float)
     weights /= weights.sum()
-    t0, t1 = sc.start_epoch_s, sc.end_epoch_s
+    sea = _Sea(geo, rng, sc.start_epoch_s, sc.end_epoch_s)
     out: list[SimVessel] = []
     for i in range(tr.vessels):
         cat = cats[int(rng.choice(len(cats), p=weights))]
         klass = None if CATEGORIES[cat].class_a else ("B" if rng.random() < tr.class_b_fraction else "A")
         ident = factory.make(cat, ais_class=klass)
-        vid = f"bg-{i:05d}"
-        vessel = (
-            _fishing_trip(vid, cat, ident, ports, geo, rng, t0, t1)
-            if cat == "fishing"
-            else _transit(vid, cat, ident, ports, geo, rng, t0, t1)
-        )
-        out.append(vessel)
+        hull = _Hull(f"bg-{i:05d}", cat, ident)
+        out.append(_fishing_trip(hull, ports, sea) if cat == "fishing" else _transit(hull, ports, sea))
     for i in range(tr.moored):
         cat = ("cargo", "tanker", "tug", "pleasure", "fishing")[int(rng.integers(5))]
         ident = factory.make(cat)
         port = ports[int(rng.integers(len(ports)))]
-        out.append(_moored(f"bg-moored-{i:04d}", cat, ident, port, rng, t0, t1))
+        out.append(_moored(_Hull(f"bg-moored-{i:04d}", cat, ident), port, sea))
     for i in range(tr.anchored):
         cat = ("cargo", "tanker", "reefer")[int(rng.integers(3))]
         ident = factory.make(cat)
         port = ports[int(rng.integers(len(ports)))]
-        out.append(_anchored(f"bg-anchored-{i:04d}", cat, ident, port, geo, rng, t0, t1))
+        out.append(_anchored(_Hull(f"bg-anchored-{i:04d}", cat, ident), port, sea))
     return out
 
 
-def _moored(
-    vid: str, cat: str, ident: Identity, port: Port, rng: np.random.Generator, t0: float, t1: float
-) -> SimVessel:
+def _moored(v: _Hull, port: Port, sea: _Sea) -> SimVessel:
+    rng, t0, t1 = sea.rng, sea.t0, sea.t1
     lon, lat = destination(port.lon, port.lat, float(rng.uniform(0, 360)), float(rng.uniform(100, 600)))
     b = TrajectoryBuilder(t0 - H, lon, lat).hold(t1 - t0 + 2 * H, MOORED)
-    return b.build(vid, cat, ident)
+    return b.build(v.vid, v.cat, v.ident)
 
 
-def _anchored(
-    vid: str,
-    cat: str,
-    ident: Identity,
-    port: Port,
-    geo: SimGeo,
-    rng: np.random.Generator,
-    t0: float,
-    t1: float,
-) -> SimVessel:
+def _anchored(v: _Hull, port: Port, sea: _Sea) -> SimVessel:
+    geo, rng, t0, t1 = sea.geo, sea.rng, sea.t0, sea.t1
     for _ in range(24):
         lon, lat = destination(
             port.lon, port.lat, float(rng.uniform(0, 360)), float(rng.uniform(2_000, 5_000))
         )
         if not geo.on_land(np.array([lon]), np.array([lat]))[0]:
             b = TrajectoryBuilder(t0 - H, lon, lat).hold(t1 - t0 + 2 * H, AT_ANCHOR)
-            return b.build(vid, cat, ident)
-    return _moored(vid, cat, ident, port, rng, t0, t1)
+            return b.build(v.vid, v.cat, v.ident)
+    return _moored(v, port, sea)
 
 
 def berth(b: TrajectoryBuilder, rng: np.random.Generator) -> None:
@@ -108,17 +114,9 @@ def _sea_path(geo: SimGeo, a: Port, b: Port) -> tuple[np.ndarray, np.ndarray] | 
     return lon, lat
 
 
-def _transit(
-    vid: str,
-    cat: str,
-    ident: Identity,
-    ports: list[Port],
-    geo: SimGeo,
-    rng: np.random.Generator,
-    t0: float,
-    t1: float,
-) -> SimVessel:
-    speed = float(rng.uniform(*CATEGORIES[cat].speed_kn))
+def _transit(v: _Hull, ports: list[Port], sea: _Sea) -> SimVessel:
+    geo, rng, t0, t1 = sea.geo, sea.rng, sea.t0, sea.t1
+    speed = float(rng.uniform(*CATEGORIES[v.cat].speed_kn))
     for _ in range(12):
         a, b = (ports[int(k)] for k in rng.choice(len(ports), size=2, replace=False))
         path = _sea_path(geo, a, b)
@@ -140,22 +138,14 @@ def _transit(
             builder.sail(lon[k + 1 :], lat[k + 1 :], speed)
         berth(builder, rng)
         builder.hold(max(0.0, t1 + H - builder.now), MOORED)
-        return builder.build(vid, cat, ident)
-    return _moored(vid, cat, ident, ports[int(rng.integers(len(ports)))], rng, t0, t1)
+        return builder.build(v.vid, v.cat, v.ident)
+    return _moored(v, ports[int(rng.integers(len(ports)))], sea)
 
 
-def _fishing_trip(
-    vid: str,
-    cat: str,
-    ident: Identity,
-    ports: list[Port],
-    geo: SimGeo,
-    rng: np.random.Generator,
-    t0: float,
-    t1: float,
-) -> SimVessel:
+def _fishing_trip(v: _Hull, ports: list[Port], sea: _Sea) -> SimVessel:
+    geo, rng, t0, t1 = sea.geo, sea.rng, sea.t0, sea.t1
     port = ports[int(rng.integers(len(ports)))]
-    speed = float(rng.uniform(*CATEGORIES[cat].speed_kn))
+    speed = float(rng.uniform(*CATEGORIES[v.cat].speed_kn))
 
     def is_clear(lon0: float, lat0: float, lon1: float, lat1: float) -> bool:
         return clear_line(geo, lon0, lat0, lon1, lat1)
@@ -185,8 +175,8 @@ def _fishing_trip(
             builder.sail(back_lon, back_lat, speed)
         berth(builder, rng)
         builder.hold(max(0.0, t1 + H - builder.now), MOORED)
-        return builder.build(vid, cat, ident)
-    return _moored(vid, cat, ident, port, rng, t0, t1)
+        return builder.build(v.vid, v.cat, v.ident)
+    return _moored(v, port, sea)
 
 
 def clear_line(geo: SimGeo, lon0: float, lat0: float, lon1: float, lat1: float) -> bool:
