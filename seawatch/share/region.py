@@ -201,6 +201,37 @@ def island_permissions(nation: str, region: list[str]) -> dict[str, Any]:
     return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}}
 
 
+def _broker_conf(
+    name: str,
+    listen: str,
+    agreement: RegionAgreement,
+    domain: str,
+    home: Path,
+    ca_file: Path,
+    users: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """What the hub's and each island's configuration share: JetStream in its own domain (its store in
+    `home`), mutual TLS mapping each certificate to its user (the server's own in `home`), one account."""
+    return {
+        "server_name": name,
+        "listen": listen,
+        "max_payload": 1024 * 1024,
+        "jetstream": {
+            "store_dir": str(home / "store"),
+            "sync_interval": agreement.sync_interval,
+            "domain": domain,
+        },
+        "tls": {
+            "cert_file": str(home / "server.pem"),
+            "key_file": str(home / "server.key"),
+            "ca_file": str(ca_file),
+            "verify_and_map": True,
+            "timeout": 5,
+        },
+        "accounts": {"SEAWATCH": {"jetstream": "enabled", "users": users}},
+    }
+
+
 def server_config(agreement: RegionAgreement, out: Path) -> str:
     """nats-server.conf text for the hub (paths absolute, so it runs from any folder)."""
     broker = (out / "broker").resolve()
@@ -208,24 +239,10 @@ def server_config(agreement: RegionAgreement, out: Path) -> str:
         {"user": f"CN={n.id}", "permissions": permissions_for(n.id, agreement.ids, n.island)}
         for n in agreement.nations
     ]
-    conf: dict[str, Any] = {
-        "server_name": f"{agreement.region}_hub",
-        "listen": f"{_bind_host(agreement.host)}:{agreement.port}",
-        "max_payload": 1024 * 1024,
-        "jetstream": {
-            "store_dir": str(broker / "store"),
-            "sync_interval": agreement.sync_interval,
-            "domain": HUB_DOMAIN,
-        },
-        "tls": {
-            "cert_file": str(broker / "server.pem"),
-            "key_file": str(broker / "server.key"),
-            "ca_file": str(broker / "ca.pem"),
-            "verify_and_map": True,
-            "timeout": 5,
-        },
-        "accounts": {"SEAWATCH": {"jetstream": "enabled", "users": users}},
-    }
+    listen = f"{_bind_host(agreement.host)}:{agreement.port}"
+    conf = _broker_conf(
+        f"{agreement.region}_hub", listen, agreement, HUB_DOMAIN, broker, broker / "ca.pem", users
+    )
     if agreement.leafnode_port is not None:
         conf["leafnodes"] = {
             "listen": f"{_bind_host(agreement.host)}:{agreement.leafnode_port}",
@@ -249,23 +266,11 @@ def island_config(agreement: RegionAgreement, nation: str, out: Path) -> str:
         "key_file": str(home / f"{nation}.key"),
         "ca_file": str(home / "ca.pem"),
     }
-    conf: dict[str, Any] = {
-        "server_name": f"{nation}_island",
-        "listen": f"127.0.0.1:{n.island_port}",
-        "max_payload": 1024 * 1024,
-        "jetstream": {
-            "store_dir": str(island / "store"),
-            "sync_interval": agreement.sync_interval,
-            "domain": nation,
-        },
-        "tls": {
-            "cert_file": str(island / "server.pem"),
-            "key_file": str(island / "server.key"),
-            "ca_file": str(home / "ca.pem"),
-            "verify_and_map": True,
-            "timeout": 5,
-        },
-        "accounts": {"SEAWATCH": {"jetstream": "enabled", "users": [{"user": f"CN={nation}"}]}},
+    users = [{"user": f"CN={nation}"}]
+    conf = _broker_conf(
+        f"{nation}_island", f"127.0.0.1:{n.island_port}", agreement, nation, island, home / "ca.pem", users
+    )
+    conf |= {
         "leafnodes": {
             "reconnect": 1,
             "remotes": [
