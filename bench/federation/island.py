@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.federation.proxy import FaultProxy
-from bench.federation.run import POLICY, RESULTS, CountingSink, _items, _publish, _wait
+from bench.federation.run import POLICY, CountingSink, _items, _publish, _wait, report
 from seawatch.share.envelope import generate_key, public_key_to_text
 from seawatch.share.federation import Federation
 from seawatch.share.localbroker import LocalNatsServer, free_port
@@ -169,12 +169,7 @@ def main() -> None:
     parser.add_argument("--record", action="store_true", help="append the result to bench/RESULTS.md")
     args = parser.parse_args()
     result = asyncio.run(bench(args.outage_items, args.delay_s))
-    text = _markdown(result)
-    print(text)
-    print(result)
-    if args.record:
-        with RESULTS.open("a") as f:
-            f.write(text)
+    report(_markdown(result), result, args.record)
 
 
 if __name__ == "__main__":

@@ -346,6 +346,15 @@ paced over 10 real minutes), which is the same state of bb's outbox and the stre
 """
 
 
+def report(markdown: str, result: dict[str, Any], record: bool) -> None:
+    """Print the result (as markdown, then its figures); with `record` append the markdown to RESULTS.md."""
+    print(markdown)
+    print(result)
+    if record:
+        with RESULTS.open("a") as f:
+            f.write(markdown)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -360,12 +369,7 @@ def main() -> None:
     result = asyncio.run(
         bench(args.items, args.outage_items, args.rate, args.steady_s, secured=not args.open_broker)
     )
-    text = _markdown(result)
-    print(text)
-    print(result)
-    if args.record:
-        with RESULTS.open("a") as f:
-            f.write(text)
+    report(_markdown(result), result, args.record)
 
 
 if __name__ == "__main__":
