@@ -18,21 +18,13 @@ from typing import Any
 
 from seawatch.outputs.encode import position_report, static_report, target_sentence
 from seawatch.outputs.settings import NmeaOutputSettings
-from seawatch.share.policy import ShareItem, SharePolicy
+from seawatch.share.kinds import track_item
+from seawatch.share.policy import SharePolicy
 from seawatch.store.base import TrackState
-from seawatch.timeutil import iso_utc, parse_utc
+from seawatch.timeutil import parse_utc
 
 log = logging.getLogger(__name__)
 UDP_MAX_BYTES = 1400  # lines per datagram kept under a typical MTU
-
-
-def track_item(state: TrackState) -> ShareItem:
-    """A track state as the sharing policy sees it (the same shape the federation shares)."""
-    return ShareItem("track", {
-        "track_id": state.track_id, "mmsi": state.mmsi, "time": iso_utc(state.time), "lat": state.lat,
-        "lon": state.lon, "sog_kn": state.sog_kn, "cog_deg": state.cog_deg, "heading_deg": state.heading_deg,
-        "name": state.name, "ship_type": state.ship_type, "sources": list(state.sources), "dark": state.dark,
-    })  # fmt: skip
 
 
 class TargetNumbers:

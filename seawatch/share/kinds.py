@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING, Any
 from seawatch.errors import ShareError
 from seawatch.model.event import Event
 from seawatch.share.fields import POSITIONS, REQUIRED, SCHEMAS
+from seawatch.timeutil import iso_utc
 
 if TYPE_CHECKING:
     from seawatch.share.policy import SharePolicy
+    from seawatch.store.base import TrackState
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,30 @@ class ShareItem:
 
     kind: str
     data: dict[str, Any]
+
+
+def track_item(state: TrackState) -> ShareItem:
+    """A live track state as a shared item (the node's federation and its NMEA outputs both apply their
+    policies to it)."""
+    return ShareItem(
+        "track",
+        {
+            "track_id": state.track_id,
+            "mmsi": state.mmsi,
+            "time": iso_utc(state.time),
+            "lat": state.lat,
+            "lon": state.lon,
+            "sog_kn": state.sog_kn,
+            "cog_deg": state.cog_deg,
+            "heading_deg": state.heading_deg,
+            "name": state.name,
+            "ship_type": state.ship_type,
+            "sources": list(state.sources),
+            "sensors": list(state.sensors),
+            "nodes": list(state.nodes),
+            "dark": state.dark,
+        },
+    )
 
 
 @dataclass(frozen=True, slots=True)

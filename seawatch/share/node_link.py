@@ -20,37 +20,14 @@ from typing import TYPE_CHECKING, Any
 from seawatch.model import Event
 from seawatch.node.bus import LiveItem
 from seawatch.share.federation import Federation
-from seawatch.share.kinds import ShareItem
+from seawatch.share.kinds import ShareItem, track_item
 from seawatch.share.node_sink import NodeSink
 from seawatch.timeutil import iso_utc
 
 if TYPE_CHECKING:
     from seawatch.node.node import Node
-    from seawatch.store.base import TrackState
 
 log = logging.getLogger(__name__)
-
-
-def track_item(state: TrackState) -> ShareItem:
-    return ShareItem(
-        "track",
-        {
-            "track_id": state.track_id,
-            "mmsi": state.mmsi,
-            "time": iso_utc(state.time),
-            "lat": state.lat,
-            "lon": state.lon,
-            "sog_kn": state.sog_kn,
-            "cog_deg": state.cog_deg,
-            "heading_deg": state.heading_deg,
-            "name": state.name,
-            "ship_type": state.ship_type,
-            "sources": list(state.sources),
-            "sensors": list(state.sensors),
-            "nodes": list(state.nodes),
-            "dark": state.dark,
-        },
-    )
 
 
 def _track(live: LiveItem, own_node: str) -> ShareItem | None:
