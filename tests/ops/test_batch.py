@@ -27,11 +27,9 @@ def _water(
     return out
 
 
-def test_best_of_fleet_matches_the_full_plans() -> None:
-    rng = np.random.default_rng(7)
-    box = (17.0, 18.8, -65.3, -63.5)  # the Virgin Islands: many islands in the way
-    planner = InterceptPlanner(cells=300)
-    fleet = [
+def _fleet(rng: np.random.Generator, box: tuple[float, float, float, float]) -> list[Pursuer]:
+    """Five boats at sea in `box`, based where they are, and an aircraft."""
+    return [
         Pursuer(
             f"B{i}",
             lat,
@@ -44,6 +42,13 @@ def test_best_of_fleet_matches_the_full_plans() -> None:
         )
         for i, (lat, lon) in enumerate(_water(rng, 5, box))
     ] + [Pursuer("AIR", 18.4, -64.6, 150.0, over_water=False, endurance_h=4.0, fuel_range_nm=500.0)]
+
+
+def test_best_of_fleet_matches_the_full_plans() -> None:
+    rng = np.random.default_rng(7)
+    box = (17.0, 18.8, -65.3, -63.5)  # the Virgin Islands: many islands in the way
+    planner = InterceptPlanner(cells=300)
+    fleet = _fleet(rng, box)
     delays = [0.0] * 5 + [1.5]  # the aircraft is on 1.5 h standby
     targets = [
         TargetState(lat, lon, float(rng.uniform(0, 360)), float(rng.uniform(0, 40)), NOW)
@@ -73,19 +78,7 @@ def test_fast_best_for_every_update_agrees_with_the_full_plans() -> None:
     rng = np.random.default_rng(8)
     box = (17.0, 18.8, -65.3, -63.5)
     planner = InterceptPlanner()  # the node's fields: 500 cells a side
-    fleet = [
-        Pursuer(
-            f"B{i}",
-            lat,
-            lon,
-            float(rng.uniform(25, 45)),
-            base_lat=lat,
-            base_lon=lon,
-            fuel_range_nm=150.0,
-            endurance_h=5.0,
-        )
-        for i, (lat, lon) in enumerate(_water(rng, 5, box))
-    ] + [Pursuer("AIR", 18.4, -64.6, 150.0, over_water=False, endurance_h=4.0, fuel_range_nm=500.0)]
+    fleet = _fleet(rng, box)
     delays = [0.0] * 5 + [1.5]
     targets = [
         TargetState(lat, lon, float(rng.uniform(0, 360)), float(rng.uniform(0, 40)), NOW)

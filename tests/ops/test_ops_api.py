@@ -19,35 +19,15 @@ from pydantic import TypeAdapter
 
 from seawatch.api.live_messages import LiveMessage
 from seawatch.model import Event, Observation, SensorKind
-from seawatch.node.settings import ApiSettings, NodeSettings, PipelineSettings
-from seawatch.ops.assets import AssetConfig
 from seawatch.ops.tak import TakFeedSettings, cot_event
 from tests.node.harness import RunningNode, free_port, running_node
+from tests.ops.helpers import boat, go_fast, go_fast_alert, on_node, ops_settings, radar_contact
 
 pytak = pytest.importorskip("pytak")
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
 LIVE_MESSAGE: TypeAdapter[Any] = TypeAdapter(LiveMessage)
 TOMORROW = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
-
-
-def _boat(asset_id: str, lat: float, lon: float, **kw: Any) -> AssetConfig:
-    return AssetConfig.model_validate(
-        {
-            "id": asset_id,
-            "name": f"CG {asset_id}",
-            "kind": "boat",
-            "home_base": "Christiansted",
-            "base_lat": lat,
-            "base_lon": lon,
-            "max_speed_kn": 40.0,
-            "cruise_speed_kn": 25.0,
-            "endurance_h": 8.0,
-            "fuel_range_nm": 200.0,
-            "crew": 4,
-            **kw,
-        }
-    )
 
 
 class UdpPeer:
@@ -97,16 +77,13 @@ def peer() -> UdpPeer:
 @pytest.fixture(scope="module")
 def ops_node(tmp_path_factory: pytest.TempPathFactory, peer: UdpPeer) -> Iterator[tuple[RunningNode, int]]:
     listen_port = free_port()
-    settings = NodeSettings(
-        node_id="ops",
-        data_dir=tmp_path_factory.mktemp("ops-node"),
-        port=free_port(),
-        api=ApiSettings(rate_limit_per_s=10_000, rate_limit_burst=10_000),
-        pipeline=PipelineSettings(tracker="latest"),
+    settings = ops_settings(
+        "ops",
+        tmp_path_factory.mktemp("ops-node"),
         assets=[
-            _boat("CG-1", 17.78, -64.45, tak_uid="ANDROID-cg1"),  # east of St Croix, near the go-fast
-            _boat("CG-2", 17.68, -64.95, max_speed_kn=30.0, mmsi=338123456),
-            _boat(
+            boat("CG-1", 17.78, -64.45, tak_uid="ANDROID-cg1"),  # east of St Croix, near the go-fast
+            boat("CG-2", 17.68, -64.95, max_speed_kn=30.0, mmsi=338123456),
+            boat(
                 "CG-3",
                 17.80,
                 -64.50,
@@ -125,49 +102,12 @@ def ops_node(tmp_path_factory: pytest.TempPathFactory, peer: UdpPeer) -> Iterato
         yield running, listen_port
 
 
-def _on_node(running: RunningNode, coro: Any) -> Any:
-    return asyncio.run_coroutine_threadsafe(coro, running.node.loop).result(30)
-
-
 def _inject(running: RunningNode) -> None:
     """A go-fast (radar-only, 32 kn east, just off St Croix's east end) and a dark target far out at sea."""
-    obs = [
-        Observation(
-            time=T0,
-            lat=17.80,
-            lon=-64.40,
-            sensor=SensorKind.RADAR,
-            source="radar:east",
-            target_ref="GF1",
-            sog_kn=32.0,
-            cog_deg=80.0,
-        ),
-        Observation(
-            time=T0,
-            lat=13.0,
-            lon=-75.0,
-            sensor=SensorKind.RADAR,
-            source="radar:far",
-            target_ref="DK1",
-            sog_kn=6.0,
-            cog_deg=200.0,
-        ),
-    ]
-    _on_node(running, running.node.ingest_observations(obs, "ops"))
-    events = [
-        Event(
-            type="speed_anomaly",
-            mmsi=(),
-            start=T0 - timedelta(minutes=12),
-            end=T0,
-            lat=17.80,
-            lon=-64.40,
-            details={"median_sog_kn": 32.0},
-            track_ids=("radar:GF1",),
-        ),
-        Event(type="dark_target", mmsi=(), start=T0, end=T0, lat=13.0, lon=-75.0, track_ids=("radar:DK1",)),
-    ]
-    _on_node(running, running.node.ingest_events(events, "ops"))
+    far = radar_contact(T0, 13.0, -75.0, "far", "DK1", 6.0, 200.0)
+    on_node(running, running.node.ingest_observations([go_fast(T0), far], "ops"))
+    dark = Event(type="dark_target", mmsi=(), start=T0, end=T0, lat=13.0, lon=-75.0, track_ids=("radar:DK1",))
+    on_node(running, running.node.ingest_events([go_fast_alert(T0, median_sog_kn=32.0), dark], "ops"))
 
 
 def _ranked(client: Any, timeout_s: float = 60.0) -> list[dict[str, Any]]:
@@ -300,10 +240,10 @@ def test_bad_input_is_problem_json_and_writes_nothing(ops_node: tuple[RunningNod
     )
     assert on_land.status_code == 400 and "on land" in on_land.json()["detail"]
     assert on_land.headers["content-type"].startswith("application/problem+json")
-    fast = _boat("CG-9", 17.7, -64.7).model_dump(mode="json") | {"max_speed_kn": 300.0}
+    fast = boat("CG-9", 17.7, -64.7).model_dump(mode="json") | {"max_speed_kn": 300.0}
     bad = admin.post("/api/ops/assets", json=fast)
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
-    good = _boat("CG-9", 17.7, -64.7).model_dump(mode="json")
+    good = boat("CG-9", 17.7, -64.7).model_dump(mode="json")
     assert operator.post("/api/ops/assets", json=good).status_code == 403
     assert admin.post("/api/ops/assets", json=good).status_code == 201
     assert admin.post("/api/ops/assets", json=good).status_code == 409
@@ -333,7 +273,7 @@ def test_asset_position_from_its_own_ais(ops_node: tuple[RunningNode, int]) -> N
         sog_kn=12.0,
         cog_deg=45.0,
     )
-    _on_node(running, running.node.submit("ais:test", [fix]))
+    on_node(running, running.node.submit("ais:test", [fix]))
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         where = viewer.get("/api/ops/assets/CG-2").json()["where"]

@@ -22,11 +22,9 @@ from typing import Any
 import orjson
 import pytest
 
-from seawatch.model import Event, Observation, SensorKind
-from seawatch.node.settings import ApiSettings, NodeSettings, PipelineSettings
 from seawatch.ops.tak import TakFeedSettings, cot_event
 from tests.node.harness import RunningNode, free_port, running_node
-from tests.ops.test_ops_api import _boat
+from tests.ops.helpers import boat, go_fast, go_fast_alert, on_node, ops_settings, until
 
 pytak = pytest.importorskip("pytak")
 if importlib.util.find_spec("taky") is None:
@@ -138,32 +136,14 @@ class TakDevice:
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory, tak_server: int) -> Iterator[RunningNode]:
-    settings = NodeSettings(
-        node_id="ops-tak",
-        data_dir=tmp_path_factory.mktemp("ops-tak-node"),
-        port=free_port(),
-        api=ApiSettings(rate_limit_per_s=10_000, rate_limit_burst=10_000),
-        pipeline=PipelineSettings(tracker="latest"),
-        assets=[_boat("CG-1", 17.78, -64.45, tak_uid="ANDROID-cg1")],
+    settings = ops_settings(
+        "ops-tak",
+        tmp_path_factory.mktemp("ops-tak-node"),
+        assets=[boat("CG-1", 17.78, -64.45, tak_uid="ANDROID-cg1")],
         tak=[TakFeedSettings(name="server", url=f"tcp://127.0.0.1:{tak_server}")],
     )
     with running_node(settings, wait_feeds=False) as running:
         yield running
-
-
-def _on_node(running: RunningNode, coro: Any) -> Any:
-    assert running.node.loop is not None
-    return asyncio.run_coroutine_threadsafe(coro, running.node.loop).result(30)
-
-
-def _until(check: Any, timeout_s: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def test_tasked_target_reaches_the_device_through_the_tak_server_and_its_position_comes_back(
@@ -172,28 +152,9 @@ def test_tasked_target_reaches_the_device_through_the_tak_server_and_its_positio
     device = TakDevice(tak_server)
     try:
         viewer, operator, analyst = node.client("viewer"), node.client("operator"), node.client("analyst")
-        _until(lambda: analyst.get("/api/ops/tak").json()["connected"].get("server"))
-        go_fast = Observation(
-            time=T0,
-            lat=17.80,
-            lon=-64.40,
-            sensor=SensorKind.RADAR,
-            source="radar:east",
-            target_ref="GF1",
-            sog_kn=32.0,
-            cog_deg=80.0,
-        )
-        _on_node(node, node.node.ingest_observations([go_fast], "ops"))
-        event = Event(
-            type="speed_anomaly",
-            mmsi=(),
-            start=T0 - timedelta(minutes=12),
-            end=T0,
-            lat=17.80,
-            lon=-64.40,
-            track_ids=("radar:GF1",),
-        )
-        _on_node(node, node.node.ingest_events([event], "ops"))
+        until(lambda: analyst.get("/api/ops/tak").json()["connected"].get("server"))
+        on_node(node, node.node.ingest_observations([go_fast(T0)], "ops"))
+        on_node(node, node.node.ingest_events([go_fast_alert(T0)], "ops"))
         # the go-fast itself goes out as soon as it is raised
         assert device.wait_for("seawatch.radar:GF1").get("type") == "a-s-S"
 
@@ -220,7 +181,7 @@ def test_tasked_target_reaches_the_device_through_the_tak_server_and_its_positio
         at = datetime.now(UTC).replace(microsecond=0)
         device.send(cot_event("ANDROID-stranger", "a-f-G-U-C", 17.70, -64.60, at))  # not one of ours
         device.send(cot_event("ANDROID-cg1", "a-f-S-X-L", 17.71, -64.52, at, callsign="CG-1"))
-        where = _until(
+        where = until(
             lambda: (w := viewer.get("/api/ops/assets/CG-1").json()["where"])["source"] == "tak" and w
         )
         assert (where["lat"], where["lon"]) == pytest.approx((17.71, -64.52))
@@ -243,13 +204,13 @@ def test_the_feed_connects_again_when_its_connection_drops(node: RunningNode, ta
     queued meanwhile still goes out."""
     bridge = node.app.state.ops.tak  # type: ignore[attr-defined]
     analyst = node.client("analyst")
-    _until(lambda: analyst.get("/api/ops/tak").json()["connected"].get("server"))
+    until(lambda: analyst.get("/api/ops/tak").json()["connected"].get("server"))
     # cut the node's connection under it (as a network cut or a server restart would)
     writer = bridge.streams["server"]
     assert node.node.loop is not None
     node.node.loop.call_soon_threadsafe(writer.transport.abort)
-    _until(lambda: not bridge.connected.get("server"), 10)
-    _until(lambda: bridge.connected.get("server"), 30)
+    until(lambda: not bridge.connected.get("server"), 10)
+    until(lambda: bridge.connected.get("server"), 30)
     device = TakDevice(tak_server)
     try:
         time.sleep(0.5)  # the device is registered with the server

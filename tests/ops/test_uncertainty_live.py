@@ -4,7 +4,6 @@ search radius and the conservative ETA."""
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections.abc import Iterator
@@ -13,22 +12,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from seawatch.model import Observation, SensorKind
-from seawatch.node.settings import ApiSettings, NodeSettings, PipelineSettings
-from tests.node.harness import RunningNode, free_port, running_node
-from tests.ops.test_ops_api import _boat
+from tests.node.harness import RunningNode, running_node
+from tests.ops.helpers import boat, on_node, ops_settings
 
 M_PER_NM = 1852.0
 
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNode]:
-    settings = NodeSettings(
-        node_id="ops-sigma",
-        data_dir=tmp_path_factory.mktemp("ops-sigma"),
-        port=free_port(),
-        api=ApiSettings(rate_limit_per_s=10_000, rate_limit_burst=10_000),
-        pipeline=PipelineSettings(tracker="fusion"),
-        assets=[_boat("CG-1", 17.78, -64.45)],
+    settings = ops_settings(
+        "ops-sigma",
+        tmp_path_factory.mktemp("ops-sigma"),
+        tracker="fusion",
+        assets=[boat("CG-1", 17.78, -64.45)],
     )
     with running_node(settings, wait_feeds=False) as running:
         yield running
@@ -49,8 +45,7 @@ def test_plan_for_a_fused_track_carries_the_trackers_uncertainty(node: RunningNo
         )
         for k in range(8)
     ]
-    assert node.node.loop is not None
-    asyncio.run_coroutine_threadsafe(node.node.ingest_observations(fixes, "ops"), node.node.loop).result(30)
+    on_node(node, node.node.ingest_observations(fixes, "ops"))
     deadline = time.monotonic() + 30
     state = None
     while state is None and time.monotonic() < deadline:
