@@ -39,7 +39,7 @@ export class ZoneLayer {
       void this.savePending();
     };
     map.on("pm:create", (e) => {
-      const layer = (e as unknown as { layer: L.Layer }).layer;
+      const layer = e.layer;
       if (!(layer instanceof L.Polygon)) {
         layer.remove();
         return;
