@@ -6,6 +6,7 @@ Run by `scripts/check-package.sh` from an empty temporary folder with no `../sha
    among them port visits (the bundled ports) and zone entries (the bundled zones);
 2. `seawatch demo --duration-s` must serve the picture, show live tracks to the demo admin, and stop
    by itself with exit code 0;
+   and the bundled fine (OpenStreetMap) land of San Juan harbour through `/api/layers/land`;
 3. the six message catalogues (seawatch/i18n/locales) ship, complete, for the page and the node.
 """
 
@@ -98,6 +99,10 @@ def demo_smoke(work: Path, duration_s: float = 30.0) -> None:
         tracks = len(live.get("features", []))
     check(b"<html" in page.lower(), "demo serves the web picture")
     check(tracks > 0, f"demo shows live tracks ({tracks})")
+    san_juan = "-66.14,18.43,-66.08,18.48"
+    land = json.loads(opener.open(f"{base}/api/layers/land?bbox={san_juan}", timeout=30).read())
+    parts = len(land.get("features", []))
+    check(land.get("covered") is True and parts > 0, f"fine land ships: San Juan harbour, {parts} polygons")
     _, rest = proc.communicate(timeout=duration_s + 60)
     check(proc.returncode == 0, f"demo stops by itself after --duration-s (exit {proc.returncode})", rest)
 

@@ -188,6 +188,7 @@ def test_real_answers_match_the_models(live_node: RunningNode) -> None:
     check("viewer", "GET", "/api/zones/bundled")
     check("viewer", "GET", "/api/layers/coverage")
     check("viewer", "GET", "/api/layers/maritime-limits")
+    check("viewer", "GET", "/api/layers/land", params={"bbox": "-74.10,40.60,-74.00,40.70"})
     check("viewer", "GET", "/api/search/vessels", params={"q": str(ais["properties"]["mmsi"])[:5]})
     check("viewer", "GET", f"/api/zones/{zone_id}")
     check("analyst", "PUT", f"/api/zones/{zone_id}", json=zone)

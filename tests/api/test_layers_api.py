@@ -53,6 +53,26 @@ def test_maritime_limits_are_noaa_lines_and_caribbean_eez_boundaries(live_node: 
     assert all(-70 < lon < -63 for lon, _ in pr_eez)
 
 
+def test_fine_land_in_a_harbour_bbox(live_node: RunningNode) -> None:
+    """OpenStreetMap land clipped to the asked box (New York's Upper Bay), covered; none off the regions."""
+    box = (-74.10, 40.60, -74.00, 40.70)
+    with live_node.client("viewer") as viewer:
+        body = viewer.get("/api/layers/land", params={"bbox": ",".join(map(str, box))}).json()
+        pacific = viewer.get("/api/layers/land", params={"bbox": "-120.5,33.5,-120,34"}).json()
+        too_wide = viewer.get("/api/layers/land", params={"bbox": "-76,36,-73,38"})
+        missing = viewer.get("/api/layers/land")
+    assert body["covered"] is True and "OpenStreetMap" in body["attribution"]
+    rings = [ring for f in body["features"] for ring in f["geometry"]["coordinates"]]
+    assert len(body["features"]) >= 5 and sum(len(r) for r in rings) > 1_000  # harbour detail
+    assert all(box[0] <= x <= box[2] and box[1] <= y <= box[3] for ring in rings for x, y in ring)
+    assert all(ring[0] == ring[-1] for ring in rings)
+    assert pacific["covered"] is False and pacific["features"] == []
+    for answer in (too_wide, missing):
+        assert answer.status_code == 422
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert "bbox" in answer.text
+
+
 @pytest.fixture(scope="module")
 def sim_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNode]:
     settings = NodeSettings(

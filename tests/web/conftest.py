@@ -43,22 +43,31 @@ def artifacts() -> Path:
 
 @contextmanager
 def web_node(
-    tmp_path_factory: pytest.TempPathFactory, artifacts: Path, name: str = "webnode"
+    tmp_path_factory: pytest.TempPathFactory,
+    artifacts: Path,
+    name: str = "webnode",
+    replay: tuple[Path, float] | None = None,
 ) -> Iterator[NodeProcess]:
     """A node replaying the real Gulf slice; tests that change what the node holds (cases sail a go-fast and
-    report sightings now) start their own, so the shared node's picture stays the data's."""
+    report sightings now) start their own, so the shared node's picture stays the data's. `replay`: another
+    AIS file and its replay speed (0: at once) instead."""
     if not (DIST / "index.html").is_file():
         unavailable(f"web picture not built ({DIST}/index.html missing): run `make web`")
     base = tmp_path_factory.mktemp(name)
-    data = gulf_slice(base / "gulf.csv")
-    names = base / "names.nmea"
-    spare = real_names(names, data)
+    spare = None
+    if replay is None:
+        data = gulf_slice(base / "gulf.csv")
+        names = base / "names.nmea"
+        spare = real_names(names, data)
+        paths, speed = [str(names), str(data)], REPLAY_SPEED
+    else:
+        paths, speed = [str(replay[0])], replay[1]
     config = base / "node.toml"
     config.write_text(
         'node_id = "webtest"\n'
         "[[feeds]]\n"
         'name = "us-gulf"\nkind = "file"\n'
-        f"paths = [{str(names)!r}, {str(data)!r}]\nspeed = {REPLAY_SPEED}\ntimeout_s = 3600\n"
+        f"paths = {paths!r}\nspeed = {speed}\ntimeout_s = 3600\n"
         "[api]\nrate_limit_per_s = 10000\nrate_limit_burst = 10000\n"
     )
     data_dir = base / "data"
