@@ -24,6 +24,7 @@ import lzma
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +40,7 @@ REGIONS: dict[str, tuple[float, float, float, float]] = {
     "caribbean_gulf": (-100.0, 5.0, -55.0, 35.0),
     "us_east_coast": (-82.0, 35.0, -65.0, 45.5),
 }
-ATTRIBUTION = "Coastline © OpenStreetMap contributors (ODbL)"
+ATTRIBUTION = "Coastline © OpenStreetMap (ODbL)"
 
 
 def decode(payload: bytes) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64], str]:
@@ -72,7 +73,7 @@ class FineLand:
             raise ConfigError(f"{file}: file not found") from exc
         except (OSError, lzma.LZMAError, ValueError, KeyError, shapely.errors.GEOSException) as exc:
             raise ConfigError(f"{file}: not a fine land file: {exc}") from exc
-        land = shapely.multipolygons(polygons)
+        land = cast(shapely.Geometry, shapely.multipolygons(polygons))
         shapely.prepare(land)
         area = shapely.union_all(shapely.box(regions[:, 0], regions[:, 1], regions[:, 2], regions[:, 3]))
         shapely.prepare(area)
@@ -80,7 +81,7 @@ class FineLand:
 
     def covers(self, lon0: float, lat0: float, lon1: float, lat1: float) -> bool:
         """True if the box lies wholly where fine land is bundled."""
-        return bool(self.area.covers(shapely.box(lon0, lat0, lon1, lat1)))
+        return bool(shapely.covers(self.area, shapely.box(lon0, lat0, lon1, lat1)))
 
     def in_regions(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
         x = np.atleast_1d(np.asarray(lon, dtype=np.float64))

@@ -63,7 +63,7 @@ def test_fine_land_in_a_harbour_bbox(live_node: RunningNode) -> None:
         missing = viewer.get("/api/layers/land")
     assert body["covered"] is True and "OpenStreetMap" in body["attribution"]
     rings = [ring for f in body["features"] for ring in f["geometry"]["coordinates"]]
-    assert len(body["features"]) >= 5 and sum(len(r) for r in rings) > 1_000  # harbour detail
+    assert len(body["features"]) >= 5 and sum(len(r) for r in rings) > 200  # piers, slips, islands
     assert all(box[0] <= x <= box[2] and box[1] <= y <= box[3] for ring in rings for x, y in ring)
     assert all(ring[0] == ring[-1] for ring in rings)
     assert pacific["covered"] is False and pacific["features"] == []

@@ -1,5 +1,5 @@
 """A harbour at berth zoom: the real NY Harbor hour replayed into a node, the page at zoom 15 over a quay
-where vessels lie moored. From zoom 12 the land is OpenStreetMap's (the node's /api/layers/land), credited
+where tugs lie moored. From zoom 12 the land is OpenStreetMap's (the node's /api/layers/land), credited
 in the attribution, and the moored vessels of the view lie off it. Screenshots at laptop (1366x768) and
 wall (2560x1440) sizes go to test-artifacts/web/."""
 
@@ -16,9 +16,8 @@ from tests.shared import require_shared
 from tests.web.conftest import sign_in, web_node
 from tests.web.harness import NodeProcess, login, shot
 
-# Staten Island's St. George ferry terminal and the Kill Van Kull's berths: ferries and tugs moored in the
-# hour (data: SOG 0 at their slips)
-HARBOUR = (40.6436, -74.0735, 15)
+# the tug berths of Port Richmond on the Kill Van Kull (Staten Island): ~20 tugs moored in the hour
+HARBOUR = (40.6413, -74.1265, 15)
 
 
 @pytest.fixture(scope="module")
