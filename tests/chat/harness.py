@@ -108,8 +108,10 @@ def federated_node(
     policies: dict[str, dict[str, Any]],
     nats_url: str,
     port: int | None = None,
+    detect: bool = False,
 ) -> Served:
-    """A federated node (`seawatch node` as the CLI runs it: node, federation and API on one loop)."""
+    """A federated node (`seawatch node` as the CLI runs it: node, federation and API on one loop);
+    `detect`: with the node's live detectors (a go-fast sailed through its API raises an alert)."""
     from seawatch.server import federated_app
     from seawatch.share.service import FederatedNode
 
@@ -118,7 +120,8 @@ def federated_node(
     port = port or free_port()
     tokens = users(data_dir)
     settings = NodeSettings(node_id=node_id, data_dir=data_dir, port=port, api=FAST_API)
-    fnode = FederatedNode(settings, make_settings(node_id, keys, tmp, policies, nats_url), detectors=[])
+    share = make_settings(node_id, keys, tmp, policies, nats_url)
+    fnode = FederatedNode(settings, share, detectors=None if detect else [])
     served = serve(federated_app(fnode), port, tokens)
     served.extra["fnode"] = fnode
     served.extra["port"] = port

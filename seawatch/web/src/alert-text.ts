@@ -24,8 +24,9 @@ export function severityOf(e: SeaEvent): Severity {
 export function whoText(e: SeaEvent, nameOf: (mmsi: number) => string | undefined): string {
   const d = e.details ?? {};
   if (e.type === "dark_target" && !e.mmsi?.length) {
-    // i18n-keys: who.radar who.satellite who.any_sensor
-    const kind = typeof d.sensor === "string" && d.sensor ? t(`who.${d.sensor}`, { defaultValue: d.sensor }) : t("who.any_sensor");
+    // i18n-keys: who.radar who.satellite who.sighting who.partner who.ais who.any_sensor
+    const kind = typeof d.sensor === "string" && d.sensor // one kind, or several: "radar,sighting"
+      ? d.sensor.split(",").map((s) => t(`who.${s}`, { defaultValue: s })).join(", ") : t("who.any_sensor");
     const sites = Array.isArray(d.sensors) ? d.sensors.join(", ") : "";
     const named = typeof d.identified_mmsi === "number"
       ? ` · ${t("who.later_ais", { name: nameOf(d.identified_mmsi) ?? d.identified_mmsi })}` : "";

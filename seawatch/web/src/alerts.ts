@@ -5,7 +5,6 @@ import "./alerts.css";
 import { api } from "./api";
 import { eventLabel, severityOf, sharingText, whoText, whyText } from "./alert-text";
 import type { AlertEvent, AlertState, AlertStateName } from "./alert-types";
-import { label as caseLabel } from "./cases-text";
 import type { Profile } from "./profile";
 import { alertKeys, setOpenAlert } from "./threat";
 import { fmtDateTime, onLanguageChange, t } from "./i18n";
@@ -226,7 +225,7 @@ export class AlertsPanel {
       ? `<button class="small" data-testid="alert-ack">${esc(t("alerts.ack"))}</button>`
         + `<button class="small ghost" data-testid="alert-dismiss">${esc(t("alerts.dismiss"))}</button>`
       : `<button class="small ghost" data-testid="alert-reopen">${esc(t("alerts.reopen"))}</button>`;
-    const caseButton = this.onCase ? `<button class="small ghost" data-testid="alert-open-case">${esc(caseLabel("cases.open_case"))}</button>` : "";
+    const caseButton = this.onCase ? `<button class="small ghost" data-testid="alert-open-case">${esc(t("cases.open_case"))}</button>` : "";
     return `<div class="alert-actions">${buttons}${caseButton}</div>`
       + `<form class="alert-reason" data-testid="alert-reason-form" hidden>`
       + `<input data-testid="alert-reason" placeholder="${esc(t("alerts.reason"))}" minlength="3" maxlength="500" required>`

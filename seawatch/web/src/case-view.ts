@@ -1,19 +1,48 @@
 // One case beside the map: status and outcome, releasability, what it links, notes, a sighting for the
 // case, files, the timeline, and the evidence pack for analysts. Its tracks, events and sightings are
 // drawn on the map (GET /api/cases/{id}/map) in their own layer, fitted into view when the case opens.
+// Every word is the reader's language (`t`, keys "cases.*"), dates through Intl; on a language change
+// the view is drawn again, keeping what the officer was typing.
 import * as L from "leaflet";
 import { api, ApiError } from "./api";
 import { assetPicker, unlinkButtons } from "./case-links";
-import { label } from "./cases-text";
-import type { CaseOut, CaseMap, CaseSummary } from "./generated/api";
-import { esc, isoMinute } from "./util";
+import type { CaseLink, CaseMap, CaseOut, CaseSummary } from "./generated/api";
+import { fmtDateTime, onLanguageChange, t } from "./i18n";
+import { esc } from "./util";
 
 const STATUSES = ["open", "monitoring", "interdiction", "closed"] as const;
 const OUTCOMES = ["interdicted", "no_violation", "handed_over", "rescued", "lost_contact", "false_alarm", "other"] as const;
 const TRACK_STYLE: L.PolylineOptions = { color: "#ff9f1c", weight: 3, opacity: 0.95, className: "case-track" };
 
 function when(epochS: number): string {
-  return isoMinute(epochS * 1000);
+  return fmtDateTime(epochS * 1000);
+}
+
+// i18n-keys: cases.status.open cases.status.monitoring cases.status.interdiction cases.status.closed
+// i18n-keys: cases.outcome.interdicted cases.outcome.no_violation cases.outcome.handed_over cases.outcome.rescued
+// i18n-keys: cases.outcome.lost_contact cases.outcome.false_alarm cases.outcome.other
+// i18n-keys: cases.kind.track cases.kind.event cases.kind.sighting cases.kind.asset cases.kind.vessel
+// i18n-keys: cases.action.open cases.action.update cases.action.link cases.action.unlink cases.action.note cases.action.attach
+// i18n-keys: cases.from.alert cases.from.track cases.from.vessel cases.from.manual
+// i18n-keys: cases.field.status cases.field.outcome cases.field.title cases.field.summary cases.field.releasable_to
+/** A word of a group ("cases.kind", "track"): the code itself when the catalogue has none (a newer node's). */
+function word(group: string, code: string): string {
+  return t(`${group}.${code}`, { defaultValue: code });
+}
+
+/** A link's label in the reader's words: the node writes an event's as "<type in words>: <who>" and a
+ * nameless track's as "track <id>" (cases/service.py, English from codes); the code part is said again
+ * here, the rest (names, MMSI, ids) is data. */
+function linkLabel(l: CaseLink): string {
+  const label = l.label ?? l.ref;
+  const event = /^([a-z][a-z ]*): (.*)$/s.exec(label);
+  if (l.kind === "event" && event) {
+    const words = t(`event.${event[1].replace(/ /g, "_")}`, { defaultValue: "" });
+    if (words) return `${words}: ${event[2]}`;
+  }
+  const track = /^track (\S+)$/.exec(label);
+  if (l.kind === "track" && track) return t("who.track", { id: track[1] });
+  return label;
 }
 
 export class CaseView {
@@ -39,6 +68,30 @@ export class CaseView {
       document.body.dataset.picking = "";
       this.setPick(e.latlng.lat, e.latlng.lng);
     });
+    onLanguageChange(() => this.retranslate());
+  }
+
+  /** The open case again in the new language: typed text, open folds and the error line stay. */
+  private retranslate(): void {
+    if (!this.current || this.panel.hidden) return;
+    const typed = [...this.panel.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>("input:not([type=file]), textarea")]
+      .map((el) => [el.dataset.testid ?? "", el.value] as const);
+    const folds = [...this.panel.querySelectorAll<HTMLDetailsElement>("details[open]")].map((d) => d.dataset.testid ?? "");
+    const scroll = this.panel.scrollTop;
+    const error = this.panel.querySelector("[data-testid=case-error]")?.textContent ?? "";
+    this.render(this.current);
+    const box = this.panel.querySelector("[data-testid=case-error]");
+    if (box) box.textContent = error; // the node's reason, as it gave it
+    for (const [id, value] of typed) {
+      const el = this.panel.querySelector<HTMLInputElement>(`[data-testid="${id}"]`);
+      if (el && id) el.value = value;
+    }
+    for (const id of folds) {
+      const fold = this.panel.querySelector<HTMLDetailsElement>(`details[data-testid="${id}"]`);
+      if (fold) fold.open = true;
+    }
+    this.panel.scrollTop = scroll;
+    void this.draw(false); // the map's tooltips
   }
 
   get caseId(): string | null {
@@ -87,7 +140,7 @@ export class CaseView {
         const cls = p.kind === "event" ? "case-event" : "case-sighting";
         const color = p.kind === "event" ? "#ff3b3b" : "#ffe14d";
         L.circleMarker([lat, lon], { radius: 7, color, weight: 2, fillOpacity: 0.25, className: cls })
-          .bindTooltip(`${label(`cases.kind.${p.kind}`)}: ${p.label ?? p.ref} · ${p.start.replace("T", " ")}`)
+          .bindTooltip(`${word("cases.kind", p.kind)}: ${p.label ?? p.ref} · ${fmtDateTime(Date.parse(p.start))}`)
           .addTo(this.layer);
       }
     }
@@ -103,63 +156,78 @@ export class CaseView {
     this.panel.dataset.status = c.status;
     this.panel.dataset.version = String(c.version);
     const edit = this.canEdit;
-    const statusSelect = `<select data-testid="case-status"${edit ? "" : " disabled"}>`
-      + STATUSES.map((s) => `<option value="${s}"${s === c.status ? " selected" : ""}>${esc(label(`cases.status.${s}`))}</option>`).join("")
+    const off = edit ? "" : " disabled";
+    const statusSelect = `<select data-testid="case-status"${off}>`
+      + STATUSES.map((s) => `<option value="${s}"${s === c.status ? " selected" : ""}>${esc(word("cases.status", s))}</option>`).join("")
       + `</select>`;
-    const outcomeSelect = `<select data-testid="case-outcome"${edit ? "" : " disabled"}><option value="">${esc(label("cases.outcome.none"))}</option>`
-      + OUTCOMES.map((o) => `<option value="${o}"${o === c.outcome ? " selected" : ""}>${esc(label(`cases.outcome.${o}`))}</option>`).join("")
+    const outcomeSelect = `<select data-testid="case-outcome"${off}><option value="">${esc(t("cases.choose"))}</option>`
+      + OUTCOMES.map((o) => `<option value="${o}"${o === c.outcome ? " selected" : ""}>${esc(word("cases.outcome", o))}</option>`).join("")
       + `</select>`;
     const links = c.links.map((l) => `<li data-testid="case-link" data-kind="${esc(l.kind)}" data-ref="${esc(l.ref)}">`
-      + `<span class="case-kind">${esc(label(`cases.kind.${l.kind}`))}</span> ${esc(l.label ?? l.ref)}</li>`).join("");
+      + `<span class="case-kind">${esc(word("cases.kind", l.kind))}</span> <span class="case-link-label">${esc(linkLabel(l))}</span></li>`).join("");
     const notes = c.notes.map((n) => `<li data-testid="case-note"><div class="case-when">${esc(n.author)} · ${esc(when(n.t))}</div>`
       + `<div class="case-note-text">${esc(n.text)}</div></li>`).join("");
     const files = c.attachments.map((a) => `<li data-testid="case-file"><a href="/api/cases/${encodeURIComponent(c.id)}/attachments/`
-      + `${encodeURIComponent(a.id)}" download>${esc(a.name)}</a> <span class="muted">${Math.ceil(a.size / 1024)} KB</span></li>`).join("");
+      + `${encodeURIComponent(a.id)}" download>${esc(a.name)}</a> <span class="muted">`
+      + `${esc(t("cases.size_kb", { n: Math.ceil(a.size / 1024) }))}</span></li>`).join("");
     const timeline = [...c.timeline].reverse().map((e) => `<li data-testid="case-event" data-action="${esc(e.action)}">`
-      + `<span class="case-when">${esc(when(e.t))}</span> <b>${esc(e.actor)}</b> ${esc(label(`cases.action.${e.action}`))} `
+      + `<span class="case-when">${esc(when(e.t))}</span> <b>${esc(e.actor)}</b> ${esc(word("cases.action", e.action))} `
       + `<span class="muted">${esc(this.detailText(e.details))}</span></li>`).join("");
     const partners = c.releasable_to.join(", ");
+    const h3 = (key: string) => `<h3>${esc(t(key))}</h3>`;
+    const button = (key: string, attrs: string) => `<button ${attrs}>${esc(t(key))}</button>`;
     this.panel.innerHTML = `<h2><span class="grow case-view-title" data-testid="case-title">${esc(c.title)}</span>`
-      + (this.onChat ? `<button class="small ghost" data-testid="case-chat">${esc(label("cases.chat"))}</button>` : "")
-      + `<button class="small ghost" data-testid="case-close" aria-label="${esc(label("cases.close"))}">✕</button></h2>`
-      + `<p class="muted case-origin">${esc(label("cases.opened_by", { who: c.created_by, when: when(c.created_at) }))} `
-      + `${esc(label(`cases.from.${c.opened_from}`))} · <span data-testid="case-id">${esc(c.id)}</span></p>`
-      + `<div class="row"><label>${esc(label("cases.status"))} ${statusSelect}</label>`
-      + `<label>${esc(label("cases.outcome"))} ${outcomeSelect}</label></div>`
-      + `<label>${esc(label("cases.releasable"))} <input data-testid="case-releasable" value="${esc(partners)}"`
-      + ` placeholder="${esc(label("cases.releasable.none"))}" title="${esc(label("cases.releasable.hint"))}"${edit ? "" : " disabled"}></label>`
+      + (this.onChat ? button("chat.title", `class="small ghost" data-testid="case-chat"`) : "")
+      + `<button class="small ghost" data-testid="case-close" aria-label="${esc(t("cases.close"))}" title="${esc(t("cases.close"))}">✕</button></h2>`
+      + `<p class="muted case-origin">${esc(t("cases.opened_by", { who: c.created_by, when: when(c.created_at) }))} `
+      + `${esc(word("cases.from", c.opened_from))} · <span data-testid="case-id">${esc(c.id)}</span></p>`
+      + `<div class="row case-fields"><label>${esc(t("cases.field.status"))} ${statusSelect}</label>`
+      + `<label>${esc(t("cases.field.outcome"))} ${outcomeSelect}</label></div>`
+      + `<label class="case-partners">${esc(t("cases.field.releasable_to"))} <input data-testid="case-releasable" value="${esc(partners)}"`
+      + ` placeholder="${esc(t("cases.releasable.none"))}" title="${esc(t("cases.releasable.hint"))}"${off}></label>`
       + `<p class="error" data-testid="case-error" role="alert"></p>`
-      + `<h3>${esc(label("cases.links"))}</h3><ul class="list compact case-links" data-testid="case-links">${links}</ul>`
-      + `<h3>${esc(label("cases.notes"))}</h3><ul class="list compact case-notes" data-testid="case-notes">${notes}</ul>`
+      + h3("cases.links") + `<ul class="list compact case-links" data-testid="case-links">${links}</ul>`
+      + h3("cases.notes") + `<ul class="list compact case-notes" data-testid="case-notes">${notes}</ul>`
       + (edit ? `<form class="case-note-form" data-testid="case-note-form"><textarea rows="2" maxlength="4000" required`
-        + ` data-testid="case-note" placeholder="${esc(label("cases.note.placeholder"))}"></textarea>`
-        + `<button type="submit" class="small">${esc(label("cases.note.add"))}</button></form>`
-        + `<details class="fold" data-testid="case-sighting-fold"><summary>${esc(label("cases.sighting"))}</summary>`
+        + ` data-testid="case-note" placeholder="${esc(t("cases.note.placeholder"))}"></textarea>`
+        + button("cases.note.add", `type="submit" class="small"`) + `</form>`
+        + `<details class="fold" data-testid="case-sighting-fold"><summary>${esc(t("cases.sighting.report"))}</summary>`
         + `<form class="case-sighting-form" data-testid="case-sighting-form"><div class="row">`
-        + `<input data-testid="case-sighting-lat" type="number" step="any" min="-90" max="90" required placeholder="lat">`
-        + `<input data-testid="case-sighting-lon" type="number" step="any" min="-180" max="180" required placeholder="lon"></div>`
-        + `<button type="button" class="small ghost" data-testid="case-sighting-pick">${esc(label("cases.sighting.pick"))}</button>`
-        + `<input data-testid="case-sighting-notes" maxlength="2000" placeholder="${esc(label("cases.note.placeholder"))}">`
-        + `<button type="submit" class="small">${esc(label("cases.sighting.add"))}</button></form></details>` : "")
-      + `<h3>${esc(label("cases.files"))}</h3><ul class="list compact" data-testid="case-files">${files}</ul>`
-      + (edit ? `<label class="case-file-add">${esc(label("cases.file.add"))} <input type="file" data-testid="case-file-input"`
+        + `<input data-testid="case-sighting-lat" type="number" step="any" min="-90" max="90" required placeholder="${esc(t("sighting.lat"))}">`
+        + `<input data-testid="case-sighting-lon" type="number" step="any" min="-180" max="180" required placeholder="${esc(t("sighting.lon"))}"></div>`
+        + button("sighting.pick", `type="button" class="small ghost" data-testid="case-sighting-pick"`)
+        + `<input data-testid="case-sighting-notes" maxlength="2000" placeholder="${esc(t("cases.sighting.notes"))}">`
+        + button("cases.sighting.add", `type="submit" class="small"`) + `</form></details>` : "")
+      + h3("cases.files") + `<ul class="list compact" data-testid="case-files">${files}</ul>`
+      + (edit ? `<label class="case-file-add">${esc(t("cases.file.add"))} <input type="file" data-testid="case-file-input"`
         + ` accept="image/jpeg,image/png,application/pdf,text/plain,text/csv,.geojson,.kml"></label>` : "")
       + (this.canExport ? `<a class="case-evidence" data-testid="case-evidence" href="/api/cases/${encodeURIComponent(c.id)}/evidence"`
-        + ` download>${esc(label("cases.evidence"))}</a>` : "")
-      + `<h3>${esc(label("cases.timeline"))}</h3><ul class="list compact case-timeline" data-testid="case-timeline">${timeline}</ul>`;
+        + ` download>${esc(t("cases.evidence"))}</a>` : "")
+      + h3("cases.timeline") + `<ul class="list compact case-timeline" data-testid="case-timeline">${timeline}</ul>`;
     this.wire(c);
   }
 
+  /** What an entry of the timeline changed, in the reader's words (the case's own text as written). */
   private detailText(details: Record<string, unknown>): string {
     const changed = details.changed as Record<string, [unknown, unknown]> | undefined;
-    if (changed) return Object.entries(changed).map(([k, [a, b]]) => `${k}: ${JSON.stringify(a)} → ${JSON.stringify(b)}`).join("; ");
+    if (changed) {
+      return Object.entries(changed).map(([field, [was, now]]) => `${word("cases.field", field)}: `
+        + `${this.value(field, was)} → ${this.value(field, now)}`).join("; ");
+    }
     const links = details.links as [string, string][] | undefined;
-    if (links) return links.map(([k, r]) => `${label(`cases.kind.${k}`)} ${r}`).join(", ");
+    if (links) return links.map(([k, r]) => `${word("cases.kind", k)} ${r}`).join(", ");
     if (typeof details.text === "string") return details.text.length > 80 ? `${details.text.slice(0, 80)}…` : details.text;
     if (typeof details.name === "string") return details.name;
-    if (typeof details.origin_change === "string") return label(`cases.action.${details.origin_change}`); // a partner's case
-    if (typeof details.kind === "string" && typeof details.ref === "string") return `${label(`cases.kind.${details.kind}`)} ${details.ref}`;
+    if (typeof details.kind === "string" && typeof details.ref === "string") return `${word("cases.kind", details.kind)} ${details.ref}`;
     return "";
+  }
+
+  /** A changed field's value: a status or outcome by its name in the reader's language. */
+  private value(field: string, value: unknown): string {
+    if (value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length)) return t("cases.no_value");
+    if ((field === "status" || field === "outcome") && typeof value === "string") return word(`cases.${field}`, value);
+    if (Array.isArray(value)) return value.join(", ");
+    return typeof value === "string" ? `“${value}”` : JSON.stringify(value);
   }
 
   private wire(c: CaseOut): void {
@@ -252,7 +320,7 @@ export class CaseView {
     } catch (err) {
       if (this.current) this.render(this.current); // the fields back to what the node keeps
       const box = this.panel.querySelector("[data-testid=case-error]");
-      if (box) box.textContent = label("cases.not_saved", { reason: err instanceof ApiError ? err.message : String(err) });
+      if (box) box.textContent = t("cases.not_saved", { reason: err instanceof ApiError ? err.message : String(err) });
     }
   }
 

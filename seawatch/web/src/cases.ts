@@ -1,16 +1,18 @@
 // Cases beside the map: the list (status and text filters, newest change first) in the right column,
 // and the open case's view (case-view.ts) drawn on the map. Opened from an alert, a track's dossier or
-// by hand; every change comes back live (WebSocket "case") so two officers see the same list.
+// by hand; every change comes back live (WebSocket "case") so two officers see the same list. Words come
+// from the catalogues (`t`, keys "cases.*"): fixed text carries data-i18n (translatePage redraws it), the
+// list's rows are drawn again when the language changes.
 import "./cases.css";
 import type * as L from "leaflet";
 import { api, ApiError } from "./api";
 import { CaseFilters } from "./case-filters";
 import { CaseView } from "./case-view";
-import { label } from "./cases-text";
 import type { CaseSummary } from "./generated/api";
-import { t } from "./i18n";
-import { esc, isoMinute } from "./util";
+import { fmtDateTime, onLanguageChange, t } from "./i18n";
+import { esc } from "./util";
 
+const STATUSES = ["open", "monitoring", "interdiction", "closed"] as const;
 const ACTIVE = "open,monitoring,interdiction";
 
 export class CasesPanel {
@@ -30,17 +32,23 @@ export class CasesPanel {
     this.panel = document.createElement("section");
     this.panel.className = "panel cases";
     this.panel.dataset.testid = "cases-panel";
-    this.panel.innerHTML = `<h2><span class="grow">${esc(label("cases.title"))} `
+    // i18n-keys: cases.title cases.new cases.save cases.filter.active cases.filter.all
+    // i18n-keys: cases.status.open cases.status.monitoring cases.status.interdiction cases.status.closed
+    const word = (key: string) => `data-i18n="${key}">${esc(t(key))}`;
+    this.panel.innerHTML = `<h2><span class="grow"><span ${word("cases.title")}</span> `
       + `<span class="badge quiet" data-testid="case-count">0</span></span>`
-      + (canEdit ? `<button class="small" data-testid="case-new">${esc(label("cases.new"))}</button>` : "")
+      + (canEdit ? `<button class="small" data-testid="case-new" ${word("cases.new")}</button>` : "")
       + `</h2>`
       + `<form class="case-new" data-testid="case-new-form" hidden><input data-testid="case-new-title" maxlength="200"`
-      + ` required placeholder="${esc(label("cases.new_title"))}"><button type="submit" class="small">${esc(label("cases.save"))}</button></form>`
-      + `<div class="row case-filters"><select data-testid="case-filter-status">`
-      + `<option value="${ACTIVE}">${esc(label("cases.filter.active"))}</option>`
-      + ["open", "monitoring", "interdiction", "closed"].map((s) => `<option value="${s}">${esc(label(`cases.status.${s}`))}</option>`).join("")
-      + `<option value="">${esc(label("cases.filter.all"))}</option></select>`
-      + `<input type="search" data-testid="case-search" maxlength="100" placeholder="${esc(label("cases.search"))}"></div>`
+      + ` required data-i18n-placeholder="cases.new_title" placeholder="${esc(t("cases.new_title"))}">`
+      + `<button type="submit" class="small" ${word("cases.save")}</button></form>`
+      + `<div class="row case-filters"><select data-testid="case-filter-status" data-i18n-aria-label="cases.filter.status"`
+      + ` aria-label="${esc(t("cases.filter.status"))}">`
+      + `<option value="${ACTIVE}" ${word("cases.filter.active")}</option>`
+      + STATUSES.map((s) => `<option value="${s}" ${word(`cases.status.${s}`)}</option>`).join("")
+      + `<option value="" ${word("cases.filter.all")}</option></select>`
+      + `<input type="search" data-testid="case-search" maxlength="100" data-i18n-placeholder="cases.search"`
+      + ` placeholder="${esc(t("cases.search"))}"></div>`
       + `<ul class="list case-list" data-testid="case-list"></ul>`;
     host.insertBefore(this.panel, host.querySelector("#dossier")); // under the alerts, above the dossier
     this.list = this.panel.querySelector("ul") as HTMLUListElement;
@@ -65,6 +73,17 @@ export class CasesPanel {
       const title = (this.newForm.querySelector("input") as HTMLInputElement).value.trim();
       if (title) void this.open({ title }).then(() => (this.newForm.hidden = true));
     };
+    onLanguageChange(() => this.redraw());
+  }
+
+  /** The rows again in the new language (oldest first, so the newest ends on top as place prepends). */
+  private redraw(): void {
+    const shown = [...this.list.querySelectorAll<HTMLLIElement>("li.case-item")].reverse();
+    for (const li of shown) {
+      const c = this.known.get(li.dataset.caseId ?? "");
+      if (c) this.place(c);
+    }
+    this.empty();
   }
 
   async load(): Promise<void> {
@@ -78,7 +97,7 @@ export class CasesPanel {
       this.empty();
     } catch (err) {
       const refused = err instanceof ApiError && err.status === 422;
-      this.onError(refused ? t("case_find.refused", { reason: err.message }) : `cases: ${(err as Error).message}`);
+      this.onError(refused ? t("case_find.refused", { reason: err.message }) : t("cases.failed", { reason: (err as Error).message }));
     }
   }
 
@@ -89,7 +108,7 @@ export class CasesPanel {
       this.upsert(made);
       await this.view.show(made.id);
     } catch (err) {
-      this.onError(err instanceof ApiError ? label("cases.not_saved", { reason: err.message }) : String(err));
+      this.onError(err instanceof ApiError ? t("cases.not_saved", { reason: err.message }) : String(err));
     }
   }
 
@@ -118,10 +137,12 @@ export class CasesPanel {
       item.dataset.caseId = c.id;
       item.dataset.status = c.status;
       item.tabIndex = 0;
-      const counts = Object.entries(c.counts ?? {}).map(([k, n]) => `${n} ${label(`cases.kind.${k}`) === `cases.kind.${k}` ? k : label(`cases.kind.${k}`)}`);
+      // i18n-keys: cases.kind.track cases.kind.event cases.kind.sighting cases.kind.asset cases.kind.vessel
+      const counts = Object.entries(c.counts ?? {}).map(([k, n]) => `${n} ${t(`cases.kind.${k}`, { defaultValue: k })}`);
       item.innerHTML = `<div class="case-head"><span class="case-title">${esc(c.title)}</span>`
-        + `<span class="case-status" data-testid="case-item-status">${esc(label(`cases.status.${c.status}`))}</span></div>`
-        + `<div class="case-meta"><span>${esc(isoMinute(c.updated_at * 1000))}</span> <span>${esc(counts.join(" · "))}</span></div>`;
+        + `<span class="case-status" data-testid="case-item-status">${esc(t(`cases.status.${c.status}`))}</span></div>`
+        + `<div class="case-meta"><span>${esc(fmtDateTime(c.updated_at * 1000, { short: true }))}</span>`
+        + ` <span>${esc(counts.join(" · "))}</span></div>`;
       item.onclick = () => void this.view.show(c.id);
       item.onkeydown = (k) => {
         if (k.key === "Enter") void this.view.show(c.id);
@@ -137,7 +158,7 @@ export class CasesPanel {
     const badge = this.panel.querySelector("[data-testid=case-count]") as HTMLElement;
     badge.textContent = String(n);
     this.list.querySelector("li.case-none")?.remove();
-    if (n === 0) this.list.insertAdjacentHTML("beforeend", `<li class="case-none muted">${esc(label("cases.none"))}</li>`);
+    if (n === 0) this.list.insertAdjacentHTML("beforeend", `<li class="case-none muted">${esc(t("cases.none"))}</li>`);
   }
 
   get canOpen(): boolean {

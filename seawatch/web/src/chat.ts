@@ -1,18 +1,14 @@
-// Chat panel: a case's room and the regional rooms between partners. Messages come from the node (own and
-// partners'), newest at the bottom, pushed live; structured reports are drawn in the reader's language
-// from their data (report-text.ts), free text as written with its language (and a translation when the
-// node has a model, else a quiet note saying so).
+// Chat panel: a case's room and the regional rooms between partners (admins open new ones, naming the
+// partner nations). Messages come from the node (own and partners'), newest at the bottom, pushed live;
+// structured reports are drawn in the reader's language from their data (report-text.ts), free text as
+// written with its language (and a translation when the node has a model, else a quiet note saying so).
+// Words through i18n.ts: on a language change the rooms, messages and reports are drawn again.
 import "./chat.css";
 import { api, ApiError } from "./api";
-import {
-  assistanceRequestNeedValues,
-  assistanceRequestUrgencyValues,
-  contactReportActivityValues,
-  contactReportWhatValues,
-  handoverReasonValues,
-} from "./generated/api";
+import { panelHtml, toggleHtml } from "./chat-template";
 import type * as Api from "./generated/api";
-import { LANGS, type Lang, readerLang, type Report, reportLines, t } from "./report-text";
+import { isLanguage, language, onLanguageChange, t, translatePage } from "./i18n";
+import { type Report, reportLines } from "./report-text";
 import { esc } from "./util";
 
 type ChatMessage = Api.ChatMessage;
@@ -26,8 +22,11 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
   return node;
 }
 
-function options(values: readonly string[], group: string, lang: Lang): string {
-  return values.map((v) => `<option value="${esc(v)}">${esc(t(lang, `report.${group}.${v}`))}</option>`).join("");
+/** A short name for a room, unique enough on this node: its title in lower-case ASCII. */
+export function slugOf(title: string): string {
+  const base = title.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 48);
+  return base || `room-${Date.now().toString(36)}`;
 }
 
 export class ChatPanel {
@@ -38,21 +37,22 @@ export class ChatPanel {
   private readonly error: HTMLElement;
   private rooms = new Map<string, ChatRoom>();
   private roomId: string | null = null;
-  private seen = new Set<string>();
+  /** The open room's messages by id, as the node sent them (drawn again on a language change). */
+  private messages = new Map<string, ChatMessage>();
   private unread = 0;
   /** Where a new report is, by default (the map's centre). */
   centre: () => [number, number] = () => [0, 0];
 
   private ownNode: string | null = null;
 
-  constructor(private readonly canPost: boolean) {
-    const lang = readerLang();
-    this.toggle = el("button", { id: "chat-toggle", class: "ghost", "data-testid": "chat-toggle", type: "button" });
-    this.toggle.innerHTML = `${esc(t(lang, "chat.title"))} <span class="badge quiet" data-testid="chat-unread" hidden></span>`;
+  constructor(private readonly canPost: boolean, private readonly canOpenRooms = false) {
+    this.toggle = el("button", { id: "chat-toggle", class: "ghost", "data-testid": "chat-toggle", type: "button" }, toggleHtml());
     document.getElementById("user-name")?.before(this.toggle);
     this.panel = el("section", { id: "chat-panel", class: "chat-panel", "data-testid": "chat-panel" });
     this.panel.hidden = true;
-    this.panel.innerHTML = this.template(lang);
+    this.panel.innerHTML = panelHtml(canPost, canOpenRooms);
+    translatePage(this.toggle);
+    translatePage(this.panel);
     document.getElementById("app")?.append(this.panel);
     this.roomSelect = this.panel.querySelector("[data-testid=chat-room]") as HTMLSelectElement;
     this.list = this.panel.querySelector("[data-testid=chat-messages]") as HTMLOListElement;
@@ -61,60 +61,19 @@ export class ChatPanel {
     (this.panel.querySelector("[data-testid=chat-close]") as HTMLElement).onclick = () => this.close();
     this.roomSelect.onchange = () => void this.show(this.roomSelect.value);
     this.wireComposer();
+    this.wireRoomForm();
+    onLanguageChange(() => this.redraw());
   }
 
-  private template(lang: Lang): string {
-    const langs = LANGS.map((l) => `<option value="${l}">${l.toUpperCase()}</option>`).join("");
-    const composer = this.canPost
-      ? `<form class="chat-form" data-testid="chat-form">
-          <textarea data-testid="chat-text" maxlength="4000" rows="2" placeholder="${esc(t(lang, "chat.placeholder"))}"></textarea>
-          <div class="chat-row">
-            <select data-testid="chat-lang" title="${esc(t(lang, "chat.language"))}"><option value="">auto</option>${langs}</select>
-            <button type="submit" data-testid="chat-send">${esc(t(lang, "chat.send"))}</button>
-          </div>
-        </form>
-        <details class="chat-report-fold" data-testid="chat-report-fold"><summary>${esc(t(lang, "chat.report"))}</summary>
-          <form class="chat-report-form" data-testid="chat-report-form">
-            <select name="type" data-testid="report-type">
-              <option value="contact">${esc(t(lang, "report.title.contact"))}</option>
-              <option value="assistance">${esc(t(lang, "report.title.assistance"))}</option>
-              <option value="handover">${esc(t(lang, "report.title.handover"))}</option>
-            </select>
-            <label data-for="contact handover">${esc(t(lang, "report.label.what"))}
-              <select name="what" data-testid="report-what">${options(contactReportWhatValues, "what", lang)}</select></label>
-            <label data-for="contact">${esc(t(lang, "report.label.activity"))}
-              <select name="activity" data-testid="report-activity">${options(contactReportActivityValues, "activity", lang)}</select></label>
-            <label data-for="assistance">${esc(t(lang, "report.label.need"))}
-              <select name="need">${options(assistanceRequestNeedValues, "need", lang)}</select></label>
-            <label data-for="assistance">${esc(t(lang, "report.label.urgency"))}
-              <select name="urgency">${options(assistanceRequestUrgencyValues, "urgency", lang)}</select></label>
-            <label data-for="assistance">${esc(t(lang, "report.label.persons"))}<input name="persons" type="number" min="0" max="10000"></label>
-            <label data-for="handover">${esc(t(lang, "report.label.to"))}<input name="to_node" data-testid="report-to" pattern="[a-z0-9][a-z0-9_-]{0,31}"></label>
-            <label data-for="handover">${esc(t(lang, "report.label.reason"))}
-              <select name="reason">${options(handoverReasonValues, "reason", lang)}</select></label>
-            <div class="chat-row">
-              <label>Lat<input name="lat" type="number" step="any" min="-90" max="90" required data-testid="report-lat"></label>
-              <label>Lon<input name="lon" type="number" step="any" min="-180" max="180" required data-testid="report-lon"></label>
-            </div>
-            <div class="chat-row" data-for="contact handover">
-              <label>${esc(t(lang, "report.label.course"))}<input name="course_deg" type="number" min="0" max="359.9" step="any" data-testid="report-course"></label>
-              <label>${esc(t(lang, "report.label.speed"))}<input name="speed_kn" type="number" min="0" max="99" step="any" data-testid="report-speed"></label>
-            </div>
-            <div class="chat-row">
-              <button type="button" class="ghost small" data-testid="report-centre">${esc(t(lang, "chat.use_map_centre"))}</button>
-              <button type="submit" data-testid="report-send">${esc(t(lang, "chat.send"))}</button>
-            </div>
-          </form>
-        </details>`
-      : "";
-    return `<header class="chat-head">
-        <select data-testid="chat-room" aria-label="${esc(t(lang, "chat.title"))}"></select>
-        <button type="button" class="ghost small" data-testid="chat-close" aria-label="${esc(t(lang, "chat.close"))}">✕</button>
-      </header>
-      <p class="chat-members muted" data-testid="chat-members"></p>
-      <ol class="chat-messages" data-testid="chat-messages"></ol>
-      <p class="chat-error error" role="alert" data-testid="chat-error"></p>
-      ${composer}`;
+  /** Everything drawn from data again in the new language (fixed words follow through data-i18n). */
+  private redraw(): void {
+    this.fillRooms();
+    this.members();
+    for (const m of this.messages.values()) {
+      this.list.querySelector(`[data-id="${CSS.escape(m.id)}"]`)?.replaceWith(this.render(m));
+    }
+    const empty = this.list.querySelector(".chat-empty");
+    if (empty) empty.textContent = t("chat.empty");
   }
 
   private wireComposer(): void {
@@ -122,8 +81,8 @@ export class ChatPanel {
     form?.addEventListener("submit", (e) => {
       e.preventDefault();
       const text = (form.querySelector("textarea") as HTMLTextAreaElement).value;
-      const lang = (form.querySelector("select") as HTMLSelectElement).value as Lang | "";
-      void this.send({ text, lang: lang || null }).then((ok) => {
+      const lang = (form.querySelector("select") as HTMLSelectElement).value;
+      void this.send({ text, lang: isLanguage(lang) ? lang : null }).then((ok) => {
         if (ok) (form.querySelector("textarea") as HTMLTextAreaElement).value = "";
       });
     });
@@ -165,7 +124,40 @@ export class ChatPanel {
         body = { type: "handover", ...common, ...motion, what: value("what") as Api.Handover["what"],
           to_node: value("to_node"), reason: value("reason") as Api.Handover["reason"] };
       }
-      void this.send({ report: body, lang: readerLang() });
+      void this.send({ report: body, lang: language() });
+    });
+  }
+
+  /** Admins: "＋" opens a small form (name, partner nations); the node opens the room and shares it. */
+  private wireRoomForm(): void {
+    const form = this.panel.querySelector("[data-testid=chat-room-form]") as HTMLFormElement | null;
+    const button = this.panel.querySelector("[data-testid=chat-new-room]") as HTMLButtonElement | null;
+    if (!form || !button) return;
+    const title = form.querySelector("[name=title]") as HTMLInputElement;
+    const members = form.querySelector("[name=members]") as HTMLInputElement;
+    button.onclick = () => {
+      form.hidden = !form.hidden;
+      if (!form.hidden) title.focus();
+    };
+    (form.querySelector("[data-testid=chat-room-cancel]") as HTMLElement).onclick = () => (form.hidden = true);
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const partners = members.value.toLowerCase().split(/[\s,;]+/).filter((m) => m);
+      this.error.textContent = "";
+      let slug = slugOf(title.value);
+      for (let n = 2; this.rooms.has(`region:${this.ownNode}:${slug}`); n += 1) slug = `${slugOf(title.value)}-${n}`; // a new room, not a rename
+      void api.post("/api/chat/rooms", { slug, title: title.value.trim(), members: partners })
+        .then(async (room) => {
+          this.rooms.set(room.room_id, room);
+          form.reset();
+          form.hidden = true;
+          this.fillRooms();
+          await this.show(room.room_id);
+        })
+        .catch((err: unknown) => {
+          const detail = err instanceof ApiError ? err.problem.detail ?? err.message : (err as Error).message;
+          this.error.textContent = `${t("chat.not_made")}: ${detail}`;
+        });
     });
   }
 
@@ -176,7 +168,7 @@ export class ChatPanel {
     this.badge();
     await this.loadRooms();
     const wanted = roomId ?? this.roomId ?? this.roomSelect.value;
-    if (wanted) await this.show(wanted);
+    if (wanted && this.rooms.has(wanted)) await this.show(wanted);
   }
 
   /** The chat of a case (its room is opened by the node if it has none yet). */
@@ -202,34 +194,42 @@ export class ChatPanel {
     this.fillRooms();
   }
 
+  /** The room picker: case rooms, then regional rooms (each "OWNER · title"), newest activity first. */
   private fillRooms(): void {
-    const lang = readerLang();
     const group = (kind: string, label: string) => {
       const rooms = [...this.rooms.values()].filter((r) => r.kind === kind);
       if (!rooms.length) return "";
       const items = rooms
-        .map((r) => `<option value="${esc(r.room_id)}">${esc(r.title)} · ${esc(r.owner.toUpperCase())}</option>`)
+        .map((r) => `<option value="${esc(r.room_id)}" data-kind="${esc(r.kind)}" data-testid="chat-room-option">`
+          + `${esc(r.owner.toUpperCase())} · ${esc(r.title)}</option>`) // the owner first: a long title is cut at its end
         .join("");
-      return `<optgroup label="${esc(label)}">${items}</optgroup>`;
+      return `<optgroup label="${esc(label)}" data-kind="${esc(kind)}">${items}</optgroup>`;
     };
     const current = this.roomId;
-    this.roomSelect.innerHTML =
-      group("case", t(lang, "chat.case_room")) + group("region", t(lang, "chat.regional_rooms"));
+    this.roomSelect.innerHTML = group("case", t("chat.case_rooms")) + group("region", t("chat.regional_rooms"))
+      || `<option value="" disabled selected>${esc(t("chat.no_rooms"))}</option>`;
     if (current && this.rooms.has(current)) this.roomSelect.value = current;
+  }
+
+  /** Under the picker: what kind of room, and the nations that share it. */
+  private members(): void {
+    const room = this.roomId ? this.rooms.get(this.roomId) : undefined;
+    const line = this.panel.querySelector("[data-testid=chat-members]") as HTMLElement;
+    line.dataset.kind = room?.kind ?? "";
+    line.textContent = room
+      ? `${room.kind === "region" ? `${t("chat.region_room")} · ` : ""}${t("chat.members")}: `
+        + room.members.map((m) => m.toUpperCase()).join(", ")
+      : "";
   }
 
   private async show(roomId: string): Promise<void> {
     this.roomId = roomId;
     this.roomSelect.value = roomId;
     this.list.innerHTML = "";
-    this.seen.clear();
+    this.messages.clear();
     this.error.textContent = "";
-    const room = this.rooms.get(roomId);
-    const lang = readerLang();
     this.panel.dataset.room = roomId;
-    (this.panel.querySelector("[data-testid=chat-members]") as HTMLElement).textContent = room
-      ? `${t(lang, "chat.members")}: ${room.members.map((m) => m.toUpperCase()).join(", ")}`
-      : "";
+    this.members();
     try {
       const page = await api.get("/api/chat/rooms/{room_id}/messages", {
         path: { room_id: roomId },
@@ -237,7 +237,7 @@ export class ChatPanel {
       });
       if (this.roomId !== roomId) return;
       for (const m of page.messages) this.add(m);
-      if (!page.messages.length) this.list.innerHTML = `<li class="chat-empty muted">${esc(t(lang, "chat.empty"))}</li>`;
+      if (!page.messages.length) this.list.innerHTML = `<li class="chat-empty muted">${esc(t("chat.empty"))}</li>`;
     } catch (err) {
       this.error.textContent = (err as Error).message;
     }
@@ -251,9 +251,8 @@ export class ChatPanel {
       this.add(sent);
       return true;
     } catch (err) {
-      const lang = readerLang();
       const detail = err instanceof ApiError ? err.problem.detail ?? err.message : (err as Error).message;
-      this.error.textContent = `${t(lang, "chat.send_failed")}: ${detail}`;
+      this.error.textContent = `${t("chat.send_failed")}: ${detail}`;
       return false;
     }
   }
@@ -264,7 +263,7 @@ export class ChatPanel {
       this.add(m);
       return;
     }
-    if (!this.seen.has(m.id)) {
+    if (!this.messages.has(m.id)) {
       this.unread += 1;
       this.badge();
     }
@@ -273,6 +272,7 @@ export class ChatPanel {
   onRoom(room: ChatRoom): void {
     this.rooms.set(room.room_id, room);
     if (!this.panel.hidden) this.fillRooms();
+    if (room.room_id === this.roomId) this.members();
   }
 
   private badge(): void {
@@ -283,19 +283,19 @@ export class ChatPanel {
 
   private add(m: ChatMessage): void {
     const existing = this.list.querySelector(`[data-id="${CSS.escape(m.id)}"]`);
+    this.messages.set(m.id, m);
     const item = this.render(m);
     if (existing) {
       existing.replaceWith(item); // again, with its translations
       return;
     }
-    this.seen.add(m.id);
     this.list.querySelector(".chat-empty")?.remove();
     this.list.append(item);
     item.scrollIntoView({ block: "end" });
   }
 
   private render(m: ChatMessage): HTMLLIElement {
-    const lang = readerLang();
+    const lang = language();
     const own = this.ownNode !== null && m.origin === this.ownNode;
     const item = el("li", {
       class: `chat-msg${own ? " own" : ""}`,
@@ -304,21 +304,24 @@ export class ChatPanel {
       "data-testid": "chat-message",
     });
     const time = new Date(m.time).toISOString().slice(11, 16);
-    const langTag = m.lang ? `<span class="chat-lang" title="${esc(t(lang, "chat.language"))}">${esc(m.lang.toUpperCase())}</span>` : "";
+    const langName = m.lang && isLanguage(m.lang) ? t(`language.${m.lang}`) : t("chat.language");
+    const langTag = m.lang ? `<span class="chat-lang" title="${esc(langName)}">${esc(m.lang.toUpperCase())}</span>` : "";
     let body = "";
     if (m.text) {
       body += `<p class="chat-text" data-testid="chat-text-out" lang="${esc(m.lang ?? "")}">${esc(m.text)}</p>`;
       const translated = m.translations?.[lang];
       if (translated && m.lang !== lang) {
-        body += `<p class="chat-translation" data-testid="chat-translation" lang="${lang}">${esc(translated)}</p>`;
+        body += `<p class="chat-translation" data-testid="chat-translation" lang="${lang}" title="${esc(t("chat.translation"))}">`
+          + `${esc(translated)}</p>`;
       } else if (m.lang !== lang && m.translation_note) {
-        body += `<p class="chat-note muted" data-testid="chat-note">${esc(t(lang, "chat.no_model"))}</p>`;
+        body += `<p class="chat-note muted" data-testid="chat-note">${esc(t("chat.no_model"))}</p>`;
       }
     }
     if (m.report) {
       const { title, lines } = reportLines(m.report as Report, lang);
       const rows = lines.map(([label, value]) => `<dt>${esc(label)}</dt><dd>${esc(value)}</dd>`).join("");
-      body += `<div class="chat-report" data-testid="chat-report" data-type="${esc(m.report.type)}"><h4>${esc(title)}</h4><dl>${rows}</dl></div>`;
+      body += `<div class="chat-report" data-testid="chat-report" data-type="${esc(m.report.type)}" lang="${lang}">`
+        + `<h4>${esc(title)}</h4><dl>${rows}</dl></div>`;
     }
     item.innerHTML = `<div class="chat-meta"><b>${esc(m.author)}</b> <span class="chat-nation">${esc(m.origin.toUpperCase())}</span>
       <time datetime="${esc(m.time)}">${time}Z</time>${langTag}</div>${body}`;

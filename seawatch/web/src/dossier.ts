@@ -1,7 +1,6 @@
 // Vessel dossier: identity, identity changes, current state, events and track history (drawn on the map).
 import * as L from "leaflet";
 import { api } from "./api";
-import { label as caseLabel } from "./cases-text";
 import { eventLabel, eventSummary } from "./alerts";
 import { sharingText } from "./alert-text";
 import { ApiError } from "./api";
@@ -69,7 +68,8 @@ export class DossierPanel {
     const button = document.createElement("button");
     button.className = "small ghost";
     button.dataset.testid = "dossier-open-case";
-    button.textContent = caseLabel("cases.open_case");
+    button.dataset.i18n = "cases.open_case"; // translatePage redraws it with the language
+    button.textContent = t("cases.open_case");
     button.onclick = () => {
       const mmsi = Number(this.panel.dataset.mmsi);
       this.onCase?.(this.panel.dataset.trackId || undefined, Number.isFinite(mmsi) && mmsi > 0 ? mmsi : undefined);

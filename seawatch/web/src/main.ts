@@ -4,6 +4,7 @@ import "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css";
 import "./styles.css";
 import * as L from "leaflet";
 import { AlertsPanel } from "./alerts";
+import { eventLabel, whoText } from "./alert-text";
 import type { AlertState } from "./alert-types";
 import { api, ApiError } from "./api";
 import { AssetLayer } from "./assets";
@@ -91,7 +92,7 @@ class App {
     $("sighting-panel").hidden = rank < ROLES.indexOf("operator");
     $("zone-draw").hidden = $("zone-edit").hidden = rank < ROLES.indexOf("analyst");
     this.alerts.canAct = rank >= ROLES.indexOf("operator");
-    this.chat = new ChatPanel(rank >= ROLES.indexOf("operator"));
+    this.chat = new ChatPanel(rank >= ROLES.indexOf("operator"), rank >= ROLES.indexOf("admin"));
     this.map = L.map("map", { zoomControl: true, worldCopyJump: true, preferCanvas: false, attributionControl: true });
     this.map.attributionControl.setPrefix("").addAttribution("Natural Earth · Seawatch");
     this.chat.centre = () => [this.map.getCenter().lat, this.map.getCenter().wrap().lng];
@@ -122,7 +123,10 @@ class App {
     this.cases.onError = (m) => this.hint(m);
     this.cases.view.onChat = (id) => void this.chat.openCase(id).catch((e) => this.hint(`chat: ${(e as Error).message}`));
     if (canTask) {
-      this.alerts.onCase = (e) => void this.cases.open({ event_id: e.id });
+      // the case's title in the opener's words (the node's default is English from codes)
+      this.alerts.onCase = (e) => void this.cases.open({
+        event_id: e.id, title: `${eventLabel(e.type)}: ${whoText(e, this.alerts.nameOf)}`.slice(0, 200),
+      });
       this.dossier.offerCase((trackId, mmsi) => {
         if (trackId) void this.cases.open({ track_id: trackId });
         else if (mmsi) void this.cases.open({ mmsi }); // its recent tracks are linked by the node

@@ -1,89 +1,55 @@
-// Chat in the reader's language: the node's message catalogues (seawatch/i18n/locales/<lang>.json, the
-// same files the Python renderer reads), an i18next-style t() with {{placeholders}}, and structured
-// reports rendered from their data (codes and numbers), so a report reads the same in every language.
-import en from "../../i18n/locales/en.json";
-import es from "../../i18n/locales/es.json";
-import fr from "../../i18n/locales/fr.json";
-import ht from "../../i18n/locales/ht.json";
-import nl from "../../i18n/locales/nl.json";
-import pap from "../../i18n/locales/pap.json";
+// Structured chat reports in the reader's language: drawn from their data (codes and numbers) with the
+// page's catalogues (i18n.ts, the same files the node's Python renderer reads), so a report reads the
+// same in every language and its essential part never needs machine translation.
 import type * as Api from "./generated/api";
-
-export const LANGS = ["en", "es", "fr", "nl", "ht", "pap"] as const;
-export type Lang = (typeof LANGS)[number];
-type Tree = { [key: string]: string | Tree };
-const CATALOGUES: Record<Lang, Tree> = { en, es, fr, nl, ht, pap } as unknown as Record<Lang, Tree>;
+import { fmtDateTime, type Lang, language, t } from "./i18n";
 
 export type Report = Api.ContactReport | Api.AssistanceRequest | Api.Handover;
 
-/** The reader's language: the page's when a language switch set one (html lang other than the static
- * page's "en"), else the browser's first of the six, else English. */
-export function readerLang(): Lang {
-  const page = document.documentElement.lang;
-  for (const candidate of [page === "en" ? "" : page, ...navigator.languages, navigator.language]) {
-    const code = (candidate || "").toLowerCase().split("-")[0];
-    if ((LANGS as readonly string[]).includes(code)) return code as Lang;
-  }
-  return "en";
+/** A message of `lang`'s catalogue (`lng` fixed: a report can be drawn in a language other than the page's). */
+function say(lang: Lang, key: string, values: Record<string, string | number> = {}): string {
+  return t(key, { ...values, lng: lang });
 }
 
-function lookup(tree: Tree, key: string): string | null {
-  if (typeof tree[key] === "string") return tree[key] as string; // a flat catalogue
-  let node: string | Tree | undefined = tree;
-  for (const part of key.split(".")) {
-    if (typeof node !== "object" || node === null) return null;
-    node = node[part];
-  }
-  return typeof node === "string" ? node : null;
-}
-
-/** `t(lang, "report.label.what")`, placeholders `{{name}}` filled from `values`; English when missing. */
-export function t(lang: Lang, key: string, values: Record<string, string | number> = {}): string {
-  const text = lookup(CATALOGUES[lang], key) ?? lookup(CATALOGUES.en, key) ?? key;
-  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, name: string) => (name in values ? String(values[name]) : m));
-}
-
+/** Numbers as the node's renderer writes them (`report.decimal`), so both sides agree digit for digit. */
 function num(lang: Lang, value: number, digits: number): string {
-  return value.toFixed(digits).replace(".", t(lang, "report.decimal"));
+  return value.toFixed(digits).replace(".", say(lang, "report.decimal"));
 }
 
 function position(lang: Lang, lat: number, lon: number): string {
-  const ns = t(lang, `report.hemisphere.${lat >= 0 ? "N" : "S"}`);
-  const ew = t(lang, `report.hemisphere.${lon >= 0 ? "E" : "W"}`);
+  // i18n-keys: report.hemisphere.N report.hemisphere.S report.hemisphere.E report.hemisphere.W
+  const ns = say(lang, `report.hemisphere.${lat >= 0 ? "N" : "S"}`);
+  const ew = say(lang, `report.hemisphere.${lon >= 0 ? "E" : "W"}`);
   return `${num(lang, Math.abs(lat), 4)}° ${ns}, ${num(lang, Math.abs(lon), 4)}° ${ew}`;
 }
 
-function utc(iso: string): string {
-  const d = new Date(iso);
-  return `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 16)} UTC`;
-}
-
-/** Title and (label, value) lines of a report in `lang`: the same lines as seawatch.i18n.render. */
-export function reportLines(report: Report, lang: Lang): { title: string; lines: [string, string][] } {
+/** Title and (label, value) lines of a report in `lang` (default: the page's): the same lines as
+ * seawatch.i18n.render, the time through Intl in the reader's locale. */
+export function reportLines(report: Report, lang: Lang = language()): { title: string; lines: [string, string][] } {
   const lines: [string, string][] = [];
-  const add = (label: string, value: string) => lines.push([t(lang, `report.label.${label}`), value]);
+  const add = (label: string, value: string) => lines.push([say(lang, `report.label.${label}`), value]);
   if (report.type === "contact" || report.type === "handover") {
-    add("what", t(lang, `report.what.${report.what}`));
+    add("what", say(lang, `report.what.${report.what}`));
     if (report.mmsi != null) add("mmsi", String(report.mmsi));
   }
   if (report.type === "assistance") {
-    add("need", t(lang, `report.need.${report.need}`));
-    add("urgency", t(lang, `report.urgency.${report.urgency ?? "priority"}`));
-    if (report.persons != null) add("persons", t(lang, "report.unit.persons", { value: report.persons }));
+    add("need", say(lang, `report.need.${report.need}`));
+    add("urgency", say(lang, `report.urgency.${report.urgency ?? "priority"}`));
+    if (report.persons != null) add("persons", say(lang, "report.unit.persons", { value: report.persons }));
   }
   add("position", position(lang, report.lat, report.lon));
   if (report.type === "contact" || report.type === "handover") {
     if (report.course_deg != null) {
       const deg = String(Math.round(report.course_deg) % 360).padStart(3, "0");
-      add("course", t(lang, "report.unit.degrees", { value: deg }));
+      add("course", say(lang, "report.unit.degrees", { value: deg }));
     }
-    if (report.speed_kn != null) add("speed", t(lang, "report.unit.knots", { value: num(lang, report.speed_kn, 1) }));
+    if (report.speed_kn != null) add("speed", say(lang, "report.unit.knots", { value: num(lang, report.speed_kn, 1) }));
   }
-  if (report.type === "contact") add("activity", t(lang, `report.activity.${report.activity ?? "unknown"}`));
+  if (report.type === "contact") add("activity", say(lang, `report.activity.${report.activity ?? "unknown"}`));
   if (report.type === "handover") {
     add("to", report.to_node.toUpperCase());
-    add("reason", t(lang, `report.reason.${report.reason}`));
+    add("reason", say(lang, `report.reason.${report.reason}`));
   }
-  add("time", utc(report.time));
-  return { title: t(lang, `report.title.${report.type}`), lines };
+  add("time", fmtDateTime(Date.parse(report.time)));
+  return { title: say(lang, `report.title.${report.type}`), lines };
 }
