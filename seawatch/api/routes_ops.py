@@ -145,7 +145,9 @@ def tak_status(request: Request) -> Any:
     )
 
 
-@router.get("/alerts", response_model=list[RankedAlert], dependencies=viewer)
+@router.get(
+    "/alerts", response_model=list[RankedAlert], response_model_exclude_unset=True, dependencies=viewer
+)
 def ranked_alerts(request: Request) -> Any:
     """Alerts on moving targets with their best intercept, most interceptable first."""
     return ops(request).ranked_alerts()
