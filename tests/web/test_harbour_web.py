@@ -1,7 +1,7 @@
 """A harbour at berth zoom: the real NY Harbor hour replayed into a node, the page at zoom 15 over a quay
 where tugs lie moored. From zoom 12 the land is OpenStreetMap's (the node's /api/layers/land), credited
-in the attribution, and the moored vessels of the view lie off it. Screenshots at laptop (1366x768) and
-wall (2560x1440) sizes go to test-artifacts/web/."""
+in the attribution, and the moored vessels of the view lie off it; zoomed out, Natural Earth's land is
+back. Screenshots at laptop (1366x768) and wall (2560x1440) sizes go to test-artifacts/web/."""
 
 from __future__ import annotations
 
@@ -65,6 +65,9 @@ def test_moored_vessels_lie_at_their_berths_on_fine_land(
             m["properties"]["mmsi"] for m, bad in zip(moored, on_land, strict=True) if bad
         ]
         shot(page, f"40-harbour-berths-{width}x{height}")
+        # zoomed out past harbour zoom (12), Natural Earth's land is drawn again
+        login(page, harbour_node, f"/?view={lat},{lon},10")
+        page.wait_for_selector("body[data-basemap='10m'][data-land=coarse]", state="attached")
         assert not errors, errors
     finally:
         context.close()
