@@ -90,7 +90,7 @@ function composer(): string {
 export function panelHtml(canPost: boolean, canOpenRooms: boolean): string {
   const newRoom = canOpenRooms
     ? `<button type="button" class="ghost small" data-testid="chat-new-room" data-i18n-title="chat.new_room"
-        data-i18n-aria-label="chat.new_room">＋</button>`
+        data-i18n-aria-label="chat.new_room">+</button>`
     : "";
   return `<header class="chat-head">
       <select data-testid="chat-room" data-i18n-aria-label="chat.room"></select>

@@ -128,7 +128,7 @@ export class ChatPanel {
     });
   }
 
-  /** Admins: "＋" opens a small form (name, partner nations); the node opens the room and shares it. */
+  /** Admins: "+" opens a small form (name, partner nations); the node opens the room and shares it. */
   private wireRoomForm(): void {
     const form = this.panel.querySelector("[data-testid=chat-room-form]") as HTMLFormElement | null;
     const button = this.panel.querySelector("[data-testid=chat-new-room]") as HTMLButtonElement | null;
