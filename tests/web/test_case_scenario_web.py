@@ -1,6 +1,7 @@
 """Issue 13's browser scenario, as one story in Chromium: two real nodes (bb, tt) federated over a real NATS
 server. bb's watch officer opens a case from a go-fast alert, releases it to tt, adds a note and a sighting,
-and chats in the case's room with tt's operator (a Spanish-speaking browser on tt's own node). bb then
+and chats in the case's room with tt's operator (a Spanish-speaking browser on tt's own node, who sends
+a contact report from the form; a message too long is refused and said). bb then
 switches the page to Spanish: the alert panel, the dossier, the case view and the chat (tt's contact report
 drawn again in Spanish; free text as written, with its language and the "no translation model" note) are
 in Spanish with no English left; another browser context signs in and finds the profile (language, alert
@@ -218,12 +219,19 @@ def test_case_from_go_fast_chat_with_partner_then_spanish_and_profile_restored(
     assert partner.get_by_test_id("chat-members").inner_text() == "Miembros: BB, TT"
     partner.get_by_test_id("chat-text").fill(FROM_TT)
     partner.get_by_test_id("chat-send").click()
-    with tt.client("operator") as tt_op:  # and a contact report, as data
-        report = {"type": "contact", "what": "go_fast", "activity": "fleeing", "lat": 27.61, "lon": -89.3,
-                  "course_deg": 90, "speed_kn": 34.5, "time": "2026-12-07T12:00:00Z"}  # fmt: skip
-        tt_op.post(
-            f"/api/chat/rooms/{room}/messages", json={"report": report, "lang": "es"}
-        ).raise_for_status()
+    # tt sends a contact report from its form (labels in Spanish)
+    partner.get_by_test_id("chat-report-fold").locator("summary").click()
+    partner.get_by_test_id("report-what").select_option("go_fast")
+    partner.get_by_test_id("report-activity").select_option("fleeing")
+    for field, value in (("lat", "27.61"), ("lon", "-89.3"), ("course", "90"), ("speed", "34.5")):
+        partner.get_by_test_id(f"report-{field}").fill(value)
+    partner.get_by_test_id("report-send").click()
+    report_tt = partner.get_by_test_id("chat-report").last
+    report_tt.wait_for()
+    assert report_tt.locator("h4").text_content() == ES["report.title.contact"]
+    assert report_tt.locator("dd").all_inner_texts()[:5] == [
+        "Lancha rápida (go-fast)", "27,6100° N, 89,3000° O", "090°", "34,5 nudos", "Huyendo",
+    ]  # fmt: skip
     reply = page.get_by_test_id("chat-message").filter(has_text=FROM_TT)
     reply.wait_for()
     assert reply.locator(".chat-lang").inner_text() == "ES"
@@ -234,6 +242,14 @@ def test_case_from_go_fast_chat_with_partner_then_spanish_and_profile_restored(
     assert report_bb.locator("dd").all_inner_texts()[:5] == [
         "Go-fast boat", "27.6100° N, 89.3000° W", "090°", "34.5 kn", "Fleeing",
     ]  # fmt: skip
+    # bad input: too long is refused by the node with a clear message, nothing shown as sent
+    count = page.get_by_test_id("chat-message").count()
+    page.get_by_test_id("chat-text").evaluate("t => t.removeAttribute('maxlength')")
+    page.get_by_test_id("chat-text").fill("x" * 4001)
+    page.get_by_test_id("chat-send").click()
+    page.get_by_test_id("chat-error").get_by_text("4000").wait_for()
+    assert page.get_by_test_id("chat-message").count() == count
+    page.get_by_test_id("chat-text").fill("")
     view.evaluate("el => { el.scrollTop = 0; }")
     shot(page, "50-case-chat-en-1366x768")
     page.set_viewport_size({"width": 2560, "height": 1440})
@@ -306,6 +322,7 @@ def test_case_from_go_fast_chat_with_partner_then_spanish_and_profile_restored(
         )
     assert saved and saved["language"] == "es", saved
     assert not page.errors and not partner.errors, (page.errors, partner.errors)
+    partner.screenshot(path=str(ARTIFACTS / "50-chat-tt-es-1366x768.png"))
     second = _page(browser, contexts, bb, "operator", "en-US", (2560, 1440))
     second.wait_for_selector("html[lang=es]", state="attached")
     assert second.get_by_test_id("language").input_value() == "es"

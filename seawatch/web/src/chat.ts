@@ -40,6 +40,8 @@ export class ChatPanel {
   /** The open room's messages by id, as the node sent them (drawn again on a language change). */
   private messages = new Map<string, ChatMessage>();
   private unread = 0;
+  /** What the error line says (see `say`). */
+  private said: [string | null, string] = [null, ""];
   /** Where a new report is, by default (the map's centre). */
   centre: () => [number, number] = () => [0, 0];
 
@@ -65,8 +67,16 @@ export class ChatPanel {
     onLanguageChange(() => this.redraw());
   }
 
+  /** The error line: what failed (a catalogue key, said in the reader's language) and the node's reason. */
+  // i18n-keys: chat.not_made chat.send_failed
+  private say(key: string | null, detail = ""): void {
+    this.said = [key, detail];
+    this.error.textContent = key ? `${t(key)}: ${detail}` : detail;
+  }
+
   /** Everything drawn from data again in the new language (fixed words follow through data-i18n). */
   private redraw(): void {
+    this.say(...this.said);
     this.fillRooms();
     this.members();
     for (const m of this.messages.values()) {
@@ -143,7 +153,7 @@ export class ChatPanel {
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       const partners = members.value.toLowerCase().split(/[\s,;]+/).filter((m) => m);
-      this.error.textContent = "";
+      this.say(null);
       let slug = slugOf(title.value);
       for (let n = 2; this.rooms.has(`region:${this.ownNode}:${slug}`); n += 1) slug = `${slugOf(title.value)}-${n}`; // a new room, not a rename
       void api.post("/api/chat/rooms", { slug, title: title.value.trim(), members: partners })
@@ -156,7 +166,7 @@ export class ChatPanel {
         })
         .catch((err: unknown) => {
           const detail = err instanceof ApiError ? err.problem.detail ?? err.message : (err as Error).message;
-          this.error.textContent = `${t("chat.not_made")}: ${detail}`;
+          this.say("chat.not_made", detail);
         });
     });
   }
@@ -189,7 +199,7 @@ export class ChatPanel {
       const answer = await api.get("/api/chat/rooms");
       for (const room of answer.rooms) this.rooms.set(room.room_id, room);
     } catch (err) {
-      this.error.textContent = (err as Error).message;
+      this.say(null, (err as Error).message);
     }
     this.fillRooms();
   }
@@ -227,7 +237,7 @@ export class ChatPanel {
     this.roomSelect.value = roomId;
     this.list.innerHTML = "";
     this.messages.clear();
-    this.error.textContent = "";
+    this.say(null);
     this.panel.dataset.room = roomId;
     this.members();
     try {
@@ -239,20 +249,20 @@ export class ChatPanel {
       for (const m of page.messages) this.add(m);
       if (!page.messages.length) this.list.innerHTML = `<li class="chat-empty muted">${esc(t("chat.empty"))}</li>`;
     } catch (err) {
-      this.error.textContent = (err as Error).message;
+      this.say(null, (err as Error).message);
     }
   }
 
   private async send(body: Api.MessageIn): Promise<boolean> {
     if (!this.roomId) return false;
-    this.error.textContent = "";
+    this.say(null);
     try {
       const sent = await api.post("/api/chat/rooms/{room_id}/messages", body, { path: { room_id: this.roomId } });
       this.add(sent);
       return true;
     } catch (err) {
       const detail = err instanceof ApiError ? err.problem.detail ?? err.message : (err as Error).message;
-      this.error.textContent = `${t("chat.send_failed")}: ${detail}`;
+      this.say("chat.send_failed", detail);
       return false;
     }
   }
