@@ -50,6 +50,11 @@ ENGLISH_ONLY = sorted(
         and not any(EN[key] in text for text in USER_TEXT)
     }
 )
+# what must not be cut off or overflow in any language: the case view, the case list, the chat
+WORDY = (
+    ".case-view h2, .case-view h3, .case-view label, .case-view button, .case-view summary, "
+    ".case-view .case-origin, .cases h2, .case-filters, .chat-head, .chat-row, .chat-members, .chat-report dl"
+)
 RAW_KEY = re.compile(r"\b(?:" + "|".join(sorted({k.split(".")[0] for k in EN})) + r")\.[a-z_]+\b")
 
 
@@ -305,6 +310,20 @@ def test_case_from_go_fast_chat_with_partner_then_spanish_and_profile_restored(
     page.set_viewport_size({"width": 2560, "height": 1440})
     shot(page, "50-case-chat-es-2560x1440")
     page.set_viewport_size({"width": 1366, "height": 768})
+    # nothing of the case view, the case list or the chat is cut off or overflows, in any of the six languages
+    for lang in (*i18n.LANGUAGES, "es"):
+        page.get_by_test_id("language").select_option(lang)
+        page.wait_for_selector(f"html[lang={lang}]", state="attached")
+        overflow = page.evaluate(
+            "(sel) => [...document.querySelectorAll(sel)]"
+            ".filter((el) => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1)"
+            ".map((el) => `${el.className || el.tagName}: ${el.textContent.trim().slice(0, 40)}`)",
+            WORDY,
+        )
+        assert overflow == [], f"cut off at 1366x768 in {lang}: {overflow}"
+        if lang in ("ht", "fr"):
+            view.evaluate("el => { el.scrollTop = 0; }")
+            shot(page, f"50-case-chat-{lang}-1366x768")
     # the go-fast's dossier, from its alert
     page.get_by_test_id("chat-close").click()
     page.locator(f"li[data-event-id='{alert['id']}'] .alert-who").click()
