@@ -36,6 +36,84 @@ def _moored_in_view(node: NodeProcess, box: tuple[float, float, float, float]) -
     return [f for f in features if (f["properties"].get("sog_kn") or 0.0) < 0.5]
 
 
+def _assert_labels_apart(page: Any) -> None:
+    """Moored tugs lie side by side: their labels are decluttered, no two shown ones overlap (those of
+    selected or alerted vessels, always shown, aside) and some of the pile are hidden."""
+    page.wait_for_function(
+        "() => { const l = document.querySelector('[data-testid=map]').dataset.labels;"
+        " return l && Number(l.split('/')[0]) >= 3; }"
+    )
+    placed = page.evaluate(
+        """() => {
+          const boxes = [...document.querySelectorAll('.track-label')]
+            .filter((el) => el.offsetParent !== null && !el.classList.contains('label-always'))
+            .map((el) => [el.textContent, el.getBoundingClientRect()]);
+          const overlaps = [];
+          for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+            const [a, p] = boxes[i], [b, q] = boxes[j];
+            const apart = p.right <= q.left || q.right <= p.left || p.bottom <= q.top || q.bottom <= p.top;
+            if (!apart) overlaps.push([a, b]);
+          }
+          const labels = document.querySelector('[data-testid=map]').dataset.labels;
+          return { shown: boxes.length, overlaps, labels };
+        }"""
+    )
+    assert placed["overlaps"] == [], placed
+    shown, total = map(int, placed["labels"].split("/"))
+    assert placed["shown"] >= 3 and shown < total, placed
+
+
+def _luminance(rgb: tuple[int, ...]) -> float:
+    lin = [c / 3294.6 if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)))
+    return (lb + 0.05) / (la + 0.05)
+
+
+def _assert_land_stands_out(page: Any) -> None:
+    """The land's fill (the base map canvas's commonest opaque colour) against the sea (the map's
+    background): at least 1.4:1, and the threat colours keep 2.5:1 against both."""
+    colours = page.evaluate(
+        """() => {
+          const canvas = document.querySelector('.leaflet-basemap-pane canvas');
+          const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+          const counts = new Map();
+          for (let i = 0; i < data.length; i += 16) {
+            if (data[i + 3] !== 255) continue;
+            const key = `${data[i]},${data[i + 1]},${data[i + 2]}`;
+            counts.set(key, (counts.get(key) || 0) + 1);
+          }
+          const land = [...counts].sort((a, b) => b[1] - a[1])[0][0];
+          const sea = getComputedStyle(document.querySelector('.leaflet-container')).backgroundColor;
+          return { land, sea: sea.match(/\\d+/g).slice(0, 3).join(',') };
+        }"""
+    )
+    land = tuple(int(v) for v in colours["land"].split(","))
+    sea = tuple(int(v) for v in colours["sea"].split(","))
+    assert _contrast(land, sea) >= 1.4, colours
+    for threat in ((0xFF, 0x2B, 0x2B), (0xFF, 0x3D, 0xF2), (0xFF, 0xD4, 0x00)):
+        assert min(_contrast(threat, land), _contrast(threat, sea)) >= 2.5, (threat, colours)
+
+
+def _assert_credits_in_one_line(page: Any) -> None:
+    """Every source is credited (Natural Earth, OpenStreetMap's ODbL, NOAA) in one line that stays
+    clear of the scale bar; what each gives is in the line's tooltip."""
+    credits = page.get_by_test_id("map-credits")
+    text = credits.inner_text()
+    for source in ("Natural Earth", "OpenStreetMap (ODbL)", "NOAA"):
+        assert source in text, text
+    assert "OpenStreetMap" in (credits.get_attribute("title") or "")
+    box = credits.bounding_box()
+    scale = page.locator(".leaflet-control-scale").bounding_box()
+    assert box is not None and scale is not None
+    font_px = float(credits.evaluate("(el) => parseFloat(getComputedStyle(el).fontSize)"))
+    assert box["height"] < 2.2 * font_px, (box, font_px)  # one line (two would be ~2.8 font sizes)
+    assert box["x"] >= scale["x"] + scale["width"] or box["y"] >= scale["y"] + scale["height"], (box, scale)
+
+
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (2560, 1440)])
 def test_moored_vessels_lie_at_their_berths_on_fine_land(
     browser: Any, harbour_node: NodeProcess, width: int, height: int
@@ -64,6 +142,9 @@ def test_moored_vessels_lie_at_their_berths_on_fine_land(
         assert not on_land.any(), [
             m["properties"]["mmsi"] for m, bad in zip(moored, on_land, strict=True) if bad
         ]
+        _assert_labels_apart(page)
+        _assert_land_stands_out(page)
+        _assert_credits_in_one_line(page)
         shot(page, f"40-harbour-berths-{width}x{height}")
         # zoomed out past harbour zoom (12), Natural Earth's land is drawn again
         login(page, harbour_node, f"/?view={lat},{lon},10")

@@ -29,7 +29,8 @@ def _wait_current(page: Any) -> None:
           if (!badge || !detail || badge.dataset.state !== 'open') return false;
           const text = detail.innerText;
           return (badge.dataset.mode === 'live' && text === '')
-            || (badge.dataset.mode === 'stale' && text.includes('last data Jun 30, 2020'));
+            || (badge.dataset.mode === 'stale' && text.startsWith('Jun 30, ')
+                && detail.title.includes('last data Jun 30, 2020'));
         }"""
     )
     mode = page.get_by_test_id("live-status").get_attribute("data-mode")
@@ -130,6 +131,9 @@ def test_badge_turns_stale_when_the_feeds_stop(page: Any, node: NodeProcess) -> 
     page.goto("/?staleAfterS=3")
     page.wait_for_selector("body[data-ready='1']", state="attached")
     page.wait_for_selector("[data-testid=live-status][data-state=open][data-mode=stale]", state="attached")
-    detail = page.get_by_test_id("status-detail").inner_text()
-    assert "no new data" in detail and "last data Jun 30, 2020" in detail
+    # under the badge one short line, the last data time; the whole sentence is its tooltip
+    detail = page.get_by_test_id("status-detail")
+    assert detail.inner_text().startswith("Jun 30, ") and "\n" not in detail.inner_text()
+    full = detail.get_attribute("title") or ""
+    assert "no new data" in full and "last data Jun 30, 2020" in full
     assert page.get_by_test_id("live-status").inner_text().lower() == "stale"

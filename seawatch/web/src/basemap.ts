@@ -4,11 +4,14 @@ import * as L from "leaflet";
 import { feature, mesh } from "topojson-client";
 import type { Topology, GeometryCollection } from "topojson-specification";
 import { api } from "./api";
+import { credit, creditOf } from "./attribution";
 
-const LAND_FILL = "#1d2a38";
+// a calm grey-green, ~1.6:1 against the sea (#0e1a2b): the coastline reads at harbour zoom, while the threat
+// colours (dark red, go-fast magenta, alert yellow) keep at least 3:1 against land and sea alike
+export const LAND_FILL = "#34403a";
 const LAND_STYLE: L.PathOptions = { stroke: false, fillColor: LAND_FILL, fillOpacity: 1, interactive: false };
 const BORDER_STYLE: L.PathOptions = { color: "#4b6178", weight: 0.8, opacity: 0.9, interactive: false };
-const COAST_STYLE: L.PathOptions = { color: "#34495e", weight: 1, opacity: 1, interactive: false };
+const COAST_STYLE: L.PathOptions = { color: "#5a6b66", weight: 1, opacity: 1, interactive: false };
 // fine land comes in tiles: a stroke of the fill's colour hides the seams between them
 const FINE_STYLE: L.PathOptions = { color: LAND_FILL, weight: 1, opacity: 1, fillColor: LAND_FILL, fillOpacity: 1, interactive: false };
 
@@ -111,9 +114,9 @@ export async function addBaseMap(map: L.Map): Promise<void> {
     fine = layer;
     fineBox = box;
     fineCovered = answer.covered;
-    if (answer.covered && attributed !== answer.attribution) {
-      map.attributionControl.addAttribution(answer.attribution);
-      attributed = answer.attribution;
+    if (answer.covered && !attributed) {
+      attributed = creditOf(answer.attribution);
+      credit(map, attributed);
     }
     showFine(fineCovered);
   };

@@ -2,6 +2,7 @@
 // that alerts name), the EEZ / contiguous-zone limit lines (NOAA: Puerto Rico, USVI, Gulf; Natural Earth's
 // indicative EEZ boundaries between the other Caribbean states) and the
 // coverage of the node's radar sites. Toggled in the map's layer control, explained in the legend.
+import { credit, NATURAL_EARTH_CREDIT, NOAA_CREDIT, OSM_CREDIT } from "./attribution";
 import * as L from "leaflet";
 import { api } from "./api";
 import { fmtQuantity, onLanguageChange, t } from "./i18n";
@@ -61,7 +62,7 @@ export async function addReferenceLayers(
       style: (f) => ({ color: kindColour(f?.properties?.kind), weight: 1, opacity: 0.55, fill: false, dashArray: "2 4" }),
     });
     add("territorial", seas, () => t("layers.territorial"));
-    if (zones.attribution) map.attributionControl.addAttribution("Territorial seas © OpenStreetMap (ODbL)");
+    if (zones.attribution) credit(map, OSM_CREDIT);
   }
   if (limits?.features?.length) {
     const lines = L.geoJSON(limits.features, {
@@ -70,7 +71,8 @@ export async function addReferenceLayers(
       style: (f) => LIMIT_STYLE[f?.properties?.kind === "eez" ? "eez" : "contiguous_zone"],
     });
     add("limits", lines, () => t("layers.limits"));
-    map.attributionControl.addAttribution("Maritime limits: NOAA, Natural Earth");
+    credit(map, NOAA_CREDIT);
+    credit(map, NATURAL_EARTH_CREDIT);
   }
   const sites = coverage?.sites ?? [];
   const group = L.layerGroup(sites.map((s) => L.circle([s.lat, s.lon], {

@@ -12,6 +12,7 @@ import { ChatPanel } from "./chat";
 import { CasesPanel } from "./cases";
 import { addBaseMap } from "./basemap";
 import { addReferenceLayers } from "./layers";
+import { setUpCredits } from "./attribution";
 import { Profile } from "./profile";
 import { VesselSearch } from "./search";
 import { StatusBadge } from "./status";
@@ -94,7 +95,7 @@ class App {
     this.alerts.canAct = rank >= ROLES.indexOf("operator");
     this.chat = new ChatPanel(rank >= ROLES.indexOf("operator"), rank >= ROLES.indexOf("admin"));
     this.map = L.map("map", { zoomControl: true, worldCopyJump: true, preferCanvas: false, attributionControl: true });
-    this.map.attributionControl.setPrefix("").addAttribution("Natural Earth · Seawatch");
+    setUpCredits(this.map);
     this.chat.centre = () => [this.map.getCenter().lat, this.map.getCenter().wrap().lng];
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(this.map);
     this.restoreView();

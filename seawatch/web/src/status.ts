@@ -46,11 +46,14 @@ export class StatusBadge {
     this.el.dataset.mode = mode;
     // i18n-keys: status.live status.stale status.offline status.replay
     this.el.textContent = mode === "offline" && this.link === "connecting" ? t("status.connecting") : t(`status.${mode}`);
-    // the clock beside the badge shows the data time; the detail says how old it is when it stops
+    // the clock beside the badge shows the data time; when the feeds stop, one short line under the badge
+    // says when the last data was, and the full sentence (how long ago, the exact time) is its tooltip
     const ago = this.lastArrivalMs ? `${Math.max(1, Math.round((now - this.lastArrivalMs) / 60000))} ${t("unit.min")}` : "";
     const last = latestDataMs ? ` · ${t("status.last_data", { time: fmtDateTime(latestDataMs, { seconds: true }) })}` : "";
-    this.detail.textContent = mode === "stale" || mode === "offline"
-      ? `${ago ? t("status.no_data_for", { ago }) : t("status.no_data")}${last}` : "";
-    this.el.title = mode === "stale" ? t("status.stale_hint") : "";
+    const quiet = mode === "stale" || mode === "offline";
+    const full = quiet ? `${ago ? t("status.no_data_for", { ago }) : t("status.no_data")}${last}` : "";
+    this.detail.textContent = quiet ? (latestDataMs ? fmtDateTime(latestDataMs, { short: true }) : t("status.no_data")) : "";
+    this.detail.title = full;
+    this.el.title = mode === "stale" ? `${t("status.stale_hint")} — ${full}` : full;
   }
 }

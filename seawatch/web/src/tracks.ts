@@ -2,7 +2,9 @@
 import * as L from "leaflet";
 import type { TrackFeature, TrackProps } from "./types";
 import { DenseCanvas, type DenseItem } from "./dense";
-import { shipCategory, shipLabel, symbolSvg, trackClass } from "./symbols";
+import { shipCategory, shipCategoryKey, shipLabel, symbolSvg, trackClass } from "./symbols";
+import { GO_FAST_KN, hasOpenAlert } from "./threat";
+import { LabelMeasure, placeLabels, type LabelCandidate } from "./labels";
 import { fmtQuantity, t } from "./i18n";
 import { esc } from "./util";
 
@@ -37,6 +39,7 @@ export class TrackLayer {
   private readonly trails: L.LayerGroup;
   private readonly trailRenderer: L.Renderer;
   private readonly dense = new DenseCanvas();
+  private readonly labelMeasure = new LabelMeasure();
   private filter: TrackFilter = () => true;
   private selectedId: string | null = null;
   private renderQueued = false;
@@ -201,8 +204,48 @@ export class TrackLayer {
     } else {
       if (this.dense.count) this.dense.draw([], null);
       for (const [id, s] of visible) this.drawTrack(id, s);
+      this.declutter(visible);
     }
     this.onCounts(this.tracks.size, visible.length);
+  }
+
+  /**
+   * Hides the labels that would overlap one already placed (threats and alerts first, then moving, then
+   * moored vessels); the selected and alerted vessels' labels always show. The map's `data-labels` says
+   * "shown/total", `data-label-ms` how long the placement took.
+   */
+  private declutter(visible: [string, TrackState][]): void {
+    const container = this.map.getContainer();
+    if (!container.classList.contains("labels")) return;
+    const start = performance.now();
+    const labels: HTMLElement[] = [];
+    const items: LabelCandidate[] = [];
+    for (const [id, s] of visible) {
+      const label = s.marker?.getElement()?.querySelector<HTMLElement>(".track-label");
+      if (!label) continue;
+      if (!labels.length) this.labelMeasure.use(label);
+      const p = s.props;
+      const at = this.map.latLngToLayerPoint([s.lat, s.lon]);
+      const alerted = hasOpenAlert(id, p.mmsi);
+      const sog = typeof p.sog_kn === "number" ? p.sog_kn : 0;
+      const threat = alerted || trackClass(p) === "dark" || (sog >= GO_FAST_KN && shipCategoryKey(p.ship_type) !== "highspeed");
+      // the label sits 24 px (a dark target's 30 px) right of the 22 px icon's left edge, 3 px below its top
+      const dark = label.classList.contains("dark");
+      items.push({
+        x: at.x + (dark ? 19 : 13), y: at.y - 8, w: this.labelMeasure.width(label.textContent ?? ""),
+        h: this.labelMeasure.height, rank: threat ? 0 : sog >= 0.5 ? 1 : 2, always: alerted || id === this.selectedId,
+      });
+      labels.push(label);
+    }
+    const shown = placeLabels(items);
+    let count = 0;
+    labels.forEach((label, i) => {
+      label.classList.toggle("label-hidden", !shown[i]);
+      label.classList.toggle("label-always", items[i].always);
+      if (shown[i]) count++;
+    });
+    container.dataset.labels = `${count}/${labels.length}`;
+    container.dataset.labelMs = (performance.now() - start).toFixed(1);
   }
 
   private undraw(s: TrackState): void {
