@@ -171,13 +171,15 @@ def test_spanish_page_and_profile_restored_on_another_browser(
     assert "velocidad mediana 30,0 nudos" in dossier
     _assert_spanish(first, "page with dossier")
 
-    # nothing overflows the top bar or the panels' headings, in any of the six languages
+    # nothing overflows the top bar or the panels' headings, in any of the six languages; no item of the
+    # top bar is cut (an ellipsis) either
     for lang in (*i18n.LANGUAGES, "es"):
         first.get_by_test_id("language").select_option(lang)
         first.wait_for_selector(f"html[lang={lang}]", state="attached")
         overflow = first.evaluate(
-            "() => [...document.querySelectorAll('.topbar, .panel h2, .timebar')]"
-            ".filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.className || el.tagName)"
+            "() => [...document.querySelectorAll('.topbar, .topbar > *, .panel h2, .timebar')]"
+            ".filter((el) => el.scrollWidth > el.clientWidth + 1)"
+            ".map((el) => `${el.className || el.tagName} by ${el.scrollWidth - el.clientWidth} px`)"
         )
         assert overflow == [], f"text overflows at 1366x768 in {lang}: {overflow}"
         if lang == "ht":

@@ -84,7 +84,11 @@ class App {
   constructor(private readonly me: Me, private readonly profile: Profile) {
     this.alerts = new AlertsPanel(profile);
     profile.onError = (message) => this.hint(t("msg.profile", { reason: message }));
-    const who = () => ($("user-name").textContent = `${me.name} (${t(`role.${me.role}`, { defaultValue: me.role })})`);
+    // the name in the top bar, the role in its tooltip (room for the longer languages at a laptop's width)
+    const who = (): void => {
+      $("user-name").textContent = me.name;
+      $("user-name").title = `${me.name} (${t(`role.${me.role}`, { defaultValue: me.role })})`;
+    };
     who(); // i18n-keys: role.viewer role.operator role.analyst role.admin
     onLanguageChange(who);
     // what the role may change (the node checks it anyway): sightings from operator, zones from analyst

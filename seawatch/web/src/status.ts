@@ -46,13 +46,13 @@ export class StatusBadge {
     this.el.dataset.mode = mode;
     // i18n-keys: status.live status.stale status.offline status.replay
     this.el.textContent = mode === "offline" && this.link === "connecting" ? t("status.connecting") : t(`status.${mode}`);
-    // the clock beside the badge shows the data time; when the feeds stop, one short line under the badge
-    // says when the last data was, and the full sentence (how long ago, the exact time) is its tooltip
+    // the clock beside the badge shows the data time; when the feeds stop, one short word beside the badge
+    // says when (hh:mm UTC) the last data was, and the full sentence (how long ago, date and time) is its tooltip
     const ago = this.lastArrivalMs ? `${Math.max(1, Math.round((now - this.lastArrivalMs) / 60000))} ${t("unit.min")}` : "";
     const last = latestDataMs ? ` · ${t("status.last_data", { time: fmtDateTime(latestDataMs, { seconds: true }) })}` : "";
     const quiet = mode === "stale" || mode === "offline";
     const full = quiet ? `${ago ? t("status.no_data_for", { ago }) : t("status.no_data")}${last}` : "";
-    this.detail.textContent = quiet ? (latestDataMs ? fmtDateTime(latestDataMs, { short: true }) : t("status.no_data")) : "";
+    this.detail.textContent = quiet ? (latestDataMs ? `${new Date(latestDataMs).toISOString().slice(11, 16)} UTC` : t("status.no_data")) : "";
     this.detail.title = full;
     this.el.title = mode === "stale" ? `${t("status.stale_hint")} — ${full}` : full;
   }
