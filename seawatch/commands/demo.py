@@ -24,8 +24,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "demo",
         help="live demo: a simulated scenario served as the web picture",
         description="Start a node on a fresh store with a demo admin, and stream a simulated scenario "
-        "(AIS and coastal radar) into it live. The exercise repeats, later in data time each round, "
-        "until the demo is stopped (Ctrl-C) or --duration-s has passed.",
+        "(AIS and coastal radar) into it live. The exercise repeats, later in data time each round and "
+        "without a pause between rounds (the next one is simulated while one plays), until the demo is "
+        "stopped (Ctrl-C) or --duration-s has passed.",
         epilog=f"Scenarios shipped: {scenarios} (or a scenario TOML file, see seawatch/sim/README.md).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default %(default)s)")

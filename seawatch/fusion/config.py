@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from seawatch.errors import ConfigError
-from seawatch.model.thresholds import DARK_DISTANCE_M
+from seawatch.model.thresholds import DARK_DISTANCE_M, DARK_MIN_RADAR_CONTACTS
 
 PositiveNum = Annotated[float, Field(gt=0, strict=True, allow_inf_nan=False)]
 NonNegNum = Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
@@ -64,7 +64,7 @@ class FusionConfig(BaseModel):
     scan_window_s: NonNegNum = 1.0  # observations this close in time form one batch
     dark_distance_m: NonNegNum = DARK_DISTANCE_M  # no AIS vessel within this of a contact => dark target
     dark_min_contacts: dict[str, Annotated[int, Field(ge=1, strict=True)]] = Field(
-        default_factory=lambda: {"radar": 3}
+        default_factory=lambda: {"radar": DARK_MIN_RADAR_CONTACTS}
     )  # per kind, else 1
     ais_projection_max_s: NonNegNum = 1_800.0  # project an AIS vessel at most this far past its last report
 

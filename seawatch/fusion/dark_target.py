@@ -22,10 +22,11 @@ import polars as pl
 
 from seawatch.model.event import Event
 from seawatch.model.explain import explain
+from seawatch.model.thresholds import DARK_MIN_RADAR_CONTACTS
 from seawatch.timeutil import utc_from_epoch
 
 DEFAULT_DARK_DISTANCE_M = 1_500.0
-DEFAULT_MIN_CONTACTS = {"radar": 3}  # other sensor kinds: 1
+DEFAULT_MIN_CONTACTS = {"radar": DARK_MIN_RADAR_CONTACTS}  # other sensor kinds: 1
 
 
 @dataclass

@@ -320,8 +320,11 @@ class LiveFusion:
             self._pending.setdefault(num, []).append(contact)
         for num in list(self._pending):
             if num in confirmed:
+                named = self.tracker.mmsi_of.get(num)  # a vessel whose AIS went silent: its last identity
                 for contact in self._pending.pop(num):
                     ev = self.dark.observe(track_id_of(num), **contact)
+                    if ev is not None and named:
+                        ev = self.dark.identify(track_id_of(num), named)  # as the bulk form names it
                     if ev is not None:
                         out.append(ev)
             elif not np.any(self.tracker.tracks.num == num):

@@ -27,7 +27,9 @@ class BatchResult:
     state: Array
     nearest_ais_m: Array
     nearest_ais_mmsi: IntArray
-    track_mmsi: IntArray | None = None  # MMSI of each measurement's track right after the batch (0: none)
+    # MMSI of each measurement's track right after the batch, while that identity is current (reported
+    # within `ais_projection_max_s` of the measurement); 0: none, or a vessel whose AIS has gone silent
+    track_mmsi: IntArray | None = None
     confirmed: list[int] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
     relabelled: list[tuple[int, int]] = field(default_factory=list)
@@ -50,6 +52,7 @@ class TrackTable:
         self.origin = np.empty(0, np.int64)
         self.sensors = np.empty(0, np.int64)
         self.last_seen = np.empty((0, len(KINDS)))
+        self.id_seen = np.empty(0)  # last report that carried the track's MMSI (AIS, partner); NaN: never
         self.last_ref = np.empty((0, REF_SLOTS), np.int64)
         self.ever_dark = np.empty(0, bool)  # some contact had no AIS vessel within dark_distance_m
         self.votes = np.empty(0, np.int64)  # consecutive AIS reports co-located with this anonymous track
@@ -58,7 +61,7 @@ class TrackTable:
 
     _FIELDS = (
         "num", "x", "p", "t", "mmsi", "confirmed", "hits", "scans", "born_t", "origin", "sensors",
-        "last_seen", "ever_dark", "votes", "vote_mmsi", "vote_t", "last_ref",
+        "last_seen", "id_seen", "ever_dark", "votes", "vote_mmsi", "vote_t", "last_ref",
     )  # fmt: skip
 
     def __len__(self) -> int:

@@ -128,6 +128,7 @@ class Tracker:
             origin=b.sensor_bit[idx].copy(),
             sensors=np.left_shift(np.int64(1), b.sensor_bit[idx]),
             last_seen=last_seen,
+            id_seen=np.where(b.mmsi[idx] > 0, b.t[idx], np.nan),
             ever_dark=np.zeros(k, bool),
             votes=np.zeros(k, np.int64),
             vote_mmsi=np.zeros(k, np.int64),
@@ -147,6 +148,8 @@ class Tracker:
         tr.x[rows], tr.p[rows] = xn, pn
         tr.t[rows] = np.maximum(tr.t[rows], b.t[idx])  # a late report (predicted as dt 0) keeps the clock
         tr.last_seen[rows, b.kind[idx]] = b.t[idx]
+        named = b.mmsi[idx] > 0  # a report carrying the identity (AIS, a partner's identified track)
+        tr.id_seen[rows[named]] = np.fmax(tr.id_seen[rows[named]], b.t[idx][named])
         tr.sensors[rows] |= np.left_shift(np.int64(1), b.sensor_bit[idx])
         assert b.ref is not None
         tr.last_ref[rows, b.sensor_bit[idx] % REF_SLOTS] = b.ref[idx]
@@ -160,10 +163,11 @@ class Tracker:
         n_tr = len(tr)
         xp, pp = predict(tr.x, tr.p, t_now - tr.t, c.accel_sigma_mps2)
         z = np.column_stack([b.e[idx], b.n[idx]])
-        # nearest AIS vessel projected to the contact time
+        # nearest AIS vessel projected to the contact time: a vessel whose AIS was heard within
+        # `ais_projection_max_s` (one that has since gone silent is no AIS vessel, even if radar still
+        # follows it: its contacts are dark, as the definition says)
         with np.errstate(invalid="ignore"):
-            last = np.nanmax(np.where(np.isnan(tr.last_seen), -np.inf, tr.last_seen), axis=1)
-        ais_ok = (tr.mmsi > 0) & (t_now - last <= c.ais_projection_max_s)
+            ais_ok = (tr.mmsi > 0) & (t_now - tr.id_seen <= c.ais_projection_max_s)
         if ais_ok.any():
             ais_rows = np.flatnonzero(ais_ok)
             d, k = cKDTree(xp[ais_rows, :2]).query(z, k=1)
@@ -261,18 +265,22 @@ class Tracker:
                     res.nearest_ais_m[repeats] = res.nearest_ais_m[of]
                     res.nearest_ais_mmsi[repeats] = res.nearest_ais_mmsi[of]
                     res.duplicates += int(repeats.size)
-        res.track_mmsi = self._mmsi_now(res.track_num)
+        res.track_mmsi = self._mmsi_now(res.track_num, b.t)
         self._delete(float(np.max(b.t)), res)
         self.confirmed_nums.update(res.confirmed)
         return res
 
-    def _mmsi_now(self, nums: IntArray) -> IntArray:
+    def _mmsi_now(self, nums: IntArray, t: Array) -> IntArray:
+        """Per measurement, its track's MMSI while that identity is current: reported within
+        `ais_projection_max_s` of the measurement time `t` (0: no identity, or one gone silent)."""
         tr = self.tracks
         out = np.zeros(len(nums), np.int64)
         if len(tr) == 0:
             return out
         pos = np.minimum(np.searchsorted(tr.num, nums), len(tr) - 1)
         hit = (nums >= 0) & (tr.num[pos] == nums)
+        with np.errstate(invalid="ignore"):
+            hit[hit] &= t[hit] - tr.id_seen[pos[hit]] <= self.config.ais_projection_max_s
         out[hit] = tr.mmsi[pos[hit]]
         return out
 

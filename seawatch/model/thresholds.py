@@ -18,6 +18,7 @@ from seawatch.timeutil import parse_utc
 
 Level = Literal["alert", "notice"]
 DARK_DISTANCE_M = 1_500.0  # no AIS vessel within this of a contact => dark target (fusion's default)
+DARK_MIN_RADAR_CONTACTS = 3  # a radar-only dark target needs this many plots (one stray plot is clutter)
 
 
 def num(default: float, unit: str, description: str, zone: bool = False) -> Any:

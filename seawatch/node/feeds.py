@@ -20,6 +20,7 @@ import polars as pl
 from seawatch.errors import InputError
 from seawatch.feeders.reorder import in_time_order
 from seawatch.model import AisStatic, Observation, Rejected, SensorKind
+from seawatch.model.columns import POSITION_SCHEMA
 from seawatch.node.pipeline import Item
 from seawatch.node.settings import FeedSettings
 from seawatch.sources.ais_stream import AisStreamDecoder
@@ -35,6 +36,9 @@ LineDecoder = Callable[[str, datetime], list[Any]]
 
 
 # -- file replay ---------------------------------------------------------------------------------
+OWN_FIELDS = frozenset({"target_ref", "station", "length_m"})  # frame columns with an `Observation` field
+
+
 def _load_frames(path: Path, sites: SensorConfig | None) -> tuple[pl.DataFrame, pl.DataFrame, list[Rejected]]:
     """Positions and statics of one file through the sources' format registry."""
     spec = detect_format(path)
@@ -55,7 +59,9 @@ def replay_items(
             raise InputError(f"replay file not found: {path}")
         positions, statics, rejects = _load_frames(Path(path), sites)
         timed.extend((0.0, r) for r in rejects)
-        has_ref = "target_ref" in positions.columns
+        has_ref, has_station = "target_ref" in positions.columns, "station" in positions.columns
+        has_length = "length_m" in positions.columns
+        extras = [c for c in positions.columns if c not in POSITION_SCHEMA and c not in OWN_FIELDS]
         for row in positions.iter_rows(named=True):
             if row["t"] is None or row["lat"] is None or row["lon"] is None:
                 timed.append((0.0, Rejected(str(row), "no time or position", source)))
@@ -74,6 +80,11 @@ def replay_items(
                         sog_kn=row["sog_kn"],
                         cog_deg=row["cog_deg"],
                         heading_deg=row["heading_deg"],
+                        # which radar site or SAR scene, and the report's own error (`sigma_m`, the
+                        # radar's error ellipse) and detection details: what `seawatch detect` fuses with
+                        station=row["station"] if has_station else None,
+                        length_m=row["length_m"] if has_length else None,
+                        extra={c: row[c] for c in extras if row[c] is not None},
                     ),
                 )
             )
@@ -291,24 +302,39 @@ SIM_DEFAULT_SCENARIO = "caribbean-gofast"  # what a `sim` feed without `scenario
 
 async def sim_feed(feed: FeedSettings, put: Put) -> None:
     """Stream a simulator scenario (AIS and radar) live at `speed` × simulated time; with `loop`, the
-    exercise repeats (later in data time each round) until the feed is stopped."""
+    exercise repeats (later in data time each round) until the feed is stopped. Each next round is
+    simulated while the current one plays, so the feed runs on without a pause between rounds (a pause of
+    a minute or more would turn the page's badge stale in a demo whose data never stopped)."""
+    scenario = feed.scenario or SIM_DEFAULT_SCENARIO
     round_no = 0
-    while True:
-        await _sim_round(feed, put, round_no)
-        if not feed.loop:
-            break
-        round_no += 1
+    ready = asyncio.ensure_future(asyncio.to_thread(scenario_lines, scenario, round_no))
+    try:
+        while True:
+            timed, sites, detections = await ready
+            if feed.loop:  # the next round, made while this one plays
+                ready = asyncio.ensure_future(asyncio.to_thread(scenario_lines, scenario, round_no + 1))
+            await _play_round(feed, put, round_no, timed, sites, detections)
+            if not feed.loop:
+                break
+            round_no += 1
+    finally:
+        ready.cancel()
 
 
-async def _sim_round(feed: FeedSettings, put: Put, round_no: int) -> None:
+async def _play_round(
+    feed: FeedSettings,
+    put: Put,
+    round_no: int,
+    timed: list[tuple[float, str]],
+    sites: str,
+    detections: list[tuple[float, dict[str, Any]]],
+) -> None:
     import tomllib
 
     from seawatch.sources.nmea import NmeaAisDecoder
     from seawatch.sources.radar import RadarNmeaDecoder
     from seawatch.sources.sensors import parse_sensors
 
-    scenario = feed.scenario or SIM_DEFAULT_SCENARIO
-    timed, sites, detections = await asyncio.to_thread(scenario_lines, scenario, round_no)
     ais = NmeaAisDecoder(source=feed.name)
     radar = RadarNmeaDecoder(
         parse_sensors(tomllib.loads(sites), "scenario"), source=feed.name, enforce_checksum=False

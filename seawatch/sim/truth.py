@@ -24,8 +24,9 @@ Definitions (PRODUCT.md defaults; TRUTH_PARAMS below):
 - identity_conflict: an MMSI transmitted by two vessels at once; start/end = overlap of their receptions.
 - dark_target: radar contacts of a vessel whose AIS was not received in the 15 min up to the contact (no
   projected AIS position), grouped per vessel
-  while contacts follow each other within 10 min (one event per group); each SAR detection of such a vessel.
-  Clutter and SAR false alarms are not truth.
+  while contacts follow each other within 10 min (one event per group of at least 3 radar plots, the
+  product's `dark_min_contacts`: one or two stray plots cannot be told from clutter); each SAR detection
+  of such a vessel. Clutter and SAR false alarms are not truth.
 - zone_entry / zone_exit: a transmitting vessel's reported position crosses into / out of a scenario zone
   between consecutive grid steps (a vessel first seen inside enters nothing).
 - port_visit: reported position within 3 km of a WPI port (exit beyond 4 km); a vessel inside at its first

@@ -11,7 +11,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from seawatch.model.event import Event
-from seawatch.model.thresholds import DARK_DISTANCE_M, DetectionThresholds
+from seawatch.model.thresholds import DARK_DISTANCE_M, DARK_MIN_RADAR_CONTACTS, DetectionThresholds
 from seawatch.sim.geodata import SimGeo
 from seawatch.sim.grid import StateGrid
 from seawatch.sim.vessel import SimVessel
@@ -55,6 +55,9 @@ def _truth_params() -> dict[str, dict[str, float]]:
             "max_ais_distance_m": DARK_DISTANCE_M,
             "ais_window_s": 900.0,
             "max_contact_gap_s": 600.0,
+            # radar plots of one dark stretch the product needs before it can tell a vessel from clutter
+            # (fusion's `dark_min_contacts`): a stretch of fewer is no dark target it could ever raise
+            "min_radar_contacts": float(DARK_MIN_RADAR_CONTACTS),
         },
         "zone_entry": {},
         "zone_exit": {},

@@ -72,6 +72,8 @@ def dark_events(g: StateGrid, received: pl.DataFrame, radar: pl.DataFrame, sar: 
                 else:
                     groups.append([k])
             for grp in groups:
+                if len(grp) < p["min_radar_contacts"]:
+                    continue  # one or two stray plots: no product can tell them from clutter
                 a = grp[0]
                 if _other_ais_near(
                     g, str(vid), float(t[a]), float(lon[a]), float(lat[a]), p["max_ais_distance_m"]

@@ -251,6 +251,46 @@ def test_radar_duplicate_of_an_ais_vessel_merges_back() -> None:
     assert len(ids) == 1  # after the merge one track carries the vessel
 
 
+def test_a_vessel_switching_its_ais_off_under_radar_becomes_a_dark_target() -> None:
+    """Its fused track keeps its MMSI, but once its AIS has been silent longer than an AIS vessel is
+    projected (`ais_projection_max_s`, 30 min) the radar contacts are dark: one event, naming the
+    identity the vessel last gave, the same in the bulk and the live form."""
+    mmsi = 244000003
+    ais = _ship_rows(T0, T0 + 1200, 30, 0.0, 5.0, mmsi=mmsi, sog_kn=9.72, cog_deg=90.0)
+    radar = _ship_rows(T0 + 7, T0 + 4800, 30, 0.0, 5.0, sensor="radar", station="R1", target_ref="R1:5")
+    frame = conform_positions(pl.DataFrame(ais + radar))
+    config = FusionConfig(radar_sigma_m=30.0, revisit_s={"R1": 30.0})
+    res = fuse_frame(frame, config)
+    (dark,) = res.events
+    assert dark.details["identified_mmsi"] == mmsi
+    last_ais = T0 + 1200 - 30
+    assert last_ais + 1800 < dark.start.timestamp() <= last_ais + 1800 + 30  # the first dark contact
+    assert res.tracks["track_id"].n_unique() == 1  # still one track for the vessel
+
+    live = LiveFusion(config, FRAME)
+    observations = [
+        Observation(
+            time=datetime.fromtimestamp(r["t"], UTC),  # type: ignore[arg-type]
+            lat=r["lat"],  # type: ignore[arg-type]
+            lon=r["lon"],  # type: ignore[arg-type]
+            sensor=SensorKind(r["sensor"]),
+            source="test",
+            mmsi=r.get("mmsi"),  # type: ignore[arg-type]
+            target_ref=r.get("target_ref"),  # type: ignore[arg-type]
+            sog_kn=r.get("sog_kn"),  # type: ignore[arg-type]
+            cog_deg=r.get("cog_deg"),  # type: ignore[arg-type]
+            station=r.get("station"),  # type: ignore[arg-type]
+        )
+        for r in sorted(ais + radar, key=lambda r: r["t"])  # type: ignore[arg-type, return-value]
+    ]
+    events: dict[str, object] = {}
+    for k in range(0, len(observations), 40):  # batches as a node takes them
+        for ev in live.ingest(observations[k : k + 40])[1]:
+            events[ev.event_id] = ev
+    (live_dark,) = events.values()
+    assert live_dark.start == dark.start and live_dark.details["identified_mmsi"] == mmsi  # type: ignore[attr-defined]
+
+
 def test_dark_boat_alongside_a_ship_is_not_merged() -> None:
     ship = _ship_rows(T0, T0 + 1800, 30, 0.0, 5.0, mmsi=244000002, sog_kn=9.72, cog_deg=90.0)
     ship_radar = _ship_rows(T0, T0 + 1800, 5, 0.0, 5.0, sensor="radar", station="R1")

@@ -116,7 +116,11 @@ FULL_RECALL = ("speed_anomaly", "dark_target", "ais_gap", "encounter")
 GO_FAST_LATENCY_MAX_S = 180.0  # first alert about a go-fast at most 3 min (data time) after first contact
 
 
-@pytest.mark.parametrize(("name", "sensors"), sorted(ASSERTED))
+# every shipped scenario with every sensor (fused) too: the dark targets radar and SAR see
+FULL_RECALL_RUNS = sorted(set(ASSERTED) | {(name, "all") for name, _ in ASSERTED})
+
+
+@pytest.mark.parametrize(("name", "sensors"), FULL_RECALL_RUNS)
 def test_injected_events_all_found(shipped_runs: Runs, name: str, sensors: str) -> None:
     folder = shipped_runs[name][1]
     events = folder / f"events-{sensors}.jsonl"
