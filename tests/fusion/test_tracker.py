@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -268,27 +269,28 @@ def test_a_vessel_switching_its_ais_off_under_radar_becomes_a_dark_target() -> N
     assert res.tracks["track_id"].n_unique() == 1  # still one track for the vessel
 
     live = LiveFusion(config, FRAME)
-    observations = [
-        Observation(
-            time=datetime.fromtimestamp(r["t"], UTC),  # type: ignore[arg-type]
-            lat=r["lat"],  # type: ignore[arg-type]
-            lon=r["lon"],  # type: ignore[arg-type]
-            sensor=SensorKind(r["sensor"]),
-            source="test",
-            mmsi=r.get("mmsi"),  # type: ignore[arg-type]
-            target_ref=r.get("target_ref"),  # type: ignore[arg-type]
-            sog_kn=r.get("sog_kn"),  # type: ignore[arg-type]
-            cog_deg=r.get("cog_deg"),  # type: ignore[arg-type]
-            station=r.get("station"),  # type: ignore[arg-type]
-        )
-        for r in sorted(ais + radar, key=lambda r: r["t"])  # type: ignore[arg-type, return-value]
-    ]
-    events: dict[str, object] = {}
+    observations = [_observation(r) for r in sorted(ais + radar, key=lambda r: float(str(r["t"])))]
+    events = {}
     for k in range(0, len(observations), 40):  # batches as a node takes them
         for ev in live.ingest(observations[k : k + 40])[1]:
             events[ev.event_id] = ev
     (live_dark,) = events.values()
-    assert live_dark.start == dark.start and live_dark.details["identified_mmsi"] == mmsi  # type: ignore[attr-defined]
+    assert live_dark.start == dark.start and live_dark.details["identified_mmsi"] == mmsi
+
+
+def _observation(r: dict[str, Any]) -> Observation:
+    return Observation(
+        time=datetime.fromtimestamp(r["t"], UTC),
+        lat=r["lat"],
+        lon=r["lon"],
+        sensor=SensorKind(r["sensor"]),
+        source="test",
+        mmsi=r.get("mmsi"),
+        target_ref=r.get("target_ref"),
+        sog_kn=r.get("sog_kn"),
+        cog_deg=r.get("cog_deg"),
+        station=r.get("station"),
+    )
 
 
 def test_dark_boat_alongside_a_ship_is_not_merged() -> None:

@@ -28,10 +28,12 @@ import httpx
 import pytest
 
 from seawatch.model.event import Event
+from seawatch.node.feeds import replay_items
 from seawatch.sim.engine import run_simulation
 from seawatch.sim.scenario import load_scenario, scenario_names
 from seawatch.sim.scoring import read_events, score
 from seawatch.sim.writers import write_outputs
+from seawatch.sources.sensors import load_sensors
 from seawatch.store.base import EventQuery
 from seawatch.store.sqlite import SqliteStore
 from tests.node.harness import free_port, prepare_users
@@ -44,7 +46,9 @@ INJECTED = {
     "busy-port": (),  # nothing injected: the clutter check
     "caribbean-gofast": ("speed_anomaly", "dark_target", "ais_gap"),
     "dark-fleet": ("ais_gap",),
-    "sts-transfer": ("encounter", "ais_gap", "dark_target"),  # the transfer, then its vessel dark on radar
+    # the transfer, then the fishing vessel's AIS off. Its radar plots while dark (2, as it leaves the radar's
+    # cover) are too few for any dark target (3 plots: no alert from clutter), so the truth lists none
+    "sts-transfer": ("encounter", "ais_gap"),
 }
 GO_FAST_LATENCY_MAX_S = 180.0
 
@@ -62,22 +66,36 @@ class LiveRun:
         return types
 
 
-def _write_config(folder: Path, name: str, port: int) -> Path:
+def _inputs(folder: Path) -> tuple[list[Path], Path | None]:
     files = [folder / f for f in ("ais.nmea", "radar.nmea", "sar_detections.csv") if (folder / f).exists()]
     sensors = folder / "sensors.toml"
+    return files, sensors if sensors.exists() else None
+
+
+def _write_config(folder: Path, name: str, port: int) -> Path:
+    files, sensors = _inputs(folder)
     config = folder / "node.toml"
     config.write_text(
         f'node_id = "live-{name}"\ndata_dir = "{folder / "node"}"\nport = {port}\n'
         "[[feeds]]\n"
         f'name = "{name}"\nkind = "file"\nspeed = 0\ntimeout_s = 86400\n'
         f"paths = [{', '.join(json.dumps(str(f)) for f in files)}]\n"
-        + (f"sensors = {json.dumps(str(sensors))}\n" if sensors.exists() else "")
+        + (f"sensors = {json.dumps(str(sensors))}\n" if sensors else "")
     )
     return config
 
 
-def _wait_replayed(url: str, token: str, proc: subprocess.Popen[bytes], name: str) -> dict[str, Any]:
-    """Poll /api/health until the feed has ended and every item it put is committed (hang guard 15 min)."""
+def _items_in(folder: Path) -> int:
+    """How many items the node's file feed puts for these files (the replay's own reading of them)."""
+    files, sensors = _inputs(folder)
+    return len(replay_items(files, "count", load_sensors(sensors) if sensors else None))
+
+
+def _wait_replayed(
+    url: str, token: str, proc: subprocess.Popen[bytes], name: str, expected: int
+) -> dict[str, Any]:
+    """Poll /api/health until every item of the replay is committed (the feed's `received` counts an item
+    once its batch is committed); hang guard 15 min."""
     deadline = time.monotonic() + 900
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
         while True:
@@ -87,8 +105,8 @@ def _wait_replayed(url: str, token: str, proc: subprocess.Popen[bytes], name: st
             except httpx.HTTPError:
                 health = {}
             feed = health.get("feeds", {}).get(name)
-            done = feed is not None and not feed["running"] and feed["received"] > 0
-            if done and health["acknowledged"]["received"] >= feed["received"]:
+            if feed is not None and feed["received"] >= expected:
+                assert feed["received"] == expected and not feed["running"], feed
                 return health
             assert time.monotonic() < deadline, f"{name}: replay not committed within 15 min: {health}"
             time.sleep(0.5)
@@ -106,6 +124,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _serve_replay(folder: Path, name: str) -> list[dict[str, Any]]:
+    expected = _items_in(folder)
     port = free_port()
     config = _write_config(folder, name, port)
     tokens, _ = prepare_users(folder / "node")
@@ -114,8 +133,7 @@ def _serve_replay(folder: Path, name: str) -> list[dict[str, Any]]:
         [sys.executable, "-m", "seawatch", "serve", "--config", str(config)], stdout=log, stderr=log
     )
     try:
-        health = _wait_replayed(f"http://127.0.0.1:{port}", tokens["viewer"], proc, name)
-        assert health["feeds"][name]["rejected"] == 0, health["feeds"][name]
+        _wait_replayed(f"http://127.0.0.1:{port}", tokens["viewer"], proc, name, expected)
     finally:
         try:
             _stop(proc)
