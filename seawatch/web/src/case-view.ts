@@ -74,12 +74,19 @@ export class CaseView {
   /** The open case again in the new language: typed text, open folds and the error line stay. */
   private retranslate(): void {
     if (!this.current || this.panel.hidden) return;
-    const typed = [...this.panel.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>("input:not([type=file]), textarea")]
+    this.redraw(this.current, "input:not([type=file]), textarea");
+    void this.draw(false); // the map's tooltips
+  }
+
+  /** Draw `c` again over the same case keeping what the officer is in the middle of: the text typed in
+   * `typedIn` (e.g. a note not sent yet), the open folds, the scroll and the error line. */
+  private redraw(c: CaseOut, typedIn: string): void {
+    const typed = [...this.panel.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>(typedIn)]
       .map((el) => [el.dataset.testid ?? "", el.value] as const);
     const folds = [...this.panel.querySelectorAll<HTMLDetailsElement>("details[open]")].map((d) => d.dataset.testid ?? "");
     const scroll = this.panel.scrollTop;
     const error = this.panel.querySelector("[data-testid=case-error]")?.textContent ?? "";
-    this.render(this.current);
+    this.render(c);
     const box = this.panel.querySelector("[data-testid=case-error]");
     if (box) box.textContent = error; // the node's reason, as it gave it
     for (const [id, value] of typed) {
@@ -91,7 +98,6 @@ export class CaseView {
       if (fold) fold.open = true;
     }
     this.panel.scrollTop = scroll;
-    void this.draw(false); // the map's tooltips
   }
 
   get caseId(): string | null {
@@ -107,7 +113,11 @@ export class CaseView {
 
   async show(id: string): Promise<void> {
     const c = await api.get("/api/cases/{case_id}", { path: { case_id: id } });
-    this.render(c);
+    // the same case changed (by another officer, or our own change heard live): a note or sighting being
+    // written stays
+    if (this.current?.id === id && c.version < this.current.version) return; // an answer older than what is shown
+    if (this.current?.id === id && !this.panel.hidden) this.redraw(c, "form input, form textarea");
+    else this.render(c);
     await this.draw(true);
   }
 
