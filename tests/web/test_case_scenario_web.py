@@ -24,6 +24,7 @@ from seawatch.share.localbroker import LocalNatsServer
 from tests.cases.conftest import sail, wait_event
 from tests.chat.harness import Served, federated_node, password, wait_for
 from tests.share.helpers import make_keys
+from tests.web.english import EN, ES, RAW_KEY, english_in, english_only
 from tests.web.harness import ARTIFACTS, login, shot
 
 pytestmark = pytest.mark.broker
@@ -34,28 +35,13 @@ SIGHTING = "grey panga, three outboards, heading east"
 TO_TT = "Go-fast heading east at high speed, two outboards"
 FROM_TT = "Recibido, nuestro avión sale en diez minutos"
 USER_TEXT = (NOTE, SIGHTING, TO_TT, FROM_TT)
-ES, EN = i18n.catalogue("es"), i18n.catalogue("en")
-# English that must not be left on the Spanish page: the messages of the checked panels' sections whose
-# Spanish differs (short words such as "AIS" or "kn" are the same in both); user text is data
 SECTIONS = ("alerts", "event", "measure", "dossier", "cases", "chat", "report", "severity", "who")
-ENGLISH_ONLY = sorted(
-    {
-        EN[key]
-        for key in EN
-        if key.split(".")[0] in SECTIONS
-        and EN[key] != ES[key]
-        and len(EN[key]) >= 6
-        and "{{" not in EN[key]
-        and EN[key].lower() not in {ES[k].lower() for k in ES}
-        and not any(EN[key] in text for text in USER_TEXT)
-    }
-)
+ENGLISH_ONLY = english_only(SECTIONS, USER_TEXT)
 # what must not be cut off or overflow in any language: the case view, the case list, the chat
 WORDY = (
     ".case-view h2, .case-view h3, .case-view label, .case-view button, .case-view summary, "
     ".case-view .case-origin, .cases h2, .case-filters, .chat-head, .chat-row, .chat-members, .chat-report dl"
 )
-RAW_KEY = re.compile(r"\b(?:" + "|".join(sorted({k.split(".")[0] for k in EN})) + r")\.[a-z_]+\b")
 
 
 @dataclass
@@ -120,7 +106,7 @@ def _page(
 
 def _english_left(text: str) -> list[str]:
     """English catalogue text (or raw keys) found in `text`, each with the line it is in."""
-    found = [e for e in ENGLISH_ONLY if re.search(rf"(?<![\w-]){re.escape(e)}(?![\w-])", text)]
+    found = english_in(text, ENGLISH_ONLY)
     found += RAW_KEY.findall(text)
     lines = text.splitlines()
     return [f"{word!r} in {next((line for line in lines if word in line), '')!r}" for word in found]

@@ -18,26 +18,13 @@ import httpx
 import pytest
 
 from seawatch import i18n
+from tests.web.english import ES, RAW_KEY, english_in, english_only
 from tests.web.harness import NodeProcess, shot
 from tests.web.test_alerts_web import _race
 
 OFFICER, OFFICER_PASSWORD = "oficial-de-guardia", "faro-del-morro-31"
-ES, EN = i18n.catalogue("es"), i18n.catalogue("en")
-# English that must not be left on a Spanish page: every message of the page's own sections whose
-# Spanish differs (short words such as "AIS" or "kn" are the same in both)
 CHECKED_SECTIONS = ("top", "filters", "alerts", "event", "measure", "legend", "dossier", "time", "status")
-ENGLISH_ONLY = sorted(
-    {
-        EN[key]
-        for key in EN
-        if key.split(".")[0] in CHECKED_SECTIONS
-        and EN[key] != ES[key]
-        and len(EN[key]) >= 6
-        and "{{" not in EN[key]
-        and EN[key].lower() not in {ES[k].lower() for k in ES}
-    }
-)
-RAW_KEY = re.compile(r"\b(?:" + "|".join(sorted({k.split(".")[0] for k in EN})) + r")\.[a-z_]+\b")
+ENGLISH_ONLY = english_only(CHECKED_SECTIONS)
 
 
 @pytest.fixture(scope="module")
@@ -99,9 +86,7 @@ def _visible_text(page: Any) -> str:
 
 def _assert_spanish(page: Any, where: str) -> None:
     text = _visible_text(page)
-    left = [
-        english for english in ENGLISH_ONLY if re.search(rf"(?<![\w-]){re.escape(english)}(?![\w-])", text)
-    ]
+    left = english_in(text, ENGLISH_ONLY)
     assert not left, f"{where}: English left on the Spanish page: {left}"
     assert not RAW_KEY.findall(text), f"{where}: catalogue keys shown raw: {RAW_KEY.findall(text)}"
 
