@@ -23,7 +23,8 @@ def register(subparsers: Any) -> None:
             "asset, reachable, eta_s (from --time), lat, lon (intercept point), route_nm, return_nm, "
             "fuel_ok, route (GeoJSON LineString coordinates, around land), in_territorial_sea, zone, "
             "uncertainty_nm, search_radius_nm, eta_worst_s (with --target-sigma), method, reason. Boats "
-            "route over water (Natural Earth land); aircraft fly straight."
+            "route over water (Natural Earth land; a target in a harbour that only the fine OSM land shows "
+            "as water is planned with method harbour); aircraft fly straight."
         ),
     )
     src = p.add_mutually_exclusive_group(required=True)

@@ -18,7 +18,10 @@ does not depend on the target):
    polygons (one STR-tree batch; a track that runs ashore gets the full plan), fuel out and back from the
    base's field, and the territorial sea from one vectorised membership test.
 
-Aircraft fly straight (closed form). An asset on standby starts after its notice (`delays_h`).
+A target left unreached that Natural Earth puts on land but the fine OSM land on water (a harbour the
+coarse coast closes) gets the full plan (`ops/harbour.py`); only unreached targets are tested, so a
+clear update pays nothing for it. Aircraft fly straight (closed form). An asset on standby starts
+after its notice (`delays_h`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import numpy as np
 import shapely
 
 from seawatch.ops.batch import PairGeometry, pair_geometry
+from seawatch.ops.harbour import harbour_best
 from seawatch.ops.intercept import MAX_FIELD_RADIUS_NM, InterceptPlanner
 from seawatch.ops.plane import M_PER_NM, NM_PER_DEG_LAT, LocalPlane
 from seawatch.ops.pursuit import InterceptPlan, Pursuer, TargetState, reach_h
@@ -93,7 +97,7 @@ def fleet_best(
             break
     out: list[InterceptPlan | None] = [None] * n
     if found.size == 0:
-        return out
+        return harbour_best(planner, targets, pursuers, delay, out)
     members = planner.sea_zones.membership(m_lon, m_lat)
     back = _return_nm(planner, pursuers, cols, m_lat, m_lon)
     for k, i in enumerate(found.tolist()):
@@ -109,7 +113,7 @@ def fleet_best(
             planner.sea_zones.zones[int(hits[0])].name if hits.size else None,
             back[k],
         )
-    return out
+    return harbour_best(planner, targets, pursuers, delay, out)
 
 
 def _meeting(geo: PairGeometry, rows: np.ndarray, eta_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

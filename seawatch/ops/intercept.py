@@ -32,6 +32,8 @@ import shapely
 from seawatch.errors import InputError
 from seawatch.geo.land import LandMask, default_land
 from seawatch.model.zone import Zone
+from seawatch.ops.harbour import in_harbour, plan_in_harbour
+from seawatch.ops.harbour import return_nm as harbour_return_nm
 from seawatch.ops.plane import M_PER_NM, LocalPlane, closed_form_intercept_h, velocity_kn
 from seawatch.ops.pursuit import (
     InterceptPlan,
@@ -153,8 +155,12 @@ class InterceptPlanner:
             raise InputError(f"target position {t.lat},{t.lon} is not a latitude,longitude")
         if not (0.0 <= t.sog_kn <= 120.0) or not math.isfinite(t.cog_deg):
             raise InputError(f"target speed {t.sog_kn} kn / course {t.cog_deg} is impossible")
-        if bool(self.mask.is_on_land(t.lon, t.lat)[0]):
+        if bool(self.mask.is_on_land(t.lon, t.lat)[0]) and not self.in_harbour(t):
             raise InputError(f"target at {t.lat:.5f},{t.lon:.5f} is on land")
+
+    def in_harbour(self, target: TargetState) -> bool:
+        """Natural Earth puts the target on land, the fine OSM land on water (`ops/harbour.py`)."""
+        return bool(in_harbour(self.mask, np.array([target.lon]), np.array([target.lat]))[0])
 
     def plan_all(self, target: TargetState, pursuers: Sequence[Pursuer]) -> list[InterceptPlan]:
         """One plan per asset, best first (see `rank_key`)."""
@@ -167,6 +173,9 @@ class InterceptPlanner:
         if not checked:
             self.check_target(target)
             validate_pursuer(p)
+        harbour = self.in_harbour(target)
+        if harbour and p.over_water:
+            return plan_in_harbour(self, target, p)
         plane = LocalPlane(p.lat, p.lon)
         tx, ty = (float(v) for v in plane.to_xy(target.lat, target.lon))
         vx, vy = velocity_kn(target.cog_deg, target.sog_kn)
@@ -188,7 +197,7 @@ class InterceptPlanner:
         lat0, lon0 = (float(v) for v in mid.to_latlon(x0, y0))
         straight_x, straight_y = np.array([ax, x0]), np.array([ay, y0])
         if not p.over_water:
-            if self._target_grounds(target, t0, lat0, lon0):
+            if not harbour and self._target_grounds(target, t0, lat0, lon0):
                 return unreachable(p.asset_id, "the target makes landfall before the aircraft can meet it")
             return self._finish(p, target, mid, t0, straight_x, straight_y, "air")
         if not self._blocked_line(p.lat, p.lon, lat0, lon0) and not self._target_grounds(
@@ -204,7 +213,7 @@ class InterceptPlanner:
         if delay_h <= 0.0:
             return self.plan(target, p, checked=True)
         moved = target.after(delay_h)
-        if self._blocked_line(target.lat, target.lon, moved.lat, moved.lon):
+        if self._blocked_line(target.lat, target.lon, moved.lat, moved.lon) and not self.in_harbour(target):
             return unreachable(p.asset_id, "the target makes landfall within the standby notice")
         plan = self.plan(moved, p, checked=True)
         if plan.eta_s is None:
@@ -238,6 +247,8 @@ class InterceptPlanner:
             if method == "air":
                 bx, by = plane.to_xy(p.base_lat, p.base_lon)
                 return_nm = float(math.hypot(float(bx) - xs[-1], float(by) - ys[-1]))
+            elif method == "harbour":
+                return_nm = harbour_return_nm(self, p.base_lat, p.base_lon, end_lat, end_lon)
             else:
                 return_nm = self.water_distance_nm(p.base_lat, p.base_lon, end_lat, end_lon)[0]
         fuel_ok = p.fuel_range_nm is None or route_nm + (return_nm or 0.0) <= p.fuel_range_nm
@@ -282,7 +293,7 @@ class InterceptPlanner:
             return 0.0, t_h
         horizon = np.array(reach_h(p) + delay_h)
         vx, vy = velocity_kn(target.cog_deg, target.sog_kn)
-        if method == "sea_grid":
+        if method in ("sea_grid", "harbour"):
             worst = worst_after_meeting_h(
                 np.array(t_h),
                 np.array(p.speed_kn),

@@ -77,7 +77,7 @@ class InterceptPlan(BaseModel):
     uncertainty_nm: float | None = None  # the target's position error (1 sigma per axis) at the intercept
     search_radius_nm: float | None = None  # 95 % of the target's possible positions then are within this
     eta_worst_s: float | None = None  # conservative (95 %) ETA: the asset can cover the whole search circle
-    method: str = "direct"  # direct | sea_grid | air
+    method: str = "direct"  # direct | sea_grid | air | harbour (last leg straight from the mouth)
     reason: str = ""  # why not reachable
     notice_s: float | None = None  # a standby asset's notice, included in the ETAs
     track_id: str | None = None

@@ -18,6 +18,8 @@ import pytest
 from pydantic import TypeAdapter
 
 from seawatch.api.live_messages import LiveMessage
+from seawatch.geo.fine_land import fine_land
+from seawatch.geo.land import default_land
 from seawatch.model import Event, Observation, SensorKind
 from seawatch.ops.tak import TakFeedSettings, cot_event
 from tests.node.harness import RunningNode, free_port, running_node
@@ -306,3 +308,18 @@ def test_plan_for_a_given_target_and_a_position_by_hand(ops_node: tuple[RunningN
     bad = operator.put("/api/ops/assets/CG-2/position", json={"lat": 95, "lon": -64.8})
     assert bad.status_code == 422
     assert viewer.get("/api/ops/assets/CG-2").json()["where"]["lat"] == pytest.approx(17.60)
+
+
+def test_a_target_in_a_harbour_natural_earth_closes_is_planned(ops_node: tuple[RunningNode, int]) -> None:
+    running, _ = ops_node
+    viewer = running.client("viewer")
+    lat, lon = 18.446, -66.126  # San Juan bay: land for Natural Earth, water for OSM
+    assert default_land().is_on_land(lon, lat)[0] and not fine_land().is_on_land(lon, lat)[0]
+    target = {"lat": lat, "lon": lon, "cog_deg": 0, "sog_kn": 0, "time": "2026-12-07T06:00:00Z"}
+    answer = viewer.post("/api/ops/intercept", json=target)
+    assert answer.status_code == 200, answer.text
+    harbour = [p for p in answer.json() if p["reachable"]]
+    assert harbour and all(p["method"] == "harbour" and p["route_nm"] > 0 for p in harbour)
+    assert all(p["route"][-1] == pytest.approx([lon, lat]) for p in harbour)
+    inland = viewer.post("/api/ops/intercept", json={**target, "lat": 18.40, "lon": -66.10})
+    assert inland.status_code == 400 and "on land" in inland.json()["detail"]
