@@ -37,6 +37,8 @@ Position = Annotated[list[float], Field(min_length=2, max_length=3, description=
 class FieldProblem(ApiModel):
     field: str = Field(description="dotted path of the offending field, e.g. observations.0.lat")
     message: str
+    type: str | None = Field(None, description="error type, e.g. string_too_long, string_too_short, missing")
+    ctx: dict[str, str | int | float | bool] | None = Field(None, description="its values, e.g. max_length")
 
 
 class Problem(ApiModel):

@@ -44,10 +44,29 @@ def problem(
 class FieldError(SeawatchError):
     """Bad value of one named request field (→ 422 naming it)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(
+        self, field: str, message: str, kind: str | None = None, ctx: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.kind = kind
+        self.ctx = ctx
+
+
+def field_problem(
+    field: str, message: str, kind: str | None = None, ctx: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """One entry of a 422's `errors`: the field and the server's text, plus (when known) the pydantic-style
+    error `type` (e.g. string_too_long) and its `ctx` (e.g. max_length) so a page can say it in its reader's
+    language."""
+    entry: dict[str, Any] = {"field": field, "message": message}
+    if kind:
+        entry["type"] = kind
+    plain = {k: v for k, v in (ctx or {}).items() if isinstance(v, str | int | float | bool)}
+    if plain:
+        entry["ctx"] = plain
+    return entry
 
 
 def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -60,14 +79,17 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_name(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()]
+        errors = [
+            field_problem(_field_name(e.get("loc", ())), e.get("msg", ""), e.get("type"), e.get("ctx"))
+            for e in exc.errors()
+        ]
         first = errors[0] if errors else {"field": "", "message": "invalid request"}
         detail = f"{first['field']}: {first['message']}"
         return problem(422, detail, request.url.path, errors=errors)
 
     @app.exception_handler(FieldError)
     async def on_field(request: Request, exc: FieldError) -> JSONResponse:
-        errors = [{"field": exc.field, "message": exc.message}]
+        errors = [field_problem(exc.field, exc.message, exc.kind, exc.ctx)]
         return problem(422, str(exc), request.url.path, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

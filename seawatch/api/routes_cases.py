@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 
 from seawatch.api.auth import Analyst, Operator, require
 from seawatch.api.deps import CasesDep, NodeDep
-from seawatch.api.problems import problem
+from seawatch.api.problems import field_problem, problem
 from seawatch.api.schemas import SightingIn, parse_time
 from seawatch.api.schemas_cases import (
     CaseAttachment,
@@ -62,7 +62,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CaseFieldError)
     async def on_field(request: Request, exc: CaseFieldError) -> JSONResponse:
-        errors = [{"field": exc.field, "message": exc.message}]
+        errors = [field_problem(exc.field, exc.message, exc.kind, exc.ctx)]
         return problem(422, str(exc), request.url.path, errors=errors)
 
     @app.exception_handler(AttachmentTooLarge)

@@ -42,7 +42,7 @@ VIEWER = [Depends(require("viewer"))]
 
 
 def _field(exc: ChatInputError) -> FieldError:
-    return FieldError(exc.field, exc.message)
+    return FieldError(exc.field, exc.message, exc.kind, exc.ctx)
 
 
 @router.get("/rooms", response_model=ChatRooms, dependencies=VIEWER, summary="Chat rooms")

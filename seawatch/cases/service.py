@@ -44,10 +44,16 @@ Listener = Callable[[CaseChange], None]
 class CaseFieldError(SeawatchError):
     """A bad value of one named field (the API answers 422 naming it)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(
+        self, field: str, message: str, kind: str | None = None, ctx: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.kind = (
+            kind  # pydantic-style error type (string_too_long...) and its values, for the page's words
+        )
+        self.ctx = ctx
 
 
 class AttachmentTooLarge(SeawatchError):
@@ -61,9 +67,11 @@ class AttachmentTypeRefused(SeawatchError):
 def _check_text(field: str, value: str | None, limit: int, required: bool = False) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise CaseFieldError(field, "must not be empty")
+        raise CaseFieldError(field, "must not be empty", "string_too_short", {"min_length": 1})
     if len(text) > limit:
-        raise CaseFieldError(field, f"{len(text)} characters, at most {limit}")
+        raise CaseFieldError(
+            field, f"{len(text)} characters, at most {limit}", "string_too_long", {"max_length": limit}
+        )
     return text
 
 

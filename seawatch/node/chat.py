@@ -57,10 +57,16 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 class ChatInputError(InputError):
     """A message or room that cannot be taken: the API answers 422 naming `field`."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(
+        self, field: str, message: str, kind: str | None = None, ctx: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.kind = (
+            kind  # pydantic-style error type (string_too_long...) and its values, for the page's words
+        )
+        self.ctx = ctx
 
 
 def case_room_id(owner: str, case_id: str) -> str:
@@ -236,9 +242,16 @@ class ChatService:
     def _checked(text: str | None, lang: str | None, report: dict[str, Any] | None) -> dict[str, Any]:
         text = None if text is None else text.strip()
         if not text and report is None:
-            raise ChatInputError("text", "empty message: write some text or send a report")
+            raise ChatInputError(
+                "text",
+                "empty message: write some text or send a report",
+                "string_too_short",
+                {"min_length": 1},
+            )
         if text is not None and len(text) > MAX_TEXT:
-            raise ChatInputError("text", f"{len(text)} characters > {MAX_TEXT}")
+            raise ChatInputError(
+                "text", f"{len(text)} characters > {MAX_TEXT}", "string_too_long", {"max_length": MAX_TEXT}
+            )
         if lang is not None and lang not in LANGUAGES:
             raise ChatInputError("lang", f"one of {', '.join(LANGUAGES)}")
         parsed = None

@@ -165,6 +165,37 @@ def test_problem_json_names_the_field(
     assert problem["status"] == 422 and problem["errors"][0]["field"] == field
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "field", "kind", "ctx"),
+    [
+        (
+            "/api/cases",
+            {"track_id": "t", "title": "x" * 201},
+            "title",
+            "string_too_long",
+            {"max_length": 200},
+        ),
+        ("/api/sightings", {"lat": 100, "lon": 0}, "lat", "less_than_equal", {"le": 90}),
+        ("/api/sightings", {"lon": 0}, "lat", "missing", None),
+    ],
+)
+def test_problem_json_says_the_error_type(
+    live_node: RunningNode,
+    path: str,
+    body: dict[str, object],
+    field: str,
+    kind: str,
+    ctx: dict[str, object] | None,
+) -> None:
+    """422s carry the error type and its values (beside the unchanged `detail`) so the page can word them."""
+    with live_node.client("admin") as c:
+        problem = c.post(path, json=body).json()
+    first = problem["errors"][0]
+    assert problem["status"] == 422 and problem["detail"].startswith(f"{field}: ")
+    assert (first["field"], first["type"], first.get("ctx")) == (field, kind, ctx)
+    assert isinstance(first["message"], str) and first["message"]
+
+
 def test_oversize_request_refused(live_node: RunningNode) -> None:
     big = {"observations": [], "pad": "x" * (live_node.node.settings.api.max_request_bytes + 10)}
     with live_node.client("operator") as c:

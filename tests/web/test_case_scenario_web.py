@@ -134,6 +134,11 @@ def _wait_room(page: Any, room: str) -> None:
     )
 
 
+def _refused(words: dict[str, str]) -> str:
+    """The chat's error line for a message over 4000 characters, in the catalogue's language."""
+    return f"{words['chat.send_failed']}: {words['problem.too_long'].replace('{{max}}', '4000')}"
+
+
 def test_case_from_go_fast_chat_with_partner_then_spanish_and_profile_restored(
     browser: Any, nodes: dict[str, Served], contexts: list[Any]
 ) -> None:
@@ -241,7 +246,8 @@ def test_case_from_go_fast_chat_with_partner_then_spanish_and_profile_restored(
     page.get_by_test_id("chat-text").evaluate("t => t.removeAttribute('maxlength')")
     page.get_by_test_id("chat-text").fill("x" * 4001)
     page.get_by_test_id("chat-send").click()
-    page.get_by_test_id("chat-error").get_by_text("4000").wait_for()
+    # the node's 422 (string_too_long, max_length 4000) worded by the page
+    page.get_by_test_id("chat-error").get_by_text(_refused(EN), exact=True).wait_for()
     assert page.get_by_test_id("chat-message").count() == count
     page.get_by_test_id("chat-text").fill("")
     view.evaluate("el => { el.scrollTop = 0; }")
@@ -294,6 +300,7 @@ def test_case_from_go_fast_chat_with_partner_then_spanish_and_profile_restored(
     assert reply.get_by_test_id("chat-text-out").inner_text() == FROM_TT
     assert reply.get_by_test_id("chat-note").count() == 0  # Spanish, read in Spanish
     assert _english_left(_text(page, "[data-testid=chat-panel]").replace(TO_TT, "")) == []
+    assert page.get_by_test_id("chat-error").inner_text() == _refused(ES)  # the refusal said again in Spanish
     view.evaluate("el => { el.scrollTop = 0; }")
     shot(page, "50-case-chat-es-1366x768")
     page.set_viewport_size({"width": 2560, "height": 1440})

@@ -6,8 +6,9 @@
 import * as L from "leaflet";
 import { api, ApiError } from "./api";
 import { assetPicker, unlinkButtons } from "./case-links";
-import type { CaseLink, CaseMap, CaseOut, CaseSummary } from "./generated/api";
+import type { CaseLink, CaseMap, CaseOut, CaseSummary, Problem } from "./generated/api";
 import { fmtDateTime, onLanguageChange, t } from "./i18n";
+import { problemText } from "./problem-text";
 import { esc } from "./util";
 
 const STATUSES = ["open", "monitoring", "interdiction", "closed"] as const;
@@ -330,7 +331,7 @@ export class CaseView {
     } catch (err) {
       if (this.current) this.render(this.current); // the fields back to what the node keeps
       const box = this.panel.querySelector("[data-testid=case-error]");
-      if (box) box.textContent = t("cases.not_saved", { reason: err instanceof ApiError ? err.message : String(err) });
+      if (box) box.textContent = t("cases.not_saved", { reason: problemText(err, err instanceof ApiError ? err.message : String(err)) });
     }
   }
 
@@ -343,8 +344,8 @@ export class CaseView {
         method: "POST", credentials: "same-origin", headers: { "Content-Type": type }, body: file,
       });
       if (!response.ok) {
-        const problem = await response.json().catch(() => ({})) as { detail?: string };
-        throw new ApiError(response.status, problem.detail ?? `HTTP ${response.status}`);
+        const problem = await response.json().catch(() => ({})) as Partial<Problem>;
+        throw new ApiError(response.status, problem.detail ?? `HTTP ${response.status}`, problem);
       }
       return api.get("/api/cases/{case_id}", { path: { case_id: id } });
     });

@@ -10,6 +10,7 @@ import { CaseFilters } from "./case-filters";
 import { CaseView } from "./case-view";
 import type { CaseSummary } from "./generated/api";
 import { fmtDateTime, onLanguageChange, t } from "./i18n";
+import { problemText } from "./problem-text";
 import { esc } from "./util";
 
 const STATUSES = ["open", "monitoring", "interdiction", "closed"] as const;
@@ -97,7 +98,7 @@ export class CasesPanel {
       this.empty();
     } catch (err) {
       const refused = err instanceof ApiError && err.status === 422;
-      this.onError(refused ? t("case_find.refused", { reason: err.message }) : t("cases.failed", { reason: (err as Error).message }));
+      this.onError(refused ? t("case_find.refused", { reason: err.message }) : t("cases.failed", { reason: problemText(err, (err as Error).message) }));
     }
   }
 
@@ -108,7 +109,7 @@ export class CasesPanel {
       this.upsert(made);
       await this.view.show(made.id);
     } catch (err) {
-      this.onError(err instanceof ApiError ? t("cases.not_saved", { reason: err.message }) : String(err));
+      this.onError(err instanceof ApiError ? t("cases.not_saved", { reason: problemText(err, err.message) }) : String(err));
     }
   }
 

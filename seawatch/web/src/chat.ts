@@ -4,10 +4,11 @@
 // written with its language (and a translation when the node has a model, else a quiet note saying so).
 // Words through i18n.ts: on a language change the rooms, messages and reports are drawn again.
 import "./chat.css";
-import { api, ApiError } from "./api";
+import { api } from "./api";
 import { panelHtml, toggleHtml } from "./chat-template";
 import type * as Api from "./generated/api";
 import { isLanguage, language, onLanguageChange, t, translatePage } from "./i18n";
+import { problemText } from "./problem-text";
 import { type Report, reportLines } from "./report-text";
 import { esc } from "./util";
 
@@ -41,7 +42,7 @@ export class ChatPanel {
   private messages = new Map<string, ChatMessage>();
   private unread = 0;
   /** What the error line says (see `say`). */
-  private said: [string | null, string] = [null, ""];
+  private said: [string | null, unknown] = [null, ""];
   /** Where a new report is, by default (the map's centre). */
   centre: () => [number, number] = () => [0, 0];
 
@@ -69,8 +70,9 @@ export class ChatPanel {
 
   /** The error line: what failed (a catalogue key, said in the reader's language) and the node's reason. */
   // i18n-keys: chat.not_made chat.send_failed
-  private say(key: string | null, detail = ""): void {
-    this.said = [key, detail];
+  private say(key: string | null, why: unknown = ""): void {
+    this.said = [key, why];
+    const detail = typeof why === "string" ? why : problemText(why);
     this.error.textContent = key ? `${t(key)}: ${detail}` : detail;
   }
 
@@ -165,8 +167,7 @@ export class ChatPanel {
           await this.show(room.room_id);
         })
         .catch((err: unknown) => {
-          const detail = err instanceof ApiError ? err.problem.detail ?? err.message : (err as Error).message;
-          this.say("chat.not_made", detail);
+          this.say("chat.not_made", err);
         });
     });
   }
@@ -261,8 +262,7 @@ export class ChatPanel {
       this.add(sent);
       return true;
     } catch (err) {
-      const detail = err instanceof ApiError ? err.problem.detail ?? err.message : (err as Error).message;
-      this.say("chat.send_failed", detail);
+      this.say("chat.send_failed", err);
       return false;
     }
   }

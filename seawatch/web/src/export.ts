@@ -2,7 +2,9 @@
 // GeoParquet through GET /api/export/{kind}; a problem+json answer is shown, never saved as a file.
 import type * as L from "leaflet";
 import { ApiError, query } from "./api";
+import type { Problem } from "./types";
 import { onLanguageChange, t } from "./i18n";
+import { problemText } from "./problem-text";
 
 const KINDS = ["tracks", "positions", "events", "sightings", "zones"];
 const FORMATS: [string, string][] = [
@@ -82,8 +84,8 @@ export class ExportControl {
     try {
       const response = await fetch(this.url(), { credentials: "same-origin" });
       if (!response.ok) {
-        const problem = (await response.json().catch(() => ({}))) as { detail?: string };
-        throw new ApiError(response.status, problem.detail ?? `HTTP ${response.status}`);
+        const problem = (await response.json().catch(() => ({}))) as Partial<Problem>;
+        throw new ApiError(response.status, problem.detail ?? `HTTP ${response.status}`, problem);
       }
       const name = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "")?.[1] ?? "export";
       const link = document.createElement("a");
@@ -97,7 +99,7 @@ export class ExportControl {
         link.remove();
       }, 1000);
     } catch (err) {
-      this.onError(t("msg.failed", { what: t("msg.export"), reason: (err as Error).message }));
+      this.onError(t("msg.failed", { what: t("msg.export"), reason: problemText(err, (err as Error).message) }));
     } finally {
       this.button.disabled = false;
     }

@@ -4,6 +4,7 @@ import { api } from "./api";
 import type { Sighting } from "./types";
 import type { SightingIn } from "./generated/api";
 import { fmtDateTime, fmtQuantity, t } from "./i18n";
+import { problemText } from "./problem-text";
 import { $, esc, fromLocalInput, toLocalInput } from "./util";
 
 const MAX_SHOWN = 200;
@@ -119,7 +120,7 @@ export class SightingForm {
       this.marker.remove();
     } catch (err) {
       this.result.className = "note error";
-      this.result.textContent = (err as Error).message;
+      this.result.textContent = problemText(err, (err as Error).message);
       this.result.dataset.state = "error";
     }
   }

@@ -4,6 +4,7 @@ import "@geoman-io/leaflet-geoman-free";
 import { api } from "./api";
 import type { ZoneFeature } from "./types";
 import { onLanguageChange, t } from "./i18n";
+import { problemText } from "./problem-text";
 import { $, esc } from "./util";
 import { canonicalKind, kindColour, kindLabel, loadZoneKinds } from "./zone-kinds";
 
@@ -140,7 +141,7 @@ export class ZoneLayer {
       ($("zone-name") as HTMLInputElement).value = "";
       await this.load();
     } catch (err) {
-      this.onError(t("zones.not_saved", { reason: (err as Error).message }));
+      this.onError(t("zones.not_saved", { reason: problemText(err, (err as Error).message) }));
     }
   }
 
@@ -166,7 +167,7 @@ export class ZoneLayer {
         await api.put("/api/zones/{zone_id}", { ...f, geometry: { ...geometry } }, { path: { zone_id: id } });
       }
     } catch (err) {
-      this.onError(t("zones.not_saved", { reason: (err as Error).message }));
+      this.onError(t("zones.not_saved", { reason: problemText(err, (err as Error).message) }));
     }
     await this.load();
   }
@@ -175,7 +176,7 @@ export class ZoneLayer {
     try {
       await api.del("/api/zones/{zone_id}", { path: { zone_id: id } });
     } catch (err) {
-      this.onError(t("zones.not_deleted", { reason: (err as Error).message }));
+      this.onError(t("zones.not_deleted", { reason: problemText(err, (err as Error).message) }));
     }
     await this.load();
   }
