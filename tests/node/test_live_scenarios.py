@@ -46,9 +46,9 @@ INJECTED = {
     "busy-port": (),  # nothing injected: the clutter check
     "caribbean-gofast": ("speed_anomaly", "dark_target", "ais_gap"),
     "dark-fleet": ("ais_gap",),
-    # the transfer, then the fishing vessel's AIS off. Its radar plots while dark (2, as it leaves the radar's
-    # cover) are too few for any dark target (3 plots: no alert from clutter), so the truth lists none
-    "sts-transfer": ("encounter", "ais_gap"),
+    # the transfer, then the fishing vessel's AIS off while it heads home to Bonaire under BQ-RADAR's cover
+    # (hundreds of dark plots): a dark target
+    "sts-transfer": ("encounter", "ais_gap", "dark_target"),
 }
 GO_FAST_LATENCY_MAX_S = 180.0
 

@@ -241,7 +241,7 @@ def test_busy_port_has_only_background_truth(shipped_runs: Runs) -> None:
 def test_dark_target_truth_needs_the_plots_the_product_needs(shipped_runs: Runs) -> None:
     """A radar dark target in the truth is a stretch of at least 3 dark plots of one vessel (fusion's
     `dark_min_contacts`): one or two stray plots are no alert any system could raise without raising
-    clutter too (sts-transfer's fishing vessel leaves the radar's cover 2 plots after going dark)."""
+    clutter too)."""
     for name in shipped_runs:
         for event in _types(shipped_runs[name][1]).get("dark_target", []):
             if event["details"]["sensor"] == "radar":  # type: ignore[index]
