@@ -2,65 +2,18 @@
 
 The catalogues are the page's own (`seawatch/i18n/locales/<lang>.json`, read by i18next there), so the
 page and the API say the same words; placeholders are i18next's `{{name}}`. A key missing in a language
-falls back to English (the catalogue test in tests/i18n fails on a missing key first).
+falls back to English (the catalogue test in tests/i18n fails on a missing key first): the package's own
+`seawatch.i18n.t`.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from seawatch.i18n import LANGUAGES
+from seawatch.i18n import t
 from seawatch.i18n.reports import AssistanceRequest, ContactReport, Handover, parse_report
 
-LOCALES = Path(__file__).resolve().parent / "locales"
-_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 AnyReport = ContactReport | AssistanceRequest | Handover
-
-
-@cache
-def catalogue(lang: str) -> dict[str, Any]:
-    """The catalogue of `lang` (one of LANGUAGES), parsed once."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}: one of {', '.join(LANGUAGES)}")
-    data: dict[str, Any] = json.loads((LOCALES / f"{lang}.json").read_text(encoding="utf-8"))
-    return data
-
-
-def flat_keys(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    """Nested catalogue -> {"report.label.what": "What", ...}."""
-    out: dict[str, str] = {}
-    for key, value in tree.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(flat_keys(value, path + "."))
-        else:
-            out[path] = str(value)
-    return out
-
-
-def _lookup(tree: dict[str, Any], key: str) -> str | None:
-    if isinstance(tree.get(key), str):  # a flat catalogue
-        return str(tree[key])
-    node: Any = tree
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node if isinstance(node, str) else None
-
-
-def t(lang: str, key: str, **values: Any) -> str:
-    """i18next's `t(key, values)` for the server: the string for `key`, placeholders filled."""
-    text = _lookup(catalogue(lang), key)
-    if text is None and lang != "en":
-        text = _lookup(catalogue("en"), key)
-    if text is None:
-        return key
-    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
 
 
 def _number(lang: str, value: float, decimals: int) -> str:

@@ -4,14 +4,15 @@ same facts whatever the language; the catalogues complete in all six languages."
 from __future__ import annotations
 
 import re
+from importlib import resources
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from seawatch.i18n import LANGUAGES
+from seawatch.i18n import LANGUAGES, catalogue
 from seawatch.i18n.detect import guess_language
-from seawatch.i18n.render import LOCALES, catalogue, flat_keys, render_report, report_lines
+from seawatch.i18n.render import render_report, report_lines
 from seawatch.i18n.reports import ACTIVITY, HANDOVER_REASON, NEED, URGENCY, WHAT, parse_report
 
 CONTACT: dict[str, Any] = {
@@ -111,7 +112,7 @@ def test_invalid_reports_are_refused(bad: dict[str, Any]) -> None:
 
 
 def test_catalogues_complete_in_six_languages() -> None:
-    english = {k: v for k, v in flat_keys(catalogue("en")).items() if k.startswith(("report.", "chat."))}
+    english = {k: v for k, v in catalogue("en").items() if k.startswith(("report.", "chat."))}
     codes = [
         ("what", WHAT),
         ("activity", ACTIVITY),
@@ -122,9 +123,11 @@ def test_catalogues_complete_in_six_languages() -> None:
     for group, values in codes:
         for value in values:
             assert f"report.{group}.{value}" in english, f"report.{group}.{value} missing in en"
-    assert sorted(p.stem for p in LOCALES.glob("*.json")) == sorted(LANGUAGES)
+    locales = resources.files("seawatch.i18n").joinpath("locales")
+    shipped = sorted(p.name.removesuffix(".json") for p in locales.iterdir() if p.name.endswith(".json"))
+    assert shipped == sorted(LANGUAGES)
     for lang in LANGUAGES:
-        keys = flat_keys(catalogue(lang))
+        keys = catalogue(lang)
         missing = sorted(set(english) - set(keys))
         assert not missing, f"{lang} misses {missing}"
         for key, text in english.items():
