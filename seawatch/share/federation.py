@@ -51,7 +51,7 @@ class Federation:
         settings.db_path.parent.mkdir(parents=True, exist_ok=True)
         self.settings = settings
         self.node_id = settings.node_id
-        self.transport = transport
+        self._transport = transport
         self.clock = clock  # may be replaced (tests): the parts read it through `_now`
         self.db = ShareDb(settings.db_path)
         self.audit = AuditLog(settings.db_path)
@@ -94,6 +94,15 @@ class Federation:
 
     def _now(self) -> float:
         return self.clock()
+
+    @property
+    def transport(self) -> Transport:
+        return self._transport
+
+    @transport.setter
+    def transport(self, transport: Transport) -> None:
+        # the sender and the receiver hold the same connection: a swap (the benchmark) reaches both
+        self._transport = self.sender.transport = self.receiver.transport = transport
 
     @property
     def sink(self) -> FederationSink:

@@ -91,6 +91,23 @@ async def test_outage_store_and_forward(tmp_path: Path) -> None:
     assert sorted(e.seq for e in sinks["tt"].items) == list(range(1, 21))
 
 
+async def test_a_swapped_transport_carries_both_ways(tmp_path: Path) -> None:
+    """The sender and the receiver share the node's connection: replacing it (the benchmark sends
+    through a fault proxy after a direct warm-up) must move both, or items go out on the old one."""
+    feds, sinks = _nodes(tmp_path)
+    old = feds["bb"].transport
+    other = MemoryBroker()
+    for n in ("bb", "tt"):
+        feds[n].transport = MemoryTransport(other)
+    await feds["bb"].transport.start()
+    await feds["tt"].transport.start()
+    feds["bb"].publish(radar_track(1))
+    assert await feds["bb"].send_due() == 1
+    await feds["tt"].receive_from("bb", timeout_s=0.01)
+    assert [e.seq for e in sinks["tt"].items] == [1]
+    assert old.broker is not other  # type: ignore[attr-defined]
+
+
 async def test_replay_and_tamper_rejected_and_audited(tmp_path: Path) -> None:
     feds, sinks = _nodes(tmp_path)
     feds["bb"].publish(radar_track(1))
