@@ -30,6 +30,24 @@ class TransportError(SeawatchError):
     """The broker could not be reached or did not confirm; the caller keeps the item and retries."""
 
 
+class _TlsEofNoise(logging.Filter):
+    """nats-py upgrades its connection to TLS with `loop.start_tls` and a fresh StreamReaderProtocol that
+    never gets `connection_made`, so that protocol does not know it runs over TLS, and asyncio logs
+    "returning true from eof_received() has no effect when using ssl" as a WARNING every time the broker
+    closes a TLS connection (a broker stop or restart: every node's terminal). Nothing is wrong then: the
+    connection is closed and nats-py reconnects. This drops that one message, nothing else."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("returning true from eof_received() has no effect")
+
+
+def quiet_tls_eof_warning() -> None:
+    """Install `_TlsEofNoise` on asyncio's logger (once)."""
+    asyncio_log = logging.getLogger("asyncio")
+    if not any(isinstance(f, _TlsEofNoise) for f in asyncio_log.filters):
+        asyncio_log.addFilter(_TlsEofNoise())
+
+
 def stream_name(origin: str) -> str:
     return f"SEAWATCH_{origin.upper()}"
 
@@ -166,6 +184,7 @@ class NatsTransport:
 
         extra: dict[str, Any] = {}
         if self.tls is not None:
+            quiet_tls_eof_warning()
             try:
                 extra["tls"] = self.tls.context()
             except (OSError, ssl.SSLError) as exc:

@@ -13,8 +13,9 @@ bb's tracks with `nodes: ["bb"]`, inside bb's area, without bb's sensor ids, nam
 jm holds none of bb's tracks and (bb's policy delays events 600 s, more than the test waits) none of
 bb's events yet, while bb's `GET /api/share/links` counts them waiting for jm, its audit has sent jm
 nothing, and its outbox (`share.sqlite`, read only) holds them as events not before 600 s after they
-were queued. Last the README's stop block runs: every process it started must exit. Whatever happens,
-the test kills the shell's whole process group.
+were queued. Last the README's stop block runs: every process it started must exit, and the shell's
+output (what the reader sees) holds no traceback, error or warning. Whatever happens, the test kills
+the shell's whole process group.
 """
 
 from __future__ import annotations
@@ -263,3 +264,12 @@ def test_readme_region_runs_as_written(shell: Shell) -> None:
     assert shell.proc.returncode == 0, f"processes left after the stop block:\n{shell.log()}"
     for port in ports:
         assert _port_free(port), f"port {port} still taken after the stop block"
+    # what the reader's terminal showed: no traceback, error or warning, from start to stop
+    alarming = [
+        line
+        for line in shell.log_path.read_text(errors="replace").splitlines()
+        if line.startswith(("Traceback", "ERROR", "WARNING", "CRITICAL"))
+        or "[ERR]" in line
+        or "[FTL]" in line
+    ]
+    assert alarming == [], "\n".join(alarming)
