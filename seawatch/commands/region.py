@@ -2,6 +2,7 @@
 
 seawatch region init --config region.toml --out region     # CA, broker config + cert, node credentials
 seawatch region broker --out region                        # run the hub's nats-server with that config
+seawatch region broker --out region --server 2             # run server 2 of a clustered hub
 seawatch region broker --out region --leaf bb              # run island bb's nats-server (a leaf node)
 """
 
@@ -31,6 +32,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="NATION",
         help="run that island's own broker (a leaf node of the hub, its own JetStream domain) instead",
     )
+    broker.add_argument(
+        "--server",
+        metavar="K",
+        type=int,
+        help="a clustered hub ([[broker.servers]]): run its server K (1, 2, 3, ...)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -41,7 +48,13 @@ def run(args: argparse.Namespace) -> int:
         agreement = load_agreement(args.config)
         written = generate(agreement, args.out, force=args.force)
         print(f"region {agreement.region}: {len(written)} files in {args.out}", file=sys.stderr)
-        print(f"  broker:  seawatch region broker --out {args.out}", file=sys.stderr)
+        if agreement.clustered:
+            for k in range(1, len(agreement.hub_servers) + 1):
+                print(
+                    f"  hub server {k}: seawatch region broker --out {args.out} --server {k}", file=sys.stderr
+                )
+        else:
+            print(f"  broker:  seawatch region broker --out {args.out}", file=sys.stderr)
         for nation in agreement.ids:
             print(
                 f"  {nation}: give it {args.out}/nodes/{nation}/ (its [federation] table is federation.toml)",
@@ -56,7 +69,15 @@ def run(args: argparse.Namespace) -> int:
     if args.region_command == "broker":
         from seawatch.share.localbroker import find_nats_server
 
-        if args.leaf:
+        if args.leaf and args.server is not None:
+            raise ConfigError("--leaf runs an island, --server a hub server: give one of them")
+        if args.server is not None:
+            conf = args.out / "broker" / f"s{args.server}" / "nats-server.conf"
+            if not conf.is_file():
+                raise ConfigError(
+                    f"{conf} not found: is the hub a cluster ([[broker.servers]]) of {args.server}+ servers?"
+                )
+        elif args.leaf:
             conf = args.out / "nodes" / args.leaf / "island" / "nats-server.conf"
             if not conf.is_file():
                 raise ConfigError(
@@ -64,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
                 )
         else:
             conf = args.out / "broker" / "nats-server.conf"
+            if not conf.is_file() and (args.out / "broker" / "s1" / "nats-server.conf").is_file():
+                raise ConfigError(f"{args.out}'s hub is a cluster: run each server with --server K")
             if not conf.is_file():
                 raise ConfigError(f"{conf} not found: run `seawatch region init` first")
         binary = str(find_nats_server())

@@ -40,10 +40,18 @@ def source_deliver_prefix(nation: str) -> str:
 
 class IslandTransport(NatsTransport):
     def __init__(
-        self, url: str, *, node_id: str, hub_domain: str, tls: TlsFiles | None = None, **kw: Any
+        self,
+        url: str,
+        *,
+        node_id: str,
+        hub_domain: str,
+        tls: TlsFiles | None = None,
+        hub_replicas: int = 1,
+        **kw: Any,
     ) -> None:
-        super().__init__(url, tls=tls, node_id=node_id, **kw)
+        super().__init__(url, tls=tls, node_id=node_id, **kw)  # the island's own stream: one copy
         self.hub_domain = hub_domain
+        self.hub_replicas = hub_replicas  # the hub's copy: replicated on a clustered hub
         self.island_domain = node_id
         self._hub: Any = None
         self._local_ready: set[str] = set()
@@ -106,7 +114,10 @@ class IslandTransport(NatsTransport):
             ),
         )
         try:
-            await self._ensure_stream(self._hub, self.stream_config(origin, subjects=None, sources=[source]))
+            await self._ensure_stream(
+                self._hub,
+                self.stream_config(origin, subjects=None, sources=[source], num_replicas=self.hub_replicas),
+            )
             await self._ensure_consumers(self._hub, origin, partners)
         except TransportError as exc:
             log.debug("hub copy of %s not made yet (link down?): %s", origin, exc)

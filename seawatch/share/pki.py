@@ -79,7 +79,8 @@ def make_ca(region: str) -> Issued:
 def issue(
     ca: Issued, common_name: str, *, server_hosts: tuple[str, ...] = (), client: bool = False
 ) -> Issued:
-    """A leaf certificate signed by `ca`: a server's (SANs = hosts) or a client's (CN = the nation)."""
+    """A leaf certificate signed by `ca`: a server's (SANs = hosts) or a client's (CN = the nation); a
+    client's that also names hosts serves both ends of a connection (a hub cluster's routes)."""
     ca_cert = x509.load_pem_x509_certificate(ca.cert_pem)
     ca_key = serialization.load_pem_private_key(ca.key_pem, password=None)
     if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
@@ -93,6 +94,8 @@ def issue(
     )
     now = dt.datetime.now(dt.UTC)
     usages = [ExtendedKeyUsageOID.CLIENT_AUTH] if client else [ExtendedKeyUsageOID.SERVER_AUTH]
+    if client and server_hosts:
+        usages.append(ExtendedKeyUsageOID.SERVER_AUTH)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)

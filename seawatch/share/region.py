@@ -37,6 +37,31 @@ limits it: it may publish only its hub-side stream and consumer requests, the so
 its own domain's API and its own stream's acks and flow control. It can never publish into another
 nation's reply inbox (no forged confirmations: `allow_responses` does not work across leaf connections,
 nats-server issue 2949, so inboxes are not opened at all), nor read or ack another nation's stream.
+
+A clustered hub (`[[broker.servers]]`, 3 or 5 of them, each with its own `port`, `cluster_port` and, with
+islands, `leafnode_port`): one nats-server.conf per server (`broker/s<K>/`, `seawatch region broker
+--server K`), the same accounts, users and JetStream domain `hub`, each its own store. The servers
+route to each other over mutual TLS with route certificates from the region CA whose subject is
+`CN=seawatch-route` (a nation's id can never be that), and the cluster's `verify_and_map` authorization
+admits only that subject: a nation's credential is refused on the route port. Streams on the hub are
+replicated on 3 servers (`hub_replicas` in each node's federation.toml, which lists every server's URL).
+```toml
+[broker]
+host = "127.0.0.1"
+[[broker.servers]]
+port = 4333
+cluster_port = 6333
+leafnode_port = 7422    # only with islands (then every server has one)
+[[broker.servers]]
+port = 4343
+cluster_port = 6343
+leafnode_port = 7432
+[[broker.servers]]
+host = "hub3.example.org"  # defaults to broker.host
+port = 4353
+cluster_port = 6353
+leafnode_port = 7442
+```
 """
 
 from __future__ import annotations
@@ -58,6 +83,8 @@ SYNC_CHOICES = ("always", "1s", "10s", "2m")
 
 HUB_DOMAIN = "hub"
 ISLAND_BASE_PORT = 4334
+ROUTE_CN = "seawatch-route"  # the subject of the hub servers' route certificates (never a nation's id)
+MAX_REPLICAS = 3  # JetStream's usual replication; a 5-server hub still keeps 3 copies of each stream
 
 
 @dataclass(frozen=True)
@@ -69,6 +96,17 @@ class Nation:
 
 
 @dataclass(frozen=True)
+class HubServer:
+    """One nats-server of the hub: where nodes reach it, where the others route to it, where islands
+    connect (a single-server hub has no cluster port)."""
+
+    host: str
+    port: int
+    cluster_port: int | None = None
+    leafnode_port: int | None = None
+
+
+@dataclass(frozen=True)
 class RegionAgreement:
     region: str
     host: str
@@ -76,6 +114,21 @@ class RegionAgreement:
     nations: tuple[Nation, ...]
     sync_interval: str = "always"
     leafnode_port: int | None = None
+    # a clustered hub (3 or more, odd); empty: the one server at host:port (leafnode_port)
+    servers: tuple[HubServer, ...] = ()
+
+    @property
+    def hub_servers(self) -> tuple[HubServer, ...]:
+        return self.servers or (HubServer(self.host, self.port, None, self.leafnode_port),)
+
+    @property
+    def clustered(self) -> bool:
+        return len(self.hub_servers) > 1
+
+    @property
+    def replicas(self) -> int:
+        """Copies JetStream keeps of each stream on the hub."""
+        return min(len(self.hub_servers), MAX_REPLICAS)
 
     @property
     def ids(self) -> list[str]:
@@ -126,17 +179,101 @@ def agreement_from_dict(raw: dict[str, Any], *, base: Path, source: str = "regio
     sync = str(broker.get("sync_interval", "always"))
     if sync not in SYNC_CHOICES:
         raise ConfigError(f"{source}: broker.sync_interval must be one of {SYNC_CHOICES}")
+    host = str(broker.get("host", "127.0.0.1"))
+    islands = any(n.island for n in nations)
+    if "servers" in broker:
+        servers = _hub_servers(broker, host, islands, source)
+        _check_ports(servers, nations, source)
+        first = servers[0]
+        return RegionAgreement(
+            region=str(raw.get("region", "region")),
+            host=first.host,
+            port=first.port,
+            nations=tuple(nations),
+            sync_interval=sync,
+            leafnode_port=first.leafnode_port,
+            servers=servers if len(servers) > 1 else (),
+        )
     leaf = broker.get("leafnode_port")
-    if leaf is None and any(n.island for n in nations):
+    if leaf is None and islands:
         leaf = 7422  # islands need the hub to accept leaf node connections
     return RegionAgreement(
         region=str(raw.get("region", "region")),
-        host=str(broker.get("host", "127.0.0.1")),
+        host=host,
         port=int(broker.get("port", 4333)),
         nations=tuple(nations),
         sync_interval=sync,
         leafnode_port=None if leaf is None else int(leaf),
     )
+
+
+def _hub_servers(broker: dict[str, Any], host: str, islands: bool, source: str) -> tuple[HubServer, ...]:
+    """`[[broker.servers]]`: 1, or an odd number from 3 (a JetStream cluster needs a majority to
+    confirm: 2 servers stop at the loss of either, 4 no better than 3)."""
+    for key in ("port", "leafnode_port"):
+        if key in broker:
+            raise ConfigError(
+                f"{source}: broker.{key} and [[broker.servers]] both given: ports go per server"
+            )
+    entries = broker["servers"]
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ConfigError(f"{source}: broker.servers must be a list of tables ([[broker.servers]])")
+    count = len(entries)
+    if count != 1 and (count < 3 or count % 2 == 0):
+        raise ConfigError(
+            f"{source}: a hub is 1 server or a cluster of 3, 5, ... (odd: a majority survives), not {count}"
+        )
+    servers: list[HubServer] = []
+    for k, entry in enumerate(entries, start=1):
+        unknown = set(entry) - {"host", "port", "cluster_port", "leafnode_port"}
+        if unknown:
+            raise ConfigError(f"{source}: broker server {k}: unknown key(s) {sorted(unknown)}")
+        ports: dict[str, int | None] = {}
+        for key in ("port", "cluster_port", "leafnode_port"):
+            value = entry.get(key)
+            if value is not None and (not isinstance(value, int) or not 0 < value < 65536):
+                raise ConfigError(f"{source}: broker server {k}: {key} must be a port number (1-65535)")
+            ports[key] = value
+        if ports["port"] is None:
+            raise ConfigError(f"{source}: broker server {k} needs a port")
+        if count > 1 and ports["cluster_port"] is None:
+            raise ConfigError(f"{source}: broker server {k} needs a cluster_port (the servers route there)")
+        if islands and ports["leafnode_port"] is None:
+            raise ConfigError(f"{source}: broker server {k} needs a leafnode_port (the region has islands)")
+        servers.append(
+            HubServer(
+                str(entry.get("host", host)),
+                int(ports["port"]),
+                ports["cluster_port"] if count > 1 else None,
+                ports["leafnode_port"],
+            )
+        )
+    return tuple(servers)
+
+
+def _check_ports(servers: tuple[HubServer, ...], nations: list[Nation], source: str) -> None:
+    """No two listeners on one host share a port (an island counts as on the loopback)."""
+    taken: dict[tuple[str, int], str] = {}
+
+    def claim(host: str, port: int | None, what: str) -> None:
+        if port is None:
+            return
+        key = (_local(host), port)
+        if key in taken:
+            raise ConfigError(f"{source}: port {port} on {host} is both {taken[key]} and {what}")
+        taken[key] = what
+
+    for k, server in enumerate(servers, start=1):
+        claim(server.host, server.port, f"server {k}'s port")
+        claim(server.host, server.cluster_port, f"server {k}'s cluster_port")
+        claim(server.host, server.leafnode_port, f"server {k}'s leafnode_port")
+    for n in nations:
+        if n.island:
+            claim("127.0.0.1", n.island_port, f"{n.id}'s island_port")
+
+
+def _local(host: str) -> str:
+    return "127.0.0.1" if host in ("127.0.0.1", "localhost") else host
 
 
 def permissions_for(nation: str, region: list[str], island: bool = False) -> dict[str, Any]:
@@ -232,22 +369,53 @@ def _broker_conf(
     }
 
 
-def server_config(agreement: RegionAgreement, out: Path) -> str:
-    """nats-server.conf text for the hub (paths absolute, so it runs from any folder)."""
-    broker = (out / "broker").resolve()
+def hub_dir(agreement: RegionAgreement, out: Path, server: int = 1) -> Path:
+    """Where hub server `server` (1-based) has its configuration, certificates and store: `broker/`
+    for a single server, `broker/s<K>/` for each server of a cluster."""
+    if not 1 <= server <= len(agreement.hub_servers):
+        raise ConfigError(f"region {agreement.region}'s hub has no server {server}")
+    return out / "broker" / f"s{server}" if agreement.clustered else out / "broker"
+
+
+def server_config(agreement: RegionAgreement, out: Path, server: int = 1) -> str:
+    """nats-server.conf text for the hub, or for server `server` (1-based) of a clustered hub (paths
+    absolute, so it runs from any folder)."""
+    home = hub_dir(agreement, out, server).resolve()
+    me = agreement.hub_servers[server - 1]
     users = [
         {"user": f"CN={n.id}", "permissions": permissions_for(n.id, agreement.ids, n.island)}
         for n in agreement.nations
     ]
-    listen = f"{_bind_host(agreement.host)}:{agreement.port}"
-    conf = _broker_conf(
-        f"{agreement.region}_hub", listen, agreement, HUB_DOMAIN, broker, broker / "ca.pem", users
-    )
-    if agreement.leafnode_port is not None:
+    listen = f"{_bind_host(me.host)}:{me.port}"
+    name = f"{agreement.region}_hub" + (f"{server}" if agreement.clustered else "")
+    ca_file = (out / "broker" / "ca.pem").resolve()
+    conf = _broker_conf(name, listen, agreement, HUB_DOMAIN, home, ca_file, users)
+    if me.leafnode_port is not None:
         conf["leafnodes"] = {
-            "listen": f"{_bind_host(agreement.host)}:{agreement.leafnode_port}",
-            "no_advertise": True,  # islands reach the hub by the address they were given, nothing else
+            "listen": f"{_bind_host(me.host)}:{me.leafnode_port}",
+            "no_advertise": True,  # islands reach the hub by the addresses they were given, nothing else
             "tls": {**conf["tls"], "verify_and_map": True},
+        }
+    if agreement.clustered:
+        assert me.cluster_port is not None
+        conf["cluster"] = {
+            "name": f"{agreement.region}_hub",
+            "listen": f"{_bind_host(me.host)}:{me.cluster_port}",
+            "no_advertise": True,  # nodes are given every server's URL; no gossip of others to clients
+            "routes": [
+                f"tls://{other.host}:{other.cluster_port}"
+                for k, other in enumerate(agreement.hub_servers, start=1)
+                if k != server
+            ],
+            # mutual TLS both ways with the route certificate; only its subject may join the cluster
+            "tls": {
+                "cert_file": str(home / "route.pem"),
+                "key_file": str(home / "route.key"),
+                "ca_file": str(ca_file),
+                "verify_and_map": True,
+                "timeout": 5,
+            },
+            "authorization": {"user": f"CN={ROUTE_CN}", "timeout": 5},
         }
     # nats-server's configuration format accepts JSON: no hand-written quoting to get wrong
     return json.dumps(conf, indent=2) + "\n"
@@ -275,7 +443,8 @@ def island_config(agreement: RegionAgreement, nation: str, out: Path) -> str:
             "reconnect": 1,
             "remotes": [
                 {
-                    "url": f"tls://{agreement.host}:{agreement.leafnode_port}",
+                    # every hub server: the link moves to another when one is down
+                    "urls": [f"tls://{h.host}:{h.leafnode_port}" for h in agreement.hub_servers],
                     "account": "SEAWATCH",
                     "tls": {**client_tls, "timeout": 5},
                 }
@@ -293,10 +462,14 @@ def federation_snippet(agreement: RegionAgreement, nation: str, node_dir: Path) 
     """The `[federation]` table for one nation's settings file (partners with their public keys; no
     policy = share nothing until the nation writes one)."""
     n = agreement.nation(nation)
-    url = f"tls://127.0.0.1:{n.island_port}" if n.island else f"tls://{agreement.host}:{agreement.port}"
+    urls = [f'"tls://{h.host}:{h.port}"' for h in agreement.hub_servers]
+    if n.island:
+        url = f'"tls://127.0.0.1:{n.island_port}"'
+    else:  # every server of a clustered hub: the client moves to another when one is down
+        url = urls[0] if len(urls) == 1 else "[" + ", ".join(urls) + "]"
     lines = [
         "[federation]",
-        f'nats_url = "{url}"',
+        f"nats_url = {url}",
         f'tls_ca_file = "{node_dir / "ca.pem"}"',
         f'tls_cert_file = "{node_dir / f"{nation}.pem"}"',
         f'tls_key_file = "{node_dir / f"{nation}.key"}"',
@@ -304,6 +477,8 @@ def federation_snippet(agreement: RegionAgreement, nation: str, node_dir: Path) 
     ]
     if n.island:  # the node's broker is its island; its stream is copied to the hub's domain
         lines.append(f'hub_domain = "{HUB_DOMAIN}"')
+    if agreement.replicas > 1:  # streams on the hub are kept on that many servers
+        lines.append(f"hub_replicas = {agreement.replicas}")
     lines.append("")
     for other in agreement.nations:
         if other.id == nation:
@@ -323,16 +498,27 @@ def generate(agreement: RegionAgreement, out: Path, *, force: bool = False) -> l
     pki.write_private(ca_key_path, ca.key_pem)
     pki.write_public(out / "ca" / "ca.pem", ca.cert_pem)
     written += [ca_key_path, out / "ca" / "ca.pem"]
-    hosts = tuple(dict.fromkeys((agreement.host, "127.0.0.1", "localhost")))
-    server = pki.issue(ca, f"{agreement.region} hub", server_hosts=hosts)
-    broker = out / "broker"
-    pki.write_public(broker / "ca.pem", ca.cert_pem)
-    pki.write_public(broker / "server.pem", server.cert_pem)
-    pki.write_private(broker / "server.key", server.key_pem)
-    (broker / "store").mkdir(parents=True, exist_ok=True)
-    conf = broker / "nats-server.conf"
-    pki.write_private(conf, server_config(agreement, out).encode())
-    written += [broker / "server.pem", broker / "server.key", conf]
+    pki.write_public(out / "broker" / "ca.pem", ca.cert_pem)
+    every_host = tuple(h.host for h in agreement.hub_servers)
+    for k, me in enumerate(agreement.hub_servers, start=1):
+        home = hub_dir(agreement, out, k)
+        hosts = tuple(dict.fromkeys((me.host, "127.0.0.1", "localhost")))
+        server = pki.issue(
+            ca, f"{agreement.region} hub" + (f" {k}" if agreement.clustered else ""), server_hosts=hosts
+        )
+        pki.write_public(home / "server.pem", server.cert_pem)
+        pki.write_private(home / "server.key", server.key_pem)
+        written += [home / "server.pem", home / "server.key"]
+        if agreement.clustered:  # client and server end of the routes, named for every server's host
+            names = tuple(dict.fromkeys((*every_host, "127.0.0.1", "localhost")))
+            route = pki.issue(ca, ROUTE_CN, server_hosts=names, client=True)
+            pki.write_public(home / "route.pem", route.cert_pem)
+            pki.write_private(home / "route.key", route.key_pem)
+            written += [home / "route.pem", home / "route.key"]
+        (home / "store").mkdir(parents=True, exist_ok=True)
+        conf = home / "nats-server.conf"
+        pki.write_private(conf, server_config(agreement, out, k).encode())
+        written.append(conf)
     for nation in agreement.ids:
         node_dir = out / "nodes" / nation
         cred = pki.issue(ca, nation, client=True)

@@ -7,7 +7,8 @@ node_id = "bb"              # the node's own settings (seawatch.node.settings) s
 data_dir = "bb-data"
 
 [federation]
-nats_url = "tls://127.0.0.1:4333"
+nats_url = "tls://127.0.0.1:4333"           # or every server of a clustered hub: ["tls://h:4333", ...]
+# hub_replicas = 3                         # a clustered hub: copies kept of each stream (region init)
 tls_ca_file = "region/nodes/bb/ca.pem"      # from `seawatch region init` (the region's CA)
 tls_cert_file = "region/nodes/bb/bb.pem"    # bb's broker credential (client certificate)
 tls_key_file = "region/nodes/bb/bb.key"
@@ -51,7 +52,7 @@ NODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 @dataclass
 class FederationSettings:
     node_id: str
-    nats_url: str
+    nats_url: str | list[str]  # a list: every server of a clustered hub (the client fails over)
     private_key: Ed25519PrivateKey
     db_path: Path
     partner_keys: dict[str, Ed25519PublicKey] = field(default_factory=dict)
@@ -67,6 +68,7 @@ class FederationSettings:
     # set when the node's broker is its island (a leaf node with JetStream domain = node_id): the
     # stream is copied to this domain on the hub, where partners read it and we read theirs
     hub_domain: str | None = None
+    hub_replicas: int = 1  # copies of each stream on the hub (3 on a clustered hub)
 
     def __post_init__(self) -> None:
         for nid in (self.node_id, *self.partner_keys):
@@ -87,10 +89,18 @@ def nats_transport(settings: FederationSettings) -> NatsTransport:
     if settings.hub_domain is not None:
         from seawatch.share.island import IslandTransport
 
+        if not isinstance(settings.nats_url, str):
+            raise ConfigError(f"{settings.node_id}: an island's nats_url is its own broker (one URL)")
         return IslandTransport(
-            settings.nats_url, tls=settings.tls, node_id=settings.node_id, hub_domain=settings.hub_domain
+            settings.nats_url,
+            tls=settings.tls,
+            node_id=settings.node_id,
+            hub_domain=settings.hub_domain,
+            hub_replicas=settings.hub_replicas,
         )
-    return NatsTransport(settings.nats_url, tls=settings.tls, node_id=settings.node_id)
+    return NatsTransport(
+        settings.nats_url, tls=settings.tls, node_id=settings.node_id, replicas=settings.hub_replicas
+    )
 
 
 def check_node_id(node_id: str) -> str:
@@ -153,9 +163,19 @@ def federation_from_parts(
             if not path.is_file():
                 raise ConfigError(f"{source}: {path} not found")
         tls = TlsFiles(*(str(p) for p in paths))
+    url = fed.get("nats_url", "nats://127.0.0.1:4222")
+    if isinstance(url, list):
+        if not url or not all(isinstance(u, str) and u for u in url):
+            raise ConfigError(f"{source}: [federation] nats_url must be a URL or a non-empty list of URLs")
+        urls: str | list[str] = list(url)
+    else:
+        urls = str(url)
+    replicas = fed.get("hub_replicas", 1)
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or not 1 <= replicas <= 5:
+        raise ConfigError(f"{source}: [federation] hub_replicas must be 1 to 5")
     return FederationSettings(
         node_id=node_id,
-        nats_url=str(fed.get("nats_url", "nats://127.0.0.1:4222")),
+        nats_url=urls,
         private_key=load_private_key(base / str(key_file)),
         db_path=data_dir / "share.sqlite",
         partner_keys=keys,
@@ -165,4 +185,5 @@ def federation_from_parts(
         tls=tls,
         allow_insecure_broker=bool(fed.get("allow_insecure_broker", False)),
         hub_domain=None if fed.get("hub_domain") is None else str(fed["hub_domain"]),
+        hub_replicas=replicas,
     )

@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -143,15 +143,19 @@ class NatsTransport:
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         publish_timeout_s: float = 5.0,
         max_msgs_per_stream: int = -1,
         stream_max_age_s: float = 14 * 86400.0,
         tls: TlsFiles | None = None,
         node_id: str | None = None,
+        replicas: int = 1,
     ) -> None:
-        self.url = url
+        # one URL, or every server of a clustered hub (the client moves to another when one is down)
+        self.servers = [url] if isinstance(url, str) else list(url)
+        self.url = ", ".join(self.servers)
+        self.replicas = replicas  # copies the broker keeps of our stream (3 on a clustered hub)
         self.tls = tls
         self.node_id = node_id
         self.publish_timeout_s = publish_timeout_s
@@ -196,7 +200,7 @@ class NatsTransport:
             extra["name"] = "seawatch"
         try:
             self._nc = await nats.connect(
-                servers=[self.url],
+                servers=self.servers,
                 allow_reconnect=True,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
@@ -241,6 +245,7 @@ class NatsTransport:
             max_msgs=self.max_msgs_per_stream,
             max_age=self.stream_max_age_s,
             duplicate_window=120.0,
+            num_replicas=self.replicas,
         )
         for key, value in changes.items():
             setattr(config, key, value)
