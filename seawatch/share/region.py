@@ -438,17 +438,13 @@ def island_config(agreement: RegionAgreement, nation: str, out: Path) -> str:
     conf = _broker_conf(
         f"{nation}_island", f"127.0.0.1:{n.island_port}", agreement, nation, island, home / "ca.pem", users
     )
+    urls = [f"tls://{h.host}:{h.leafnode_port}" for h in agreement.hub_servers]
+    # a clustered hub: every server, the link moves to another when one is down
+    remote: dict[str, Any] = {"urls": urls} if agreement.clustered else {"url": urls[0]}
     conf |= {
         "leafnodes": {
             "reconnect": 1,
-            "remotes": [
-                {
-                    # every hub server: the link moves to another when one is down
-                    "urls": [f"tls://{h.host}:{h.leafnode_port}" for h in agreement.hub_servers],
-                    "account": "SEAWATCH",
-                    "tls": {**client_tls, "timeout": 5},
-                }
-            ],
+            "remotes": [{**remote, "account": "SEAWATCH", "tls": {**client_tls, "timeout": 5}}],
         },
     }
     return json.dumps(conf, indent=2) + "\n"
