@@ -7,12 +7,14 @@ cannot join as a route."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import ssl
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ import pytest
 from seawatch.errors import ConfigError
 from seawatch.share.envelope import private_key_to_text, public_key_to_text
 from seawatch.share.federation import Federation
+from seawatch.share.island import IslandTransport
 from seawatch.share.localbroker import LocalNatsServer, free_port
 from seawatch.share.region import (
     ROUTE_CN,
@@ -243,7 +246,7 @@ async def test_leader_killed_while_sharing_loses_nothing(hub: Hub, tmp_path: Pat
         )
         await asyncio.sleep(1.0)  # room for a duplicate to show
         seqs = [r.seq for r in tt.db.received(origin="bb", limit=10_000)]
-        sent = [r.seq for r in bb.audit.query(action="sent", partner="tt", limit=10_000)]
+        sent = [r.seq or 0 for r in bb.audit.query(action="sent", partner="tt", limit=10_000)]
         assert len(seqs) == len(set(seqs)) == published == 220  # every acknowledged item, once
         assert sorted(seqs) == sorted(sent)
         assert tt.stats["rejected"] == 0  # no copy came twice (the broker's duplicate window held)
@@ -318,7 +321,7 @@ async def test_isolation_holds_on_every_server(hub: Hub, tmp_path: Path) -> None
     try:
         for url in hub.urls:  # every server enforces the same rights
             nc = await nats.connect(url, tls=hub.tls("tt").context(), inbox_prefix=inbox_prefix("tt"))
-            attacks = {
+            attacks: dict[str, tuple[str, dict[str, Any]]] = {
                 "read jm's consumer": (f"$JS.API.CONSUMER.MSG.NEXT.{theirs}.to_jm", {"batch": 5}),
                 "jm's consumer info": (f"$JS.API.CONSUMER.INFO.{theirs}.to_jm", {}),
                 "purge": (f"$JS.API.STREAM.PURGE.{theirs}", {}),
@@ -376,3 +379,125 @@ async def test_isolation_holds_on_every_server(hub: Hub, tmp_path: Path) -> None
     finally:
         await bb.transport.close()
         bb.close()
+
+
+def _has(fed: Federation, count: int) -> bool:
+    return len(fed.db.received(origin="bb")) >= count
+
+
+async def _hub_copy_info(bb: Federation) -> Any:
+    """The hub's copy of island bb's stream, asked with bb's own credential over its leaf link."""
+    transport = bb.transport
+    assert isinstance(transport, IslandTransport) and transport._hub is not None
+    return await transport._hub.stream_info(stream_name("bb"))
+
+
+async def test_island_on_a_clustered_hub_survives_each_server_lost(tmp_path: Path) -> None:
+    """bb is an island; each hub server in turn (the leader of the hub's copy of bb's stream first) is
+    killed while bb records and restarted: so at some point the one the island's leaf link is on, and
+    the one tt is connected to. The copy is replicated (R3), the leaf link and tt move to another
+    server, and tt ends with every item bb's node acknowledged, once."""
+    keys = make_keys(NATIONS)
+    agreement = agreement_from_dict(_raw(keys, _three(leaf=True), island="bb"), base=tmp_path)
+    out = tmp_path / "region"
+    generate(agreement, out)
+    (tmp_path / "keys").mkdir()
+    for n in NATIONS:
+        (tmp_path / "keys" / f"{n}.key").write_text(private_key_to_text(keys[n]))
+    servers = [
+        LocalNatsServer(
+            hub_dir(agreement, out, k) / "store", s.port, hub_dir(agreement, out, k) / "nats-server.conf"
+        )
+        for k, s in enumerate(agreement.hub_servers, start=1)
+    ]
+    island_home = out / "nodes" / "bb" / "island"
+    island = LocalNatsServer(
+        island_home / "store", agreement.nation("bb").island_port, island_home / "nats-server.conf"
+    )
+    hub = Hub(out, agreement, servers, keys)
+    bb = tt = None
+    try:
+        for server in [*servers, island]:
+            server.start()
+        bb, tt = _federation(hub, "bb", tmp_path), _federation(hub, "tt", tmp_path)
+        assert isinstance(bb.transport, IslandTransport) and bb.transport.hub_replicas == 3
+        await bb.start()
+        await tt.start()
+        bb.publish_many([radar_track(i) for i in range(30)])
+        published = 30
+        assert await wait_until(lambda: len(tt.db.received(origin="bb")) >= 30, timeout_s=90)
+        info = await _hub_copy_info(bb)
+        assert info.config.num_replicas == 3 and info.cluster is not None
+        order = [info.cluster.leader] + [
+            f"{agreement.region}_hub{k}"
+            for k in (1, 2, 3)
+            if f"{agreement.region}_hub{k}" != info.cluster.leader
+        ]
+        for name in order:
+            victim = hub.server_named(name)
+            victim.stop()  # SIGKILL
+            for _ in range(40):
+                bb.publish(radar_track(published))
+                published += 1
+                await asyncio.sleep(0.01)
+            assert await wait_until(lambda: bb.db.outbox_size() == 0, timeout_s=60)  # the island confirms
+            assert await wait_until(partial(_has, tt, published), timeout_s=120), (
+                name,
+                len(tt.db.received(origin="bb")),
+                published,
+            )
+            victim.start()
+            for _ in range(150):  # it caught up before the next one goes (hang guard)
+                try:
+                    info = await _hub_copy_info(bb)
+                    if len(info.cluster.replicas or []) == 2 and all(
+                        p.current for p in info.cluster.replicas
+                    ):
+                        break
+                except Exception:
+                    pass
+                await asyncio.sleep(0.2)
+        await asyncio.sleep(1.0)  # room for a duplicate to show
+        seqs = [r.seq for r in tt.db.received(origin="bb", limit=10_000)]
+        sent = [r.seq or 0 for r in bb.audit.query(action="sent", partner="tt", limit=10_000)]
+        assert len(seqs) == len(set(seqs)) == published == 150
+        assert sorted(seqs) == sorted(sent)
+        assert tt.stats["rejected"] == 0
+    finally:
+        for fed in (bb, tt):
+            if fed is not None:
+                await fed.stop()
+                fed.close()
+        for server in [island, *servers]:
+            server.stop()
+
+
+def test_region_broker_runs_server_k(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from seawatch.commands import region as command
+
+    agreement = agreement_from_dict(_raw(make_keys(NATIONS), _three()), base=tmp_path)
+    out = tmp_path / "out"
+    generate(agreement, out)
+    ran: list[list[str]] = []
+
+    def execv(binary: str, argv: list[str]) -> None:
+        ran.append(argv)
+        raise SystemExit(0)  # (exec never returns)
+
+    monkeypatch.setattr(command.os, "execv", execv)
+
+    def broker(**kw: Any) -> int:
+        args = argparse.Namespace(region_command="broker", out=out, leaf=None, server=None)
+        for key, value in kw.items():
+            setattr(args, key, value)
+        return command.run(args)
+
+    with pytest.raises(SystemExit):
+        broker(server=2)
+    assert ran == [[ran[0][0], "-c", str(out / "broker" / "s2" / "nats-server.conf")]]
+    with pytest.raises(ConfigError, match="--server K"):
+        broker()  # a clustered hub has no one server to run
+    with pytest.raises(ConfigError, match="not found"):
+        broker(server=4)
+    with pytest.raises(ConfigError, match="give one of them"):
+        broker(server=1, leaf="bb")
