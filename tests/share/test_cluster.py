@@ -501,3 +501,37 @@ def test_region_broker_runs_server_k(tmp_path: Path, monkeypatch: pytest.MonkeyP
         broker(server=4)
     with pytest.raises(ConfigError, match="give one of them"):
         broker(server=1, leaf="bb")
+
+
+async def test_two_servers_lost_nodes_keep_recording(hub: Hub, tmp_path: Path) -> None:
+    """Without a quorum nothing is confirmed: bb's items wait in its outbox (still acknowledged to
+    whoever reported them) and tt gets nothing new; one server back makes a quorum and everything
+    arrives, once."""
+    bb, tt = _federation(hub, "bb", tmp_path), _federation(hub, "tt", tmp_path)
+    await bb.start()
+    await tt.start()
+    try:
+        bb.publish_many([radar_track(i) for i in range(20)])
+        assert await wait_until(partial(_has, tt, 20), timeout_s=60)
+        leader, _ = await _stream_leader(hub)
+        first = hub.server_named(leader)
+        lost = [first, next(s for s in hub.servers if s is not first)]
+        for server in lost:
+            server.stop()  # SIGKILL: one server of three left
+        bb.publish_many([radar_track(i) for i in range(20, 50)])
+        queued = bb.db.outbox_size()  # (for tt and jm)
+        await asyncio.sleep(8.0)  # longer than a publish's timeout: room for a wrong confirmation
+        assert queued > 0 and bb.db.outbox_size() == queued  # none confirmed, none lost
+        assert len(tt.db.received(origin="bb")) == 20
+        lost[1].start()  # two of three: a quorum again
+        assert await wait_until(lambda: bb.db.outbox_size() == 0, timeout_s=90), bb.db.outbox_size()
+        assert await wait_until(partial(_has, tt, 50), timeout_s=90)
+        lost[0].start()
+        await asyncio.sleep(1.0)  # room for a duplicate to show
+        seqs = [r.seq for r in tt.db.received(origin="bb", limit=10_000)]
+        assert len(seqs) == len(set(seqs)) == 50 and tt.stats["rejected"] == 0
+    finally:
+        await bb.stop()
+        await tt.stop()
+        bb.close()
+        tt.close()
