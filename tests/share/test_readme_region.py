@@ -247,7 +247,8 @@ def test_readme_region_runs_as_written(shell: Shell) -> None:
         assert rows and {kind for kind, _ in rows} == {"event"}, rows
         assert all(held >= jm_delay - 1e-3 for _, held in rows), rows
 
-        # jm: none of bb's tracks, none of bb's events yet, nothing received from bb at all
+        # jm, up and on the broker: none of bb's tracks, none of bb's events yet, nothing from bb at all
+        assert jm.get("/api/share/status").json()["connected"] is True
         jm_tracks = jm.get("/api/tracks").json()["features"]
         assert [f for f in jm_tracks if "bb" in f["properties"]["nodes"]] == []
         assert [e for e in jm.get("/api/events").json() if e["origin"] == "bb"] == []
