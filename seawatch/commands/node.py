@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from seawatch.node.settings import load_settings
     from seawatch.server import federated_app, serve_app
     from seawatch.share.service import FederatedNode
-    from seawatch.share.settings import federation_from_parts
+    from seawatch.share.settings import federation_from_parts, urls_text
 
     settings = load_settings(args.config, data_dir=args.data_dir, host=args.host, port=args.port)
     if not settings.federation:
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     partners = ", ".join(sorted(fed.partner_keys)) or "none"
     print(
         f"seawatch node {settings.node_id} on http://{settings.host}:{settings.port}/ "
-        f"(data in {settings.data_dir}; broker {fed.nats_url}; partners: {partners})",
+        f"(data in {settings.data_dir}; broker {urls_text(fed.nats_url)}; partners: {partners})",
         file=sys.stderr,
         flush=True,
     )

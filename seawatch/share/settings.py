@@ -78,13 +78,19 @@ class FederationSettings:
                 raise ConfigError(f"policy for {partner!r} but no public key for it")
 
 
+def urls_text(nats_url: str | list[str]) -> str:
+    """A broker's URL, or a clustered hub's URLs, as people read them (messages, the start-up line)."""
+    return nats_url if isinstance(nats_url, str) else ", ".join(nats_url)
+
+
 def nats_transport(settings: FederationSettings) -> NatsTransport:
     """The broker connection the settings ask for; refuses a broker without TLS and a credential
     unless the operator said `allow_insecure_broker = true`."""
     if settings.tls is None and not settings.allow_insecure_broker:
         raise ConfigError(
-            f"{settings.node_id}: broker {settings.nats_url} has no TLS credential: set tls_ca_file,"
-            " tls_cert_file, tls_key_file (seawatch region init writes them), or allow_insecure_broker = true"
+            f"{settings.node_id}: broker {urls_text(settings.nats_url)} has no TLS credential: set"
+            " tls_ca_file, tls_cert_file, tls_key_file (seawatch region init writes them),"
+            " or allow_insecure_broker = true"
         )
     if settings.hub_domain is not None:
         from seawatch.share.island import IslandTransport
