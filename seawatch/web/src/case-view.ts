@@ -1,6 +1,7 @@
 // One case beside the map: status and outcome, releasability, what it links, notes, a sighting for the
 // case, files, the timeline, and the evidence pack for analysts. Its tracks, events and sightings are
-// drawn on the map (GET /api/cases/{id}/map) in their own layer, fitted into view when the case opens.
+// drawn on the map (GET /api/cases/{id}/map) in their own layer, fitted into view when the case opens (not
+// on a live change of the open case: the map stays where the officer put it).
 // Every word is the reader's language (`t`, keys "cases.*"), dates through Intl; on a language change
 // the view is drawn again, keeping what the officer was typing.
 import * as L from "leaflet";
@@ -117,9 +118,12 @@ export class CaseView {
     // the same case changed (by another officer, or our own change heard live): a note or sighting being
     // written stays
     if (this.current?.id === id && c.version < this.current.version) return; // an answer older than what is shown
-    if (this.current?.id === id && !this.panel.hidden) this.redraw(c, "form input, form textarea");
-    else this.render(c);
-    await this.draw(true);
+    // fitted into view only when the case is opened (another case, or the panel was closed): a live change
+    // of the open case (a note, a link, a partner's update) redraws it where the officer is looking
+    const opening = this.current?.id !== id || Boolean(this.panel.hidden);
+    if (opening) this.render(c);
+    else this.redraw(c, "form input, form textarea");
+    await this.draw(opening);
   }
 
   /** Reload when the list heard of a newer version than the one shown. */
