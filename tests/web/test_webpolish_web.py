@@ -6,6 +6,7 @@ when not today; vessel labels do not cover other vessels' symbols."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +97,45 @@ def test_live_change_of_the_open_case_does_not_move_the_map(page: Any, node: Nod
     refitted = _settled_centre(page)
     lat, lon, _ = (float(v) for v in refitted.split(","))
     assert 25.0 < lat < 27.0 and -90.0 < lon < -86.0, refitted
+
+
+INTL_TIME = """([iso, lang, withDate]) => {
+  const tag = navigator.languages.find((l) => l.toLowerCase().split('-')[0] === lang) ?? lang;
+  const options = {hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC'};
+  if (withDate) Object.assign(options, {month: 'short', day: 'numeric'});
+  return new Intl.DateTimeFormat(tag, options).format(Date.parse(iso)) + ' UTC';
+}"""
+
+
+def test_chat_times_through_intl_in_the_readers_language(page: Any, node: NodeProcess) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    case_id = _case_with_sighting(node, "Chat about a skiff", 27.2, -90.3)
+    with node.client() as client:
+        room = client.get(f"/api/chat/cases/{case_id}").json()["room_id"]
+        sent = client.post(
+            f"/api/chat/rooms/{room}/messages", json={"text": "Cutter on scene at dawn", "lang": "en"}
+        )
+        assert sent.status_code in (200, 201), sent.text
+        iso = sent.json()["time"]
+    login(page, node)
+    page.locator(f"[data-testid=case-item][data-case-id='{case_id}']").click()
+    page.get_by_test_id("case-chat").click()
+    stamp = page.locator("[data-testid=chat-message]:has-text('Cutter on scene') time")
+    stamp.wait_for()
+    # today: the time of day as Intl writes it in the reader's locale, on the UTC clock and saying so
+    assert stamp.inner_text() == page.evaluate(INTL_TIME, [iso, "en", False])
+    assert stamp.inner_text().endswith(" UTC") and not stamp.inner_text().endswith("Z")
+    assert stamp.get_attribute("datetime") == iso
+    shot(page, "61-chat-time-en-1366x768")
+    # the next day (the browser's clock): the date too, in the reader's language (Spanish here)
+    page.clock.set_fixed_time(datetime.fromisoformat(iso.replace("Z", "+00:00")) + timedelta(days=1))
+    page.get_by_test_id("language").select_option("es")
+    page.wait_for_selector("html[lang=es]", state="attached")
+    expected = page.evaluate(INTL_TIME, [iso, "es", True])
+    page.wait_for_function(
+        "(want) => document.querySelector('[data-testid=chat-message] time')?.textContent === want",
+        arg=expected,
+    )
+    assert stamp.inner_text() == expected != page.evaluate(INTL_TIME, [iso, "en", True])
+    page.set_viewport_size({"width": 2560, "height": 1440})
+    shot(page, "61-chat-time-es-2560x1440")

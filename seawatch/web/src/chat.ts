@@ -7,7 +7,7 @@ import "./chat.css";
 import { api } from "./api";
 import { panelHtml, toggleHtml } from "./chat-template";
 import type * as Api from "./generated/api";
-import { isLanguage, language, onLanguageChange, t, translatePage } from "./i18n";
+import { fmtClock, fmtDateTime, isLanguage, language, onLanguageChange, t, translatePage } from "./i18n";
 import { problemText } from "./problem-text";
 import { type Report, reportLines } from "./report-text";
 import { esc } from "./util";
@@ -313,7 +313,10 @@ export class ChatPanel {
       "data-origin": m.origin,
       "data-testid": "chat-message",
     });
-    const time = new Date(m.time).toISOString().slice(11, 16);
+    // the reader's locale's way of writing a time, on the operations centre's clock (UTC, said so); the day
+    // too when it was not today; the whole date and seconds on hover
+    const sent = Date.parse(m.time);
+    const time = fmtClock(sent);
     const langName = m.lang && isLanguage(m.lang) ? t(`language.${m.lang}`) : t("chat.language");
     const langTag = m.lang ? `<span class="chat-lang" title="${esc(langName)}">${esc(m.lang.toUpperCase())}</span>` : "";
     let body = "";
@@ -334,7 +337,7 @@ export class ChatPanel {
         + `<h4>${esc(title)}</h4><dl>${rows}</dl></div>`;
     }
     item.innerHTML = `<div class="chat-meta"><b>${esc(m.author)}</b> <span class="chat-nation">${esc(m.origin.toUpperCase())}</span>
-      <time datetime="${esc(m.time)}">${time}Z</time>${langTag}</div>${body}`;
+      <time datetime="${esc(m.time)}" title="${esc(fmtDateTime(sent, { seconds: true }))}" data-testid="chat-time">${esc(time)}</time>${langTag}</div>${body}`;
     return item;
   }
 }

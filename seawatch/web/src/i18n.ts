@@ -153,6 +153,22 @@ export function fmtDateTime(ms: number, { seconds = false, short = false } = {})
   return `${format.format(ms)} UTC`;
 }
 
+/** When something happened, for a line of a live list (chat): the time of day in the user's locale marked
+ * UTC (`14:05 UTC`; UTC is the operations centre's clock, whatever the browser's zone), with the day when it
+ * is not today's (UTC) and the year when not this year's. Through the same cached Intl formatters. */
+export function fmtClock(ms: number, now = Date.now()): string {
+  if (!Number.isFinite(ms)) return "—";
+  const day = (x: number) => Math.floor(x / 86_400_000);
+  if (day(ms) !== day(now)) return fmtDateTime(ms, { short: new Date(ms).getUTCFullYear() === new Date(now).getUTCFullYear() });
+  const key = `t@${locale()}`;
+  let format = formats.get(key) as Intl.DateTimeFormat | undefined;
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC" });
+    formats.set(key, format);
+  }
+  return `${format.format(ms)} UTC`;
+}
+
 /** Hours and minutes (`1 h 5 min`) with translated unit labels. */
 export function fmtDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "—";
