@@ -37,7 +37,11 @@ Position = Annotated[list[float], Field(min_length=2, max_length=3, description=
 class FieldProblem(ApiModel):
     field: str = Field(description="dotted path of the offending field, e.g. observations.0.lat")
     message: str
-    type: str | None = Field(None, description="error type, e.g. string_too_long, string_too_short, missing")
+    type: str | None = Field(
+        None,
+        description="error type, e.g. string_too_long, string_too_short, missing; a refusal's stable code,"
+        " e.g. unknown_partner, not_node_ids, asset_exists, last_admin",
+    )
     ctx: dict[str, str | int | float | bool] | None = Field(None, description="its values, e.g. max_length")
 
 
@@ -49,7 +53,9 @@ class Problem(ApiModel):
     status: int
     detail: str
     instance: str | None = None
-    errors: list[FieldProblem] | None = Field(None, description="422: each invalid field")
+    errors: list[FieldProblem] | None = Field(
+        None, description="422: each invalid field; 409 and other refusals: one entry (code as type, ctx)"
+    )
 
 
 # -- tracks --------------------------------------------------------------------------------------------

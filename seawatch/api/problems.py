@@ -54,6 +54,22 @@ class FieldError(SeawatchError):
         self.ctx = ctx
 
 
+class Refusal(SeawatchError):
+    """A refusal that is not a bad request field (a 409 conflict, a wrong password...): answered with
+    `status`, the English `detail` as before, and one `errors` entry in the 422s' shape whose `type` is a
+    stable code (e.g. asset_exists, last_admin) and `ctx` its values, so a page can word it."""
+
+    def __init__(
+        self, status: int, detail: str, field: str, kind: str, ctx: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.field = field
+        self.kind = kind
+        self.ctx = ctx
+
+
 def field_problem(
     field: str, message: str, kind: str | None = None, ctx: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -91,6 +107,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_field(request: Request, exc: FieldError) -> JSONResponse:
         errors = [field_problem(exc.field, exc.message, exc.kind, exc.ctx)]
         return problem(422, str(exc), request.url.path, errors=errors)
+
+    @app.exception_handler(Refusal)
+    async def on_refusal(request: Request, exc: Refusal) -> JSONResponse:
+        errors = [field_problem(exc.field, exc.detail, exc.kind, exc.ctx)]
+        return problem(exc.status, exc.detail, request.url.path, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

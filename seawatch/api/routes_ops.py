@@ -8,9 +8,10 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 
 from seawatch.api.auth import Admin, Operator, require
+from seawatch.api.problems import Refusal
 from seawatch.api.schemas_ops import (
     AssetOut,
     BoardOut,
@@ -36,8 +37,10 @@ def ops(request: Request) -> OpsService:
     return service
 
 
-def _conflict(exc: ConflictError) -> HTTPException:
-    return HTTPException(409, str(exc))
+def _conflict(exc: ConflictError) -> Refusal:
+    """409 with the English detail and the conflict's code and values (the page words it)."""
+    field = "track_id" if exc.code == "asset_unreachable" else "asset_id"
+    return Refusal(409, str(exc), field, exc.code, exc.ctx)
 
 
 @router.get("/assets", response_model=list[AssetOut], dependencies=viewer)

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from seawatch.api.auth import Admin, Viewer, change_password, verify_password
+from seawatch.api.problems import Refusal
 from seawatch.errors import NotFoundError
 from seawatch.node.node import Node
 from seawatch.store.users import TOKEN_ID_CHARS
@@ -86,7 +87,7 @@ def remove_user(request: Request, who: Admin, name: str = UserName) -> Response:
         raise NotFoundError(f"no such user: {name}")
     admins = [u for u in store.users() if u.role == "admin"]
     if user.role == "admin" and len(admins) <= 1:
-        raise HTTPException(409, "the last admin cannot be removed")
+        raise Refusal(409, "the last admin cannot be removed", "name", "last_admin", {"user": name})
     store.delete_user(name)
     store.audit(who.name, "user.remove", {"name": name})
     return Response(status_code=204)
@@ -96,7 +97,7 @@ def remove_user(request: Request, who: Admin, name: str = UserName) -> Response:
 def password(request: Request, body: PasswordIn, who: Viewer) -> PasswordChangedOut:
     store = _node(request).store
     if not verify_password(store.password_hash(who.name), body.current_password):
-        raise HTTPException(403, "current password is wrong")
+        raise Refusal(403, "current password is wrong", "current_password", "wrong_password")
     ended = change_password(store, who, body.new_password)
     store.audit(who.name, "auth.password", {"ended_sessions": ended})
     return PasswordChangedOut(ended_sessions=ended)

@@ -32,6 +32,7 @@ from seawatch.cases.model import (
     safe_name,
 )
 from seawatch.errors import NotFoundError, SeawatchError
+from seawatch.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from seawatch.store.base import Store
 from seawatch.store.cases import CaseQuery
 
@@ -78,10 +79,20 @@ def _check_text(field: str, value: str | None, limit: int, required: bool = Fals
 def check_partners(partners: Sequence[str] | None) -> list[str]:
     found = sorted(set(partners or ()))
     if len(found) > MAX_PARTNERS:
-        raise CaseFieldError("releasable_to", f"{len(found)} partners, at most {MAX_PARTNERS}")
+        raise CaseFieldError(
+            "releasable_to",
+            f"{len(found)} partners, at most {MAX_PARTNERS}",
+            "too_long",
+            {"field_type": "List", "max_length": MAX_PARTNERS, "actual_length": len(found)},
+        )
     bad = [p for p in found if not PARTNER_ID.match(p)]
     if bad:
-        raise CaseFieldError("releasable_to", f"not a partner node id: {', '.join(map(repr, bad[:3]))}")
+        raise CaseFieldError(
+            "releasable_to",
+            f"not a partner node id: {', '.join(map(repr, bad[:3]))}",
+            "not_node_ids",
+            {"ids": ", ".join(bad[:3])},
+        )
     return found
 
 
@@ -142,6 +153,8 @@ class CaseService:
             raise CaseFieldError(
                 "releasable_to",
                 f"unknown partner {', '.join(map(repr, unknown))}: this node's partners are {known}",
+                "unknown_partner",  # ctx: the names refused and the node's partners ('' none)
+                {"ids": ", ".join(unknown), "known": ", ".join(sorted(self.partners))},
             )
 
     # -- reads ---------------------------------------------------------------------------------------
@@ -165,7 +178,12 @@ class CaseService:
     def find(self, query: CaseQuery) -> list[dict[str, Any]]:
         bad = [s for s in query.statuses if s not in STATUSES]
         if bad:
-            raise CaseFieldError("status", f"unknown status {', '.join(bad)}: use {', '.join(STATUSES)}")
+            raise CaseFieldError(
+                "status",
+                f"unknown status {', '.join(bad)}: use {', '.join(STATUSES)}",
+                "literal_error",
+                {"expected": ", ".join(STATUSES)},
+            )
         return self.store.cases(query)
 
     # -- opening -------------------------------------------------------------------------------------
@@ -178,9 +196,12 @@ class CaseService:
         summary: str | None = None,
         releasable_to: Sequence[str] | None = None,
         status: str = "open",
+        lang: str | None = None,
     ) -> dict[str, Any]:
         """Open a case from an alert (`ref` an event id), a track (`ref` a track id), a vessel (`ref`
-        its MMSI: its live or recent tracks are linked) or by hand."""
+        its MMSI: its live or recent tracks are linked) or by hand. Without a `title` the case is titled
+        from what it was opened from, in `lang` (default: the language in the actor's profile, else
+        English): "<event in words>: <vessels>", "<vessel>" or "track <id>" said in that language."""
         if opened_from not in OPENED_FROM:
             raise CaseFieldError("opened_from", f"expected one of {', '.join(OPENED_FROM)}")
         if status not in STATUSES or status == "closed":
@@ -191,20 +212,23 @@ class CaseService:
             if not ref:
                 raise CaseFieldError("event_id", "needed to open a case from an alert")
             links = self._event_links(ref)
-            default_title = links[0]["label"]
+            if not title:
+                default_title = self._event_title(links, lang or self._lang(actor))
         elif opened_from == "track":
             if not ref:
                 raise CaseFieldError("track_id", "needed to open a case from a track")
             links = self._track_links(ref)
             default_title = links[0]["label"]
+            if not title and not links[0].get("mmsi"):  # a nameless track: "track <id>" in words
+                default_title = t(lang or self._lang(actor), "who.track", id=ref)[:MAX_TITLE_CHARS]
         elif opened_from == "vessel":
             if not ref or not ref.isdigit():
                 raise CaseFieldError("mmsi", "needed to open a case from a vessel")
             vessel = self._vessel_link(int(ref))
             tracks = [
-                t for track_id in self.store.vessel_tracks(int(ref)) for t in self._track_links(track_id)
+                x for track_id in self.store.vessel_tracks(int(ref)) for x in self._track_links(track_id)
             ]
-            links = [vessel, *(t for t in tracks if t["kind"] == "track")]
+            links = [vessel, *(x for x in tracks if x["kind"] == "track")]
             default_title = vessel["label"]
         title = _check_text("title", title or default_title, MAX_TITLE_CHARS, required=True)
         partners = check_partners(releasable_to)
@@ -221,6 +245,32 @@ class CaseService:
         }
         entry = self.store.create_case(case, links, actor)
         return self._changed(case_id, entry)
+
+    def _lang(self, actor: str) -> str:
+        """The language in the actor's profile (the page's language switch keeps it there), else English."""
+        try:
+            lang = self.store.profile(actor).get("language")
+        except Exception:  # a store without profiles (or a broken one): the title in English
+            log.exception("profile of %s not read", actor)
+            return DEFAULT_LANGUAGE
+        return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+    def _event_title(self, links: list[dict[str, Any]], lang: str) -> str:
+        """A case opened from an alert titled in `lang`: "<event type in words>: <who>" (English: the
+        event's own label, its type's code in words, as the link keeps it)."""
+        if lang == DEFAULT_LANGUAGE:
+            return str(links[0]["label"])
+        found = self.store.events_by_id([links[0]["ref"]])
+        if not found:
+            return str(links[0]["label"])
+        event = found[0]
+        key = f"event.{event.type}"
+        words = t(lang, key)
+        if words == key:  # a type no catalogue has yet
+            words = event.type.replace("_", " ")
+        vessels = [link["label"] for link in links if link["kind"] == "vessel"]
+        who = ", ".join(vessels) or ", ".join(event.track_ids) or t(lang, "cases.no_identity")
+        return t(lang, "cases.default_title.alert", event=words, who=who)[:MAX_TITLE_CHARS]
 
     def _vessel_link(self, mmsi: int) -> dict[str, Any]:
         ident = self.store.vessel_identity(mmsi) or {}
@@ -239,6 +289,7 @@ class CaseService:
         event = found[0]
         vessels = [self._vessel_link(m) for m in event.mmsi]
         who = ", ".join(v["label"] for v in vessels) or ", ".join(event.track_ids) or "no identity"
+        # kept in English (codes in words): the page says the event's type again in its reader's words
         label = f"{event.type.replace('_', ' ')}: {who}"[:MAX_TITLE_CHARS]
         mmsi = event.mmsi[0] if event.mmsi else None
         links = [{"kind": "event", "ref": event.event_id, "mmsi": mmsi, "label": label}]
@@ -274,12 +325,22 @@ class CaseService:
             clean["summary"] = _check_text("summary", changes["summary"], MAX_SUMMARY_CHARS)
         if "status" in changes:
             if changes["status"] not in STATUSES:
-                raise CaseFieldError("status", f"expected one of {', '.join(STATUSES)}")
+                raise CaseFieldError(
+                    "status",
+                    f"expected one of {', '.join(STATUSES)}",
+                    "literal_error",
+                    {"expected": ", ".join(STATUSES)},
+                )
             clean["status"] = changes["status"]
         if "outcome" in changes:
             outcome = changes["outcome"]
             if outcome is not None and outcome not in OUTCOMES:
-                raise CaseFieldError("outcome", f"expected one of {', '.join(OUTCOMES)}")
+                raise CaseFieldError(
+                    "outcome",
+                    f"expected one of {', '.join(OUTCOMES)}",
+                    "literal_error",
+                    {"expected": ", ".join(OUTCOMES)},
+                )
             clean["outcome"] = outcome
         if "releasable_to" in changes:
             clean["releasable_to"] = check_partners(changes["releasable_to"])
@@ -287,7 +348,12 @@ class CaseService:
         status = clean.get("status", current["status"])
         outcome = clean.get("outcome", current["outcome"])
         if status == "closed" and not outcome:
-            raise CaseFieldError("outcome", f"a case is closed with an outcome ({', '.join(OUTCOMES)})")
+            raise CaseFieldError(
+                "outcome",
+                f"a case is closed with an outcome ({', '.join(OUTCOMES)})",
+                "closed_without_outcome",
+                {"expected": ", ".join(OUTCOMES)},
+            )
         entry = self.store.update_case(case_id, clean, actor)
         if entry is None:
             raise NotFoundError(f"no case {case_id}")

@@ -99,7 +99,9 @@ class ChatService:
             return  # a partner's case: its owner says who sees it
         try:
             if not SLUG.match(case["id"]):
-                raise ChatInputError("case_id", "letters, digits, - and _ only (at most 64)")
+                raise ChatInputError(
+                    "case_id", "letters, digits, - and _ only (at most 64)", "id_chars", {"max_length": 64}
+                )
             room_id = case_room_id(self.node_id, case["id"])
             members = case.get("releasable_to") or ()
             stamp = {  # what the partners are told of the case with its header (node/chat_share.py)
@@ -126,7 +128,9 @@ class ChatService:
         """Create or update the room of one of this node's cases; `releasable_to`: the partner nations
         that may see the case (and so its chat). Published (and so shared) when anything changed."""
         if not SLUG.match(case_id):
-            raise ChatInputError("case_id", "letters, digits, - and _ only (at most 64)")
+            raise ChatInputError(
+                "case_id", "letters, digits, - and _ only (at most 64)", "id_chars", {"max_length": 64}
+            )
         return self._put_room(
             "case", case_room_id(self.node_id, case_id), case_id, title, releasable_to, status
         )
@@ -134,7 +138,12 @@ class ChatService:
     def open_region_room(self, slug: str, title: str, members: Sequence[str]) -> dict[str, Any]:
         """A regional room between this node and `members` (admin)."""
         if not SLUG.match(slug):
-            raise ChatInputError("slug", "lower-case letters, digits, - and _ only (at most 64)")
+            raise ChatInputError(
+                "slug",
+                "lower-case letters, digits, - and _ only (at most 64)",
+                "slug_chars",
+                {"max_length": 64},
+            )
         return self._put_room("region", region_room_id(self.node_id, slug), None, title, members, None)
 
     def _put_room(
@@ -151,11 +160,17 @@ class ChatService:
         version, change, time) the federation gets the header stamped with it even when the room did not
         change. Nations new to the room are sent this node's earlier messages in it, after the header."""
         title = title.strip()
-        if not title or len(title) > MAX_TITLE:
-            raise ChatInputError("title", f"1 to {MAX_TITLE} characters")
+        if not title:
+            raise ChatInputError(
+                "title", f"1 to {MAX_TITLE} characters", "string_too_short", {"min_length": 1}
+            )
+        if len(title) > MAX_TITLE:
+            raise ChatInputError(
+                "title", f"1 to {MAX_TITLE} characters", "string_too_long", {"max_length": MAX_TITLE}
+            )
         bad = [m for m in members if not NODE_ID.match(m)]
         if bad:
-            raise ChatInputError("members", f"not node ids: {bad}")
+            raise ChatInputError("members", f"not node ids: {bad}", "not_node_ids", {"ids": ", ".join(bad)})
         room = {
             "room_id": room_id,
             "kind": kind,
@@ -253,7 +268,9 @@ class ChatService:
                 "text", f"{len(text)} characters > {MAX_TEXT}", "string_too_long", {"max_length": MAX_TEXT}
             )
         if lang is not None and lang not in LANGUAGES:
-            raise ChatInputError("lang", f"one of {', '.join(LANGUAGES)}")
+            raise ChatInputError(
+                "lang", f"one of {', '.join(LANGUAGES)}", "literal_error", {"expected": ", ".join(LANGUAGES)}
+            )
         parsed = None
         if report is not None:
             try:
@@ -261,7 +278,9 @@ class ChatService:
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first.get("loc", ()))
-                raise ChatInputError(f"report.{where}".rstrip("."), str(first.get("msg"))) from exc
+                raise ChatInputError(
+                    f"report.{where}".rstrip("."), str(first.get("msg")), first.get("type"), first.get("ctx")
+                ) from exc
         source = "given" if lang else "unknown"
         if text and lang is None:
             lang = guess_language(text)

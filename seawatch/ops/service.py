@@ -36,7 +36,13 @@ log = logging.getLogger(__name__)
 
 
 class ConflictError(InputError):
-    """The request clashes with the asset's state (already exists, not available, not tasked)."""
+    """The request clashes with the asset's state (already exists, not available, not tasked): the API
+    answers 409 with the message as `detail` and `code` and `ctx` (its values) for a page to word it."""
+
+    def __init__(self, message: str, code: str, **ctx: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.ctx = ctx
 
 
 class OpsService:
@@ -239,7 +245,7 @@ class OpsService:
 
     def add_asset(self, asset: AssetConfig, actor: str) -> dict[str, Any]:
         if asset.id in self.assets:
-            raise ConflictError(f"asset {asset.id} already exists")
+            raise ConflictError(f"asset {asset.id} already exists", "asset_exists", asset=asset.id)
         self.store.save_asset(asset.model_dump(mode="json"), actor, "asset.add", {"name": asset.name})
         self.assets[asset.id] = asset
         view = self.asset_view(asset.id)
@@ -249,7 +255,11 @@ class OpsService:
     def set_readiness(self, asset_id: str, readiness: Readiness, actor: str) -> dict[str, Any]:
         asset = self.asset(asset_id)
         if readiness.state == "on_task":
-            raise ConflictError("task an asset with POST /api/ops/assets/{id}/task, not by setting its state")
+            raise ConflictError(
+                "task an asset with POST /api/ops/assets/{id}/task, not by setting its state",
+                "task_not_by_state",
+                asset=asset_id,
+            )
         changed = asset.model_copy(update={"readiness": readiness})
         details = {"from": asset.readiness.model_dump(mode="json"), "to": readiness.model_dump(mode="json")}
         release = asset_id in self.taskings
@@ -281,14 +291,25 @@ class OpsService:
         if not asset.readiness.available_at(datetime.now(UTC)) and not asset.readiness.available_at(
             state.time
         ):
-            raise ConflictError(f"asset {asset_id} is {asset.readiness.state}, not available for tasking")
+            raise ConflictError(
+                f"asset {asset_id} is {asset.readiness.state}, not available for tasking",
+                "asset_unavailable",
+                asset=asset_id,
+                state=asset.readiness.state,
+            )
         if asset.readiness.state == "on_task":
-            raise ConflictError(f"asset {asset_id} is already on task")
+            raise ConflictError(f"asset {asset_id} is already on task", "asset_on_task", asset=asset_id)
         plan = next(
             p for p in plan_fleet(self.planner, target_of(state), [asset], state.time, self.positions)
         )
         if not plan.reachable:
-            raise ConflictError(f"asset {asset_id} cannot reach track {track_id}: {plan.reason}")
+            raise ConflictError(
+                f"asset {asset_id} cannot reach track {track_id}: {plan.reason}",
+                "asset_unreachable",
+                asset=asset_id,
+                track=track_id,
+                reason=str(plan.reason),
+            )
         tasking = Tasking(
             asset_id=asset_id,
             track_id=track_id,
@@ -316,7 +337,7 @@ class OpsService:
     def release(self, asset_id: str, actor: str) -> dict[str, Any]:
         asset = self.asset(asset_id)
         if asset.readiness.state != "on_task":
-            raise ConflictError(f"asset {asset_id} is not on task")
+            raise ConflictError(f"asset {asset_id} is not on task", "asset_not_on_task", asset=asset_id)
         changed = asset.model_copy(update={"readiness": Readiness(state="ready")})
         gone = self.taskings.get(asset_id, {})
         self.store.save_asset(
