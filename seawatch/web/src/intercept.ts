@@ -4,6 +4,7 @@
 import * as L from "leaflet";
 import { api, ApiError } from "./api";
 import { fmtDuration, onLanguageChange, t } from "./i18n";
+import { problemText } from "./problem-text";
 import type * as Api from "./generated/api";
 import { esc } from "./util";
 
@@ -128,7 +129,7 @@ export class InterceptView {
       await api.post("/api/ops/assets/{asset_id}/task", { track_id: trackId, event_id: eventId }, { path: { asset_id: assetId } });
       this.onTasked();
     } catch (err) {
-      this.onError(err instanceof ApiError ? err.message : (err as Error).message);
+      this.onError(err instanceof ApiError ? problemText(err) : (err as Error).message);
     }
   }
 
