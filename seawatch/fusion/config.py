@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from seawatch.errors import ConfigError
-from seawatch.model.thresholds import DARK_DISTANCE_M, DARK_MIN_RADAR_CONTACTS
+from seawatch.model.thresholds import AIS_SILENT_S, DARK_DISTANCE_M, DARK_MIN_RADAR_CONTACTS
 
 PositiveNum = Annotated[float, Field(gt=0, strict=True, allow_inf_nan=False)]
 NonNegNum = Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
@@ -66,7 +66,7 @@ class FusionConfig(BaseModel):
     dark_min_contacts: dict[str, Annotated[int, Field(ge=1, strict=True)]] = Field(
         default_factory=lambda: {"radar": DARK_MIN_RADAR_CONTACTS}
     )  # per kind, else 1
-    ais_projection_max_s: NonNegNum = 1_800.0  # project an AIS vessel at most this far past its last report
+    ais_projection_max_s: NonNegNum = AIS_SILENT_S  # AIS vessel projected no further than this
 
     @field_validator("timeout_s", mode="after")
     @classmethod

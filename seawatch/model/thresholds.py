@@ -19,6 +19,9 @@ from seawatch.timeutil import parse_utc
 Level = Literal["alert", "notice"]
 DARK_DISTANCE_M = 1_500.0  # no AIS vessel within this of a contact => dark target (fusion's default)
 DARK_MIN_RADAR_CONTACTS = 3  # a radar-only dark target needs this many plots (one stray plot is clutter)
+# an AIS vessel unheard this long is silent: its radar contacts are then dark (fusion projects it no
+# further; the truth marks its contacts dark from then on). Shorter would call receiver gaps dark.
+AIS_SILENT_S = 1_800.0
 
 
 def num(default: float, unit: str, description: str, zone: bool = False) -> Any:

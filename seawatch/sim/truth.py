@@ -22,8 +22,8 @@ Definitions (PRODUCT.md defaults; TRUTH_PARAMS below):
 - position_jump: consecutive received reports of one MMSI implying > 60 kn (spoofing), MMSIs used by
   two vessels excepted (they are identity_conflict).
 - identity_conflict: an MMSI transmitted by two vessels at once; start/end = overlap of their receptions.
-- dark_target: radar contacts of a vessel whose AIS was not received in the 15 min up to the contact (no
-  projected AIS position), grouped per vessel
+- dark_target: radar contacts of a vessel whose AIS was not received in the 30 min up to the contact (no
+  projected AIS position: fusion's `ais_projection_max_s`, `AIS_SILENT_S`), grouped per vessel
   while contacts follow each other within 10 min (one event per group of at least 3 radar plots, the
   product's `dark_min_contacts`: one or two stray plots cannot be told from clutter); each SAR detection
   of such a vessel. Clutter and SAR false alarms are not truth.

@@ -11,7 +11,12 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from seawatch.model.event import Event
-from seawatch.model.thresholds import DARK_DISTANCE_M, DARK_MIN_RADAR_CONTACTS, DetectionThresholds
+from seawatch.model.thresholds import (
+    AIS_SILENT_S,
+    DARK_DISTANCE_M,
+    DARK_MIN_RADAR_CONTACTS,
+    DetectionThresholds,
+)
 from seawatch.sim.geodata import SimGeo
 from seawatch.sim.grid import StateGrid
 from seawatch.sim.vessel import SimVessel
@@ -53,7 +58,7 @@ def _truth_params() -> dict[str, dict[str, float]]:
         "identity_conflict": {"max_implied_sog_kn": c.position_jump.min_implied_sog_kn},
         "dark_target": {
             "max_ais_distance_m": DARK_DISTANCE_M,
-            "ais_window_s": 900.0,
+            "ais_window_s": AIS_SILENT_S,  # fusion's ais_projection_max_s: silent longer => dark
             "max_contact_gap_s": 600.0,
             # radar plots of one dark stretch the product needs before it can tell a vessel from clutter
             # (fusion's `dark_min_contacts`): a stretch of fewer is no dark target it could ever raise
