@@ -1,9 +1,10 @@
 // Interceptability: each alert shows its best intercept (asset, ETA, inside the territorial sea) or
 // "no asset can reach it"; the alert list can be ordered by it; an operator tasks the asset from the alert,
-// and every operator sees the target, the route and the intercept point (WebSocket "tasking" messages).
+// and every operator sees the target, the route, the intercept point and its 95 % search circle (WebSocket
+// "tasking" messages). Where a plan's ETA is shown, its conservative (95 %) ETA is shown beside it.
 import * as L from "leaflet";
 import { api, ApiError } from "./api";
-import { fmtDuration, onLanguageChange, t } from "./i18n";
+import { fmtDuration, fmtQuantity, onLanguageChange, t } from "./i18n";
 import { problemText } from "./problem-text";
 import type * as Api from "./generated/api";
 import { esc } from "./util";
@@ -12,6 +13,14 @@ import { esc } from "./util";
 export type BestIntercept = Api.BestIntercept;
 /** A tasking (GET /api/ops/taskings, WebSocket "tasking" messages), or its end. */
 export type Tasking = Api.Tasking | Api.TaskingReleased;
+
+const NM_M = 1852; // metres in a nautical mile
+const PLAN_COLOUR = "#3ccf7a"; // the plan's route, intercept point and search circle
+
+/** "at worst 32 min" (the conservative, 95 % ETA), or "" when the plan has none. */
+function worstText(worstS: number | null | undefined): string {
+  return typeof worstS === "number" && Number.isFinite(worstS) ? t("intercept.eta_worst", { time: fmtDuration(worstS) }) : "";
+}
 
 export class InterceptView {
   private readonly best = new Map<string, BestIntercept>();
@@ -108,8 +117,11 @@ export class InterceptView {
       return;
     }
     const ts = b.in_territorial_sea ? `<span class="in-ts" title="${esc(b.zone ?? "")}">${esc(t("intercept.in_ts"))}</span>` : "";
+    const worst = worstText(b.eta_worst_s);
     line.innerHTML = `<span class="best">${esc(b.asset_name ?? b.asset)}</span>`
-      + `<span class="eta" data-testid="alert-eta">${esc(t("intercept.eta", { time: fmtDuration(b.eta_s ?? 0) }))}</span>${ts}`;
+      + `<span class="eta" data-testid="alert-eta">${esc(t("intercept.eta", { time: fmtDuration(b.eta_s ?? 0) }))}</span>`
+      + (worst ? `<span class="eta-worst" data-testid="alert-eta-worst" data-eta-worst-s="${b.eta_worst_s}"`
+        + ` title="${esc(t("intercept.eta_worst_hint"))}">${esc(worst)}</span>` : "") + ts;
     const asset = b.asset, track = b.track_id;
     if (this.canTask && asset && track) {
       const button = document.createElement("button");
@@ -141,7 +153,9 @@ export class InterceptView {
     }
   }
 
-  /** Draw (or on release remove) a tasking: the target, the route over water and the intercept point. */
+  /** Draw (or on release remove) a tasking: the target, the route over water, the intercept point and the
+   * 95 % search circle around it (a thin dashed line in the plan's colour; radius search_radius_nm). Tooltips
+   * are read when shown, so they follow a language change. */
   showTasking(task: Tasking): void {
     this.drawn.get(task.asset_id)?.remove();
     this.drawn.delete(task.asset_id);
@@ -149,15 +163,31 @@ export class InterceptView {
     const group = L.layerGroup();
     const route = task.plan.route.map(([lon, lat]): L.LatLngTuple => [lat, lon]);
     if (route.length > 1) {
-      L.polyline(route, { color: "#3ccf7a", weight: 3, dashArray: "8 6", className: "intercept-route", interactive: false }).addTo(group);
+      L.polyline(route, { color: PLAN_COLOUR, weight: 3, dashArray: "8 6", className: "intercept-route", interactive: false }).addTo(group);
     }
-    if (task.plan.lat !== null && task.plan.lon !== null) {
-      L.circleMarker([task.plan.lat, task.plan.lon], { radius: 7, color: "#3ccf7a", weight: 2, fillOpacity: 0.3, className: "intercept-point" })
-        .bindTooltip(esc(t("intercept.tip", { asset: task.asset_id, track: task.track_id, time: fmtDuration(task.plan.eta_s ?? 0) })), { className: "track-tip" })
+    const plan = task.plan;
+    let search: L.Circle | null = null;
+    if (plan.lat !== null && plan.lon !== null) {
+      const radiusNm = plan.search_radius_nm;
+      if (typeof radiusNm === "number" && Number.isFinite(radiusNm) && radiusNm > 0) {
+        search = L.circle([plan.lat, plan.lon], {
+          radius: radiusNm * NM_M, color: PLAN_COLOUR, weight: 1.5, opacity: 0.8, dashArray: "4 6",
+          fillColor: PLAN_COLOUR, fillOpacity: 0.05, className: "intercept-search",
+        }).bindTooltip(() => esc(t("intercept.search", { radius: fmtQuantity(radiusNm, "nm") })), { className: "track-tip search-tip", direction: "top", sticky: true })
+          .addTo(group);
+      }
+      L.circleMarker([plan.lat, plan.lon], { radius: 7, color: PLAN_COLOUR, weight: 2, fillOpacity: 0.3, className: "intercept-point" })
+        .bindTooltip(() => {
+          const worst = worstText(plan.eta_worst_s);
+          return esc(t("intercept.tip", { asset: task.asset_id, track: task.track_id, time: fmtDuration(plan.eta_s ?? 0) })
+            + (worst ? ` · ${worst}` : ""));
+        }, { className: "track-tip" })
         .addTo(group);
     }
     L.circleMarker([task.target.lat, task.target.lon], { radius: 14, color: "#ff3b3b", weight: 2, fill: false, className: "tasked-target" }).addTo(group);
     group.addTo(this.map);
+    // what the circle is, for whoever reads the page (the radius in metres, as drawn)
+    search?.getElement()?.setAttribute("data-radius-m", String(search.getRadius()));
     this.drawn.set(task.asset_id, group);
   }
 }
