@@ -172,6 +172,15 @@ def _new_page(browser: Any, node: NodeProcess, cookie: dict[str, str] | None) ->
 
 
 @pytest.fixture
+def contexts(browser: Any) -> Iterator[list[Any]]:
+    """Browser contexts a test opens itself (several users, sizes or languages), closed after it."""
+    opened: list[Any] = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture
 def page(browser: Any, node: NodeProcess, session_cookie: dict[str, str]) -> Iterator[Any]:
     """A fresh browser context at a laptop size, signed in (session cookie), on the node's page."""
     context, page, errors = _new_page(browser, node, session_cookie)

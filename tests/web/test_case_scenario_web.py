@@ -79,14 +79,6 @@ def nodes(
             served.stop()
 
 
-@pytest.fixture
-def contexts(browser: Any) -> Iterator[list[Any]]:
-    opened: list[Any] = []
-    yield opened
-    for context in opened:
-        context.close()
-
-
 def _page(
     browser: Any, opened: list[Any], node: Served, role: str, locale: str, size: tuple[int, int]
 ) -> Any:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -41,14 +40,6 @@ def officer(node: NodeProcess) -> dict[str, str]:
 def go_fast(node: NodeProcess) -> dict[str, Any]:
     with node.client() as client:
         return _race(client, 338_200_001, 25.0, -89.9)
-
-
-@pytest.fixture
-def contexts(browser: Any) -> Iterator[list[Any]]:
-    opened: list[Any] = []
-    yield opened
-    for context in opened:
-        context.close()
 
 
 def _open(browser: Any, node: NodeProcess, opened: list[Any], width: int, height: int, locale: str) -> Any:
