@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -66,3 +67,16 @@ async def wait_until(cond: Callable[[], bool], timeout_s: float = 20.0, step_s: 
             return True
         await asyncio.sleep(step_s)
     return cond()
+
+
+async def attack_succeeds(nc: Any, subject: str, body: dict[str, Any] | None = None) -> bool:
+    """True when the broker answered a request without an error (the attack worked)."""
+    try:
+        msg = await nc.request(subject, json.dumps(body or {}).encode(), timeout=0.8)
+    except Exception:
+        return False  # a publish permission violation is never answered
+    try:
+        reply = json.loads(msg.data)
+    except ValueError:
+        return True  # a delivered message (e.g. MSG.NEXT handed out data)
+    return not (isinstance(reply, dict) and "error" in reply)

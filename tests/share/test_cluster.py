@@ -36,7 +36,7 @@ from seawatch.share.region import (
 )
 from seawatch.share.settings import federation_from_dict, nats_transport
 from seawatch.share.transport import NatsTransport, TlsFiles, consumer_name, inbox_prefix, stream_name
-from tests.share.helpers import make_keys, radar_track, wait_until
+from tests.share.helpers import attack_succeeds, make_keys, radar_track, wait_until
 
 pytestmark = pytest.mark.broker
 NATIONS = ["bb", "tt", "jm"]
@@ -267,19 +267,6 @@ async def test_leader_killed_while_sharing_loses_nothing(hub: Hub, tmp_path: Pat
         tt.close()
 
 
-async def _succeeds(nc: Any, subject: str, body: dict[str, Any] | None = None) -> bool:
-    """True when the broker answered the request without an error (the attack worked)."""
-    try:
-        msg = await nc.request(subject, json.dumps(body or {}).encode(), timeout=0.8)
-    except Exception:
-        return False  # a publish permission violation is never answered
-    try:
-        reply = json.loads(msg.data)
-    except ValueError:
-        return True  # a delivered message (MSG.NEXT handed out data)
-    return not (isinstance(reply, dict) and "error" in reply)
-
-
 async def _route_handshake(port: int, cluster: str, ca: Path, cert: Path, key: Path) -> bytes:
     """Join the cluster port as a route would (TLS first, then CONNECT and PING): what the server says."""
     ctx = ssl.create_default_context(cafile=str(ca))
@@ -339,11 +326,11 @@ async def test_isolation_holds_on_every_server(hub: Hub, tmp_path: Path) -> None
                 "meta leader stepdown": ("$JS.API.META.LEADER.STEPDOWN", {}),
                 "server remove": ("$JS.API.SERVER.REMOVE", {"peer": "test_hub1"}),
             }
-            results = await asyncio.gather(*(_succeeds(nc, s, b) for s, b in attacks.values()))
+            results = await asyncio.gather(*(attack_succeeds(nc, s, b) for s, b in attacks.values()))
             worked = [name for name, ok in zip(attacks, results, strict=True) if ok]
             assert worked == [], f"tt on {url}: {worked}"
             # the control: what bb addressed to tt, tt reads on this server
-            assert await _succeeds(nc, f"$JS.API.CONSUMER.INFO.{theirs}.to_tt")
+            assert await attack_succeeds(nc, f"$JS.API.CONSUMER.INFO.{theirs}.to_tt")
             await nc.close()
         # a nation's certificate on the route port: refused; the route certificate (the control): a PONG
         ca = hub.out / "broker" / "ca.pem"

@@ -6,7 +6,6 @@ the attempts must lose nothing."""
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from seawatch.share.localbroker import LocalNatsServer, free_port
 from seawatch.share.region import agreement_from_dict, generate
 from seawatch.share.settings import nats_transport
 from seawatch.share.transport import TlsFiles, consumer_name, inbox_prefix, stream_name
-from tests.share.helpers import make_keys, make_settings, radar_track, wait_until
+from tests.share.helpers import attack_succeeds, make_keys, make_settings, radar_track, wait_until
 
 NATIONS = ["bb", "tt", "jm"]
 
@@ -89,19 +88,6 @@ async def _connect(region: Region, nation: str, errors: list[str]) -> Any:
     )
 
 
-async def _succeeds(nc: Any, subject: str, body: dict[str, Any] | None = None) -> bool:
-    """True when the broker answered the request without an error (the attack worked)."""
-    try:
-        msg = await nc.request(subject, json.dumps(body or {}).encode(), timeout=0.8)
-    except Exception:
-        return False  # a publish permission violation is never answered
-    try:
-        reply = json.loads(msg.data)
-    except ValueError:
-        return True  # a delivered message (e.g. MSG.NEXT handed out data)
-    return not (isinstance(reply, dict) and "error" in reply)
-
-
 @pytest.fixture
 async def flowing(region: Region, tmp_path: Path) -> AsyncIterator[dict[str, Federation]]:
     """bb shares radar tracks with tt and jm over the secured broker; tt and jm do not read yet."""
@@ -165,7 +151,7 @@ async def test_every_credential_refused_on_every_other_stream(
                 "delete own consumer": (f"$JS.API.CONSUMER.DELETE.{stream}.{consumer_name(attacker)}", {}),
                 "forge on victim's subject": (f"seawatch.{victim}.{attacker}.track", {}),
             }
-            results = await asyncio.gather(*(_succeeds(nc, s, b) for s, b in attacks.values()))
+            results = await asyncio.gather(*(attack_succeeds(nc, s, b) for s, b in attacks.values()))
             worked = [name for name, ok in zip(attacks, results, strict=True) if ok]
             assert worked == [], f"{attacker} against {victim}: {worked}"
             refused_attempts += len(attacks)
