@@ -1,7 +1,10 @@
-// Vessel label declutter: where boats lie together, a label whose box would overlap one already placed is
-// hidden. Threats and alerts are placed first, then moving vessels, then moored ones; a selected or alerted
-// vessel's label is always shown. Boxes are estimated from the text's measured width (canvas, cached), so
-// placing thousands of labels reads no layout from the page.
+// Vessel label declutter: where boats lie together, a label whose box would overlap one already placed, or
+// another vessel's symbol, is hidden. Threats and alerts are placed first, then moving vessels, then moored
+// ones; a selected or alerted vessel's label is always shown. Boxes are estimated from the text's measured
+// width (canvas, cached) and the symbols' known size, so placing thousands of labels reads no layout from
+// the page. Cost: labels and symbols each go into a uniform grid once, and a label is tested only against
+// the boxes in the few cells it touches: O(n log n) for the ordering, near O(n) for the rest (n labels and
+// symbols), as before symbols were avoided.
 
 export interface LabelCandidate {
   /** the label's top-left corner and size in map (layer) pixels */
@@ -15,39 +18,76 @@ export interface LabelCandidate {
   always: boolean;
 }
 
-const CELL = 64; // the grid's cell (px): a label is tested against the boxes in the cells it touches
-const GAP = 2; // px kept clear between two labels
+/** A vessel's symbol on the map (map pixels), which no label of another vessel may cover. */
+export interface SymbolBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** the index of the same vessel's label among the candidates (its own label may touch it), else -1 */
+  owner: number;
+}
 
-/** Which candidates to show: no two shown boxes overlap, except those marked `always`. */
-export function placeLabels(items: readonly LabelCandidate[]): boolean[] {
+/** What a placement cost: how many box-to-box tests it made (a count, to compare sizes of the picture). */
+export interface PlaceStats {
+  checks: number;
+}
+
+const CELL = 64; // the grid's cell (px): a box is tested against the boxes in the cells it touches
+const GAP = 2; // px kept clear between two labels
+const KEY = 100003; // a cell's key: cx * KEY + cy
+
+type Box = { x: number; y: number; w: number; h: number };
+
+/** The grid cells a box (grown by `gap`) touches, each given to `visit` until it answers false. */
+function eachCell(it: Box, gap: number, visit: (key: number) => boolean): boolean {
+  const x0 = Math.floor((it.x - gap) / CELL), x1 = Math.floor((it.x + it.w + gap) / CELL);
+  const y0 = Math.floor((it.y - gap) / CELL), y1 = Math.floor((it.y + it.h + gap) / CELL);
+  for (let cx = x0; cx <= x1; cx++) for (let cy = y0; cy <= y1; cy++) if (!visit(cx * KEY + cy)) return false;
+  return true;
+}
+
+function overlap(a: Box, b: Box, gap: number): boolean {
+  return a.x < b.x + b.w + gap && b.x < a.x + a.w + gap && a.y < b.y + b.h + gap && b.y < a.y + a.h + gap;
+}
+
+function put(grid: Map<number, number[]>, key: number, i: number): true {
+  const list = grid.get(key);
+  if (list) list.push(i);
+  else grid.set(key, [i]);
+  return true;
+}
+
+/** Which candidates to show: no two shown boxes overlap, and no shown box covers another vessel's symbol
+ * (`symbols`), except those marked `always`. */
+export function placeLabels(items: readonly LabelCandidate[], symbols: readonly SymbolBox[] = [], stats?: PlaceStats): boolean[] {
   const order = items.map((_, i) => i);
   order.sort((a, b) => Number(items[b].always) - Number(items[a].always) || items[a].rank - items[b].rank || a - b);
-  const grid = new Map<number, number[]>();
+  const placed = new Map<number, number[]>();
+  const marks = new Map<number, number[]>();
+  symbols.forEach((sym, k) => eachCell(sym, 0, (key) => put(marks, key, k)));
   const shown = new Array<boolean>(items.length).fill(false);
-  const cells = (it: LabelCandidate, visit: (key: number) => boolean): boolean => {
-    const x0 = Math.floor((it.x - GAP) / CELL), x1 = Math.floor((it.x + it.w + GAP) / CELL);
-    const y0 = Math.floor((it.y - GAP) / CELL), y1 = Math.floor((it.y + it.h + GAP) / CELL);
-    for (let cx = x0; cx <= x1; cx++) for (let cy = y0; cy <= y1; cy++) if (!visit(cx * 100003 + cy)) return false;
-    return true;
-  };
+  let checks = 0;
   for (const i of order) {
     const it = items[i];
-    const free = it.always || cells(it, (key) => {
-      for (const j of grid.get(key) ?? []) {
-        const o = items[j];
-        if (it.x < o.x + o.w + GAP && o.x < it.x + it.w + GAP && it.y < o.y + o.h + GAP && o.y < it.y + it.h + GAP) return false;
+    const free = it.always || eachCell(it, GAP, (key) => {
+      for (const j of placed.get(key) ?? []) {
+        checks++;
+        if (overlap(it, items[j], GAP)) return false;
+      }
+      for (const k of marks.get(key) ?? []) {
+        const sym = symbols[k];
+        if (sym.owner === i) continue;
+        checks++;
+        if (overlap(it, sym, 0)) return false;
       }
       return true;
     });
     if (!free) continue;
     shown[i] = true;
-    cells(it, (key) => {
-      const list = grid.get(key);
-      if (list) list.push(i);
-      else grid.set(key, [i]);
-      return true;
-    });
+    eachCell(it, GAP, (key) => put(placed, key, i));
   }
+  if (stats) stats.checks = checks;
   return shown;
 }
 
@@ -57,10 +97,14 @@ export class LabelMeasure {
   private context: CanvasRenderingContext2D | null = null;
   private font = "";
   height = 14;
+  /** the symbols' scale (`--sym-scale`: bigger on the wall screen) */
+  symbolScale = 1;
 
-  /** Takes the font from one label element (its style applies even while the label is hidden). */
+  /** Takes the font (and the symbols' scale) from one label element (its style applies even while the
+   * label is hidden). */
   use(label: HTMLElement): void {
     const style = getComputedStyle(label);
+    this.symbolScale = parseFloat(style.getPropertyValue("--sym-scale")) || 1;
     const font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
     if (font === this.font) return;
     this.font = font;

@@ -4,7 +4,7 @@ import type { TrackFeature, TrackProps } from "./types";
 import { DenseCanvas, type DenseItem } from "./dense";
 import { shipCategory, shipCategoryKey, shipLabel, symbolSvg, trackClass } from "./symbols";
 import { GO_FAST_KN, hasOpenAlert } from "./threat";
-import { LabelMeasure, placeLabels, type LabelCandidate } from "./labels";
+import { LabelMeasure, placeLabels, type LabelCandidate, type PlaceStats, type SymbolBox } from "./labels";
 import { fmtQuantity, t } from "./i18n";
 import { esc } from "./util";
 
@@ -211,8 +211,10 @@ export class TrackLayer {
 
   /**
    * Hides the labels that would overlap one already placed (threats and alerts first, then moving, then
-   * moored vessels); the selected and alerted vessels' labels always show. The map's `data-labels` says
-   * "shown/total", `data-label-ms` how long the placement took.
+   * moored vessels) or cover another vessel's symbol; the selected and alerted vessels' labels always show.
+   * The map's `data-labels` says "shown/total", `data-label-checks` how many box tests the placement made
+   * (with `data-label-boxes`, labels + symbols: the count grows with them, not with their square), and
+   * `data-label-ms` how long it took.
    */
   private declutter(visible: [string, TrackState][]): void {
     const container = this.map.getContainer();
@@ -220,24 +222,38 @@ export class TrackLayer {
     const start = performance.now();
     const labels: HTMLElement[] = [];
     const items: LabelCandidate[] = [];
+    const symbols: SymbolBox[] = [];
+    let half = 11; // the 22 px symbol, scaled on the wall screen (--sym-scale, read with the labels' font)
     for (const [id, s] of visible) {
-      const label = s.marker?.getElement()?.querySelector<HTMLElement>(".track-label");
-      if (!label) continue;
-      if (!labels.length) this.labelMeasure.use(label);
-      const p = s.props;
+      if (!s.marker) continue;
       const at = this.map.latLngToLayerPoint([s.lat, s.lon]);
-      const alerted = hasOpenAlert(id, p.mmsi);
-      const sog = typeof p.sog_kn === "number" ? p.sog_kn : 0;
-      const threat = alerted || trackClass(p) === "dark" || (sog >= GO_FAST_KN && shipCategoryKey(p.ship_type) !== "highspeed");
-      // the label sits 24 px (a dark target's 30 px) right of the 22 px icon's left edge, 3 px below its top
-      const dark = label.classList.contains("dark");
-      items.push({
-        x: at.x + (dark ? 19 : 13), y: at.y - 8, w: this.labelMeasure.width(label.textContent ?? ""),
-        h: this.labelMeasure.height, rank: threat ? 0 : sog >= 0.5 ? 1 : 2, always: alerted || id === this.selectedId,
-      });
-      labels.push(label);
+      const label = s.marker.getElement()?.querySelector<HTMLElement>(".track-label");
+      if (label) {
+        if (!labels.length) {
+          this.labelMeasure.use(label);
+          half = 11 * this.labelMeasure.symbolScale;
+        }
+        const p = s.props;
+        const alerted = hasOpenAlert(id, p.mmsi);
+        const sog = typeof p.sog_kn === "number" ? p.sog_kn : 0;
+        const threat = alerted || trackClass(p) === "dark" || (sog >= GO_FAST_KN && shipCategoryKey(p.ship_type) !== "highspeed");
+        // the label sits 24 px (a dark target's 30 px) right of the 22 px icon's left edge, 3 px below its top
+        const dark = label.classList.contains("dark");
+        items.push({
+          x: at.x + (dark ? 19 : 13), y: at.y - 8, w: this.labelMeasure.width(label.textContent ?? ""),
+          h: this.labelMeasure.height, rank: threat ? 0 : sog >= 0.5 ? 1 : 2, always: alerted || id === this.selectedId,
+        });
+        labels.push(label);
+      }
+      symbols.push({ x: at.x, y: at.y, w: 0, h: 0, owner: label ? items.length - 1 : -1 }); // sized below
     }
-    const shown = placeLabels(items);
+    for (const sym of symbols) {
+      sym.x -= half;
+      sym.y -= half;
+      sym.w = sym.h = 2 * half;
+    }
+    const stats: PlaceStats = { checks: 0 };
+    const shown = placeLabels(items, symbols, stats);
     let count = 0;
     labels.forEach((label, i) => {
       label.classList.toggle("label-hidden", !shown[i]);
@@ -245,6 +261,8 @@ export class TrackLayer {
       if (shown[i]) count++;
     });
     container.dataset.labels = `${count}/${labels.length}`;
+    container.dataset.labelChecks = String(stats.checks);
+    container.dataset.labelBoxes = String(items.length + symbols.length);
     container.dataset.labelMs = (performance.now() - start).toFixed(1);
   }
 
