@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 
 from seawatch.api.auth import Analyst, Operator, require
 from seawatch.api.deps import CasesDep, NodeDep
-from seawatch.api.problems import field_problem, problem
+from seawatch.api.problems import Refusal, field_problem, problem
 from seawatch.api.schemas import SightingIn, parse_time
 from seawatch.api.schemas_cases import (
     CaseAttachment,
@@ -38,6 +38,7 @@ from seawatch.cases.service import (
     AttachmentTooLarge,
     AttachmentTypeRefused,
     CaseFieldError,
+    StaleCaseVersion,
     check_attachment_type,
 )
 from seawatch.node.node import Node
@@ -156,10 +157,20 @@ async def case_map(cases: CasesDep, case_id: str) -> CaseMap:
     return CaseMap.model_validate(await asyncio.to_thread(case_features, cases, case_id))
 
 
-@router.patch("/cases/{case_id}", response_model=CaseOut,
-              summary="Change title, summary, status, outcome or releasability (operator)")  # fmt: skip
+@router.patch(
+    "/cases/{case_id}",
+    response_model=CaseOut,
+    responses={409: {"description": "stale_version: the case changed since the `version` sent"}},
+    summary="Change title, summary, status, outcome or releasability (operator)",
+)
 async def patch_case(node: NodeDep, cases: CasesDep, case_id: str, body: CasePatch, who: Operator) -> CaseOut:
-    case = await asyncio.to_thread(cases.update, case_id, who.name, body.changes())
+    """With `version` (the one read): refused with 409 `stale_version` {current_version} if anyone
+    changed the case since, nothing written. Without it the last writer wins (scripts)."""
+    try:
+        case = await asyncio.to_thread(cases.update, case_id, who.name, body.changes(), body.version)
+    except StaleCaseVersion as exc:
+        ctx = {"current_version": exc.current_version}
+        raise Refusal(409, str(exc), "version", "stale_version", ctx) from None
     return _answer(node, case)
 
 

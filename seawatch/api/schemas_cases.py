@@ -48,9 +48,17 @@ class CaseIn(BaseModel):
 
 
 class CasePatch(BaseModel):
-    """Change some of a case's fields; closing needs an outcome."""
+    """Change some of a case's fields; closing needs an outcome. `version`: the case's version the
+    change was made on (as read from GET /api/cases/{id}); if the case has changed since, the change is
+    refused (409, code stale_version, ctx current_version). Without it the last writer wins."""
 
     model_config = ConfigDict(extra="forbid")
+    version: int | None = Field(
+        default=None,
+        ge=0,
+        description="the case's version this change was made on: 409 stale_version if it has changed"
+        " since; omitted, the last writer wins (the page always sends it)",
+    )
     title: str | None = Field(default=None, min_length=1, max_length=MAX_TITLE_CHARS)
     summary: str | None = Field(default=None, max_length=MAX_SUMMARY_CHARS)
     status: CaseStatus | None = None
@@ -58,7 +66,7 @@ class CasePatch(BaseModel):
     releasable_to: PartnerList | None = Field(default=None, max_length=MAX_PARTNERS)
 
     def changes(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True)
+        return self.model_dump(exclude_unset=True, exclude={"version"})
 
 
 class LinkIn(BaseModel):

@@ -1,6 +1,11 @@
 """The case list's filters, checked once for every caller (`GET /api/cases`, `seawatch case list`):
 `case_query(...)` turns what a user typed into a `store.cases.CaseQuery`, or raises `CaseFieldError`
-naming the field (the API answers 422, the command exits 1 with the message).
+naming the field (the API answers 422, the command exits 1 with the message). Each refusal carries a
+stable code and its values (`kind`, `ctx`: the 422's `errors[0].type` / `.ctx`) so the page words it in
+its reader's language: `literal_error` {expected} (status), `not_iso_time` {value} (a time),
+`empty_window` {after, before} (a window that ends before it starts), `string_too_long` {max_length},
+`not_mmsi` {value} (digits that are not a 9-digit MMSI), `vessel_too_short` {min_length} (a name),
+`greater_than_equal` {ge} / `less_than_equal` {le} (limit).
 
 - `status`: statuses, comma-separated or several (`open`, `monitoring`, `interdiction`, `closed`);
 - `text`: in the id, title, summary, a note or a link's label;
@@ -34,7 +39,12 @@ def _statuses(given: Iterable[str] | str | None) -> tuple[str, ...]:
     found = tuple(dict.fromkeys(s.strip() for p in parts for s in p.split(",") if s.strip()))
     bad = [s for s in found if s not in STATUSES]
     if bad:
-        raise CaseFieldError("status", f"unknown status {', '.join(bad)}: use {', '.join(STATUSES)}")
+        raise CaseFieldError(
+            "status",
+            f"unknown status {', '.join(bad)}: use {', '.join(STATUSES)}",
+            "literal_error",
+            {"expected": ", ".join(STATUSES)},
+        )
     return found
 
 
@@ -46,18 +56,30 @@ def _time(field: str, value: str | datetime | None) -> float | None:
     try:
         return parse_utc(value.strip()).timestamp()
     except ValueError:
-        raise CaseFieldError(field, f"{value!r} is not an ISO 8601 time (e.g. 2026-12-07T09:30Z)") from None
+        raise CaseFieldError(
+            field,
+            f"{value!r} is not an ISO 8601 time (e.g. 2026-12-07T09:30Z)",
+            "not_iso_time",
+            {"value": str(value)[:40]},
+        ) from None
 
 
 def _window(name: str, start: float | None, end: float | None) -> None:
     if start is not None and end is not None and end < start:
-        raise CaseFieldError(f"{name}_before", f"ends before {name}_after: an empty window")
+        raise CaseFieldError(
+            f"{name}_before",
+            f"ends before {name}_after: an empty window",
+            "empty_window",
+            {"after": f"{name}_after", "before": f"{name}_before"},
+        )
 
 
 def _text(field: str, value: str | None, limit: int) -> str | None:
     text = (value or "").strip()
     if len(text) > limit:
-        raise CaseFieldError(field, f"{len(text)} characters, at most {limit}")
+        raise CaseFieldError(
+            field, f"{len(text)} characters, at most {limit}", "string_too_long", {"max_length": limit}
+        )
     return text or None
 
 
@@ -67,10 +89,17 @@ def _vessel(value: str | None) -> tuple[int | None, str | None]:
         return None, None
     if text.isdigit():
         if not _MMSI.match(text) or int(text) < 100_000_000:
-            raise CaseFieldError("vessel", f"{text!r}: an MMSI has 9 digits (or give a vessel's name)")
+            raise CaseFieldError(
+                "vessel",
+                f"{text!r}: an MMSI has 9 digits (or give a vessel's name)",
+                "not_mmsi",
+                {"value": text},
+            )
         return int(text), None
     if len(text) < 2:
-        raise CaseFieldError("vessel", "a vessel's name: at least 2 characters")
+        raise CaseFieldError(
+            "vessel", "a vessel's name: at least 2 characters", "vessel_too_short", {"min_length": 2}
+        )
     return None, text
 
 
@@ -110,8 +139,10 @@ def case_query(
         )
         if ref
     )
-    if not 1 <= limit <= MAX_LIMIT:
-        raise CaseFieldError("limit", f"1 to {MAX_LIMIT}")
+    if limit < 1:
+        raise CaseFieldError("limit", f"1 to {MAX_LIMIT}", "greater_than_equal", {"ge": 1})
+    if limit > MAX_LIMIT:
+        raise CaseFieldError("limit", f"1 to {MAX_LIMIT}", "less_than_equal", {"le": MAX_LIMIT})
     return CaseQuery(
         statuses=_statuses(status),
         text=_text("q", text, MAX_TEXT),

@@ -35,6 +35,7 @@ from seawatch.errors import NotFoundError, SeawatchError
 from seawatch.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from seawatch.store.base import Store
 from seawatch.store.cases import CaseQuery
+from seawatch.store.cases import StaleCaseVersion as StaleCaseVersion  # raised by update (API: 409)
 
 log = logging.getLogger(__name__)
 
@@ -314,10 +315,17 @@ class CaseService:
         return [{"kind": "track", "ref": track_id, "mmsi": mmsi, "label": label}, *vessel]
 
     # -- changes -------------------------------------------------------------------------------------
-    def update(self, case_id: str, actor: str, changes: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self, case_id: str, actor: str, changes: dict[str, Any], version: int | None = None
+    ) -> dict[str, Any]:
         """Change title, status, outcome, summary or releasability. Closing needs an outcome (the one
-        given or the one kept); reopening keeps the outcome for the record until it is changed."""
+        given or the one kept); reopening keeps the outcome for the record until it is changed.
+        `version`: the case's version the writer saw; if the case has changed since (any change: an
+        update, a link, a note, a file), `StaleCaseVersion` and nothing is written. None: the last
+        writer wins (a script that does not read first)."""
         current = self.row(case_id)
+        if version is not None and current["version"] != version:  # before checks that read the case
+            raise StaleCaseVersion(case_id, version, int(current["version"]))
         clean: dict[str, Any] = {}
         if "title" in changes:
             clean["title"] = _check_text("title", changes["title"], MAX_TITLE_CHARS, required=True)
@@ -354,7 +362,7 @@ class CaseService:
                 "closed_without_outcome",
                 {"expected": ", ".join(OUTCOMES)},
             )
-        entry = self.store.update_case(case_id, clean, actor)
+        entry = self.store.update_case(case_id, clean, actor, version)  # checked again, atomically
         if entry is None:
             raise NotFoundError(f"no case {case_id}")
         return self._changed(case_id, entry) if entry else self.get(case_id)

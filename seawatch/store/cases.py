@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from seawatch.errors import SeawatchError
 from seawatch.model import Event
 from seawatch.store.connection import SqliteDb, rows_in
 from seawatch.store.private import FILE_MODE, private_dir
@@ -26,6 +27,18 @@ _CASE_COLUMNS = (
     "case_id, title, status, outcome, summary, opened_from, opened_ref, releasable_to, origin_node,"
     " created_at, created_by, updated_at, version"
 )
+
+
+class StaleCaseVersion(SeawatchError):
+    """A change made against a version of the case that is no longer its current one (someone changed
+    it since): nothing is written; `current_version` is the version the case is at."""
+
+    def __init__(self, case_id: str, given: int, current_version: int) -> None:
+        super().__init__(
+            f"case {case_id} changed since version {given}: it is at version {current_version};"
+            " reload it and make the change again"
+        )
+        self.current_version = current_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,15 +130,21 @@ class SqliteCases(SqliteDb):
             }
             return _record(db, case["id"], actor, "open", details)
 
-    def update_case(self, case_id: str, changes: dict[str, Any], actor: str) -> int | None:
+    def update_case(
+        self, case_id: str, changes: dict[str, Any], actor: str, version: int | None = None
+    ) -> int | None:
         """Set the given columns (title, status, outcome, summary, releasable_to); the timeline row
         holds each changed field's old and new value. None when the case does not exist; 0 when
-        nothing changed (no row written)."""
+        nothing changed (no row written). With `version` (the one the writer saw) the change is made
+        only if the case is still at that version, checked in the same transaction: else
+        `StaleCaseVersion` and nothing is written (without it, the last writer wins)."""
         with self._tx() as db:
             row = db.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE case_id=?", (case_id,)).fetchone()
             if row is None:
                 return None
             old = _case_row(row)
+            if version is not None and old["version"] != version:
+                raise StaleCaseVersion(case_id, version, int(old["version"]))
             changed: dict[str, list[Any]] = {}
             for key, value in changes.items():
                 if key == "releasable_to":

@@ -60,20 +60,26 @@ def test_list_filters_over_the_api_and_the_cli(case_node: RunningNode, gofast: d
         assert ids(track=track) == [vessel["id"]]
         assert ids(q="DIVE BOAT") == [by_hand["id"]]
         assert ids(q="filter:", status="closed") == []
-        # bad values: 422 problem+json naming the parameter
-        for params, field in [
-            ({"status": "shut"}, "status"),
-            ({"opened_after": "last week"}, "opened_after"),
-            ({"updated_before": "2026-02-30T00:00Z"}, "updated_before"),
-            ({"opened_after": "2026-12-07T10:00Z", "opened_before": "2026-12-07T09:00Z"}, "opened_before"),
-            ({"vessel": "12345"}, "vessel"),
-            ({"vessel": "x"}, "vessel"),
-            ({"vessel": "v" * 101}, "vessel"),
-            ({"track": "t" * 201}, "track"),
-            ({"limit": 0}, "limit"),
+        # bad values: 422 problem+json naming the parameter, with a stable code and its values (the
+        # page words them in its reader's language)
+        window = {"opened_after": "2026-12-07T10:00Z", "opened_before": "2026-12-07T09:00Z"}
+        statuses = {"expected": "open, monitoring, interdiction, closed"}
+        feb30 = "2026-02-30T00:00Z"
+        for params, field, code, ctx in [
+            ({"status": "shut"}, "status", "literal_error", statuses),
+            ({"opened_after": "last week"}, "opened_after", "not_iso_time", {"value": "last week"}),
+            ({"updated_before": feb30}, "updated_before", "not_iso_time", {"value": feb30}),
+            (window, "opened_before", "empty_window", {"after": "opened_after", "before": "opened_before"}),
+            ({"vessel": "12345"}, "vessel", "not_mmsi", {"value": "12345"}),
+            ({"vessel": "x"}, "vessel", "vessel_too_short", {"min_length": 2}),
+            ({"vessel": "v" * 101}, "vessel", "string_too_long", {"max_length": 100}),
+            ({"track": "t" * 201}, "track", "string_too_long", {"max_length": 200}),
+            ({"limit": 0}, "limit", "greater_than_equal", {"ge": 1}),
+            ({"limit": 1001}, "limit", "less_than_equal", {"le": 1000}),
         ]:
             body = _problem(op.get("/api/cases", params=params), 422, field)
-            assert body.get("errors"), body
+            first = body["errors"][0]
+            assert (first["field"], first["type"], first["ctx"]) == (field, code, ctx), body
 
     # the command, on the same store (the node runs): the same filters, the same answers
     def cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -108,6 +108,11 @@ def test_bad_filter_values_name_their_field(kw: dict[str, Any], field: str) -> N
     with pytest.raises(CaseFieldError) as caught:
         case_query(**kw)
     assert caught.value.field == field, caught.value
+    # and say why with a stable code the page words (problem-text.ts), its values plain
+    codes = {"literal_error", "not_iso_time", "empty_window", "not_mmsi", "vessel_too_short",
+             "string_too_long", "greater_than_equal", "less_than_equal"}  # fmt: skip
+    assert caught.value.kind in codes, caught.value
+    assert caught.value.ctx and all(isinstance(v, str | int) for v in caught.value.ctx.values())
 
 
 def test_releasability_only_to_configured_partners(store: SqliteStore, service: CaseService) -> None:

@@ -318,10 +318,28 @@ export class CaseView {
     });
   }
 
+  /** Change the case's fields, made on the version shown: if anyone changed the case since, the node
+   * refuses it (409 stale_version) and `act` shows the case as it is now. */
   private async patch(body: Record<string, unknown>): Promise<void> {
+    const shown = this.current;
+    if (!shown) return;
+    const path = { case_id: shown.id };
+    await this.act(() => api.patch("/api/cases/{case_id}", { ...body, version: shown.version }, { path }));
+  }
+
+  /** After a stale_version refusal: the case as the node keeps it now, what the officer typed kept. */
+  private async reloadStale(): Promise<void> {
     const id = this.current?.id;
     if (!id) return;
-    await this.act(() => api.patch("/api/cases/{case_id}", body, { path: { case_id: id } }));
+    try {
+      const fresh = await api.get("/api/cases/{case_id}", { path: { case_id: id } });
+      if (this.current?.id !== id) return;
+      this.redraw(fresh, "input:not([type=file]), textarea");
+      this.onChanged(fresh);
+      await this.draw(false);
+    } catch {
+      if (this.current?.id === id) this.render(this.current);
+    }
   }
 
   /** Send a change; show the case as the node answers it, or say why it was refused. */
@@ -333,7 +351,9 @@ export class CaseView {
       this.onChanged(saved);
       await this.draw(false);
     } catch (err) {
-      if (this.current) this.render(this.current); // the fields back to what the node keeps
+      const stale = err instanceof ApiError && err.status === 409 && err.problem.errors?.[0]?.type === "stale_version";
+      if (stale) await this.reloadStale(); // changed meanwhile by someone else: shown as it is now
+      else if (this.current) this.render(this.current); // the fields back to what the node keeps
       const box = this.panel.querySelector("[data-testid=case-error]");
       if (box) box.textContent = t("cases.not_saved", { reason: problemText(err, err instanceof ApiError ? err.message : String(err)) });
     }

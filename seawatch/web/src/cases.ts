@@ -98,7 +98,8 @@ export class CasesPanel {
       this.empty();
     } catch (err) {
       const refused = err instanceof ApiError && err.status === 422;
-      this.onError(refused ? t("case_find.refused", { reason: err.message }) : t("cases.failed", { reason: problemText(err, (err as Error).message) }));
+      const reason = problemText(err, (err as Error).message); // a filter's refusal by its code, in words
+      this.onError(refused ? t("case_find.refused", { reason }) : t("cases.failed", { reason }));
     }
   }
 

@@ -1,7 +1,7 @@
 // The node's refusals (problem+json, RFC 9457) said in the reader's language: the common validation
 // failures (a 422's first error by its type and values), the node's own refusals by their stable code (the
 // first error's `type`, any status: a releasable_to naming no partner, a chat room's members, 409 conflicts
-// such as asset_exists or last_admin, with their values in `ctx`), then 403, 404, 413, 415 and 429 by status.
+// such as asset_exists, last_admin or stale_version, with their values in `ctx`), then 403, 404, 413, 415 and 429 by status.
 // Anything else keeps the node's own text, so nothing is hidden.
 import { ApiError } from "./api";
 import { t } from "./i18n";
@@ -18,7 +18,8 @@ const text = (ctx: Ctx, key: string): string => (ctx[key] === undefined ? "" : S
 /** Refusals whose words take the `ctx` values as they are (the node's stable codes → catalogue keys). */
 // i18n-keys: problem.not_node_ids problem.closed_without_outcome problem.asset_exists problem.task_not_by_state
 // i18n-keys: problem.asset_on_task problem.asset_unreachable problem.asset_not_on_task problem.last_admin
-// i18n-keys: problem.wrong_password problem.id_chars problem.slug_chars
+// i18n-keys: problem.wrong_password problem.id_chars problem.slug_chars problem.stale_version
+// i18n-keys: problem.not_iso_time problem.empty_window problem.not_mmsi problem.vessel_too_short
 const BY_CODE: Record<string, string> = {
   not_node_ids: "problem.not_node_ids",
   closed_without_outcome: "problem.closed_without_outcome",
@@ -29,6 +30,11 @@ const BY_CODE: Record<string, string> = {
   asset_not_on_task: "problem.asset_not_on_task",
   last_admin: "problem.last_admin",
   wrong_password: "problem.wrong_password",
+  stale_version: "problem.stale_version", // 409: the case changed since the version the change was made on
+  not_iso_time: "problem.not_iso_time", // the case list's filters (cases/query.py)
+  empty_window: "problem.empty_window",
+  not_mmsi: "problem.not_mmsi",
+  vessel_too_short: "problem.vessel_too_short",
 };
 
 /** One error (a 422's field, or a refusal's code) in words, or null when its type is not one the page words. */
