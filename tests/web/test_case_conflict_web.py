@@ -11,7 +11,6 @@ import dataclasses
 import json
 from typing import Any
 
-from seawatch import i18n
 from tests.web.english import EN, ES
 from tests.web.harness import NodeProcess, login, shot
 
@@ -55,7 +54,8 @@ def test_a_stale_status_change_is_refused_in_words_and_the_case_reloaded(
     with node.client() as client:
         users = {u["name"] for u in client.get("/api/users").json()}
         if OFFICER not in users:
-            made = client.post("/api/users", json={"name": OFFICER, "role": "operator", "password": OFFICER_PASSWORD})
+            officer = {"name": OFFICER, "role": "operator", "password": OFFICER_PASSWORD}
+            made = client.post("/api/users", json=officer)
             assert made.status_code == 201, made.text
         case = client.post("/api/cases", json={"title": "Yola north of Mona, two officers"}).json()
     version = case["version"]
@@ -98,11 +98,6 @@ def test_a_stale_status_change_is_refused_in_words_and_the_case_reloaded(
     error = second.get_by_test_id("case-error").inner_text()
     assert "changed since version" not in error  # not the node's English detail
     assert _fill(EN["problem.stale_version"], current_version=str(version + 1)) not in error
-    assert all(
-        key in i18n.catalogue(lang) and "{{current_version}}" in i18n.catalogue(lang)[key]
-        for lang in i18n.LANGUAGES
-        for key in ["problem.stale_version"]
-    )
     with node.client() as client:
         kept = client.get(f"/api/cases/{case['id']}").json()
     assert (kept["status"], kept["version"]) == ("interdiction", version + 1)  # the first's change kept
