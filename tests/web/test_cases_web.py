@@ -14,6 +14,7 @@ import pytest
 
 from tests.cases.conftest import sail, wait_event
 from tests.web.conftest import sign_in, web_node
+from tests.web.english import EN
 from tests.web.harness import NodeProcess, login, shot
 
 MMSI = 338_300_001
@@ -150,8 +151,10 @@ def test_list_filters_asset_link_and_unlink(
     panel.get_by_test_id("case-filter-vessel").fill(str(MMSI))
     panel.locator(f"[data-testid=case-item][data-case-id='{by_hand['id']}']").wait_for(state="detached")
     panel.locator(f"[data-testid=case-item][data-case-id='{case['id']}']").wait_for()
-    panel.get_by_test_id("case-filter-vessel").fill("x")  # a one-letter name: the node says why not
-    page.wait_for_function("() => /vessel/.test(document.getElementById('map-hint')?.textContent ?? '')")
+    panel.get_by_test_id("case-filter-vessel").fill("x")  # a one-letter name: the node says why not, by code
+    too_short = EN["problem.vessel_too_short"].replace("{{min_length}}", "2")
+    said = EN["case_find.refused"].replace("{{reason}}", too_short)  # in the reader's words, not the node's
+    page.wait_for_function("(said) => document.getElementById('map-hint')?.textContent === said", arg=said)
     panel.get_by_test_id("case-filter-vessel").fill(str(MMSI))
     panel.get_by_test_id("case-filter-when").select_option("opened")
     panel.get_by_test_id("case-filter-from").fill("2099-01-01")
