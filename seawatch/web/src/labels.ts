@@ -1,13 +1,14 @@
 // Vessel label declutter: where boats lie together, a label whose box would overlap one already placed, or
-// another vessel's symbol, is hidden. Threats and alerts are placed first, then moving vessels, then moored
-// ones; a selected or alerted vessel's label is always shown. Boxes are estimated from the text's measured
+// another vessel's symbol, takes the first free one of the standard positions around its symbol (right, left,
+// above, below, as chart plotters do), and is hidden if none is free. Threats and alerts are placed first,
+// then moving vessels, then moored ones; a selected or alerted vessel's label is always shown. Boxes are estimated from the text's measured
 // width (canvas, cached) and the symbols' known size, so placing thousands of labels reads no layout from
 // the page. Cost: labels and symbols each go into a uniform grid once, and a label is tested only against
 // the boxes in the few cells it touches: O(n log n) for the ordering, near O(n) for the rest (n labels and
-// symbols), as before symbols were avoided.
+// symbols), as before symbols were avoided; each further position is one more such test (at most 4x).
 
 export interface LabelCandidate {
-  /** the label's top-left corner and size in map (layer) pixels */
+  /** the label's top-left corner on the right of its symbol, and its size, in map (layer) pixels */
   x: number;
   y: number;
   w: number;
@@ -16,6 +17,9 @@ export interface LabelCandidate {
   rank: number;
   /** shown whatever it overlaps (selected or alerted) */
   always: boolean;
+  /** the symbol's centre (map pixels) and how far from it the label's near edge lies on the left, above and
+   * below (on the left at the right box's height, above and below centred); without it, only the right */
+  around?: { x: number; y: number; reach: number };
 }
 
 /** A vessel's symbol on the map (map pixels), which no label of another vessel may cover. */
@@ -58,37 +62,72 @@ function put(grid: Map<number, number[]>, key: number, i: number): true {
   return true;
 }
 
-/** Which candidates to show: no two shown boxes overlap, and no shown box covers another vessel's symbol
- * (`symbols`), except those marked `always`. */
-export function placeLabels(items: readonly LabelCandidate[], symbols: readonly SymbolBox[] = [], stats?: PlaceStats): boolean[] {
+/** The standard positions of a label around its symbol, tried in this order (as chart plotters do): the
+ * first one free is taken. "right" is the default (the label's CSS without a side class). */
+export type LabelSide = "right" | "left" | "above" | "below";
+export const LABEL_SIDES: readonly LabelSide[] = ["right", "left", "above", "below"];
+
+/** Which side each candidate's label takes, or null where it is hidden: no two shown boxes overlap, and no
+ * shown box covers another vessel's symbol (`symbols`), except those marked `always` (shown on the first free
+ * side, else on the right). `sides` are tried in order (a candidate without `around` has only the right);
+ * each costs at most one more test of the same few grid cells, so the cost class stays as with one side. */
+export function placeLabels(
+  items: readonly LabelCandidate[], symbols: readonly SymbolBox[] = [], stats?: PlaceStats,
+  sides: readonly LabelSide[] = LABEL_SIDES,
+): (LabelSide | null)[] {
   const order = items.map((_, i) => i);
   order.sort((a, b) => Number(items[b].always) - Number(items[a].always) || items[a].rank - items[b].rank || a - b);
   const placed = new Map<number, number[]>();
   const marks = new Map<number, number[]>();
   symbols.forEach((sym, k) => eachCell(sym, 0, (key) => put(marks, key, k)));
-  const shown = new Array<boolean>(items.length).fill(false);
+  const side = new Array<LabelSide | null>(items.length).fill(null);
+  const boxes: Box[] = new Array<Box>(items.length); // the placed labels' boxes, on their sides
   let checks = 0;
+  const free = (i: number, box: Box): boolean => eachCell(box, GAP, (key) => {
+    for (const j of placed.get(key) ?? []) {
+      checks++;
+      if (overlap(box, boxes[j], GAP)) return false;
+    }
+    for (const k of marks.get(key) ?? []) {
+      const sym = symbols[k];
+      if (sym.owner === i) continue;
+      checks++;
+      if (overlap(box, sym, 0)) return false;
+    }
+    return true;
+  });
   for (const i of order) {
     const it = items[i];
-    const free = it.always || eachCell(it, GAP, (key) => {
-      for (const j of placed.get(key) ?? []) {
-        checks++;
-        if (overlap(it, items[j], GAP)) return false;
+    let chosen: LabelSide | null = null;
+    let box: Box = it;
+    for (const s of sides) {
+      if (s !== "right" && !it.around) continue;
+      const at = sideBox(it, s);
+      if (free(i, at)) {
+        chosen = s;
+        box = at;
+        break;
       }
-      for (const k of marks.get(key) ?? []) {
-        const sym = symbols[k];
-        if (sym.owner === i) continue;
-        checks++;
-        if (overlap(it, sym, 0)) return false;
-      }
-      return true;
-    });
-    if (!free) continue;
-    shown[i] = true;
-    eachCell(it, GAP, (key) => put(placed, key, i));
+    }
+    if (chosen === null) {
+      if (!it.always) continue;
+      chosen = "right";
+    }
+    side[i] = chosen;
+    boxes[i] = box;
+    eachCell(box, GAP, (key) => put(placed, key, i));
   }
   if (stats) stats.checks = checks;
-  return shown;
+  return side;
+}
+
+/** A candidate's label box on one side of its symbol. */
+export function sideBox(it: LabelCandidate, side: LabelSide): Box {
+  const a = it.around;
+  if (side === "right" || !a) return { x: it.x, y: it.y, w: it.w, h: it.h };
+  if (side === "left") return { x: a.x - a.reach - it.w, y: it.y, w: it.w, h: it.h };
+  const x = a.x - it.w / 2;
+  return side === "above" ? { x, y: a.y - a.reach - it.h, w: it.w, h: it.h } : { x, y: a.y + a.reach, w: it.w, h: it.h };
 }
 
 /** Text widths in the labels' font, measured once per text. */

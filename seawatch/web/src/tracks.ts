@@ -4,7 +4,7 @@ import type { TrackFeature, TrackProps } from "./types";
 import { DenseCanvas, type DenseItem } from "./dense";
 import { shipCategory, shipCategoryKey, shipLabel, symbolSvg, trackClass } from "./symbols";
 import { GO_FAST_KN, hasOpenAlert } from "./threat";
-import { LabelMeasure, placeLabels, type LabelCandidate, type PlaceStats, type SymbolBox } from "./labels";
+import { LABEL_SIDES, LabelMeasure, placeLabels, type LabelCandidate, type PlaceStats, type SymbolBox } from "./labels";
 import { fmtQuantity, t } from "./i18n";
 import { esc } from "./util";
 
@@ -210,8 +210,11 @@ export class TrackLayer {
   }
 
   /**
-   * Hides the labels that would overlap one already placed (threats and alerts first, then moving, then
-   * moored vessels) or cover another vessel's symbol; the selected and alerted vessels' labels always show.
+   * Places each label on the first free side of its symbol (right, left, above, below: class `label-left`,
+   * `label-above`, `label-below`, none on the right) and hides those with no free side: a side is not free
+   * where the label would overlap one already placed (threats and alerts first, then moving, then moored
+   * vessels) or cover another vessel's symbol; the selected and alerted vessels' labels always show. The
+   * page's `data-label-sides="right"` (on <html>) keeps every label on the right, as before sides were tried.
    * The map's `data-labels` says "shown/total", `data-label-checks` how many box tests the placement made
    * (with `data-label-boxes`, labels + symbols: the count grows with them, not with their square), and
    * `data-label-ms` how long it took.
@@ -237,11 +240,14 @@ export class TrackLayer {
         const alerted = hasOpenAlert(id, p.mmsi);
         const sog = typeof p.sog_kn === "number" ? p.sog_kn : 0;
         const threat = alerted || trackClass(p) === "dark" || (sog >= GO_FAST_KN && shipCategoryKey(p.ship_type) !== "highspeed");
-        // the label sits 24 px (a dark target's 30 px) right of the 22 px icon's left edge, 3 px below its top
+        // on the right the label sits 24 px (a dark target's 30 px) right of the 22 px icon's left edge, 3 px
+        // below its top; on the other sides 2 px (a dark target's 8 px, past its rings) off the scaled symbol
+        // (styles.css: .track-label.label-left, -above, -below)
         const dark = label.classList.contains("dark");
         items.push({
           x: at.x + (dark ? 19 : 13), y: at.y - 8, w: this.labelMeasure.width(label.textContent ?? ""),
           h: this.labelMeasure.height, rank: threat ? 0 : sog >= 0.5 ? 1 : 2, always: alerted || id === this.selectedId,
+          around: { x: at.x, y: at.y, reach: 0 }, // reach: set below, once the symbols' scale is known
         });
         labels.push(label);
       }
@@ -252,13 +258,22 @@ export class TrackLayer {
       sym.y -= half;
       sym.w = sym.h = 2 * half;
     }
+    labels.forEach((label, i) => {
+      const around = items[i].around;
+      if (around) around.reach = half + (label.classList.contains("dark") ? 8 : 2);
+    });
     const stats: PlaceStats = { checks: 0 };
-    const shown = placeLabels(items, symbols, stats);
+    const rightOnly = document.documentElement.dataset.labelSides === "right";
+    const sides = placeLabels(items, symbols, stats, rightOnly ? ["right"] : LABEL_SIDES);
     let count = 0;
     labels.forEach((label, i) => {
-      label.classList.toggle("label-hidden", !shown[i]);
+      const side = sides[i];
+      label.classList.toggle("label-hidden", side === null);
       label.classList.toggle("label-always", items[i].always);
-      if (shown[i]) count++;
+      label.classList.toggle("label-left", side === "left");
+      label.classList.toggle("label-above", side === "above");
+      label.classList.toggle("label-below", side === "below");
+      if (side !== null) count++;
     });
     container.dataset.labels = `${count}/${labels.length}`;
     container.dataset.labelChecks = String(stats.checks);
