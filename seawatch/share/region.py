@@ -454,7 +454,7 @@ def _bind_host(host: str) -> str:
     return host if host.replace(".", "").isdigit() or host == "localhost" else "0.0.0.0"
 
 
-def federation_snippet(agreement: RegionAgreement, nation: str, node_dir: Path) -> str:
+def federation_snippet(agreement: RegionAgreement, nation: str) -> str:
     """The `[federation]` table for one nation's settings file (partners with their public keys; no
     policy = share nothing until the nation writes one)."""
     n = agreement.nation(nation)
@@ -464,11 +464,15 @@ def federation_snippet(agreement: RegionAgreement, nation: str, node_dir: Path) 
     else:  # every server of a clustered hub: the client moves to another when one is down
         url = urls[0] if len(urls) == 1 else "[" + ", ".join(urls) + "]"
     lines = [
+        # relative paths resolve against the settings file's folder: as written they name the files
+        # beside this one, so the folder can be handed to the nation and moved as it is
+        f"# {nation}'s federation kit: a settings file kept in this folder can use these paths as written",
+        f"# (the node's own signing key at keys/{nation}.key here, from seawatch node --keygen)",
         "[federation]",
         f"nats_url = {url}",
-        f'tls_ca_file = "{node_dir / "ca.pem"}"',
-        f'tls_cert_file = "{node_dir / f"{nation}.pem"}"',
-        f'tls_key_file = "{node_dir / f"{nation}.key"}"',
+        'tls_ca_file = "ca.pem"',
+        f'tls_cert_file = "{nation}.pem"',
+        f'tls_key_file = "{nation}.key"',
         f'private_key_file = "keys/{nation}.key"',
     ]
     if n.island:  # the node's broker is its island; its stream is copied to the hub's domain
@@ -530,6 +534,6 @@ def generate(agreement: RegionAgreement, out: Path, *, force: bool = False) -> l
             pki.write_private(island / "nats-server.conf", island_config(agreement, nation, out).encode())
             written += [island / "server.pem", island / "server.key", island / "nats-server.conf"]
         snippet = node_dir / "federation.toml"
-        pki.write_public(snippet, federation_snippet(agreement, nation, node_dir.resolve()).encode())
+        pki.write_public(snippet, federation_snippet(agreement, nation).encode())
         written += [node_dir / f"{nation}.pem", node_dir / f"{nation}.key", snippet]
     return written

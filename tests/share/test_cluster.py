@@ -111,11 +111,14 @@ def hub(tmp_path: Path) -> Iterator[Hub]:
 def _federation(hub: Hub, nation: str, tmp: Path) -> Federation:
     """The node's settings as an operator would write them: its generated federation.toml, plus a
     policy per partner."""
-    fed = tomllib.loads((hub.out / "nodes" / nation / "federation.toml").read_text())["federation"]
+    kit = hub.out / "nodes" / nation  # the folder given to the nation; its paths are relative to it
+    (kit / "keys").mkdir(exist_ok=True)
+    (kit / "keys" / f"{nation}.key").write_text(private_key_to_text(hub.keys[nation]))
+    fed = tomllib.loads((kit / "federation.toml").read_text())["federation"]
     for partner in fed["partners"]:
         partner["policy"] = {"track_sources": ["radar"]}
     raw = {"node_id": nation, "data_dir": str(tmp / nation), "federation": fed}
-    settings = federation_from_dict(raw, base=tmp)
+    settings = federation_from_dict(raw, base=kit)
     return Federation(settings, nats_transport(settings))
 
 
@@ -147,10 +150,13 @@ def test_region_init_writes_one_config_per_server(tmp_path: Path) -> None:
         f"tls://127.0.0.1:{s.leafnode_port}" for s in agreement.hub_servers
     ]
     # each node's settings list every server and ask for three copies of its stream
-    (tmp_path / "keys").mkdir()
-    (tmp_path / "keys" / "bb.key").write_text(private_key_to_text(keys["bb"]))
-    fed = tomllib.loads((out / "nodes" / "bb" / "federation.toml").read_text())["federation"]
-    settings = federation_from_dict({"node_id": "bb", "federation": fed}, base=tmp_path)
+    kit = out / "nodes" / "bb"  # moved elsewhere as a whole, its paths still hold
+    kit = kit.rename(tmp_path / "given-to-bb")
+    (kit / "keys").mkdir()
+    (kit / "keys" / "bb.key").write_text(private_key_to_text(keys["bb"]))
+    fed = tomllib.loads((kit / "federation.toml").read_text())["federation"]
+    settings = federation_from_dict({"node_id": "bb", "federation": fed}, base=kit)
+    assert settings.tls is not None and Path(settings.tls.cert_file).read_bytes().startswith(b"-----BEGIN")
     urls = [f"tls://127.0.0.1:{s.port}" for s in agreement.hub_servers]
     assert settings.nats_url == urls and settings.hub_replicas == 3
     transport = nats_transport(settings)
