@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,12 +21,12 @@ import pytest
 
 from seawatch.ops.tak import cot_event
 from tests.web.harness import (
-    ARTIFACTS,
     DIST,
     SESSION_COOKIE,
     free_port,
     launched_chromium,
     seawatch,
+    serving,
     shot,
     unavailable,
 )
@@ -129,35 +127,8 @@ def ops_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
             *common,
             input=f"{password}\n".encode(),
         )
-    port = free_port()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = (ARTIFACTS / "ops-node.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "seawatch", "serve", *common, "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "seawatch serve exited: see ops-node.log"
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code in (200, 401):
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "seawatch serve did not answer"
-            time.sleep(0.2)
+    with serving(common, "ops-node.log") as url:
         yield url, tak_port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def _cookie(url: str, user: str) -> dict[str, str]:

@@ -8,8 +8,6 @@ language. Screenshots at 1366x768 and 2560x1440 (test-artifacts/web/62-*)."""
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.harness import ARTIFACTS, DIST, SESSION_COOKIE, free_port, seawatch, shot, unavailable
+from tests.web.harness import DIST, SESSION_COOKIE, seawatch, serving, shot, unavailable
 
 OPERATOR, PASSWORD = "op-charlie", "anchor-watch-19"
 FLEET = """
@@ -98,35 +96,8 @@ def ops_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         *common,
         input=f"{PASSWORD}\n".encode(),
     )
-    port = free_port()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = (ARTIFACTS / "search-node.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "seawatch", "serve", *common, "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "seawatch serve exited: see search-node.log"
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code in (200, 401):
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "seawatch serve did not answer"
-            time.sleep(0.2)
+    with serving(common, "search-node.log") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def _session(url: str) -> str:
