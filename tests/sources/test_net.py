@@ -6,6 +6,7 @@ import asyncio
 import socket
 from datetime import UTC, datetime
 
+from seawatch.share.localbroker import free_port
 from seawatch.sources.net import TcpLineSource, UdpLineSource
 from seawatch.sources.nmea import DecodedAis, NmeaAisDecoder
 
@@ -14,12 +15,6 @@ LINES = [
     "!AIVDM,1,1,,A,133sVfPP00PD>hRMDH@jNOvN20S8,0*7F",
     "!AIVDM,1,1,,B,100h00PP0@PHFV`Mg5gTH?vNPUIp,0*3B",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_tcp_reads_lines_and_reconnects_after_the_server_closes() -> None:
@@ -61,7 +56,7 @@ async def test_tcp_reads_lines_and_reconnects_after_the_server_closes() -> None:
 
 
 async def test_tcp_backs_off_exponentially_while_nobody_listens() -> None:
-    port = _free_port()  # nothing listens here
+    port = free_port()  # nothing listens here
     source = TcpLineSource("127.0.0.1", port, min_backoff_s=0.01, max_backoff_s=0.08)
 
     async def consume() -> None:
@@ -78,7 +73,7 @@ async def test_tcp_backs_off_exponentially_while_nobody_listens() -> None:
 
 
 async def test_tcp_connects_once_the_server_comes_up() -> None:
-    port = _free_port()
+    port = free_port()
     source = TcpLineSource("127.0.0.1", port, min_backoff_s=0.02, max_backoff_s=0.05)
     got: list[str] = []
 
