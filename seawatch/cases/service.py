@@ -33,6 +33,7 @@ from seawatch.cases.model import (
 )
 from seawatch.errors import NotFoundError, SeawatchError
 from seawatch.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from seawatch.model import Event
 from seawatch.store.base import Store
 from seawatch.store.cases import CaseQuery
 from seawatch.store.cases import StaleCaseVersion as StaleCaseVersion  # raised by update (API: 409)
@@ -212,9 +213,10 @@ class CaseService:
         if opened_from == "alert":
             if not ref:
                 raise CaseFieldError("event_id", "needed to open a case from an alert")
-            links = self._event_links(ref)
+            event = self._event(ref)
+            links = self._event_links(event)
             if not title:
-                default_title = self._event_title(links, lang or self._lang(actor))
+                default_title = self._event_title(event, links, lang or self._lang(actor))
         elif opened_from == "track":
             if not ref:
                 raise CaseFieldError("track_id", "needed to open a case from a track")
@@ -256,21 +258,28 @@ class CaseService:
             return DEFAULT_LANGUAGE
         return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
-    def _event_title(self, links: list[dict[str, Any]], lang: str) -> str:
+    def _event(self, event_id: str) -> Event:
+        found = self.store.events_by_id([event_id])
+        if not found:
+            raise NotFoundError(f"no event {event_id}")
+        return found[0]
+
+    @staticmethod
+    def _who(vessels: list[str], event: Event, nobody: str) -> str:
+        """Whom an event is about: its vessels' labels, else its track ids, else `nobody`."""
+        return ", ".join(vessels) or ", ".join(event.track_ids) or nobody
+
+    def _event_title(self, event: Event, links: list[dict[str, Any]], lang: str) -> str:
         """A case opened from an alert titled in `lang`: "<event type in words>: <who>" (English: the
         event's own label, its type's code in words, as the link keeps it)."""
         if lang == DEFAULT_LANGUAGE:
             return str(links[0]["label"])
-        found = self.store.events_by_id([links[0]["ref"]])
-        if not found:
-            return str(links[0]["label"])
-        event = found[0]
         key = f"event.{event.type}"
         words = t(lang, key)
         if words == key:  # a type no catalogue has yet
             words = event.type.replace("_", " ")
         vessels = [link["label"] for link in links if link["kind"] == "vessel"]
-        who = ", ".join(vessels) or ", ".join(event.track_ids) or t(lang, "cases.no_identity")
+        who = self._who(vessels, event, t(lang, "cases.no_identity"))
         return t(lang, "cases.default_title.alert", event=words, who=who)[:MAX_TITLE_CHARS]
 
     def _vessel_link(self, mmsi: int) -> dict[str, Any]:
@@ -283,13 +292,9 @@ class CaseService:
             "label": f"{name} ({mmsi})" if name else f"MMSI {mmsi}",
         }
 
-    def _event_links(self, event_id: str) -> list[dict[str, Any]]:
-        found = self.store.events_by_id([event_id])
-        if not found:
-            raise NotFoundError(f"no event {event_id}")
-        event = found[0]
+    def _event_links(self, event: Event) -> list[dict[str, Any]]:
         vessels = [self._vessel_link(m) for m in event.mmsi]
-        who = ", ".join(v["label"] for v in vessels) or ", ".join(event.track_ids) or "no identity"
+        who = self._who([v["label"] for v in vessels], event, "no identity")
         # kept in English (codes in words): the page says the event's type again in its reader's words
         label = f"{event.type.replace('_', ' ')}: {who}"[:MAX_TITLE_CHARS]
         mmsi = event.mmsi[0] if event.mmsi else None
@@ -375,7 +380,7 @@ class CaseService:
         ref = _check_text("ref", ref, 200, required=True)
         links: list[dict[str, Any]]
         if kind == "event":
-            links = self._event_links(ref)
+            links = self._event_links(self._event(ref))
         elif kind == "track":
             links = self._track_links(ref)
         elif kind == "sighting":

@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     from seawatch.node.settings import load_settings
     from seawatch.server import federated_app, serve_app
     from seawatch.share.service import FederatedNode
-    from seawatch.share.settings import federation_from_parts, urls_text
+    from seawatch.share.settings import federation_from_parts
+    from seawatch.share.transport import urls_text
 
     settings = load_settings(args.config, data_dir=args.data_dir, host=args.host, port=args.port)
     if not settings.federation:

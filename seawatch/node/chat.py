@@ -69,6 +69,14 @@ class ChatInputError(InputError):
         self.ctx = ctx
 
 
+def _check_case_id(case_id: str) -> None:
+    """A case id names a chat room, so it must be a slug."""
+    if not SLUG.match(case_id):
+        raise ChatInputError(
+            "case_id", "letters, digits, - and _ only (at most 64)", "id_chars", {"max_length": 64}
+        )
+
+
 def case_room_id(owner: str, case_id: str) -> str:
     return f"case:{owner}:{case_id}"
 
@@ -98,10 +106,7 @@ class ChatService:
         if case.get("origin_node"):
             return  # a partner's case: its owner says who sees it
         try:
-            if not SLUG.match(case["id"]):
-                raise ChatInputError(
-                    "case_id", "letters, digits, - and _ only (at most 64)", "id_chars", {"max_length": 64}
-                )
+            _check_case_id(case["id"])
             room_id = case_room_id(self.node_id, case["id"])
             members = case.get("releasable_to") or ()
             stamp = {  # what the partners are told of the case with its header (node/chat_share.py)
@@ -127,10 +132,7 @@ class ChatService:
     ) -> dict[str, Any]:
         """Create or update the room of one of this node's cases; `releasable_to`: the partner nations
         that may see the case (and so its chat). Published (and so shared) when anything changed."""
-        if not SLUG.match(case_id):
-            raise ChatInputError(
-                "case_id", "letters, digits, - and _ only (at most 64)", "id_chars", {"max_length": 64}
-            )
+        _check_case_id(case_id)
         return self._put_room(
             "case", case_room_id(self.node_id, case_id), case_id, title, releasable_to, status
         )

@@ -358,14 +358,19 @@ def _broker_conf(
             "sync_interval": agreement.sync_interval,
             "domain": domain,
         },
-        "tls": {
-            "cert_file": str(home / "server.pem"),
-            "key_file": str(home / "server.key"),
-            "ca_file": str(ca_file),
-            "verify_and_map": True,
-            "timeout": 5,
-        },
+        "tls": _mutual_tls(home / "server.pem", home / "server.key", ca_file),
         "accounts": {"SEAWATCH": {"jetstream": "enabled", "users": users}},
+    }
+
+
+def _mutual_tls(cert_file: Path, key_file: Path, ca_file: Path) -> dict[str, Any]:
+    """TLS that also checks the peer's certificate against the region CA and maps its subject to a user."""
+    return {
+        "cert_file": str(cert_file),
+        "key_file": str(key_file),
+        "ca_file": str(ca_file),
+        "verify_and_map": True,
+        "timeout": 5,
     }
 
 
@@ -408,13 +413,7 @@ def server_config(agreement: RegionAgreement, out: Path, server: int = 1) -> str
                 if k != server
             ],
             # mutual TLS both ways with the route certificate; only its subject may join the cluster
-            "tls": {
-                "cert_file": str(home / "route.pem"),
-                "key_file": str(home / "route.key"),
-                "ca_file": str(ca_file),
-                "verify_and_map": True,
-                "timeout": 5,
-            },
+            "tls": _mutual_tls(home / "route.pem", home / "route.key", ca_file),
             "authorization": {"user": f"CN={ROUTE_CN}", "timeout": 5},
         }
     # nats-server's configuration format accepts JSON: no hand-written quoting to get wrong

@@ -44,7 +44,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from seawatch.errors import ConfigError
 from seawatch.share.envelope import load_private_key, public_key_from_text
 from seawatch.share.policy import SharePolicy
-from seawatch.share.transport import NatsTransport, TlsFiles
+from seawatch.share.transport import NatsTransport, TlsFiles, urls_text
 
 NODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
@@ -76,11 +76,6 @@ class FederationSettings:
         for partner in self.policies:
             if partner not in self.partner_keys:
                 raise ConfigError(f"policy for {partner!r} but no public key for it")
-
-
-def urls_text(nats_url: str | list[str]) -> str:
-    """A broker's URL, or a clustered hub's URLs, as people read them (messages, the start-up line)."""
-    return nats_url if isinstance(nats_url, str) else ", ".join(nats_url)
 
 
 def nats_transport(settings: FederationSettings) -> NatsTransport:

@@ -138,6 +138,11 @@ class Transport(Protocol):
 
 
 # --- NATS JetStream --------------------------------------------------------------------------------
+def urls_text(nats_url: str | Sequence[str]) -> str:
+    """A broker's URL, or a clustered hub's URLs, as people read them (messages, the start-up line)."""
+    return nats_url if isinstance(nats_url, str) else ", ".join(nats_url)
+
+
 class NatsTransport:
     """JetStream over nats-py, reconnecting forever; file storage so a broker restart loses nothing."""
 
@@ -154,7 +159,7 @@ class NatsTransport:
     ) -> None:
         # one URL, or every server of a clustered hub (the client moves to another when one is down)
         self.servers = [url] if isinstance(url, str) else list(url)
-        self.url = ", ".join(self.servers)
+        self.url = urls_text(self.servers)
         self.replicas = replicas  # copies the broker keeps of our stream (3 on a clustered hub)
         self.tls = tls
         self.node_id = node_id

@@ -17,6 +17,7 @@ from seawatch.api.app import create_app
 from seawatch.api.auth import add_user, new_token
 from seawatch.node.node import Node
 from seawatch.node.settings import NodeSettings
+from seawatch.share.localbroker import free_port as free_port  # re-exported: the node tests take it from here
 from seawatch.store.sqlite import SqliteStore
 
 ROLE_USERS = ("viewer", "operator", "analyst", "admin")

@@ -8,7 +8,6 @@ one far out that no asset can reach. Two operators watch; one tasks the best ass
 from __future__ import annotations
 
 import asyncio
-import math
 import threading
 import time
 from collections.abc import Iterator
@@ -21,10 +20,12 @@ import pytest
 
 from seawatch.ops.tak import cot_event
 from tests.web.harness import (
+    ARTIFACTS,
     DIST,
     SESSION_COOKIE,
     free_port,
     launched_chromium,
+    radar_run,
     seawatch,
     serving,
     shot,
@@ -79,29 +80,6 @@ readiness = {{ state = "standby", notice_h = 2 }}
 """
 
 
-def _radar_run(
-    ref: str, lat: float, lon: float, cog_deg: float, sog_kn: float, end: datetime
-) -> list[dict[str, Any]]:
-    """A radar contact's 12 minutes of fixes ending at `end` (what a coastal radar reports every 30 s)."""
-    fixes = []
-    for k in range(25):
-        t = end - timedelta(seconds=30 * (24 - k))
-        run_nm = sog_kn * 30 * (k - 24) / 3600.0
-        fixes.append(
-            {
-                "time": t.isoformat(),
-                "lat": lat + run_nm * math.cos(math.radians(cog_deg)) / 60.0,
-                "lon": lon + run_nm * math.sin(math.radians(cog_deg)) / 60.0 / math.cos(math.radians(lat)),
-                "sensor": "radar",
-                "source": f"radar:{ref}",
-                "target_ref": ref,
-                "sog_kn": sog_kn,
-                "cog_deg": cog_deg,
-            }
-        )
-    return fixes
-
-
 @pytest.fixture(scope="module")
 def ops_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     if not (DIST / "index.html").is_file():
@@ -127,7 +105,7 @@ def ops_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
             *common,
             input=f"{password}\n".encode(),
         )
-    with serving(common, "ops-node.log") as url:
+    with serving(common, ARTIFACTS / "ops-node.log") as (url, _):
         yield url, tak_port
 
 
@@ -193,8 +171,8 @@ def test_operator_tasks_the_best_asset_and_everyone_sees_it(
     end = datetime.now(UTC).replace(microsecond=0)
     with httpx.Client(base_url=url, timeout=30) as api:
         api.cookies.set(SESSION_COOKIE, _cookie(url, "op-alpha")["value"])
-        near = _radar_run("ANU7", 17.05, -62.04, 250.0, 25.0, end - timedelta(seconds=30))
-        far = _radar_run("FAR3", 13.0, -75.0, 200.0, 32.0, end)
+        near = radar_run("ANU7", 17.05, -62.04, 250.0, 25.0, end - timedelta(seconds=30))
+        far = radar_run("FAR3", 13.0, -75.0, 200.0, 32.0, end)
         for fixes in (near, far):  # the far one last: newest first would show it on top
             api.post("/api/observations", json={"observations": fixes}).raise_for_status()
         deadline = time.monotonic() + 60

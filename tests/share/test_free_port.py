@@ -28,4 +28,3 @@ def test_a_port_the_kernel_offers_twice_is_not_handed_out_twice() -> None:
     with mock.patch.object(localbroker.socket, "socket", Repeating):
         second = free_port()
     assert second == 1
-

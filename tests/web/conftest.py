@@ -7,8 +7,6 @@ keep arriving over the WebSocket while the tests run. Screenshots go to test-art
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,11 +24,11 @@ from tests.web.harness import (
     SESSION_COOKIE,
     USER,
     NodeProcess,
-    free_port,
     gulf_slice,
     launched_chromium,
     real_names,
     seawatch,
+    serving,
     unavailable,
 )
 
@@ -75,46 +73,14 @@ def web_node(
     seawatch(
         "user", "add", USER, "--role", "admin", "--password-stdin", *common, input=f"{PASSWORD}\n".encode()
     )
-    port = free_port()
-    log = (artifacts / f"{name}.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "seawatch", "serve", *common, "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=base,
-    )
-    url = f"http://127.0.0.1:{port}"
-    running = NodeProcess(url, USER, PASSWORD, process, data_dir, spare)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"seawatch serve exited with {process.returncode}: see {artifacts}/node.log"
-                )
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code in (200, 401):
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("seawatch serve did not answer within 60 s")
-            time.sleep(0.2)
+    with serving(common, artifacts / f"{name}.log", cwd=base) as (url, process):
+        running = NodeProcess(url, USER, PASSWORD, process, data_dir, spare)
         # wait for the first tracks so that the page has something to show
         deadline = time.monotonic() + 60
         while running.data_time() is None:
-            if time.monotonic() > deadline:
-                raise RuntimeError("no track reached the node within 60 s")
+            assert time.monotonic() < deadline, "no track reached the node within 60 s"
             time.sleep(0.3)
         yield running
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @pytest.fixture(scope="package")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -164,36 +166,66 @@ def shot(page: Any, name: str) -> Path:
     return path
 
 
-@contextmanager
-def serving(common: list[str], log_name: str) -> Iterator[str]:
-    """`seawatch serve` with `common` (config, data folder) on a free port, its output in
-    ARTIFACTS/`log_name`; yields its URL once it answers, stops it after."""
-    port = free_port()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = (ARTIFACTS / log_name).open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "seawatch", "serve", *common, "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it is still running after 20 s."""
+    process.terminate()
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"seawatch serve exited: see {log_name}"
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code in (200, 401):
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "seawatch serve did not answer"
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def serving(
+    common: list[str], log_path: Path, cwd: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`seawatch serve` with `common` (config, data folder) on a free port, its output in `log_path`;
+    yields its URL and process once it answers, stops it after."""
+    port = free_port()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "seawatch", "serve", *common, "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+        )
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            deadline = time.monotonic() + 60
+            while True:
+                exited = process.poll()
+                assert exited is None, f"seawatch serve exited with {exited}: see {log_path}"
+                try:
+                    if httpx.get(f"{url}/api/health", timeout=2).status_code in (200, 401):
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, f"seawatch serve did not answer in 60 s: see {log_path}"
+                time.sleep(0.2)
+            yield url, process
+        finally:
+            stop_process(process)
+
+
+def radar_run(
+    ref: str, lat: float, lon: float, cog_deg: float, sog_kn: float, end: datetime
+) -> list[dict[str, Any]]:
+    """A radar contact's 12 minutes of fixes ending at `end` (what a coastal radar reports every 30 s)."""
+    fixes = []
+    for k in range(25):
+        run_nm = sog_kn * 30 * (k - 24) / 3600.0
+        fixes.append(
+            {
+                "time": (end - timedelta(seconds=30 * (24 - k))).isoformat(),
+                "lat": lat + run_nm * math.cos(math.radians(cog_deg)) / 60.0,
+                "lon": lon + run_nm * math.sin(math.radians(cog_deg)) / 60.0 / math.cos(math.radians(lat)),
+                "sensor": "radar",
+                "source": f"radar:{ref}",
+                "target_ref": ref,
+                "sog_kn": sog_kn,
+                "cog_deg": cog_deg,
+            }
+        )
+    return fixes

@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.web.harness import DIST, SESSION_COOKIE, seawatch, serving, shot, unavailable
+from tests.web.harness import ARTIFACTS, DIST, SESSION_COOKIE, radar_run, seawatch, serving, shot, unavailable
 
 OPERATOR, PASSWORD = "op-charlie", "anchor-watch-19"
 FLEET = """
@@ -53,28 +53,6 @@ WORDS = {
 }
 
 
-def _radar_run(
-    ref: str, lat: float, lon: float, cog_deg: float, sog_kn: float, end: datetime
-) -> list[dict[str, Any]]:
-    """A radar contact's 12 minutes of fixes ending at `end` (a coastal radar's report every 30 s)."""
-    fixes = []
-    for k in range(25):
-        run_nm = sog_kn * 30 * (k - 24) / 3600.0
-        fixes.append(
-            {
-                "time": (end - timedelta(seconds=30 * (24 - k))).isoformat(),
-                "lat": lat + run_nm * math.cos(math.radians(cog_deg)) / 60.0,
-                "lon": lon + run_nm * math.sin(math.radians(cog_deg)) / 60.0 / math.cos(math.radians(lat)),
-                "sensor": "radar",
-                "source": f"radar:{ref}",
-                "target_ref": ref,
-                "sog_kn": sog_kn,
-                "cog_deg": cog_deg,
-            }
-        )
-    return fixes
-
-
 @pytest.fixture(scope="module")
 def ops_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not (DIST / "index.html").is_file():
@@ -96,7 +74,7 @@ def ops_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         *common,
         input=f"{PASSWORD}\n".encode(),
     )
-    with serving(common, "search-node.log") as url:
+    with serving(common, ARTIFACTS / "search-node.log") as (url, _):
         yield url
 
 
@@ -138,7 +116,7 @@ def test_search_circle_and_worst_eta_of_the_intercept_plan(browser: Any, ops_nod
     session = _session(url)
     end = datetime.now(UTC).replace(microsecond=0)
     with httpx.Client(base_url=url, timeout=30, cookies={SESSION_COOKIE: session}) as api:
-        fixes = _radar_run("ANU9", 17.05, -62.04, 250.0, 25.0, end)
+        fixes = radar_run("ANU9", 17.05, -62.04, 250.0, 25.0, end)
         api.post("/api/observations", json={"observations": fixes}).raise_for_status()
         deadline = time.monotonic() + 60
         while True:

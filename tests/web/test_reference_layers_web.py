@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from seawatch.sim.scenario import load_scenario
-from tests.web.harness import ARTIFACTS, DIST, NodeProcess, free_port, login, shot, unavailable
+from tests.web.harness import ARTIFACTS, DIST, NodeProcess, free_port, login, shot, stop_process, unavailable
 
 SCENARIO = "caribbean-gofast"  # the demo's default
 
@@ -66,12 +66,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
             time.sleep(0.3)
         yield NodeProcess(url, "demo", password, process, base / "data")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (2560, 1440)])

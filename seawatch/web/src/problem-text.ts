@@ -15,27 +15,27 @@ const bound = (key: string, field: string, limit: unknown): string | null =>
 
 const text = (ctx: Ctx, key: string): string => (ctx[key] === undefined ? "" : String(ctx[key]));
 
-/** Refusals whose words take the `ctx` values as they are (the node's stable codes → catalogue keys). */
+/** Refusals whose words (`problem.<code>`) take the `ctx` values as they are: the node's stable codes. */
 // i18n-keys: problem.not_node_ids problem.closed_without_outcome problem.asset_exists problem.task_not_by_state
 // i18n-keys: problem.asset_on_task problem.asset_unreachable problem.asset_not_on_task problem.last_admin
 // i18n-keys: problem.wrong_password problem.id_chars problem.slug_chars problem.stale_version
 // i18n-keys: problem.not_iso_time problem.empty_window problem.not_mmsi problem.vessel_too_short
-const BY_CODE: Record<string, string> = {
-  not_node_ids: "problem.not_node_ids",
-  closed_without_outcome: "problem.closed_without_outcome",
-  asset_exists: "problem.asset_exists",
-  task_not_by_state: "problem.task_not_by_state",
-  asset_on_task: "problem.asset_on_task",
-  asset_unreachable: "problem.asset_unreachable",
-  asset_not_on_task: "problem.asset_not_on_task",
-  last_admin: "problem.last_admin",
-  wrong_password: "problem.wrong_password",
-  stale_version: "problem.stale_version", // 409: the case changed since the version the change was made on
-  not_iso_time: "problem.not_iso_time", // the case list's filters (cases/query.py)
-  empty_window: "problem.empty_window",
-  not_mmsi: "problem.not_mmsi",
-  vessel_too_short: "problem.vessel_too_short",
-};
+const BY_CODE = new Set([
+  "not_node_ids",
+  "closed_without_outcome",
+  "asset_exists",
+  "task_not_by_state",
+  "asset_on_task",
+  "asset_unreachable",
+  "asset_not_on_task",
+  "last_admin",
+  "wrong_password",
+  "stale_version", // 409: the case changed since the version the change was made on
+  "not_iso_time", // the case list's filters (cases/query.py)
+  "empty_window",
+  "not_mmsi",
+  "vessel_too_short",
+]);
 
 /** One error (a 422's field, or a refusal's code) in words, or null when its type is not one the page words. */
 function fieldText(field: string, type: string, ctx: Ctx): string | null {
@@ -71,8 +71,8 @@ function fieldText(field: string, type: string, ctx: Ctx): string | null {
       return t("problem.asset_unavailable", { asset: text(ctx, "asset"), state: t(`fleet.${state}`, { defaultValue: state }) });
     }
     default: {
-      const key = BY_CODE[type];
-      return key ? t(key, Object.fromEntries(Object.entries(ctx).map(([k, v]) => [k, String(v)]))) : null;
+      if (!BY_CODE.has(type)) return null;
+      return t(`problem.${type}`, Object.fromEntries(Object.entries(ctx).map(([k, v]) => [k, String(v)])));
     }
   }
 }
