@@ -149,19 +149,24 @@ console.log(JSON.stringify(out));
 """
 
 
+def _run_with_labels(tmp_path: Path, script_text: str) -> Any:
+    """`script_text` (importing placeLabels from "LABELS") bundled with labels.ts by the page's esbuild and
+    run by node; what it printed, as JSON."""
+    script = tmp_path / "script.ts"
+    script.write_text(script_text.replace("LABELS", str(WEB / "src" / "labels.ts")))
+    bundled = tmp_path / "script.mjs"
+    esbuild = WEB / "node_modules" / ".bin" / "esbuild"
+    build = [str(esbuild), str(script), "--bundle", "--format=esm", f"--outfile={bundled}"]
+    subprocess.run(build, check=True, capture_output=True, cwd=WEB)
+    run = subprocess.run(["node", str(bundled)], check=True, capture_output=True, text=True)
+    return json.loads(run.stdout)
+
+
 def test_label_placement_cost_grows_with_the_vessels_not_their_square(tmp_path: Path) -> None:
     """labels.ts alone (bundled by the page's esbuild, run by node): 4x and 16x the vessels at the same
     density cost about 4x and 16x the box tests (a quadratic placement would be 16x and 256x); trying the
     other sides costs a constant factor over the right side alone (at most 4 positions) and shows more."""
-    script = tmp_path / "bench.ts"
-    script.write_text(BENCH.replace("LABELS", str(WEB / "src" / "labels.ts")))
-    bundled = tmp_path / "bench.mjs"
-    esbuild = WEB / "node_modules" / ".bin" / "esbuild"
-    build = [str(esbuild), str(script), "--bundle", "--format=esm", f"--outfile={bundled}"]
-    subprocess.run(build, check=True, capture_output=True, cwd=WEB)
-    counts = json.loads(
-        subprocess.run(["node", str(bundled)], check=True, capture_output=True, text=True).stdout
-    )
+    counts = _run_with_labels(tmp_path, BENCH)
     small, mid, big = (counts[str(n)] for n in (1000, 4000, 16000))
     assert small["checks"] > 0 and 0 < small["shown"] < 1000, counts
     assert mid["checks"] < 6 * small["checks"] and big["checks"] < 6 * mid["checks"], counts
@@ -170,3 +175,31 @@ def test_label_placement_cost_grows_with_the_vessels_not_their_square(tmp_path: 
         assert one["rightChecks"] < one["checks"] < 6 * one["rightChecks"], counts
         assert one["rightShown"] < one["shown"], counts
     print(counts)
+
+
+EDGE = """
+import { placeLabels } from "LABELS";
+const view = { x: 0, y: 0, w: 400, h: 300 };
+// a label w px wide beside a vessel at (x, y), on its right as the page places it
+const label = (x, y, w) =>
+  ({ x: x + 13, y: y - 8, w, h: 15, rank: 1, always: false, around: { x, y, reach: 13 } });
+const items = [
+  label(370, 150, 80), // 30 px from the view's right edge: on the right it would run 63 px past it
+  label(380, 0, 420), // in the top-right corner, wider than the room on any side: no side fits inside
+  label(100, 150, 80), // well inside: the right, as ever
+];
+console.log(JSON.stringify({
+  withView: placeLabels(items, [], undefined, undefined, view),
+  withoutView: placeLabels(items),
+  rightOnly: placeLabels(items, [], undefined, ["right"], view),
+}));
+"""
+
+
+def test_a_label_by_the_maps_edge_takes_a_side_inside_the_map(tmp_path: Path) -> None:
+    """A label that would run off the map's edge on the right goes left; one that cannot fit inside on any
+    free side keeps the first free side (cut, as before) rather than vanish."""
+    sides = _run_with_labels(tmp_path, EDGE)
+    assert sides["withView"] == ["left", "right", "right"], sides
+    assert sides["withoutView"] == ["right", "right", "right"], sides
+    assert sides["rightOnly"] == ["right", "right", "right"], sides

@@ -139,3 +139,23 @@ def test_chat_times_through_intl_in_the_readers_language(page: Any, node: NodePr
     assert stamp.inner_text() == expected != page.evaluate(INTL_TIME, [iso, "en", True])
     page.set_viewport_size({"width": 2560, "height": 1440})
     shot(page, "61-chat-time-es-2560x1440")
+
+
+def test_chat_times_gain_their_date_at_midnight(page: Any, node: NodeProcess) -> None:
+    """A chat left open over midnight (UTC): the day's times say their date from then on, unreloaded."""
+    case_id = _case_with_sighting(node, "Chat over midnight", 27.3, -90.2)
+    with node.client() as client:
+        room = client.get(f"/api/chat/cases/{case_id}").json()["room_id"]
+        sent = client.post(f"/api/chat/rooms/{room}/messages", json={"text": "Holding station", "lang": "en"})
+        assert sent.status_code in (200, 201), sent.text
+        iso = sent.json()["time"]
+    late = datetime.fromisoformat(iso.replace("Z", "+00:00")).replace(hour=23, minute=59, second=0)
+    page.clock.install(time=late)  # the browser's clock: a minute before the message's day ends
+    login(page, node)
+    page.locator(f"[data-testid=case-item][data-case-id='{case_id}']").click()
+    page.get_by_test_id("case-chat").click()
+    stamp = page.locator("[data-testid=chat-message]:has-text('Holding station') time")
+    stamp.wait_for()
+    assert stamp.inner_text() == page.evaluate(INTL_TIME, [iso, "en", False])  # today: the time alone
+    page.clock.run_for(120_000)  # two minutes on: past midnight
+    assert stamp.inner_text() == page.evaluate(INTL_TIME, [iso, "en", True])  # yesterday: with its date

@@ -66,6 +66,19 @@ export class ChatPanel {
     this.wireComposer();
     this.wireRoomForm();
     onLanguageChange(() => this.redraw());
+    this.atEachMidnight();
+  }
+
+  /** At each UTC midnight the open room's times are written again, so yesterday's say their date (a wall
+   * screen stays open for days). */
+  private atEachMidnight(): void {
+    const day = 86_400_000;
+    window.setTimeout(() => {
+      for (const stamp of this.list.querySelectorAll<HTMLTimeElement>("time[data-testid=chat-time]")) {
+        stamp.textContent = fmtClock(Date.parse(stamp.dateTime));
+      }
+      this.atEachMidnight();
+    }, day - (Date.now() % day) + 1000);
   }
 
   /** The error line: what failed (a catalogue key, said in the reader's language) and the node's reason. */

@@ -41,7 +41,7 @@ const CELL = 64; // the grid's cell (px): a box is tested against the boxes in t
 const GAP = 2; // px kept clear between two labels
 const KEY = 100003; // a cell's key: cx * KEY + cy
 
-type Box = { x: number; y: number; w: number; h: number };
+export type Box = { x: number; y: number; w: number; h: number };
 
 /** The grid cells a box (grown by `gap`) touches, each given to `visit` until it answers false. */
 function eachCell(it: Box, gap: number, visit: (key: number) => boolean): boolean {
@@ -70,10 +70,12 @@ export const LABEL_SIDES: readonly LabelSide[] = ["right", "left", "above", "bel
 /** Which side each candidate's label takes, or null where it is hidden: no two shown boxes overlap, and no
  * shown box covers another vessel's symbol (`symbols`), except those marked `always` (shown on the first free
  * side, else on the right). `sides` are tried in order (a candidate without `around` has only the right);
- * each costs at most one more test of the same few grid cells, so the cost class stays as with one side. */
+ * each costs at most one more test of the same few grid cells, so the cost class stays as with one side.
+ * `view`: the map's visible box; a free side that runs past its edge is taken only when no free side lies
+ * wholly inside (a label by the right edge goes left rather than be cut). */
 export function placeLabels(
   items: readonly LabelCandidate[], symbols: readonly SymbolBox[] = [], stats?: PlaceStats,
-  sides: readonly LabelSide[] = LABEL_SIDES,
+  sides: readonly LabelSide[] = LABEL_SIDES, view?: Box,
 ): (LabelSide | null)[] {
   const order = items.map((_, i) => i);
   order.sort((a, b) => Number(items[b].always) - Number(items[a].always) || items[a].rank - items[b].rank || a - b);
@@ -96,18 +98,29 @@ export function placeLabels(
     }
     return true;
   });
+  const inView = (box: Box): boolean =>
+    !view || (box.x >= view.x && box.y >= view.y && box.x + box.w <= view.x + view.w && box.y + box.h <= view.y + view.h);
   for (const i of order) {
     const it = items[i];
     let chosen: LabelSide | null = null;
     let box: Box = it;
+    let cut: { side: LabelSide; box: Box } | null = null; // the first free side that runs off the view
     for (const s of sides) {
       if (s !== "right" && !it.around) continue;
       const at = sideBox(it, s);
+      if (cut && !inView(at)) continue; // no better than the cut side already found
       if (free(i, at)) {
-        chosen = s;
-        box = at;
-        break;
+        if (inView(at)) {
+          chosen = s;
+          box = at;
+          break;
+        }
+        cut = { side: s, box: at };
       }
+    }
+    if (chosen === null && cut) {
+      chosen = cut.side;
+      box = cut.box;
     }
     if (chosen === null) {
       if (!it.always) continue;
