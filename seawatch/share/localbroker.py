@@ -8,6 +8,7 @@ assuming a system server on 4222.
 from __future__ import annotations
 
 import logging
+import random
 import shutil
 import socket
 import subprocess
@@ -34,19 +35,47 @@ def find_nats_server() -> Path:
 
 
 _HANDED_OUT: set[tuple[int, int]] = set()
+_PICK = random.Random()
+
+
+def _below_ephemeral() -> range:
+    """Ports below the kernel's ephemeral range (where outgoing connections take their source port), or
+    an empty range if that cannot be read."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return range(0)
+    return range(10_000, low) if low > 11_000 else range(0)
+
+
+def _bindable(kind: int, port: int) -> bool:
+    with socket.socket(socket.AF_INET, kind) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
     """A port on 127.0.0.1 that is free now and that this process has not handed out before.
 
-    The kernel may give the same ephemeral port to two binds in a row once the first socket is closed,
-    so a config that asks for several ports at once (a cluster's client, route and leaf ports) could
-    get one port twice; remembering what we handed out rules that out within a process.
+    Two races are ruled out: the kernel may give the same ephemeral port to two binds in a row once the
+    probing socket is closed (a config asking for a cluster's client, route and leaf ports at once got one
+    port twice), and any outgoing connection may take an ephemeral port as its source before the server
+    that was handed it binds it. So the port is drawn at random below the ephemeral range, checked free,
+    and remembered; only where that range is unknown does the kernel pick.
     """
+    below = _below_ephemeral()
     for _ in range(1000):
-        with socket.socket(socket.AF_INET, kind) as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
+        if below:
+            port = _PICK.choice(below)
+            if (kind, port) in _HANDED_OUT or not _bindable(kind, port):
+                continue
+        else:
+            with socket.socket(socket.AF_INET, kind) as s:
+                s.bind(("127.0.0.1", 0))
+                port = int(s.getsockname()[1])
         if (kind, port) not in _HANDED_OUT:
             _HANDED_OUT.add((kind, port))
             return port
