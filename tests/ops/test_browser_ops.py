@@ -21,15 +21,14 @@ import pytest
 from seawatch.ops.tak import cot_event
 from tests.web.harness import (
     ARTIFACTS,
-    DIST,
     SESSION_COOKIE,
     free_port,
     launched_chromium,
     radar_run,
+    require_built_page,
     seawatch,
     serving,
     shot,
-    unavailable,
 )
 
 pytestmark = pytest.mark.browser
@@ -82,8 +81,7 @@ readiness = {{ state = "standby", notice_h = 2 }}
 
 @pytest.fixture(scope="module")
 def ops_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    if not (DIST / "index.html").is_file():
-        unavailable(f"web picture not built ({DIST}/index.html missing): run `make web`")
+    require_built_page()
     base = tmp_path_factory.mktemp("opsweb")
     tak_port = free_port()
     config = base / "node.toml"

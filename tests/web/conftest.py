@@ -18,7 +18,6 @@ import pytest
 
 from tests.web.harness import (
     ARTIFACTS,
-    DIST,
     PASSWORD,
     REPLAY_SPEED,
     SESSION_COOKIE,
@@ -27,9 +26,9 @@ from tests.web.harness import (
     gulf_slice,
     launched_chromium,
     real_names,
+    require_built_page,
     seawatch,
     serving,
-    unavailable,
 )
 
 
@@ -49,8 +48,7 @@ def web_node(
     """A node replaying the real Gulf slice; tests that change what the node holds (cases sail a go-fast and
     report sightings now) start their own, so the shared node's picture stays the data's. `replay`: another
     AIS file and its replay speed (0: at once) instead."""
-    if not (DIST / "index.html").is_file():
-        unavailable(f"web picture not built ({DIST}/index.html missing): run `make web`")
+    require_built_page()
     base = tmp_path_factory.mktemp(name)
     spare = None
     if replay is None:

@@ -41,11 +41,25 @@ USER, PASSWORD = "watch-officer", "harbour-lights-42"
 SESSION_COOKIE = "seawatch_session"
 
 
+def require_built_page() -> None:
+    """The web picture is built, and from the sources as they are: a bundle older than a source file would
+    test yesterday's page (a long-lived checkout after a pull), so that fails, naming the file."""
+    bundle = DIST / "app.js"
+    if not (DIST / "index.html").is_file() or not bundle.is_file():
+        unavailable(f"web picture not built ({DIST} has no index.html or app.js): run `make web`")
+        return
+    built = bundle.stat().st_mtime
+    sources = [p for p in (DIST.parent / "src").rglob("*") if p.is_file() and "generated" not in p.parts]
+    newer = [p for p in sources if p.stat().st_mtime > built]
+    if newer:
+        first = newer[0].relative_to(ROOT)
+        pytest.fail(f"web picture older than {first} (and {len(newer) - 1} more): run `make web`")
+
+
 @contextmanager
 def launched_chromium() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (never a downloaded browser), closed on leaving."""
-    if not (DIST / "index.html").is_file():
-        unavailable(f"web picture not built ({DIST}/index.html missing): run `make web`")
+    require_built_page()
     if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
         unavailable(f"{CHROMIUM} not found: install Debian's chromium (make system-deps)")
     from playwright.sync_api import sync_playwright

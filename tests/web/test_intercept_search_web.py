@@ -16,7 +16,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.harness import ARTIFACTS, DIST, SESSION_COOKIE, radar_run, seawatch, serving, shot, unavailable
+from tests.web.harness import (
+    ARTIFACTS,
+    SESSION_COOKIE,
+    radar_run,
+    require_built_page,
+    seawatch,
+    serving,
+    shot,
+)
 
 OPERATOR, PASSWORD = "op-charlie", "anchor-watch-19"
 FLEET = """
@@ -55,8 +63,7 @@ WORDS = {
 
 @pytest.fixture(scope="module")
 def ops_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not (DIST / "index.html").is_file():
-        unavailable(f"web picture not built ({DIST}/index.html missing): run `make web`")
+    require_built_page()
     base = tmp_path_factory.mktemp("searchweb")
     config = base / "node.toml"
     config.write_text(

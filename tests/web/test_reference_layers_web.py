@@ -14,15 +14,22 @@ import httpx
 import pytest
 
 from seawatch.sim.scenario import load_scenario
-from tests.web.harness import ARTIFACTS, DIST, NodeProcess, free_port, login, shot, stop_process, unavailable
+from tests.web.harness import (
+    ARTIFACTS,
+    NodeProcess,
+    free_port,
+    login,
+    require_built_page,
+    shot,
+    stop_process,
+)
 
 SCENARIO = "caribbean-gofast"  # the demo's default
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
-    if not (DIST / "index.html").is_file():
-        unavailable(f"web picture not built ({DIST}/index.html missing): run `make web`")
+    require_built_page()
     base = tmp_path_factory.mktemp("demo")
     port = free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
