@@ -4,6 +4,8 @@ seawatch region init --config region.toml --out region     # CA, broker config +
 seawatch region broker --out region                        # run the hub's nats-server with that config
 seawatch region broker --out region --server 2             # run server 2 of a clustered hub
 seawatch region broker --out region --leaf bb              # run island bb's nats-server (a leaf node)
+seawatch region reissue --config region.toml --out region --nation bb --reload   # bb's credential
+                                                           # stolen: a new one; the hub refuses the old
 """
 
 from __future__ import annotations
@@ -25,6 +27,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     init.add_argument("--config", type=Path, required=True, help="the region agreement (TOML)")
     init.add_argument("--out", type=Path, required=True, help="folder to write into")
     init.add_argument("--force", action="store_true", help="replace an existing region CA (re-issues all)")
+    reissue = sub.add_parser(
+        "reissue",
+        help="a new broker credential for one nation; the hub refuses the old one once it reloads",
+    )
+    reissue.add_argument("--config", type=Path, required=True, help="the region agreement (TOML)")
+    reissue.add_argument("--out", type=Path, required=True, help="the folder `region init` wrote")
+    reissue.add_argument("--nation", required=True, help="whose credential is replaced")
+    reissue.add_argument(
+        "--reload",
+        action="store_true",
+        help="also signal the hub servers running here from --out to reload their configuration",
+    )
     broker = sub.add_parser("broker", help="run the hub broker (nats-server) from --out's config")
     broker.add_argument("--out", type=Path, required=True, help="the folder `region init` wrote")
     broker.add_argument(
@@ -63,6 +77,33 @@ def run(args: argparse.Namespace) -> int:
         for nation in agreement.islands:
             print(
                 f"  {nation}'s island broker: seawatch region broker --out {args.out} --leaf {nation}",
+                file=sys.stderr,
+            )
+        return 0
+    if args.region_command == "reissue":
+        from seawatch.share.region import credential_generations, load_agreement, reissue, reload_hub
+
+        agreement = load_agreement(args.config)
+        reissue(agreement, args.out, args.nation)
+        generation = credential_generations(args.out)[args.nation]
+        print(
+            f"{args.nation}: credential {generation} in {args.out}/nodes/{args.nation}/"
+            f" ({args.nation}.pem, {args.nation}.key): give it to {args.nation}",
+            file=sys.stderr,
+        )
+        pids: list[int] = []
+        if args.reload:
+            pids = reload_hub(agreement, args.out)
+            print(f"  reloaded {len(pids)} hub server(s) running here: pid {pids}", file=sys.stderr)
+        if not args.reload or len(pids) < len(agreement.hub_servers):
+            print(
+                "  each hub server must reload its nats-server.conf (copy it where the server runs, then"
+                " kill -HUP <its pid> or restart it): until then the old credential is still accepted",
+                file=sys.stderr,
+            )
+        if agreement.nation(args.nation).island:
+            print(
+                f"  {args.nation}'s island: restart it with its new island/nats-server.conf",
                 file=sys.stderr,
             )
         return 0

@@ -76,22 +76,36 @@ def make_ca(region: str) -> Issued:
     return Issued(cert.public_bytes(serialization.Encoding.PEM), _key_pem(key))
 
 
+def load(cert_path: Path, key_path: Path) -> Issued:
+    """A certificate and its key as written here (the region CA, to issue more)."""
+    try:
+        return Issued(cert_path.read_bytes(), key_path.read_bytes())
+    except OSError as exc:
+        raise ConfigError(f"{exc.filename}: {exc.strerror}") from exc
+
+
 def issue(
-    ca: Issued, common_name: str, *, server_hosts: tuple[str, ...] = (), client: bool = False
+    ca: Issued,
+    common_name: str,
+    *,
+    server_hosts: tuple[str, ...] = (),
+    client: bool = False,
+    unit: str | None = None,
 ) -> Issued:
-    """A leaf certificate signed by `ca`: a server's (SANs = hosts) or a client's (CN = the nation); a
-    client's that also names hosts serves both ends of a connection (a hub cluster's routes)."""
+    """A leaf certificate signed by `ca`: a server's (SANs = hosts) or a client's (CN = the nation, and
+    OU = `unit` for a re-issued credential); a client's that also names hosts serves both ends of a
+    connection (a hub cluster's routes)."""
     ca_cert = x509.load_pem_x509_certificate(ca.cert_pem)
     ca_key = serialization.load_pem_private_key(ca.key_pem, password=None)
     if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
         raise ConfigError("region CA key must be an EC key")
     key = ec.generate_private_key(ec.SECP256R1())
-    # a client certificate's subject is exactly CN=<nation>: the broker's user name for it
-    subject = (
-        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-        if client
-        else _name(common_name, "seawatch")
-    )
+    # a client certificate's subject is exactly CN=<nation> (with OU=<unit> once re-issued): the broker's
+    # user name for it (seawatch.share.region.broker_user)
+    names = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if unit:
+        names.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit))
+    subject = x509.Name(names) if client else _name(common_name, "seawatch")
     now = dt.datetime.now(dt.UTC)
     usages = [ExtendedKeyUsageOID.CLIENT_AUTH] if client else [ExtendedKeyUsageOID.SERVER_AUTH]
     if client and server_hosts:

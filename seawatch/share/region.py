@@ -38,6 +38,10 @@ its own domain's API and its own stream's acks and flow control. It can never pu
 nation's reply inbox (no forged confirmations: `allow_responses` does not work across leaf connections,
 nats-server issue 2949, so inboxes are not opened at all), nor read or ack another nation's stream.
 
+A nation's credential stolen: `reissue` issues its next one (subject `OU=credential <N>,CN=<nation>`) and
+rewrites the hub's configurations to accept only that; `reload_hub` makes the running servers apply it,
+which closes the old certificate's sessions (docs/federation.md, Revoking a credential).
+
 A clustered hub (`[[broker.servers]]`, 3 or 5 of them, each with its own `port`, `cluster_port` and, with
 islands, `leafnode_port`): one nats-server.conf per server (`broker/s<K>/`, `seawatch region broker
 --server K`), the same accounts, users and JetStream domain `hub`, each its own store. The servers
@@ -66,11 +70,16 @@ leafnode_port = 7442
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import signal
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from cryptography import x509
 
 from seawatch.errors import ConfigError
 from seawatch.share import pki
@@ -85,6 +94,8 @@ HUB_DOMAIN = "hub"
 ISLAND_BASE_PORT = 4334
 ROUTE_CN = "seawatch-route"  # the subject of the hub servers' route certificates (never a nation's id)
 MAX_REPLICAS = 3  # JetStream's usual replication; a 5-server hub still keeps 3 copies of each stream
+CREDENTIALS_FILE = "credentials.json"  # in <out>/ca: each re-issued nation's credential generation
+PID_FILE = "nats-server.pid"  # in each hub server's folder, written by the running nats-server
 
 
 @dataclass(frozen=True)
@@ -276,6 +287,25 @@ def _local(host: str) -> str:
     return "127.0.0.1" if host in ("127.0.0.1", "localhost") else host
 
 
+def broker_user(nation: str, generation: int = 1) -> str:
+    """The broker's user for a nation's credential: its certificate's subject as nats-server matches it
+    (RFC 4514). The first credential is `CN=<nation>`; a re-issued one adds `OU=credential <N>`, and the
+    configuration names only the newest, so every earlier certificate of the nation maps to no user."""
+    return f"CN={nation}" if generation <= 1 else f"OU=credential {generation},CN={nation}"
+
+
+def credential_generations(out: Path) -> dict[str, int]:
+    """Each re-issued nation's credential generation (a nation not listed has its first)."""
+    path = out / "ca" / CREDENTIALS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        record = json.loads(path.read_text())
+        return {str(nation): int(entry["generation"]) for nation, entry in record.items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ConfigError(f"{path}: not a credential record ({exc})") from exc
+
+
 def permissions_for(nation: str, region: list[str], island: bool = False) -> dict[str, Any]:
     """The allow-list of one nation's broker user (everything not listed is refused by the broker). An
     island's user is the one its leaf connection is bound to (see the module's docstring)."""
@@ -387,14 +417,19 @@ def server_config(agreement: RegionAgreement, out: Path, server: int = 1) -> str
     absolute, so it runs from any folder)."""
     home = hub_dir(agreement, out, server).resolve()
     me = agreement.hub_servers[server - 1]
+    generations = credential_generations(out)
     users = [
-        {"user": f"CN={n.id}", "permissions": permissions_for(n.id, agreement.ids, n.island)}
+        {
+            "user": broker_user(n.id, generations.get(n.id, 1)),
+            "permissions": permissions_for(n.id, agreement.ids, n.island),
+        }
         for n in agreement.nations
     ]
     listen = f"{_bind_host(me.host)}:{me.port}"
     name = f"{agreement.region}_hub" + (f"{server}" if agreement.clustered else "")
     ca_file = (out / "broker" / "ca.pem").resolve()
     conf = _broker_conf(name, listen, agreement, HUB_DOMAIN, home, ca_file, users)
+    conf["pid_file"] = str(home / PID_FILE)  # where `region reissue --reload` finds the running server
     if me.leafnode_port is not None:
         conf["leafnodes"] = {
             "listen": f"{_bind_host(me.host)}:{me.leafnode_port}",
@@ -433,7 +468,7 @@ def island_config(agreement: RegionAgreement, nation: str, out: Path) -> str:
         "key_file": str(home / f"{nation}.key"),
         "ca_file": str(home / "ca.pem"),
     }
-    users = [{"user": f"CN={nation}"}]
+    users = [{"user": broker_user(nation, credential_generations(out).get(nation, 1))}]
     conf = _broker_conf(
         f"{nation}_island", f"127.0.0.1:{n.island_port}", agreement, nation, island, home / "ca.pem", users
     )
@@ -493,6 +528,7 @@ def generate(agreement: RegionAgreement, out: Path, *, force: bool = False) -> l
     if ca_key_path.exists() and not force:
         raise ConfigError(f"{ca_key_path} exists: this region is already set up (--force to start over)")
     written: list[Path] = []
+    (out / "ca" / CREDENTIALS_FILE).unlink(missing_ok=True)  # a new CA: every nation's first credential
     ca = pki.make_ca(agreement.region)
     pki.write_private(ca_key_path, ca.key_pem)
     pki.write_public(out / "ca" / "ca.pem", ca.cert_pem)
@@ -536,3 +572,72 @@ def generate(agreement: RegionAgreement, out: Path, *, force: bool = False) -> l
         pki.write_public(snippet, federation_snippet(agreement, nation).encode())
         written += [node_dir / f"{nation}.pem", node_dir / f"{nation}.key", snippet]
     return written
+
+
+def reissue(agreement: RegionAgreement, out: Path, nation: str) -> list[Path]:
+    """A new broker credential for `nation` (its certificate stolen or its key lost), from the region CA
+    that `generate` wrote in `out`: the next generation's certificate and key in the nation's kit, and
+    every hub server's configuration (and the nation's island's) naming only that one, so the old
+    credential is refused, and its open sessions closed, once the servers reload their configuration
+    (`reload_hub`). Other nations' credentials and the nation's signing keys are unchanged."""
+    agreement.nation(nation)  # a nation of the region
+    ca_dir = out / "ca"
+    if not (ca_dir / "ca.key").is_file():
+        raise ConfigError(f"{ca_dir / 'ca.key'} not found: run `seawatch region init` first")
+    ca = pki.load(ca_dir / "ca.pem", ca_dir / "ca.key")
+    node_dir = out / "nodes" / nation
+    record: dict[str, Any] = {}
+    if (ca_dir / CREDENTIALS_FILE).is_file():
+        credential_generations(out)  # refuses a damaged record before anything is written
+        record = json.loads((ca_dir / CREDENTIALS_FILE).read_text())
+    entry = record.get(nation, {"generation": 1, "revoked_serials": []})
+    old_cert = node_dir / f"{nation}.pem"
+    if old_cert.is_file():  # kept as a record of what is no longer accepted
+        serial = x509.load_pem_x509_certificate(old_cert.read_bytes()).serial_number
+        entry["revoked_serials"] = [*entry.get("revoked_serials", []), format(serial, "x")]
+    entry["generation"] = int(entry["generation"]) + 1
+    entry["issued"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    record[nation] = entry
+    cred = pki.issue(ca, nation, client=True, unit=f"credential {entry['generation']}")
+    pki.write_public(node_dir / f"{nation}.pem", cred.cert_pem)
+    pki.write_private(node_dir / f"{nation}.key", cred.key_pem)
+    pki.write_private(ca_dir / CREDENTIALS_FILE, (json.dumps(record, indent=2) + "\n").encode())
+    written = [node_dir / f"{nation}.pem", node_dir / f"{nation}.key", ca_dir / CREDENTIALS_FILE]
+    for k in range(1, len(agreement.hub_servers) + 1):
+        conf = hub_dir(agreement, out, k) / "nats-server.conf"
+        pki.write_private(conf, server_config(agreement, out, k).encode())
+        written.append(conf)
+    if agreement.nation(nation).island:
+        conf = node_dir / "island" / "nats-server.conf"
+        pki.write_private(conf, island_config(agreement, nation, out).encode())
+        written.append(conf)
+    return written
+
+
+def reload_hub(agreement: RegionAgreement, out: Path) -> list[int]:
+    """Ask each hub server running on this machine from `out` to reload its configuration (SIGHUP, as
+    `nats-server --signal reload`); the pids signalled. A pid file whose process is not that server's
+    nats-server (gone, or its pid reused) is left alone."""
+    signalled: list[int] = []
+    for k in range(1, len(agreement.hub_servers) + 1):
+        home = hub_dir(agreement, out, k).resolve()
+        try:
+            pid = int((home / PID_FILE).read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if _runs_config(pid, home / "nats-server.conf"):
+            os.kill(pid, signal.SIGHUP)
+            signalled.append(pid)
+    return signalled
+
+
+def _runs_config(pid: int, conf: Path) -> bool:
+    """Whether process `pid` is a nats-server started with `-c conf` (its path as given, from its cwd)."""
+    try:
+        args = [a.decode() for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
+        cwd = Path(os.readlink(f"/proc/{pid}/cwd"))
+    except (OSError, UnicodeDecodeError):
+        return False
+    if not args or not Path(args[0]).name.startswith("nats-server") or "-c" not in args[:-1]:
+        return False
+    return (cwd / args[args.index("-c") + 1]).resolve() == conf.resolve()
