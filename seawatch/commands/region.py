@@ -103,7 +103,9 @@ def run(args: argparse.Namespace) -> int:
             )
         if agreement.nation(args.nation).island:
             print(
-                f"  {args.nation}'s island: restart it with its new island/nats-server.conf",
+                f"  {args.nation} is an island: a reload does not end a leaf link already open with the old"
+                " credential (nats-server re-checks clients only): restart each hub server to end it;"
+                f" {args.nation} restarts its island with its new island/nats-server.conf",
                 file=sys.stderr,
             )
         return 0

@@ -185,3 +185,61 @@ def test_reissue_names_only_the_newest_credential_everywhere(tmp_path: Path) -> 
     generate(agreement, out, force=True)
     assert credential_generations(out) == {}
     assert users(server_config(agreement, out))[-1] == "CN=jm"
+
+
+LINKED = 'JetStream using domains: local "hub", remote "jm"'  # the hub's log: jm's leaf link is up
+
+
+def _log_since(server: LocalNatsServer, offset: int) -> str:
+    return (server.store_dir / "nats-server.log").read_bytes()[offset:].decode(errors="replace")
+
+
+def _log_size(server: LocalNatsServer) -> int:
+    path = server.store_dir / "nats-server.log"
+    return path.stat().st_size if path.exists() else 0
+
+
+async def test_a_stolen_island_credential_is_refused_once_the_hub_restarts(tmp_path: Path) -> None:
+    """An island's credential also opens its leaf link. nats-server re-checks clients on reload but not
+    leaf connections already open, so the command says the hub must restart; once it has, the thief's
+    island is refused and jm's island, on the new credential, links up."""
+    keys = make_keys(NATIONS)
+    port = free_port()
+    config = _region_toml(tmp_path / "region.toml", keys, port, island="jm")
+    out = tmp_path / "region"
+    assert _seawatch("region", "init", "--config", str(config), "--out", str(out)).returncode == 0
+    jm_kit, stolen = out / "nodes" / "jm", tmp_path / "stolen"
+    shutil.copytree(jm_kit, stolen)  # the thief's island: jm's kit as first issued, run elsewhere
+    island_conf = stolen / "island" / "nats-server.conf"
+    island_conf.write_text(island_conf.read_text().replace(str(jm_kit.resolve()), str(stolen.resolve())))
+    island_port = json.loads(island_conf.read_text())["listen"].rsplit(":", 1)[1]
+    hub = LocalNatsServer(out / "broker" / "store", port, config_file=out / "broker" / "nats-server.conf")
+    thief = LocalNatsServer(stolen / "island" / "store", int(island_port), config_file=island_conf)
+    honest = LocalNatsServer(
+        jm_kit / "island" / "store", int(island_port), config_file=jm_kit / "island" / "nats-server.conf"
+    )
+    hub.start()
+    try:
+        thief.start()
+        assert await wait_until(lambda: LINKED in _log_since(hub, 0), timeout_s=20)
+        done = _seawatch(
+            "region", "reissue", "--config", str(config), "--out", str(out), "--nation", "jm", "--reload"
+        )
+        assert done.returncode == 0, done.stderr
+        assert "restart each hub server" in done.stderr, done.stderr
+        hub.stop()
+        restarted = _log_size(hub)
+        hub.start()
+        # the thief's island keeps trying (every second) and is refused each time
+        assert await wait_until(
+            lambda: _log_since(hub, restarted).count("Authentication Failure") >= 2, timeout_s=20
+        ), _log_since(hub, restarted)
+        assert LINKED not in _log_since(hub, restarted)
+        thief.stop()
+        honest.start()  # jm's own island, with the new credential from its kit
+        assert await wait_until(lambda: LINKED in _log_since(hub, restarted), timeout_s=20), _log_since(
+            hub, restarted
+        )[-2000:]
+    finally:
+        for server in (thief, honest, hub):
+            server.stop()
