@@ -28,6 +28,7 @@ from seawatch.share.region import (
     credential_generations,
     generate,
     island_config,
+    load_agreement,
     reissue,
     server_config,
 )
@@ -154,9 +155,7 @@ def test_reissue_names_only_the_newest_credential_everywhere(tmp_path: Path) -> 
     refused with a clear error, and `init --force` (a new CA) starts every nation at its first."""
     keys = make_keys(NATIONS)
     config = _region_toml(tmp_path / "region.toml", keys, free_port(), island="jm")
-    agreement = agreement_from_dict(
-        __import__("tomllib").loads(config.read_text()), base=tmp_path, source=str(config)
-    )
+    agreement = load_agreement(config)
     out = tmp_path / "region"
     with pytest.raises(ConfigError, match="region init"):
         reissue(agreement, out, "jm")
@@ -243,3 +242,25 @@ async def test_a_stolen_island_credential_is_refused_once_the_hub_restarts(tmp_p
     finally:
         for server in (thief, honest, hub):
             server.stop()
+
+
+def test_reissue_rewrites_every_server_of_a_clustered_hub(tmp_path: Path) -> None:
+    keys = make_keys(NATIONS)
+    raw = {
+        "region": "test",
+        "broker": {
+            "host": "127.0.0.1",
+            "servers": [{"port": free_port(), "cluster_port": free_port()} for _ in range(3)],
+        },
+        "nations": [{"id": n, "public_key": public_key_to_text(keys[n].public_key())} for n in NATIONS],
+    }
+    agreement = agreement_from_dict(raw, base=tmp_path)
+    out = tmp_path / "region"
+    generate(agreement, out)
+    written = reissue(agreement, out, "tt")
+    for k in (1, 2, 3):
+        conf = out / "broker" / f"s{k}" / "nats-server.conf"
+        assert conf in written
+        users = [u["user"] for u in json.loads(conf.read_text())["accounts"]["SEAWATCH"]["users"]]
+        assert users == ["CN=bb", "OU=credential 2,CN=tt", "CN=jm"], (k, users)
+        assert json.loads(conf.read_text())["pid_file"] == str((conf.parent / "nats-server.pid").resolve())
