@@ -34,8 +34,13 @@ COVERED = """() => {
     .map((el) => [el.dataset.trackId, el.getBoundingClientRect()]);
   const labels = [...document.querySelectorAll('.track-label')].filter((el) => el.offsetParent !== null);
   const covered = [];
+  const off = [];  // shown labels cut by the map's edge
+  const edge = document.querySelector('[data-testid=map]').getBoundingClientRect();
   for (const label of labels) {
     if (label.classList.contains('label-always')) continue;
+    const r = label.getBoundingClientRect();
+    if (r.left < edge.left - 1 || r.top < edge.top - 1
+        || r.right > edge.right + 1 || r.bottom > edge.bottom + 1) off.push(label.textContent);
     const own = label.parentElement.querySelector('[data-testid=track-marker]').dataset.trackId;
     const box = label.getBoundingClientRect();
     for (const [id, sym] of symbols) {
@@ -52,7 +57,7 @@ COVERED = """() => {
     const side = ['left', 'above', 'below'].find((s) => label.classList.contains(`label-${s}`)) ?? 'right';
     sides[side] = (sides[side] ?? 0) + 1;
   }
-  return {covered, sides, shown: labels.length, symbols: symbols.length, labels: map.labels,
+  return {covered, off, sides, shown: labels.length, symbols: symbols.length, labels: map.labels,
           checks: Number(map.labelChecks), boxes: Number(map.labelBoxes)};
 }"""
 
@@ -107,7 +112,7 @@ def test_labels_keep_off_other_vessels_symbols(
         # the same replayed hour in both pages
         assert seen["labels"].split("/")[1] == right["labels"].split("/")[1], (summary, right["labels"])
         assert right["covered"] == [] and right["sides"] == {"right": right["shown"]}, right["sides"]
-        assert seen["covered"] == [], summary
+        assert seen["covered"] == [] and seen["off"] == [] and right["off"] == [], summary
         shown, total = map(int, seen["labels"].split("/"))
         right_shown = int(right["labels"].split("/")[0])
         # labels that did not fit on the right now show on another side: strictly more of them, not all
@@ -187,6 +192,7 @@ const items = [
   label(370, 150, 80), // 30 px from the view's right edge: on the right it would run 63 px past it
   label(380, 0, 420), // in the top-right corner, wider than the room on any side: no side fits inside
   label(100, 150, 80), // well inside: the right, as ever
+  label(-5, 220, 60), // drawn just past the left edge (Leaflet draws a margin): its label would fit inside
 ];
 console.log(JSON.stringify({
   withView: placeLabels(items, [], undefined, undefined, view),
@@ -196,10 +202,10 @@ console.log(JSON.stringify({
 """
 
 
-def test_a_label_by_the_maps_edge_takes_a_side_inside_the_map(tmp_path: Path) -> None:
-    """A label that would run off the map's edge on the right goes left; one that cannot fit inside on any
-    free side keeps the first free side (cut, as before) rather than vanish."""
+def test_a_label_by_the_maps_edge_takes_a_side_inside_the_map_or_none(tmp_path: Path) -> None:
+    """A label that would run off the map's edge on the right goes left; one that fits inside on no side
+    is hidden, as is the label of a vessel drawn just past the edge; without a view, all on the right."""
     sides = _run_with_labels(tmp_path, EDGE)
-    assert sides["withView"] == ["left", "right", "right"], sides
-    assert sides["withoutView"] == ["right", "right", "right"], sides
-    assert sides["rightOnly"] == ["right", "right", "right"], sides
+    assert sides["withView"] == ["left", None, "right", None], sides
+    assert sides["withoutView"] == ["right", "right", "right", "right"], sides
+    assert sides["rightOnly"] == [None, None, "right", None], sides

@@ -71,8 +71,9 @@ export const LABEL_SIDES: readonly LabelSide[] = ["right", "left", "above", "bel
  * shown box covers another vessel's symbol (`symbols`), except those marked `always` (shown on the first free
  * side, else on the right). `sides` are tried in order (a candidate without `around` has only the right);
  * each costs at most one more test of the same few grid cells, so the cost class stays as with one side.
- * `view`: the map's visible box; a free side that runs past its edge is taken only when no free side lies
- * wholly inside (a label by the right edge goes left rather than be cut). */
+ * `view`: the map's visible box; only a side wholly inside it is taken (a label by the right edge goes
+ * left), and a vessel whose symbol lies outside it (drawn just past the edge) shows no label: a label cut
+ * by the edge, or one without its symbol, only adds noise. Labels marked `always` show whatever. */
 export function placeLabels(
   items: readonly LabelCandidate[], symbols: readonly SymbolBox[] = [], stats?: PlaceStats,
   sides: readonly LabelSide[] = LABEL_SIDES, view?: Box,
@@ -100,27 +101,22 @@ export function placeLabels(
   });
   const inView = (box: Box): boolean =>
     !view || (box.x >= view.x && box.y >= view.y && box.x + box.w <= view.x + view.w && box.y + box.h <= view.y + view.h);
+  const symbolInView = (it: LabelCandidate): boolean =>
+    !view || !it.around || inView({ x: it.around.x, y: it.around.y, w: 0, h: 0 });
   for (const i of order) {
     const it = items[i];
     let chosen: LabelSide | null = null;
     let box: Box = it;
-    let cut: { side: LabelSide; box: Box } | null = null; // the first free side that runs off the view
-    for (const s of sides) {
-      if (s !== "right" && !it.around) continue;
-      const at = sideBox(it, s);
-      if (cut && !inView(at)) continue; // no better than the cut side already found
-      if (free(i, at)) {
-        if (inView(at)) {
+    if (symbolInView(it)) {
+      for (const s of sides) {
+        if (s !== "right" && !it.around) continue;
+        const at = sideBox(it, s);
+        if (inView(at) && free(i, at)) {
           chosen = s;
           box = at;
           break;
         }
-        cut = { side: s, box: at };
       }
-    }
-    if (chosen === null && cut) {
-      chosen = cut.side;
-      box = cut.box;
     }
     if (chosen === null) {
       if (!it.always) continue;

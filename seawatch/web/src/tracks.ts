@@ -213,8 +213,8 @@ export class TrackLayer {
    * Places each label on the first free side of its symbol (right, left, above, below: class `label-left`,
    * `label-above`, `label-below`, none on the right) and hides those with no free side: a side is not free
    * where the label would overlap one already placed (threats and alerts first, then moving, then moored
-   * vessels) or cover another vessel's symbol, and a side inside the map is taken before one cut by its edge;
-   * the selected and alerted vessels' labels always show. The page's `data-label-sides="right"` (on <html>)
+   * vessels), cover another vessel's symbol or run past the map's edge (a vessel drawn just past the edge
+   * shows none); the selected and alerted vessels' labels always show. The page's `data-label-sides="right"` (on <html>)
    * keeps every label on the right, as before sides were tried.
    * The map's `data-labels` says "shown/total", `data-label-checks` how many box tests the placement made
    * (with `data-label-boxes`, labels + symbols: the count grows with them, not with their square), and
