@@ -68,18 +68,19 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
     """
     below = _below_ephemeral()
     for _ in range(1000):
-        if below:
-            port = _PICK.choice(below)
-            if (kind, port) in _HANDED_OUT or not _bindable(kind, port):
-                continue
-        else:
-            with socket.socket(socket.AF_INET, kind) as s:
-                s.bind(("127.0.0.1", 0))
-                port = int(s.getsockname()[1])
-        if (kind, port) not in _HANDED_OUT:
-            _HANDED_OUT.add((kind, port))
-            return port
+        port = _PICK.choice(below) if below else _kernel_port(kind)
+        if (kind, port) in _HANDED_OUT or (below and not _bindable(kind, port)):
+            continue
+        _HANDED_OUT.add((kind, port))
+        return port
     raise OSError("no free port left that was not handed out already")
+
+
+def _kernel_port(kind: int) -> int:
+    """A port the kernel picks (free now, in its ephemeral range)."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 class LocalNatsServer:

@@ -294,16 +294,24 @@ def broker_user(nation: str, generation: int = 1) -> str:
     return f"CN={nation}" if generation <= 1 else f"OU=credential {generation},CN={nation}"
 
 
-def credential_generations(out: Path) -> dict[str, int]:
-    """Each re-issued nation's credential generation (a nation not listed has its first)."""
+def _credential_record(out: Path) -> dict[str, dict[str, Any]]:
+    """`<out>/ca/credentials.json`: per re-issued nation its `generation`, when it was `issued` and the
+    `revoked_serials` it replaced; empty before any reissue. A damaged record is refused."""
     path = out / "ca" / CREDENTIALS_FILE
     if not path.is_file():
         return {}
     try:
         record = json.loads(path.read_text())
-        return {str(nation): int(entry["generation"]) for nation, entry in record.items()}
+        for entry in record.values():
+            int(entry["generation"])
+        return {str(nation): dict(entry) for nation, entry in record.items()}
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ConfigError(f"{path}: not a credential record ({exc})") from exc
+
+
+def credential_generations(out: Path) -> dict[str, int]:
+    """Each re-issued nation's credential generation (a nation not listed has its first)."""
+    return {nation: int(entry["generation"]) for nation, entry in _credential_record(out).items()}
 
 
 def permissions_for(nation: str, region: list[str], island: bool = False) -> dict[str, Any]:
@@ -586,10 +594,7 @@ def reissue(agreement: RegionAgreement, out: Path, nation: str) -> list[Path]:
         raise ConfigError(f"{ca_dir / 'ca.key'} not found: run `seawatch region init` first")
     ca = pki.load(ca_dir / "ca.pem", ca_dir / "ca.key")
     node_dir = out / "nodes" / nation
-    record: dict[str, Any] = {}
-    if (ca_dir / CREDENTIALS_FILE).is_file():
-        credential_generations(out)  # refuses a damaged record before anything is written
-        record = json.loads((ca_dir / CREDENTIALS_FILE).read_text())
+    record = _credential_record(out)  # a damaged one is refused before anything is written
     entry = record.get(nation, {"generation": 1, "revoked_serials": []})
     old_cert = node_dir / f"{nation}.pem"
     if old_cert.is_file():  # kept as a record of what is no longer accepted

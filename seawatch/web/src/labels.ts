@@ -41,7 +41,7 @@ const CELL = 64; // the grid's cell (px): a box is tested against the boxes in t
 const GAP = 2; // px kept clear between two labels
 const KEY = 100003; // a cell's key: cx * KEY + cy
 
-export type Box = { x: number; y: number; w: number; h: number };
+type Box = { x: number; y: number; w: number; h: number };
 
 /** The grid cells a box (grown by `gap`) touches, each given to `visit` until it answers false. */
 function eachCell(it: Box, gap: number, visit: (key: number) => boolean): boolean {
